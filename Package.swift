@@ -1,0 +1,57 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+let package = Package(
+    name: "Unroll",
+    products: [
+        .library(name: "RNNEngine", targets: ["RNNEngine"]),
+        .executable(name: "unroll", targets: ["unroll"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    ],
+    targets: [
+        // Matrix and activation kernels in C: packed, register-blocked, AVX2/FMA or AVX-512 chosen at run time.
+        .target(
+            name: "CRNNKernels",
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])],
+            linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]
+        ),
+        // tf.nn.dynamic_rnn in Swift: tensors, nests, cells, the unrolled loop and its frames. No I/O, no terminal.
+        .target(
+            name: "RNNEngine",
+            dependencies: [
+                "CRNNKernels",
+                .product(name: "RealModule", package: "swift-numerics"),
+            ]
+        ),
+        // Experiment files (JSON) and .npy/.npz arrays, turned into engine values.
+        .target(
+            name: "Experiment",
+            dependencies: ["RNNEngine", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
+        .systemLibrary(
+            name: "CNcursesw",
+            pkgConfig: "ncursesw",
+            providers: [.apt(["libncursesw5-dev"])]
+        ),
+        // A terminal protocol, an in-memory cell grid and the ncurses backend.
+        .target(name: "TerminalUI", dependencies: ["CNcursesw"]),
+        // The explorer: app state, keys and panes drawn into the cell grid.
+        .target(name: "Explorer", dependencies: ["RNNEngine", "Experiment", "TerminalUI"]),
+        .executableTarget(
+            name: "unroll",
+            dependencies: [
+                "RNNEngine", "Experiment", "Explorer", "TerminalUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "RNNEngineTests", dependencies: ["RNNEngine", "CRNNKernels"]),
+        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "RNNEngine"]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "TerminalUI", "RNNEngine", "Experiment"]),
+        .testTarget(name: "UnrollTests", dependencies: ["Experiment", "RNNEngine"]),
+    ]
+)

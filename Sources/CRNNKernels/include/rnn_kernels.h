@@ -1,0 +1,49 @@
+#ifndef UNROLL_RNN_KERNELS_H
+#define UNROLL_RNN_KERNELS_H
+/*
+ * Dense kernels for the RNN engine. All matrices are row-major with explicit leading dimensions.
+ *
+ *   C[m x n] = (accumulate ? C : 0) + A[m x k] * B[k x n]
+ *
+ * The implementation chooses an AVX-512, AVX2+FMA or portable path at run time and splits large
+ * products across a persistent pool of worker threads (rk_set_threads).
+ */
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* General products; B is read as given (packed internally per call when that pays). */
+void rk_sgemm(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+              float *c, long ldc, int accumulate);
+void rk_dgemm(long m, long n, long k, const double *a, long lda, const double *b, long ldb,
+              double *c, long ldc, int accumulate);
+
+/* A right-hand matrix packed once for repeated products (weights). */
+typedef struct rk_packed rk_packed;
+rk_packed *rk_spack(long k, long n, const float *b, long ldb);
+rk_packed *rk_dpack(long k, long n, const double *b, long ldb);
+void rk_packed_free(rk_packed *p);
+long rk_packed_rows(const rk_packed *p);
+long rk_packed_cols(const rk_packed *p);
+void rk_spacked_gemm(long m, const float *a, long lda, const rk_packed *b, float *c, long ldc, int accumulate);
+void rk_dpacked_gemm(long m, const double *a, long lda, const rk_packed *b, double *c, long ldc, int accumulate);
+
+/* Element-wise activations, in place allowed (y may equal x). */
+void rk_stanh(long n, const float *x, float *y);
+void rk_ssigmoid(long n, const float *x, float *y);
+void rk_dtanh(long n, const double *x, double *y);
+void rk_dsigmoid(long n, const double *x, double *y);
+
+/* Threads used by the products (1 = the calling thread only). 0 picks the number of online CPUs. */
+void rk_set_threads(int n);
+int rk_get_threads(void);
+
+/* Name of the path chosen at run time: "avx512", "avx2+fma" or "portable". */
+const char *rk_kernel_name(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,1 @@
+// Terminal layer (in progress).

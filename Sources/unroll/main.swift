@@ -1,0 +1,1 @@
+print("unroll: in progress")
