@@ -93,3 +93,7 @@ public enum Kernels {
     /// The instruction-set path chosen at run time ("avx512", "avx2+fma" or "portable").
     public static var name: String { String(cString: rk_kernel_name()) }
 }
+
+/// Frees a packed matrix of either scalar type.
+@inline(__always)
+func rk_packed_free_any(_ p: OpaquePointer) { rk_packed_free(p) }

@@ -1,0 +1,113 @@
+/// A description of a cell or a stack of cells, by TensorFlow's arguments: what experiment files hold and
+/// what the explorer edits. `makeCell` turns it into a cell that fetches its weights from a store.
+public indirect enum CellSpec: Sendable, Equatable {
+    case basicRNN(numUnits: Int, activation: Activation)
+    case basicLSTM(numUnits: Int, forgetBias: Double, activation: Activation)
+    case lstm(numUnits: Int, options: LSTMOptions)
+    case gru(numUnits: Int, activation: Activation)
+    case multi([CellSpec])
+    case residual(CellSpec)
+    case dropout(CellSpec, DropoutOptions)
+
+    /// The experiment-file type name (`basic_rnn`, `lstm`, ...).
+    public var typeName: String {
+        switch self {
+        case .basicRNN: return "basic_rnn"
+        case .basicLSTM: return "basic_lstm"
+        case .lstm: return "lstm"
+        case .gru: return "gru"
+        case .multi: return "multi"
+        case .residual: return "residual"
+        case .dropout: return "dropout"
+        }
+    }
+
+    /// `num_units` of a plain cell (the wrapped cell's for a wrapper, the last layer's for a stack).
+    public var numUnits: Int {
+        switch self {
+        case let .basicRNN(n, _), let .basicLSTM(n, _, _), let .lstm(n, _), let .gru(n, _): return n
+        case let .multi(cells): return cells.last?.numUnits ?? 0
+        case let .residual(c), let .dropout(c, _): return c.numUnits
+        }
+    }
+
+    /// The output depth.
+    public var outputSize: Int {
+        switch self {
+        case let .lstm(n, o): return o.numProj ?? n
+        case .basicRNN, .basicLSTM, .gru: return numUnits
+        case let .multi(cells): return cells.last?.outputSize ?? 0
+        case let .residual(c), let .dropout(c, _): return c.outputSize
+        }
+    }
+
+    /// The state structure and sizes.
+    public var stateSize: Nest<Int> {
+        switch self {
+        case let .basicRNN(n, _), let .gru(n, _): return .leaf(n)
+        case let .basicLSTM(n, _, _): return .lstm(c: n, h: n)
+        case let .lstm(n, o): return .lstm(c: n, h: o.numProj ?? n)
+        case let .multi(cells): return .tuple(cells.map(\.stateSize))
+        case let .residual(c), let .dropout(c, _): return c.stateSize
+        }
+    }
+
+    /// The layers of a stack (a single cell is one layer).
+    public var layers: [CellSpec] {
+        if case let .multi(cells) = self { return cells }
+        return [self]
+    }
+
+    /// The cell this spec describes, fetching weights from `store` when it is built.
+    public func makeCell<Scalar: RNNScalar>(store: VariableStore<Scalar>) throws -> any RNNCell<Scalar> {
+        switch self {
+        case let .basicRNN(n, a): return try BasicRNNCell(numUnits: n, activation: a, store: store)
+        case let .basicLSTM(n, fb, a): return try BasicLSTMCell(numUnits: n, forgetBias: fb, activation: a, store: store)
+        case let .lstm(n, o): return try LSTMCell(numUnits: n, options: o, store: store)
+        case let .gru(n, a): return try GRUCell(numUnits: n, activation: a, store: store)
+        case let .multi(cells): return try MultiRNNCell(cells.map { try $0.makeCell(store: store) })
+        case let .residual(c): return ResidualWrapper(try c.makeCell(store: store))
+        case let .dropout(c, o): return try DropoutWrapper(try c.makeCell(store: store), options: o)
+        }
+    }
+
+    /// Number of trainable scalars for inputs of depth `inputDepth`.
+    public func parameterCount(inputDepth: Int) -> Int {
+        switch self {
+        case let .basicRNN(n, _): return (inputDepth + n) * n + n
+        case let .basicLSTM(n, _, _): return (inputDepth + n) * 4 * n + 4 * n
+        case let .lstm(n, o):
+            let h = o.numProj ?? n
+            return (inputDepth + h) * 4 * n + 4 * n + (o.usePeepholes ? 3 * n : 0) + (o.numProj.map { n * $0 } ?? 0)
+        case let .gru(n, _): return (inputDepth + n) * 3 * n + 3 * n
+        case let .multi(cells):
+            var depth = inputDepth, total = 0
+            for c in cells { total += c.parameterCount(inputDepth: depth); depth = c.outputSize }
+            return total
+        case let .residual(c), let .dropout(c, _): return c.parameterCount(inputDepth: inputDepth)
+        }
+    }
+
+    /// A one-line summary, e.g. `lstm(64, peepholes, cell_clip=3)`.
+    public var summary: String {
+        switch self {
+        case let .basicRNN(n, a): return "basic_rnn(\(n)\(a == .tanh ? "" : ", " + a.rawValue))"
+        case let .basicLSTM(n, fb, a):
+            return "basic_lstm(\(n)\(fb == 1 ? "" : ", forget_bias=\(fb)")\(a == .tanh ? "" : ", " + a.rawValue))"
+        case let .lstm(n, o):
+            var parts = ["\(n)"]
+            if o.usePeepholes { parts.append("peepholes") }
+            if let c = o.cellClip { parts.append("cell_clip=\(c)") }
+            if let p = o.numProj { parts.append("num_proj=\(p)") }
+            if let c = o.projClip { parts.append("proj_clip=\(c)") }
+            if o.forgetBias != 1 { parts.append("forget_bias=\(o.forgetBias)") }
+            if o.activation != .tanh { parts.append(o.activation.rawValue) }
+            return "lstm(" + parts.joined(separator: ", ") + ")"
+        case let .gru(n, a): return "gru(\(n)\(a == .tanh ? "" : ", " + a.rawValue))"
+        case let .multi(cells): return "multi[" + cells.map(\.summary).joined(separator: ", ") + "]"
+        case let .residual(c): return "residual(" + c.summary + ")"
+        case let .dropout(c, o):
+            return "dropout(" + c.summary + ", keep in/out/state=\(o.inputKeepProb)/\(o.outputKeepProb)/\(o.stateKeepProb))"
+        }
+    }
+}

@@ -1,0 +1,42 @@
+/// TF's `BasicLSTMCell` (state_is_tuple): gates `i, j, f, o = split([x, h]·W + b, 4)`,
+/// `c' = c·σ(f + forget_bias) + σ(i)·act(j)`, `h' = act(c')·σ(o)`; state `LSTMStateTuple(c', h')`.
+/// Variables: `kernel [depth + units, 4·units]`, `bias [4·units]`.
+public final class BasicLSTMCell<Scalar: RNNScalar>: RNNCell {
+    public let numUnits: Int
+    public let forgetBias: Double
+    public let activation: Activation
+    public let store: VariableStore<Scalar>
+    private var linear: ConcatLinear<Scalar>?
+
+    public init(numUnits: Int, forgetBias: Double = 1.0, activation: Activation = .tanh, store: VariableStore<Scalar>) throws {
+        guard numUnits >= 1 else { throw RNNError.invalidCell("BasicLSTMCell: num_units must be at least 1, got \(numUnits)") }
+        self.numUnits = numUnits
+        self.forgetBias = forgetBias
+        self.activation = activation
+        self.store = store
+    }
+
+    public var name: String { "basic_lstm_cell" }
+    public var stateSize: Nest<Int> { .lstm(c: numUnits, h: numUnits) }
+    public var outputSize: Int { numUnits }
+
+    public func build(inputDepth: Int, scope: String) throws {
+        let prefix = scope + "/" + name
+        let kernel = try store.variable(prefix + "/kernel", shape: [inputDepth + numUnits, 4 * numUnits], initializer: .glorotUniform)
+        let bias = try store.variable(prefix + "/bias", shape: [4 * numUnits], initializer: .zeros)
+        linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias)
+    }
+
+    public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
+                     context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
+        let x = try input.single(for: "BasicLSTMCell")
+        guard case let .lstm(c, h) = state else {
+            throw RNNError.badInitialState("BasicLSTMCell expects an LSTMStateTuple(c, h) state, got \(state.structureDescription)")
+        }
+        let linear = try builtLinear(linear, inputDepth: x.shape.last ?? 0, cell: "BasicLSTMCell")
+        let gates = linear.apply(x, h)
+        let result = lstmPointwise(gates: gates, cPrev: c, units: numUnits, forgetBias: Scalar(forgetBias),
+                                   activation: activation, peepholes: nil, cellClip: nil, recorder: context.recorder)
+        return (result.h, .lstm(c: result.c, h: result.h))
+    }
+}

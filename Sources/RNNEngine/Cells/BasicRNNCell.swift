@@ -1,0 +1,46 @@
+/// TF's `BasicRNNCell`: `output = new_state = act([x, h]·W + b)`.
+/// Variables: `kernel [depth + units, units]`, `bias [units]`.
+public final class BasicRNNCell<Scalar: RNNScalar>: RNNCell {
+    public let numUnits: Int
+    public let activation: Activation
+    public let store: VariableStore<Scalar>
+    private var linear: ConcatLinear<Scalar>?
+
+    public init(numUnits: Int, activation: Activation = .tanh, store: VariableStore<Scalar>) throws {
+        guard numUnits >= 1 else { throw RNNError.invalidCell("BasicRNNCell: num_units must be at least 1, got \(numUnits)") }
+        self.numUnits = numUnits
+        self.activation = activation
+        self.store = store
+    }
+
+    public var name: String { "basic_rnn_cell" }
+    public var stateSize: Nest<Int> { .leaf(numUnits) }
+    public var outputSize: Int { numUnits }
+
+    public func build(inputDepth: Int, scope: String) throws {
+        let prefix = scope + "/" + name
+        let kernel = try store.variable(prefix + "/kernel", shape: [inputDepth + numUnits, numUnits], initializer: .glorotUniform)
+        let bias = try store.variable(prefix + "/bias", shape: [numUnits], initializer: .zeros)
+        linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias)
+    }
+
+    public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
+                     context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
+        let x = try input.single(for: "BasicRNNCell")
+        let h = try state.single(for: "BasicRNNCell state")
+        let linear = try builtLinear(linear, inputDepth: x.shape.last ?? 0, cell: "BasicRNNCell")
+        var out = linear.apply(x, h)
+        let n = out.count
+        out.scalars.withUnsafeMutableBufferPointer { p in if let b = p.baseAddress { activation.apply(b, count: n) } }
+        return (out, .leaf(out))
+    }
+}
+
+/// The built kernel, or an error when the cell was not built for this input depth.
+func builtLinear<S>(_ linear: ConcatLinear<S>?, inputDepth: Int, cell: String) throws -> ConcatLinear<S> {
+    guard let l = linear else { throw RNNError.invalidArgument("\(cell) was called before it was built") }
+    guard l.inputDepth == inputDepth else {
+        throw RNNError.invalidArgument("\(cell) was built for input depth \(l.inputDepth), got input depth \(inputDepth)")
+    }
+    return l
+}

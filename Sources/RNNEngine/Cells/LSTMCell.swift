@@ -1,0 +1,95 @@
+/// Options of TF's `LSTMCell` beyond `num_units`.
+public struct LSTMOptions: Sendable, Equatable {
+    public var usePeepholes: Bool
+    public var cellClip: Double?
+    public var numProj: Int?
+    public var projClip: Double?
+    public var forgetBias: Double
+    public var activation: Activation
+
+    public init(usePeepholes: Bool = false, cellClip: Double? = nil, numProj: Int? = nil, projClip: Double? = nil,
+                forgetBias: Double = 1.0, activation: Activation = .tanh) {
+        self.usePeepholes = usePeepholes
+        self.cellClip = cellClip
+        self.numProj = numProj
+        self.projClip = projClip
+        self.forgetBias = forgetBias
+        self.activation = activation
+    }
+}
+
+/// TF's `LSTMCell`: like `BasicLSTMCell`, plus optional peepholes (`w_i_diag`, `w_f_diag`, `w_o_diag`),
+/// `cell_clip` on `c`, and a projection `h = m·P` (`projection/kernel [units, num_proj]`) clipped by `proj_clip`.
+/// State `LSTMStateTuple(c [units], h [num_proj or units])`.
+public final class LSTMCell<Scalar: RNNScalar>: RNNCell {
+    public let numUnits: Int
+    public let options: LSTMOptions
+    public let store: VariableStore<Scalar>
+    private var linear: ConcatLinear<Scalar>?
+    private var peepholes: Peepholes<Scalar>?
+    private var projection: PackedMatrix<Scalar>?
+
+    public init(numUnits: Int, options: LSTMOptions = LSTMOptions(), store: VariableStore<Scalar>) throws {
+        guard numUnits >= 1 else { throw RNNError.invalidCell("LSTMCell: num_units must be at least 1, got \(numUnits)") }
+        if let p = options.numProj, p < 1 {
+            throw RNNError.invalidCell("LSTMCell: num_proj must be at least 1, got \(p)")
+        }
+        if let c = options.cellClip, !(c >= 0) { throw RNNError.invalidCell("LSTMCell: cell_clip must be non-negative, got \(c)") }
+        if let c = options.projClip, !(c >= 0) { throw RNNError.invalidCell("LSTMCell: proj_clip must be non-negative, got \(c)") }
+        self.numUnits = numUnits
+        self.options = options
+        self.store = store
+    }
+
+    public var name: String { "lstm_cell" }
+    private var hDepth: Int { options.numProj ?? numUnits }
+    public var stateSize: Nest<Int> { .lstm(c: numUnits, h: hDepth) }
+    public var outputSize: Int { hDepth }
+
+    public func build(inputDepth: Int, scope: String) throws {
+        let prefix = scope + "/" + name
+        let kernel = try store.variable(prefix + "/kernel", shape: [inputDepth + hDepth, 4 * numUnits], initializer: .glorotUniform)
+        let bias = try store.variable(prefix + "/bias", shape: [4 * numUnits], initializer: .zeros)
+        linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias)
+        if options.usePeepholes {
+            let wf = try store.variable(prefix + "/w_f_diag", shape: [numUnits], initializer: .glorotUniform)
+            let wi = try store.variable(prefix + "/w_i_diag", shape: [numUnits], initializer: .glorotUniform)
+            let wo = try store.variable(prefix + "/w_o_diag", shape: [numUnits], initializer: .glorotUniform)
+            peepholes = Peepholes(wi: wi.scalars, wf: wf.scalars, wo: wo.scalars)
+        }
+        if let p = options.numProj {
+            let proj = try store.variable(prefix + "/projection/kernel", shape: [numUnits, p], initializer: .glorotUniform)
+            projection = PackedMatrix(proj.scalars, rows: numUnits, cols: p, rowOffset: 0)
+        }
+    }
+
+    public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
+                     context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
+        let x = try input.single(for: "LSTMCell")
+        guard case let .lstm(c, h) = state else {
+            throw RNNError.badInitialState("LSTMCell expects an LSTMStateTuple(c, h) state, got \(state.structureDescription)")
+        }
+        let linear = try builtLinear(linear, inputDepth: x.shape.last ?? 0, cell: "LSTMCell")
+        let gates = linear.apply(x, h)
+        var result = lstmPointwise(gates: gates, cPrev: c, units: numUnits, forgetBias: Scalar(options.forgetBias),
+                                   activation: options.activation, peepholes: peepholes,
+                                   cellClip: options.cellClip.map { Scalar($0) }, recorder: context.recorder)
+        if let projection {
+            let batch = x.shape[0]
+            context.recorder?.record("m", result.h)
+            var m = [Scalar](repeating: 0, count: batch * projection.cols)
+            result.h.scalars.withUnsafeBufferPointer { a in
+                m.withUnsafeMutableBufferPointer { o in
+                    if let ob = o.baseAddress {
+                        projection.multiply(rows: batch, a: a.baseAddress, lda: numUnits, into: ob, ldc: projection.cols, accumulate: false)
+                    }
+                }
+            }
+            if let clip = options.projClip.map({ Scalar($0) }) {
+                for k in m.indices { m[k] = clipValue(m[k], clip) }
+            }
+            result.h = Tensor(unchecked: [batch, projection.cols], scalars: m)
+        }
+        return (result.h, .lstm(c: result.c, h: result.h))
+    }
+}

@@ -1,0 +1,71 @@
+/// A kernel of shape `[inputDepth + stateDepth, width]` that multiplies `concat([x, h], 1)`, as TF's cells do,
+/// kept as two packed blocks so that `x·Wx + h·Wh` needs no concatenation.
+final class ConcatLinear<Scalar: RNNScalar> {
+    let inputDepth: Int
+    let stateDepth: Int
+    let width: Int
+    let bias: [Scalar]?
+    private let inputBlock: PackedMatrix<Scalar>
+    private let stateBlock: PackedMatrix<Scalar>
+
+    init(kernel: Tensor<Scalar>, inputDepth: Int, bias: Tensor<Scalar>?) {
+        self.inputDepth = inputDepth
+        self.stateDepth = kernel.shape[0] - inputDepth
+        self.width = kernel.shape[1]
+        self.bias = bias?.scalars
+        inputBlock = PackedMatrix(kernel.scalars, rows: inputDepth, cols: width, rowOffset: 0)
+        stateBlock = PackedMatrix(kernel.scalars, rows: kernel.shape[0] - inputDepth, cols: width, rowOffset: inputDepth)
+    }
+
+    /// `[x, h]·W + b` for a batch: x is `[batch, inputDepth]`, h is `[batch, stateDepth]`.
+    func apply(_ x: Tensor<Scalar>, _ h: Tensor<Scalar>) -> Tensor<Scalar> {
+        let batch = x.shape[0]
+        var out = [Scalar](repeating: 0, count: batch * width)
+        out.withUnsafeMutableBufferPointer { o in
+            guard let op = o.baseAddress else { return }
+            if let b = bias {
+                for r in 0..<batch { for j in 0..<width { op[r * width + j] = b[j] } }
+            }
+            x.scalars.withUnsafeBufferPointer { xp in
+                inputBlock.multiply(rows: batch, a: xp.baseAddress, lda: inputDepth, into: op, ldc: width, accumulate: true)
+            }
+            h.scalars.withUnsafeBufferPointer { hp in
+                stateBlock.multiply(rows: batch, a: hp.baseAddress, lda: stateDepth, into: op, ldc: width, accumulate: true)
+            }
+        }
+        return Tensor(unchecked: [batch, width], scalars: out)
+    }
+}
+
+/// A right-hand matrix packed once by the kernels for repeated products.
+final class PackedMatrix<Scalar: RNNScalar> {
+    let rows: Int
+    let cols: Int
+    private let handle: OpaquePointer?
+
+    /// Packs rows `rowOffset ..< rowOffset + rows` of a row-major matrix with `cols` columns.
+    init(_ scalars: [Scalar], rows: Int, cols: Int, rowOffset: Int) {
+        self.rows = rows
+        self.cols = cols
+        if rows > 0 && cols > 0 {
+            handle = scalars.withUnsafeBufferPointer { p in
+                Scalar.pack(k: rows, n: cols, b: p.baseAddress! + rowOffset * cols, ldb: cols)
+            }
+        } else {
+            handle = nil
+        }
+    }
+
+    deinit { if let h = handle { rk_packed_free_any(h) } }
+
+    /// `c = (accumulate ? c : 0) + a·self` for `rows` rows of `a`.
+    func multiply(rows m: Int, a: UnsafePointer<Scalar>?, lda: Int, into c: UnsafeMutablePointer<Scalar>,
+                  ldc: Int, accumulate: Bool) {
+        guard m > 0, cols > 0 else { return }
+        guard let h = handle, let a else {
+            if !accumulate { for r in 0..<m { for j in 0..<cols { c[r * ldc + j] = 0 } } }
+            return
+        }
+        Scalar.packedGemm(m: m, a: a, lda: lda, packed: h, c: c, ldc: ldc, accumulate: accumulate)
+    }
+}

@@ -1,0 +1,56 @@
+/// Validated inputs of `dynamic_rnn`: one or more `[batch, time, depth]` (or time-major) tensors,
+/// read one time step at a time without transposing the whole array.
+public struct SequenceInputs<Scalar: RNNScalar>: Sendable {
+    /// The inputs as given (batch-major or time-major).
+    public let tensors: Nest<Tensor<Scalar>>
+    public let timeMajor: Bool
+    public let maxTime: Int
+    public let batchSize: Int
+
+    /// Checks ranks and that every input agrees on time and batch, as `dynamic_rnn` does.
+    public init(_ inputs: Nest<Tensor<Scalar>>, timeMajor: Bool) throws {
+        let flat = inputs.flattenedWithPaths
+        guard let first = flat.first else { throw RNNError.emptyInputs }
+        for (path, t) in flat where t.rank < 3 {
+            throw RNNError.inputRankTooLow(path: path, shape: t.shape)
+        }
+        let (timeAxis, batchAxis) = timeMajor ? (0, 1) : (1, 0)
+        let maxTime = first.value.shape[timeAxis], batch = first.value.shape[batchAxis]
+        for (path, t) in flat.dropFirst() {
+            if t.shape[timeAxis] != maxTime {
+                throw RNNError.mismatchedInputs("Time steps is not the same for all the elements in the input in a batch: input \(path) has \(t.shape[timeAxis]), expected \(maxTime)")
+            }
+            if t.shape[batchAxis] != batch {
+                throw RNNError.mismatchedInputs("Batch_size is not the same for all the elements in the input: input \(path) has \(t.shape[batchAxis]), expected \(batch)")
+            }
+        }
+        self.tensors = inputs
+        self.timeMajor = timeMajor
+        self.maxTime = maxTime
+        self.batchSize = batch
+    }
+
+    /// The depth of a single input (its trailing dimensions' product), for building the cell.
+    public var depth: Int {
+        guard case let .leaf(t) = tensors else { return 0 }
+        return t.shape.dropFirst(2).reduce(1, *)
+    }
+
+    /// The input at time `t`, each leaf `[batch, ...]`.
+    public func slice(at t: Int) -> Nest<Tensor<Scalar>> {
+        tensors.map { x in
+            let inner = Array(x.shape.dropFirst(2))
+            let width = inner.reduce(1, *)
+            var out = [Scalar](repeating: 0, count: batchSize * width)
+            x.scalars.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for b in 0..<batchSize {
+                        let s = timeMajor ? (t * batchSize + b) * width : (b * maxTime + t) * width
+                        for e in 0..<width { dst[b * width + e] = src[s + e] }
+                    }
+                }
+            }
+            return Tensor(unchecked: [batchSize] + inner, scalars: out)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+/// A named tensor recorded during one step (a gate, a candidate, a dropout mask, ...).
+public struct NamedTensor<Scalar: RNNScalar>: Sendable {
+    public let name: String
+    public let value: Tensor<Scalar>
+}
+
+/// What one layer did at one time step, as the cell computed it (before `sequence_length` masking).
+public struct LayerStep<Scalar: RNNScalar>: Sendable {
+    public var layer: Int
+    public var cellName: String
+    public var input: Tensor<Scalar>
+    public var stateBefore: Nest<Tensor<Scalar>>
+    public var gates: [NamedTensor<Scalar>] = []
+    public var output: Tensor<Scalar>?
+    public var stateAfter: Nest<Tensor<Scalar>>?
+}
+
+/// Collects per-layer values while a cell computes one step. Cells report gates with `record`;
+/// `MultiRNNCell` opens one layer per sub-cell. Passing no recorder costs nothing.
+public final class StepRecorder<Scalar: RNNScalar> {
+    public private(set) var layers: [LayerStep<Scalar>] = []
+    private var open: Int?
+    private var openIsImplicit = false
+    private var multiDepth = 0
+
+    public init() {}
+
+    /// Starts a layer (called by the loop for a single cell, by the outermost `MultiRNNCell` for each layer).
+    public func beginLayer(_ index: Int, cellName: String, input: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
+        if openIsImplicit, let i = open, i == layers.count - 1 {
+            layers.removeLast()
+        }
+        layers.append(LayerStep(layer: index, cellName: cellName, input: input, stateBefore: state))
+        open = layers.count - 1
+        openIsImplicit = false
+    }
+
+    /// Opens layer 0 for a whole cell; a `MultiRNNCell` inside replaces it with one layer per sub-cell.
+    func beginWholeCell(cellName: String, input: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
+        beginLayer(0, cellName: cellName, input: input, state: state)
+        openIsImplicit = true
+    }
+
+    /// Closes the whole-cell layer if no `MultiRNNCell` replaced it.
+    func endWholeCell(output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
+        if openIsImplicit { endLayer(output: output, state: state) }
+        openIsImplicit = false
+    }
+
+    /// Ends the open layer with what it produced.
+    public func endLayer(output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
+        guard let i = open else { return }
+        layers[i].output = output
+        layers[i].stateAfter = state
+        open = nil
+    }
+
+    /// Records a named value in the open layer.
+    public func record(_ name: String, _ value: Tensor<Scalar>) {
+        guard let i = open else { return }
+        layers[i].gates.append(NamedTensor(name: name, value: value))
+    }
+
+    /// Whether a layer is open (a nested `MultiRNNCell` records into its parent's layer instead of opening one).
+    var isInsideLayer: Bool { open != nil && !openIsImplicit }
+
+    func enterMulti() -> Bool { multiDepth += 1; return multiDepth == 1 }
+    func exitMulti() { multiDepth -= 1 }
+}
+
+/// What a cell knows about the step it computes: the time index (for reproducible dropout masks)
+/// and the recorder to report gates to (nil when nobody is watching).
+public struct StepContext<Scalar: RNNScalar> {
+    public var time: Int
+    public var recorder: StepRecorder<Scalar>?
+
+    public init(time: Int, recorder: StepRecorder<Scalar>? = nil) {
+        self.time = time
+        self.recorder = recorder
+    }
+}

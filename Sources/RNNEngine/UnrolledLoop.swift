@@ -1,0 +1,125 @@
+/// The loop `dynamic_rnn` unrolls, as a value a caller can drive one step at a time:
+/// the built cell, validated inputs, lengths and initial state, and the loop bound.
+///
+/// At step `t` the cell runs on every row; rows with `t >= sequence_length[b]` then keep their previous
+/// state (copied through) and emit zeros. The loop stops after `max(1, max(sequence_length))` steps
+/// (or `max_time` without lengths); later outputs are zero and the state stays as it was.
+public final class UnrolledLoop<Scalar: RNNScalar> {
+    public let cell: any RNNCell<Scalar>
+    public let inputs: SequenceInputs<Scalar>
+    public let sequenceLength: [Int]?
+    public let initialState: Nest<Tensor<Scalar>>
+    /// Number of steps the loop runs.
+    public let loopBound: Int
+
+    public var maxTime: Int { inputs.maxTime }
+    public var batchSize: Int { inputs.batchSize }
+    public var outputSize: Int { cell.outputSize }
+
+    /// Validates everything `dynamic_rnn` validates and builds the cell under `scope`.
+    public init(cell: any RNNCell<Scalar>, inputs: Nest<Tensor<Scalar>>, sequenceLength: [Int]?,
+                initialState: Nest<Tensor<Scalar>>?, dtype: DType?, timeMajor: Bool, scope: String) throws {
+        if initialState == nil && dtype == nil { throw RNNError.missingDType }
+        if let d = dtype, d != Scalar.dtype {
+            throw RNNError.dtypeMismatch("dtype \(d.rawValue) was given, but the inputs are \(Scalar.dtype.rawValue)")
+        }
+        let seq = try SequenceInputs(inputs, timeMajor: timeMajor)
+        if let lengths = sequenceLength, lengths.count != seq.batchSize {
+            throw RNNError.badSequenceLength(
+                "sequence_length must be a vector of length batch_size (\(seq.batchSize)), got \(lengths.count) values")
+        }
+        try cell.build(inputDepth: seq.depth, scope: scope)
+        let state: Nest<Tensor<Scalar>>
+        if let given = initialState {
+            try UnrolledLoop.check(state: given, sizes: cell.stateSize, batch: seq.batchSize)
+            state = given
+        } else {
+            state = cell.zeroState(batchSize: seq.batchSize)
+        }
+        self.cell = cell
+        self.inputs = seq
+        self.sequenceLength = sequenceLength
+        self.initialState = state
+        if let lengths = sequenceLength {
+            loopBound = min(seq.maxTime, max(1, lengths.max() ?? 0))
+        } else {
+            loopBound = seq.maxTime
+        }
+    }
+
+    static func check(state: Nest<Tensor<Scalar>>, sizes: Nest<Int>, batch: Int) throws {
+        guard state.sameStructure(as: sizes) else {
+            throw RNNError.badInitialState(
+                "initial_state has structure \(state.structureDescription), the cell's state is \(sizes.structureDescription)")
+        }
+        let given = state.flattenedWithPaths, wanted = sizes.flattened
+        for ((path, t), size) in zip(given, wanted) where t.shape != [batch, size] {
+            let name = path.isEmpty ? "initial_state" : "initial_state/" + path
+            throw RNNError.badInitialState("\(name): expected shape \(formatShape([batch, size])), got \(formatShape(t.shape))")
+        }
+    }
+
+    /// Whether row `b` is masked (copied through) at time `t`.
+    @inline(__always)
+    public func isMasked(row b: Int, time t: Int) -> Bool {
+        guard let lengths = sequenceLength else { return false }
+        return t >= lengths[b]
+    }
+
+    /// Runs step `t` from `state`. Returns the emitted (masked) output, the next state, and, when `record`
+    /// is true, the full frame.
+    public func step(from state: Nest<Tensor<Scalar>>, at t: Int, record: Bool = false) throws
+        -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, frame: Frame<Scalar>?) {
+        let batch = batchSize
+        let masked = (0..<batch).map { isMasked(row: $0, time: t) }
+        guard t < loopBound else {
+            let zero = Tensor<Scalar>(zeros: [batch, outputSize])
+            let frame = record ? Frame(time: t, masked: Array(repeating: true, count: batch), ran: false,
+                                       layers: [], output: zero, state: state) : nil
+            return (zero, state, frame)
+        }
+        let x = inputs.slice(at: t)
+        let recorder = record ? StepRecorder<Scalar>() : nil
+        if let rec = recorder, case let .leaf(xt) = x {
+            rec.beginWholeCell(cellName: cell.name, input: xt, state: state)
+        }
+        var (output, newState) = try cell.call(x, state: state, context: StepContext(time: t, recorder: recorder))
+        recorder?.endWholeCell(output: output, state: newState)
+        if masked.contains(true) {
+            output = zeroRows(output, masked)
+            newState = try newState.zip(state) { new, old in copyRows(new, from: old, masked) }
+        }
+        var frame: Frame<Scalar>?
+        if let rec = recorder {
+            let layers = try rec.layers.map { l -> LayerFrame<Scalar> in
+                let computed = l.stateAfter ?? l.stateBefore
+                let after = try computed.zip(l.stateBefore) { new, old in copyRows(new, from: old, masked) }
+                return LayerFrame(layer: l.layer, cellName: l.cellName, input: l.input, gates: l.gates,
+                                  stateBefore: l.stateBefore, computedState: computed, stateAfter: after,
+                                  cellOutput: l.output ?? Tensor(zeros: [batch, 0]))
+            }
+            frame = Frame(time: t, masked: masked, ran: true, layers: layers, output: output, state: newState)
+        }
+        return (output, newState, frame)
+    }
+}
+
+/// Rows of `t` where `mask` is true set to zero.
+func zeroRows<S: RNNScalar>(_ t: Tensor<S>, _ mask: [Bool]) -> Tensor<S> {
+    var out = t
+    let width = t.shape.count > 1 ? t.count / max(t.shape[0], 1) : 1
+    for (b, m) in mask.enumerated() where m {
+        for k in 0..<width { out.scalars[b * width + k] = 0 }
+    }
+    return out
+}
+
+/// `where(mask, old, new)` by row.
+func copyRows<S: RNNScalar>(_ new: Tensor<S>, from old: Tensor<S>, _ mask: [Bool]) -> Tensor<S> {
+    var out = new
+    let width = new.shape.count > 1 ? new.count / max(new.shape[0], 1) : 1
+    for (b, m) in mask.enumerated() where m {
+        for k in 0..<width { out.scalars[b * width + k] = old.scalars[b * width + k] }
+    }
+    return out
+}

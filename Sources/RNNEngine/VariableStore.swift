@@ -1,0 +1,63 @@
+/// How a `VariableStore` fills a variable that it was not given.
+public enum MissingVariablePolicy: Sendable, Equatable {
+    /// Raise `RNNError.missingWeight`.
+    case fail
+    /// Create it with TensorFlow's default initializer, from this seed (deterministic per variable name).
+    case initialize(seed: UInt64)
+}
+
+/// One variable a cell asked for: its name, the shape it needs, and what the store had.
+public struct VariableRequest: Sendable, Equatable {
+    public let name: String
+    public let expectedShape: [Int]
+    /// The shape of the array the store was given under this name, or nil when it was created by default.
+    public let foundShape: [Int]?
+}
+
+/// Variables by TensorFlow name (`rnn/lstm_cell/kernel`), like a TF graph's variable collection.
+/// Cells fetch their weights from it when they are built; unknown names are created by the policy.
+public final class VariableStore<Scalar: RNNScalar> {
+    /// Arrays given by the user, by variable name.
+    public private(set) var arrays: [String: Tensor<Scalar>]
+    /// What to do when a cell asks for a name that was not given.
+    public let missing: MissingVariablePolicy
+    /// Every variable requested so far, in request order.
+    public private(set) var requests: [VariableRequest] = []
+    private var created: [String: Tensor<Scalar>] = [:]
+
+    public init(arrays: [String: Tensor<Scalar>] = [:], missing: MissingVariablePolicy = .initialize(seed: 0)) {
+        self.arrays = arrays
+        self.missing = missing
+    }
+
+    /// Given names that no cell asked for (often a scope or cell-name typo).
+    public var unusedNames: [String] {
+        let used = Set(requests.map(\.name))
+        return arrays.keys.filter { !used.contains($0) }.sorted()
+    }
+
+    /// The variable `name` of `shape`: the given array (shape checked) or one created by `initializer`.
+    public func variable(_ name: String, shape: [Int], initializer: Initializer) throws -> Tensor<Scalar> {
+        if let given = arrays[name] {
+            if !requests.contains(where: { $0.name == name }) {
+                requests.append(VariableRequest(name: name, expectedShape: shape, foundShape: given.shape))
+            }
+            guard given.shape == shape else {
+                throw RNNError.weightShape(name: name, expected: shape, found: given.shape)
+            }
+            return given
+        }
+        if !requests.contains(where: { $0.name == name }) {
+            requests.append(VariableRequest(name: name, expectedShape: shape, foundShape: nil))
+        }
+        if let made = created[name], made.shape == shape { return made }
+        switch missing {
+        case .fail:
+            throw RNNError.missingWeight(name: name, expected: shape)
+        case let .initialize(seed):
+            let made: Tensor<Scalar> = initializer.make(shape: shape, seed: seed, name: name)
+            created[name] = made
+            return made
+        }
+    }
+}
