@@ -1,0 +1,129 @@
+import Foundation
+import RNNEngine
+
+/// An experiment file (JSON): the cell, the data layout, and where the arrays come from.
+/// The format is described in the README; paths are relative to the file.
+public struct ExperimentSpec: Equatable {
+    public var name: String
+    public var description: String
+    public var cell: CellSpec
+    /// The backward cell of a bidirectional run (defaults to a copy of `cell`).
+    public var cellBackward: CellSpec?
+    public var bidirectional: Bool
+    public var timeMajor: Bool
+    public var dtype: DType
+    public var sequenceLength: [Int]?
+    /// `.npz` with weights by TF variable name; nil: default weights from `seed`.
+    public var weights: String?
+    /// `.npz` holding `inputs`; nil: inputs generated from `batchSize`, `maxTime`, `inputDepth`, `seed`.
+    public var inputs: String?
+    /// `.npz` holding `initial_state/...`; nil: zero state.
+    public var initialState: String?
+    public var batchSize: Int?
+    public var maxTime: Int?
+    public var inputDepth: Int?
+    public var seed: UInt64
+    /// Scale of generated inputs (uniform in ±scale).
+    public var inputScale: Double
+    public var parallelIterations: Int
+    public var swapMemory: Bool
+
+    public init(name: String, description: String = "", cell: CellSpec, cellBackward: CellSpec? = nil,
+                bidirectional: Bool = false, timeMajor: Bool = false, dtype: DType = .float32,
+                sequenceLength: [Int]? = nil, weights: String? = nil, inputs: String? = nil,
+                initialState: String? = nil, batchSize: Int? = nil, maxTime: Int? = nil, inputDepth: Int? = nil,
+                seed: UInt64 = 0, inputScale: Double = 1, parallelIterations: Int = 32, swapMemory: Bool = false) {
+        self.name = name
+        self.description = description
+        self.cell = cell
+        self.cellBackward = cellBackward
+        self.bidirectional = bidirectional
+        self.timeMajor = timeMajor
+        self.dtype = dtype
+        self.sequenceLength = sequenceLength
+        self.weights = weights
+        self.inputs = inputs
+        self.initialState = initialState
+        self.batchSize = batchSize
+        self.maxTime = maxTime
+        self.inputDepth = inputDepth
+        self.seed = seed
+        self.inputScale = inputScale
+        self.parallelIterations = parallelIterations
+        self.swapMemory = swapMemory
+    }
+
+    static let fields = ["name", "description", "cell", "cell_bw", "bidirectional", "time_major", "dtype",
+                         "sequence_length", "weights", "inputs", "initial_state", "batch_size", "max_time",
+                         "input_depth", "seed", "input_scale", "parallel_iterations", "swap_memory"]
+
+    /// Largest `batch_size`, `max_time` or `input_depth` the parser accepts; memory is checked separately.
+    static let maxDimension = 1 << 40
+
+    /// Parses an experiment file's bytes; `file` names it in errors.
+    public static func parse(_ data: Data, file: String) throws -> ExperimentSpec {
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse(data)
+        } catch let e as JSONParseError {
+            throw ExperimentError(file: file, field: "", e.message)
+        }
+        let r = try FieldReader(file: file, path: "", value: json)
+        try r.onlyKeys(fields)
+        guard let cellReader = try r.child("cell") else { throw r.fail("cell", "missing: the cell to run") }
+        var spec = ExperimentSpec(name: try r.string("name") ?? "", cell: try CellSpecJSON.parse(cellReader))
+        spec.description = try r.string("description") ?? ""
+        if let bw = try r.child("cell_bw") { spec.cellBackward = try CellSpecJSON.parse(bw) }
+        spec.bidirectional = try r.bool("bidirectional") ?? false
+        spec.timeMajor = try r.bool("time_major") ?? false
+        if let d = try r.string("dtype") {
+            guard let dt = DType(rawValue: d) else { throw r.fail("dtype", "unsupported dtype \"\(d)\"; float32 or float64") }
+            spec.dtype = dt
+        }
+        spec.sequenceLength = try r.intList("sequence_length")
+        spec.weights = try r.string("weights")
+        spec.inputs = try r.string("inputs")
+        spec.initialState = try r.string("initial_state")
+        spec.batchSize = try r.int("batch_size", min: 1, max: maxDimension)
+        spec.maxTime = try r.int("max_time", min: 0, max: maxDimension)
+        spec.inputDepth = try r.int("input_depth", min: 1, max: maxDimension)
+        spec.seed = UInt64(try r.int("seed", min: 0) ?? 0)
+        spec.inputScale = try r.double("input_scale") ?? 1
+        spec.parallelIterations = try r.int("parallel_iterations", min: 1) ?? 32
+        spec.swapMemory = try r.bool("swap_memory") ?? false
+        if spec.cellBackward != nil && !spec.bidirectional {
+            throw r.fail("cell_bw", "only used with \"bidirectional\": true")
+        }
+        if spec.inputs == nil {
+            for key in ["batch_size", "max_time", "input_depth"] where !r.has(key) {
+                throw r.fail(key, "missing: without \"inputs\", batch_size, max_time and input_depth say what to generate")
+            }
+        }
+        if let lengths = spec.sequenceLength, let b = spec.batchSize, spec.inputs == nil, lengths.count != b {
+            throw r.fail("sequence_length", "has \(lengths.count) values, expected batch_size = \(b)")
+        }
+        return spec
+    }
+
+    /// The experiment as JSON text (the same format `parse` reads), keys in a stable order.
+    public func jsonData() throws -> Data {
+        var d: [String: Any] = ["name": name, "cell": CellSpecJSON.encode(cell), "time_major": timeMajor, "dtype": dtype.rawValue]
+        if !description.isEmpty { d["description"] = description }
+        if bidirectional { d["bidirectional"] = true }
+        if let bw = cellBackward { d["cell_bw"] = CellSpecJSON.encode(bw) }
+        if let s = sequenceLength { d["sequence_length"] = s }
+        if let w = weights { d["weights"] = w }
+        if let i = inputs { d["inputs"] = i }
+        if let s = initialState { d["initial_state"] = s }
+        if let b = batchSize { d["batch_size"] = b }
+        if let t = maxTime { d["max_time"] = t }
+        if let i = inputDepth { d["input_depth"] = i }
+        if seed != 0 || inputs == nil { d["seed"] = Int(truncatingIfNeeded: seed) }
+        if inputScale != 1 { d["input_scale"] = inputScale }
+        if parallelIterations != 32 { d["parallel_iterations"] = parallelIterations }
+        if swapMemory { d["swap_memory"] = true }
+        var data = try JSONSerialization.data(withJSONObject: d, options: [.prettyPrinted, .sortedKeys])
+        data.append(0x0A)
+        return data
+    }
+}

@@ -1,1 +1,0 @@
-// Experiment files and arrays (in progress).
