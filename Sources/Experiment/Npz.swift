@@ -200,8 +200,9 @@ public enum Npz {
         }
         var decoder = NpyDecoder(subject: subject, totalLength: length)
         var received = 0
+        let checksum: CRC32
         do {
-            _ = try archive.extract(entry, bufferSize: chunkSize) { chunk in
+            checksum = try archive.extract(entry, bufferSize: chunkSize) { chunk in
                 received += chunk.count
                 guard received <= length else {
                     throw NumpyError(subject, "entry holds more than its declared \(length) bytes (corrupt archive)")
@@ -216,8 +217,15 @@ public enum Npz {
         guard received == length else {
             throw NumpyError(subject, "entry is truncated: declared \(length) bytes, extracted \(received) (corrupt archive)")
         }
+        // `extract(_:consumer:)` computes the CRC-32 but leaves comparing it to the caller.
+        guard checksum == entry.checksum else {
+            throw NumpyError(subject, "checksum mismatch: the archive says \(hex(entry.checksum)), "
+                + "the extracted bytes give \(hex(checksum)) (corrupt archive)")
+        }
         return try decoder.finish()
     }
+
+    private static func hex(_ checksum: CRC32) -> String { String(format: "%08x", checksum) }
 
     private static func describe(_ error: Error) -> String {
         if let archiveError = error as? Archive.ArchiveError {
