@@ -1,0 +1,254 @@
+import Foundation
+
+/// The element types this package reads and writes in `.npy` files, all little-endian.
+public enum NumpyDType: String, CaseIterable, Sendable {
+    case float32, float64, int32, int64
+
+    /// The NumPy type string stored in an `.npy` header: `'<f4'`, `'<f8'`, `'<i4'` or `'<i8'`.
+    public var descr: String {
+        switch self {
+        case .float32: return "<f4"
+        case .float64: return "<f8"
+        case .int32: return "<i4"
+        case .int64: return "<i8"
+        }
+    }
+
+    /// Bytes per element.
+    public var byteWidth: Int {
+        switch self {
+        case .float32, .int32: return 4
+        case .float64, .int64: return 8
+        }
+    }
+
+    /// The dtype whose `descr` is exactly `descr`, if supported.
+    public init?(descr: String) {
+        guard let match = NumpyDType.allCases.first(where: { $0.descr == descr }) else { return nil }
+        self = match
+    }
+}
+
+/// A Swift element type stored as one `NumpyDType`: `Float`, `Double`, `Int32` or `Int64`.
+public protocol NumpyElement {
+    /// The dtype arrays of this element are stored as.
+    static var numpyDType: NumpyDType { get }
+    /// Wraps values as storage (without copying them).
+    static func numpyStorage(_ values: [Self]) -> NumpyArray.Storage
+}
+
+extension Float: NumpyElement {
+    public static var numpyDType: NumpyDType { .float32 }
+    public static func numpyStorage(_ values: [Float]) -> NumpyArray.Storage { .float32(values) }
+}
+
+extension Double: NumpyElement {
+    public static var numpyDType: NumpyDType { .float64 }
+    public static func numpyStorage(_ values: [Double]) -> NumpyArray.Storage { .float64(values) }
+}
+
+extension Int32: NumpyElement {
+    public static var numpyDType: NumpyDType { .int32 }
+    public static func numpyStorage(_ values: [Int32]) -> NumpyArray.Storage { .int32(values) }
+}
+
+extension Int64: NumpyElement {
+    public static var numpyDType: NumpyDType { .int64 }
+    public static func numpyStorage(_ values: [Int64]) -> NumpyArray.Storage { .int64(values) }
+}
+
+/// A dense, C-ordered (row-major) NumPy array: a shape and its elements.
+///
+/// Equality compares shapes and elements (`NaN` is unequal to itself, as for `[Float]`).
+public struct NumpyArray: Equatable {
+    /// The elements, in row-major order, typed by dtype.
+    public enum Storage: Equatable {
+        case float32([Float]), float64([Double]), int32([Int32]), int64([Int64])
+
+        /// The number of elements.
+        public var count: Int {
+            switch self {
+            case .float32(let v): return v.count
+            case .float64(let v): return v.count
+            case .int32(let v): return v.count
+            case .int64(let v): return v.count
+            }
+        }
+
+        /// The dtype of the elements.
+        public var dtype: NumpyDType {
+            switch self {
+            case .float32: return .float32
+            case .float64: return .float64
+            case .int32: return .int32
+            case .int64: return .int64
+            }
+        }
+    }
+
+    /// The extent of each dimension, outermost first; `[]` for a scalar.
+    public private(set) var shape: [Int]
+    /// The elements; `storage.count` is the product of `shape`.
+    public private(set) var storage: Storage
+
+    /// The element type.
+    public var dtype: NumpyDType { storage.dtype }
+    /// The number of elements (1 for a scalar).
+    public var count: Int { storage.count }
+
+    /// An array from a shape and its elements. Throws when a dimension is negative or the
+    /// element count is not the product of the shape.
+    public init(shape: [Int], storage: Storage) throws {
+        let expected = try NumpyArray.elementCount(of: shape, subject: "array")
+        guard expected == storage.count else {
+            throw NumpyError("array", "shape \(NumpyArray.describe(shape)) needs \(expected) elements, got \(storage.count)")
+        }
+        self.shape = shape
+        self.storage = storage
+    }
+
+    /// A `float32` array.
+    public init(float32 values: [Float], shape: [Int]) throws { try self.init(shape: shape, storage: .float32(values)) }
+    /// A `float64` array.
+    public init(float64 values: [Double], shape: [Int]) throws { try self.init(shape: shape, storage: .float64(values)) }
+    /// An `int32` array.
+    public init(int32 values: [Int32], shape: [Int]) throws { try self.init(shape: shape, storage: .int32(values)) }
+    /// An `int64` array.
+    public init(int64 values: [Int64], shape: [Int]) throws { try self.init(shape: shape, storage: .int64(values)) }
+
+    /// An array of any supported element type, e.g. a `Tensor<Float>`'s `scalars` (shared, not copied).
+    public init<Element: NumpyElement>(_ values: [Element], shape: [Int]) throws {
+        try self.init(shape: shape, storage: Element.numpyStorage(values))
+    }
+
+    /// The elements as `Double` (exact for all but `int64` values beyond 2^53).
+    public func asDoubles() -> [Double] {
+        switch storage {
+        case .float32(let v): return v.map(Double.init)
+        case .float64(let v): return v
+        case .int32(let v): return v.map(Double.init)
+        case .int64(let v): return v.map(Double.init)
+        }
+    }
+
+    /// The elements as `Float` (rounded to nearest).
+    public func asFloats() -> [Float] {
+        switch storage {
+        case .float32(let v): return v
+        case .float64(let v): return v.map(Float.init)
+        case .int32(let v): return v.map(Float.init)
+        case .int64(let v): return v.map(Float.init)
+        }
+    }
+
+    /// The elements as `Int`. Floating-point values are truncated toward zero and clamped to
+    /// `Int`'s range; `NaN` becomes 0. Never traps.
+    public func asInts() -> [Int] {
+        switch storage {
+        case .float32(let v): return v.map { NumpyArray.clampedInt(Double($0)) }
+        case .float64(let v): return v.map(NumpyArray.clampedInt)
+        case .int32(let v): return v.map(Int.init)
+        case .int64(let v): return v.map { Int(truncatingIfNeeded: $0) }
+        }
+    }
+
+    private static func clampedInt(_ x: Double) -> Int {
+        if x.isNaN { return 0 }
+        if x >= 9.223372036854775807e18 { return .max }
+        if x <= -9.223372036854775808e18 { return .min }
+        return Int(x)
+    }
+
+    /// The product of `shape`, checked: throws on a negative dimension or an overflowing product.
+    static func elementCount(of shape: [Int], subject: String) throws -> Int {
+        var count = 1
+        for dim in shape {
+            guard dim >= 0 else {
+                throw NumpyError(subject, "negative dimension \(dim) in shape \(describe(shape))")
+            }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+            guard !overflow else {
+                throw NumpyError(subject, "shape \(describe(shape)) has more elements than Int can count")
+            }
+            count = product
+        }
+        return count
+    }
+
+    /// A shape written as NumPy prints it: `()`, `(5,)`, `(2, 3, 4)`.
+    static func describe(_ shape: [Int]) -> String {
+        shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+    }
+}
+
+extension NumpyArray.Storage {
+    /// Zero-filled storage of `count` elements of `dtype`.
+    init(zeros dtype: NumpyDType, count: Int) {
+        switch dtype {
+        case .float32: self = .float32([Float](repeating: 0, count: count))
+        case .float64: self = .float64([Double](repeating: 0, count: count))
+        case .int32: self = .int32([Int32](repeating: 0, count: count))
+        case .int64: self = .int64([Int64](repeating: 0, count: count))
+        }
+    }
+
+    /// Copies raw little-endian element bytes into the storage starting at byte `offset`.
+    /// The caller guarantees `offset + bytes.count` is within the storage.
+    mutating func copyBytes(_ bytes: UnsafeRawBufferPointer, atByte offset: Int) {
+        // Each case takes the array out of `self` first so the write does not copy it.
+        switch self {
+        case .float32(var v):
+            self = .float32([]); NumpyArray.Storage.copy(bytes, into: &v, at: offset); self = .float32(v)
+        case .float64(var v):
+            self = .float64([]); NumpyArray.Storage.copy(bytes, into: &v, at: offset); self = .float64(v)
+        case .int32(var v):
+            self = .int32([]); NumpyArray.Storage.copy(bytes, into: &v, at: offset); self = .int32(v)
+        case .int64(var v):
+            self = .int64([]); NumpyArray.Storage.copy(bytes, into: &v, at: offset); self = .int64(v)
+        }
+    }
+
+    private static func copy<T>(_ bytes: UnsafeRawBufferPointer, into array: inout [T], at offset: Int) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        array.withUnsafeMutableBytes { destination in
+            guard let base = destination.baseAddress else { return }
+            (base + offset).copyMemory(from: source, byteCount: bytes.count)
+        }
+    }
+
+    /// Converts elements from little-endian to host order, in place (a no-op on little-endian hosts).
+    mutating func fixByteOrderFromLittleEndian() {
+        #if _endian(big)
+        switch self {
+        case .float32(let v): self = .float32(v.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) })
+        case .float64(let v): self = .float64(v.map { Double(bitPattern: UInt64(littleEndian: $0.bitPattern)) })
+        case .int32(let v): self = .int32(v.map { Int32(littleEndian: $0) })
+        case .int64(let v): self = .int64(v.map { Int64(littleEndian: $0) })
+        }
+        #endif
+    }
+
+    /// The little-endian bytes of elements `range`.
+    func littleEndianBytes(elements range: Range<Int>) -> Data {
+        switch self {
+        case .float32(let v): return NumpyArray.Storage.littleEndianBytes(of: v[range]) { $0.bitPattern }
+        case .float64(let v): return NumpyArray.Storage.littleEndianBytes(of: v[range]) { $0.bitPattern }
+        case .int32(let v): return NumpyArray.Storage.littleEndianBytes(of: v[range]) { $0 }
+        case .int64(let v): return NumpyArray.Storage.littleEndianBytes(of: v[range]) { $0 }
+        }
+    }
+
+    /// The little-endian bytes of `elements`, whose bit patterns `bits` gives.
+    static func littleEndianBytes<C: Collection, Bits: FixedWidthInteger>(
+        of elements: C, bits: (C.Element) -> Bits
+    ) -> Data {
+        #if _endian(little)
+        if let data = elements.withContiguousStorageIfAvailable({ Data(buffer: $0) }) { return data }
+        #endif
+        var data = Data(capacity: elements.count * MemoryLayout<Bits>.size)
+        for element in elements {
+            withUnsafeBytes(of: bits(element).littleEndian) { data.append(contentsOf: $0) }
+        }
+        return data
+    }
+}
