@@ -154,6 +154,18 @@ final class NpzTests: XCTestCase {
 
     // MARK: - Archives written by numpy
 
+    /// The fixtures were made once with numpy 2.4 (the tests do not need Python):
+    ///
+    ///     arrays = {
+    ///         "rnn/lstm_cell/kernel": (np.arange(24, dtype=np.float32).reshape(3, 8) / 8 - 1) + np.float32(0.1),
+    ///         "rnn/lstm_cell/bias": np.arange(8, dtype=np.float32) * 0.5,
+    ///         "expected/state/0/c": np.array([[0.1, -2.5], [1e-300, 3.0]], dtype=np.float64),
+    ///         "sequence_length": np.array([3, 1, 2147483647], dtype=np.int32),
+    ///         "steps": np.array(-5, dtype=np.int64),
+    ///         "empty": np.zeros((0,), dtype=np.float32),
+    ///     }
+    ///     np.savez("numpy_savez.npz", **arrays)
+    ///     np.savez_compressed("numpy_savez_compressed.npz", **arrays)
     func testReadsNumpySavezFixtures() throws {
         let expectedKeys = ["rnn/lstm_cell/kernel", "rnn/lstm_cell/bias", "expected/state/0/c",
                             "sequence_length", "steps", "empty"]
