@@ -49,7 +49,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RNNEngineTests", dependencies: ["RNNEngine", "CRNNKernels"]),
-        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "RNNEngine"]),
+        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "RNNEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "TerminalUI", "RNNEngine", "Experiment"]),
         .testTarget(name: "UnrollTests", dependencies: ["Experiment", "RNNEngine"]),

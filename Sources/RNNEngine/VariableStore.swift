@@ -21,6 +21,9 @@ public final class VariableStore<Scalar: RNNScalar> {
     public private(set) var arrays: [String: Tensor<Scalar>]
     /// What to do when a cell asks for a name that was not given.
     public let missing: MissingVariablePolicy
+    /// When false, a given array of the wrong shape is recorded in `requests` and replaced by a default one
+    /// instead of raising, so every variable's expected and found shape can be listed at once.
+    public var strict = true
     /// Every variable requested so far, in request order.
     public private(set) var requests: [VariableRequest] = []
     private var created: [String: Tensor<Scalar>] = [:]
@@ -42,18 +45,19 @@ public final class VariableStore<Scalar: RNNScalar> {
             if !requests.contains(where: { $0.name == name }) {
                 requests.append(VariableRequest(name: name, expectedShape: shape, foundShape: given.shape))
             }
-            guard given.shape == shape else {
-                throw RNNError.weightShape(name: name, expected: shape, found: given.shape)
-            }
-            return given
+            if given.shape == shape { return given }
+            if strict { throw RNNError.weightShape(name: name, expected: shape, found: given.shape) }
+            return initializer.make(shape: shape, seed: 0, name: name)
         }
         if !requests.contains(where: { $0.name == name }) {
             requests.append(VariableRequest(name: name, expectedShape: shape, foundShape: nil))
         }
         if let made = created[name], made.shape == shape { return made }
         switch missing {
-        case .fail:
+        case .fail where strict:
             throw RNNError.missingWeight(name: name, expected: shape)
+        case .fail:
+            return initializer.make(shape: shape, seed: 0, name: name)
         case let .initialize(seed):
             let made: Tensor<Scalar> = initializer.make(shape: shape, seed: seed, name: name)
             created[name] = made

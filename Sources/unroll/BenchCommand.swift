@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import RNNEngine
+
+/// `unroll bench ...`: times the engine's forward pass, with the same flags as `tf_bench.py`.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time the forward pass (default weights, seeded inputs): median seconds per pass and GFLOP/s.")
+
+    enum CellKind: String, ExpressibleByArgument, CaseIterable { case basic_rnn, lstm, gru }
+    enum DTypeName: String, ExpressibleByArgument, CaseIterable { case float32, float64 }
+
+    @Option(help: "basic_rnn, lstm or gru.") var cell: CellKind = .lstm
+    @Option(help: "Units per layer.") var numUnits = 256
+    @Option(help: "Layers (a MultiRNNCell when more than 1).") var layers = 1
+    @Option(help: "Batch size.") var batchSize = 32
+    @Option(help: "Time steps.") var maxTime = 100
+    @Option(help: "Input depth.") var inputDepth = 128
+    @Option(help: "float32 or float64.") var dtype: DTypeName = .float32
+    @Option(help: "Timed passes (after 2 warm-up passes).") var repeats = 10
+    @Option(help: "Threads for the matrix products (0: every core).") var threads = 0
+    @Flag(help: "Print one JSON line.") var json = false
+
+    func validate() throws {
+        for (name, v) in [("--num-units", numUnits), ("--layers", layers), ("--batch-size", batchSize),
+                          ("--max-time", maxTime), ("--input-depth", inputDepth), ("--repeats", repeats)] where v < 1 {
+            throw ValidationError("\(name) must be at least 1, got \(v)")
+        }
+        guard threads >= 0 else { throw ValidationError("--threads must be 0 (every core) or more, got \(threads)") }
+        let bytes = Double(batchSize) * Double(maxTime) * Double(max(inputDepth, numUnits * 4)) * 8 * 3
+            + Double(layers) * Double(inputDepth + numUnits) * Double(numUnits) * 4 * 8
+        guard bytes < Double(ProcessInfo.processInfo.physicalMemory) / 2 else {
+            throw ValidationError("this configuration needs about \(Int(bytes / 1e9)) GB, more than half of this machine's memory")
+        }
+    }
+
+    func run() throws {
+        Kernels.threads = threads
+        let seconds: Double
+        switch dtype {
+        case .float32: seconds = try time(Float.self)
+        case .float64: seconds = try time(Double.self)
+        }
+        let gates = ["basic_rnn": 1, "lstm": 4, "gru": 3][cell.rawValue] ?? 1
+        var flop = 0.0, depth = Double(inputDepth)
+        for _ in 0..<layers {
+            flop += 2 * Double(batchSize) * (depth + Double(numUnits)) * Double(gates * numUnits)
+            depth = Double(numUnits)
+        }
+        flop *= Double(maxTime)
+        let gflops = flop / seconds / 1e9
+        if json {
+            let fields: [String] = [
+                "\"engine\": \"unroll\"", "\"kernel\": \"\(Kernels.name)\"", "\"threads\": \(Kernels.threads)",
+                "\"cell\": \"\(cell.rawValue)\"", "\"num_units\": \(numUnits)", "\"layers\": \(layers)",
+                "\"batch_size\": \(batchSize)", "\"max_time\": \(maxTime)", "\"input_depth\": \(inputDepth)",
+                "\"dtype\": \"\(dtype.rawValue)\"", "\"seconds\": \(seconds)", "\"gflops\": \(gflops)",
+            ]
+            print("{" + fields.joined(separator: ", ") + "}")
+        } else {
+            print("\(cell.rawValue) units=\(numUnits) layers=\(layers) batch=\(batchSize) time=\(maxTime) depth=\(inputDepth) \(dtype.rawValue)")
+            print(String(format: "%.6f s per pass (median of %d), %.2f GFLOP/s, kernel %@, %d thread(s)",
+                         seconds, repeats, gflops, Kernels.name, Kernels.threads))
+        }
+    }
+
+    private func time<Scalar: RNNScalar>(_: Scalar.Type) throws -> Double {
+        let store = VariableStore<Scalar>(missing: .initialize(seed: 1))
+        func one() throws -> CellSpec {
+            switch cell {
+            case .basic_rnn: return .basicRNN(numUnits: numUnits, activation: .tanh)
+            case .lstm: return .lstm(numUnits: numUnits, options: LSTMOptions())
+            case .gru: return .gru(numUnits: numUnits, activation: .tanh)
+            }
+        }
+        let spec: CellSpec = layers == 1 ? try one() : .multi(try (0..<layers).map { _ in try one() })
+        let rnnCell = try spec.makeCell(store: store)
+        var rng = SplitMix64(seed: 0)
+        let inputs = try Tensor<Scalar>(shape: [batchSize, maxTime, inputDepth],
+                                        scalars: (0..<(batchSize * maxTime * inputDepth)).map { _ in Scalar(rng.nextUniform() * 2 - 1) })
+        let loop = try UnrolledLoop(cell: rnnCell, inputs: .leaf(inputs), sequenceLength: nil, initialState: nil,
+                                    dtype: Scalar.dtype, timeMajor: false, scope: "rnn")
+        for _ in 0..<2 { _ = try loop.run() }
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try loop.run()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        times.sort()
+        return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Experiment
+import Foundation
+import RNNEngine
+
+/// `unroll run EXPERIMENT.json --output OUT.npz`
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run an experiment file and write outputs and state/... to an .npz.")
+
+    @Argument(help: "The experiment file (JSON).")
+    var experiment: String
+
+    @Option(name: .shortAndLong, help: "The .npz to write (outputs, state/...).")
+    var output: String
+
+    @Flag(help: "Write a deflated archive (like np.savez_compressed).")
+    var compressed = false
+
+    func run() throws {
+        let url = URL(fileURLWithPath: experiment)
+        do {
+            let arrays = try ExperimentLoader.runFile(url, displayName: experiment)
+            try Npz.write(arrays, to: URL(fileURLWithPath: output), compressed: compressed)
+        } catch let e as ExperimentError {
+            throw fail(e.description)
+        } catch let e as NumpyError {
+            throw fail("\(output): \(e.description)")
+        } catch {
+            throw fail("\(experiment): \(error)")
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import Foundation
+
+/// `unroll`: the terminal explorer (default) and headless subcommands.
+@main
+struct Unroll: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unroll",
+        abstract: "See how a recurrent network really runs: tf.nn.dynamic_rnn, frame by frame.",
+        subcommands: [Explore.self, Run.self, Shapes.self, Bench.self],
+        defaultSubcommand: Explore.self
+    )
+}
+
+/// Prints `error: <message>` to stderr and exits with status 1.
+func fail(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
+    return ExitCode(1)
+}
+
+/// Prints a warning line to stderr.
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data(("warning: " + message + "\n").utf8))
+}

@@ -1,1 +1,0 @@
-print("unroll: in progress")
