@@ -78,13 +78,24 @@ static inline const char *unroll_codeset(void) { return nl_langinfo(CODESET); }
 // _exit.
 // ---------------------------------------------------------------------------
 
-static volatile sig_atomic_t unroll_curses_active = 0;
-static struct sigaction unroll_saved_actions[65];
-static volatile sig_atomic_t unroll_handlers_installed = 0;
+// State lives in function-local statics: Swift's importer does not emit file-scope static data.
+static inline void *unroll_saved_actions_storage(void) {
+    static struct sigaction saved[65];
+    return saved;
+}
+#define unroll_saved_actions() ((struct sigaction *)unroll_saved_actions_storage())
+static inline volatile sig_atomic_t *unroll_curses_active_flag(void) {
+    static volatile sig_atomic_t active = 0;
+    return &active;
+}
+static inline volatile sig_atomic_t *unroll_handlers_installed_flag(void) {
+    static volatile sig_atomic_t installed = 0;
+    return &installed;
+}
 
 static inline void unroll_restore_screen(void) {
-    if (unroll_curses_active) {
-        unroll_curses_active = 0;
+    if (*unroll_curses_active_flag()) {
+        *unroll_curses_active_flag() = 0;
         endwin();
     }
 }
@@ -100,7 +111,7 @@ static inline void unroll_terminate_handler(int sig) {
 static inline void unroll_crash_handler(int sig) {
     unroll_restore_screen();
     if (sig > 0 && sig < 65) {
-        sigaction(sig, &unroll_saved_actions[sig], NULL);
+        sigaction(sig, &unroll_saved_actions()[sig], NULL);
     }
     if (sig == SIGABRT || sig == SIGTRAP) {
         raise(sig);
@@ -113,37 +124,37 @@ static const int unroll_crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIG
 
 /// Marks curses as active and installs the restoring handlers (saving the previous ones).
 static inline void unroll_install_signal_handlers(void) {
-    unroll_curses_active = 1;
-    if (unroll_handlers_installed) return;
+    *unroll_curses_active_flag() = 1;
+    if (*unroll_handlers_installed_flag()) return;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = unroll_terminate_handler;
     for (unsigned i = 0; i < sizeof unroll_terminate_signals / sizeof(int); i++) {
         int s = unroll_terminate_signals[i];
-        sigaction(s, &sa, &unroll_saved_actions[s]);
+        sigaction(s, &sa, &unroll_saved_actions()[s]);
     }
     sa.sa_handler = unroll_crash_handler;
     for (unsigned i = 0; i < sizeof unroll_crash_signals / sizeof(int); i++) {
         int s = unroll_crash_signals[i];
-        sigaction(s, &sa, &unroll_saved_actions[s]);
+        sigaction(s, &sa, &unroll_saved_actions()[s]);
     }
-    unroll_handlers_installed = 1;
+    *unroll_handlers_installed_flag() = 1;
 }
 
 /// Puts back the handlers saved by unroll_install_signal_handlers and marks curses inactive.
 static inline void unroll_uninstall_signal_handlers(void) {
-    unroll_curses_active = 0;
-    if (!unroll_handlers_installed) return;
+    *unroll_curses_active_flag() = 0;
+    if (!*unroll_handlers_installed_flag()) return;
     for (unsigned i = 0; i < sizeof unroll_terminate_signals / sizeof(int); i++) {
         int s = unroll_terminate_signals[i];
-        sigaction(s, &unroll_saved_actions[s], NULL);
+        sigaction(s, &unroll_saved_actions()[s], NULL);
     }
     for (unsigned i = 0; i < sizeof unroll_crash_signals / sizeof(int); i++) {
         int s = unroll_crash_signals[i];
-        sigaction(s, &unroll_saved_actions[s], NULL);
+        sigaction(s, &unroll_saved_actions()[s], NULL);
     }
-    unroll_handlers_installed = 0;
+    *unroll_handlers_installed_flag() = 0;
 }
 
 #endif
