@@ -1,0 +1,116 @@
+import Foundation
+import XCTest
+
+/// Bad input never crashes `unroll run`: each case gets one `error: <file>: <field>: ...` line on stderr,
+/// exit status 1, and no output file.
+final class CLIErrorTests: XCTestCase {
+    private var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = try BinaryRunner.temporaryDirectory()
+        let cases = BinaryRunner.conformanceDirectory
+        try FileManager.default.copyItem(at: cases.appendingPathComponent("gru_masked.npz"), to: dir.appendingPathComponent("g.npz"))
+        try Data("this is not a zip".utf8).write(to: dir.appendingPathComponent("corrupt.npz"))
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    private let gen = #""batch_size": 2, "max_time": 3, "input_depth": 2"#
+
+    /// Runs `unroll run` on `json` and checks the exit status, the one-line message and that no file was written.
+    private func assertRejected(_ json: String, _ expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let exp = dir.appendingPathComponent("e.json")
+        try json.write(to: exp, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out.npz")
+        let r = try BinaryRunner.run(["run", exp.path, "--output", out.path])
+        XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)
+        XCTAssertTrue(r.stderr.hasPrefix("error: \(exp.path): "), r.stderr, file: file, line: line)
+        XCTAssertTrue(r.stderr.contains(expected), "expected «\(expected)» in «\(r.stderr)»", file: file, line: line)
+        XCTAssertLessThanOrEqual(r.stderr.split(separator: "\n").count, 2, r.stderr, file: file, line: line)
+        XCTAssertFalse(r.stderr.contains("Fatal error") || r.stderr.contains("Backtrace"), file: file, line: line)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "no output on error", file: file, line: line)
+    }
+
+    func testMalformedAndTruncatedJSON() throws {
+        try assertRejected(#"{"cell": {"type": "lstm", "num_units": 4}, "#, "not valid JSON")
+        try assertRejected("", "not valid JSON")
+        try assertRejected("[1, 2]", "(top level): expected an object, got a list")
+    }
+
+    func testBadCellSpecifications() throws {
+        try assertRejected(#"{"cell": {"type": "lsmt", "num_units": 4}, \#(gen)}"#, #"cell.type: unknown cell type "lsmt""#)
+        try assertRejected(#"{"cell": {"type": "lstm", "num_units": -4}, \#(gen)}"#, "cell.num_units: must be at least 1, got -4")
+        try assertRejected(#"{"cell": {"type": "lstm", "num_units": 2.5}, \#(gen)}"#, "cell.num_units: expected an integer, got 2.5")
+        try assertRejected(#"{"cell": {"type": "lstm", "num_units": "4"}, \#(gen)}"#, "cell.num_units: expected an integer, got a string")
+        try assertRejected(#"{"cell": {"type": "multi", "cells": []}, \#(gen)}"#, "cell.cells: empty")
+        try assertRejected(#"{"cell": {"type": "multi", "cells": [{"type": "gru"}]}, \#(gen)}"#, "cell.cells[0].num_units: missing")
+        try assertRejected(#"{"cell": {"type": "gru", "num_units": 3, "activation": "swish"}, \#(gen)}"#, #"cell.activation: unknown activation "swish""#)
+        try assertRejected(#"{"cell": {"type": "residual", "cell": {"type": "gru", "num_units": 5}}, \#(gen)}"#,
+                           "cell: ResidualWrapper: input depth 2 and cell output size 5 differ")
+        try assertRejected(#"{"cell": {"type": "dropout", "cell": {"type": "gru", "num_units": 5}, "input_keep_prob": 0}, \#(gen)}"#,
+                           "cell.input_keep_prob: must be in (0, 1], got 0.0")
+    }
+
+    func testAbsurdSizesAreRefusedBeforeAllocating() throws {
+        try assertRejected(#"{"cell": {"type": "lstm", "num_units": 1000000000}, \#(gen)}"#, "cell: this experiment would need about")
+        try assertRejected(#"{"cell": {"type": "gru", "num_units": 5}, "batch_size": 2000000000, "max_time": 300000, "input_depth": 2}"#,
+                           "inputs: this experiment would need about")
+    }
+
+    func testBadSequenceLengthsAndDTypes() throws {
+        try assertRejected(#"{"cell": {"type": "gru", "num_units": 4}, \#(gen), "sequence_length": [1, 2, 3]}"#,
+                           "sequence_length: has 3 values, expected batch_size = 2")
+        try assertRejected(#"{"cell": {"type": "gru", "num_units": 4}, \#(gen), "sequence_length": [1, 2.5]}"#,
+                           "sequence_length[1]: expected an integer")
+        try assertRejected(#"{"cell": {"type": "gru", "num_units": 4}, \#(gen), "dtype": "float16"}"#,
+                           #"dtype: unsupported dtype "float16""#)
+        try assertRejected(#"{"cell": {"type": "gru", "num_units": 4}, "weights": "g.npz", "inputs": "g.npz", "sequence_length": [1, 2]}"#,
+                           "sequence_length: has 2 values, expected batch_size = 3")
+    }
+
+    func testMissingOrCorruptArchivesAndWrongWeights() throws {
+        try assertRejected(#"{"cell": {"type": "gru", "num_units": 4}, "weights": "nope.npz", \#(gen)}"#, "weights: nope.npz: no such file")
+        try assertRejected(#"{"cell": {"type": "gru", "num_units": 4}, "weights": "corrupt.npz", \#(gen)}"#, "weights: corrupt.npz:")
+        try assertRejected(#"{"cell": {"type": "lstm", "num_units": 4}, "weights": "g.npz", "inputs": "g.npz"}"#,
+                           "weights: weight rnn/lstm_cell/kernel is missing (expected shape [7, 16])")
+        try assertRejected(#"{"cell": {"type": "gru", "num_units": 5}, "weights": "g.npz", "inputs": "g.npz"}"#,
+                           "weights: weight rnn/gru_cell/gates/kernel has shape [7, 8], expected [8, 10]")
+        try assertRejected(#"{"cell": {"type": "gru", "num_units": 4}, "weights": "g.npz", "inputs": "nope.npz"}"#,
+                           "inputs: nope.npz: no such file")
+    }
+
+    func testMissingFileAndUnknownField() throws {
+        let r = try BinaryRunner.run(["run", dir.appendingPathComponent("absent.json").path, "-o", dir.appendingPathComponent("o.npz").path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("absent.json: no such file"), r.stderr)
+        try assertRejected(#"{"cell": {"type": "gru", "num_units": 5}, \#(gen), "seqence_length": [1, 2]}"#,
+                           #"seqence_length: unknown field (did you mean "sequence_length"?)"#)
+        try assertRejected(#"{"cell": {"type": "gru", "num_units": 5}}"#, "batch_size: missing")
+    }
+
+    func testShapesReportsEveryMismatchedWeight() throws {
+        let exp = dir.appendingPathComponent("s.json")
+        try #"{"cell": {"type": "gru", "num_units": 5}, "weights": "g.npz", "inputs": "g.npz"}"#.write(to: exp, atomically: true, encoding: .utf8)
+        let r = try BinaryRunner.run(["shapes", exp.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stdout.contains("inputs") && r.stdout.contains("[3, 5, 3]"), r.stdout)
+        for name in ["gates/kernel", "gates/bias", "candidate/kernel", "candidate/bias"] {
+            XCTAssertTrue(r.stdout.split(separator: "\n").contains { $0.contains(name) && $0.contains("MISMATCH") }, name)
+        }
+        XCTAssertTrue(r.stdout.contains("expected [8, 10]  found [7, 8]"), r.stdout)
+        XCTAssertTrue(r.stderr.hasPrefix("error: "), r.stderr)
+    }
+
+    func testShapesOfAStackFollowTimeMajor() throws {
+        let r = try BinaryRunner.run(["shapes", BinaryRunner.conformanceDirectory.appendingPathComponent("time_major_stack.json").path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("inputs") && $0.hasSuffix("[5, 2, 4]") }, r.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("outputs") && $0.hasSuffix("[5, 2, 2]") }, r.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("layer 0") && $0.contains("state [2, 3]") }, r.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("layer 1") && $0.contains("state [2, 2]") }, r.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("state") && $0.hasSuffix("([2, 3], [2, 2])") }, r.stdout)
+    }
+}

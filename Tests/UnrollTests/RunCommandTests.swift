@@ -1,0 +1,52 @@
+import Experiment
+import Foundation
+import XCTest
+
+/// `unroll run` end to end: every TF conformance case through the real binary, compared with TF's arrays.
+final class RunCommandTests: XCTestCase {
+    func testRunReproducesEveryConformanceCase() throws {
+        let dir = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cases = try FileManager.default.contentsOfDirectory(at: BinaryRunner.conformanceDirectory, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
+        XCTAssertGreaterThanOrEqual(cases.count, 14)
+        for url in cases {
+            let name = url.deletingPathExtension().lastPathComponent
+            let out = dir.appendingPathComponent(name + ".npz")
+            let r = try BinaryRunner.run(["run", url.path, "--output", out.path])
+            XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
+            let got = try Npz.read(out)
+            let expected = try Npz.read(url.deletingPathExtension().appendingPathExtension("npz"))
+            for (key, want) in expected where key.hasPrefix("expected/") {
+                let name = String(key.dropFirst("expected/".count))
+                guard let have = got[name] else { XCTFail("\(url.lastPathComponent): no \(name) in \(got.keys.sorted())"); continue }
+                XCTAssertEqual(have.shape, want.shape, name)
+                XCTAssertEqual(have.dtype, want.dtype, name)
+                let tol = want.dtype == .float64 ? 1e-10 : 1e-5
+                let worst = zip(have.asDoubles(), want.asDoubles()).map { abs($0 - $1) - tol * abs($1) }.max() ?? 0
+                XCTAssertLessThanOrEqual(worst, tol, "\(url.lastPathComponent) \(name)")
+            }
+            XCTAssertEqual(Set(got.keys), Set(expected.keys.filter { $0.hasPrefix("expected/") }.map { String($0.dropFirst(9)) }),
+                           "\(name): unroll run writes exactly TF's arrays")
+        }
+    }
+
+    func testRunWithGeneratedInputsAndDefaultWeightsIsDeterministic() throws {
+        let dir = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let exp = dir.appendingPathComponent("gen.json")
+        try #"{"cell": {"type": "multi", "cells": [{"type": "lstm", "num_units": 5}, {"type": "gru", "num_units": 3}]}, "batch_size": 4, "max_time": 7, "input_depth": 3, "seed": 11, "sequence_length": [7, 3, 1, 0]}"#
+            .write(to: exp, atomically: true, encoding: .utf8)
+        let a = dir.appendingPathComponent("a.npz"), b = dir.appendingPathComponent("b.npz")
+        XCTAssertEqual(try BinaryRunner.run(["run", exp.path, "-o", a.path]).status, 0)
+        XCTAssertEqual(try BinaryRunner.run(["run", exp.path, "-o", b.path]).status, 0)
+        let x = try Npz.read(a), y = try Npz.read(b)
+        XCTAssertEqual(x, y)
+        XCTAssertEqual(x["outputs"]?.shape, [4, 7, 3])
+        XCTAssertEqual(x["state/0/c"]?.shape, [4, 5])
+        XCTAssertEqual(x["state/1"]?.shape, [4, 3])
+        // Row 3 has length 0: every output zero.
+        let out = x["outputs"]?.asDoubles() ?? []
+        XCTAssertEqual(Array(out[(3 * 7 * 3)...]), Array(repeating: 0, count: 21))
+    }
+}
