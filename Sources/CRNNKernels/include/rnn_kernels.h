@@ -43,6 +43,15 @@ int rk_get_threads(void);
 /* Name of the path chosen at run time: "avx512", "avx2+fma" or "portable". */
 const char *rk_kernel_name(void);
 
+/* Forces a path: "portable", "avx2" (or "avx2+fma"), "avx512", or "auto" / "" / NULL for the best
+   one this CPU supports. Returns 0 on success, -1 (leaving the path unchanged) when the name is
+   unknown or the CPU lacks the instructions. The environment variable UNROLL_KERNEL, read at the
+   first call, has the same effect. Call it while no product is running. */
+int rk_force_kernel(const char *name);
+
+/* 1 when the named path (as for rk_force_kernel) can run on this CPU, else 0. */
+int rk_kernel_supported(const char *name);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,300 @@
+/* AVX2 + FMA path: 6x16 (float) and 6x8 (double) register-blocked micro-kernels and vectorised
+   activations. Every function here is compiled for avx2,fma; it is only called after the run-time
+   CPU check in kernels_core.c. */
+#include "rk_internal.h"
+
+#if RK_X86
+#include <immintrin.h>
+#include <string.h>
+
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#elif defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#endif
+
+#define A2_SMR 6
+#define A2_SNR 16
+#define A2_DMR 6
+#define A2_DNR 8
+
+/* ---------------- float 6x16 ---------------- */
+
+RK_INLINE __m256i a2_mask32(long valid) { /* lanes < valid */
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)valid), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+RK_INLINE void a2_s_body(const int mr, long kc, const float *ap, const float *b, long ldb, float *c, long ldc,
+                         long nr, int flags) {
+    __m256 c0[A2_SMR], c1[A2_SMR];
+    for (int i = 0; i < mr; i++) c0[i] = c1[i] = _mm256_setzero_ps();
+    for (int i = 0; i < mr; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+    if (!(flags & RK_BMASK)) {
+        for (long p = 0; p < kc; p++, ap += A2_SMR, b += ldb) {
+            __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+            for (int i = 0; i < mr; i++) {
+                __m256 a = _mm256_broadcast_ss(ap + i);
+                c0[i] = _mm256_fmadd_ps(a, b0, c0[i]);
+                c1[i] = _mm256_fmadd_ps(a, b1, c1[i]);
+            }
+        }
+    } else {
+        __m256i m0 = a2_mask32(nr), m1 = a2_mask32(nr - 8);
+        for (long p = 0; p < kc; p++, ap += A2_SMR, b += ldb) {
+            __m256 b0 = _mm256_maskload_ps(b, m0), b1 = _mm256_maskload_ps(b + 8, m1);
+            for (int i = 0; i < mr; i++) {
+                __m256 a = _mm256_broadcast_ss(ap + i);
+                c0[i] = _mm256_fmadd_ps(a, b0, c0[i]);
+                c1[i] = _mm256_fmadd_ps(a, b1, c1[i]);
+            }
+        }
+    }
+    if (nr == A2_SNR) {
+        for (int i = 0; i < mr; i++) {
+            float *ci = c + i * ldc;
+            if (flags & RK_LOADC) {
+                c0[i] = _mm256_add_ps(_mm256_loadu_ps(ci), c0[i]);
+                c1[i] = _mm256_add_ps(_mm256_loadu_ps(ci + 8), c1[i]);
+            }
+            _mm256_storeu_ps(ci, c0[i]);
+            _mm256_storeu_ps(ci + 8, c1[i]);
+        }
+    } else {
+        __m256i m0 = a2_mask32(nr), m1 = a2_mask32(nr - 8);
+        for (int i = 0; i < mr; i++) {
+            float *ci = c + i * ldc;
+            if (flags & RK_LOADC) {
+                c0[i] = _mm256_add_ps(_mm256_maskload_ps(ci, m0), c0[i]);
+                c1[i] = _mm256_add_ps(_mm256_maskload_ps(ci + 8, m1), c1[i]);
+            }
+            _mm256_maskstore_ps(ci, m0, c0[i]);
+            _mm256_maskstore_ps(ci + 8, m1, c1[i]);
+        }
+    }
+}
+
+/* ---------------- double 6x8 ---------------- */
+
+RK_INLINE __m256i a2_mask64(long valid) {
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(valid), _mm256_setr_epi64x(0, 1, 2, 3));
+}
+
+RK_INLINE void a2_d_body(const int mr, long kc, const double *ap, const double *b, long ldb, double *c,
+                         long ldc, long nr, int flags) {
+    __m256d c0[A2_DMR], c1[A2_DMR];
+    for (int i = 0; i < mr; i++) c0[i] = c1[i] = _mm256_setzero_pd();
+    for (int i = 0; i < mr; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+    if (!(flags & RK_BMASK)) {
+        for (long p = 0; p < kc; p++, ap += A2_DMR, b += ldb) {
+            __m256d b0 = _mm256_loadu_pd(b), b1 = _mm256_loadu_pd(b + 4);
+            for (int i = 0; i < mr; i++) {
+                __m256d a = _mm256_broadcast_sd(ap + i);
+                c0[i] = _mm256_fmadd_pd(a, b0, c0[i]);
+                c1[i] = _mm256_fmadd_pd(a, b1, c1[i]);
+            }
+        }
+    } else {
+        __m256i m0 = a2_mask64(nr), m1 = a2_mask64(nr - 4);
+        for (long p = 0; p < kc; p++, ap += A2_DMR, b += ldb) {
+            __m256d b0 = _mm256_maskload_pd(b, m0), b1 = _mm256_maskload_pd(b + 4, m1);
+            for (int i = 0; i < mr; i++) {
+                __m256d a = _mm256_broadcast_sd(ap + i);
+                c0[i] = _mm256_fmadd_pd(a, b0, c0[i]);
+                c1[i] = _mm256_fmadd_pd(a, b1, c1[i]);
+            }
+        }
+    }
+    if (nr == A2_DNR) {
+        for (int i = 0; i < mr; i++) {
+            double *ci = c + i * ldc;
+            if (flags & RK_LOADC) {
+                c0[i] = _mm256_add_pd(_mm256_loadu_pd(ci), c0[i]);
+                c1[i] = _mm256_add_pd(_mm256_loadu_pd(ci + 4), c1[i]);
+            }
+            _mm256_storeu_pd(ci, c0[i]);
+            _mm256_storeu_pd(ci + 4, c1[i]);
+        }
+    } else {
+        __m256i m0 = a2_mask64(nr), m1 = a2_mask64(nr - 4);
+        for (int i = 0; i < mr; i++) {
+            double *ci = c + i * ldc;
+            if (flags & RK_LOADC) {
+                c0[i] = _mm256_add_pd(_mm256_maskload_pd(ci, m0), c0[i]);
+                c1[i] = _mm256_add_pd(_mm256_maskload_pd(ci + 4, m1), c1[i]);
+            }
+            _mm256_maskstore_pd(ci, m0, c0[i]);
+            _mm256_maskstore_pd(ci + 4, m1, c1[i]);
+        }
+    }
+}
+
+#define A2_INST(SUF, T, MR)                                                                        \
+    static void a2_##SUF##_##MR(long kc, const T *ap, const T *b, long ldb, T *c, long ldc, long nr, \
+                                int flags) {                                                      \
+        a2_##SUF##_body(MR, kc, ap, b, ldb, c, ldc, nr, flags);                                   \
+    }
+A2_INST(s, float, 1)
+A2_INST(s, float, 2)
+A2_INST(s, float, 3)
+A2_INST(s, float, 4)
+A2_INST(s, float, 5)
+A2_INST(s, float, 6)
+A2_INST(d, double, 1)
+A2_INST(d, double, 2)
+A2_INST(d, double, 3)
+A2_INST(d, double, 4)
+A2_INST(d, double, 5)
+A2_INST(d, double, 6)
+
+/* ---------------- activations ----------------
+ * tanh(x) = sign(x) * E / (E + 2) with E = expm1(2|x|) (no cancellation for small |x|);
+ * sigmoid(x) = 1 / (1 + exp(-x)). exp/expm1: n = round(y / ln2), r = y - n ln2 (Cody-Waite),
+ * expm1(r) by its Taylor series (|r| <= ln2/2: degree 8 for float, 13 for double), then scaled. */
+
+#define LOG2E 1.44269504088896340736
+#define LN2_HI_F 0.693145751953125f
+#define LN2_LO_F 1.428606765330187045e-06f
+#define LN2_HI_D 6.93147180369123816490e-01
+#define LN2_LO_D 1.90821492927058770002e-10
+
+RK_INLINE __m256 a2_expm1_poly_ps(__m256 r) { /* expm1(r), |r| <= 0.35 */
+    __m256 q = _mm256_set1_ps(1.0f / 40320);
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 5040));
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 720));
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 120));
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 24));
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 6));
+    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.5f));
+    return _mm256_fmadd_ps(q, _mm256_mul_ps(r, r), r);
+}
+
+RK_INLINE __m256 a2_reduce_ps(__m256 y, __m256 *n) {
+    *n = _mm256_round_ps(_mm256_mul_ps(y, _mm256_set1_ps((float)LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(*n, _mm256_set1_ps(LN2_HI_F), y);
+    return _mm256_fnmadd_ps(*n, _mm256_set1_ps(LN2_LO_F), r);
+}
+
+RK_INLINE __m256 a2_pow2i_ps(__m256 n) { /* 2^n for integral n in [-126, 127] */
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
+}
+
+RK_INLINE __m256 a2_tanh_ps(__m256 x) {
+    const __m256 sgn = _mm256_set1_ps(-0.0f);
+    __m256 ax = _mm256_andnot_ps(sgn, x);
+    __m256 y = _mm256_min_ps(_mm256_add_ps(ax, ax), _mm256_set1_ps(20.0f)); /* tanh(10) == 1 in float */
+    __m256 n;
+    __m256 r = a2_reduce_ps(y, &n);
+    __m256 p = a2_expm1_poly_ps(r);
+    __m256 s = a2_pow2i_ps(n);
+    __m256 e = _mm256_fmadd_ps(s, p, _mm256_sub_ps(s, _mm256_set1_ps(1.0f))); /* expm1(y) */
+    __m256 t = _mm256_div_ps(e, _mm256_add_ps(e, _mm256_set1_ps(2.0f)));
+    t = _mm256_or_ps(t, _mm256_and_ps(x, sgn));
+    return _mm256_blendv_ps(t, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
+RK_INLINE __m256 a2_sigmoid_ps(__m256 x) {
+    __m256 z = _mm256_sub_ps(_mm256_setzero_ps(), x);
+    z = _mm256_max_ps(_mm256_min_ps(z, _mm256_set1_ps(89.0f)), _mm256_set1_ps(-104.0f));
+    __m256 n;
+    __m256 r = a2_reduce_ps(z, &n);
+    __m256 e = _mm256_add_ps(a2_expm1_poly_ps(r), _mm256_set1_ps(1.0f));
+    __m256 n1 = _mm256_floor_ps(_mm256_mul_ps(n, _mm256_set1_ps(0.5f)));
+    __m256 n2 = _mm256_sub_ps(n, n1);
+    e = _mm256_mul_ps(_mm256_mul_ps(e, a2_pow2i_ps(n1)), a2_pow2i_ps(n2)); /* exp(z), over/underflows gracefully */
+    __m256 s = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+    return _mm256_blendv_ps(s, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
+}
+
+RK_INLINE __m256d a2_expm1_poly_pd(__m256d r) { /* expm1(r), |r| <= 0.35, Taylor to r^13 */
+    __m256d q = _mm256_set1_pd(1.0 / 6227020800.0);
+    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 479001600.0));
+    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 39916800.0));
+    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 3628800.0));
+    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 362880.0));
+    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 40320.0));
+    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 5040.0));
+    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 720.0));
+    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 120.0));
+    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 24.0));
+    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 6.0));
+    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(0.5));
+    return _mm256_fmadd_pd(q, _mm256_mul_pd(r, r), r);
+}
+
+RK_INLINE __m256d a2_reduce_pd(__m256d y, __m256d *n) {
+    *n = _mm256_round_pd(_mm256_mul_pd(y, _mm256_set1_pd(LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256d r = _mm256_fnmadd_pd(*n, _mm256_set1_pd(LN2_HI_D), y);
+    return _mm256_fnmadd_pd(*n, _mm256_set1_pd(LN2_LO_D), r);
+}
+
+RK_INLINE __m256d a2_pow2i_pd(__m256d n) { /* 2^n for integral n in [-1022, 1023] */
+    const __m256d magic = _mm256_set1_pd(6755399441055744.0); /* 1.5 * 2^52 */
+    __m256i i = _mm256_sub_epi64(_mm256_castpd_si256(_mm256_add_pd(n, magic)), _mm256_castpd_si256(magic));
+    return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(i, _mm256_set1_epi64x(1023)), 52));
+}
+
+RK_INLINE __m256d a2_tanh_pd(__m256d x) {
+    const __m256d sgn = _mm256_set1_pd(-0.0);
+    __m256d ax = _mm256_andnot_pd(sgn, x);
+    __m256d y = _mm256_min_pd(_mm256_add_pd(ax, ax), _mm256_set1_pd(40.0)); /* tanh(20) == 1 in double */
+    __m256d n;
+    __m256d r = a2_reduce_pd(y, &n);
+    __m256d p = a2_expm1_poly_pd(r);
+    __m256d s = a2_pow2i_pd(n);
+    __m256d e = _mm256_fmadd_pd(s, p, _mm256_sub_pd(s, _mm256_set1_pd(1.0)));
+    __m256d t = _mm256_div_pd(e, _mm256_add_pd(e, _mm256_set1_pd(2.0)));
+    t = _mm256_or_pd(t, _mm256_and_pd(x, sgn));
+    return _mm256_blendv_pd(t, x, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+}
+
+RK_INLINE __m256d a2_sigmoid_pd(__m256d x) {
+    __m256d z = _mm256_sub_pd(_mm256_setzero_pd(), x);
+    z = _mm256_max_pd(_mm256_min_pd(z, _mm256_set1_pd(710.0)), _mm256_set1_pd(-746.0));
+    __m256d n;
+    __m256d r = a2_reduce_pd(z, &n);
+    __m256d e = _mm256_add_pd(a2_expm1_poly_pd(r), _mm256_set1_pd(1.0));
+    __m256d n1 = _mm256_floor_pd(_mm256_mul_pd(n, _mm256_set1_pd(0.5)));
+    __m256d n2 = _mm256_sub_pd(n, n1);
+    e = _mm256_mul_pd(_mm256_mul_pd(e, a2_pow2i_pd(n1)), a2_pow2i_pd(n2));
+    __m256d s = _mm256_div_pd(_mm256_set1_pd(1.0), _mm256_add_pd(_mm256_set1_pd(1.0), e));
+    return _mm256_blendv_pd(s, x, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
+}
+
+#define A2_ACT(NAME, T, VT, W, LOAD, STORE, FN)                                                    \
+    static void NAME(long n, const T *x, T *y) {                                                  \
+        long i = 0;                                                                               \
+        for (; i + W <= n; i += W) STORE(y + i, FN(LOAD(x + i)));                                 \
+        if (i < n) {                                                                              \
+            T buf[W];                                                                             \
+            memset(buf, 0, sizeof buf);                                                           \
+            memcpy(buf, x + i, sizeof(T) * (size_t)(n - i));                                      \
+            STORE(buf, FN(LOAD(buf)));                                                            \
+            memcpy(y + i, buf, sizeof(T) * (size_t)(n - i));                                      \
+        }                                                                                         \
+    }
+A2_ACT(a2_stanh, float, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, a2_tanh_ps)
+A2_ACT(a2_ssigmoid, float, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, a2_sigmoid_ps)
+A2_ACT(a2_dtanh, double, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, a2_tanh_pd)
+A2_ACT(a2_dsigmoid, double, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, a2_sigmoid_pd)
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#elif defined(__GNUC__)
+#pragma GCC pop_options
+#endif
+
+const rk_impl rk_impl_avx2 = {
+    .name = "avx2+fma",
+    .smr = A2_SMR,
+    .snr = A2_SNR,
+    .sk = {NULL, a2_s_1, a2_s_2, a2_s_3, a2_s_4, a2_s_5, a2_s_6},
+    .dmr = A2_DMR,
+    .dnr = A2_DNR,
+    .dk = {NULL, a2_d_1, a2_d_2, a2_d_3, a2_d_4, a2_d_5, a2_d_6},
+    .stanh = a2_stanh,
+    .ssigmoid = a2_ssigmoid,
+    .dtanh = a2_dtanh,
+    .dsigmoid = a2_dsigmoid,
+};
+#endif

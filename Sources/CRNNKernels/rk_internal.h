@@ -1,0 +1,69 @@
+/* Internal declarations shared by the kernel translation units (not part of the public API). */
+#ifndef UNROLL_RK_INTERNAL_H
+#define UNROLL_RK_INTERNAL_H
+#include <stddef.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define RK_X86 1
+#else
+#define RK_X86 0
+#endif
+
+#define RK_INLINE static inline __attribute__((always_inline))
+
+/* Packed right-hand panels: NRP columns wide (zero padded), k rows, panel-major.
+   Element (p, j) of a k x n matrix lives at panel (j / NRP), offset p * NRP + j % NRP. */
+#define RK_SNRP 32
+#define RK_DNRP 16
+
+/* Largest register-block height of any path. */
+#define RK_MAXMR 16
+
+/* Micro-kernel flags. */
+#define RK_LOADC 1 /* add the existing C tile (otherwise overwrite) */
+#define RK_BMASK 2 /* B rows are only nr valid elements wide (unpacked edge): mask the loads */
+
+/*
+ * Micro-kernel: C[mr x nr] (+)= Ap * B over kc steps.
+ *   ap: packed A sliver, element (i, p) at ap[p * MR + i] (MR = the path's register-block height);
+ *   b:  row p of the block at b + p * ldb (ldb = NRP for packed panels);
+ *   nr: valid columns (1..NR); mr is fixed per function (table index).
+ */
+typedef void (*rk_skern)(long kc, const float *ap, const float *b, long ldb, float *c, long ldc, long nr, int flags);
+typedef void (*rk_dkern)(long kc, const double *ap, const double *b, long ldb, double *c, long ldc, long nr,
+                         int flags);
+typedef void (*rk_sact)(long n, const float *x, float *y);
+typedef void (*rk_dact)(long n, const double *x, double *y);
+
+typedef struct rk_impl {
+    const char *name;
+    int smr, snr;               /* float register block: rows, columns (snr divides RK_SNRP) */
+    rk_skern sk[RK_MAXMR + 1];  /* sk[mr] for mr = 1..smr */
+    int dmr, dnr;
+    rk_dkern dk[RK_MAXMR + 1];
+    rk_sact stanh, ssigmoid;
+    rk_dact dtanh, dsigmoid;
+} rk_impl;
+
+extern const rk_impl rk_impl_portable;
+#if RK_X86
+extern const rk_impl rk_impl_avx2;
+extern const rk_impl rk_impl_avx512;
+#endif
+
+/* Thread pool (kernels_pool.c). */
+typedef void (*rk_task)(void *ctx, int tid, int nthreads);
+/* Runs task on up to nthreads threads (the caller is thread 0). Returns the number of threads used;
+   falls back to running task(ctx, 0, 1) on the caller when the pool is busy. */
+int rk_pool_run(rk_task task, void *ctx, int nthreads);
+int rk_threads_setting(void);
+
+/* Blocking / threading knobs for benchmarks (values <= 0, or < 0 for the last two, keep the
+   current setting): float KC, MC; double KC, MC; minimum multiply-adds for threading; minimum m
+   for packing an unpacked B per call. */
+void rk_tune(long skc, long smc, long dkc, long dmc, long parmin, long packbm);
+
+/* Per-thread scratch buffers (64-byte aligned, grown on demand, freed at thread exit). */
+void *rk_scratch(int slot, size_t bytes);
+
+#endif

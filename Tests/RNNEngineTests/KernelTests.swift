@@ -1,0 +1,378 @@
+import CRNNKernels
+import Foundation
+import RNNEngine
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Checks the C kernels (every instruction-set path this CPU can run) against plain references.
+final class KernelTests: XCTestCase {
+    /// Paths to exercise: always "portable", plus "avx2" / "avx512" when the CPU has them.
+    static var paths: [String] {
+        ["portable", "avx2", "avx512"].filter { rk_kernel_supported($0) != 0 }
+    }
+
+    override func tearDown() {
+        _ = rk_force_kernel("auto")
+        rk_set_threads(0)
+        super.tearDown()
+    }
+
+    // MARK: - GEMM
+
+    /// (m, n, k) shapes: the cartesian product of {1, 3, 17, 33} plus cases with 257 and a few
+    /// large enough to be split across threads (by columns and by rows).
+    static let shapes: [(Int, Int, Int)] = {
+        var s: [(Int, Int, Int)] = []
+        let small = [1, 3, 17, 33]
+        for m in small { for n in small { for k in small { s.append((m, n, k)) } } }
+        s += [(257, 3, 17), (1, 257, 33), (17, 33, 257), (3, 257, 257), (257, 17, 1), (33, 257, 17),
+              (257, 257, 33),  // ~2.2M multiply-adds: threaded, split over columns
+              (257, 17, 257),  // one column panel: threaded, split over rows
+              (64, 1000, 48)]  // uneven column panels per thread
+        return s
+    }()
+
+    struct Case<T: BinaryFloatingPoint> {
+        let m, n, k, lda, ldb, ldc: Int
+        var a, b, c0: [T]
+        var ref: [Double]      // A·B in double
+        var absSum: [Double]   // Σ|a||b| per element, for the rounding bound
+    }
+
+    static func makeCase<T: BinaryFloatingPoint>(_ m: Int, _ n: Int, _ k: Int, pad: Int,
+                                                 _: T.Type, seed: inout UInt64) -> Case<T> {
+        func rnd() -> T {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return T(Double(Int64(bitPattern: seed >> 11) % 2_000_001 - 1_000_000) / 1_000_000)
+        }
+        let lda = k + pad, ldb = n + pad, ldc = n + 2 * pad
+        let a = (0..<max(m * lda, 1)).map { _ in rnd() }
+        let b = (0..<max(k * ldb, 1)).map { _ in rnd() }
+        let c0 = (0..<max(m * ldc, 1)).map { _ in rnd() }
+        var ref = [Double](repeating: 0, count: m * n)
+        var absSum = [Double](repeating: 0, count: m * n)
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                for i in 0..<m {
+                    for p in 0..<k {
+                        let av = Double(a[i * lda + p])
+                        for j in 0..<n {
+                            let bv = Double(b[p * ldb + j])
+                            ref[i * n + j] += av * bv
+                            absSum[i * n + j] += abs(av * bv)
+                        }
+                    }
+                }
+            }
+        }
+        return Case(m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc, a: a, b: b, c0: c0, ref: ref, absSum: absSum)
+    }
+
+    /// Runs one product and returns a description of the first problem, or nil.
+    static func run<T: RNNScalar>(_ cs: Case<T>, accumulate: Bool, packed: Bool) -> String? {
+        var c = cs.c0
+        cs.a.withUnsafeBufferPointer { a in
+            cs.b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    if packed {
+                        let p = T.pack(k: cs.k, n: cs.n, b: b.baseAddress!, ldb: cs.ldb)!
+                        XCTAssertEqual(rk_packed_rows(p), cs.k)
+                        XCTAssertEqual(rk_packed_cols(p), cs.n)
+                        T.packedGemm(m: cs.m, a: a.baseAddress!, lda: cs.lda, packed: p,
+                                     c: c.baseAddress!, ldc: cs.ldc, accumulate: accumulate)
+                        rk_packed_free(p)
+                    } else {
+                        T.gemm(m: cs.m, n: cs.n, k: cs.k, a: a.baseAddress!, lda: cs.lda, b: b.baseAddress!,
+                               ldb: cs.ldb, c: c.baseAddress!, ldc: cs.ldc, accumulate: accumulate)
+                    }
+                }
+            }
+        }
+        let eps = Double(T.ulpOfOne)
+        for i in 0..<cs.m {
+            for j in 0..<cs.ldc where i * cs.ldc + j < c.count {
+                let got = Double(c[i * cs.ldc + j])
+                if j < cs.n {
+                    let c0 = accumulate ? Double(cs.c0[i * cs.ldc + j]) : 0
+                    let want = c0 + cs.ref[i * cs.n + j]
+                    // Rounding bound of a length-k dot product plus the final addition.
+                    let tol = eps * Double(cs.k + 2) * (cs.absSum[i * cs.n + j] + abs(c0)) + Double(T.leastNormalMagnitude)
+                    if !(abs(got - want) <= tol) {
+                        return "C[\(i),\(j)] = \(got), want \(want) (tol \(tol))"
+                    }
+                } else if got != Double(cs.c0[i * cs.ldc + j]) {
+                    return "padding C[\(i),\(j)] was overwritten"
+                }
+            }
+        }
+        return nil
+    }
+
+    func checkGemm<T: RNNScalar>(_: T.Type) {
+        var seed: UInt64 = 42
+        var count = 0
+        for (si, (m, n, k)) in Self.shapes.enumerated() {
+            // Leading dimensions equal to the width for some cases, wider for the others.
+            let cs = Self.makeCase(m, n, k, pad: si % 3 == 0 ? 0 : 3 + si % 5, T.self, seed: &seed)
+            for path in Self.paths {
+                XCTAssertEqual(rk_force_kernel(path), 0)
+                for threads in [1, 2] {
+                    Kernels.threads = threads
+                    for accumulate in [false, true] {
+                        for packed in [false, true] {
+                            count += 1
+                            if let err = Self.run(cs, accumulate: accumulate, packed: packed) {
+                                XCTFail("\(T.self) \(path) m=\(m) n=\(n) k=\(k) lda=\(cs.lda) ldb=\(cs.ldb) ldc=\(cs.ldc) "
+                                        + "threads=\(threads) accumulate=\(accumulate) packed=\(packed): \(err)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(count, 500)
+    }
+
+    func testFloatGemmAllPaths() { checkGemm(Float.self) }
+    func testDoubleGemmAllPaths() { checkGemm(Double.self) }
+
+    func testPathNamesAndForcing() {
+        XCTAssertEqual(rk_force_kernel("portable"), 0)
+        XCTAssertEqual(Kernels.name, "portable")
+        if rk_kernel_supported("avx2") != 0 {
+            XCTAssertEqual(rk_force_kernel("avx2"), 0)
+            XCTAssertEqual(Kernels.name, "avx2+fma")
+        } else {
+            XCTAssertEqual(rk_force_kernel("avx2"), -1)
+        }
+        if rk_kernel_supported("avx512") != 0 {
+            XCTAssertEqual(rk_force_kernel("avx512"), 0)
+            XCTAssertEqual(Kernels.name, "avx512")
+        } else {
+            XCTAssertEqual(rk_force_kernel("avx512"), -1)
+        }
+        XCTAssertEqual(rk_force_kernel("no-such-path"), -1)
+        XCTAssertEqual(rk_force_kernel("auto"), 0)
+        XCTAssertTrue(["avx512", "avx2+fma", "portable"].contains(Kernels.name))
+    }
+
+    func testThreadSetting() {
+        Kernels.threads = 1
+        XCTAssertEqual(Kernels.threads, 1)
+        Kernels.threads = 2
+        XCTAssertEqual(Kernels.threads, 2)
+        Kernels.threads = 0
+        XCTAssertGreaterThanOrEqual(Kernels.threads, 1)
+    }
+
+    /// k = 0 sets C to zero (or leaves it when accumulating); m = 0 or n = 0 writes nothing.
+    func testEmptyProducts() {
+        for path in Self.paths {
+            XCTAssertEqual(rk_force_kernel(path), 0)
+            let a: [Float] = [1, 2, 3, 4], b: [Float] = [5, 6, 7, 8]
+            var c = [Float](repeating: 9, count: 12)
+            rk_sgemm(3, 3, 0, a, 1, b, 3, &c, 4, 0)
+            XCTAssertEqual(c, [0, 0, 0, 9, 0, 0, 0, 9, 0, 0, 0, 9], path)
+            c = [Float](repeating: 9, count: 12)
+            rk_sgemm(3, 3, 0, a, 1, b, 3, &c, 4, 1)
+            XCTAssertEqual(c, [Float](repeating: 9, count: 12), path)
+            rk_sgemm(0, 3, 2, a, 2, b, 3, &c, 4, 0)
+            rk_sgemm(3, 0, 2, a, 2, b, 3, &c, 4, 0)
+            XCTAssertEqual(c, [Float](repeating: 9, count: 12), path)
+            var d = [Double](repeating: 9, count: 6)
+            let p = rk_dpack(0, 2, [Double](), 2)!
+            rk_dpacked_gemm(3, [1.0, 2, 3], 1, p, &d, 2, 0)
+            XCTAssertEqual(d, [0, 0, 0, 0, 0, 0], path)
+            rk_packed_free(p)
+        }
+    }
+
+    /// Matrices placed against an inaccessible page: any read or write past the end (or before the
+    /// start) of A, B or C crashes the test.
+    func testNoOutOfBoundsAccess() throws {
+        #if canImport(Glibc)
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        struct Guarded {
+            let base: UnsafeMutableRawPointer
+            let length: Int
+            let data: UnsafeMutableRawPointer
+        }
+        // `bytes` of accessible memory either ending at a guard page (atEnd) or starting right after one.
+        func guarded(_ bytes: Int, atEnd: Bool) -> Guarded {
+            let dataPages = (bytes + page - 1) / page
+            let length = (dataPages + 2) * page
+            let base = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)!
+            mprotect(base, page, PROT_NONE)
+            mprotect(base + (dataPages + 1) * page, page, PROT_NONE)
+            let data = atEnd ? base + (dataPages + 1) * page - bytes : base + page
+            return Guarded(base: base, length: length, data: data)
+        }
+        func check<T: RNNScalar>(_: T.Type, m: Int, n: Int, k: Int, atEnd: Bool) {
+            let sz = MemoryLayout<T>.stride
+            let ga = guarded(m * k * sz, atEnd: atEnd), gb = guarded(k * n * sz, atEnd: atEnd)
+            let gc = guarded(m * n * sz, atEnd: atEnd)
+            defer { for g in [ga, gb, gc] { munmap(g.base, g.length) } }
+            let a = ga.data.bindMemory(to: T.self, capacity: m * k)
+            let b = gb.data.bindMemory(to: T.self, capacity: k * n)
+            let c = gc.data.bindMemory(to: T.self, capacity: m * n)
+            for i in 0..<(m * k) { a[i] = T(i % 7) - 3 }
+            for i in 0..<(k * n) { b[i] = T(i % 5) - 2 }
+            for accumulate in [false, true] {
+                T.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: c, ldc: n, accumulate: accumulate)
+                let p = T.pack(k: k, n: n, b: b, ldb: n)!
+                T.packedGemm(m: m, a: a, lda: k, packed: p, c: c, ldc: n, accumulate: accumulate)
+                rk_packed_free(p)
+            }
+            // Spot-check one element: C = A·B (twice, overwriting), then + A·B + A·B.
+            var want = 0.0
+            for p in 0..<k { want += Double(a[(m - 1) * k + p]) * Double(b[p * n + n - 1]) }
+            XCTAssertEqual(Double(c[m * n - 1]), 3 * want)
+        }
+        for path in Self.paths {
+            XCTAssertEqual(rk_force_kernel(path), 0)
+            for threads in [1, 2] {
+                Kernels.threads = threads
+                for (m, n, k) in [(1, 1, 1), (3, 17, 5), (17, 33, 3), (9, 47, 31), (33, 257, 17), (70, 300, 129)] {
+                    for atEnd in [true, false] {
+                        check(Float.self, m: m, n: n, k: k, atEnd: atEnd)
+                        check(Double.self, m: m, n: n, k: k, atEnd: atEnd)
+                    }
+                }
+            }
+        }
+        #else
+        throw XCTSkip("needs mmap/mprotect")
+        #endif
+    }
+
+    // MARK: - Activations
+
+    static let specials: [Double] = [0, -0.0, 1e-300, -1e-300, .leastNonzeroMagnitude, 1e-40, -1e-40, 1e-30, 1e-8, -1e-8,
+                                      0.3, 0.35, 0.36, 0.6, -0.6, 1, -1, 9, 9.5, 10, 17, 18, 19, 19.1, 20, -20,
+                                      36, 37, 88, 89, 100, -100, 700, 709, 710, 745, 746, -745, -746,
+                                      1e30, -1e30, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                                      .infinity, -.infinity]
+
+    static var sweep: [Double] {
+        var xs = specials
+        var x = -40.0
+        while x <= 40 { xs.append(x); x += 0.0137 }
+        for e in -60...2 { xs.append(pow(2, Double(e)) * 1.2345); xs.append(-pow(2, Double(e)) * 0.987) }
+        return xs
+    }
+
+    /// Reference values, in extended precision where the platform has it.
+    static func refTanh(_ x: Double) -> Double {
+        #if arch(x86_64) && canImport(Glibc)
+        return Double(tanhl(Float80(x)))
+        #else
+        return Foundation.tanh(x)
+        #endif
+    }
+    static func refSigmoid(_ x: Double) -> Double {
+        #if arch(x86_64) && canImport(Glibc)
+        return Double(1 / (1 + expl(-Float80(x))))
+        #else
+        return 1 / (1 + Foundation.exp(-x))
+        #endif
+    }
+
+    func testFloatActivations() {
+        let xs = Self.sweep.map { Float($0) } + [.nan, -.nan, .leastNonzeroMagnitude]
+        for path in Self.paths {
+            XCTAssertEqual(rk_force_kernel(path), 0)
+            for (name, fn, ref) in [("tanh", rk_stanh, Self.refTanh), ("sigmoid", rk_ssigmoid, Self.refSigmoid)] {
+                var y = [Float](repeating: 0, count: xs.count)
+                fn(xs.count, xs, &y)
+                var inPlace = xs
+                inPlace.withUnsafeMutableBufferPointer { fn($0.count, $0.baseAddress!, $0.baseAddress!) }
+                var maxAbs = 0.0, maxUlp = 0.0
+                for (i, x) in xs.enumerated() {
+                    XCTAssertEqual(y[i].bitPattern, inPlace[i].bitPattern, "\(path) \(name) in place")
+                    if x.isNaN { XCTAssertTrue(y[i].isNaN, "\(path) \(name)(nan)"); continue }
+                    let want = ref(Double(x)), got = Double(y[i])
+                    maxAbs = max(maxAbs, abs(got - want))
+                    if abs(want) >= Double(Float.leastNormalMagnitude) {
+                        maxUlp = max(maxUlp, abs(got - want) / Double(Float(want).ulp))
+                    }
+                    XCTAssertLessThanOrEqual(abs(got - want), 2e-7, "\(path) \(name)(\(x)) = \(got), want \(want)")
+                    XCTAssertTrue(got >= -1 && got <= 1, "\(path) \(name)(\(x)) out of range")
+                }
+                // Within a few units in the last place wherever the result is a normal float.
+                XCTAssertLessThanOrEqual(maxUlp, 3, "\(path) \(name)")
+                print("float \(name) \(path): max abs error \(maxAbs), max \(maxUlp) ulp")
+            }
+            var y = [Float](repeating: 7, count: 6)
+            rk_stanh(6, [0, -0.0, .infinity, -.infinity, 100, -100], &y)
+            XCTAssertEqual(y, [0, 0, 1, -1, 1, -1])
+            XCTAssertEqual(y[1].sign, .minus)
+            rk_ssigmoid(6, [0, -0.0, .infinity, -.infinity, 100, -100], &y)
+            XCTAssertEqual(Array(y[0..<5]), [0.5, 0.5, 1, 0, 1])
+            XCTAssertLessThan(y[5], 1e-38)
+        }
+    }
+
+    func testDoubleActivations() {
+        let xs = Self.sweep + [.nan, -.nan]
+        for path in Self.paths {
+            XCTAssertEqual(rk_force_kernel(path), 0)
+            for (name, fn, ref) in [("tanh", rk_dtanh, Self.refTanh), ("sigmoid", rk_dsigmoid, Self.refSigmoid)] {
+                var y = [Double](repeating: 0, count: xs.count)
+                fn(xs.count, xs, &y)
+                var maxRel = 0.0
+                for (i, x) in xs.enumerated() {
+                    if x.isNaN { XCTAssertTrue(y[i].isNaN, "\(path) \(name)(nan)"); continue }
+                    let want = ref(x), got = y[i]
+                    if abs(want) >= Double.leastNormalMagnitude {
+                        let rel = abs(got - want) / abs(want)
+                        maxRel = max(maxRel, rel)
+                        XCTAssertLessThanOrEqual(rel, 1e-15, "\(path) \(name)(\(x)) = \(got), want \(want)")
+                    } else {
+                        XCTAssertLessThanOrEqual(abs(got - want), 1e-300, "\(path) \(name)(\(x)) = \(got), want \(want)")
+                    }
+                }
+                print("double \(name) \(path): max relative error \(maxRel)")
+            }
+            var y = [Double](repeating: 7, count: 6)
+            rk_dtanh(6, [0, -0.0, .infinity, -.infinity, 100, -100], &y)
+            XCTAssertEqual(y, [0, 0, 1, -1, 1, -1])
+            XCTAssertEqual(y[1].sign, .minus)
+            rk_dsigmoid(6, [0, -0.0, .infinity, -.infinity, 100, -100], &y)
+            XCTAssertEqual(Array(y[0..<5]), [0.5, 0.5, 1, 0, 1])
+            XCTAssertEqual(y[5], Self.refSigmoid(-100), accuracy: 1e-58)
+        }
+    }
+
+    /// A product issued from a second thread while the pool is busy runs on its own thread and
+    /// still gives the right answer.
+    func testConcurrentCallers() {
+        final class Counter: @unchecked Sendable {
+            let lock = NSLock()
+            var value = 0
+            func add() { lock.lock(); value += 1; lock.unlock() }
+        }
+        let m = 64, n = 512, k = 256
+        let a = (0..<(m * k)).map { Float($0 % 13) - 6 }, b = (0..<(k * n)).map { Float($0 % 11) - 5 }
+        var single = [Float](repeating: 0, count: m * n)
+        Kernels.threads = 1
+        rk_sgemm(m, n, k, a, k, b, n, &single, n, 0)
+        let expected = single
+        Kernels.threads = 2
+        let group = DispatchGroup()
+        let mismatches = Counter()
+        for _ in 0..<4 {
+            DispatchQueue.global().async(group: group) {
+                var c = [Float](repeating: 0, count: m * n)
+                for _ in 0..<20 {
+                    rk_sgemm(m, n, k, a, k, b, n, &c, n, 0)
+                    if c != expected { mismatches.add() }
+                }
+            }
+        }
+        group.wait()
+        XCTAssertEqual(mismatches.value, 0)
+    }
+}

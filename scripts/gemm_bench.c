@@ -1,0 +1,250 @@
+/*
+ * Micro-benchmark (and quick self-check) for the CRNNKernels products.
+ * Built by scripts/gemm-bench.sh together with the kernel sources.
+ *
+ *   gemm_bench              benchmark the standard shapes with 1 and 2 threads
+ *   gemm_bench check        correctness sweep of every available path against a double reference
+ *                           (small sizes; meant to be run under valgrind too)
+ *   gemm_bench shape M K N [packed|unpacked] [threads]
+ *                           one shape
+ * Environment: UNROLL_KERNEL=portable|avx2|avx512 selects the path; BENCH_SECONDS (default 0.4)
+ * is the measuring time per shape.
+ */
+#define _GNU_SOURCE
+#include "rnn_kernels.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void rk_tune(long skc, long smc, long dkc, long dmc, long parmin, long packbm);
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static unsigned long long rng = 88172645463325252ull;
+static double frand(void) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (double)(rng >> 11) / 9007199254740992.0 * 2.0 - 1.0;
+}
+
+static double bench_seconds = 0.4;
+
+/* Returns GFLOP/s for C[m x n] = A[m x k] B[k x n] (float). */
+static double bench_shape(long m, long k, long n, int packed, int threads, int is_double) {
+    rk_set_threads(threads);
+    size_t es = is_double ? 8 : 4;
+    void *a = malloc(es * m * k), *b = malloc(es * k * n), *c = malloc(es * m * n);
+    for (long i = 0; i < m * k; i++) is_double ? (((double *)a)[i] = frand()) : (((float *)a)[i] = frand());
+    for (long i = 0; i < k * n; i++) is_double ? (((double *)b)[i] = frand()) : (((float *)b)[i] = frand());
+    rk_packed *pb = packed ? (is_double ? rk_dpack(k, n, b, n) : rk_spack(k, n, b, n)) : NULL;
+    double flops = 2.0 * m * n * k;
+    long reps = 1;
+    double best = 1e30;
+    /* warm up, then time batches until bench_seconds elapsed; report the best batch */
+    for (int warm = 0; warm < 3; warm++) {
+        if (pb) {
+            if (is_double) rk_dpacked_gemm(m, a, k, pb, c, n, 0);
+            else rk_spacked_gemm(m, a, k, pb, c, n, 0);
+        } else {
+            if (is_double) rk_dgemm(m, n, k, a, k, b, n, c, n, 0);
+            else rk_sgemm(m, n, k, a, k, b, n, c, n, 0);
+        }
+    }
+    double t0 = now();
+    double target = 0.02;
+    while (now() - t0 < bench_seconds) {
+        double s = now();
+        for (long r = 0; r < reps; r++) {
+            if (pb) {
+                if (is_double) rk_dpacked_gemm(m, a, k, pb, c, n, 1);
+                else rk_spacked_gemm(m, a, k, pb, c, n, 1);
+            } else {
+                if (is_double) rk_dgemm(m, n, k, a, k, b, n, c, n, 1);
+                else rk_sgemm(m, n, k, a, k, b, n, c, n, 1);
+            }
+        }
+        double e = now() - s;
+        if (e / reps < best) best = e / reps;
+        if (e < target) reps *= 2;
+    }
+    rk_packed_free(pb);
+    free(a);
+    free(b);
+    free(c);
+    return flops / best * 1e-9;
+}
+
+/* ---------------- check mode ---------------- */
+
+static int check_one(long m, long n, long k, int pad, int acc, int packed, int is_double, int threads) {
+    rk_set_threads(threads);
+    long lda = k + pad, ldb = n + pad, ldc = n + 2 * pad;
+    size_t es = is_double ? 8 : 4;
+    size_t na = (size_t)(m ? (m - 1) * lda + k : 0), nb = (size_t)(k ? (k - 1) * ldb + n : 0),
+           nc = (size_t)(m ? (m - 1) * ldc + n : 0);
+    /* exact-size allocations so valgrind sees any overrun */
+    void *a = malloc(es * (na ? na : 1)), *b = malloc(es * (nb ? nb : 1)), *c = malloc(es * (nc ? nc : 1));
+    double *c0 = malloc(sizeof(double) * (nc ? nc : 1));
+    for (size_t i = 0; i < na; i++) is_double ? (((double *)a)[i] = frand()) : (((float *)a)[i] = (float)frand());
+    for (size_t i = 0; i < nb; i++) is_double ? (((double *)b)[i] = frand()) : (((float *)b)[i] = (float)frand());
+    for (size_t i = 0; i < nc; i++) {
+        double v = frand();
+        c0[i] = is_double ? v : (double)(float)v;
+        is_double ? (((double *)c)[i] = v) : (((float *)c)[i] = (float)v);
+    }
+    if (packed) {
+        rk_packed *p = is_double ? rk_dpack(k, n, b, ldb) : rk_spack(k, n, b, ldb);
+        if (is_double) rk_dpacked_gemm(m, a, lda, p, c, ldc, acc);
+        else rk_spacked_gemm(m, a, lda, p, c, ldc, acc);
+        rk_packed_free(p);
+    } else {
+        if (is_double) rk_dgemm(m, n, k, a, lda, b, ldb, c, ldc, acc);
+        else rk_sgemm(m, n, k, a, lda, b, ldb, c, ldc, acc);
+    }
+    int bad = 0;
+    double tol = is_double ? 1e-13 : 1e-5;
+    for (long i = 0; i < m; i++)
+        for (long j = 0; j < ldc && i * ldc + j < (long)nc; j++) {
+            double got = is_double ? ((double *)c)[i * ldc + j] : ((float *)c)[i * ldc + j];
+            double want;
+            if (j < n) {
+                want = acc ? c0[i * ldc + j] : 0;
+                for (long p = 0; p < k; p++) {
+                    double av = is_double ? ((double *)a)[i * lda + p] : ((float *)a)[i * lda + p];
+                    double bv = is_double ? ((double *)b)[p * ldb + j] : ((float *)b)[p * ldb + j];
+                    want += av * bv;
+                }
+            } else {
+                want = c0[i * ldc + j]; /* padding must be untouched */
+            }
+            if (fabs(got - want) > tol * (1 + sqrt((double)k))) {
+                if (bad < 3)
+                    fprintf(stderr, "MISMATCH %s m=%ld n=%ld k=%ld pad=%d acc=%d packed=%d thr=%d at (%ld,%ld): %g vs %g\n",
+                            is_double ? "d" : "s", m, n, k, pad, acc, packed, threads, i, j, got, want);
+                bad++;
+            }
+        }
+    free(a);
+    free(b);
+    free(c);
+    free(c0);
+    return bad != 0;
+}
+
+static int check_act(void) {
+    int bad = 0;
+    float xs[300], ys[300];
+    double xd[300], yd[300];
+    for (int rep = 0; rep < 2; rep++) {
+        long n = 0;
+        for (double v = -30; v <= 30; v += 0.25) {
+            xs[n] = (float)v;
+            xd[n] = v;
+            n++;
+        }
+        n = 237; /* odd length exercises the tail */
+        rk_stanh(n, xs, ys);
+        rk_dtanh(n, xd, yd);
+        for (long i = 0; i < n; i++) {
+            if (fabs(ys[i] - tanh(xs[i])) > 2e-7) bad++;
+            if (fabs(yd[i] - tanh(xd[i])) > 1e-15) bad++;
+        }
+        rk_ssigmoid(n, xs, ys);
+        rk_dsigmoid(n, xd, yd);
+        for (long i = 0; i < n; i++) {
+            if (fabs(ys[i] - 1 / (1 + exp(-(double)xs[i]))) > 2e-7) bad++;
+            if (fabs(yd[i] - 1 / (1 + exp(-xd[i]))) > 1e-15) bad++;
+        }
+    }
+    if (bad) fprintf(stderr, "activation mismatches: %d\n", bad);
+    return bad;
+}
+
+static int run_checks(void) {
+    static const long sz[] = {1, 3, 17, 33, 70};
+    int fails = 0, total = 0;
+    const char *paths[] = {"portable", "avx2", "avx512"};
+    for (int pi = 0; pi < 3; pi++) {
+        if (!rk_kernel_supported(paths[pi])) {
+            printf("path %-8s: not supported on this CPU, skipped\n", paths[pi]);
+            continue;
+        }
+        rk_force_kernel(paths[pi]);
+        int f0 = fails;
+        for (int is_double = 0; is_double < 2; is_double++)
+            for (int a = 0; a < 5; a++)
+                for (int b = 0; b < 5; b++)
+                    for (int c = 0; c < 5; c++)
+                        for (int v = 0; v < 4; v++) {
+                            int acc = v & 1, packed = (v >> 1) & 1;
+                            fails += check_one(sz[a], sz[b], sz[c], (a + b + c + v) % 3 == 0 ? 0 : 5, acc, packed,
+                                               is_double, ((a + c + v) & 1) + 1);
+                            total++;
+                        }
+        /* zero sizes and one threaded bigger case */
+        for (int is_double = 0; is_double < 2; is_double++) {
+            fails += check_one(0, 5, 5, 1, 0, 0, is_double, 1);
+            fails += check_one(5, 0, 5, 1, 0, 1, is_double, 1);
+            fails += check_one(5, 7, 0, 1, 0, 0, is_double, 1);
+            fails += check_one(5, 7, 0, 1, 1, 1, is_double, 1);
+            fails += check_one(64, 300, 257, 3, 1, 0, is_double, 2);
+            fails += check_one(64, 300, 257, 3, 0, 1, is_double, 2);
+            total += 6;
+        }
+        fails += check_act();
+        printf("path %-8s (%s): %s\n", paths[pi], rk_kernel_name(), fails == f0 ? "ok" : "FAILED");
+    }
+    printf("%d cases, %d failed\n", total, fails);
+    return fails != 0;
+}
+
+int main(int argc, char **argv) {
+    const char *bs = getenv("BENCH_SECONDS");
+    if (bs) bench_seconds = atof(bs);
+    const char *tune = getenv("BENCH_TUNE"); /* "skc,smc,dkc,dmc,parmin,packbm" */
+    if (tune) {
+        long v[6] = {0, 0, 0, 0, -1, -1};
+        sscanf(tune, "%ld,%ld,%ld,%ld,%ld,%ld", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]);
+        rk_tune(v[0], v[1], v[2], v[3], v[4], v[5]);
+    }
+    if (argc > 1 && !strcmp(argv[1], "check")) return run_checks();
+    if (argc > 4 && !strcmp(argv[1], "shape")) {
+        long m = atol(argv[2]), k = atol(argv[3]), n = atol(argv[4]);
+        int packed = argc > 5 ? strcmp(argv[5], "unpacked") != 0 : 1;
+        int thr = argc > 6 ? atoi(argv[6]) : 1;
+        int dbl = argc > 7 && !strcmp(argv[7], "double");
+        printf("%s m=%ld k=%ld n=%ld %s threads=%d %s: %.1f GFLOP/s\n", rk_kernel_name(), m, k, n,
+               packed ? "packed" : "unpacked", thr, dbl ? "f64" : "f32", bench_shape(m, k, n, packed, thr, dbl));
+        return 0;
+    }
+    static const struct {
+        long m, k, n;
+        int packed, dbl;
+        const char *what;
+    } shapes[] = {
+        {4, 48, 128, 1, 0, "tiny recurrent"},
+        {32, 256, 1024, 1, 0, "recurrent step"},
+        {64, 1536, 4096, 1, 0, "large recurrent step"},
+        {3200, 128, 1024, 0, 0, "hoisted input projection"},
+        {32, 256, 1024, 0, 0, "recurrent step, unpacked B"},
+        {32, 256, 1024, 1, 1, "recurrent step"},
+        {3200, 128, 1024, 0, 1, "hoisted input projection"},
+    };
+    printf("kernel path: %s\n", rk_kernel_name());
+    printf("%-28s %5s %5s %5s %-8s %-4s %10s %10s\n", "shape", "m", "k", "n", "B", "type", "1 thread", "2 threads");
+    for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+        double g1 = bench_shape(shapes[i].m, shapes[i].k, shapes[i].n, shapes[i].packed, 1, shapes[i].dbl);
+        double g2 = bench_shape(shapes[i].m, shapes[i].k, shapes[i].n, shapes[i].packed, 2, shapes[i].dbl);
+        printf("%-28s %5ld %5ld %5ld %-8s %-4s %10.1f %10.1f  GFLOP/s\n", shapes[i].what, shapes[i].m, shapes[i].k,
+               shapes[i].n, shapes[i].packed ? "packed" : "unpacked", shapes[i].dbl ? "f64" : "f32", g1, g2);
+    }
+    return 0;
+}
