@@ -3,9 +3,16 @@ import RNNEngine
 extension NumpyArray {
     /// The tensor's elements as a NumPy array of the matching dtype.
     public init<Scalar: RNNScalar>(_ tensor: Tensor<Scalar>) throws {
-        switch Scalar.dtype {
-        case .float32: try self.init(float32: tensor.scalars.map { Float($0) }, shape: tensor.shape)
-        case .float64: try self.init(float64: tensor.scalars.map { Double($0) }, shape: tensor.shape)
+        // The element types are identical here, so the array is shared, not copied (outputs can be large).
+        if Scalar.self == Float.self {
+            try self.init(float32: unsafeBitCast(tensor.scalars, to: [Float].self), shape: tensor.shape)
+        } else if Scalar.self == Double.self {
+            try self.init(float64: unsafeBitCast(tensor.scalars, to: [Double].self), shape: tensor.shape)
+        } else {
+            switch Scalar.dtype {
+            case .float32: try self.init(float32: tensor.scalars.map { Float($0) }, shape: tensor.shape)
+            case .float64: try self.init(float64: tensor.scalars.map { Double($0) }, shape: tensor.shape)
+            }
         }
     }
 
