@@ -258,4 +258,33 @@ final class RecordedRunTests: XCTestCase {
         XCTAssertEqual(run.result()?.outputs, r.outputs)
         XCTAssertEqual(run.result()?.state, r.state)
     }
+
+    /// Frames recomputed on the test thread while the pass runs on another, with products large enough to use
+    /// several kernel threads: both threads multiply with the same packed weights at the same time.
+    func testConcurrentFramesWithMultithreadedKernels() throws {
+        let saved = Kernels.threads
+        defer { Kernels.threads = saved }
+        Kernels.threads = 4
+        let x: Tensor<Float> = randomTensor([32, 40, 48], seed: 15)
+        let spec = CellSpec.multi([.lstm(numUnits: 64, options: LSTMOptions(usePeepholes: true, numProj: 32)),
+                                   .gru(numUnits: 48, activation: .tanh)])
+        let lengths = (0..<32).map { 40 - $0 }
+        let direct = try directFrames(try loop(spec, x: x, lengths: lengths))
+        let run = RecordedRun(loop: try loop(spec, x: x, lengths: lengths), swapMemory: true)
+        let finished = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            run.compute()
+            finished.signal()
+        }
+        thread.start()
+        var checked = 0
+        repeat {
+            let done = run.completedSteps
+            if done > 0, let f = try run.frame(at: done - 1) { assertSameFrame(f, direct[done - 1]); checked += 1 }
+        } while !run.isComplete
+        XCTAssertEqual(finished.wait(timeout: .now() + 30), .success)
+        XCTAssertNil(run.error)
+        for f in try run.frames(0..<40) { assertSameFrame(f, direct[f.time]) }
+        XCTAssertGreaterThan(checked, 0)
+    }
 }
