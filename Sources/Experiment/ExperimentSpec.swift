@@ -89,7 +89,7 @@ public struct ExperimentSpec: Equatable {
         spec.inputDepth = try r.int("input_depth", min: 1, max: maxDimension)
         spec.seed = UInt64(try r.int("seed", min: 0) ?? 0)
         spec.inputScale = try r.double("input_scale") ?? 1
-        spec.parallelIterations = try r.int("parallel_iterations", min: 1) ?? 32
+        spec.parallelIterations = try r.int("parallel_iterations", min: 0) ?? 32
         spec.swapMemory = try r.bool("swap_memory") ?? false
         if spec.cellBackward != nil && !spec.bidirectional {
             throw r.fail("cell_bw", "only used with \"bidirectional\": true")

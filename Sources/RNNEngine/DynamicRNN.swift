@@ -16,7 +16,7 @@ public struct RNNResult<Scalar: RNNScalar>: Sendable {
 ///   - initialState: the starting state, in the cell's state structure; zeros when nil.
 ///   - dtype: required when `initialState` is nil; must match the inputs' scalar type.
 ///   - parallelIterations: on a CPU, how many time steps of independent work (input slicing and output
-///     writing) are batched together; must be positive, as in TF. Results do not depend on it.
+///     writing) are batched together; 0 means the default 32 and negative values are rejected, as in TF. Results do not depend on it.
 ///   - swapMemory: accepted for API compatibility; a forward pass keeps nothing for back-prop, so there is
 ///     nothing to swap. `RecordedRun` uses it to choose sparse checkpoints over keeping every step.
 ///   - timeMajor: layout of `inputs` and `outputs`.
@@ -26,6 +26,8 @@ public func dynamicRNN<Scalar: RNNScalar>(
     initialState: Nest<Tensor<Scalar>>? = nil, dtype: DType? = nil, parallelIterations: Int = 32,
     swapMemory: Bool = false, timeMajor: Bool = false, scope: String = "rnn"
 ) throws -> RNNResult<Scalar> {
+    // TF: `parallel_iterations = parallel_iterations or 32`, then while_loop rejects anything not positive.
+    let parallelIterations = parallelIterations == 0 ? 32 : parallelIterations
     guard parallelIterations > 0 else {
         throw RNNError.invalidArgument("parallel_iterations must be a positive integer, got \(parallelIterations)")
     }
