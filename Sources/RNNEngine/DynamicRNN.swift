@@ -15,8 +15,12 @@ public struct RNNResult<Scalar: RNNScalar>: Sendable {
 ///     The loop stops after `max(1, max(sequenceLength))` steps.
 ///   - initialState: the starting state, in the cell's state structure; zeros when nil.
 ///   - dtype: required when `initialState` is nil; must match the inputs' scalar type.
-///   - parallelIterations: on a CPU, how many time steps of independent work (input slicing and output
-///     writing) are batched together; must be positive, as in TF. Results do not depend on it.
+///   - parallelIterations: must be positive, as in TF. On a CPU it is the number of time steps whose input
+///     projections `x·W_x + b` are computed together: for stacks of built-in cells the pass runs layer by
+///     layer over chunks of `parallelIterations` steps, each chunk's input products being ONE packed matrix
+///     product with `m = parallelIterations · batch`; per step only `h·W_h` (`m = batch`) and the element-wise
+///     part remain. Larger values mean fewer, larger products and buffers of `parallelIterations · batch ·
+///     units` scalars (never `max_time`-sized per layer). Results do not depend on it.
 ///   - swapMemory: accepted for API compatibility; a forward pass keeps nothing for back-prop, so there is
 ///     nothing to swap. `RecordedRun` uses it to choose sparse checkpoints over keeping every step.
 ///   - timeMajor: layout of `inputs` and `outputs`.
@@ -31,6 +35,7 @@ public func dynamicRNN<Scalar: RNNScalar>(
     }
     let loop = try UnrolledLoop(cell: cell, inputs: inputs, sequenceLength: sequenceLength,
                                 initialState: initialState, dtype: dtype, timeMajor: timeMajor, scope: scope)
+    loop.parallelIterations = parallelIterations
     return try loop.run()
 }
 
@@ -48,7 +53,13 @@ public func dynamicRNN<Scalar: RNNScalar>(
 extension UnrolledLoop {
     /// Runs every step and returns outputs in the inputs' layout and the final state.
     /// `observe` (when given) sees each step's emitted output and state as it is computed.
+    /// Without `observe`, stacks of built-in cells run on the fused, layer-wise path (see `parallelIterations`).
     public func run(observe: ((Int, Tensor<Scalar>, Nest<Tensor<Scalar>>) -> Void)? = nil) throws -> RNNResult<Scalar> {
+        if observe == nil, let plan = makeFastPlan() {
+            lastRunUsedFastPath = true
+            return runFast(plan)
+        }
+        lastRunUsedFastPath = false
         let batch = batchSize, time = maxTime, width = outputSize
         let timeMajor = inputs.timeMajor
         var outputs = [Scalar](repeating: 0, count: batch * time * width)

@@ -16,6 +16,16 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
     public var batchSize: Int { inputs.batchSize }
     public var outputSize: Int { cell.outputSize }
 
+    /// TF's `parallel_iterations`: how many time steps `run()` projects together. On the fused path the input
+    /// products `x·W_x + b` of that many steps are one matrix product with `m = parallelIterations · batch`,
+    /// and the buffers it needs scale with it (not with `max_time`). Results do not depend on it.
+    public var parallelIterations: Int = 32
+    /// Whether `run()` may use the fused, layer-wise path (when no step is observed and every layer is a
+    /// built-in cell). Turn it off to time or debug the step-by-step path.
+    public var allowsFastPath = true
+    /// Whether the last `run()` took the fused path.
+    public internal(set) var lastRunUsedFastPath = false
+
     /// Validates everything `dynamic_rnn` validates and builds the cell under `scope`.
     public init(cell: any RNNCell<Scalar>, inputs: Nest<Tensor<Scalar>>, sequenceLength: [Int]?,
                 initialState: Nest<Tensor<Scalar>>?, dtype: DType?, timeMajor: Bool, scope: String) throws {

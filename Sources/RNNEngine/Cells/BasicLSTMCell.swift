@@ -6,7 +6,7 @@ public final class BasicLSTMCell<Scalar: RNNScalar>: RNNCell {
     public let forgetBias: Double
     public let activation: Activation
     public let store: VariableStore<Scalar>
-    private var linear: ConcatLinear<Scalar>?
+    var linear: ConcatLinear<Scalar>?
 
     public init(numUnits: Int, forgetBias: Double = 1.0, activation: Activation = .tanh, store: VariableStore<Scalar>) throws {
         guard numUnits >= 1 else { throw RNNError.invalidCell("BasicLSTMCell: num_units must be at least 1, got \(numUnits)") }

@@ -4,7 +4,7 @@ public final class BasicRNNCell<Scalar: RNNScalar>: RNNCell {
     public let numUnits: Int
     public let activation: Activation
     public let store: VariableStore<Scalar>
-    private var linear: ConcatLinear<Scalar>?
+    var linear: ConcatLinear<Scalar>?
 
     public init(numUnits: Int, activation: Activation = .tanh, store: VariableStore<Scalar>) throws {
         guard numUnits >= 1 else { throw RNNError.invalidCell("BasicRNNCell: num_units must be at least 1, got \(numUnits)") }

@@ -6,8 +6,8 @@ public final class GRUCell<Scalar: RNNScalar>: RNNCell {
     public let numUnits: Int
     public let activation: Activation
     public let store: VariableStore<Scalar>
-    private var gatesLinear: ConcatLinear<Scalar>?
-    private var candidateLinear: ConcatLinear<Scalar>?
+    var gatesLinear: ConcatLinear<Scalar>?
+    var candidateLinear: ConcatLinear<Scalar>?
 
     public init(numUnits: Int, activation: Activation = .tanh, store: VariableStore<Scalar>) throws {
         guard numUnits >= 1 else { throw RNNError.invalidCell("GRUCell: num_units must be at least 1, got \(numUnits)") }

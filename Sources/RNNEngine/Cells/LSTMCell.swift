@@ -25,9 +25,9 @@ public final class LSTMCell<Scalar: RNNScalar>: RNNCell {
     public let numUnits: Int
     public let options: LSTMOptions
     public let store: VariableStore<Scalar>
-    private var linear: ConcatLinear<Scalar>?
-    private var peepholes: Peepholes<Scalar>?
-    private var projection: PackedMatrix<Scalar>?
+    var linear: ConcatLinear<Scalar>?
+    var peepholes: Peepholes<Scalar>?
+    var projection: PackedMatrix<Scalar>?
 
     public init(numUnits: Int, options: LSTMOptions = LSTMOptions(), store: VariableStore<Scalar>) throws {
         guard numUnits >= 1 else { throw RNNError.invalidCell("LSTMCell: num_units must be at least 1, got \(numUnits)") }

@@ -5,8 +5,8 @@ final class ConcatLinear<Scalar: RNNScalar> {
     let stateDepth: Int
     let width: Int
     let bias: [Scalar]?
-    private let inputBlock: PackedMatrix<Scalar>
-    private let stateBlock: PackedMatrix<Scalar>
+    let inputBlock: PackedMatrix<Scalar>
+    let stateBlock: PackedMatrix<Scalar>
 
     init(kernel: Tensor<Scalar>, inputDepth: Int, bias: Tensor<Scalar>?) {
         self.inputDepth = inputDepth
