@@ -54,6 +54,8 @@ extension UnrolledLoop {
     /// Runs every step and returns outputs in the inputs' layout and the final state.
     /// `observe` (when given) sees each step's emitted output and state as it is computed.
     /// Without `observe`, stacks of built-in cells run on the fused, layer-wise path (see `parallelIterations`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func run(observe: ((Int, Tensor<Scalar>, Nest<Tensor<Scalar>>) -> Void)? = nil) throws -> RNNResult<Scalar> {
         if observe == nil, let plan = makeFastPlan() {
             lastRunUsedFastPath = true
@@ -69,9 +71,10 @@ extension UnrolledLoop {
             state = step.state
             step.output.scalars.withUnsafeBufferPointer { src in
                 outputs.withUnsafeMutableBufferPointer { dst in
+                    guard width > 0, let s = src.baseAddress, let d = dst.baseAddress else { return }
                     for b in 0..<batch {
-                        let d = timeMajor ? (t * batch + b) * width : (b * time + t) * width
-                        for k in 0..<width { dst[d + k] = src[b * width + k] }
+                        let o = timeMajor ? (t * batch + b) * width : (b * time + t) * width
+                        (d + o).update(from: s + b * width, count: width)
                     }
                 }
             }

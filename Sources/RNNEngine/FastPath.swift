@@ -432,7 +432,7 @@ extension UnrolledLoop {
 
 /// Every row of `into` (`rows × width`) set to `bias` (zeros without one).
 @inline(__always)
-private func fillBias<Scalar: RNNScalar>(_ bias: [Scalar]?, rows: Int, width: Int, into p: UnsafeMutablePointer<Scalar>) {
+func fillBias<Scalar: RNNScalar>(_ bias: [Scalar]?, rows: Int, width: Int, into p: UnsafeMutablePointer<Scalar>) {
     guard let bias, bias.count == width else {
         p.update(repeating: 0, count: rows * width)
         return

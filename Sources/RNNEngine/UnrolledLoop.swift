@@ -78,6 +78,8 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
 
     /// Runs step `t` from `state`. Returns the emitted (masked) output, the next state, and, when `record`
     /// is true, the full frame.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func step(from state: Nest<Tensor<Scalar>>, at t: Int, record: Bool = false) throws
         -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, frame: Frame<Scalar>?) {
         let batch = batchSize
@@ -115,21 +117,29 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
 }
 
 /// Rows of `t` where `mask` is true set to zero.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 func zeroRows<S: RNNScalar>(_ t: Tensor<S>, _ mask: [Bool]) -> Tensor<S> {
     var out = t
     let width = t.shape.count > 1 ? t.count / max(t.shape[0], 1) : 1
-    for (b, m) in mask.enumerated() where m {
-        for k in 0..<width { out.scalars[b * width + k] = 0 }
+    out.scalars.withUnsafeMutableBufferPointer { o in
+        for (b, m) in mask.enumerated() where m { (o.baseAddress! + b * width).update(repeating: 0, count: width) }
     }
     return out
 }
 
 /// `where(mask, old, new)` by row.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 func copyRows<S: RNNScalar>(_ new: Tensor<S>, from old: Tensor<S>, _ mask: [Bool]) -> Tensor<S> {
     var out = new
     let width = new.shape.count > 1 ? new.count / max(new.shape[0], 1) : 1
-    for (b, m) in mask.enumerated() where m {
-        for k in 0..<width { out.scalars[b * width + k] = old.scalars[b * width + k] }
+    out.scalars.withUnsafeMutableBufferPointer { o in
+        old.scalars.withUnsafeBufferPointer { s in
+            for (b, m) in mask.enumerated() where m {
+                (o.baseAddress! + b * width).update(from: s.baseAddress! + b * width, count: width)
+            }
+        }
     }
     return out
 }
