@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times TensorFlow's tf.compat.v1.nn.dynamic_rnn and `unroll bench` on the same four configurations,
 # alternating the two (TF, unroll, TF, unroll, ...) so that load on the machine hits both alike, and
-# prints the median seconds per forward pass of each and the ratio TF/unroll (> 1: unroll is faster).
+# prints the median milliseconds per forward pass of each and the ratio TF/unroll (> 1: unroll is faster),
+# plus each side's best alternation (load from other processes shows up as a gap between median and best).
 #
 #   scripts/bench-vs-tf.sh                 all four configurations, 3 alternations each
 #   ALTERNATIONS=5 scripts/bench-vs-tf.sh  more alternations
@@ -48,6 +49,9 @@ for line in sys.stdin:
 median() { python3 -c 'import statistics,sys
 v = [float(x) for x in sys.argv[1:] if x]
 print(statistics.median(v) if v else "nan")' "$@"; }
+best() { python3 -c 'import sys
+v = [float(x) for x in sys.argv[1:] if x]
+print(min(v) if v else "nan")' "$@"; }
 
 rows=()
 for entry in "${configs[@]}"; do
@@ -66,21 +70,23 @@ for entry in "${configs[@]}"; do
         echo "  $name: alternation $((a + 1))/$alternations tf=${t:-n/a} unroll=$u" >&2
     done
     um=$(median "${un_times[@]}")
+    ub=$(best "${un_times[@]}")
     if [[ $have_tf == 1 ]]; then
         tm=$(median "${tf_times[@]}")
+        tb=$(best "${tf_times[@]}")
         rows+=("$(python3 -c 'import sys
-n, f, t, u = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
-print(f"| {n:<12} | {t*1e3:10.3f} | {u*1e3:10.3f} | {t/u:7.2f}x |")' "$name" "$flags" "$tm" "$um")")
+n, t, u, tb, ub = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+print("| %-12s | %10.3f | %11.3f | %8.2fx | %10.3f | %11.3f |" % (n, t * 1e3, u * 1e3, t / u, tb * 1e3, ub * 1e3))' "$name" "$tm" "$um" "$tb" "$ub")")
     else
         rows+=("$(python3 -c 'import sys
-print(f"| {sys.argv[1]:<12} | {\"n/a\":>10} | {float(sys.argv[2])*1e3:10.3f} | {\"n/a\":>8} |")' "$name" "$um")")
+print("| %-12s | %10s | %11.3f | %9s | %10s | %11.3f |" % (sys.argv[1], "n/a", float(sys.argv[2]) * 1e3, "n/a", "n/a", float(sys.argv[3]) * 1e3))' "$name" "$um" "$ub")")
     fi
 done
 
 echo
 echo "median seconds per forward pass over $alternations alternations (float32, $("$unroll" bench --cell lstm --num-units 4 --layers 1 --batch-size 1 --max-time 1 --input-depth 1 --repeats 1 --json | python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["kernel"], d["threads"], "threads")'))"
-echo "| config       |    TF (ms) | unroll (ms) | TF/unroll |"
-echo "|--------------|------------|------------|-----------|"
+echo "| config       |    TF (ms) | unroll (ms) | TF/unroll | TF best ms | unroll best |"
+echo "|--------------|------------|-------------|-----------|------------|-------------|"
 for r in "${rows[@]}"; do echo "$r"; done
 [[ $have_tf == 1 ]] || echo "(TensorFlow not found: no TF column)"
 exit 0

@@ -228,10 +228,13 @@ struct FastPlan<Scalar: RNNScalar> {
 // MARK: - The run
 
 /// Owns the raw buffers of one fused run.
-private final class Arena<Scalar> {
+final class Arena<Scalar> {
     private var blocks: [UnsafeMutablePointer<Scalar>] = []
+    /// Scalars allocated so far.
+    private(set) var total = 0
     func make(_ count: Int) -> UnsafeMutablePointer<Scalar> {
         let p = UnsafeMutablePointer<Scalar>.allocate(capacity: max(1, count))
+        total += max(1, count)
         blocks.append(p)
         return p
     }
@@ -423,7 +426,7 @@ extension UnrolledLoop {
                 finals.append(.leaf(h))
             }
         }
-        withExtendedLifetime(arena) {}
+        lastRunWorkingScalars = arena.total
         let shape = timeMajor ? [T, B, W] : [B, T, W]
         return RNNResult(outputs: Tensor(unchecked: shape, scalars: outputs),
                          state: plan.isMulti ? .tuple(finals) : finals[0])

@@ -25,6 +25,9 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
     public var allowsFastPath = true
     /// Whether the last `run()` took the fused path.
     public internal(set) var lastRunUsedFastPath = false
+    /// Scalars of working buffers (chunk products, states, scratch) the last fused run allocated: bounded by
+    /// `parallelIterations · batch · units`-sized terms, independent of `max_time`.
+    var lastRunWorkingScalars = 0
 
     /// Validates everything `dynamic_rnn` validates and builds the cell under `scope`.
     public init(cell: any RNNCell<Scalar>, inputs: Nest<Tensor<Scalar>>, sequenceLength: [Int]?,

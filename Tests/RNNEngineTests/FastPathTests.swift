@@ -180,6 +180,25 @@ final class FastPathTests: XCTestCase {
         }
     }
 
+    func testWorkingMemoryDoesNotGrowWithMaxTime() throws {
+        var sizes: [Int] = []
+        for time in [40, 400, 4000] {
+            let store = VariableStore<Float>(missing: .initialize(seed: 4))
+            let cell = try CellSpec.multi([.lstm(numUnits: 8, options: LSTMOptions()), .lstm(numUnits: 8, options: LSTMOptions())])
+                .makeCell(store: store)
+            let x: Tensor<Float> = randomTensor([4, time, 3], seed: 1)
+            let loop = try UnrolledLoop(cell: cell, inputs: .leaf(x), sequenceLength: nil, initialState: nil, dtype: .float32,
+                                        timeMajor: false, scope: "rnn")
+            loop.parallelIterations = 32
+            let r = try loop.run()
+            XCTAssertTrue(loop.lastRunUsedFastPath)
+            XCTAssertEqual(r.outputs.shape, [4, time, 8])
+            sizes.append(loop.lastRunWorkingScalars)
+        }
+        XCTAssertEqual(Set(sizes).count, 1, "working buffers \(sizes) must not depend on max_time")
+        XCTAssertLessThan(sizes[0], 32 * 4 * (4 * 8) * 4, "O(parallel_iterations · batch · units)")
+    }
+
     // MARK: which path runs
 
     private final class Doubler: RNNCell {
