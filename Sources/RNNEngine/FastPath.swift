@@ -121,8 +121,8 @@ final class FastLayer<Scalar: RNNScalar> {
     /// GRU candidate product.
     let candidate: ConcatLinear<Scalar>?
     let forgetBias: Double
-    /// Peephole diagonals `w_i, w_f, w_o` (kept alive for their pointers) or nil.
-    let peep: (wi: UnsafeMutablePointer<Scalar>, wf: UnsafeMutablePointer<Scalar>, wo: UnsafeMutablePointer<Scalar>)?
+    /// Peephole diagonals `w_i, w_f, w_o` (owned copies) or nil.
+    let wi: UnsafeMutablePointer<Scalar>?, wf: UnsafeMutablePointer<Scalar>?, wo: UnsafeMutablePointer<Scalar>?
     let cellClip: Double
     let projection: PackedMatrix<Scalar>?
     let projClip: Double?
@@ -148,9 +148,9 @@ final class FastLayer<Scalar: RNNScalar> {
                 _ = UnsafeMutableBufferPointer(start: q, count: a.count).initialize(from: a)
                 return q
             }
-            peep = (copy(p.wi), copy(p.wf), copy(p.wo))
+            (wi, wf, wo) = (copy(p.wi), copy(p.wf), copy(p.wo))
         } else {
-            peep = nil
+            (wi, wf, wo) = (nil, nil, nil)
         }
         self.cellClip = cellClip ?? -1
         self.projection = projection
@@ -158,7 +158,7 @@ final class FastLayer<Scalar: RNNScalar> {
     }
 
     deinit {
-        if let p = peep { p.wi.deallocate(); p.wf.deallocate(); p.wo.deallocate() }
+        wi?.deallocate(); wf?.deallocate(); wo?.deallocate()
     }
 
     /// The layer for `cell`, or nil when the fused path cannot run it.
@@ -355,8 +355,8 @@ extension UnrolledLoop {
                                 let cCur = cBuf[l][cur], cNext = cBuf[l][1 - cur]
                                 let target = layer.projection == nil ? hNext : mBuf
                                 Fused.lstmStep(batch: B, units: u, gates: g, ldg: G, cPrev: cCur, forgetBias: layer.forgetBias,
-                                               wi: layer.peep.map { UnsafePointer($0.wi) }, wf: layer.peep.map { UnsafePointer($0.wf) },
-                                               wo: layer.peep.map { UnsafePointer($0.wo) }, cellClip: layer.cellClip, act: layer.act,
+                                               wi: layer.wi.map { UnsafePointer($0) }, wf: layer.wf.map { UnsafePointer($0) },
+                                               wo: layer.wo.map { UnsafePointer($0) }, cellClip: layer.cellClip, act: layer.act,
                                                cOut: cNext, hOut: target, ldh: u, scratch: scratch)
                                 if let proj = layer.projection {
                                     proj.multiply(rows: B, a: mBuf, lda: u, into: hNext, ldc: ow, accumulate: false)
