@@ -46,19 +46,27 @@ extension Activation {
 
 /// Element-wise kernels for `Float` and `Double` (`rnn_fused.h`).
 enum Fused {
+    /// Whether `S` is `Float` (else it must be `Double`: the kernels exist for those two only).
+    @inline(__always)
+    static func isFloat<S>(_: S.Type) -> Bool {
+        if S.self == Float.self { return true }
+        precondition(S.self == Double.self, "the engine's kernels support Float and Double only")
+        return false
+    }
+
     @inline(__always)
     static func act<S: RNNScalar>(_ n: Int, _ x: UnsafeMutablePointer<S>, _ act: Int32) {
-        if S.self == Float.self { rk_sact(n, rebound(x), act) } else { rk_dact(n, rebound(x), act) }
+        if isFloat(S.self) { rk_sact(n, rebound(x), act) } else { rk_dact(n, rebound(x), act) }
     }
 
     @inline(__always)
     static func add<S: RNNScalar>(_ n: Int, _ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>) {
-        if S.self == Float.self { rk_sadd(n, rebound(a), rebound(b), rebound(y)) } else { rk_dadd(n, rebound(a), rebound(b), rebound(y)) }
+        if isFloat(S.self) { rk_sadd(n, rebound(a), rebound(b), rebound(y)) } else { rk_dadd(n, rebound(a), rebound(b), rebound(y)) }
     }
 
     @inline(__always)
     static func clip<S: RNNScalar>(_ n: Int, _ x: UnsafeMutablePointer<S>, _ limit: Double) {
-        if S.self == Float.self { rk_sclip(n, rebound(x), Float(limit)) } else { rk_dclip(n, rebound(x), limit) }
+        if isFloat(S.self) { rk_sclip(n, rebound(x), Float(limit)) } else { rk_dclip(n, rebound(x), limit) }
     }
 
     /// One LSTM element-wise step (see `rk_slstm_step`). `cellClip < 0` means no clipping.
@@ -70,7 +78,7 @@ enum Fused {
                                        gi: UnsafeMutablePointer<S>? = nil, gj: UnsafeMutablePointer<S>? = nil,
                                        gf: UnsafeMutablePointer<S>? = nil, go: UnsafeMutablePointer<S>? = nil,
                                        scratch: UnsafeMutablePointer<S>) {
-        if S.self == Float.self {
+        if isFloat(S.self) {
             rk_slstm_step(batch, units, rebound(gates), ldg, rebound(cPrev), Float(forgetBias), reboundOrNil(wi), reboundOrNil(wf),
                           reboundOrNil(wo), Float(cellClip), act, rebound(cOut), rebound(hOut), ldh,
                           reboundOrNil(gi), reboundOrNil(gj), reboundOrNil(gf), reboundOrNil(go), rebound(scratch))
@@ -84,7 +92,7 @@ enum Fused {
     @inline(__always)
     static func gruGates<S: RNNScalar>(batch: Int, units: Int, gates: UnsafeMutablePointer<S>, ldg: Int,
                                        h: UnsafePointer<S>, rh: UnsafeMutablePointer<S>) {
-        if S.self == Float.self {
+        if isFloat(S.self) {
             rk_sgru_gates(batch, units, rebound(gates), ldg, rebound(h), rebound(rh))
         } else {
             rk_dgru_gates(batch, units, rebound(gates), ldg, rebound(h), rebound(rh))
@@ -95,7 +103,7 @@ enum Fused {
     static func gruFinish<S: RNNScalar>(batch: Int, units: Int, gates: UnsafePointer<S>, ldg: Int,
                                         cand: UnsafeMutablePointer<S>, h: UnsafePointer<S>,
                                         hOut: UnsafeMutablePointer<S>, act: Int32) {
-        if S.self == Float.self {
+        if isFloat(S.self) {
             rk_sgru_finish(batch, units, rebound(gates), ldg, rebound(cand), rebound(h), rebound(hOut), act)
         } else {
             rk_dgru_finish(batch, units, rebound(gates), ldg, rebound(cand), rebound(h), rebound(hOut), act)
@@ -244,7 +252,7 @@ final class Arena<Scalar> {
 extension UnrolledLoop {
     /// The fused plan for this loop, or nil when it must run step by step.
     func makeFastPlan() -> FastPlan<Scalar>? {
-        guard allowsFastPath, batchSize > 0, maxTime > 0, loopBound > 0 else { return nil }
+        guard allowsFastPath, Scalar.self == Float.self || Scalar.self == Double.self, batchSize > 0, maxTime > 0, loopBound > 0 else { return nil }
         guard case let .leaf(x) = inputs.tensors, x.rank == 3 else { return nil }
         guard let plan = FastPlan(cell: cell, inputDepth: inputs.depth) else { return nil }
         // The initial state must have the plan's structure (checked against the cell at init).
