@@ -20,7 +20,7 @@ flags="--num-units 4 --layers 1 --batch-size 1 --max-time 1000 --input-depth 4"
 us() { python3 -c 'import json,sys
 for line in sys.stdin:
     if line.strip().startswith("{"):
-        print(f"{json.loads(line)[\"seconds\"] / 1000 * 1e6:8.2f}"); break
+        print("%8.2f" % (json.loads(line)["seconds"] / 1000 * 1e6)); break
 else:
     print("     n/a")'; }
 echo "per-step time, $flags (microseconds per step)"
