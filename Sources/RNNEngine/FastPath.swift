@@ -235,18 +235,35 @@ struct FastPlan<Scalar: RNNScalar> {
 
 // MARK: - The run
 
-/// Owns the raw buffers of one fused run.
+/// The raw working buffers of a fused run. A run asks for its buffers in the same order every time, so
+/// a loop keeps its arena between runs and later runs reuse the memory (no fresh pages to fault in).
 final class Arena<Scalar> {
-    private var blocks: [UnsafeMutablePointer<Scalar>] = []
-    /// Scalars allocated so far.
+    private var blocks: [(pointer: UnsafeMutablePointer<Scalar>, capacity: Int)] = []
+    private var next = 0
+    /// Scalars requested since the last `reset()`.
     private(set) var total = 0
-    func make(_ count: Int) -> UnsafeMutablePointer<Scalar> {
-        let p = UnsafeMutablePointer<Scalar>.allocate(capacity: max(1, count))
-        total += max(1, count)
-        blocks.append(p)
-        return p
+
+    /// Starts a run: the next `make` calls hand out the same blocks again.
+    func reset() {
+        next = 0
+        total = 0
     }
-    deinit { for b in blocks { b.deallocate() } }
+
+    func make(_ count: Int) -> UnsafeMutablePointer<Scalar> {
+        let n = max(1, count)
+        total += n
+        defer { next += 1 }
+        if next < blocks.count {
+            if blocks[next].capacity >= n { return blocks[next].pointer }
+            blocks[next].pointer.deallocate()
+            blocks[next] = (UnsafeMutablePointer<Scalar>.allocate(capacity: n), n)
+            return blocks[next].pointer
+        }
+        blocks.append((UnsafeMutablePointer<Scalar>.allocate(capacity: n), n))
+        return blocks[next].pointer
+    }
+
+    deinit { for b in blocks { b.pointer.deallocate() } }
 }
 
 extension UnrolledLoop {
@@ -272,6 +289,22 @@ extension UnrolledLoop {
         return plan
     }
 
+    private func takeArena() -> Arena<Scalar> {
+        arenaLock.lock()
+        defer { arenaLock.unlock() }
+        if let a = cachedArena as? Arena<Scalar> {
+            cachedArena = nil
+            return a
+        }
+        return Arena<Scalar>()
+    }
+
+    private func returnArena(_ a: Arena<Scalar>) {
+        arenaLock.lock()
+        cachedArena = a
+        arenaLock.unlock()
+    }
+
     /// Runs the whole pass with the fused kernels (see the comment at the top of FastPath.swift).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
@@ -285,14 +318,17 @@ extension UnrolledLoop {
         let minLength = sequenceLength?.min() ?? Int.max
         guard case let .leaf(xTensor) = inputs.tensors else { preconditionFailure("fast path needs a single input") }
 
-        let arena = Arena<Scalar>()
+        // The loop's cached arena when no other run holds it, else a fresh one.
+        let arena = takeArena()
+        defer { returnArena(arena) }
+        arena.reset()
         let maxGate = layers.map(\.gateWidth).max() ?? 0
         let maxCand = layers.map(\.candidateWidth).max() ?? 0
         let maxUnits = layers.map(\.units).max() ?? 0
-        let maxOut = layers.map(\.outWidth).max() ?? 0
         let xGates = arena.make(P * B * maxGate)
         let xCand = arena.make(P * B * maxCand)
-        let chunkOut = [arena.make(P * B * maxOut), arena.make(P * B * maxOut)]
+        let maxInner = layers.dropLast().map(\.outWidth).max() ?? 0 // outputs handed from layer to layer
+        let chunkOut = [arena.make(P * B * maxInner), arena.make(P * B * maxInner)]
         let gather = timeMajor ? nil : arena.make(P * B * D)
         let scratch = arena.make(4 * maxUnits)
         let mBuf = arena.make(B * maxUnits)

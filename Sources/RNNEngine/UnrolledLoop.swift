@@ -1,3 +1,5 @@
+import Foundation
+
 /// The loop `dynamic_rnn` unrolls, as a value a caller can drive one step at a time:
 /// the built cell, validated inputs, lengths and initial state, and the loop bound.
 ///
@@ -28,6 +30,9 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
     /// Scalars of working buffers (chunk products, states, scratch) the last fused run allocated: bounded by
     /// `parallelIterations · batch · units`-sized terms, independent of `max_time`.
     var lastRunWorkingScalars = 0
+    /// Working buffers kept between fused runs (an `Arena<Scalar>`), taken under `arenaLock` while a run uses them.
+    var cachedArena: AnyObject?
+    let arenaLock = NSLock()
 
     /// Validates everything `dynamic_rnn` validates and builds the cell under `scope`.
     public init(cell: any RNNCell<Scalar>, inputs: Nest<Tensor<Scalar>>, sequenceLength: [Int]?,

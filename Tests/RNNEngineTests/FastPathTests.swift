@@ -199,6 +199,32 @@ final class FastPathTests: XCTestCase {
         XCTAssertLessThan(sizes[0], 32 * 4 * (4 * 8) * 4, "O(parallel_iterations · batch · units)")
     }
 
+    func testRepeatedAndConcurrentRunsOfOneLoop() throws {
+        let store = VariableStore<Double>(missing: .initialize(seed: 8))
+        let cell = try CellSpec.multi([.gru(numUnits: 9, activation: .tanh), .lstm(numUnits: 5, options: LSTMOptions(numProj: 3))])
+            .makeCell(store: store)
+        let x: Tensor<Double> = randomTensor([6, 30, 4], seed: 2)
+        let loop = try UnrolledLoop(cell: cell, inputs: .leaf(x), sequenceLength: [30, 1, 0, 17, 29, 5], initialState: nil,
+                                    dtype: .float64, timeMajor: false, scope: "rnn")
+        let want = try reference(loop)
+        for p in [32, 7, 1, 64] {  // buffers kept between runs shrink and grow
+            loop.parallelIterations = p
+            let got = try loop.run()
+            assertClose(got.outputs, want.outputs, "pi=\(p)")
+        }
+        var results = [RNNResult<Double>?](repeating: nil, count: 4)
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            let r = try? loop.run()
+            lock.lock(); results[i] = r; lock.unlock()
+        }
+        for r in results {
+            guard let r else { XCTFail("a concurrent run failed"); continue }
+            assertClose(r.outputs, want.outputs, "concurrent")
+            for (a, b) in zip(r.state.flattened, want.state.flattened) { assertClose(a, b, "concurrent state") }
+        }
+    }
+
     // MARK: which path runs
 
     private final class Doubler: RNNCell {
