@@ -383,10 +383,10 @@ extension UnrolledLoop {
                         // Input projections of the whole chunk: bias, then one product with m = n·B.
                         let G = layer.gateWidth
                         fillBias(layer.linear.bias, rows: n * B, width: G, into: xGates)
-                        layer.linear.inputBlock.multiply(rows: n * B, a: inPtr, lda: inLd, into: xGates, ldc: G, accumulate: true)
+                        chunkProduct(layer.linear.inputBlock, rows: n * B, a: inPtr, lda: inLd, into: xGates, ldc: G)
                         if let cand = layer.candidate {
                             fillBias(cand.bias, rows: n * B, width: u, into: xCand)
-                            cand.inputBlock.multiply(rows: n * B, a: inPtr, lda: inLd, into: xCand, ldc: u, accumulate: true)
+                            chunkProduct(cand.inputBlock, rows: n * B, a: inPtr, lda: inLd, into: xCand, ldc: u)
                         }
                         var cur = 0
                         for s in 0..<n {
@@ -474,6 +474,27 @@ extension UnrolledLoop {
         let shape = timeMajor ? [T, B, W] : [B, T, W]
         return RNNResult(outputs: Tensor(unchecked: shape, scalars: outputs),
                          state: plan.isMulti ? .tuple(finals) : finals[0])
+    }
+}
+
+/// `c += a·w` for a chunk's input rows. A tiny product (under a million multiply-adds, as in small
+/// teaching models) is issued in row blocks small enough to stay on the calling thread: handing a few
+/// microseconds of work to the kernels' worker pool gains nothing, and when the machine is busy a worker
+/// that is not scheduled stalls the whole pass for a scheduler time slice.
+@inline(__always)
+private func chunkProduct<Scalar: RNNScalar>(_ w: PackedMatrix<Scalar>, rows m: Int, a: UnsafePointer<Scalar>, lda: Int,
+                                             into c: UnsafeMutablePointer<Scalar>, ldc: Int) {
+    let perRow = max(1, w.rows * w.cols)
+    guard m * perRow < 1 << 20 else {
+        w.multiply(rows: m, a: a, lda: lda, into: c, ldc: ldc, accumulate: true)
+        return
+    }
+    let block = max(1, (1 << 16) / perRow)
+    var r = 0
+    while r < m {
+        let k = min(block, m - r)
+        w.multiply(rows: k, a: a + r * lda, lda: lda, into: c + r * ldc, ldc: ldc, accumulate: true)
+        r += k
     }
 }
 
