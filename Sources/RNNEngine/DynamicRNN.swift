@@ -15,8 +15,12 @@ public struct RNNResult<Scalar: RNNScalar>: Sendable {
 ///     The loop stops after `max(1, max(sequenceLength))` steps.
 ///   - initialState: the starting state, in the cell's state structure; zeros when nil.
 ///   - dtype: required when `initialState` is nil; must match the inputs' scalar type.
-///   - parallelIterations: on a CPU, how many time steps of independent work (input slicing and output
-///     writing) are batched together; 0 means the default 32 and negative values are rejected, as in TF. Results do not depend on it.
+///   - parallelIterations: 0 means the default 32 and negative values are rejected, as in TF. On a CPU it is the number of time steps whose input
+///     projections `x·W_x + b` are computed together: for stacks of built-in cells the pass runs layer by
+///     layer over chunks of `parallelIterations` steps, each chunk's input products being ONE packed matrix
+///     product with `m = parallelIterations · batch`; per step only `h·W_h` (`m = batch`) and the element-wise
+///     part remain. Larger values mean fewer, larger products and buffers of `parallelIterations · batch ·
+///     units` scalars (never `max_time`-sized per layer). Results do not depend on it.
 ///   - swapMemory: accepted for API compatibility; a forward pass keeps nothing for back-prop, so there is
 ///     nothing to swap. `RecordedRun` uses it to choose sparse checkpoints over keeping every step.
 ///   - timeMajor: layout of `inputs` and `outputs`.
@@ -33,6 +37,7 @@ public func dynamicRNN<Scalar: RNNScalar>(
     }
     let loop = try UnrolledLoop(cell: cell, inputs: inputs, sequenceLength: sequenceLength,
                                 initialState: initialState, dtype: dtype, timeMajor: timeMajor, scope: scope)
+    loop.parallelIterations = parallelIterations
     return try loop.run()
 }
 
@@ -50,7 +55,15 @@ public func dynamicRNN<Scalar: RNNScalar>(
 extension UnrolledLoop {
     /// Runs every step and returns outputs in the inputs' layout and the final state.
     /// `observe` (when given) sees each step's emitted output and state as it is computed.
+    /// Without `observe`, stacks of built-in cells run on the fused, layer-wise path (see `parallelIterations`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func run(observe: ((Int, Tensor<Scalar>, Nest<Tensor<Scalar>>) -> Void)? = nil) throws -> RNNResult<Scalar> {
+        if observe == nil, let plan = makeFastPlan() {
+            lastRunUsedFastPath = true
+            return runFast(plan)
+        }
+        lastRunUsedFastPath = false
         let batch = batchSize, time = maxTime, width = outputSize
         let timeMajor = inputs.timeMajor
         var outputs = [Scalar](repeating: 0, count: batch * time * width)
@@ -60,9 +73,10 @@ extension UnrolledLoop {
             state = step.state
             step.output.scalars.withUnsafeBufferPointer { src in
                 outputs.withUnsafeMutableBufferPointer { dst in
+                    guard width > 0, let s = src.baseAddress, let d = dst.baseAddress else { return }
                     for b in 0..<batch {
-                        let d = timeMajor ? (t * batch + b) * width : (b * time + t) * width
-                        for k in 0..<width { dst[d + k] = src[b * width + k] }
+                        let o = timeMajor ? (t * batch + b) * width : (b * time + t) * width
+                        (d + o).update(from: s + b * width, count: width)
                     }
                 }
             }

@@ -37,6 +37,8 @@ public struct SequenceInputs<Scalar: RNNScalar>: Sendable {
     }
 
     /// The input at time `t`, each leaf `[batch, ...]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func slice(at t: Int) -> Nest<Tensor<Scalar>> {
         tensors.map { x in
             let inner = Array(x.shape.dropFirst(2))
@@ -44,9 +46,13 @@ public struct SequenceInputs<Scalar: RNNScalar>: Sendable {
             var out = [Scalar](repeating: 0, count: batchSize * width)
             x.scalars.withUnsafeBufferPointer { src in
                 out.withUnsafeMutableBufferPointer { dst in
+                    guard width > 0, let d = dst.baseAddress, let sp = src.baseAddress else { return }
+                    if timeMajor {
+                        d.update(from: sp + t * batchSize * width, count: batchSize * width)
+                        return
+                    }
                     for b in 0..<batchSize {
-                        let s = timeMajor ? (t * batchSize + b) * width : (b * maxTime + t) * width
-                        for e in 0..<width { dst[b * width + e] = src[s + e] }
+                        (d + b * width).update(from: sp + (b * maxTime + t) * width, count: width)
                     }
                 }
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The loop `dynamic_rnn` unrolls, as a value a caller can drive one step at a time:
 /// the built cell, validated inputs, lengths and initial state, and the loop bound.
 ///
@@ -15,6 +17,22 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
     public var maxTime: Int { inputs.maxTime }
     public var batchSize: Int { inputs.batchSize }
     public var outputSize: Int { cell.outputSize }
+
+    /// TF's `parallel_iterations`: how many time steps `run()` projects together. On the fused path the input
+    /// products `x·W_x + b` of that many steps are one matrix product with `m = parallelIterations · batch`,
+    /// and the buffers it needs scale with it (not with `max_time`). Results do not depend on it.
+    public var parallelIterations: Int = 32
+    /// Whether `run()` may use the fused, layer-wise path (when no step is observed and every layer is a
+    /// built-in cell). Turn it off to time or debug the step-by-step path.
+    public var allowsFastPath = true
+    /// Whether the last `run()` took the fused path.
+    public internal(set) var lastRunUsedFastPath = false
+    /// Scalars of working buffers (chunk products, states, scratch) the last fused run allocated: bounded by
+    /// `parallelIterations · batch · units`-sized terms, independent of `max_time`.
+    var lastRunWorkingScalars = 0
+    /// Working buffers kept between fused runs (an `Arena<Scalar>`), taken under `arenaLock` while a run uses them.
+    var cachedArena: AnyObject?
+    let arenaLock = NSLock()
 
     /// Validates everything `dynamic_rnn` validates and builds the cell under `scope`.
     public init(cell: any RNNCell<Scalar>, inputs: Nest<Tensor<Scalar>>, sequenceLength: [Int]?,
@@ -68,6 +86,8 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
 
     /// Runs step `t` from `state`. Returns the emitted (masked) output, the next state, and, when `record`
     /// is true, the full frame.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func step(from state: Nest<Tensor<Scalar>>, at t: Int, record: Bool = false) throws
         -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, frame: Frame<Scalar>?) {
         let batch = batchSize
@@ -105,21 +125,29 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
 }
 
 /// Rows of `t` where `mask` is true set to zero.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 func zeroRows<S: RNNScalar>(_ t: Tensor<S>, _ mask: [Bool]) -> Tensor<S> {
     var out = t
     let width = t.shape.count > 1 ? t.count / max(t.shape[0], 1) : 1
-    for (b, m) in mask.enumerated() where m {
-        for k in 0..<width { out.scalars[b * width + k] = 0 }
+    out.scalars.withUnsafeMutableBufferPointer { o in
+        for (b, m) in mask.enumerated() where m { (o.baseAddress! + b * width).update(repeating: 0, count: width) }
     }
     return out
 }
 
 /// `where(mask, old, new)` by row.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 func copyRows<S: RNNScalar>(_ new: Tensor<S>, from old: Tensor<S>, _ mask: [Bool]) -> Tensor<S> {
     var out = new
     let width = new.shape.count > 1 ? new.count / max(new.shape[0], 1) : 1
-    for (b, m) in mask.enumerated() where m {
-        for k in 0..<width { out.scalars[b * width + k] = old.scalars[b * width + k] }
+    out.scalars.withUnsafeMutableBufferPointer { o in
+        old.scalars.withUnsafeBufferPointer { s in
+            for (b, m) in mask.enumerated() where m {
+                (o.baseAddress! + b * width).update(from: s.baseAddress! + b * width, count: width)
+            }
+        }
     }
     return out
 }

@@ -20,12 +20,15 @@ struct Bench: ParsableCommand {
     @Option(help: "Timed passes (after 2 warm-up passes).") var repeats = 10
     @Option(help: "Threads for the matrix products (0: every core).") var threads = 0
     @Flag(help: "Print one JSON line.") var json = false
+    @Flag(help: "Time the step-by-step path (UnrolledLoop.step per time step) instead of the fused one.") var stepPath = false
+    @Option(help: "parallel_iterations: time steps whose input products run as one matrix product.") var parallelIterations = 32
 
     func validate() throws {
         for (name, v) in [("--num-units", numUnits), ("--layers", layers), ("--batch-size", batchSize),
                           ("--max-time", maxTime), ("--input-depth", inputDepth), ("--repeats", repeats)] where v < 1 {
             throw ValidationError("\(name) must be at least 1, got \(v)")
         }
+        guard parallelIterations >= 1 else { throw ValidationError("--parallel-iterations must be at least 1, got \(parallelIterations)") }
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (every core) or more, got \(threads)") }
         let bytes = Double(batchSize) * Double(maxTime) * Double(max(inputDepth, numUnits * 4)) * 8 * 3
             + Double(layers) * Double(inputDepth + numUnits) * Double(numUnits) * 4 * 8
@@ -54,7 +57,7 @@ struct Bench: ParsableCommand {
                 "\"engine\": \"unroll\"", "\"kernel\": \"\(Kernels.name)\"", "\"threads\": \(Kernels.threads)",
                 "\"cell\": \"\(cell.rawValue)\"", "\"num_units\": \(numUnits)", "\"layers\": \(layers)",
                 "\"batch_size\": \(batchSize)", "\"max_time\": \(maxTime)", "\"input_depth\": \(inputDepth)",
-                "\"dtype\": \"\(dtype.rawValue)\"", "\"seconds\": \(seconds)", "\"gflops\": \(gflops)",
+                "\"dtype\": \"\(dtype.rawValue)\"", "\"path\": \"\(stepPath ? "step" : "fused")\"", "\"seconds\": \(seconds)", "\"gflops\": \(gflops)",
             ]
             print("{" + fields.joined(separator: ", ") + "}")
         } else {
@@ -80,6 +83,8 @@ struct Bench: ParsableCommand {
                                         scalars: (0..<(batchSize * maxTime * inputDepth)).map { _ in Scalar(rng.nextUniform() * 2 - 1) })
         let loop = try UnrolledLoop(cell: rnnCell, inputs: .leaf(inputs), sequenceLength: nil, initialState: nil,
                                     dtype: Scalar.dtype, timeMajor: false, scope: "rnn")
+        loop.parallelIterations = parallelIterations
+        loop.allowsFastPath = !stepPath
         for _ in 0..<2 { _ = try loop.run() }
         var times: [Double] = []
         for _ in 0..<repeats {

@@ -6,7 +6,7 @@ public final class BasicLSTMCell<Scalar: RNNScalar>: RNNCell {
     public let forgetBias: Double
     public let activation: Activation
     public let store: VariableStore<Scalar>
-    private var linear: ConcatLinear<Scalar>?
+    var linear: ConcatLinear<Scalar>?
 
     public init(numUnits: Int, forgetBias: Double = 1.0, activation: Activation = .tanh, store: VariableStore<Scalar>) throws {
         guard numUnits >= 1 else { throw RNNError.invalidCell("BasicLSTMCell: num_units must be at least 1, got \(numUnits)") }
@@ -27,6 +27,8 @@ public final class BasicLSTMCell<Scalar: RNNScalar>: RNNCell {
         linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
                      context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
         let x = try input.single(for: "BasicLSTMCell")
@@ -35,7 +37,7 @@ public final class BasicLSTMCell<Scalar: RNNScalar>: RNNCell {
         }
         let linear = try builtLinear(linear, inputDepth: x.shape.last ?? 0, cell: "BasicLSTMCell")
         let gates = linear.apply(x, h)
-        let result = lstmPointwise(gates: gates, cPrev: c, units: numUnits, forgetBias: Scalar(forgetBias),
+        let result = lstmPointwise(gates: gates, cPrev: c, units: numUnits, forgetBias: forgetBias,
                                    activation: activation, peepholes: nil, cellClip: nil, recorder: context.recorder)
         return (result.h, .lstm(c: result.c, h: result.h))
     }

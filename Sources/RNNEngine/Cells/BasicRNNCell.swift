@@ -4,7 +4,7 @@ public final class BasicRNNCell<Scalar: RNNScalar>: RNNCell {
     public let numUnits: Int
     public let activation: Activation
     public let store: VariableStore<Scalar>
-    private var linear: ConcatLinear<Scalar>?
+    var linear: ConcatLinear<Scalar>?
 
     public init(numUnits: Int, activation: Activation = .tanh, store: VariableStore<Scalar>) throws {
         guard numUnits >= 1 else { throw RNNError.invalidCell("BasicRNNCell: num_units must be at least 1, got \(numUnits)") }
@@ -24,6 +24,8 @@ public final class BasicRNNCell<Scalar: RNNScalar>: RNNCell {
         linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
                      context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
         let x = try input.single(for: "BasicRNNCell")
@@ -31,7 +33,7 @@ public final class BasicRNNCell<Scalar: RNNScalar>: RNNCell {
         let linear = try builtLinear(linear, inputDepth: x.shape.last ?? 0, cell: "BasicRNNCell")
         var out = linear.apply(x, h)
         let n = out.count
-        out.scalars.withUnsafeMutableBufferPointer { p in if let b = p.baseAddress { activation.apply(b, count: n) } }
+        out.scalars.withUnsafeMutableBufferPointer { p in if let b = p.baseAddress { Fused.act(n, b, activation.fusedCode) } }
         return (out, .leaf(out))
     }
 }

@@ -6,8 +6,8 @@ public final class GRUCell<Scalar: RNNScalar>: RNNCell {
     public let numUnits: Int
     public let activation: Activation
     public let store: VariableStore<Scalar>
-    private var gatesLinear: ConcatLinear<Scalar>?
-    private var candidateLinear: ConcatLinear<Scalar>?
+    var gatesLinear: ConcatLinear<Scalar>?
+    var candidateLinear: ConcatLinear<Scalar>?
 
     public init(numUnits: Int, activation: Activation = .tanh, store: VariableStore<Scalar>) throws {
         guard numUnits >= 1 else { throw RNNError.invalidCell("GRUCell: num_units must be at least 1, got \(numUnits)") }
@@ -30,6 +30,8 @@ public final class GRUCell<Scalar: RNNScalar>: RNNCell {
         candidateLinear = ConcatLinear(kernel: ck, inputDepth: inputDepth, bias: cb)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
                      context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
         let x = try input.single(for: "GRUCell")
@@ -39,23 +41,38 @@ public final class GRUCell<Scalar: RNNScalar>: RNNCell {
         let cl = try builtLinear(candidateLinear, inputDepth: depth, cell: "GRUCell")
         var value = gl.apply(x, h)
         let batch = x.shape[0], units = numUnits
-        let total = value.count
-        value.scalars.withUnsafeMutableBufferPointer { if let b = $0.baseAddress { Scalar.vectorSigmoid(total, b, b) } }
-        var r = [Scalar](repeating: 0, count: batch * units), u = r, rh = r
-        for b in 0..<batch {
-            for k in 0..<units {
-                r[b * units + k] = value.scalars[b * 2 * units + k]
-                u[b * units + k] = value.scalars[b * 2 * units + units + k]
-                rh[b * units + k] = r[b * units + k] * h.scalars[b * units + k]
+        var rh = [Scalar](repeating: 0, count: batch * units)
+        value.scalars.withUnsafeMutableBufferPointer { g in
+            h.scalars.withUnsafeBufferPointer { hp in
+                rh.withUnsafeMutableBufferPointer { r in
+                    if batch * units > 0 {
+                        Fused.gruGates(batch: batch, units: units, gates: g.baseAddress!, ldg: 2 * units, h: hp.baseAddress!, rh: r.baseAddress!)
+                    }
+                }
             }
         }
         let shape = [batch, units]
         var c = cl.apply(x, Tensor(unchecked: shape, scalars: rh))
-        let n = c.count
-        c.scalars.withUnsafeMutableBufferPointer { if let p = $0.baseAddress { activation.apply(p, count: n) } }
-        var newH = [Scalar](repeating: 0, count: n)
-        for k in 0..<n { newH[k] = u[k] * h.scalars[k] + (1 - u[k]) * c.scalars[k] }
+        var newH = [Scalar](repeating: 0, count: batch * units)
+        c.scalars.withUnsafeMutableBufferPointer { cp in
+            value.scalars.withUnsafeBufferPointer { g in
+                h.scalars.withUnsafeBufferPointer { hp in
+                    newH.withUnsafeMutableBufferPointer { o in
+                        if batch * units > 0 {
+                            Fused.gruFinish(batch: batch, units: units, gates: g.baseAddress!, ldg: 2 * units, cand: cp.baseAddress!,
+                                            h: hp.baseAddress!, hOut: o.baseAddress!, act: activation.fusedCode)
+                        }
+                    }
+                }
+            }
+        }
         if let rec = context.recorder {
+            var r = [Scalar](), u = [Scalar]()
+            r.reserveCapacity(batch * units); u.reserveCapacity(batch * units)
+            for b in 0..<batch {
+                r.append(contentsOf: value.scalars[(b * 2 * units)..<(b * 2 * units + units)])
+                u.append(contentsOf: value.scalars[(b * 2 * units + units)..<((b + 1) * 2 * units)])
+            }
             rec.record("r", Tensor(unchecked: shape, scalars: r))
             rec.record("u", Tensor(unchecked: shape, scalars: u))
             rec.record("c", c)

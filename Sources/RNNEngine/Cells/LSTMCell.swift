@@ -25,9 +25,9 @@ public final class LSTMCell<Scalar: RNNScalar>: RNNCell {
     public let numUnits: Int
     public let options: LSTMOptions
     public let store: VariableStore<Scalar>
-    private var linear: ConcatLinear<Scalar>?
-    private var peepholes: Peepholes<Scalar>?
-    private var projection: PackedMatrix<Scalar>?
+    var linear: ConcatLinear<Scalar>?
+    var peepholes: Peepholes<Scalar>?
+    var projection: PackedMatrix<Scalar>?
 
     public init(numUnits: Int, options: LSTMOptions = LSTMOptions(), store: VariableStore<Scalar>) throws {
         guard numUnits >= 1 else { throw RNNError.invalidCell("LSTMCell: num_units must be at least 1, got \(numUnits)") }
@@ -63,6 +63,8 @@ public final class LSTMCell<Scalar: RNNScalar>: RNNCell {
         }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
                      context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
         let x = try input.single(for: "LSTMCell")
@@ -71,9 +73,9 @@ public final class LSTMCell<Scalar: RNNScalar>: RNNCell {
         }
         let linear = try builtLinear(linear, inputDepth: x.shape.last ?? 0, cell: "LSTMCell")
         let gates = linear.apply(x, h)
-        var result = lstmPointwise(gates: gates, cPrev: c, units: numUnits, forgetBias: Scalar(options.forgetBias),
+        var result = lstmPointwise(gates: gates, cPrev: c, units: numUnits, forgetBias: options.forgetBias,
                                    activation: options.activation, peepholes: peepholes,
-                                   cellClip: options.cellClip.map { Scalar($0) }, recorder: context.recorder)
+                                   cellClip: options.cellClip, recorder: context.recorder)
         if let projection {
             let batch = x.shape[0]
             context.recorder?.record("m", result.h)
@@ -85,8 +87,9 @@ public final class LSTMCell<Scalar: RNNScalar>: RNNCell {
                     }
                 }
             }
-            if let clip = options.projClip.map({ Scalar($0) }) {
-                for k in m.indices { m[k] = clipValue(m[k], clip) }
+            if let clip = options.projClip {
+                let count = m.count
+                m.withUnsafeMutableBufferPointer { Fused.clip(count, $0.baseAddress!, clip) }
             }
             result.h = Tensor(unchecked: [batch, projection.cols], scalars: m)
         }

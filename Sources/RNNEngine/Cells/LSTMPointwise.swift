@@ -3,53 +3,48 @@ struct Peepholes<Scalar: RNNScalar> {
     let wi: [Scalar], wf: [Scalar], wo: [Scalar]
 }
 
-/// The element-wise half of an LSTM step, shared by `BasicLSTMCell` and `LSTMCell`.
+/// The element-wise half of an LSTM step, shared by `BasicLSTMCell` and `LSTMCell` (the C kernel
+/// `rk_slstm_step` / `rk_dlstm_step`, as the fused path uses).
 /// `gates` is `[batch, 4·units]` in TF's order `i, j, f, o`; returns the new `c` and the un-projected `h`.
-func lstmPointwise<Scalar: RNNScalar>(gates: Tensor<Scalar>, cPrev: Tensor<Scalar>, units: Int, forgetBias: Scalar,
-                                      activation: Activation, peepholes: Peepholes<Scalar>?, cellClip: Scalar?,
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func lstmPointwise<Scalar: RNNScalar>(gates: Tensor<Scalar>, cPrev: Tensor<Scalar>, units: Int, forgetBias: Double,
+                                      activation: Activation, peepholes: Peepholes<Scalar>?, cellClip: Double?,
                                       recorder: StepRecorder<Scalar>?) -> (c: Tensor<Scalar>, h: Tensor<Scalar>) {
     let batch = gates.shape[0]
     let n = batch * units
-    var i = [Scalar](repeating: 0, count: n), j = i, f = i, o = i, c = i, actC = i
+    var c = [Scalar](repeating: 0, count: n), h = c
+    let recording = recorder != nil
+    var gi = recording ? c : [], gj = gi, gf = gi, go = gi
+    var scratch = [Scalar](repeating: 0, count: 4 * units)
+    let empty: [Scalar] = []
     gates.scalars.withUnsafeBufferPointer { g in
-        cPrev.scalars.withUnsafeBufferPointer { cp in
-            for r in 0..<batch {
-                let row = r * 4 * units
-                for u in 0..<units {
-                    let k = r * units + u
-                    i[k] = g[row + u]
-                    j[k] = g[row + units + u]
-                    f[k] = g[row + 2 * units + u] + forgetBias
-                    o[k] = g[row + 3 * units + u]
-                    if let p = peepholes {
-                        i[k] += p.wi[u] * cp[k]
-                        f[k] += p.wf[u] * cp[k]
-                    }
-                }
-            }
-        }
-    }
-    sigmoidInPlace(&i); sigmoidInPlace(&f)
-    j.withUnsafeMutableBufferPointer { if let b = $0.baseAddress { activation.apply(b, count: n) } }
-    for k in 0..<n {
-        var v = f[k] * cPrev.scalars[k] + i[k] * j[k]
-        if let clip = cellClip { v = clipValue(v, clip) }
-        c[k] = v
-    }
-    if let p = peepholes {
-        for r in 0..<batch { for u in 0..<units { o[r * units + u] += p.wo[u] * c[r * units + u] } }
-    }
-    sigmoidInPlace(&o)
-    actC = c
-    actC.withUnsafeMutableBufferPointer { if let b = $0.baseAddress { activation.apply(b, count: n) } }
-    var h = actC
-    for k in 0..<n { h[k] = actC[k] * o[k] }
+    cPrev.scalars.withUnsafeBufferPointer { cp in
+    (peepholes?.wi ?? empty).withUnsafeBufferPointer { wi in
+    (peepholes?.wf ?? empty).withUnsafeBufferPointer { wf in
+    (peepholes?.wo ?? empty).withUnsafeBufferPointer { wo in
+    c.withUnsafeMutableBufferPointer { co in
+    h.withUnsafeMutableBufferPointer { ho in
+    gi.withUnsafeMutableBufferPointer { pi in
+    gj.withUnsafeMutableBufferPointer { pj in
+    gf.withUnsafeMutableBufferPointer { pf in
+    go.withUnsafeMutableBufferPointer { po in
+    scratch.withUnsafeMutableBufferPointer { sc in
+        let peep = peepholes != nil
+        Fused.lstmStep(batch: batch, units: units, gates: g.baseAddress!, ldg: 4 * units, cPrev: cp.baseAddress!,
+                       forgetBias: forgetBias, wi: peep ? wi.baseAddress : nil, wf: peep ? wf.baseAddress : nil,
+                       wo: peep ? wo.baseAddress : nil, cellClip: cellClip ?? -1, act: activation.fusedCode,
+                       cOut: co.baseAddress!, hOut: ho.baseAddress!, ldh: units,
+                       gi: recording ? pi.baseAddress : nil, gj: recording ? pj.baseAddress : nil,
+                       gf: recording ? pf.baseAddress : nil, go: recording ? po.baseAddress : nil,
+                       scratch: sc.baseAddress!)
+    }}}}}}}}}}}}
     let shape = [batch, units]
     if let rec = recorder {
-        rec.record("i", Tensor(unchecked: shape, scalars: i))
-        rec.record("j", Tensor(unchecked: shape, scalars: j))
-        rec.record("f", Tensor(unchecked: shape, scalars: f))
-        rec.record("o", Tensor(unchecked: shape, scalars: o))
+        rec.record("i", Tensor(unchecked: shape, scalars: gi))
+        rec.record("j", Tensor(unchecked: shape, scalars: gj))
+        rec.record("f", Tensor(unchecked: shape, scalars: gf))
+        rec.record("o", Tensor(unchecked: shape, scalars: go))
     }
     return (Tensor(unchecked: shape, scalars: c), Tensor(unchecked: shape, scalars: h))
 }

@@ -16,6 +16,8 @@ public final class ResidualWrapper<Scalar: RNNScalar>: RNNCell {
         try cell.build(inputDepth: inputDepth, scope: scope)
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
                      context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
         let x = try input.single(for: "ResidualWrapper")
@@ -24,7 +26,12 @@ public final class ResidualWrapper<Scalar: RNNScalar>: RNNCell {
             throw RNNError.residualShapeMismatch(inputDepth: x.shape.last ?? 0, outputDepth: out.shape.last ?? 0)
         }
         context.recorder?.record("cell output", out)
-        for k in out.scalars.indices { out.scalars[k] += x.scalars[k] }
+        let n = out.count
+        out.scalars.withUnsafeMutableBufferPointer { o in
+            x.scalars.withUnsafeBufferPointer { xp in
+                if n > 0 { Fused.add(n, UnsafePointer(o.baseAddress!), xp.baseAddress!, o.baseAddress!) }
+            }
+        }
         return (out, newState)
     }
 }

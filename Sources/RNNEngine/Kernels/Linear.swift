@@ -5,8 +5,8 @@ final class ConcatLinear<Scalar: RNNScalar> {
     let stateDepth: Int
     let width: Int
     let bias: [Scalar]?
-    private let inputBlock: PackedMatrix<Scalar>
-    private let stateBlock: PackedMatrix<Scalar>
+    let inputBlock: PackedMatrix<Scalar>
+    let stateBlock: PackedMatrix<Scalar>
 
     init(kernel: Tensor<Scalar>, inputDepth: Int, bias: Tensor<Scalar>?) {
         self.inputDepth = inputDepth
@@ -18,14 +18,14 @@ final class ConcatLinear<Scalar: RNNScalar> {
     }
 
     /// `[x, h]·W + b` for a batch: x is `[batch, inputDepth]`, h is `[batch, stateDepth]`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func apply(_ x: Tensor<Scalar>, _ h: Tensor<Scalar>) -> Tensor<Scalar> {
         let batch = x.shape[0]
         var out = [Scalar](repeating: 0, count: batch * width)
         out.withUnsafeMutableBufferPointer { o in
             guard let op = o.baseAddress else { return }
-            if let b = bias {
-                for r in 0..<batch { for j in 0..<width { op[r * width + j] = b[j] } }
-            }
+            fillBias(bias, rows: batch, width: width, into: op)
             x.scalars.withUnsafeBufferPointer { xp in
                 inputBlock.multiply(rows: batch, a: xp.baseAddress, lda: inputDepth, into: op, ldc: width, accumulate: true)
             }

@@ -1,0 +1,70 @@
+#ifndef UNROLL_RNN_FUSED_H
+#define UNROLL_RNN_FUSED_H
+/*
+ * Element-wise halves of one RNN step, for a batch of rows, in float (s) and double (d).
+ * The matrix products (x·W_x + b, h·W_h, projection) are done by the caller with rnn_kernels.h;
+ * these routines take the finished pre-activations and produce the new state.
+ *
+ * Activation codes (TF names): 0 tanh, 1 relu, 2 sigmoid, 3 softsign, 4 elu.
+ * Arithmetic is done in the same order as TF's (and the Swift reference's) formulas, without FMA
+ * contraction, so results do not depend on the instruction set chosen for these loops.
+ */
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { RK_ACT_TANH = 0, RK_ACT_RELU = 1, RK_ACT_SIGMOID = 2, RK_ACT_SOFTSIGN = 3, RK_ACT_ELU = 4 };
+
+/* x = act(x) over n elements, in place. */
+void rk_sact(long n, float *x, int act);
+void rk_dact(long n, double *x, int act);
+
+/* y = a + b over n elements (y may alias a or b). */
+void rk_sadd(long n, const float *a, const float *b, float *y);
+void rk_dadd(long n, const double *a, const double *b, double *y);
+
+/* x = clip_by_value(x, -limit, limit) over n elements, NaN kept. */
+void rk_sclip(long n, float *x, float limit);
+void rk_dclip(long n, double *x, double limit);
+
+/*
+ * LSTM: gates row b at gates + b*ldg holds the pre-activations i, j, f, o (units each, TF order).
+ *   i = σ(i + w_i·c), f = σ(f + forget_bias + w_f·c), j = act(j)
+ *   c' = f·c + i·j, clipped to ±cell_clip when cell_clip >= 0
+ *   o = σ(o + w_o·c'), h = act(c')·o
+ * c_prev, c_out: [batch, units] contiguous; h_out row b at h_out + b*ldh (the un-projected output m).
+ * wi, wf, wo: peephole diagonals (units each) or all NULL.
+ * gi, gj, gf, go: when not NULL, [batch, units] copies of the activated gates (for frames).
+ * scratch: at least 4*units elements.
+ */
+void rk_slstm_step(long batch, long units, const float *gates, long ldg, const float *c_prev,
+                   float forget_bias, const float *wi, const float *wf, const float *wo, float cell_clip,
+                   int act, float *c_out, float *h_out, long ldh,
+                   float *gi, float *gj, float *gf, float *go, float *scratch);
+void rk_dlstm_step(long batch, long units, const double *gates, long ldg, const double *c_prev,
+                   double forget_bias, const double *wi, const double *wf, const double *wo, double cell_clip,
+                   int act, double *c_out, double *h_out, long ldh,
+                   double *gi, double *gj, double *gf, double *go, double *scratch);
+
+/*
+ * GRU, first half: gates [batch, ldg] rows hold r, u pre-activations (units each); they are replaced by
+ * σ(r), σ(u) in place, and rh = r·h ([batch, units] contiguous; h contiguous [batch, units]).
+ */
+void rk_sgru_gates(long batch, long units, float *gates, long ldg, const float *h, float *rh);
+void rk_dgru_gates(long batch, long units, double *gates, long ldg, const double *h, double *rh);
+
+/*
+ * GRU, second half: cand [batch, units] (pre-activation) becomes act(cand) in place, and
+ * h_out = u·h + (1 − u)·cand with u from the activated gates.
+ */
+void rk_sgru_finish(long batch, long units, const float *gates, long ldg, float *cand, const float *h,
+                    float *h_out, int act);
+void rk_dgru_finish(long batch, long units, const double *gates, long ldg, double *cand, const double *h,
+                    double *h_out, int act);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
