@@ -197,7 +197,9 @@ static int run_checks(void) {
             fails += check_one(5, 7, 0, 1, 1, 1, is_double, 1);
             fails += check_one(64, 300, 257, 3, 1, 0, is_double, 2);
             fails += check_one(64, 300, 257, 3, 0, 1, is_double, 2);
-            total += 6;
+            fails += check_one(300, 70, 33, 2, 1, 0, is_double, 2); /* split by rows, B packed per call */
+            fails += check_one(257, 33, 129, 0, 0, 1, is_double, 1);
+            total += 8;
         }
         fails += check_act();
         printf("path %-8s (%s): %s\n", paths[pi], rk_kernel_name(), fails == f0 ? "ok" : "FAILED");

@@ -1,4 +1,4 @@
-/* AVX-512F path: 8x32 (float) and 8x16 (double) register-blocked micro-kernels with masked edges,
+/* AVX-512F path: 8x32 (float) and 8x16 (double) (Z_SMR/Z_DMR rows, up to 12) register-blocked micro-kernels with masked edges,
    and vectorised activations. Compiled for avx512f (+avx2,fma); only called after the run-time CPU
    check in kernels_core.c. */
 #include "rk_internal.h"
@@ -13,9 +13,13 @@
 #pragma GCC target("avx512f,avx2,fma")
 #endif
 
+#ifndef Z_SMR
 #define Z_SMR 8
+#endif
 #define Z_SNR 32
+#ifndef Z_DMR
 #define Z_DMR 8
+#endif
 #define Z_DNR 16
 
 RK_INLINE __mmask16 z_mask16(long valid) {
@@ -25,89 +29,77 @@ RK_INLINE __mmask8 z_mask8(long valid) {
     return valid >= 8 ? (__mmask8)0xFF : valid <= 0 ? (__mmask8)0 : (__mmask8)((1u << valid) - 1);
 }
 
-/* ---------------- float 8x32 ---------------- */
+#define Z_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
 
-RK_INLINE void z_s_body(const int mr, long kc, const float *ap, const float *b, long ldb, float *c, long ldc,
-                        long nr, int flags) {
-    __m512 c0[Z_SMR], c1[Z_SMR];
-    for (int i = 0; i < mr; i++) c0[i] = c1[i] = _mm512_setzero_ps();
-    for (int i = 0; i < mr; i++) {
-        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + i * ldc + 16), _MM_HINT_T0);
+/* One body per element type; `mr` is a compile-time constant in every instance, so the unused
+   accumulators and row branches disappear. Accumulators are named variables (not arrays) so
+   every compiler keeps them in registers. */
+#define Z_BODY(NAME, T, V, MRS, W, LOADU, MASKZ_LOADU, MASKFN)                                    \
+    RK_INLINE void NAME(const int mr, long kc, const T *ap, const T *b, long ldb, T *c, long ldc, long nr, \
+                        int flags) {                                                              \
+        _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wunused-variable\"")    \
+        Z_ROWS(Z_DECL_##NAME)                                                                     \
+        _Pragma("GCC diagnostic pop")                                                             \
+        for (int i = 0; i < mr; i++) {                                                            \
+            _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);                               \
+            _mm_prefetch((const char *)(c + i * ldc + 2 * W - 1), _MM_HINT_T0);                       \
+        }                                                                                         \
+        if (!(flags & RK_BMASK)) {                                                                \
+            for (long p = 0; p < kc; p++, ap += MRS, b += ldb) {                                  \
+                V b0 = LOADU(b), b1 = LOADU(b + W);                                               \
+                Z_ROWS(Z_STEP_##NAME)                                                             \
+            }                                                                                     \
+        } else {                                                                                  \
+            V##_MASK_T m0 = MASKFN(nr), m1 = MASKFN(nr - W);                                      \
+            for (long p = 0; p < kc; p++, ap += MRS, b += ldb) {                                  \
+                V b0 = MASKZ_LOADU(m0, b), b1 = MASKZ_LOADU(m1, b + W);                           \
+                Z_ROWS(Z_STEP_##NAME)                                                             \
+            }                                                                                     \
+        }                                                                                         \
+        V##_MASK_T m0 = MASKFN(nr), m1 = MASKFN(nr - W);                                          \
+        Z_ROWS(Z_STORE_##NAME)                                                                    \
     }
-    if (!(flags & RK_BMASK)) {
-        for (long p = 0; p < kc; p++, ap += Z_SMR, b += ldb) {
-            __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
-            for (int i = 0; i < mr; i++) {
-                __m512 a = _mm512_set1_ps(ap[i]);
-                c0[i] = _mm512_fmadd_ps(a, b0, c0[i]);
-                c1[i] = _mm512_fmadd_ps(a, b1, c1[i]);
-            }
-        }
-    } else {
-        __mmask16 m0 = z_mask16(nr), m1 = z_mask16(nr - 16);
-        for (long p = 0; p < kc; p++, ap += Z_SMR, b += ldb) {
-            __m512 b0 = _mm512_maskz_loadu_ps(m0, b), b1 = _mm512_maskz_loadu_ps(m1, b + 16);
-            for (int i = 0; i < mr; i++) {
-                __m512 a = _mm512_set1_ps(ap[i]);
-                c0[i] = _mm512_fmadd_ps(a, b0, c0[i]);
-                c1[i] = _mm512_fmadd_ps(a, b1, c1[i]);
-            }
-        }
-    }
-    __mmask16 m0 = z_mask16(nr), m1 = z_mask16(nr - 16);
-    for (int i = 0; i < mr; i++) {
-        float *ci = c + i * ldc;
-        if (flags & RK_LOADC) {
-            c0[i] = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, ci), c0[i]);
-            c1[i] = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, ci + 16), c1[i]);
-        }
-        _mm512_mask_storeu_ps(ci, m0, c0[i]);
-        _mm512_mask_storeu_ps(ci + 16, m1, c1[i]);
-    }
-}
 
-/* ---------------- double 8x16 ---------------- */
+typedef __mmask16 __m512_MASK_T;
+typedef __mmask8 __m512d_MASK_T;
 
-RK_INLINE void z_d_body(const int mr, long kc, const double *ap, const double *b, long ldb, double *c, long ldc,
-                        long nr, int flags) {
-    __m512d c0[Z_DMR], c1[Z_DMR];
-    for (int i = 0; i < mr; i++) c0[i] = c1[i] = _mm512_setzero_pd();
-    for (int i = 0; i < mr; i++) {
-        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
-        _mm_prefetch((const char *)(c + i * ldc + 8), _MM_HINT_T0);
+#define Z_DECL_z_s_body(i) __m512 c##i##_0 = _mm512_setzero_ps(), c##i##_1 = _mm512_setzero_ps();
+#define Z_STEP_z_s_body(i)                                                                         \
+    if (mr > i) {                                                                                 \
+        __m512 av = _mm512_set1_ps(ap[i]);                                                        \
+        c##i##_0 = _mm512_fmadd_ps(av, b0, c##i##_0);                                             \
+        c##i##_1 = _mm512_fmadd_ps(av, b1, c##i##_1);                                             \
     }
-    if (!(flags & RK_BMASK)) {
-        for (long p = 0; p < kc; p++, ap += Z_DMR, b += ldb) {
-            __m512d b0 = _mm512_loadu_pd(b), b1 = _mm512_loadu_pd(b + 8);
-            for (int i = 0; i < mr; i++) {
-                __m512d a = _mm512_set1_pd(ap[i]);
-                c0[i] = _mm512_fmadd_pd(a, b0, c0[i]);
-                c1[i] = _mm512_fmadd_pd(a, b1, c1[i]);
-            }
-        }
-    } else {
-        __mmask8 m0 = z_mask8(nr), m1 = z_mask8(nr - 8);
-        for (long p = 0; p < kc; p++, ap += Z_DMR, b += ldb) {
-            __m512d b0 = _mm512_maskz_loadu_pd(m0, b), b1 = _mm512_maskz_loadu_pd(m1, b + 8);
-            for (int i = 0; i < mr; i++) {
-                __m512d a = _mm512_set1_pd(ap[i]);
-                c0[i] = _mm512_fmadd_pd(a, b0, c0[i]);
-                c1[i] = _mm512_fmadd_pd(a, b1, c1[i]);
-            }
-        }
+#define Z_STORE_z_s_body(i)                                                                        \
+    if (mr > i) {                                                                                 \
+        float *ci = c + i * ldc;                                                                  \
+        if (flags & RK_LOADC) {                                                                   \
+            c##i##_0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, ci), c##i##_0);                    \
+            c##i##_1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, ci + 16), c##i##_1);               \
+        }                                                                                         \
+        _mm512_mask_storeu_ps(ci, m0, c##i##_0);                                                  \
+        _mm512_mask_storeu_ps(ci + 16, m1, c##i##_1);                                             \
     }
-    __mmask8 m0 = z_mask8(nr), m1 = z_mask8(nr - 8);
-    for (int i = 0; i < mr; i++) {
-        double *ci = c + i * ldc;
-        if (flags & RK_LOADC) {
-            c0[i] = _mm512_add_pd(_mm512_maskz_loadu_pd(m0, ci), c0[i]);
-            c1[i] = _mm512_add_pd(_mm512_maskz_loadu_pd(m1, ci + 8), c1[i]);
-        }
-        _mm512_mask_storeu_pd(ci, m0, c0[i]);
-        _mm512_mask_storeu_pd(ci + 8, m1, c1[i]);
+#define Z_DECL_z_d_body(i) __m512d c##i##_0 = _mm512_setzero_pd(), c##i##_1 = _mm512_setzero_pd();
+#define Z_STEP_z_d_body(i)                                                                         \
+    if (mr > i) {                                                                                 \
+        __m512d av = _mm512_set1_pd(ap[i]);                                                       \
+        c##i##_0 = _mm512_fmadd_pd(av, b0, c##i##_0);                                             \
+        c##i##_1 = _mm512_fmadd_pd(av, b1, c##i##_1);                                             \
     }
-}
+#define Z_STORE_z_d_body(i)                                                                        \
+    if (mr > i) {                                                                                 \
+        double *ci = c + i * ldc;                                                                 \
+        if (flags & RK_LOADC) {                                                                   \
+            c##i##_0 = _mm512_add_pd(_mm512_maskz_loadu_pd(m0, ci), c##i##_0);                   \
+            c##i##_1 = _mm512_add_pd(_mm512_maskz_loadu_pd(m1, ci + 8), c##i##_1);                \
+        }                                                                                         \
+        _mm512_mask_storeu_pd(ci, m0, c##i##_0);                                                  \
+        _mm512_mask_storeu_pd(ci + 8, m1, c##i##_1);                                              \
+    }
+
+Z_BODY(z_s_body, float, __m512, Z_SMR, 16, _mm512_loadu_ps, _mm512_maskz_loadu_ps, z_mask16)
+Z_BODY(z_d_body, double, __m512d, Z_DMR, 8, _mm512_loadu_pd, _mm512_maskz_loadu_pd, z_mask8)
 
 #define Z_INST(SUF, T, MR)                                                                         \
     static void z_##SUF##_##MR(long kc, const T *ap, const T *b, long ldb, T *c, long ldc, long nr, \
@@ -122,6 +114,10 @@ Z_INST(s, float, 5)
 Z_INST(s, float, 6)
 Z_INST(s, float, 7)
 Z_INST(s, float, 8)
+Z_INST(s, float, 9)
+Z_INST(s, float, 10)
+Z_INST(s, float, 11)
+Z_INST(s, float, 12)
 Z_INST(d, double, 1)
 Z_INST(d, double, 2)
 Z_INST(d, double, 3)
@@ -130,6 +126,10 @@ Z_INST(d, double, 5)
 Z_INST(d, double, 6)
 Z_INST(d, double, 7)
 Z_INST(d, double, 8)
+Z_INST(d, double, 9)
+Z_INST(d, double, 10)
+Z_INST(d, double, 11)
+Z_INST(d, double, 12)
 
 /* ---------------- activations (same scheme as the AVX2 path; scalef does the 2^n scaling) ---------------- */
 
@@ -266,10 +266,10 @@ const rk_impl rk_impl_avx512 = {
     .name = "avx512",
     .smr = Z_SMR,
     .snr = Z_SNR,
-    .sk = {NULL, z_s_1, z_s_2, z_s_3, z_s_4, z_s_5, z_s_6, z_s_7, z_s_8},
+    .sk = {NULL, z_s_1, z_s_2, z_s_3, z_s_4, z_s_5, z_s_6, z_s_7, z_s_8, z_s_9, z_s_10, z_s_11, z_s_12},
     .dmr = Z_DMR,
     .dnr = Z_DNR,
-    .dk = {NULL, z_d_1, z_d_2, z_d_3, z_d_4, z_d_5, z_d_6, z_d_7, z_d_8},
+    .dk = {NULL, z_d_1, z_d_2, z_d_3, z_d_4, z_d_5, z_d_6, z_d_7, z_d_8, z_d_9, z_d_10, z_d_11, z_d_12},
     .stanh = z_stanh,
     .ssigmoid = z_ssigmoid,
     .dtanh = z_dtanh,
