@@ -272,6 +272,26 @@ typedef struct {
             pack_a_##SUF(rows, k, KC, g->a + i0 * g->lda, g->lda, abuf, MR);                      \
             ts->apacked = !g->by_rows;                                                            \
         }                                                                                         \
+        if (g->bmode == B_PACKED && !g->by_rows) {                                                \
+            /* Column panels outermost: each packed panel streams once, contiguously, over the    \
+               whole k while its C tiles stay in L1. */                                           \
+            for (long jr = j0; jr < j1; jr += NR) {                                               \
+                long nr = j1 - jr < NR ? j1 - jr : NR;                                            \
+                const T *bpanel = g->bp + (jr / NRP) * k * NRP + (jr % NRP);                      \
+                for (long pc = 0; pc < k; pc += KC) {                                             \
+                    long kc = k - pc < KC ? k - pc : KC;                                          \
+                    int fl = (pc > 0 || g->acc) ? RK_LOADC : 0;                                   \
+                    const T *ablock = abuf + pc * mpad;                                           \
+                    T *cc = g->c + i0 * g->ldc + jr;                                              \
+                    for (long ir = 0; ir < rows; ir += MR) {                                      \
+                        int mr = rows - ir < MR ? (int)(rows - ir) : MR;                          \
+                        im->KTAB[mr](kc, ablock + ir * kc, bpanel + pc * NRP, NRP, cc + ir * g->ldc, \
+                                     g->ldc, nr, fl);                                             \
+                    }                                                                             \
+                }                                                                                 \
+            }                                                                                     \
+            return;                                                                               \
+        }                                                                                         \
         for (long pc = 0; pc < k; pc += KC) {                                                     \
             long kc = k - pc < KC ? k - pc : KC;                                                  \
             int flags = (pc > 0 || g->acc) ? RK_LOADC : 0;                                        \
