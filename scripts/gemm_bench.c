@@ -18,8 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 void rk_tune(long skc, long smc, long dkc, long dmc, long parmin, long packbm);
+void rk_pool_stats(long *total, long *by_workers);
+static double last_worker_share = -1; /* share of parallel chunks the worker threads ran */
 
 static double now(void) {
     struct timespec ts;
@@ -58,6 +61,8 @@ static double bench_shape(long m, long k, long n, int packed, int threads, int i
             else rk_sgemm(m, n, k, a, k, b, n, c, n, 0);
         }
     }
+    long tot0, w0, tot1, w1;
+    rk_pool_stats(&tot0, &w0);
     double t0 = now();
     double target = 0.02;
     while (now() - t0 < bench_seconds) {
@@ -75,11 +80,67 @@ static double bench_shape(long m, long k, long n, int packed, int threads, int i
         if (e / reps < best) best = e / reps;
         if (e < target) reps *= 2;
     }
+    rk_pool_stats(&tot1, &w1);
+    last_worker_share = tot1 > tot0 ? (double)(w1 - w0) / (double)(tot1 - tot0) : -1;
     rk_packed_free(pb);
     free(a);
     free(b);
     free(c);
     return flops / best * 1e-9;
+}
+
+/* ---------------- measured FMA peak (one core) ---------------- */
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) static double fma_loop_512(long n) {
+    double t0 = now();
+    __asm__ volatile("vxorps %%xmm0, %%xmm0, %%xmm0\n\t"
+                     "mov %0, %%rcx\n"
+                     "1:\n\t"
+#define F(r) "vfmadd231ps %%zmm0, %%zmm0, %%zmm" #r "\n\t"
+                     F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9) F(10) F(11) F(12) F(13) F(14) F(15) F(16)
+#undef F
+                     "dec %%rcx\n\t"
+                     "jnz 1b\n"
+                     :
+                     : "r"(n)
+                     : "rcx", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+                       "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "xmm16");
+    return n * 16.0 * 32 / (now() - t0) * 1e-9;
+}
+__attribute__((target("avx2,fma"))) static double fma_loop_256(long n) {
+    double t0 = now();
+    __asm__ volatile("vxorps %%xmm0, %%xmm0, %%xmm0\n\t"
+                     "mov %0, %%rcx\n"
+                     "1:\n\t"
+#define F(r) "vfmadd231ps %%ymm0, %%ymm0, %%ymm" #r "\n\t"
+                     F(1) F(2) F(3) F(4) F(5) F(6) F(7) F(8) F(9) F(10) F(11) F(12) F(13) F(14) F(15)
+#undef F
+                     "dec %%rcx\n\t"
+                     "jnz 1b\n"
+                     :
+                     : "r"(n)
+                     : "rcx", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+                       "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
+    return n * 15.0 * 16 / (now() - t0) * 1e-9;
+}
+#endif
+
+/* Best of many short runs of independent float32 FMAs (GFLOP/s on one core), 0 if unknown. */
+static double measured_core_peak(const char **isa) {
+    double best = 0;
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    int z = __builtin_cpu_supports("avx512f"), y = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    *isa = z ? "AVX-512" : y ? "AVX2" : "none";
+    for (int r = 0; r < 200 && (z || y); r++) {
+        double g = z ? fma_loop_512(100000) : fma_loop_256(100000);
+        if (g > best) best = g;
+    }
+#else
+    *isa = "unknown";
+#endif
+    return best;
 }
 
 /* ---------------- check mode ---------------- */
@@ -223,8 +284,11 @@ int main(int argc, char **argv) {
         int packed = argc > 5 ? strcmp(argv[5], "unpacked") != 0 : 1;
         int thr = argc > 6 ? atoi(argv[6]) : 1;
         int dbl = argc > 7 && !strcmp(argv[7], "double");
-        printf("%s m=%ld k=%ld n=%ld %s threads=%d %s: %.1f GFLOP/s\n", rk_kernel_name(), m, k, n,
-               packed ? "packed" : "unpacked", thr, dbl ? "f64" : "f32", bench_shape(m, k, n, packed, thr, dbl));
+        double g = bench_shape(m, k, n, packed, thr, dbl);
+        printf("%s m=%ld k=%ld n=%ld %s threads=%d %s: %.1f GFLOP/s", rk_kernel_name(), m, k, n,
+               packed ? "packed" : "unpacked", thr, dbl ? "f64" : "f32", g);
+        if (last_worker_share >= 0) printf("  (workers ran %.0f%% of the chunks)", 100 * last_worker_share);
+        printf("\n");
         return 0;
     }
     static const struct {
@@ -240,13 +304,23 @@ int main(int argc, char **argv) {
         {32, 256, 1024, 1, 1, "recurrent step"},
         {3200, 128, 1024, 0, 1, "hoisted input projection"},
     };
+    const char *isa = "";
+    double core_peak = measured_core_peak(&isa);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (core_peak > 0)
+        printf("measured %s FMA throughput: %.1f GFLOP/s float32 per core (= %.2f GHz x 32 FLOP/cycle if the core "
+               "retires 2x256-bit FMA per cycle); x %ld cores = %.0f GFLOP/s\n",
+               isa, core_peak, core_peak / 32, ncpu, core_peak * ncpu);
     printf("kernel path: %s\n", rk_kernel_name());
     printf("%-28s %5s %5s %5s %-8s %-4s %10s %10s\n", "shape", "m", "k", "n", "B", "type", "1 thread", "2 threads");
     for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
         double g1 = bench_shape(shapes[i].m, shapes[i].k, shapes[i].n, shapes[i].packed, 1, shapes[i].dbl);
         double g2 = bench_shape(shapes[i].m, shapes[i].k, shapes[i].n, shapes[i].packed, 2, shapes[i].dbl);
-        printf("%-28s %5ld %5ld %5ld %-8s %-4s %10.1f %10.1f  GFLOP/s\n", shapes[i].what, shapes[i].m, shapes[i].k,
-               shapes[i].n, shapes[i].packed ? "packed" : "unpacked", shapes[i].dbl ? "f64" : "f32", g1, g2);
+        char share[48] = "";
+        if (last_worker_share >= 0) snprintf(share, sizeof share, "  (worker ran %.0f%% of chunks)", 100 * last_worker_share);
+        else snprintf(share, sizeof share, "  (single-threaded by design)");
+        printf("%-28s %5ld %5ld %5ld %-8s %-4s %10.1f %10.1f  GFLOP/s%s\n", shapes[i].what, shapes[i].m, shapes[i].k,
+               shapes[i].n, shapes[i].packed ? "packed" : "unpacked", shapes[i].dbl ? "f64" : "f32", g1, g2, share);
     }
     return 0;
 }

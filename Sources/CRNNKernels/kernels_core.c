@@ -154,7 +154,7 @@ long rk_packed_cols(const rk_packed *p) { return p ? p->n : 0; }
 static long s_kc = 256, s_mc = 120;
 static long d_kc = 192, d_mc = 96;
 static long par_min_macs = 160000; /* products smaller than this run on the calling thread */
-static long packb_min_m = 32;      /* an unpacked B is packed per call when m >= this */
+static long packb_min_m = 16;      /* an unpacked B larger than L2 is packed per call when m >= this */
 static long rows_min_m = 241;      /* m from which work is split by row blocks (else by columns) */
 
 void rk_tune(long skc, long smc, long dkc, long dmc, long parmin, long packbm) {
@@ -272,20 +272,30 @@ typedef struct {
             pack_a_##SUF(rows, k, KC, g->a + i0 * g->lda, g->lda, abuf, MR);                      \
             ts->apacked = !g->by_rows;                                                            \
         }                                                                                         \
-        if (g->bmode == B_PACKED && !g->by_rows) {                                                \
-            /* Column panels outermost: each packed panel streams once, contiguously, over the    \
-               whole k while its C tiles stay in L1. */                                           \
+        if (g->bmode != B_SLAB && !g->by_rows) {                                                  \
+            /* Column panels outermost: each B panel streams once down the whole k while its C    \
+               tiles stay in L1 (A, packed once, is re-read from L2). */                          \
             for (long jr = j0; jr < j1; jr += NR) {                                               \
                 long nr = j1 - jr < NR ? j1 - jr : NR;                                            \
-                const T *bpanel = g->bp + (jr / NRP) * k * NRP + (jr % NRP);                      \
+                const T *bpanel;                                                                  \
+                long ldb;                                                                         \
+                int bfl = 0;                                                                      \
+                if (g->bmode == B_PACKED) {                                                       \
+                    bpanel = g->bp + (jr / NRP) * k * NRP + (jr % NRP);                           \
+                    ldb = NRP;                                                                    \
+                } else {                                                                          \
+                    bpanel = g->b + jr;                                                           \
+                    ldb = g->ldb;                                                                 \
+                    if (nr < NR) bfl = RK_BMASK;                                                  \
+                }                                                                                 \
                 for (long pc = 0; pc < k; pc += KC) {                                             \
                     long kc = k - pc < KC ? k - pc : KC;                                          \
-                    int fl = (pc > 0 || g->acc) ? RK_LOADC : 0;                                   \
+                    int fl = ((pc > 0 || g->acc) ? RK_LOADC : 0) | bfl;                           \
                     const T *ablock = abuf + pc * mpad;                                           \
                     T *cc = g->c + i0 * g->ldc + jr;                                              \
                     for (long ir = 0; ir < rows; ir += MR) {                                      \
                         int mr = rows - ir < MR ? (int)(rows - ir) : MR;                          \
-                        im->KTAB[mr](kc, ablock + ir * kc, bpanel + pc * NRP, NRP, cc + ir * g->ldc, \
+                        im->KTAB[mr](kc, ablock + ir * kc, bpanel + pc * ldb, ldb, cc + ir * g->ldc, \
                                      g->ldc, nr, fl);                                             \
                     }                                                                             \
                 }                                                                                 \
@@ -363,7 +373,10 @@ typedef struct {
                 g->bmode = B_PACKED;                                                              \
             }                                                                                     \
         } else {                                                                                  \
-            if (g->bmode != B_PACKED) g->bmode = m >= packb_min_m ? B_SLAB : B_DIRECT;            \
+            /* an unpacked B is read in place when it fits in L2 or few rows use it; else each     \
+               thread packs its columns slab by slab */                                           \
+            if (g->bmode != B_PACKED)                                                             \
+                g->bmode = (m < packb_min_m || (double)k * (double)n * sizeof(T) <= 2097152.0) ? B_DIRECT : B_SLAB; \
             /* a few chunks per thread, so a late or busy thread costs little */                  \
             g->chunk_panels = nt > 1 ? (np + 4L * nt - 1) / (4L * nt) : np;                       \
             nchunks = (np + g->chunk_panels - 1) / g->chunk_panels;                               \

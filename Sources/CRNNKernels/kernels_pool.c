@@ -95,17 +95,18 @@ static unsigned wait_for_job(rk_worker *w, unsigned seen) {
     return g;
 }
 
-/* Claims and runs chunks of job `seq` until none is left. */
-static void run_chunks(unsigned seq) {
+/* Claims and runs chunks of job `seq` until none is left; returns how many it ran. */
+static long run_chunks(unsigned seq) {
     char ts[RK_TSTATE_BYTES] __attribute__((aligned(16)));
     int ts_init = 0;
+    long ran = 0;
     for (;;) {
         unsigned long long st = atomic_load_explicit(&state, memory_order_acquire);
         long idx;
         for (;;) {
-            if ((unsigned)(st >> 32) != seq) return;
+            if ((unsigned)(st >> 32) != seq) return ran;
             idx = (long)((st >> 16) & 0xFFFF);
-            if (idx >= (long)(st & 0xFFFF)) return;
+            if (idx >= (long)(st & 0xFFFF)) return ran;
             if (atomic_compare_exchange_weak_explicit(&state, &st, st + (1ull << 16), memory_order_acq_rel,
                                                       memory_order_acquire))
                 break;
@@ -115,8 +116,16 @@ static void run_chunks(unsigned seq) {
             ts_init = 1;
         }
         job_fn(job_args, idx, ts);
+        ran++;
         atomic_fetch_add_explicit(&done, 1, memory_order_release);
     }
+}
+
+static atomic_long chunks_total, chunks_by_workers; /* statistics for benchmarks */
+
+void rk_pool_stats(long *total, long *by_workers) {
+    *total = atomic_load(&chunks_total);
+    *by_workers = atomic_load(&chunks_by_workers);
 }
 
 static void *worker_main(void *arg) {
@@ -124,7 +133,8 @@ static void *worker_main(void *arg) {
     unsigned seen = 0;
     for (;;) {
         seen = wait_for_job(w, seen);
-        run_chunks(seen);
+        long ran = run_chunks(seen);
+        if (ran) atomic_fetch_add_explicit(&chunks_by_workers, ran, memory_order_relaxed);
     }
     return NULL;
 }
@@ -171,6 +181,7 @@ void rk_pool_run(rk_chunk_fn fn, const void *args, size_t args_size, long nchunk
                 pthread_cond_broadcast(&sleep_cv);
                 pthread_mutex_unlock(&sleep_mx);
             }
+            atomic_fetch_add_explicit(&chunks_total, nchunks, memory_order_relaxed);
             run_chunks(seq);
             /* Chunks still running on workers: wait (yielding the CPU if it takes long, in case a
                worker was descheduled on an oversubscribed machine). */

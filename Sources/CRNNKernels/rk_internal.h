@@ -61,6 +61,8 @@ extern const rk_impl rk_impl_avx512;
 typedef void (*rk_chunk_fn)(const void *args, long chunk, void *tstate);
 void rk_pool_run(rk_chunk_fn fn, const void *args, size_t args_size, long nchunks, int nthreads);
 int rk_threads_setting(void);
+/* Chunks of multi-threaded jobs so far, and how many of them the workers ran (for benchmarks). */
+void rk_pool_stats(long *total, long *by_workers);
 
 /* Blocking / threading knobs for benchmarks (values <= 0, or < 0 for the last two, keep the
    current setting): float KC, MC; double KC, MC; minimum multiply-adds for threading; minimum m
