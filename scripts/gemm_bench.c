@@ -143,6 +143,37 @@ static double measured_core_peak(const char **isa) {
     return best;
 }
 
+/* ---------------- activation throughput ---------------- */
+
+static void bench_activations(void) {
+    enum { N = 4096 };
+    static float xs[N], ys[N];
+    static double xd[N], yd[N];
+    for (int i = 0; i < N; i++) xd[i] = xs[i] = (float)(8 * frand());
+    struct {
+        const char *name;
+        int dbl;
+        void (*fs)(long, const float *, float *);
+        void (*fd)(long, const double *, double *);
+    } acts[] = {{"tanh f32", 0, rk_stanh, NULL},
+                {"sigmoid f32", 0, rk_ssigmoid, NULL},
+                {"tanh f64", 1, NULL, rk_dtanh},
+                {"sigmoid f64", 1, NULL, rk_dsigmoid}};
+    printf("activations (%d elements, one thread):", N);
+    for (int a = 0; a < 4; a++) {
+        double best = 1e30;
+        for (int r = 0; r < 2000; r++) {
+            double t = now();
+            if (acts[a].dbl) acts[a].fd(N, xd, yd);
+            else acts[a].fs(N, xs, ys);
+            t = now() - t;
+            if (t < best) best = t;
+        }
+        printf("  %s %.2f ns/elem", acts[a].name, best / N * 1e9);
+    }
+    printf("\n");
+}
+
 /* ---------------- check mode ---------------- */
 
 static int check_one(long m, long n, long k, int pad, int acc, int packed, int is_double, int threads) {
@@ -322,5 +353,6 @@ int main(int argc, char **argv) {
         printf("%-28s %5ld %5ld %5ld %-8s %-4s %10.1f %10.1f  GFLOP/s%s\n", shapes[i].what, shapes[i].m, shapes[i].k,
                shapes[i].n, shapes[i].packed ? "packed" : "unpacked", shapes[i].dbl ? "f64" : "f32", g1, g2, share);
     }
+    bench_activations();
     return 0;
 }
