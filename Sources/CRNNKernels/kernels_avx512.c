@@ -56,8 +56,12 @@ RK_INLINE __mmask8 z_mask8(long valid) {
                 Z_ROWS(Z_STEP_##NAME)                                                             \
             }                                                                                     \
         }                                                                                         \
-        V##_MASK_T m0 = MASKFN(nr), m1 = MASKFN(nr - W);                                          \
-        Z_ROWS(Z_STORE_##NAME)                                                                    \
+        if (nr == 2 * W) {                                                                        \
+            Z_ROWS(Z_FSTORE_##NAME)                                                               \
+        } else {                                                                                  \
+            V##_MASK_T m0 = MASKFN(nr), m1 = MASKFN(nr - W);                                      \
+            Z_ROWS(Z_STORE_##NAME)                                                                \
+        }                                                                                         \
     }
 
 typedef __mmask16 __m512_MASK_T;
@@ -80,6 +84,16 @@ typedef __mmask8 __m512d_MASK_T;
         _mm512_mask_storeu_ps(ci, m0, c##i##_0);                                                  \
         _mm512_mask_storeu_ps(ci + 16, m1, c##i##_1);                                             \
     }
+#define Z_FSTORE_z_s_body(i)                                                                       \
+    if (mr > i) {                                                                                 \
+        float *ci = c + i * ldc;                                                                  \
+        if (flags & RK_LOADC) {                                                                   \
+            c##i##_0 = _mm512_add_ps(_mm512_loadu_ps(ci), c##i##_0);                              \
+            c##i##_1 = _mm512_add_ps(_mm512_loadu_ps(ci + 16), c##i##_1);                         \
+        }                                                                                         \
+        _mm512_storeu_ps(ci, c##i##_0);                                                           \
+        _mm512_storeu_ps(ci + 16, c##i##_1);                                                      \
+    }
 #define Z_DECL_z_d_body(i) __m512d c##i##_0 = _mm512_setzero_pd(), c##i##_1 = _mm512_setzero_pd();
 #define Z_STEP_z_d_body(i)                                                                         \
     if (mr > i) {                                                                                 \
@@ -96,6 +110,17 @@ typedef __mmask8 __m512d_MASK_T;
         }                                                                                         \
         _mm512_mask_storeu_pd(ci, m0, c##i##_0);                                                  \
         _mm512_mask_storeu_pd(ci + 8, m1, c##i##_1);                                              \
+    }
+
+#define Z_FSTORE_z_d_body(i)                                                                       \
+    if (mr > i) {                                                                                 \
+        double *ci = c + i * ldc;                                                                 \
+        if (flags & RK_LOADC) {                                                                   \
+            c##i##_0 = _mm512_add_pd(_mm512_loadu_pd(ci), c##i##_0);                              \
+            c##i##_1 = _mm512_add_pd(_mm512_loadu_pd(ci + 8), c##i##_1);                          \
+        }                                                                                         \
+        _mm512_storeu_pd(ci, c##i##_0);                                                           \
+        _mm512_storeu_pd(ci + 8, c##i##_1);                                                       \
     }
 
 Z_BODY(z_s_body, float, __m512, Z_SMR, 16, _mm512_loadu_ps, _mm512_maskz_loadu_ps, z_mask16)
@@ -130,6 +155,59 @@ Z_INST(d, double, 9)
 Z_INST(d, double, 10)
 Z_INST(d, double, 11)
 Z_INST(d, double, 12)
+
+/* ---------------- A packing: 8-row slivers by 8x8 (float) / 4x4 (double) transposes ---------------- */
+
+static void z_spack8(long kc, const float *s, long lda, float *d) {
+    long p = 0;
+    for (; p + 8 <= kc; p += 8, d += 64) {
+        __m256 r0 = _mm256_loadu_ps(s + 0 * lda + p), r1 = _mm256_loadu_ps(s + 1 * lda + p);
+        __m256 r2 = _mm256_loadu_ps(s + 2 * lda + p), r3 = _mm256_loadu_ps(s + 3 * lda + p);
+        __m256 r4 = _mm256_loadu_ps(s + 4 * lda + p), r5 = _mm256_loadu_ps(s + 5 * lda + p);
+        __m256 r6 = _mm256_loadu_ps(s + 6 * lda + p), r7 = _mm256_loadu_ps(s + 7 * lda + p);
+        __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+        __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+        __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+        __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+        __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+        __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+        __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+        __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+        __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+        __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+        __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+        __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+        _mm256_storeu_ps(d + 0, _mm256_permute2f128_ps(u0, u4, 0x20));
+        _mm256_storeu_ps(d + 8, _mm256_permute2f128_ps(u1, u5, 0x20));
+        _mm256_storeu_ps(d + 16, _mm256_permute2f128_ps(u2, u6, 0x20));
+        _mm256_storeu_ps(d + 24, _mm256_permute2f128_ps(u3, u7, 0x20));
+        _mm256_storeu_ps(d + 32, _mm256_permute2f128_ps(u0, u4, 0x31));
+        _mm256_storeu_ps(d + 40, _mm256_permute2f128_ps(u1, u5, 0x31));
+        _mm256_storeu_ps(d + 48, _mm256_permute2f128_ps(u2, u6, 0x31));
+        _mm256_storeu_ps(d + 56, _mm256_permute2f128_ps(u3, u7, 0x31));
+    }
+    for (; p < kc; p++, d += 8)
+        for (int i = 0; i < 8; i++) d[i] = s[i * lda + p];
+}
+
+static void z_dpack8(long kc, const double *s, long lda, double *d) {
+    long p = 0;
+    for (; p + 4 <= kc; p += 4, d += 32) {
+        for (int h = 0; h < 2; h++) { /* rows 4h .. 4h+3 */
+            const double *q = s + 4 * h * lda + p;
+            __m256d r0 = _mm256_loadu_pd(q), r1 = _mm256_loadu_pd(q + lda);
+            __m256d r2 = _mm256_loadu_pd(q + 2 * lda), r3 = _mm256_loadu_pd(q + 3 * lda);
+            __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+            __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+            _mm256_storeu_pd(d + 0 + 4 * h, _mm256_permute2f128_pd(t0, t2, 0x20));
+            _mm256_storeu_pd(d + 8 + 4 * h, _mm256_permute2f128_pd(t1, t3, 0x20));
+            _mm256_storeu_pd(d + 16 + 4 * h, _mm256_permute2f128_pd(t0, t2, 0x31));
+            _mm256_storeu_pd(d + 24 + 4 * h, _mm256_permute2f128_pd(t1, t3, 0x31));
+        }
+    }
+    for (; p < kc; p++, d += 8)
+        for (int i = 0; i < 8; i++) d[i] = s[i * lda + p];
+}
 
 /* ---------------- activations (same scheme as the AVX2 path; scalef does the 2^n scaling) ---------------- */
 
@@ -274,5 +352,7 @@ const rk_impl rk_impl_avx512 = {
     .ssigmoid = z_ssigmoid,
     .dtanh = z_dtanh,
     .dsigmoid = z_dsigmoid,
+    .spack8 = Z_SMR == 8 ? z_spack8 : NULL,
+    .dpack8 = Z_DMR == 8 ? z_dpack8 : NULL,
 };
 #endif

@@ -179,7 +179,7 @@ typedef struct {
     int apacked; /* this thread has packed A for the current product */
 } gemm_tstate;
 
-#define DEFINE_GEMM(SUF, T, NRP, KCV, MCV, KTAB, MRF, NRF)                                          \
+#define DEFINE_GEMM(SUF, T, NRP, KCV, MCV, KTAB, MRF, NRF, PACK8)                                          \
     typedef struct {                                                                              \
         long m, n, k;                                                                             \
         const T *a;                                                                               \
@@ -199,7 +199,8 @@ typedef struct {
                                                                                                   \
     /* rows [0, mr) of A into the sliver layout for the full k: block pc at dst + pc * mpad,       \
        sliver ir within it at + ir * kc, element (i, p) at [p * MR + i]. */                       \
-    static void pack_a_##SUF(long mrows, long k, long KC, const T *a, long lda, T *dst, int MR) {  \
+    static void pack_a_##SUF(long mrows, long k, long KC, const T *a, long lda, T *dst, int MR,    \
+                             void (*pack8)(long, const T *, long, T *)) {                         \
         long mpad = (mrows + MR - 1) / MR * MR;                                                   \
         for (long pc = 0; pc < k; pc += KC) {                                                     \
             long kc = k - pc < KC ? k - pc : KC;                                                  \
@@ -207,7 +208,9 @@ typedef struct {
                 int mr = mrows - ir < MR ? (int)(mrows - ir) : MR;                                \
                 T *d = dst + pc * mpad + ir * kc;                                                 \
                 const T *s = a + ir * lda + pc;                                                   \
-                if (mr == MR) {                                                                   \
+                if (mr == 8 && MR == 8 && pack8) {                                                \
+                    pack8(kc, s, lda, d);                                                         \
+                } else if (mr == MR) {                                                            \
                     for (long p = 0; p < kc; p++, d += MR)                                        \
                         for (int i = 0; i < MR; i++) d[i] = s[i * lda + p];                       \
                 } else {                                                                          \
@@ -269,7 +272,7 @@ typedef struct {
             return;                                                                               \
         }                                                                                         \
         if (g->by_rows || !ts->apacked) {                                                         \
-            pack_a_##SUF(rows, k, KC, g->a + i0 * g->lda, g->lda, abuf, MR);                      \
+            pack_a_##SUF(rows, k, KC, g->a + i0 * g->lda, g->lda, abuf, MR, im->PACK8);           \
             ts->apacked = !g->by_rows;                                                            \
         }                                                                                         \
         if (g->bmode != B_SLAB && !g->by_rows) {                                                  \
@@ -405,5 +408,5 @@ typedef struct {
         gemm_run_##SUF(&g);                                                                       \
     }
 
-DEFINE_GEMM(s, float, RK_SNRP, s_kc, s_mc, sk, smr, snr)
-DEFINE_GEMM(d, double, RK_DNRP, d_kc, d_mc, dk, dmr, dnr)
+DEFINE_GEMM(s, float, RK_SNRP, s_kc, s_mc, sk, smr, snr, spack8)
+DEFINE_GEMM(d, double, RK_DNRP, d_kc, d_mc, dk, dmr, dnr, dpack8)

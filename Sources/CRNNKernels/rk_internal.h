@@ -43,6 +43,10 @@ typedef struct rk_impl {
     rk_dkern dk[RK_MAXMR + 1];
     rk_sact stanh, ssigmoid;
     rk_dact dtanh, dsigmoid;
+    /* Optional fast packing of one full 8-row A sliver (used when the path's MR is 8):
+       d[p * 8 + i] = s[i * lda + p] for i < 8, p < kc. NULL: generic loop. */
+    void (*spack8)(long kc, const float *s, long lda, float *d);
+    void (*dpack8)(long kc, const double *s, long lda, double *d);
 } rk_impl;
 
 extern const rk_impl rk_impl_portable;
