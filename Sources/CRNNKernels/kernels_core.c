@@ -266,9 +266,19 @@ typedef struct {
         }                                                                                         \
         if (!abuf || (g->bmode == B_SLAB && !bbuf)) { /* out of memory: plain loops */            \
             ts->apacked = 0;                                                                      \
-            if (g->bmode != B_PACKED)                                                             \
+            if (g->bmode != B_PACKED) {                                                           \
                 naive_##SUF(rows, j1 - j0, k, g->a + i0 * g->lda, g->lda, g->b + j0, g->ldb,      \
                             g->c + i0 * g->ldc + j0, g->ldc, g->acc);                             \
+            } else {                                                                              \
+                for (long i = i0; i < i1; i++)                                                    \
+                    for (long j = j0; j < j1; j++) {                                              \
+                        const T *bj = g->bp + (j / NRP) * k * NRP + (j % NRP);                    \
+                        T sum = 0;                                                                \
+                        for (long p = 0; p < k; p++) sum += g->a[i * g->lda + p] * bj[p * NRP];   \
+                        T *cij = g->c + i * g->ldc + j;                                           \
+                        *cij = g->acc ? *cij + sum : sum;                                         \
+                    }                                                                             \
+            }                                                                                     \
             return;                                                                               \
         }                                                                                         \
         if (g->by_rows || !ts->apacked) {                                                         \
