@@ -354,5 +354,6 @@ const rk_impl rk_impl_avx512 = {
     .dsigmoid = z_dsigmoid,
     .spack8 = Z_SMR == 8 ? z_spack8 : NULL,
     .dpack8 = Z_DMR == 8 ? z_dpack8 : NULL,
+    .direct_b_in_l2 = 1,
 };
 #endif

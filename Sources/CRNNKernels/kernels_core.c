@@ -386,10 +386,13 @@ typedef struct {
                 g->bmode = B_PACKED;                                                              \
             }                                                                                     \
         } else {                                                                                  \
-            /* an unpacked B is read in place when it fits in L2 or few rows use it; else each     \
-               thread packs its columns slab by slab */                                           \
+            /* an unpacked B is read in place when few rows use it (or it fits in L2 and the path \
+               copes with strided rows); else each thread packs its columns slab by slab */       \
             if (g->bmode != B_PACKED)                                                             \
-                g->bmode = (m < packb_min_m || (double)k * (double)n * sizeof(T) <= 2097152.0) ? B_DIRECT : B_SLAB; \
+                g->bmode = (m < (im->direct_b_in_l2 ? packb_min_m : im->MRF) ||                   \
+                            (im->direct_b_in_l2 && (double)k * (double)n * sizeof(T) <= 2097152.0))   \
+                               ? B_DIRECT                                                         \
+                               : B_SLAB;                                                          \
             /* a few chunks per thread, so a late or busy thread costs little */                  \
             g->chunk_panels = nt > 1 ? (np + 4L * nt - 1) / (4L * nt) : np;                       \
             nchunks = (np + g->chunk_panels - 1) / g->chunk_panels;                               \

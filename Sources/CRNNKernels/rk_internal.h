@@ -47,6 +47,9 @@ typedef struct rk_impl {
        d[p * 8 + i] = s[i * lda + p] for i < 8, p < kc. NULL: generic loop. */
     void (*spack8)(long kc, const float *s, long lda, float *d);
     void (*dpack8)(long kc, const double *s, long lda, double *d);
+    /* Reads an unpacked B in place efficiently when it fits in L2 (measured: true for the AVX-512
+       kernels; the AVX2 ones lose up to half their speed on strided B rows, so they pack). */
+    int direct_b_in_l2;
 } rk_impl;
 
 extern const rk_impl rk_impl_portable;
