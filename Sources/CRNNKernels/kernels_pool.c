@@ -139,10 +139,22 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
+/* A forked child has none of the parent's workers: start afresh. */
+static void after_fork_child(void) {
+    nstarted = 1;
+    atomic_store(&nsleep, 0);
+    pthread_mutex_init(&pool_mx, NULL);
+    pthread_mutex_init(&sleep_mx, NULL);
+    pthread_cond_init(&sleep_cv, NULL);
+}
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+static void register_fork_handler(void) { pthread_atfork(NULL, NULL, after_fork_child); }
+
 /* Called with pool_mx held. Returns how many threads exist (>= 1). */
 static int ensure_workers(int want) {
     if (want > RK_MAXT) want = RK_MAXT;
     if (nstarted >= want) return nstarted;
+    pthread_once(&fork_once, register_fork_handler);
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old); /* workers never take signals */
