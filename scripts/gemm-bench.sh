@@ -10,7 +10,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 src="$root/Sources/CRNNKernels"
 out="${TMPDIR:-/tmp}/unroll-gemm-bench"
 cc="${CC:-gcc}"
-"$cc" -O3 -g -fno-math-errno -std=gnu11 -Wall -Wextra -Wno-unused-parameter -I"$src/include" -I"$src" \
+$cc ${CFLAGS_EXTRA:-} -O3 -g -fno-math-errno -std=gnu11 -Wall -Wextra -Wno-unused-parameter -I"$src/include" -I"$src" \
     "$root/scripts/gemm_bench.c" "$src"/*.c -o "$out" -lpthread -lm
 
 if [[ "${1:-}" == "" ]]; then
@@ -22,7 +22,7 @@ if [[ "${1:-}" == "" ]]; then
     cores=$(nproc)
     awk -v mhz="$mhz" -v cores="$cores" 'BEGIN {
         ghz = mhz / 1000
-        printf "machine: %d cores x %.2f GHz (/proc/cpuinfo) x 32 float32 FLOP/cycle = %.0f GFLOP/s float32 peak (%.0f per core); float64 half that\n",
+        printf "nominal peak: %d cores x %.2f GHz (/proc/cpuinfo) x 32 float32 FLOP/cycle = %.0f GFLOP/s float32 (%.0f per core), float64 half that; boost clocks run higher, see the measured line\n",
             cores, ghz, cores * ghz * 32, ghz * 32 }'
 fi
 if [[ "${VALGRIND:-0}" == "1" ]]; then

@@ -19,115 +19,105 @@
 #define A2_DMR 6
 #define A2_DNR 8
 
-/* ---------------- float 6x16 ---------------- */
+#define A2_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
 
 RK_INLINE __m256i a2_mask32(long valid) { /* lanes < valid */
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)valid), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(valid < 0 ? 0 : valid > 8 ? 8 : valid)),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
-
-RK_INLINE void a2_s_body(const int mr, long kc, const float *ap, const float *b, long ldb, float *c, long ldc,
-                         long nr, int flags) {
-    __m256 c0[A2_SMR], c1[A2_SMR];
-    for (int i = 0; i < mr; i++) c0[i] = c1[i] = _mm256_setzero_ps();
-    for (int i = 0; i < mr; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
-    if (!(flags & RK_BMASK)) {
-        for (long p = 0; p < kc; p++, ap += A2_SMR, b += ldb) {
-            __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-            for (int i = 0; i < mr; i++) {
-                __m256 a = _mm256_broadcast_ss(ap + i);
-                c0[i] = _mm256_fmadd_ps(a, b0, c0[i]);
-                c1[i] = _mm256_fmadd_ps(a, b1, c1[i]);
-            }
-        }
-    } else {
-        __m256i m0 = a2_mask32(nr), m1 = a2_mask32(nr - 8);
-        for (long p = 0; p < kc; p++, ap += A2_SMR, b += ldb) {
-            __m256 b0 = _mm256_maskload_ps(b, m0), b1 = _mm256_maskload_ps(b + 8, m1);
-            for (int i = 0; i < mr; i++) {
-                __m256 a = _mm256_broadcast_ss(ap + i);
-                c0[i] = _mm256_fmadd_ps(a, b0, c0[i]);
-                c1[i] = _mm256_fmadd_ps(a, b1, c1[i]);
-            }
-        }
-    }
-    if (nr == A2_SNR) {
-        for (int i = 0; i < mr; i++) {
-            float *ci = c + i * ldc;
-            if (flags & RK_LOADC) {
-                c0[i] = _mm256_add_ps(_mm256_loadu_ps(ci), c0[i]);
-                c1[i] = _mm256_add_ps(_mm256_loadu_ps(ci + 8), c1[i]);
-            }
-            _mm256_storeu_ps(ci, c0[i]);
-            _mm256_storeu_ps(ci + 8, c1[i]);
-        }
-    } else {
-        __m256i m0 = a2_mask32(nr), m1 = a2_mask32(nr - 8);
-        for (int i = 0; i < mr; i++) {
-            float *ci = c + i * ldc;
-            if (flags & RK_LOADC) {
-                c0[i] = _mm256_add_ps(_mm256_maskload_ps(ci, m0), c0[i]);
-                c1[i] = _mm256_add_ps(_mm256_maskload_ps(ci + 8, m1), c1[i]);
-            }
-            _mm256_maskstore_ps(ci, m0, c0[i]);
-            _mm256_maskstore_ps(ci + 8, m1, c1[i]);
-        }
-    }
-}
-
-/* ---------------- double 6x8 ---------------- */
-
 RK_INLINE __m256i a2_mask64(long valid) {
-    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(valid), _mm256_setr_epi64x(0, 1, 2, 3));
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(valid < 0 ? 0 : valid > 4 ? 4 : valid), _mm256_setr_epi64x(0, 1, 2, 3));
 }
 
-RK_INLINE void a2_d_body(const int mr, long kc, const double *ap, const double *b, long ldb, double *c,
-                         long ldc, long nr, int flags) {
-    __m256d c0[A2_DMR], c1[A2_DMR];
-    for (int i = 0; i < mr; i++) c0[i] = c1[i] = _mm256_setzero_pd();
-    for (int i = 0; i < mr; i++) _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
-    if (!(flags & RK_BMASK)) {
-        for (long p = 0; p < kc; p++, ap += A2_DMR, b += ldb) {
-            __m256d b0 = _mm256_loadu_pd(b), b1 = _mm256_loadu_pd(b + 4);
-            for (int i = 0; i < mr; i++) {
-                __m256d a = _mm256_broadcast_sd(ap + i);
-                c0[i] = _mm256_fmadd_pd(a, b0, c0[i]);
-                c1[i] = _mm256_fmadd_pd(a, b1, c1[i]);
-            }
-        }
-    } else {
-        __m256i m0 = a2_mask64(nr), m1 = a2_mask64(nr - 4);
-        for (long p = 0; p < kc; p++, ap += A2_DMR, b += ldb) {
-            __m256d b0 = _mm256_maskload_pd(b, m0), b1 = _mm256_maskload_pd(b + 4, m1);
-            for (int i = 0; i < mr; i++) {
-                __m256d a = _mm256_broadcast_sd(ap + i);
-                c0[i] = _mm256_fmadd_pd(a, b0, c0[i]);
-                c1[i] = _mm256_fmadd_pd(a, b1, c1[i]);
-            }
-        }
+/* `mr` is a compile-time constant in every instance; accumulators are named variables so that
+   every compiler keeps them in registers. W = lanes per vector; the block is 2W columns. */
+#define A2_BODY(NAME, T, V, MRS, W, LOADU, MASKLOAD, MASKFN)                                         \
+    RK_INLINE void NAME(const int mr, long kc, const T *ap, const T *b, long ldb, T *c, long ldc, long nr, \
+                        int flags) {                                                              \
+        _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wunused-variable\"")    \
+        A2_ROWS(A2_DECL_##NAME)                                                                   \
+        _Pragma("GCC diagnostic pop")                                                             \
+        for (int i = 0; i < mr; i++) {                                                            \
+            _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);                               \
+            _mm_prefetch((const char *)(c + i * ldc + 2 * W - 1), _MM_HINT_T0);                   \
+        }                                                                                         \
+        if (!(flags & RK_BMASK)) {                                                                \
+            for (long p = 0; p < kc; p++, ap += MRS, b += ldb) {                                  \
+                V b0 = LOADU(b), b1 = LOADU(b + W);                                               \
+                A2_ROWS(A2_STEP_##NAME)                                                           \
+            }                                                                                     \
+        } else {                                                                                  \
+            __m256i m0 = MASKFN(nr), m1 = MASKFN(nr - W);                                         \
+            for (long p = 0; p < kc; p++, ap += MRS, b += ldb) {                                  \
+                V b0 = MASKLOAD(b, m0), b1 = MASKLOAD(b + W, m1);                                 \
+                A2_ROWS(A2_STEP_##NAME)                                                           \
+            }                                                                                     \
+        }                                                                                         \
+        if (nr == 2 * W) {                                                                        \
+            A2_ROWS(A2_STORE_##NAME)                                                              \
+        } else {                                                                                  \
+            __m256i m0 = MASKFN(nr), m1 = MASKFN(nr - W);                                         \
+            A2_ROWS(A2_MSTORE_##NAME)                                                             \
+        }                                                                                         \
     }
-    if (nr == A2_DNR) {
-        for (int i = 0; i < mr; i++) {
-            double *ci = c + i * ldc;
-            if (flags & RK_LOADC) {
-                c0[i] = _mm256_add_pd(_mm256_loadu_pd(ci), c0[i]);
-                c1[i] = _mm256_add_pd(_mm256_loadu_pd(ci + 4), c1[i]);
-            }
-            _mm256_storeu_pd(ci, c0[i]);
-            _mm256_storeu_pd(ci + 4, c1[i]);
-        }
-    } else {
-        __m256i m0 = a2_mask64(nr), m1 = a2_mask64(nr - 4);
-        for (int i = 0; i < mr; i++) {
-            double *ci = c + i * ldc;
-            if (flags & RK_LOADC) {
-                c0[i] = _mm256_add_pd(_mm256_maskload_pd(ci, m0), c0[i]);
-                c1[i] = _mm256_add_pd(_mm256_maskload_pd(ci + 4, m1), c1[i]);
-            }
-            _mm256_maskstore_pd(ci, m0, c0[i]);
-            _mm256_maskstore_pd(ci + 4, m1, c1[i]);
-        }
+
+#define A2_DECL_a2_s_body(i) __m256 c##i##_0 = _mm256_setzero_ps(), c##i##_1 = _mm256_setzero_ps();
+#define A2_STEP_a2_s_body(i)                                                                       \
+    if (mr > i) {                                                                                 \
+        __m256 av = _mm256_broadcast_ss(ap + i);                                                  \
+        c##i##_0 = _mm256_fmadd_ps(av, b0, c##i##_0);                                             \
+        c##i##_1 = _mm256_fmadd_ps(av, b1, c##i##_1);                                             \
     }
-}
+#define A2_STORE_a2_s_body(i)                                                                      \
+    if (mr > i) {                                                                                 \
+        float *ci = c + i * ldc;                                                                  \
+        if (flags & RK_LOADC) {                                                                   \
+            c##i##_0 = _mm256_add_ps(_mm256_loadu_ps(ci), c##i##_0);                              \
+            c##i##_1 = _mm256_add_ps(_mm256_loadu_ps(ci + 8), c##i##_1);                          \
+        }                                                                                         \
+        _mm256_storeu_ps(ci, c##i##_0);                                                           \
+        _mm256_storeu_ps(ci + 8, c##i##_1);                                                       \
+    }
+#define A2_MSTORE_a2_s_body(i)                                                                     \
+    if (mr > i) {                                                                                 \
+        float *ci = c + i * ldc;                                                                  \
+        if (flags & RK_LOADC) {                                                                   \
+            c##i##_0 = _mm256_add_ps(_mm256_maskload_ps(ci, m0), c##i##_0);                       \
+            c##i##_1 = _mm256_add_ps(_mm256_maskload_ps(ci + 8, m1), c##i##_1);                   \
+        }                                                                                         \
+        _mm256_maskstore_ps(ci, m0, c##i##_0);                                                    \
+        _mm256_maskstore_ps(ci + 8, m1, c##i##_1);                                                \
+    }
+#define A2_DECL_a2_d_body(i) __m256d c##i##_0 = _mm256_setzero_pd(), c##i##_1 = _mm256_setzero_pd();
+#define A2_STEP_a2_d_body(i)                                                                       \
+    if (mr > i) {                                                                                 \
+        __m256d av = _mm256_broadcast_sd(ap + i);                                                 \
+        c##i##_0 = _mm256_fmadd_pd(av, b0, c##i##_0);                                             \
+        c##i##_1 = _mm256_fmadd_pd(av, b1, c##i##_1);                                             \
+    }
+#define A2_STORE_a2_d_body(i)                                                                      \
+    if (mr > i) {                                                                                 \
+        double *ci = c + i * ldc;                                                                 \
+        if (flags & RK_LOADC) {                                                                   \
+            c##i##_0 = _mm256_add_pd(_mm256_loadu_pd(ci), c##i##_0);                              \
+            c##i##_1 = _mm256_add_pd(_mm256_loadu_pd(ci + 4), c##i##_1);                          \
+        }                                                                                         \
+        _mm256_storeu_pd(ci, c##i##_0);                                                           \
+        _mm256_storeu_pd(ci + 4, c##i##_1);                                                       \
+    }
+#define A2_MSTORE_a2_d_body(i)                                                                     \
+    if (mr > i) {                                                                                 \
+        double *ci = c + i * ldc;                                                                 \
+        if (flags & RK_LOADC) {                                                                   \
+            c##i##_0 = _mm256_add_pd(_mm256_maskload_pd(ci, m0), c##i##_0);                       \
+            c##i##_1 = _mm256_add_pd(_mm256_maskload_pd(ci + 4, m1), c##i##_1);                   \
+        }                                                                                         \
+        _mm256_maskstore_pd(ci, m0, c##i##_0);                                                    \
+        _mm256_maskstore_pd(ci + 4, m1, c##i##_1);                                                \
+    }
+
+A2_BODY(a2_s_body, float, __m256, A2_SMR, 8, _mm256_loadu_ps, _mm256_maskload_ps, a2_mask32)
+A2_BODY(a2_d_body, double, __m256d, A2_DMR, 4, _mm256_loadu_pd, _mm256_maskload_pd, a2_mask64)
 
 #define A2_INST(SUF, T, MR)                                                                        \
     static void a2_##SUF##_##MR(long kc, const T *ap, const T *b, long ldb, T *c, long ldc, long nr, \

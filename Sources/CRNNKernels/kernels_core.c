@@ -149,46 +149,74 @@ long rk_packed_cols(const rk_packed *p) { return p ? p->n : 0; }
 
 /* ---------------- GEMM driver ---------------- */
 
-/* Blocking (elements). KC: depth of one B micro-panel (kc x NR must sit in L1 with an A sliver);
-   MC: rows of the A block kept in L2. */
+/* Blocking (elements). KC: depth of one B micro-panel (kc x NR should stay in L1 next to an A
+   sliver); MC: rows of an A block kept in L2 (a multiple of every MR). */
 static long s_kc = 256, s_mc = 120;
 static long d_kc = 192, d_mc = 96;
 static long par_min_macs = 160000; /* products smaller than this run on the calling thread */
-static long packb_min_m = 32;      /* unpacked B is packed per call when m >= this */
+static long packb_min_m = 16;      /* an unpacked B larger than L2 is packed per call when m >= this */
+static long rows_min_m = 241;      /* m from which work is split by row blocks (else by columns) */
 
 void rk_tune(long skc, long smc, long dkc, long dmc, long parmin, long packbm) {
     if (skc > 0) s_kc = skc;
-    if (smc > 0) s_mc = smc;
+    if (smc > 0) s_mc = smc / 24 * 24 > 0 ? smc / 24 * 24 : 24;
     if (dkc > 0) d_kc = dkc;
-    if (dmc > 0) d_mc = dmc;
+    if (dmc > 0) d_mc = dmc / 24 * 24 > 0 ? dmc / 24 * 24 : 24;
     if (parmin >= 0) par_min_macs = parmin;
     if (packbm >= 0) packb_min_m = packbm;
 }
 
-#define DEFINE_GEMM(SUF, T, NRP, KCV, MCV, KERNT, KTAB, MRF, NRF)                                  \
+/*
+ * A product is cut into chunks, each a block of rows x columns of C:
+ *  - by columns (m < rows_min_m): chunk = a run of column panels, all rows. Every thread packs all
+ *    of A once per product (cached in its tstate) and, when B is not packed yet, packs the kc-slabs
+ *    of its own chunk's columns;
+ *  - by rows (large m): chunk = MC rows, all columns, against B packed in full beforehand.
+ */
+enum { B_PACKED = 0, B_DIRECT = 1, B_SLAB = 2 };
+
+typedef struct {
+    int apacked; /* this thread has packed A for the current product */
+} gemm_tstate;
+
+#define DEFINE_GEMM(SUF, T, NRP, KCV, MCV, KTAB, MRF, NRF, PACK8)                                          \
     typedef struct {                                                                              \
         long m, n, k;                                                                             \
         const T *a;                                                                               \
         long lda;                                                                                 \
-        const T *b; /* unpacked B (bp == NULL) */                                                 \
+        const T *b; /* B_DIRECT / B_SLAB: the caller's B */                                       \
         long ldb;                                                                                 \
-        const T *bp; /* packed panels over the full k, or NULL */                                 \
-        int pack_b;  /* unpacked: pack each kc slab of my columns first */                        \
+        const T *bp; /* B_PACKED: panels over the full k */                                       \
+        int bmode;                                                                                \
+        int by_rows;                                                                              \
+        long chunk_panels, chunk_rows;                                                            \
         T *c;                                                                                     \
         long ldc;                                                                                 \
         int acc;                                                                                  \
-        int by_rows; /* split threads over rows instead of column panels */                       \
         const rk_impl *im;                                                                        \
         long kcb, mcb;                                                                            \
     } gemm_job_##SUF;                                                                             \
                                                                                                   \
-    static void pack_a_##SUF(long mc, long kc, const T *a, long lda, T *dst, int MR) {            \
-        for (long ir = 0; ir < mc; ir += MR) {                                                    \
-            int mr = mc - ir < MR ? (int)(mc - ir) : MR;                                          \
-            T *d = dst + ir * kc;                                                                 \
-            for (int i = 0; i < mr; i++) {                                                        \
-                const T *s = a + (ir + i) * lda;                                                  \
-                for (long p = 0; p < kc; p++) d[p * MR + i] = s[p];                               \
+    /* rows [0, mr) of A into the sliver layout for the full k: block pc at dst + pc * mpad,       \
+       sliver ir within it at + ir * kc, element (i, p) at [p * MR + i]. */                       \
+    static void pack_a_##SUF(long mrows, long k, long KC, const T *a, long lda, T *dst, int MR,    \
+                             void (*pack8)(long, const T *, long, T *)) {                         \
+        long mpad = (mrows + MR - 1) / MR * MR;                                                   \
+        for (long pc = 0; pc < k; pc += KC) {                                                     \
+            long kc = k - pc < KC ? k - pc : KC;                                                  \
+            for (long ir = 0; ir < mrows; ir += MR) {                                             \
+                int mr = mrows - ir < MR ? (int)(mrows - ir) : MR;                                \
+                T *d = dst + pc * mpad + ir * kc;                                                 \
+                const T *s = a + ir * lda + pc;                                                   \
+                if (mr == 8 && MR == 8 && pack8) {                                                \
+                    pack8(kc, s, lda, d);                                                         \
+                } else if (mr == MR) {                                                            \
+                    for (long p = 0; p < kc; p++, d += MR)                                        \
+                        for (int i = 0; i < MR; i++) d[i] = s[i * lda + p];                       \
+                } else {                                                                          \
+                    for (long p = 0; p < kc; p++, d += MR)                                        \
+                        for (int i = 0; i < mr; i++) d[i] = s[i * lda + p];                       \
+                }                                                                                 \
             }                                                                                     \
         }                                                                                         \
     }                                                                                             \
@@ -206,55 +234,103 @@ void rk_tune(long skc, long smc, long dkc, long dmc, long parmin, long packbm) {
         }                                                                                         \
     }                                                                                             \
                                                                                                   \
-    static void gemm_task_##SUF(void *vctx, int tid, int nt) {                                    \
-        const gemm_job_##SUF *g = vctx;                                                           \
+    /* Pack-B job: chunk = a run of column panels of the caller's B into g->bp. */               \
+    static void packb_chunk_##SUF(const void *vg, long chunk, void *ts) {                         \
+        const gemm_job_##SUF *g = vg;                                                             \
+        long j0 = chunk * g->chunk_panels * NRP, j1 = j0 + g->chunk_panels * NRP;                 \
+        if (j1 > g->n) j1 = g->n;                                                                 \
+        pack_panels_##SUF(g->k, j0, j1, g->b, g->ldb, (T *)g->bp + (j0 / NRP) * g->k * NRP);      \
+    }                                                                                             \
+                                                                                                  \
+    static void gemm_chunk_##SUF(const void *vg, long chunk, void *vts) {                         \
+        const gemm_job_##SUF *g = vg;                                                             \
+        gemm_tstate *ts = vts;                                                                    \
         const rk_impl *im = g->im;                                                                \
         const int MR = im->MRF, NR = im->NRF;                                                     \
+        const long k = g->k, KC = g->kcb, MC = g->mcb;                                            \
         long i0 = 0, i1 = g->m, j0 = 0, j1 = g->n;                                                \
         if (g->by_rows) {                                                                         \
-            long ns = (g->m + MR - 1) / MR;                                                       \
-            i0 = (ns * tid / nt) * MR;                                                            \
-            i1 = (ns * (tid + 1) / nt) * MR;                                                      \
-            if (i1 > g->m) i1 = g->m;                                                             \
+            i0 = chunk * g->chunk_rows;                                                           \
+            i1 = i0 + g->chunk_rows < g->m ? i0 + g->chunk_rows : g->m;                           \
         } else {                                                                                  \
-            long np = (g->n + NRP - 1) / NRP;                                                     \
-            j0 = (np * tid / nt) * NRP;                                                           \
-            j1 = (np * (tid + 1) / nt) * NRP;                                                     \
-            if (j1 > g->n) j1 = g->n;                                                             \
+            j0 = chunk * g->chunk_panels * NRP;                                                   \
+            j1 = j0 + g->chunk_panels * NRP < g->n ? j0 + g->chunk_panels * NRP : g->n;           \
         }                                                                                         \
         if (i0 >= i1 || j0 >= j1) return;                                                         \
-        const long k = g->k, KC = g->kcb, MC = g->mcb;                                            \
-        long mcmax = i1 - i0 < MC ? i1 - i0 : MC;                                                 \
-        long kcmax = k < KC ? k : KC;                                                             \
-        T *abuf = rk_scratch(0, sizeof(T) * (size_t)(((mcmax + MR - 1) / MR) * MR) *              \
-                                    (size_t)kcmax);                                               \
+        long rows = i1 - i0, mpad = (rows + MR - 1) / MR * MR;                                    \
+        T *abuf = rk_scratch(0, sizeof(T) * (size_t)mpad * (size_t)k);                            \
         T *bbuf = NULL;                                                                           \
-        if (g->pack_b)                                                                            \
-            bbuf = rk_scratch(1, sizeof(T) * (size_t)kcmax * (size_t)(((j1 - j0 + NRP - 1) / NRP) * NRP)); \
-        if (!abuf || (g->pack_b && !bbuf)) {                                                      \
-            if (g->bp) { /* cannot happen in practice: scratch allocation failed */               \
-                return;                                                                           \
+        if (g->bmode == B_SLAB) {                                                                 \
+            long kcmax = k < KC ? k : KC;                                                         \
+            bbuf = rk_scratch(1, sizeof(T) * (size_t)kcmax * (size_t)((j1 - j0 + NRP - 1) / NRP * NRP)); \
+        }                                                                                         \
+        if (!abuf || (g->bmode == B_SLAB && !bbuf)) { /* out of memory: plain loops */            \
+            ts->apacked = 0;                                                                      \
+            if (g->bmode != B_PACKED) {                                                           \
+                naive_##SUF(rows, j1 - j0, k, g->a + i0 * g->lda, g->lda, g->b + j0, g->ldb,      \
+                            g->c + i0 * g->ldc + j0, g->ldc, g->acc);                             \
+            } else {                                                                              \
+                for (long i = i0; i < i1; i++)                                                    \
+                    for (long j = j0; j < j1; j++) {                                              \
+                        const T *bj = g->bp + (j / NRP) * k * NRP + (j % NRP);                    \
+                        T sum = 0;                                                                \
+                        for (long p = 0; p < k; p++) sum += g->a[i * g->lda + p] * bj[p * NRP];   \
+                        T *cij = g->c + i * g->ldc + j;                                           \
+                        *cij = g->acc ? *cij + sum : sum;                                         \
+                    }                                                                             \
             }                                                                                     \
-            naive_##SUF(i1 - i0, j1 - j0, k, g->a + i0 * g->lda, g->lda, g->b + j0, g->ldb,       \
-                        g->c + i0 * g->ldc + j0, g->ldc, g->acc);                                 \
+            return;                                                                               \
+        }                                                                                         \
+        if (g->by_rows || !ts->apacked) {                                                         \
+            pack_a_##SUF(rows, k, KC, g->a + i0 * g->lda, g->lda, abuf, MR, im->PACK8);           \
+            ts->apacked = !g->by_rows;                                                            \
+        }                                                                                         \
+        if (g->bmode != B_SLAB && !g->by_rows) {                                                  \
+            /* Column panels outermost: each B panel streams once down the whole k while its C    \
+               tiles stay in L1 (A, packed once, is re-read from L2). */                          \
+            for (long jr = j0; jr < j1; jr += NR) {                                               \
+                long nr = j1 - jr < NR ? j1 - jr : NR;                                            \
+                const T *bpanel;                                                                  \
+                long ldb;                                                                         \
+                int bfl = 0;                                                                      \
+                if (g->bmode == B_PACKED) {                                                       \
+                    bpanel = g->bp + (jr / NRP) * k * NRP + (jr % NRP);                           \
+                    ldb = NRP;                                                                    \
+                } else {                                                                          \
+                    bpanel = g->b + jr;                                                           \
+                    ldb = g->ldb;                                                                 \
+                    if (nr < NR) bfl = RK_BMASK;                                                  \
+                }                                                                                 \
+                for (long pc = 0; pc < k; pc += KC) {                                             \
+                    long kc = k - pc < KC ? k - pc : KC;                                          \
+                    int fl = ((pc > 0 || g->acc) ? RK_LOADC : 0) | bfl;                           \
+                    const T *ablock = abuf + pc * mpad;                                           \
+                    T *cc = g->c + i0 * g->ldc + jr;                                              \
+                    for (long ir = 0; ir < rows; ir += MR) {                                      \
+                        int mr = rows - ir < MR ? (int)(rows - ir) : MR;                          \
+                        im->KTAB[mr](kc, ablock + ir * kc, bpanel + pc * ldb, ldb, cc + ir * g->ldc, \
+                                     g->ldc, nr, fl);                                             \
+                    }                                                                             \
+                }                                                                                 \
+            }                                                                                     \
             return;                                                                               \
         }                                                                                         \
         for (long pc = 0; pc < k; pc += KC) {                                                     \
             long kc = k - pc < KC ? k - pc : KC;                                                  \
             int flags = (pc > 0 || g->acc) ? RK_LOADC : 0;                                        \
-            if (g->pack_b) pack_panels_##SUF(kc, j0, j1, g->b + pc * g->ldb, g->ldb, bbuf);       \
-            for (long ic = i0; ic < i1; ic += MC) {                                               \
-                long mc = i1 - ic < MC ? i1 - ic : MC;                                            \
-                pack_a_##SUF(mc, kc, g->a + ic * g->lda + pc, g->lda, abuf, MR);                  \
+            if (g->bmode == B_SLAB) pack_panels_##SUF(kc, j0, j1, g->b + pc * g->ldb, g->ldb, bbuf); \
+            const T *ablock = abuf + pc * mpad;                                                   \
+            for (long ic = 0; ic < rows; ic += MC) {                                              \
+                long mc = rows - ic < MC ? rows - ic : MC;                                        \
                 for (long jr = j0; jr < j1; jr += NR) {                                           \
                     long nr = j1 - jr < NR ? j1 - jr : NR;                                        \
                     const T *bb;                                                                  \
                     long ldb;                                                                     \
                     int fl = flags;                                                               \
-                    if (g->bp) {                                                                  \
+                    if (g->bmode == B_PACKED) {                                                   \
                         bb = g->bp + (jr / NRP) * k * NRP + pc * NRP + (jr % NRP);                \
                         ldb = NRP;                                                                \
-                    } else if (g->pack_b) {                                                       \
+                    } else if (g->bmode == B_SLAB) {                                              \
                         bb = bbuf + ((jr - j0) / NRP) * kc * NRP + ((jr - j0) % NRP);             \
                         ldb = NRP;                                                                \
                     } else {                                                                      \
@@ -262,10 +338,11 @@ void rk_tune(long skc, long smc, long dkc, long dmc, long parmin, long packbm) {
                         ldb = g->ldb;                                                             \
                         if (nr < NR) fl |= RK_BMASK;                                              \
                     }                                                                             \
-                    T *cc = g->c + ic * g->ldc + jr;                                              \
+                    T *cc = g->c + (i0 + ic) * g->ldc + jr;                                       \
+                    const T *as = ablock + ic * kc;                                               \
                     for (long ir = 0; ir < mc; ir += MR) {                                        \
                         int mr = mc - ir < MR ? (int)(mc - ir) : MR;                              \
-                        im->KTAB[mr](kc, abuf + ir * kc, bb, ldb, cc + ir * g->ldc, g->ldc, nr, fl); \
+                        im->KTAB[mr](kc, as + ir * kc, bb, ldb, cc + ir * g->ldc, g->ldc, nr, fl); \
                     }                                                                             \
                 }                                                                                 \
             }                                                                                     \
@@ -283,27 +360,44 @@ void rk_tune(long skc, long smc, long dkc, long dmc, long parmin, long packbm) {
         const rk_impl *im = impl();                                                               \
         g->im = im;                                                                               \
         g->kcb = KCV;                                                                             \
-        g->mcb = MCV;                                                                             \
+        g->mcb = MCV / im->MRF * im->MRF;                                                         \
         double macs = (double)m * (double)n * (double)k;                                          \
         int nt = 1;                                                                               \
-        int T_ = rk_threads_setting();                                                            \
-        if (T_ > 1 && macs >= (double)par_min_macs) {                                             \
-            long np = (n + NRP - 1) / NRP, ns = (m + im->MRF - 1) / im->MRF;                      \
-            long maxt = (long)(macs / (double)(par_min_macs / 2 > 0 ? par_min_macs / 2 : 1));     \
-            if (maxt < 1) maxt = 1;                                                               \
-            nt = T_ < maxt ? T_ : (int)maxt;                                                      \
-            if (np >= 4L * nt || np >= ns) {                                                      \
-                g->by_rows = 0;                                                                   \
-                if (nt > np) nt = (int)np;                                                        \
-            } else {                                                                              \
-                g->by_rows = 1;                                                                   \
-                if (nt > ns) nt = (int)ns;                                                        \
-            }                                                                                     \
+        int tset = rk_threads_setting();                                                          \
+        if (tset > 1 && macs >= (double)par_min_macs) {                                           \
+            double maxt = macs / (double)(par_min_macs / 2 > 0 ? par_min_macs / 2 : 1);           \
+            nt = (double)tset < maxt ? tset : (int)maxt;                                          \
         }                                                                                         \
-        if (nt > 1)                                                                               \
-            rk_pool_run(gemm_task_##SUF, g, nt);                                                  \
-        else                                                                                      \
-            gemm_task_##SUF(g, 0, 1);                                                             \
+        long np = (n + NRP - 1) / NRP;                                                            \
+        long nchunks;                                                                             \
+        g->by_rows = m >= rows_min_m;                                                             \
+        if (g->by_rows) {                                                                         \
+            g->chunk_rows = g->mcb;                                                               \
+            nchunks = (m + g->chunk_rows - 1) / g->chunk_rows;                                    \
+            if (g->bmode != B_PACKED) { /* pack all of B first (in parallel) */                   \
+                T *bp = rk_scratch(1, sizeof(T) * (size_t)np * NRP * (size_t)k);                  \
+                if (!bp) {                                                                        \
+                    naive_##SUF(m, n, k, g->a, g->lda, g->b, g->ldb, g->c, g->ldc, g->acc);       \
+                    return;                                                                       \
+                }                                                                                 \
+                g->bp = bp;                                                                       \
+                g->chunk_panels = (np + 4L * nt - 1) / (4L * nt);                                 \
+                rk_pool_run(packb_chunk_##SUF, g, sizeof *g, (np + g->chunk_panels - 1) / g->chunk_panels, nt); \
+                g->bmode = B_PACKED;                                                              \
+            }                                                                                     \
+        } else {                                                                                  \
+            /* an unpacked B is read in place when few rows use it (or it fits in L2 and the path \
+               copes with strided rows); else each thread packs its columns slab by slab */       \
+            if (g->bmode != B_PACKED)                                                             \
+                g->bmode = (m < (im->direct_b_in_l2 ? packb_min_m : im->MRF) ||                   \
+                            (im->direct_b_in_l2 && (double)k * (double)n * sizeof(T) <= 2097152.0))   \
+                               ? B_DIRECT                                                         \
+                               : B_SLAB;                                                          \
+            /* a few chunks per thread, so a late or busy thread costs little */                  \
+            g->chunk_panels = nt > 1 ? (np + 4L * nt - 1) / (4L * nt) : np;                       \
+            nchunks = (np + g->chunk_panels - 1) / g->chunk_panels;                               \
+        }                                                                                         \
+        rk_pool_run(gemm_chunk_##SUF, g, sizeof *g, nchunks, nt);                                 \
     }                                                                                             \
                                                                                                   \
     void rk_##SUF##gemm(long m, long n, long k, const T *a, long lda, const T *b, long ldb, T *c, \
@@ -312,7 +406,7 @@ void rk_tune(long skc, long smc, long dkc, long dmc, long parmin, long packbm) {
         memset(&g, 0, sizeof g);                                                                  \
         g.m = m; g.n = n; g.k = k; g.a = a; g.lda = lda; g.b = b; g.ldb = ldb;                    \
         g.c = c; g.ldc = ldc; g.acc = accumulate;                                                 \
-        g.pack_b = m >= packb_min_m;                                                              \
+        g.bmode = B_DIRECT;                                                                       \
         gemm_run_##SUF(&g);                                                                       \
     }                                                                                             \
                                                                                                   \
@@ -323,8 +417,9 @@ void rk_tune(long skc, long smc, long dkc, long dmc, long parmin, long packbm) {
         memset(&g, 0, sizeof g);                                                                  \
         g.m = m; g.n = b->n; g.k = b->k; g.a = a; g.lda = lda; g.bp = (const T *)b->data;         \
         g.c = c; g.ldc = ldc; g.acc = accumulate;                                                 \
+        g.bmode = B_PACKED;                                                                       \
         gemm_run_##SUF(&g);                                                                       \
     }
 
-DEFINE_GEMM(s, float, RK_SNRP, s_kc, s_mc, rk_skern, sk, smr, snr)
-DEFINE_GEMM(d, double, RK_DNRP, d_kc, d_mc, rk_dkern, dk, dmr, dnr)
+DEFINE_GEMM(s, float, RK_SNRP, s_kc, s_mc, sk, smr, snr, spack8)
+DEFINE_GEMM(d, double, RK_DNRP, d_kc, d_mc, dk, dmr, dnr, dpack8)

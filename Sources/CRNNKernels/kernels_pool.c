@@ -33,7 +33,7 @@
 #endif
 
 typedef struct {
-    _Alignas(64) atomic_uint go;
+    _Alignas(64) atomic_uint go; /* job sequence number this worker is asked to join */
     int tid;
     pthread_t th;
     char pad[64];
@@ -42,12 +42,15 @@ typedef struct {
 static rk_worker workers[RK_MAXT];
 static int nstarted = 1; /* thread 0 is the caller; workers[1..nstarted-1] exist */
 
-static struct {
-    rk_task fn;
-    void *ctx;
-    int nt;
-} job;
-static _Alignas(64) atomic_int pending;
+/* The current job. Chunks are claimed with a CAS on `state` = seq << 32 | next << 16 | count, so a
+   worker that wakes late (or was descheduled) can never take a chunk of a newer job, and a job
+   completes as soon as all its chunks are done, whoever ran them: the caller runs every chunk
+   itself if no worker shows up. The arguments are copied here so they outlive nothing. */
+static _Alignas(64) atomic_ullong state;
+static _Alignas(64) atomic_long done;
+static rk_chunk_fn job_fn;
+static _Alignas(64) unsigned char job_args[RK_MAX_ARGS];
+static unsigned job_seq;
 
 static pthread_mutex_t pool_mx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t sleep_mx = PTHREAD_MUTEX_INITIALIZER;
@@ -55,7 +58,7 @@ static pthread_cond_t sleep_cv = PTHREAD_COND_INITIALIZER;
 static _Alignas(64) atomic_int nsleep;
 
 static atomic_int threads_setting; /* 0 = not yet initialised */
-static long spin_ns = 2000000;     /* how long an idle worker spins before sleeping */
+static long spin_ns = 1000000;     /* how long an idle worker spins before sleeping */
 
 static int online_cpus(void) {
 #ifdef CPU_COUNT
@@ -85,11 +88,44 @@ static unsigned wait_for_job(rk_worker *w, unsigned seen) {
         if ((it & 255) == 0 && now_ns() - start > spin_ns) break;
     }
     pthread_mutex_lock(&sleep_mx);
-    atomic_fetch_add(&nsleep, 1); /* seq_cst: pairs with the dispatcher's go increment + nsleep load */
+    atomic_fetch_add(&nsleep, 1); /* seq_cst: pairs with the dispatcher's go store + nsleep load */
     while ((g = atomic_load(&w->go)) == seen) pthread_cond_wait(&sleep_cv, &sleep_mx);
     atomic_fetch_sub(&nsleep, 1);
     pthread_mutex_unlock(&sleep_mx);
     return g;
+}
+
+/* Claims and runs chunks of job `seq` until none is left; returns how many it ran. */
+static long run_chunks(unsigned seq) {
+    char ts[RK_TSTATE_BYTES] __attribute__((aligned(16)));
+    int ts_init = 0;
+    long ran = 0;
+    for (;;) {
+        unsigned long long st = atomic_load_explicit(&state, memory_order_acquire);
+        long idx;
+        for (;;) {
+            if ((unsigned)(st >> 32) != seq) return ran;
+            idx = (long)((st >> 16) & 0xFFFF);
+            if (idx >= (long)(st & 0xFFFF)) return ran;
+            if (atomic_compare_exchange_weak_explicit(&state, &st, st + (1ull << 16), memory_order_acq_rel,
+                                                      memory_order_acquire))
+                break;
+        }
+        if (!ts_init) {
+            memset(ts, 0, sizeof ts);
+            ts_init = 1;
+        }
+        job_fn(job_args, idx, ts);
+        ran++;
+        atomic_fetch_add_explicit(&done, 1, memory_order_release);
+    }
+}
+
+static atomic_long chunks_total, chunks_by_workers; /* statistics for benchmarks */
+
+void rk_pool_stats(long *total, long *by_workers) {
+    *total = atomic_load(&chunks_total);
+    *by_workers = atomic_load(&chunks_by_workers);
 }
 
 static void *worker_main(void *arg) {
@@ -97,16 +133,28 @@ static void *worker_main(void *arg) {
     unsigned seen = 0;
     for (;;) {
         seen = wait_for_job(w, seen);
-        job.fn(job.ctx, w->tid, job.nt);
-        atomic_fetch_sub_explicit(&pending, 1, memory_order_release);
+        long ran = run_chunks(seen);
+        if (ran) atomic_fetch_add_explicit(&chunks_by_workers, ran, memory_order_relaxed);
     }
     return NULL;
 }
+
+/* A forked child has none of the parent's workers: start afresh. */
+static void after_fork_child(void) {
+    nstarted = 1;
+    atomic_store(&nsleep, 0);
+    pthread_mutex_init(&pool_mx, NULL);
+    pthread_mutex_init(&sleep_mx, NULL);
+    pthread_cond_init(&sleep_cv, NULL);
+}
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+static void register_fork_handler(void) { pthread_atfork(NULL, NULL, after_fork_child); }
 
 /* Called with pool_mx held. Returns how many threads exist (>= 1). */
 static int ensure_workers(int want) {
     if (want > RK_MAXT) want = RK_MAXT;
     if (nstarted >= want) return nstarted;
+    pthread_once(&fork_once, register_fork_handler);
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old); /* workers never take signals */
@@ -116,7 +164,7 @@ static int ensure_workers(int want) {
     while (nstarted < want) {
         rk_worker *w = &workers[nstarted];
         w->tid = nstarted;
-        atomic_store(&w->go, 0);
+        atomic_store(&w->go, job_seq);
         if (pthread_create(&w->th, &attr, worker_main, w) != 0) break;
         nstarted++;
     }
@@ -125,30 +173,42 @@ static int ensure_workers(int want) {
     return nstarted;
 }
 
-int rk_pool_run(rk_task task, void *ctx, int nthreads) {
-    if (nthreads > 1 && pthread_mutex_trylock(&pool_mx) == 0) {
+void rk_pool_run(rk_chunk_fn fn, const void *args, size_t args_size, long nchunks, int nthreads) {
+    if (nchunks <= 0) return;
+    if (nthreads > 1 && nchunks > 1 && nchunks <= 0xFFFF && args_size <= RK_MAX_ARGS &&
+        pthread_mutex_trylock(&pool_mx) == 0) {
         int nt = ensure_workers(nthreads);
         if (nt > nthreads) nt = nthreads;
+        if (nt > nchunks) nt = (int)nchunks;
         if (nt > 1) {
-            job.fn = task;
-            job.ctx = ctx;
-            job.nt = nt;
-            atomic_store_explicit(&pending, nt - 1, memory_order_relaxed);
-            for (int t = 1; t < nt; t++) atomic_fetch_add(&workers[t].go, 1); /* seq_cst, publishes job */
+            memcpy(job_args, args, args_size);
+            job_fn = fn;
+            atomic_store_explicit(&done, 0, memory_order_relaxed);
+            unsigned seq = ++job_seq;
+            if (seq == 0) seq = ++job_seq;
+            atomic_store(&state, (unsigned long long)seq << 32 | (unsigned long long)nchunks);
+            for (int t = 1; t < nt; t++) atomic_store(&workers[t].go, seq); /* seq_cst */
             if (atomic_load(&nsleep) > 0) {
                 pthread_mutex_lock(&sleep_mx);
                 pthread_cond_broadcast(&sleep_cv);
                 pthread_mutex_unlock(&sleep_mx);
             }
-            task(ctx, 0, nt);
-            while (atomic_load_explicit(&pending, memory_order_acquire) > 0) cpu_relax();
+            atomic_fetch_add_explicit(&chunks_total, nchunks, memory_order_relaxed);
+            run_chunks(seq);
+            /* Chunks still running on workers: wait (yielding the CPU if it takes long, in case a
+               worker was descheduled on an oversubscribed machine). */
+            for (unsigned it = 1; atomic_load_explicit(&done, memory_order_acquire) < nchunks; it++) {
+                cpu_relax();
+                if ((it & 1023) == 0) sched_yield();
+            }
             pthread_mutex_unlock(&pool_mx);
-            return nt;
+            return;
         }
         pthread_mutex_unlock(&pool_mx);
     }
-    task(ctx, 0, 1);
-    return 1;
+    char ts[RK_TSTATE_BYTES] __attribute__((aligned(16)));
+    memset(ts, 0, sizeof ts);
+    for (long c = 0; c < nchunks; c++) fn(args, c, ts);
 }
 
 static int default_threads(void) {

@@ -1,45 +1,80 @@
-/* Portable path: plain C micro-kernels written for the compiler's auto-vectoriser (baseline ISA),
-   and libm activations. */
+/* Portable path: micro-kernels in generic 16-byte vectors (GCC/Clang vector extensions, so the
+   baseline ISA of any target: SSE2, NEON or scalar), and libm activations. */
 #include "rk_internal.h"
 
 #include <math.h>
 #include <string.h>
 
 #define P_SMR 4
-#define P_SNR 16
+#define P_SNR 8
 #define P_DMR 4
-#define P_DNR 8
+#define P_DNR 4
 
-#define DEFINE_PKERN(SUF, T, MRS, NRS)                                                             \
+/* 16-byte generic vectors (SSE2 on any x86-64, NEON on arm64, scalar code elsewhere). */
+typedef float pv_s __attribute__((vector_size(16)));
+typedef double pv_d __attribute__((vector_size(16)));
+#define P_ROWS(X) X(0) X(1) X(2) X(3)
+
+/* Register block MR x (2 vectors): `mr` is a compile-time constant in every instance. Edge blocks
+   (nr < NR) and unpacked edge loads go through the plain scalar loop. */
+#define DEFINE_PKERN(SUF, T, VT, MRS, NRS)                                                         \
+    RK_INLINE VT pk_##SUF##_ld(const T *p) {                                                      \
+        VT v;                                                                                     \
+        memcpy(&v, p, sizeof v);                                                                  \
+        return v;                                                                                 \
+    }                                                                                             \
+    RK_INLINE void pk_##SUF##_st(T *p, VT v) { memcpy(p, &v, sizeof v); }                         \
+    static void pk_##SUF##_edge(int mr, long kc, const T *ap, const T *b, long ldb, T *c, long ldc, \
+                                long nr, int flags) {                                             \
+        T acc[MRS][NRS];                                                                          \
+        memset(acc, 0, sizeof acc);                                                               \
+        for (long p = 0; p < kc; p++, ap += MRS, b += ldb)                                        \
+            for (int i = 0; i < mr; i++)                                                          \
+                for (long j = 0; j < nr; j++) acc[i][j] += ap[i] * b[j];                          \
+        for (int i = 0; i < mr; i++)                                                              \
+            for (long j = 0; j < nr; j++)                                                         \
+                c[i * ldc + j] = (flags & RK_LOADC) ? c[i * ldc + j] + acc[i][j] : acc[i][j];     \
+    }                                                                                             \
     RK_INLINE void pk_##SUF##_body(const int mr, long kc, const T *ap, const T *b, long ldb, T *c, \
                                    long ldc, long nr, int flags) {                                \
-        T acc[MRS][NRS];                                                                          \
-        for (int i = 0; i < mr; i++)                                                              \
-            for (int j = 0; j < NRS; j++) acc[i][j] = 0;                                          \
-        if (!(flags & RK_BMASK)) {                                                                \
-            for (long p = 0; p < kc; p++, ap += MRS, b += ldb)                                    \
-                for (int i = 0; i < mr; i++) {                                                    \
-                    T av = ap[i];                                                                 \
-                    for (int j = 0; j < NRS; j++) acc[i][j] += av * b[j];                         \
-                }                                                                                 \
-        } else {                                                                                  \
-            for (long p = 0; p < kc; p++, ap += MRS, b += ldb)                                    \
-                for (int i = 0; i < mr; i++) {                                                    \
-                    T av = ap[i];                                                                 \
-                    for (long j = 0; j < nr; j++) acc[i][j] += av * b[j];                         \
-                }                                                                                 \
+        if (nr < NRS || (flags & RK_BMASK)) {                                                     \
+            pk_##SUF##_edge(mr, kc, ap, b, ldb, c, ldc, nr, flags);                               \
+            return;                                                                               \
         }                                                                                         \
-        for (int i = 0; i < mr; i++) {                                                            \
-            T *ci = c + i * ldc;                                                                  \
-            if (flags & RK_LOADC)                                                                 \
-                for (long j = 0; j < nr; j++) ci[j] += acc[i][j];                                 \
-            else                                                                                  \
-                for (long j = 0; j < nr; j++) ci[j] = acc[i][j];                                  \
+        const int W = (int)(sizeof(VT) / sizeof(T));                                              \
+        _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wunused-variable\"")    \
+        P_ROWS(PK_DECL_##SUF)                                                                     \
+        _Pragma("GCC diagnostic pop")                                                             \
+        for (long p = 0; p < kc; p++, ap += MRS, b += ldb) {                                      \
+            VT b0 = pk_##SUF##_ld(b), b1 = pk_##SUF##_ld(b + W);                                  \
+            P_ROWS(PK_STEP_##SUF)                                                                 \
         }                                                                                         \
+        P_ROWS(PK_STORE_##SUF)                                                                    \
     }
 
-DEFINE_PKERN(s, float, P_SMR, P_SNR)
-DEFINE_PKERN(d, double, P_DMR, P_DNR)
+#define PK_DECL_s(i) pv_s c##i##_0 = {0}, c##i##_1 = {0};
+#define PK_DECL_d(i) pv_d c##i##_0 = {0}, c##i##_1 = {0};
+#define PK_STEP_s(i) PK_STEP(i)
+#define PK_STEP_d(i) PK_STEP(i)
+#define PK_STEP(i)                                                                                 \
+    if (mr > i) {                                                                                 \
+        c##i##_0 += ap[i] * b0;                                                                   \
+        c##i##_1 += ap[i] * b1;                                                                   \
+    }
+#define PK_STORE_s(i) PK_STORE(s, i)
+#define PK_STORE_d(i) PK_STORE(d, i)
+#define PK_STORE(SUF, i)                                                                           \
+    if (mr > i) {                                                                                 \
+        if (flags & RK_LOADC) {                                                                   \
+            c##i##_0 += pk_##SUF##_ld(c + i * ldc);                                               \
+            c##i##_1 += pk_##SUF##_ld(c + i * ldc + W);                                           \
+        }                                                                                         \
+        pk_##SUF##_st(c + i * ldc, c##i##_0);                                                     \
+        pk_##SUF##_st(c + i * ldc + W, c##i##_1);                                                 \
+    }
+
+DEFINE_PKERN(s, float, pv_s, P_SMR, P_SNR)
+DEFINE_PKERN(d, double, pv_d, P_DMR, P_DNR)
 
 #define PK_INST(SUF, T, MR)                                                                        \
     static void pk_##SUF##_##MR(long kc, const T *ap, const T *b, long ldb, T *c, long ldc, long nr, \

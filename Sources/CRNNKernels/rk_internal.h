@@ -43,6 +43,13 @@ typedef struct rk_impl {
     rk_dkern dk[RK_MAXMR + 1];
     rk_sact stanh, ssigmoid;
     rk_dact dtanh, dsigmoid;
+    /* Optional fast packing of one full 8-row A sliver (used when the path's MR is 8):
+       d[p * 8 + i] = s[i * lda + p] for i < 8, p < kc. NULL: generic loop. */
+    void (*spack8)(long kc, const float *s, long lda, float *d);
+    void (*dpack8)(long kc, const double *s, long lda, double *d);
+    /* Reads an unpacked B in place efficiently when it fits in L2 (measured: true for the AVX-512
+       kernels; the AVX2 ones lose up to half their speed on strided B rows, so they pack). */
+    int direct_b_in_l2;
 } rk_impl;
 
 extern const rk_impl rk_impl_portable;
@@ -51,12 +58,18 @@ extern const rk_impl rk_impl_avx2;
 extern const rk_impl rk_impl_avx512;
 #endif
 
-/* Thread pool (kernels_pool.c). */
-typedef void (*rk_task)(void *ctx, int tid, int nthreads);
-/* Runs task on up to nthreads threads (the caller is thread 0). Returns the number of threads used;
-   falls back to running task(ctx, 0, 1) on the caller when the pool is busy. */
-int rk_pool_run(rk_task task, void *ctx, int nthreads);
+/* Thread pool (kernels_pool.c). A job is `nchunks` independent chunks; fn(args, chunk, tstate)
+   runs one. tstate is RK_TSTATE_BYTES of zeroed per-thread, per-job memory (for caches such as a
+   packed A shared by all chunks a thread runs). args (at most RK_MAX_ARGS bytes) are copied.
+   Runs on up to nthreads threads, the caller included; when the pool is busy (another thread's
+   product) or nthreads <= 1 every chunk runs on the caller. */
+#define RK_TSTATE_BYTES 64
+#define RK_MAX_ARGS 512
+typedef void (*rk_chunk_fn)(const void *args, long chunk, void *tstate);
+void rk_pool_run(rk_chunk_fn fn, const void *args, size_t args_size, long nchunks, int nthreads);
 int rk_threads_setting(void);
+/* Chunks of multi-threaded jobs so far, and how many of them the workers ran (for benchmarks). */
+void rk_pool_stats(long *total, long *by_workers);
 
 /* Blocking / threading knobs for benchmarks (values <= 0, or < 0 for the last two, keep the
    current setting): float KC, MC; double KC, MC; minimum multiply-adds for threading; minimum m

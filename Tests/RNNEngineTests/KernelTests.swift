@@ -139,6 +139,26 @@ final class KernelTests: XCTestCase {
     func testFloatGemmAllPaths() { checkGemm(Float.self) }
     func testDoubleGemmAllPaths() { checkGemm(Double.self) }
 
+    /// More threads than cores (and than chunks for the smaller shapes) give the same results.
+    func testManyThreads() {
+        var seed: UInt64 = 7
+        for (m, n, k) in [(257, 257, 33), (257, 17, 257), (64, 1000, 48), (33, 257, 17)] {
+            let cs = Self.makeCase(m, n, k, pad: 2, Float.self, seed: &seed)
+            for path in Self.paths {
+                XCTAssertEqual(rk_force_kernel(path), 0)
+                for threads in [3, 4, 7] {
+                    Kernels.threads = threads
+                    XCTAssertEqual(Kernels.threads, threads)
+                    for packed in [false, true] {
+                        if let err = Self.run(cs, accumulate: true, packed: packed) {
+                            XCTFail("\(path) m=\(m) n=\(n) k=\(k) threads=\(threads) packed=\(packed): \(err)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testPathNamesAndForcing() {
         XCTAssertEqual(rk_force_kernel("portable"), 0)
         XCTAssertEqual(Kernels.name, "portable")

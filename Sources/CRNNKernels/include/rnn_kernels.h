@@ -36,7 +36,12 @@ void rk_ssigmoid(long n, const float *x, float *y);
 void rk_dtanh(long n, const double *x, double *y);
 void rk_dsigmoid(long n, const double *x, double *y);
 
-/* Threads used by the products (1 = the calling thread only). 0 picks the number of online CPUs. */
+/* Threads used by the products (1 = the calling thread only). 0 picks the number of online CPUs.
+   The default is the number of online CPUs (at most 16), or UNROLL_THREADS when set. Products of
+   fewer than ~160k multiply-adds always run on the calling thread. The workers are created on first
+   use, spin for about a millisecond after each product (UNROLL_SPIN_US overrides) and then sleep.
+   Products may be issued from any thread; while one product uses the pool, a product issued from
+   another thread runs on that thread alone. */
 void rk_set_threads(int n);
 int rk_get_threads(void);
 
