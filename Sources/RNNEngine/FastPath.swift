@@ -309,8 +309,27 @@ extension UnrolledLoop {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func runFast(_ plan: FastPlan<Scalar>) -> RNNResult<Scalar> {
-        let B = batchSize, T = maxTime, bound = loopBound, W = outputSize, D = inputs.depth
-        let P = max(1, min(parallelIterations, bound))
+        let B = batchSize, T = maxTime, W = outputSize
+        var outputs = [Scalar](repeating: 0, count: B * T * W)
+        let state = outputs.withUnsafeMutableBufferPointer { o in
+            runFastSegment(plan, from: initialState, steps: 0..<loopBound, chunk: parallelIterations,
+                           into: o.baseAddress!, outputTimeMajor: inputs.timeMajor, afterChunk: nil).state
+        }
+        let shape = inputs.timeMajor ? [T, B, W] : [B, T, W]
+        return RNNResult(outputs: Tensor(unchecked: shape, scalars: outputs), state: state)
+    }
+
+    /// Runs steps `steps` (within the loop bound) from `state` with the fused kernels, `chunk` steps at a time,
+    /// writing each emitted output into `out` (`[max_time, batch, output_size]` when `outputTimeMajor`, else
+    /// `[batch, max_time, output_size]`). After each chunk `afterChunk` gets the step reached and a way to read
+    /// the state there; returning false stops the run. Returns the state and the step reached.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func runFastSegment(_ plan: FastPlan<Scalar>, from startState: Nest<Tensor<Scalar>>, steps: Range<Int>, chunk: Int,
+                        into out: UnsafeMutablePointer<Scalar>, outputTimeMajor: Bool,
+                        afterChunk: ((Int, () -> Nest<Tensor<Scalar>>) -> Bool)?) -> (state: Nest<Tensor<Scalar>>, reached: Int) {
+        let B = batchSize, T = maxTime, bound = min(steps.upperBound, loopBound), W = outputSize, D = inputs.depth
+        let P = max(1, min(chunk, max(1, bound - steps.lowerBound)))
         let timeMajor = inputs.timeMajor
         let layers = plan.layers
         let lastLayer = layers.count - 1
@@ -336,7 +355,7 @@ extension UnrolledLoop {
 
         // Per-layer state, double-buffered: [current, next].
         let initial: [Nest<Tensor<Scalar>>]
-        if plan.isMulti, case let .tuple(items) = initialState { initial = items } else { initial = [initialState] }
+        if plan.isMulti, case let .tuple(items) = startState { initial = items } else { initial = [startState] }
         var hBuf: [[UnsafeMutablePointer<Scalar>]] = []
         var cBuf: [[UnsafeMutablePointer<Scalar>]] = []
         for (l, layer) in layers.enumerated() {
@@ -355,12 +374,27 @@ extension UnrolledLoop {
             cBuf.append(c)
         }
 
-        var outputs = [Scalar](repeating: 0, count: B * T * W)
-        outputs.withUnsafeMutableBufferPointer { outBuffer in
+        func snapshot() -> Nest<Tensor<Scalar>> {
+            var finals: [Nest<Tensor<Scalar>>] = []
+            for (l, layer) in layers.enumerated() {
+                let h = Tensor<Scalar>(unchecked: [B, layer.outWidth],
+                                       scalars: Array(UnsafeBufferPointer(start: hBuf[l][0], count: B * layer.outWidth)))
+                if layer.kind == .lstm {
+                    let c = Tensor<Scalar>(unchecked: [B, layer.units],
+                                           scalars: Array(UnsafeBufferPointer(start: cBuf[l][0], count: B * layer.units)))
+                    finals.append(.lstm(c: c, h: h))
+                } else {
+                    finals.append(.leaf(h))
+                }
+            }
+            return plan.isMulti ? .tuple(finals) : finals[0]
+        }
+
+        var reached = steps.lowerBound
+        do {
             xTensor.scalars.withUnsafeBufferPointer { xBuffer in
-                let out = outBuffer.baseAddress!
                 let x = xBuffer.baseAddress!
-                var t0 = 0
+                var t0 = steps.lowerBound
                 while t0 < bound {
                     let n = min(P, bound - t0)
                     // This chunk's input rows, ordered (step, batch row).
@@ -420,7 +454,7 @@ extension UnrolledLoop {
                             let xRow = inPtr + s * B * inLd
                             if top {
                                 for b in 0..<B where t < minLength || t < lengths[b] {
-                                    let dst = out + (timeMajor ? (t * B + b) : (b * T + t)) * W
+                                    let dst = out + (outputTimeMajor ? (t * B + b) : (b * T + t)) * W
                                     if layer.residual {
                                         Fused.add(W, hNext + b * W, xRow + b * inLd, dst)
                                     } else {
@@ -454,26 +488,13 @@ extension UnrolledLoop {
                         inLd = ow
                     }
                     t0 += n
+                    reached = t0
+                    if let afterChunk, !afterChunk(t0, snapshot) { break }
                 }
             }
         }
-
-        var finals: [Nest<Tensor<Scalar>>] = []
-        for (l, layer) in layers.enumerated() {
-            let h = Tensor<Scalar>(unchecked: [B, layer.outWidth],
-                                   scalars: Array(UnsafeBufferPointer(start: hBuf[l][0], count: B * layer.outWidth)))
-            if layer.kind == .lstm {
-                let c = Tensor<Scalar>(unchecked: [B, layer.units],
-                                       scalars: Array(UnsafeBufferPointer(start: cBuf[l][0], count: B * layer.units)))
-                finals.append(.lstm(c: c, h: h))
-            } else {
-                finals.append(.leaf(h))
-            }
-        }
         lastRunWorkingScalars = arena.total
-        let shape = timeMajor ? [T, B, W] : [B, T, W]
-        return RNNResult(outputs: Tensor(unchecked: shape, scalars: outputs),
-                         state: plan.isMulti ? .tuple(finals) : finals[0])
+        return (snapshot(), reached)
     }
 }
 

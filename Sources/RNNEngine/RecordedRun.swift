@@ -13,7 +13,9 @@ public final class RecordedRun<Scalar: RNNScalar>: @unchecked Sendable {
 
     private let lock = NSLock()
     private var checkpoints: [Nest<Tensor<Scalar>>]
-    private var outputs: [Scalar]
+    /// Emitted outputs, time-major `[max_time, batch, output_size]`; rows below `done` are final.
+    private let outputs: UnsafeMutablePointer<Scalar>
+    private let outputCount: Int
     private var finalState: Nest<Tensor<Scalar>>
     private var done = 0
     private var failure: Error?
@@ -25,10 +27,13 @@ public final class RecordedRun<Scalar: RNNScalar>: @unchecked Sendable {
         let t = max(1, loop.maxTime)
         checkpointInterval = swapMemory ? max(8, Int(Double(t).squareRoot().rounded(.up))) : 1
         checkpoints = [loop.initialState]
-        outputs = []
-        outputs.reserveCapacity(loop.maxTime * loop.batchSize * loop.outputSize)
+        outputCount = loop.maxTime * loop.batchSize * loop.outputSize
+        outputs = UnsafeMutablePointer<Scalar>.allocate(capacity: max(1, outputCount))
+        outputs.initialize(repeating: 0, count: max(1, outputCount))
         finalState = loop.initialState
     }
+
+    deinit { outputs.deallocate() }
 
     /// Steps computed so far (of `loop.maxTime`; steps past the loop bound count as done once it is reached).
     public var completedSteps: Int { lock.withLock { done } }
@@ -37,28 +42,48 @@ public final class RecordedRun<Scalar: RNNScalar>: @unchecked Sendable {
     /// The error that stopped `compute`, if any.
     public var error: Error? { lock.withLock { failure } }
 
-    /// Computes forward until `limit` steps are done (all by default). `shouldStop` is polled between steps.
+    /// Computes forward until `limit` steps are done (all by default). `shouldStop` is polled between steps
+    /// (between chunks of `checkpointInterval` steps on the fused path).
     public func compute(until limit: Int? = nil, shouldStop: () -> Bool = { false }) {
         let target = min(limit ?? loop.maxTime, loop.maxTime)
         var (t, state) = lock.withLock { (done, finalState) }
         let width = loop.batchSize * loop.outputSize
+        if t < min(target, loop.loopBound), t % checkpointInterval == 0, let plan = loop.makeFastPlan() {
+            // Fused path, a checkpoint interval at a time; outputs land in place.
+            let end = min(target, loop.loopBound)
+            withoutActuallyEscaping(shouldStop) { shouldStop in
+            _ = loop.runFastSegment(plan, from: state, steps: t..<end, chunk: checkpointInterval, into: outputs,
+                                    outputTimeMajor: true) { reached, snapshot in
+                let s = snapshot()
+                self.lock.withLock {
+                    self.finalState = s
+                    if reached % self.checkpointInterval == 0 && reached / self.checkpointInterval == self.checkpoints.count {
+                        self.checkpoints.append(s)
+                    }
+                    self.done = reached
+                }
+                return !shouldStop()
+            }
+            }
+            (t, state) = lock.withLock { (done, finalState) }
+        }
         while t < target {
             if shouldStop() { return }
             if t >= loop.loopBound {
-                lock.withLock {
-                    outputs.append(contentsOf: repeatElement(0, count: width * (loop.maxTime - t)))
-                    done = loop.maxTime
-                }
+                // Past the loop bound nothing runs: outputs stay zero and the state stays as it is.
+                lock.withLock { done = loop.maxTime }
                 return
             }
             do {
                 let step = try loop.step(from: state, at: t)
                 state = step.state
+                step.output.scalars.withUnsafeBufferPointer { src in
+                    if let p = src.baseAddress { (outputs + t * width).update(from: p, count: width) }
+                }
                 t += 1
                 lock.withLock {
-                    outputs.append(contentsOf: step.output.scalars)
                     finalState = state
-                    if t % checkpointInterval == 0 { checkpoints.append(state) }
+                    if t % checkpointInterval == 0 && t / checkpointInterval == checkpoints.count { checkpoints.append(state) }
                     done = t
                 }
             } catch {
@@ -73,7 +98,8 @@ public final class RecordedRun<Scalar: RNNScalar>: @unchecked Sendable {
         lock.withLock {
             guard t >= 0, t < done else { return nil }
             let width = loop.batchSize * loop.outputSize
-            return Tensor(unchecked: [loop.batchSize, loop.outputSize], scalars: Array(outputs[(t * width)..<((t + 1) * width)]))
+            return Tensor(unchecked: [loop.batchSize, loop.outputSize],
+                          scalars: Array(UnsafeBufferPointer(start: outputs + t * width, count: width)))
         }
     }
 
@@ -107,10 +133,11 @@ public final class RecordedRun<Scalar: RNNScalar>: @unchecked Sendable {
         lock.withLock {
             guard done >= loop.maxTime else { return nil }
             let b = loop.batchSize, time = loop.maxTime, w = loop.outputSize
+            let all = Array(UnsafeBufferPointer(start: outputs, count: outputCount))
             if loop.inputs.timeMajor {
-                return RNNResult(outputs: Tensor(unchecked: [time, b, w], scalars: outputs), state: finalState)
+                return RNNResult(outputs: Tensor(unchecked: [time, b, w], scalars: all), state: finalState)
             }
-            let tm = Tensor<Scalar>(unchecked: [time, b, w], scalars: outputs)
+            let tm = Tensor<Scalar>(unchecked: [time, b, w], scalars: all)
             return RNNResult(outputs: tm.transposedFirstTwo(), state: finalState)
         }
     }
@@ -119,7 +146,7 @@ public final class RecordedRun<Scalar: RNNScalar>: @unchecked Sendable {
     public var memoryFootprint: Int {
         lock.withLock {
             let stateScalars = checkpoints.first.map { $0.flattened.reduce(0) { $0 + $1.count } } ?? 0
-            return (outputs.count + stateScalars * checkpoints.count) * MemoryLayout<Scalar>.stride
+            return (outputCount + stateScalars * checkpoints.count) * MemoryLayout<Scalar>.stride
         }
     }
 }
