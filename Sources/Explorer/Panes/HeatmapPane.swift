@@ -101,11 +101,17 @@ enum HeatmapPane {
             if col >= nextFree { c.put(x: x0 + col, y: g.rulerY, String(t), style: Styles.dim); nextFree = col + String(t).count + 1 }
         }
         if g.range.contains(state.t) {
+            // "▼t=N" starting at the cursor, or "t=N▼" ending there when it would run past the right edge.
             let col = (state.t - g.range.lowerBound) * cw
-            let label = "\(Symbols(glyphs: c.glyphs).marker)t=\(state.t)"
-            let start = col + label.count > g.range.count * cw ? col - label.count + 1 : col
-            c.put(x: x0 + max(0, start), y: g.rulerY, label, style: CellStyle(fg: .yellow, attributes: .bold))
-            if start != col { c.set(x: x0 + col, y: g.rulerY, Cell(Symbols(glyphs: c.glyphs).marker, style: CellStyle(fg: .yellow, attributes: .bold))) }
+            let marker = Symbols(glyphs: c.glyphs).marker
+            let span = g.range.count * cw
+            let style = CellStyle(fg: .yellow, attributes: .bold)
+            if col + 1 + "t=\(state.t)".count <= span {
+                c.put(x: x0 + col, y: g.rulerY, "\(marker)t=\(state.t)", style: style)
+            } else {
+                let label = "t=\(state.t)\(marker)"
+                c.put(x: x0 + col - label.count + 1, y: g.rulerY, label, style: style)
+            }
         }
 
         // Blocks.

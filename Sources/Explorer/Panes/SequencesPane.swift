@@ -82,11 +82,19 @@ enum SequencesPane {
         guard y >= g.inner.y + min(g.rows, state.batchSize) || g.rows == 0 else { return }
         let x0 = g.inner.x + g.labelWidth
         c.put(x: g.inner.x, y: y, width: g.labelWidth, g.stepsPerColumn > 1 ? " t (\(g.stepsPerColumn)/col)" : " t", align: .left, style: Styles.dim)
-        c.put(x: x0, y: y, "0", style: Styles.dim)
         let endLabel = String(state.maxTime)
         let span = g.usedColumns * g.cellWidth
-        if span > endLabel.count + 2 { c.put(x: x0 + span - endLabel.count, y: y, endLabel, style: Styles.dim) }
-        c.put(x: x0 + cursorCol * g.cellWidth, y: y, "\(c.glyphs.arrowUp)t=\(state.t)", style: .bold)
+        let cursorX = cursorCol * g.cellWidth
+        let label = "t=\(state.t)"
+        // The cursor label goes right of the arrow, or left of it near the right edge.
+        let labelStart = cursorX + 1 + label.count <= span ? cursorX + 1 : cursorX - label.count
+        let occupied = labelStart..<(labelStart + label.count + 1)
+        if span > endLabel.count + 2, !occupied.overlaps((span - endLabel.count - 1)..<span) {
+            c.put(x: x0 + span - endLabel.count, y: y, endLabel, style: Styles.dim)
+        }
+        if !occupied.overlaps(0..<2) { c.put(x: x0, y: y, "0", style: Styles.dim) } else { c.put(x: x0, y: y, " ") }
+        c.put(x: x0 + labelStart, y: y, label, style: .bold)
+        c.set(x: x0 + cursorX, y: y, Cell(c.glyphs.arrowUp, style: .bold))
     }
 }
 
