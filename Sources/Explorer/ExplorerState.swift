@@ -60,6 +60,8 @@ public struct ExplorerState: Equatable {
     public var direction = 0
     /// Which heatmap (h, c, a gate, …) of the selected layer is selected for the sparkline and value readout.
     public var heatVariable = 0
+    /// Heatmaps of h, c and candidates scaled to the window's largest |value| (true) or fixed at ±1.
+    public var heatAutoScale = true
     /// First step of the heatmap window (see `FrameWindow`).
     public var windowStart = 0
     public var focus: Pane = .frame

@@ -63,6 +63,10 @@ public enum KeyHandler {
         case .char("."), .char(">"): s.unit = min(max(0, s.unitCount - 1), s.unit + 1)
         case .char("v"): s.heatVariable = (s.heatVariable + 1) % max(1, s.variables.count); s.clamp()
         case .char("V"): s.heatVariable = (s.heatVariable + max(1, s.variables.count) - 1) % max(1, s.variables.count); s.clamp()
+        case .char("z"):
+            s.heatAutoScale.toggle()
+            s.setMessage(s.heatAutoScale ? "heatmaps scaled to the largest |value| in view (z: fixed -1..1)"
+                                         : "heatmaps on a fixed -1..1 scale; values beyond it are marked (z: auto)")
         case .char("["): s.layer = max(0, s.layer - 1); s.clamp()
         case .char("]"): s.layer = min(max(0, s.layers.count - 1), s.layer + 1); s.clamp()
         case .up, .char("k"): move(&s, by: -1)

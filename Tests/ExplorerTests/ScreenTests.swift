@@ -117,7 +117,7 @@ final class ScreenTests: XCTestCase {
         press(app, .char("?"))
         let text = screen(app, term)
         XCTAssertTrue(text.contains("Help"), text)
-        XCTAssertTrue(text.contains("q            quit"), text)
+        XCTAssertTrue(text.contains("q  quit"), text)
         press(app, .escape)
         XCTAssertFalse(screen(app, term).contains("Help (Esc closes)"))
         press(app, .function(1))

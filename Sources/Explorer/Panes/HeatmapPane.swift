@@ -27,9 +27,9 @@ enum HeatmapPane {
         let readoutY: Int?
     }
 
-    /// Terminal columns per time step: up to 3 when max_time is small, so short sequences fill the pane.
+    /// Terminal columns per time step: up to 6 when max_time is small, so short sequences fill the pane.
     static func cellWidth(available: Int, maxTime: Int) -> Int {
-        maxTime > 0 ? min(3, max(1, available / maxTime)) : 1
+        maxTime > 0 ? min(6, max(1, available / maxTime)) : 1
     }
 
     /// Time steps the heatmaps in `rect` show (the frame window).
@@ -81,7 +81,7 @@ enum HeatmapPane {
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
         let sep = Symbols(glyphs: c.glyphs).sep
         let g = geometry(rect: rect, state: state)
-        let title = "Heatmaps \(sep) layer \(state.layer) \(sep) example \(state.example) \(sep) units \(Symbols(glyphs: c.glyphs).times) t=\(g.range.lowerBound)\(c.glyphs.dash)\(max(g.range.lowerBound, g.range.upperBound - 1))"
+        let title = "Heatmaps \(sep) layer \(state.layer) \(sep) example \(state.example) \(sep) t=\(g.range.lowerBound)\(c.glyphs.dash)\(max(g.range.lowerBound, g.range.upperBound - 1))"
         drawPaneBox(&c, rect, title: title, focused: focused)
         let inner = g.inner
         guard inner.height > 0, inner.width > labelWidth else { return }
@@ -115,6 +115,7 @@ enum HeatmapPane {
         }
 
         // Blocks.
+        var selectedScale = ""
         for block in g.blocks {
             let v = vars[block.variable]
             let scale = HeatScale(kind: v.isGate01 ? .sequential : .diverging, mode: data.colorMode, glyphs: c.glyphs)
@@ -124,6 +125,14 @@ enum HeatmapPane {
                 guard let f = data.frame(at: t) else { columns.append((nil, false, false)); continue }
                 columns.append((f.values(of: v, layer: state.layer, layerCount: layerCount, row: b), f.isMasked(b) || !f.ran, true))
             }
+            // Auto scale: divide by the largest |value| in view so small activations still show colour.
+            var divisor = 1.0
+            if state.heatAutoScale && !v.isGate01 {
+                var m = 0.0
+                for col in columns { for x in col.values ?? [] where x.isFinite { m = max(m, abs(x)) } }
+                divisor = m > 1e-12 ? m : 1
+            }
+            if selectedVar { selectedScale = v.isGate01 ? "0..1" : (state.heatAutoScale ? "±\(Format.precise(divisor).dropFirst().prefix(5)) (z)" : "±1 (z)") }
             for r in 0..<block.rows {
                 let unit = block.firstUnit + r
                 let y = block.y + r
@@ -135,7 +144,7 @@ enum HeatmapPane {
                 for (k, col) in columns.enumerated() {
                     var cell: Cell
                     if let vals = col.values, vals.indices.contains(unit) {
-                        cell = scale.cell(vals[unit])
+                        cell = scale.cell(vals[unit] / divisor)
                         if col.masked {
                             if cell.char == " " || data.colorMode == .none { cell.char = c.glyphs.dot }
                             cell.style = cell.style.adding(.dim)
@@ -182,6 +191,10 @@ enum HeatmapPane {
                 text += "not computed yet"
             }
             c.put(x: inner.x, y: ry, width: inner.width, text, align: .left)
+        }
+        if !selectedScale.isEmpty {
+            c.box(rect, title: title + " \(sep) " + selectedScale, style: focused ? Styles.focusedBorder : Styles.border,
+                  titleStyle: focused ? Styles.focusedBorder.adding(.reverse) : CellStyle.bold)
         }
     }
 }

@@ -51,17 +51,36 @@ func drawPaneBox(_ c: inout Canvas, _ rect: Rect, title: String, focused: Bool) 
     return rect.interior
 }
 
-/// Greedy word wrap of `text` into lines of at most `width` (long words are cut).
+/// Greedy word wrap of `text` into lines of at most `width` (long words are cut). Spaces inside
+/// brackets (`[4, 6]`) do not break when the bracketed part fits on a line.
 func wrapText(_ text: String, width: Int) -> [String] {
     guard width > 0 else { return [] }
+    let glue: Character = "\u{1}"
+    var depth = 0
+    var glued = ""
+    for ch in text {
+        if ch == "[" { depth += 1 } else if ch == "]" { depth = max(0, depth - 1) }
+        glued.append(ch == " " && depth > 0 ? glue : ch)
+    }
+    return wrapWords(glued, width: width, glue: glue).map { String($0.map { $0 == glue ? " " : $0 }) }
+}
+
+private func wrapWords(_ text: String, width: Int, glue: Character) -> [String] {
     var lines: [String] = []
     var current = ""
     for word in text.split(separator: " ", omittingEmptySubsequences: false) {
         var w = String(word)
         while w.count > width {
             if !current.isEmpty { lines.append(current); current = "" }
-            lines.append(String(w.prefix(width)))
-            w = String(w.dropFirst(width))
+            // Break a long word at its last glued space that fits, else cut it.
+            let head = Array(w.prefix(width))
+            if let k = head.lastIndex(of: glue), k > 0 {
+                lines.append(String(head[..<k]))
+                w = String(w.dropFirst(k + 1))
+            } else {
+                lines.append(String(head))
+                w = String(w.dropFirst(width))
+            }
         }
         if current.isEmpty { current = w }
         else if current.count + 1 + w.count <= width { current += " " + w }
