@@ -118,7 +118,8 @@ public enum Export {
             var text = ""
             for (i, v) in s.values.enumerated() {
                 let t = i / (batch * width), b = (i / width) % batch, u = i % width
-                text += "\(t),\(b),\(layer),\(row.name),\(u),\(v)\n"
+                let value = spec.dtype == .float32 ? "\(Float(v))" : "\(v)"
+                text += "\(t),\(b),\(layer),\(row.name),\(u),\(value)\n"
                 if text.utf8.count > 1 << 20 { handle.write(Data(text.utf8)); text = "" }
             }
             handle.write(Data(text.utf8))

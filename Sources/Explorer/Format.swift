@@ -46,7 +46,7 @@ enum Format {
         case "r": return "r reset gate"
         case "u": return "u update gate"
         case "c": return gru ? "c candidate" : "c"
-        case "m": return "m pre-projection"
+        case "m": return "m before proj"
         case "cell output": return "cell output"
         case "output after dropout": return "after dropout"
         default: return name

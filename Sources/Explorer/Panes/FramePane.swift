@@ -30,7 +30,7 @@ enum FramePane {
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
         let frame = data.frame(at: state.t)
         let cellName = frame?.layers.first { $0.layer == state.layer }?.cellName ?? state.layerSpec?.typeName ?? ""
-        let dir = state.spec.bidirectional ? (state.direction == 0 ? " fw" : " bw") : ""
+        let dir = state.spec.bidirectional ? (state.direction == 0 ? " fw" : " bw (rows reversed)") : ""
         let sep = Symbols(glyphs: c.glyphs).sep
         let title = "Frame\(dir) t=\(state.t) of \(state.maxTime) \(sep) example \(state.example) \(sep) layer \(state.layer) \(cellName)"
         let inner = drawPaneBox(&c, rect, title: title, focused: focused)
