@@ -189,7 +189,7 @@ final class ScreenTests: XCTestCase {
         XCTAssertTrue(screen(app, term).contains("Frame fw t=0"))
         press(app, .char("d"))
         let text = screen(app, term)
-        XCTAssertTrue(text.contains("Frame bw t=0"), text)
+        XCTAssertTrue(text.contains("Frame bw (rows reversed) t=0"), text)
         XCTAssertTrue(text.contains("gru(2)"), text)
         XCTAssertTrue(text.contains("r reset gate"), text)
     }
