@@ -1,5 +1,8 @@
 import ArgumentParser
+import Experiment
+import Explorer
 import Foundation
+import TerminalUI
 
 /// `unroll [EXPERIMENT.json]`: the terminal explorer.
 struct Explore: ParsableCommand {
@@ -10,6 +13,23 @@ struct Explore: ParsableCommand {
     var experiment: String?
 
     func run() throws {
-        throw fail("the explorer is not built yet")
+        // Load before touching the terminal, so errors print plainly.
+        let model: ExplorerModel
+        do {
+            model = try experiment.map { try ExplorerModel.load(path: $0) } ?? ExplorerModel.builtIn()
+        } catch let e as ExperimentError {
+            throw fail(e.description)
+        } catch {
+            throw fail("\(experiment ?? "(built-in)"): \(error)")
+        }
+        let terminal: NcursesTerminal
+        do {
+            terminal = try NcursesTerminal()
+        } catch {
+            throw fail("cannot start the explorer: \(error)")
+        }
+        defer { terminal.shutdown() }
+        let app = ExplorerApp(terminal: terminal, model: model)
+        app.run()
     }
 }

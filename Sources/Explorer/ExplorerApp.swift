@@ -1,0 +1,199 @@
+import Experiment
+import Foundation
+import RNNEngine
+import TerminalUI
+
+/// The explorer's loop: reads keys (waiting at most ~50 ms so progress and playback keep moving), lets
+/// `KeyHandler` change the state, carries out its commands on the model, and redraws.
+public final class ExplorerApp {
+    public let terminal: Terminal
+    public private(set) var model: ExplorerModel
+    public private(set) var state: ExplorerState
+    /// Seconds between two steps while playing.
+    public var playInterval: TimeInterval = 0.15
+    private var lastPlayStep = Date.distantPast
+    private var lastProgress = -1
+    private var dirty = true
+
+    public init(terminal: Terminal, model: ExplorerModel) {
+        self.terminal = terminal
+        self.model = model
+        self.state = ExplorerApp.initialState(for: model)
+        model.start()
+    }
+
+    static func initialState(for model: ExplorerModel) -> ExplorerState {
+        let s = model.session
+        var st = ExplorerState(spec: s.spec, batchSize: s.batchSize, maxTime: s.maxTime, inputDepth: s.inputDepth)
+        st.setMessage("opened \(model.displayName) \(Symbols(glyphs: .ascii).sep) press ? for help, q to quit")
+        st.clamp()
+        return st
+    }
+
+    /// Runs until `q`. With `maxIdleTicks`, also returns after that many key timeouts in a row (for tests
+    /// with a `MemoryTerminal`). Returns true when the user quit.
+    @discardableResult
+    public func run(maxIdleTicks: Int? = nil) -> Bool {
+        redraw()
+        var idle = 0
+        while true {
+            if let key = terminal.nextKey(timeoutMilliseconds: 50) {
+                idle = 0
+                if !handle(key) { return true }
+            } else {
+                idle += 1
+                if let m = maxIdleTicks, idle >= m { return false }
+                tick()
+            }
+            if dirty { redraw() }
+        }
+    }
+
+    /// Handles one key (state change, commands); false when the app should quit.
+    public func handle(_ key: Key) -> Bool {
+        dirty = true
+        if key == .resize { return true }
+        let layout = Layout(width: terminal.size.width, height: terminal.size.height, state: state)
+        if !layout.fits, key != .char("q"), key != .ctrl("c") { return true }  // only q works on the "enlarge" screen
+        if key == .ctrl("c") { return false }
+        let wasPlaying = state.playing
+        let commands = KeyHandler.handle(key, state: &state, layout: layout)
+        if state.playing && !wasPlaying { lastPlayStep = Date() }
+        for command in commands {
+            if !execute(command) { return false }
+        }
+        return true
+    }
+
+    /// Time passing without a key: playback and background progress.
+    public func tick() {
+        let p = model.session.progress.done
+        if p != lastProgress { lastProgress = p; dirty = true }
+        guard state.playing else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastPlayStep) >= playInterval else { return }
+        if state.t >= state.maxTime - 1 {
+            state.playing = false
+            state.setMessage("end of the sequence: t=\(state.t) is the last step (g goes back to t=0)")
+        } else if model.session.completed(state.direction) > state.t + 1 {
+            state.t += 1
+            lastPlayStep = now
+        }
+        dirty = true
+    }
+
+    /// Draws the current screen and presents it.
+    public func redraw() {
+        var grid = terminal.makeGrid()
+        draw(into: &grid)
+        terminal.present(grid)
+        dirty = false
+    }
+
+    /// Draws the current screen into `grid` (also moves the heatmap window to hold the cursor).
+    public func draw(into grid: inout CellGrid) {
+        let layout = Layout(width: grid.width, height: grid.height, state: state)
+        let columns = HeatmapPane.columns(for: layout.heatmap, maxTime: state.maxTime)
+        state.windowStart = FrameWindow.adjusted(start: state.windowStart, t: state.t, columns: columns, maxTime: state.maxTime)
+        Screen.render(into: &grid, state: state, data: screenData(columns: columns))
+    }
+
+    func screenData(columns: Int) -> ScreenData {
+        let s = model.session
+        let range = FrameWindow.range(start: state.windowStart, columns: columns, maxTime: state.maxTime)
+        var (frames, error) = model.window(direction: state.direction, range: range)
+        // The frame view needs the cursor's step even when the heatmaps are too small to hold it.
+        if !range.contains(state.t) {
+            (frames, error) = model.window(direction: state.direction, range: state.t..<(state.t + 1))
+            return ScreenData(window: frames, windowRange: state.t..<(state.t + 1), inputShape: s.inputShape,
+                              computed: s.completed(state.direction), progress: s.progress,
+                              loopBound: s.loopBound(state.direction), failure: error ?? s.failure,
+                              fileName: model.displayName, colorMode: terminal.capabilities.colorMode)
+        }
+        return ScreenData(window: frames, windowRange: range, inputShape: s.inputShape,
+                          computed: s.completed(state.direction), progress: s.progress,
+                          loopBound: s.loopBound(state.direction), failure: error ?? s.failure,
+                          fileName: model.displayName, colorMode: terminal.capabilities.colorMode)
+    }
+
+    // MARK: - Commands
+
+    private func sync() {
+        let s = model.session
+        state.spec = s.spec
+        state.batchSize = s.batchSize
+        state.maxTime = s.maxTime
+        state.inputDepth = s.inputDepth
+        state.clamp()
+    }
+
+    /// Carries out one command; false to quit.
+    func execute(_ command: Command) -> Bool {
+        switch command {
+        case .quit:
+            return false
+        case let .apply(spec, summary):
+            do {
+                let note = try model.apply(spec: spec)
+                sync()
+                state.setMessage("re-ran: \(summary)" + (note.isEmpty ? "" : " (\(note))"))
+            } catch {
+                sync()
+                state.setMessage("refused: \(describe(error))", error: true)
+            }
+        case .toggleTimeMajor:
+            do {
+                try model.toggleTimeMajor()
+                sync()
+                let layout = state.timeMajor ? "[time, batch, depth]" : "[batch, time, depth]"
+                state.setMessage("time_major=\(state.timeMajor ? "True" : "False"): inputs are now \(formatShape(model.session.inputShape)) \(layout); every number is the same")
+            } catch {
+                state.setMessage("refused: \(describe(error))", error: true)
+            }
+        case let .open(path):
+            do {
+                let m = try ExplorerModel.load(path: expand(path))
+                model.session.cancel()
+                model = m
+                let focus = state.focus
+                state = ExplorerApp.initialState(for: m)
+                state.focus = focus
+                m.start()
+            } catch {
+                state.setMessage("could not open: \(errorLine(error))", error: true)
+            }
+        case let .save(path):
+            do {
+                state.setMessage(try model.save(to: expand(path)))
+            } catch {
+                state.setMessage("could not save \(path): \(errorLine(error))", error: true)
+            }
+        case let .export(path):
+            guard model.session.isComplete else {
+                state.setMessage("still computing (\(Format.count(model.session.progress.done))/\(Format.count(model.session.progress.total))): export when the pass is done", error: true)
+                return true
+            }
+            do {
+                state.setMessage(try Export.write(session: model.session, to: expand(path)))
+            } catch {
+                state.setMessage("could not export to \(path): \(errorLine(error))", error: true)
+            }
+        case let .loadWeights(path):
+            do {
+                let note = try model.loadWeights(path: expand(path))
+                sync()
+                state.setMessage(note)
+            } catch {
+                state.setMessage("refused: \(errorLine(error))", error: true)
+            }
+        }
+        return true
+    }
+
+    private func expand(_ path: String) -> String { (path as NSString).expandingTildeInPath }
+
+    private func errorLine(_ error: Error) -> String {
+        if let e = error as? ExperimentError { return e.description }
+        return describe(error)
+    }
+}

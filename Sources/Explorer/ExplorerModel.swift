@@ -1,0 +1,184 @@
+import Experiment
+import Foundation
+import RNNEngine
+
+/// The explorer's session: the loaded experiment and its background pass, where its arrays came from
+/// (for saving), and a cache of the window of frames on screen. Edits build a new session and keep the
+/// previous one when they fail.
+public final class ExplorerModel {
+    public private(set) var session: ExplorerSession
+    /// The experiment file as the user named it, nil for the built-in experiment.
+    public let file: String?
+    /// What relative paths in the spec are relative to.
+    public let baseDirectory: URL
+    /// The spec as loaded: the paths in it refer to files that hold the original arrays.
+    let loadedSpec: ExperimentSpec
+    /// The inputs' layout differs from the file's (time-major toggled).
+    private(set) var inputsTransposed = false
+    /// Weights loaded later with `L`, by path (relative to the current directory or absolute).
+    private(set) var replacedWeights: String?
+    /// Bumped whenever the session changes.
+    public private(set) var generation = 0
+
+    private var cache: (generation: Int, direction: Int, range: Range<Int>, frames: [FrameData], done: Int)?
+
+    init(session: ExplorerSession, file: String?, baseDirectory: URL) {
+        self.session = session
+        self.file = file
+        self.baseDirectory = baseDirectory
+        self.loadedSpec = session.spec
+    }
+
+    deinit { session.cancel() }
+
+    /// Reads and loads an experiment file. Errors are `ExperimentError`s naming the file and field.
+    public static func load(path: String) throws -> ExplorerModel {
+        let url = URL(fileURLWithPath: path)
+        let spec = try ExperimentLoader.readSpec(url, displayName: path)
+        return try make(spec: spec, file: path, baseDirectory: url.deletingLastPathComponent())
+    }
+
+    /// The built-in default experiment.
+    public static func builtIn() throws -> ExplorerModel {
+        try make(spec: DefaultExperiment.spec, file: nil,
+                 baseDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+    }
+
+    /// Loads `spec` (arrays relative to `baseDirectory`) and builds its session.
+    public static func make(spec: ExperimentSpec, file: String?, baseDirectory: URL) throws -> ExplorerModel {
+        let name = file ?? DefaultExperiment.displayName
+        let session: ExplorerSession
+        switch spec.dtype {
+        case .float32:
+            let e = try ExperimentLoader.load(spec, file: name, baseDirectory: baseDirectory, as: Float.self)
+            session = try e.located { try Session(e) }
+        case .float64:
+            let e = try ExperimentLoader.load(spec, file: name, baseDirectory: baseDirectory, as: Double.self)
+            session = try e.located { try Session(e) }
+        }
+        return ExplorerModel(session: session, file: file, baseDirectory: baseDirectory)
+    }
+
+    public var spec: ExperimentSpec { session.spec }
+    public var displayName: String { file ?? DefaultExperiment.displayName }
+
+    /// Starts (or continues) the background pass.
+    public func start() { session.start() }
+
+    private func replace(_ s: ExplorerSession) {
+        session.cancel()
+        session = s
+        generation += 1
+        cache = nil
+        s.start()
+    }
+
+    // MARK: - Edits (each re-runs the engine at once; on error the previous session stays)
+
+    /// Re-runs with an edited spec (stack, lengths). Returns a note for the message line.
+    public func apply(spec newSpec: ExperimentSpec) throws -> String {
+        let (s, note) = try session.rebuilt(spec: newSpec, transposeInputs: false)
+        replace(s)
+        return note
+    }
+
+    /// Flips `time_major` and transposes the inputs, so the computation (and every frame) is unchanged.
+    public func toggleTimeMajor() throws {
+        var spec = session.spec
+        spec.timeMajor.toggle()
+        let (s, _) = try session.rebuilt(spec: spec, transposeInputs: true)
+        inputsTransposed.toggle()
+        replace(s)
+    }
+
+    /// Loads weights by TF variable name from an `.npz` (path relative to the current directory).
+    public func loadWeights(path: String) throws -> String {
+        let url = URL(fileURLWithPath: path)
+        let arrays: [String: NumpyArray]
+        do {
+            arrays = try Npz.read(url)
+        } catch let e as NumpyError {
+            throw ExperimentError(file: path, field: "", e.description)
+        }
+        let (s, note) = try session.withWeights(arrays, from: path)
+        replacedWeights = url.standardizedFileURL.path
+        replace(s)
+        return note
+    }
+
+    // MARK: - Frames on screen
+
+    /// Frames of direction `d` for `range` (clamped to what is computed), cached: the same window is not
+    /// recomputed until it changes or more of it has been computed.
+    public func window(direction d: Int, range: Range<Int>) -> (frames: [FrameData], error: String?) {
+        let done = session.completed(d)
+        if let c = cache, c.generation == generation, c.direction == d, c.range == range,
+           c.frames.count >= range.count || c.done == done || (c.done >= range.upperBound) {
+            return (c.frames, nil)
+        }
+        do {
+            let frames = try session.frames(d, range)
+            cache = (generation, d, range, frames, done)
+            return (frames, nil)
+        } catch {
+            return ([], describe(error))
+        }
+    }
+
+    // MARK: - Saving
+
+    /// Writes the current experiment as JSON at `path`. Arrays that came from files and are unchanged stay
+    /// referenced (by a path that works from the new location); arrays that changed or have no file
+    /// (edited weights, transposed inputs) go to `<name>.arrays.npz` next to it. Returns a note.
+    public func save(to path: String) throws -> String {
+        let target = URL(fileURLWithPath: path).standardizedFileURL
+        let dir = target.deletingLastPathComponent()
+        var out = session.spec
+        var companion: [(String, NumpyArray)] = []
+        let stem = target.deletingPathExtension().lastPathComponent
+        let companionName = stem + ".arrays.npz"
+        func reference(_ relative: String) -> String {
+            let abs = URL(fileURLWithPath: relative, relativeTo: baseDirectory).standardizedFileURL
+            let d = dir.path.hasSuffix("/") ? dir.path : dir.path + "/"
+            return abs.path.hasPrefix(d) ? String(abs.path.dropFirst(d.count)) : abs.path
+        }
+        let cellsUnchanged = out.cell == loadedSpec.cell && out.cellBackward == loadedSpec.cellBackward
+            && out.bidirectional == loadedSpec.bidirectional
+        // Weights.
+        if let w = replacedWeights ?? loadedSpec.weights, cellsUnchanged {
+            out.weights = reference(w)
+        } else if replacedWeights != nil || loadedSpec.weights != nil {
+            companion += try session.weightArrays()
+            out.weights = companionName
+        } else {
+            out.weights = nil  // every weight comes from the seed: the file reproduces them
+        }
+        // Inputs.
+        if let i = loadedSpec.inputs, !inputsTransposed {
+            out.inputs = reference(i)
+        } else if loadedSpec.inputs == nil, !inputsTransposed {
+            out.inputs = nil
+        } else {
+            companion.append(("inputs", try session.inputsArray()))
+            out.inputs = companionName
+            out.batchSize = nil
+            out.maxTime = nil
+            out.inputDepth = nil
+        }
+        // Initial state.
+        let initial = try session.initialStateArrays()
+        if initial.isEmpty {
+            out.initialState = nil
+        } else if let s = loadedSpec.initialState, cellsUnchanged {
+            out.initialState = reference(s)
+        } else {
+            companion += initial
+            out.initialState = companionName
+        }
+        if !companion.isEmpty {
+            try Npz.write(companion, to: dir.appendingPathComponent(companionName))
+        }
+        try out.jsonData().write(to: target, options: .atomic)
+        return companion.isEmpty ? "saved \(path)" : "saved \(path) and \(companionName) (\(companion.count) arrays)"
+    }
+}

@@ -1,0 +1,98 @@
+import RNNEngine
+import TerminalUI
+
+/// What the panes draw besides `ExplorerState`: the computed frames in the window, the progress of the
+/// background pass and the shapes of the data. Gathered once per redraw by `ExplorerApp`.
+public struct ScreenData {
+    /// Frames of the selected direction for `windowRange` (those computed so far).
+    public var window: [FrameData]
+    public var windowRange: Range<Int>
+    public var inputShape: [Int]
+    /// Steps computed in the selected direction.
+    public var computed: Int
+    /// Steps computed / total over all directions.
+    public var progress: (done: Int, total: Int)
+    /// The loop bound of the selected direction.
+    public var loopBound: Int
+    public var failure: String?
+    public var fileName: String
+    public var colorMode: ColorMode
+
+    public init(window: [FrameData], windowRange: Range<Int>, inputShape: [Int], computed: Int,
+                progress: (done: Int, total: Int), loopBound: Int, failure: String?, fileName: String,
+                colorMode: ColorMode) {
+        self.window = window
+        self.windowRange = windowRange
+        self.inputShape = inputShape
+        self.computed = computed
+        self.progress = progress
+        self.loopBound = loopBound
+        self.failure = failure
+        self.fileName = fileName
+        self.colorMode = colorMode
+    }
+
+    /// The frame at step `t`, if computed and in the window.
+    public func frame(at t: Int) -> FrameData? {
+        guard windowRange.contains(t) else { return nil }
+        let i = t - windowRange.lowerBound
+        guard i < window.count, window[i].time == t else { return window.first { $0.time == t } }
+        return window[i]
+    }
+
+    public var isComputing: Bool { progress.done < progress.total }
+}
+
+/// A pane's border with its title; the focused pane's border is highlighted. Returns the interior.
+@discardableResult
+func drawPaneBox(_ c: inout Canvas, _ rect: Rect, title: String, focused: Bool) -> Rect {
+    let style = focused ? Styles.focusedBorder : Styles.border
+    c.box(rect, title: title, style: style, titleStyle: focused ? Styles.focusedBorder.adding(.reverse) : CellStyle.bold)
+    return rect.interior
+}
+
+/// Greedy word wrap of `text` into lines of at most `width` (long words are cut). Spaces inside
+/// brackets (`[4, 6]`) do not break when the bracketed part fits on a line.
+func wrapText(_ text: String, width: Int) -> [String] {
+    guard width > 0 else { return [] }
+    let glue: Character = "\u{1}"
+    var depth = 0
+    var glued = ""
+    for ch in text {
+        if ch == "[" { depth += 1 } else if ch == "]" { depth = max(0, depth - 1) }
+        glued.append(ch == " " && depth > 0 ? glue : ch)
+    }
+    return wrapWords(glued, width: width, glue: glue).map { String($0.map { $0 == glue ? " " : $0 }) }
+}
+
+private func wrapWords(_ text: String, width: Int, glue: Character) -> [String] {
+    var lines: [String] = []
+    var current = ""
+    for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+        var w = String(word)
+        while w.count > width {
+            if !current.isEmpty { lines.append(current); current = "" }
+            // Break a long word at its last glued space that fits, else cut it.
+            let head = Array(w.prefix(width))
+            if let k = head.lastIndex(of: glue), k > 0 {
+                lines.append(String(head[..<k]))
+                w = String(w.dropFirst(k + 1))
+            } else {
+                lines.append(String(head))
+                w = String(w.dropFirst(width))
+            }
+        }
+        if current.isEmpty { current = w }
+        else if current.count + 1 + w.count <= width { current += " " + w }
+        else { lines.append(current); current = w }
+    }
+    if !current.isEmpty { lines.append(current) }
+    return lines
+}
+
+/// Pads or cuts `s` to exactly `n` columns.
+func fit(_ s: String, _ n: Int) -> String {
+    if n <= 0 { return "" }
+    if s.count >= n { return String(s.prefix(n)) }
+    return s + String(repeating: " ", count: n - s.count)
+}

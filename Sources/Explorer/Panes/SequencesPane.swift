@@ -1,0 +1,104 @@
+import RNNEngine
+import TerminalUI
+
+/// Per-example `sequence_length` as bars over the time axis: steps that run drawn solid, padded steps
+/// (masked: state copied through, output zeroed) dimmed; the current step's column highlighted.
+enum SequencesPane {
+    /// Where rows and columns are, shared by drawing and mouse hits.
+    struct Geometry {
+        let inner: Rect
+        let labelWidth: Int
+        let columns: Int
+        let stepsPerColumn: Int
+        /// Terminal columns per step when max_time is small (up to 3).
+        let cellWidth: Int
+        let top: Int
+        let rows: Int
+        let maxTime: Int
+
+        init(rect: Rect, state: ExplorerState) {
+            inner = rect.interior
+            labelWidth = 7 + String(max(0, state.batchSize - 1)).count + String(state.maxTime).count
+            let available = max(1, inner.width - labelWidth)
+            maxTime = state.maxTime
+            cellWidth = state.maxTime > 0 ? min(3, max(1, available / state.maxTime)) : 1
+            columns = max(1, available / cellWidth)
+            stepsPerColumn = max(1, (state.maxTime + columns - 1) / columns)
+            rows = max(0, inner.height - 1)
+            top = max(0, min(state.example - rows + 1, state.batchSize - rows))
+        }
+
+        /// Columns actually used by the time axis.
+        var usedColumns: Int { min(columns, (maxTime + stepsPerColumn - 1) / stepsPerColumn) }
+        func column(of t: Int) -> Int { t / stepsPerColumn }
+        func time(atX x: Int) -> Int? {
+            guard x - inner.x - labelWidth >= 0 else { return nil }
+            let col = (x - inner.x - labelWidth) / cellWidth
+            guard col < usedColumns else { return nil }
+            return min(maxTime - 1, col * stepsPerColumn)
+        }
+        func example(atY y: Int) -> Int? {
+            let row = y - inner.y
+            guard row >= 0, row < rows else { return nil }
+            return top + row
+        }
+    }
+
+    static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
+        let lengths = state.spec.sequenceLength
+        let title = lengths == nil ? "Sequences \(Symbols(glyphs: c.glyphs).sep) sequence_length=None (no masking)"
+                                   : "Sequences \(Symbols(glyphs: c.glyphs).sep) sequence_length"
+        drawPaneBox(&c, rect, title: title, focused: focused)
+        let g = Geometry(rect: rect, state: state)
+        guard g.inner.height > 0, g.inner.width > 0 else { return }
+        let sym = Symbols(glyphs: c.glyphs)
+        let cursorCol = g.column(of: state.t)
+        for row in 0..<g.rows {
+            let b = g.top + row
+            guard b < state.batchSize else { break }
+            let y = g.inner.y + row
+            let len = lengths.map { $0.indices.contains(b) ? $0[b] : state.maxTime } ?? state.maxTime
+            let selected = b == state.example
+            let pointer = selected ? String(c.glyphs.pointer) : " "
+            let lenText = lengths == nil ? "-" : String(len)
+            let label = "\(pointer)\(String(b).leftPad(String(max(0, state.batchSize - 1)).count)) len \(lenText.leftPad(String(state.maxTime).count))"
+            c.put(x: g.inner.x, y: y, width: g.labelWidth, label, align: .left,
+                  style: selected ? (focused ? Styles.selected : .bold) : .plain)
+            for col in 0..<g.usedColumns {
+                let start = col * g.stepsPerColumn
+                let active = start < len && start < data.loopBound
+                let isCursor = col == cursorCol
+                var style: CellStyle = active ? CellStyle(fg: selected ? .green : .cyan) : Styles.dim
+                if isCursor { style = active ? CellStyle(fg: .green, attributes: [.reverse, .bold]) : CellStyle(fg: .yellow, attributes: [.reverse]) }
+                let ch: Character = active ? sym.bar : c.glyphs.dot
+                for j in 0..<g.cellWidth {
+                    let gap = j > 0 && !active
+                    c.set(x: g.inner.x + g.labelWidth + col * g.cellWidth + j, y: y, Cell(gap ? " " : ch, style: gap ? .plain : style))
+                }
+            }
+        }
+        // Axis: 0 at the left, max_time at the right, a marker under the current step.
+        let y = g.inner.maxY - 1
+        guard y >= g.inner.y + min(g.rows, state.batchSize) || g.rows == 0 else { return }
+        let x0 = g.inner.x + g.labelWidth
+        c.put(x: g.inner.x, y: y, width: g.labelWidth, g.stepsPerColumn > 1 ? " t (\(g.stepsPerColumn)/col)" : " t", align: .left, style: Styles.dim)
+        let endLabel = String(state.maxTime)
+        let span = g.usedColumns * g.cellWidth
+        let cursorX = cursorCol * g.cellWidth
+        let label = "t=\(state.t)"
+        // The cursor label goes right of the arrow, or left of it near the right edge.
+        let labelStart = cursorX + 1 + label.count <= span ? cursorX + 1 : cursorX - label.count
+        let occupied = labelStart..<(labelStart + label.count + 1)
+        if span > endLabel.count + 2, !occupied.overlaps((span - endLabel.count - 1)..<span) {
+            c.put(x: x0 + span - endLabel.count, y: y, endLabel, style: Styles.dim)
+        }
+        if !occupied.overlaps(0..<2) { c.put(x: x0, y: y, "0", style: Styles.dim) } else { c.put(x: x0, y: y, " ") }
+        c.put(x: x0 + labelStart, y: y, label, style: .bold)
+        c.set(x: x0 + cursorX, y: y, Cell(c.glyphs.arrowUp, style: .bold))
+    }
+}
+
+extension String {
+    /// Right-aligned in `n` columns.
+    func leftPad(_ n: Int) -> String { count >= n ? self : String(repeating: " ", count: n - count) + self }
+}

@@ -1,0 +1,63 @@
+import RNNEngine
+import TerminalUI
+
+/// Shapes as TensorFlow lists: inputs, sequence_length, each layer's input, state and output, the outputs
+/// and the final state. They follow `time_major` (inputs and outputs swap their first two axes).
+enum ShapesPane {
+    static func lines(state: ExplorerState, inputShape: [Int]) -> [(String, String)] {
+        let b = state.batchSize, t = state.maxTime
+        let seq = { (w: Int) in formatShape(state.timeMajor ? [t, b, w] : [b, t, w]) }
+        var out: [(String, String)] = []
+        out.append(("inputs", "\(formatShape(inputShape)) \(state.timeMajor ? "[time, batch, depth]" : "[batch, time, depth]")"))
+        if let l = state.spec.sequenceLength {
+            out.append(("seq_length", "\(formatShape([l.count])) \(formatShape(l))"))
+        } else {
+            out.append(("seq_length", "None (no masking)"))
+        }
+        let dirs: [(String, CellSpec)] = state.spec.bidirectional
+            ? [("fw ", state.spec.cell), ("bw ", state.spec.cellBackward ?? state.spec.cell)] : [("", state.spec.cell)]
+        for (prefix, cell) in dirs {
+            var depth = state.inputDepth
+            for (i, layer) in cell.layers.enumerated() {
+                out.append(("\(prefix)L\(i) state", Format.stateShapes(layer.stateSize, batch: b)))
+                out.append(("\(prefix)L\(i) in->out", "\(formatShape([b, depth])) \(Symbols(glyphs: .ascii).arrow) \(formatShape([b, layer.outputSize]))"))
+                depth = layer.outputSize
+            }
+        }
+        for (i, (_, cell)) in dirs.enumerated() {
+            out.append((state.spec.bidirectional ? "outputs[\(i)]" : "outputs", seq(cell.outputSize)))
+        }
+        for (i, (_, cell)) in dirs.enumerated() {
+            out.append((state.spec.bidirectional ? "final state[\(i)]" : "final state", Format.describeStateShapes(cell.stateSize, batch: b)))
+        }
+        return out
+    }
+
+    static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
+        let inner = drawPaneBox(&c, rect, title: "Shapes (\(state.timeMajor ? "time_major=True" : "time_major=False"))", focused: focused)
+        guard inner.height > 0, inner.width > 0 else { return }
+        let items = lines(state: state, inputShape: data.inputShape)
+        let labelWidth = min(items.map(\.0.count).max() ?? 0, max(8, inner.width / 2))
+        // "L0" is layer 0; the title says so when there is room.
+        var rows: [(label: String, value: String, selected: Bool)] = []
+        let valueWidth = max(1, inner.width - labelWidth - 1)
+        let prefix = state.spec.bidirectional ? (state.direction == 0 ? "fw " : "bw ") : ""
+        for (label, value) in items {
+            let selected = label.hasPrefix("\(prefix)L\(state.layer) ")
+            for (k, part) in wrapText(value, width: valueWidth).enumerated() {
+                rows.append((k == 0 ? label : "", part, selected))
+            }
+        }
+        // Keep the selected layer's rows in view.
+        let firstSelected = rows.firstIndex { $0.selected } ?? 0
+        // Inputs stay on top when the selected layer fits below them.
+        let top = rows.count <= inner.height || firstSelected + 2 < inner.height ? 0
+            : max(0, min(firstSelected - 1, rows.count - inner.height))
+        for (row, item) in rows.dropFirst(top).prefix(inner.height).enumerated() {
+            let y = inner.y + row
+            c.put(x: inner.x, y: y, width: labelWidth, item.label, align: .left,
+                  style: item.selected ? (focused ? Styles.selected : Styles.label.adding(.bold)) : Styles.label)
+            c.put(x: inner.x + labelWidth + 1, y: y, width: valueWidth, item.value, align: .left)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Explorer (in progress).

@@ -1,0 +1,26 @@
+import TerminalUI
+
+/// Draws the whole screen for a state and the computed data: every pane, or the "enlarge" screen when the
+/// terminal is below `Layout.minimum`. Pure: a grid in, a grid out.
+public enum Screen {
+    public static func render(into grid: inout CellGrid, state: ExplorerState, data: ScreenData) {
+        let layout = Layout(width: grid.width, height: grid.height, state: state)
+        guard layout.fits else {
+            Layout.minimum.render(into: &grid)
+            return
+        }
+        grid.withCanvas { c in
+            c.clear()
+            TitleBar.render(into: &c, rect: layout.title, state: state, data: data)
+            StatusBar.render(into: &c, rect: layout.status, state: state, data: data)
+            StackPane.render(into: &c, rect: layout.stack, state: state, focused: state.focus == .stack)
+            SequencesPane.render(into: &c, rect: layout.sequences, state: state, data: data, focused: state.focus == .sequences)
+            ShapesPane.render(into: &c, rect: layout.shapes, state: state, data: data, focused: state.focus == .shapes)
+            FramePane.render(into: &c, rect: layout.frame, state: state, data: data, focused: state.focus == .frame)
+            HeatmapPane.render(into: &c, rect: layout.heatmap, state: state, data: data, focused: state.focus == .heatmap)
+            MessageLine.render(into: &c, rect: layout.message, state: state)
+            KeyHintBar.render(into: &c, rect: layout.keys, state: state)
+            if state.showHelp { HelpOverlay.render(into: &c, glyphs: c.glyphs) }
+        }
+    }
+}

@@ -1,0 +1,253 @@
+import Experiment
+import Foundation
+import RNNEngine
+
+/// A loaded experiment being computed, seen without its scalar type: what the explorer asks of a run.
+/// Frames come from the engine's `RecordedRun` (recomputed from checkpoints on demand); nothing here does
+/// RNN math.
+public protocol ExplorerSession: AnyObject {
+    var spec: ExperimentSpec { get }
+    var inputShape: [Int] { get }
+    var batchSize: Int { get }
+    var maxTime: Int { get }
+    var inputDepth: Int { get }
+    /// 1, or 2 for a bidirectional experiment (0 forward, 1 backward).
+    var directionCount: Int { get }
+    /// Steps the loop of direction `d` runs: `max(1, max(sequence_length))`, or max_time.
+    func loopBound(_ d: Int) -> Int
+    /// Steps computed so far in direction `d`.
+    func completed(_ d: Int) -> Int
+    /// Why the background pass stopped, if it failed.
+    var failure: String? { get }
+    /// Frames of direction `d` for `range`, clamped to the steps computed so far.
+    func frames(_ d: Int, _ range: Range<Int>) throws -> [FrameData]
+    /// Starts the pass on a background thread (once).
+    func start()
+    /// Asks the background pass to stop (between two steps).
+    func cancel()
+    /// Blocks until the background pass is done (tests and export).
+    func waitUntilComplete(timeout: TimeInterval) -> Bool
+    /// A new session for an edited spec: kept weights whose names and shapes still fit, defaults from the seed
+    /// for the rest; `transposeInputs` swaps the inputs' first two axes (a time-major toggle). Throws when the
+    /// edited experiment is invalid (the engine's reason).
+    func rebuilt(spec: ExperimentSpec, transposeInputs: Bool) throws -> (session: ExplorerSession, note: String)
+    /// A new session with weights from an archive (by TF variable name), strictly checked.
+    func withWeights(_ arrays: [String: NumpyArray], from file: String) throws -> (session: ExplorerSession, note: String)
+    /// The weights the cells use, by TF variable name (given or created from the seed).
+    func weightArrays() throws -> [(String, NumpyArray)]
+    /// The inputs as they are now (in the current layout).
+    func inputsArray() throws -> NumpyArray
+    /// `initial_state/...` arrays, empty for a zero state.
+    func initialStateArrays() throws -> [(String, NumpyArray)]
+    /// Bytes the recorded runs hold.
+    var memoryFootprint: Int { get }
+}
+
+extension ExplorerSession {
+    /// Steps computed over all directions, and the total.
+    public var progress: (done: Int, total: Int) {
+        var done = 0
+        for d in 0..<directionCount { done += completed(d) }
+        return (done, maxTime * directionCount)
+    }
+
+    public var isComplete: Bool { let p = progress; return p.done >= p.total }
+}
+
+/// A thread-safe flag.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
+}
+
+/// The session for one scalar type: the loaded experiment, one `RecordedRun` per direction and the thread
+/// computing them.
+final class Session<Scalar: RNNScalar>: ExplorerSession {
+    let experiment: LoadedExperiment<Scalar>
+    let runs: [RecordedRun<Scalar>]
+    private let stop = StopFlag()
+    private let finished = NSCondition()
+    private var running = false
+    private var done = false
+
+    /// Builds the loops (validating the experiment the way `dynamic_rnn` does) and the recorded runs.
+    /// Long runs keep sparse checkpoints (`swapMemory`) so memory stays bounded.
+    init(_ experiment: LoadedExperiment<Scalar>) throws {
+        self.experiment = experiment
+        let directions = experiment.spec.bidirectional ? [false, true] : [false]
+        runs = try directions.map { backward in
+            let loop = try experiment.makeLoop(backward: backward)
+            return RecordedRun(loop: loop, swapMemory: loop.maxTime > 64)
+        }
+    }
+
+    deinit { stop.set() }
+
+    var spec: ExperimentSpec { experiment.spec }
+    var inputShape: [Int] { experiment.inputs.shape }
+    var batchSize: Int { experiment.batchSize }
+    var maxTime: Int { experiment.maxTime }
+    var inputDepth: Int { experiment.inputDepth }
+    var directionCount: Int { runs.count }
+    func loopBound(_ d: Int) -> Int { runs.indices.contains(d) ? runs[d].loop.loopBound : 0 }
+    func completed(_ d: Int) -> Int { runs.indices.contains(d) ? runs[d].completedSteps : 0 }
+
+    var failure: String? {
+        for r in runs { if let e = r.error { return describe(e) } }
+        return nil
+    }
+
+    var memoryFootprint: Int { runs.reduce(0) { $0 + $1.memoryFootprint } }
+
+    func frames(_ d: Int, _ range: Range<Int>) throws -> [FrameData] {
+        guard runs.indices.contains(d), !range.isEmpty else { return [] }
+        return try runs[d].frames(range).map(FrameData.init)
+    }
+
+    func start() {
+        finished.lock()
+        defer { finished.unlock() }
+        guard !running, !done else { return }
+        running = true
+        let runs = self.runs, stop = self.stop, finished = self.finished
+        let thread = Thread { [weak self] in
+            for r in runs {
+                r.compute(shouldStop: { stop.isSet })
+                if stop.isSet || r.error != nil { break }
+            }
+            finished.lock()
+            self?.done = true
+            finished.broadcast()
+            finished.unlock()
+        }
+        thread.stackSize = 16 << 20
+        thread.qualityOfService = .userInitiated
+        thread.start()
+    }
+
+    func cancel() { stop.set() }
+
+    func waitUntilComplete(timeout: TimeInterval) -> Bool {
+        start()
+        let deadline = Date().addingTimeInterval(timeout)
+        finished.lock()
+        defer { finished.unlock() }
+        while !done {
+            if !finished.wait(until: deadline) { return false }
+        }
+        return true
+    }
+
+    // MARK: - Edits
+
+    func rebuilt(spec newSpec: ExperimentSpec, transposeInputs: Bool) throws -> (session: ExplorerSession, note: String) {
+        let old = experiment
+        let inputs = transposeInputs ? old.inputs.transposedFirstTwo() : old.inputs
+        let cellsChanged = newSpec.cell != old.spec.cell || newSpec.cellBackward != old.spec.cellBackward
+            || newSpec.bidirectional != old.spec.bidirectional
+        var store = old.store
+        var note = ""
+        var initial = old.initialState, initialBw = old.initialStateBackward
+        if cellsChanged {
+            // Keep the given weights whose names and shapes still fit; the rest get defaults from the seed.
+            let probe = VariableStore<Scalar>(arrays: old.store.arrays, missing: .initialize(seed: newSpec.seed))
+            probe.strict = false
+            let cells = newSpec.bidirectional ? [newSpec.cell, newSpec.cellBackward ?? newSpec.cell] : [newSpec.cell]
+            let scope = newSpec.bidirectional ? "bidirectional_rnn" : "rnn"
+            for (i, c) in cells.enumerated() {
+                let cell = try located(old.file) { try c.makeCell(store: probe) }
+                try located(old.file) {
+                    try cell.build(inputDepth: old.inputDepth, scope: newSpec.bidirectional ? scope + (i == 0 ? "/fw" : "/bw") : scope)
+                }
+            }
+            var kept: [String: Tensor<Scalar>] = [:]
+            var fresh = 0
+            for r in probe.requests {
+                if r.foundShape == r.expectedShape, let a = old.store.arrays[r.name] { kept[r.name] = a } else { fresh += 1 }
+            }
+            store = VariableStore(arrays: kept, missing: .initialize(seed: newSpec.seed))
+            if !old.store.arrays.isEmpty {
+                note = "kept \(kept.count) given weight\(kept.count == 1 ? "" : "s"), \(fresh) new from seed \(newSpec.seed)"
+            }
+            if let s = initial, !fits(s, newSpec.cell.stateSize) { initial = nil; note += (note.isEmpty ? "" : "; ") + "initial state no longer fits: zero state" }
+            if let s = initialBw, !fits(s, (newSpec.cellBackward ?? newSpec.cell).stateSize) { initialBw = nil }
+        }
+        let loaded = LoadedExperiment(spec: newSpec, file: old.file, inputs: inputs, store: store,
+                                      initialState: initial, initialStateBackward: initialBw)
+        return (try Session(loaded), note)
+    }
+
+    func withWeights(_ arrays: [String: NumpyArray], from file: String) throws -> (session: ExplorerSession, note: String) {
+        let old = experiment
+        let scope = old.scope + "/"
+        var tensors: [String: Tensor<Scalar>] = [:]
+        for (name, a) in arrays where name.hasPrefix(scope) {
+            do {
+                tensors[name] = try a.tensor(Scalar.self, name: "weight \(name)")
+            } catch let e as RNNError {
+                throw ExperimentError(file: file, field: "weights", e.description)
+            }
+        }
+        guard !tensors.isEmpty else {
+            throw ExperimentError(file: file, field: "weights", "no arrays named \(scope)… in this archive")
+        }
+        let store = VariableStore(arrays: tensors, missing: .fail)
+        let loaded = LoadedExperiment(spec: old.spec, file: file, inputs: old.inputs, store: store,
+                                      initialState: old.initialState, initialStateBackward: old.initialStateBackward)
+        let session = try Session(loaded)
+        let unused = store.unusedNames
+        let note = "loaded \(tensors.count - unused.count) weights from \(file)"
+            + (unused.isEmpty ? "" : "; \(unused.count) unused (\(unused.prefix(2).joined(separator: ", ")))")
+        return (session, note)
+    }
+
+    // MARK: - Arrays for saving
+
+    func weightArrays() throws -> [(String, NumpyArray)] {
+        var out: [(String, NumpyArray)] = []
+        var seen = Set<String>()
+        for r in experiment.store.requests where !seen.contains(r.name) {
+            seen.insert(r.name)
+            let t = try experiment.store.variable(r.name, shape: r.expectedShape, initializer: .zeros)
+            out.append((r.name, try NumpyArray(t)))
+        }
+        return out
+    }
+
+    func inputsArray() throws -> NumpyArray { try NumpyArray(experiment.inputs) }
+
+    func initialStateArrays() throws -> [(String, NumpyArray)] {
+        var out: [(String, NumpyArray)] = []
+        let states: [(String, Nest<Tensor<Scalar>>?)] = spec.bidirectional
+            ? [("initial_state/0", experiment.initialState), ("initial_state/1", experiment.initialStateBackward)]
+            : [("initial_state", experiment.initialState)]
+        for (prefix, s) in states {
+            guard let s else { continue }
+            for (path, t) in s.flattenedWithPaths {
+                out.append((path.isEmpty ? prefix : prefix + "/" + path, try NumpyArray(t)))
+            }
+        }
+        return out
+    }
+
+    private func fits(_ state: Nest<Tensor<Scalar>>, _ sizes: Nest<Int>) -> Bool {
+        guard state.sameStructure(as: sizes) else { return false }
+        return zip(state.flattened, sizes.flattened).allSatisfy { $0.shape == [batchSize, $1] }
+    }
+
+    private func located<T>(_ file: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as RNNError {
+            throw ExperimentError(file: file, field: "cell", e.description)
+        }
+    }
+}
+
+/// An error as one line for the message bar.
+func describe(_ error: Error) -> String {
+    if let e = error as? ExperimentError { return e.message.isEmpty ? e.description : (e.field.isEmpty ? e.message : "\(e.field): \(e.message)") }
+    if let e = error as? RNNError { return e.description }
+    if let e = error as? NumpyError { return e.description }
+    return "\(error)"
+}

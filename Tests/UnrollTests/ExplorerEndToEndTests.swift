@@ -1,0 +1,207 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the real `unroll` binary in tmux, sends keys, and reads the screen with `capture-pane`.
+final class ExplorerEndToEndTests: XCTestCase {
+    var socket = ""
+    var session = ""
+    var workDir: URL!
+
+    override func setUpWithError() throws {
+        guard let _ = Self.which("tmux") else { throw XCTSkip("tmux is not installed") }
+        guard Self.binary != nil else { throw XCTSkip("the unroll binary was not found next to the tests; run swift build first") }
+        socket = "unroll-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        session = "ex"
+        workDir = FileManager.default.temporaryDirectory.appendingPathComponent(socket)
+        try FileManager.default.createDirectory(at: workDir, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        if !socket.isEmpty { _ = try? Self.run(["tmux", "-L", socket, "kill-server"]) }
+        if let d = workDir { try? FileManager.default.removeItem(at: d) }
+    }
+
+    // MARK: - Locating things
+
+    /// The built `unroll`: next to the test bundle (the products directory), else under the package root.
+    static let binary: URL? = {
+        var candidates: [URL] = []
+        let products = Bundle(for: ExplorerEndToEndTests.self).bundleURL.deletingLastPathComponent()
+        candidates.append(products.appendingPathComponent("unroll"))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for dir in [".build-ex/debug", ".build/debug", ".build-ex/release", ".build/release"] {
+            candidates.append(root.appendingPathComponent(dir).appendingPathComponent("unroll"))
+        }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }()
+
+    static func which(_ tool: String) -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let p = "\(dir)/\(tool)"
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+
+    /// Runs a command (looked up on PATH) and returns its status and output. Uses `posix_spawn` and
+    /// `waitpid` with output in files: a tmux server started by `new-session` daemonizes and keeps inherited
+    /// descriptors, which makes pipe- or Foundation-`Process`-based waiting hang.
+    @discardableResult
+    static func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
+        let dir = FileManager.default.temporaryDirectory
+        let outPath = dir.appendingPathComponent("e2e-out-\(UUID().uuidString)").path
+        let errPath = dir.appendingPathComponent("e2e-err-\(UUID().uuidString)").path
+        defer {
+            try? FileManager.default.removeItem(atPath: outPath)
+            try? FileManager.default.removeItem(atPath: errPath)
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, args[0], &actions, nil, argv, environ)
+        guard rc == 0 else {
+            throw NSError(domain: "e2e", code: Int(rc), userInfo: [NSLocalizedDescriptionKey: "cannot run \(args[0])"])
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let o = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()
+        let e = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
+        return (exitStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    // MARK: - tmux helpers
+
+    func tmux(_ args: String...) throws {
+        try Self.run(["tmux", "-L", socket] + args)
+    }
+
+    var statusFile: URL { workDir.appendingPathComponent("status") }
+
+    /// Starts `unroll ARGS` in a detached session of the given size with the given environment.
+    func start(_ args: [String], width: Int, height: Int, env: [String: String]) throws {
+        func q(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let envPart = env.map { "\($0.key)=\(q($0.value))" }.joined(separator: " ")
+        let bin = Self.binary?.path ?? "unroll"
+        let command = "env -u LC_ALL -u LC_CTYPE \(envPart) \(q(bin)) \(args.map(q).joined(separator: " ")); echo \"EXIT=$?\" > \(q(statusFile.path)); sleep 30"
+        try Self.run(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", session,
+                      "-x", String(width), "-y", String(height), command])
+    }
+
+    func capture() -> String {
+        (try? Self.run(["tmux", "-L", socket, "capture-pane", "-p", "-t", session]).out) ?? ""
+    }
+
+    func keys(_ k: String...) throws {
+        try Self.run(["tmux", "-L", socket, "send-keys", "-t", session] + k)
+    }
+
+    /// Waits until the screen satisfies `condition`; fails with the last screen otherwise.
+    @discardableResult
+    func waitFor(_ what: String, timeout: TimeInterval = 10, file: StaticString = #filePath, line: UInt = #line,
+                 _ condition: (String) -> Bool) -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var screen = ""
+        while Date() < deadline {
+            screen = capture()
+            if condition(screen) { return screen }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        XCTFail("timed out waiting for \(what); screen:\n\(screen)", file: file, line: line)
+        return screen
+    }
+
+    func waitForExit(timeout: TimeInterval = 10) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let s = try? String(contentsOf: statusFile, encoding: .utf8), s.contains("EXIT=") {
+                return s.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return nil
+    }
+
+    // MARK: - Tests
+
+    /// An experiment the explorer was not written for: a GRU(5) → LSTM(7, peepholes) stack, generated data.
+    func writeExperiment() throws -> URL {
+        let json = """
+        {
+          "name": "e2e stack",
+          "description": "GRU(5) then LSTM(7) with peepholes over uneven lengths",
+          "cell": {"type": "multi", "cells": [{"type": "gru", "num_units": 5},
+                                             {"type": "lstm", "num_units": 7, "use_peepholes": true}]},
+          "sequence_length": [9, 3, 6, 1],
+          "batch_size": 4, "max_time": 9, "input_depth": 3, "seed": 3
+        }
+        """
+        let url = workDir.appendingPathComponent("e2e.json")
+        try Data(json.utf8).write(to: url)
+        return url
+    }
+
+    func testOpensStepsTogglesHelpResizesAndQuits() throws {
+        let file = try writeExperiment()
+        try start([file.path], width: 120, height: 40, env: ["LANG": "C.UTF-8", "TERM": "xterm-256color"])
+        var screen = waitFor("the input shape") { $0.contains("[4, 9, 3]") }
+        XCTAssertTrue(screen.contains("e2e stack"), screen)
+        XCTAssertTrue(screen.contains("GRU(5) then LSTM(7)"), screen)
+        XCTAssertTrue(screen.contains("[4, 5]"), "layer 0 state shape missing:\n\(screen)")
+        XCTAssertTrue(screen.contains("c=[4, 7] h=[4, 7]"), "layer 1 state shape missing:\n\(screen)")
+
+        try keys("l", "l", "l")
+        waitFor("t=3") { $0.contains("t=3 of max_time 9") }
+        try keys("Left")
+        screen = waitFor("t=2") { $0.contains("t=2 of max_time 9") }
+        XCTAssertFalse(screen.contains("t=3 of max_time 9"))
+
+        try keys("t")
+        screen = waitFor("time-major inputs") { $0.contains("[9, 4, 3]") }
+        XCTAssertTrue(screen.contains("[time, batch, depth]"), screen)
+
+        try keys("?")
+        screen = waitFor("help") { $0.contains("Help (Esc closes)") }
+        XCTAssertTrue(screen.contains("q  quit"), screen)
+        try keys("Escape")
+        waitFor("help closed") { !$0.contains("Help (Esc closes)") }
+
+        try tmux("resize-window", "-t", session, "-x", "30", "-y", "8")
+        waitFor("the enlarge screen") { $0.contains("enlarge") }
+        try tmux("resize-window", "-t", session, "-x", "120", "-y", "40")
+        waitFor("the main screen again") { $0.contains("[9, 4, 3]") && $0.contains("t=2 of max_time 9") }
+
+        try keys("q")
+        XCTAssertEqual(waitForExit(), "EXIT=0")
+    }
+
+    func testPlainASCIIUnderLangC() throws {
+        try start([], width: 80, height: 24, env: ["LANG": "C", "TERM": "xterm"])
+        let screen = waitFor("the built-in experiment") { $0.contains("t=0 of max_time 9") }
+        XCTAssertTrue(screen.contains("[4, 9, 3]"), screen)
+        XCTAssertTrue(screen.unicodeScalars.allSatisfy { $0.isASCII }, "non-ASCII under LANG=C:\n\(screen)")
+        try keys("q")
+        XCTAssertEqual(waitForExit(), "EXIT=0")
+    }
+
+    func testBadFileFailsBeforeOpeningTheTerminal() throws {
+        guard let bin = Self.binary else { throw XCTSkip("no binary") }
+        let bad = workDir.appendingPathComponent("bad.json")
+        try Data(#"{"name": "x", "cell": {"type": "lstm", "num_units": 0}, "batch_size": 1, "max_time": 2, "input_depth": 1}"#.utf8).write(to: bad)
+        let r = try Self.run([bin.path, bad.path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.err.hasPrefix("error: \(bad.path): cell.num_units:"), r.err)
+        let missing = try Self.run([bin.path, workDir.appendingPathComponent("nope.json").path])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.err.contains("no such file"), missing.err)
+    }
+}
