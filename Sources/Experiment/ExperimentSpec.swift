@@ -122,7 +122,7 @@ public struct ExperimentSpec: Equatable {
         if inputScale != 1 { d["input_scale"] = inputScale }
         if parallelIterations != 32 { d["parallel_iterations"] = parallelIterations }
         if swapMemory { d["swap_memory"] = true }
-        var data = try JSONSerialization.data(withJSONObject: d, options: [.prettyPrinted, .sortedKeys])
+        var data = try JSONSerialization.data(withJSONObject: d, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         data.append(0x0A)
         return data
     }
