@@ -13,7 +13,7 @@ public final class ExplorerApp {
     public var playInterval: TimeInterval = 0.15
     private var lastPlayStep = Date.distantPast
     private var lastProgress = -1
-    private var dirty = true
+    private(set) var dirty = true
 
     public init(terminal: Terminal, model: ExplorerModel) {
         self.terminal = terminal
@@ -84,6 +84,8 @@ public final class ExplorerApp {
 
     /// Draws the current screen and presents it.
     public func redraw() {
+        // What this screen shows of the background pass; `tick` redraws when it moves on.
+        lastProgress = model.session.progress.done
         var grid = terminal.makeGrid()
         draw(into: &grid)
         terminal.present(grid)

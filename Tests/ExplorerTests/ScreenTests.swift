@@ -112,6 +112,24 @@ final class ScreenTests: XCTestCase {
         XCTAssertTrue(screen(app, term).contains("[4, 9, 3]"))
     }
 
+    /// After an edit re-runs the pass, the screen must not stay at "computing" once the pass is done: either it
+    /// already shows the finished pass or a redraw is pending (a re-run that ends at the same step count as the
+    /// previous one once went unnoticed).
+    func testScreenCatchesUpWhenAReRunFinishes() throws {
+        let (app, term) = try makeApp(width: 120, height: 40)
+        app.tick()
+        app.redraw()
+        XCTAssertTrue(term.screenText.contains("done: 9 steps"), term.screenText)
+        press(app, .char("t"))
+        app.redraw()
+        XCTAssertTrue(app.model.session.waitUntilComplete(timeout: 10))
+        app.tick()
+        XCTAssertTrue(app.dirty || term.screenText.contains("done: 9 steps"),
+                      "the screen shows an unfinished pass and no redraw is pending:\n\(term.screenText)")
+        if app.dirty { app.redraw() }
+        XCTAssertTrue(term.screenText.contains("done: 9 steps"), term.screenText)
+    }
+
     func testHelpOverlayNamesQuitAndEscCloses() throws {
         let (app, term) = try makeApp()
         press(app, .char("?"))
