@@ -19,7 +19,9 @@ public enum Export {
     }
 
     /// Exports `session`'s frames to `path` (`.npz`) and `path` with `.csv`. Returns a note.
-    public static func write(session: ExplorerSession, to path: String) throws -> String {
+    public static func write(session: ExplorerSession, to given: String) throws -> String {
+        // A name without the extension gets it, so numpy.load finds the file under the name it expects.
+        let path = given.lowercased().hasSuffix(".npz") ? given : given + ".npz"
         let npzURL = URL(fileURLWithPath: path)
         let csvURL = npzURL.deletingPathExtension().appendingPathExtension("csv")
         let time = session.maxTime, batch = session.batchSize

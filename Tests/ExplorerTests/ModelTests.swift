@@ -154,6 +154,14 @@ final class ModelTests: XCTestCase {
         XCTAssertTrue(csv.contains("\n8,3,1,output,3,0.0\n"), String(csv.prefix(300)))
     }
 
+    func testExportAddsTheExtensionWhenMissing() throws {
+        let model = try ExplorerModel.builtIn()
+        XCTAssertTrue(model.session.waitUntilComplete(timeout: 30))
+        _ = try Export.write(session: model.session, to: dir.appendingPathComponent("plain").path)
+        XCTAssertEqual(try Npz.read(dir.appendingPathComponent("plain.npz"))["frames/output"]?.shape, [9, 4, 4])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("plain.csv").path))
+    }
+
     func testLoadWeightsByName() throws {
         let model = try ExplorerModel.builtIn()
         XCTAssertTrue(model.session.waitUntilComplete(timeout: 30))
