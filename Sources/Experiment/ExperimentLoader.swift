@@ -68,8 +68,9 @@ public enum ExperimentLoader {
         } else {
             let b = spec.batchSize ?? 1, t = spec.maxTime ?? 1, d = spec.inputDepth ?? 1
             var rng = SplitMix64(seed: spec.seed &+ 0x5eed)
-            let values = (0..<(b * t * d)).map { _ in Scalar((rng.nextUniform() * 2 - 1) * spec.inputScale) }
-            inputs = try Tensor(shape: spec.timeMajor ? [t, b, d] : [b, t, d], scalars: values)
+            let scale = spec.inputScale
+            let doubles = (0..<(b * t * d)).map { _ in (rng.nextUniform() * 2 - 1) * scale }
+            inputs = try Tensor(shape: spec.timeMajor ? [t, b, d] : [b, t, d], scalars: scalars(from: doubles))
         }
 
         // Weights: every float array under the run's scope; defaults from the seed when no file is given.

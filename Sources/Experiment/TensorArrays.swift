@@ -21,11 +21,24 @@ extension NumpyArray {
     public func tensor<Scalar: RNNScalar>(_: Scalar.Type = Scalar.self, name: String) throws -> Tensor<Scalar> {
         let values: [Scalar]
         switch (storage, Scalar.dtype) {
-        case let (.float32(v), .float32): values = v.map { Scalar($0) }
-        case let (.float64(v), .float64): values = v.map { Scalar($0) }
+        case let (.float32(v), .float32): values = scalars(from: v)
+        case let (.float64(v), .float64): values = scalars(from: v)
         default:
             throw RNNError.dtypeMismatch("\(name) has dtype \(dtype.rawValue), expected \(Scalar.dtype.rawValue)")
         }
         return try Tensor(shape: shape, scalars: values)
     }
+}
+
+/// `values` as `[Scalar]`: shared without a copy when the types are the same, converted otherwise. (A plain
+/// generic `map` here would run unspecialized, one witness-table call per element: slow for large inputs.)
+func scalars<Scalar: RNNScalar, Source: BinaryFloatingPoint>(from values: [Source]) -> [Scalar] {
+    if Scalar.self == Source.self { return unsafeBitCast(values, to: [Scalar].self) }
+    if Source.self == Double.self && Scalar.self == Float.self {
+        return unsafeBitCast(unsafeBitCast(values, to: [Double].self).map { Float($0) }, to: [Scalar].self)
+    }
+    if Source.self == Float.self && Scalar.self == Double.self {
+        return unsafeBitCast(unsafeBitCast(values, to: [Float].self).map { Double($0) }, to: [Scalar].self)
+    }
+    return values.map { Scalar($0) }
 }

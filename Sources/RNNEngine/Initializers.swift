@@ -8,6 +8,8 @@ public enum Initializer: Sendable, Equatable {
     case constant(Double)
 
     /// A tensor of `shape` filled by this initializer; the same seed and name always give the same values.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func make<Scalar: RNNScalar>(shape: [Int], seed: UInt64, name: String) -> Tensor<Scalar> {
         switch self {
         case .zeros: return Tensor(zeros: shape)
