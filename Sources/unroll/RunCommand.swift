@@ -19,6 +19,18 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let url = URL(fileURLWithPath: experiment)
+        let out = URL(fileURLWithPath: output)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw fail("\(output): --output: is a folder; give a file name such as \(out.appendingPathComponent("out.npz").path)")
+        }
+        let folder = out.deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw fail("\(output): --output: the folder \(folder) does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: folder) else {
+            throw fail("\(output): --output: the folder \(folder) is not writable")
+        }
         do {
             let arrays = try ExperimentLoader.runFile(url, displayName: experiment)
             try Npz.write(arrays, to: URL(fileURLWithPath: output), compressed: compressed)

@@ -90,6 +90,16 @@ final class CLIErrorTests: XCTestCase {
         try assertRejected(#"{"cell": {"type": "gru", "num_units": 5}}"#, "batch_size: missing")
     }
 
+    func testUnwritableOutputIsRefusedUpFront() throws {
+        let exp = BinaryRunner.conformanceDirectory.appendingPathComponent("gru_masked.json").path
+        let missing = try BinaryRunner.run(["run", exp, "-o", dir.appendingPathComponent("no/such/out.npz").path])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("--output: the folder") && missing.stderr.contains("does not exist"), missing.stderr)
+        let folder = try BinaryRunner.run(["run", exp, "-o", dir.path])
+        XCTAssertEqual(folder.status, 1)
+        XCTAssertTrue(folder.stderr.contains("--output: is a folder"), folder.stderr)
+    }
+
     func testShapesReportsEveryMismatchedWeight() throws {
         let exp = dir.appendingPathComponent("s.json")
         try #"{"cell": {"type": "gru", "num_units": 5}, "weights": "g.npz", "inputs": "g.npz"}"#.write(to: exp, atomically: true, encoding: .utf8)
