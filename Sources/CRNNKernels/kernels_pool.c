@@ -85,7 +85,10 @@ static unsigned wait_for_job(rk_worker *w, unsigned seen) {
         g = atomic_load_explicit(&w->go, memory_order_acquire);
         if (g != seen) return g;
         cpu_relax();
-        if ((it & 255) == 0 && now_ns() - start > spin_ns) break;
+        if ((it & 255) == 0) {
+            if (now_ns() - start > spin_ns) break;
+            sched_yield(); /* let another process have the core while this one waits for work */
+        }
     }
     pthread_mutex_lock(&sleep_mx);
     atomic_fetch_add(&nsleep, 1); /* seq_cst: pairs with the dispatcher's go store + nsleep load */
