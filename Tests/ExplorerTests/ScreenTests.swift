@@ -130,6 +130,16 @@ final class ScreenTests: XCTestCase {
         XCTAssertTrue(term.screenText.contains("done: 9 steps"), term.screenText)
     }
 
+    func testZeroTimeStepsSaySoInsteadOfComputing() throws {
+        let spec = ExperimentSpec(name: "empty", cell: .gru(numUnits: 3, activation: .tanh), batchSize: 2, maxTime: 0, inputDepth: 2)
+        let (app, term) = try makeApp(width: 100, height: 30, spec: spec)
+        press(app, .char("l"), .char("G"), .char("t"))
+        XCTAssertTrue(app.model.session.waitUntilComplete(timeout: 10))
+        let text = screen(app, term)
+        XCTAssertTrue(text.contains("max_time is 0: there is no step to show"), text)
+        XCTAssertFalse(text.contains("not computed yet"), text)
+    }
+
     func testHelpOverlayNamesQuitAndEscCloses() throws {
         let (app, term) = try makeApp()
         press(app, .char("?"))

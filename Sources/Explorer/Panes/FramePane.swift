@@ -13,6 +13,8 @@ enum FramePane {
         let t = state.t, b = state.example
         guard let f = frame else {
             if let e = data.failure { return ("t=\(t): the pass failed: \(e)", Styles.error) }
+            if state.maxTime == 0 { return ("max_time is 0: there is no step to show (outputs have no time steps)", Styles.dim.adding(.bold)) }
+            if state.batchSize == 0 { return ("batch_size is 0: there is no example to show", Styles.dim.adding(.bold)) }
             return ("t=\(t) not computed yet (computing \(Format.count(data.computed))/\(Format.count(state.maxTime)))", Styles.dim.adding(.bold))
         }
         if !f.ran {

@@ -189,7 +189,7 @@ enum HeatmapPane {
                     text += "not recorded (no cell ran)"
                 }
             } else {
-                text += "not computed yet"
+                text += state.maxTime == 0 ? "no time steps (max_time is 0)" : "not computed yet"
             }
             c.put(x: inner.x, y: ry, width: inner.width, text, align: .left)
         }
