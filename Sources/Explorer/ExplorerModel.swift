@@ -144,6 +144,11 @@ public final class ExplorerModel {
         }
         let cellsUnchanged = out.cell == loadedSpec.cell && out.cellBackward == loadedSpec.cellBackward
             && out.bidirectional == loadedSpec.bidirectional
+        if !cellsUnchanged {
+            // The old description may name cells that are no longer there: say what the stack is now.
+            let note = "edited in unroll: \(out.cell.summary)"
+            out.description = out.description.isEmpty ? note : out.description + " (" + note + ")"
+        }
         // Weights.
         if let w = replacedWeights ?? loadedSpec.weights, cellsUnchanged {
             out.weights = reference(w)
