@@ -36,6 +36,9 @@ public struct SequenceInputs<Scalar: RNNScalar>: Sendable {
         return t.shape.dropFirst(2).reduce(1, *)
     }
 
+    /// Every input's depth (trailing dimensions' product), in the inputs' structure.
+    public var depths: Nest<Int> { tensors.map { $0.shape.dropFirst(2).reduce(1, *) } }
+
     /// The input at time `t`, each leaf `[batch, ...]`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)

@@ -46,7 +46,7 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
             throw RNNError.badSequenceLength(
                 "sequence_length must be a vector of length batch_size (\(seq.batchSize)), got \(lengths.count) values")
         }
-        try cell.build(inputDepth: seq.depth, scope: scope)
+        try cell.build(inputDepths: seq.depths, scope: scope)
         let state: Nest<Tensor<Scalar>>
         if let given = initialState {
             try UnrolledLoop.check(state: given, sizes: cell.stateSize, batch: seq.batchSize)

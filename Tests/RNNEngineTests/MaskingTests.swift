@@ -157,11 +157,16 @@ final class MaskingTests: XCTestCase {
         typealias Scalar = Double
         let units: Int
         var builtScope: String?
+        var builtDepths: Nest<Int>?
         init(units: Int) { self.units = units }
         var stateSize: Nest<Int> { .leaf(units) }
         var outputSize: Int { units }
         var name: String { "sum_cell" }
         func build(inputDepth: Int, scope: String) throws { builtScope = scope }
+        func build(inputDepths: Nest<Int>, scope: String) throws {
+            builtDepths = inputDepths
+            try build(inputDepth: 0, scope: scope)
+        }
         func call(_ input: Nest<Tensor<Double>>, state: Nest<Tensor<Double>>,
                   context: StepContext<Double>) throws -> (output: Tensor<Double>, state: Nest<Tensor<Double>>) {
             guard case let .tuple(items) = input, items.count == 2, case let .leaf(a) = items[0], case let .leaf(b) = items[1],
@@ -179,6 +184,7 @@ final class MaskingTests: XCTestCase {
         let cell = SumCell(units: 2)
         let r = try dynamicRNN(cell: cell, inputs: .tuple([.leaf(a), .leaf(b)]), sequenceLength: [3, 2], dtype: .float64, scope: "mine")
         XCTAssertEqual(cell.builtScope, "mine")
+        XCTAssertEqual(cell.builtDepths, .tuple([.leaf(2), .leaf(2)]), "a nested-input cell sees each input's depth")
         // Row 0: (2, 2), (5, 7), (12, 15). Row 1: (10.5, 0.5), (11.5, 11.5), then masked.
         assertClose(r.outputs, [2, 2, 5, 7, 12, 15, 10.5, 0.5, 11.5, 11.5, 0, 0], tol: 1e-12)
         assertClose(try XCTUnwrap(r.state.flattened.first), [12, 15, 11.5, 11.5], tol: 1e-12)

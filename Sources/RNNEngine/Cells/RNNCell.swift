@@ -13,12 +13,20 @@ public protocol RNNCell<Scalar>: AnyObject {
     var name: String { get }
     /// Creates or fetches the weights for inputs of depth `inputDepth`, under the variable scope `scope`.
     func build(inputDepth: Int, scope: String) throws
+    /// Builds for (possibly nested) inputs, given each input's depth in the inputs' structure, as TF hands a
+    /// cell the structure of its input shapes. The default calls `build(inputDepth:scope:)` with a single
+    /// input's depth (0 for nested inputs); a cell that takes nested inputs implements this instead.
+    func build(inputDepths: Nest<Int>, scope: String) throws
     /// One time step for a batch. `input` holds `[batch, depth]` tensors; `context` gives the time and a recorder for gates.
     func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
               context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>)
 }
 
 extension RNNCell {
+    public func build(inputDepths: Nest<Int>, scope: String) throws {
+        if case let .leaf(d) = inputDepths { try build(inputDepth: d, scope: scope) } else { try build(inputDepth: 0, scope: scope) }
+    }
+
     /// The all-zeros state for a batch (TF's `zero_state`).
     public func zeroState(batchSize: Int) -> Nest<Tensor<Scalar>> {
         stateSize.map { Tensor(zeros: [batchSize, $0]) }
