@@ -140,6 +140,18 @@ final class ScreenTests: XCTestCase {
         XCTAssertFalse(text.contains("not computed yet"), text)
     }
 
+    /// Masked steps are hatched across the whole heatmap cell (not just dimmed, which a coloured background hides).
+    func testMaskedHeatmapStepsAreHatched() throws {
+        let (app, term) = try makeApp(width: 120, height: 40)
+        press(app, .char("j"))  // example 1: length 5 of 9, so t = 5...8 are masked
+        XCTAssertEqual(app.state.example, 1)
+        let rows = screen(app, term).split(separator: "\n").filter { $0.contains("Heatmaps") == false }
+        let hatch = String(repeating: "· · · ", count: 4).trimmingCharacters(in: .whitespaces)
+        XCTAssertTrue(rows.contains { $0.contains(hatch) }, "no hatched run of 4 masked steps in\n\(rows.joined(separator: "\n"))")
+        press(app, .char("k"))  // example 0 runs all 9 steps: nothing hatched
+        XCTAssertFalse(screen(app, term).contains(hatch))
+    }
+
     func testHelpOverlayNamesQuitAndEscCloses() throws {
         let (app, term) = try makeApp()
         press(app, .char("?"))

@@ -156,7 +156,12 @@ enum HeatmapPane {
                         cell = Cell(" ")
                     }
                     if g.range.lowerBound + k == state.t && isSel { cell.style = cell.style.adding(.underline) }
-                    for j in 0..<cw { c.set(x: x0 + k * cw + j, y: y, j == 0 || cell.char != " " && cell.char != c.glyphs.dot ? cell : Cell(" ", style: cell.style)) }
+                    // A masked step is hatched with dots across the whole cell, so it stands out on any colour.
+                    let hatched = col.masked && cell.char == c.glyphs.dot
+                    for j in 0..<cw {
+                        let keep = hatched ? j % 2 == 0 : (j == 0 || cell.char != " " && cell.char != c.glyphs.dot)
+                        c.set(x: x0 + k * cw + j, y: y, keep ? cell : Cell(" ", style: cell.style))
+                    }
                 }
             }
         }
