@@ -388,4 +388,17 @@ final class CellEquationTests: XCTestCase {
         let u = try XCTUnwrap(frame.layers.first?.gates.first { $0.name == "u" })
         for v in u.value.scalars { XCTAssertEqual(v, Ref.sigmoid(1), accuracy: 1e-15) }
     }
+
+    /// `Activation.apply` and calling an activation on one value agree with the written-out functions.
+    func testActivationOnValuesAndBuffers() {
+        let xs: [Double] = [-30, -2.5, -0.3, 0, 0.4, 1.7, 25]
+        for a in Activation.allCases {
+            for x in xs {
+                XCTAssertEqual(Double(a(x)), Ref.act(a, x), accuracy: 1e-12, "\(a) \(x)")
+            }
+            var floats = xs.map(Float.init)
+            floats.withUnsafeMutableBufferPointer { a.apply($0.baseAddress!, count: $0.count) }
+            for (y, x) in zip(floats, xs) { XCTAssertEqual(Double(y), Ref.act(a, x), accuracy: 1e-6, "\(a) \(x)") }
+        }
+    }
 }
