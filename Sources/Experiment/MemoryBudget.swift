@@ -17,7 +17,7 @@ public enum MemoryBudget {
         let cells = spec.bidirectional ? [spec.cell, spec.cellBackward ?? spec.cell] : [spec.cell]
         var weights = 0.0, outputs = 0.0, states = 0.0
         for c in cells {
-            weights += parameters(c, inputDepth: depth)
+            weights += c.estimatedParameters(inputDepth: depth)
             outputs += batch * time * Double(c.outputSize)
             states += batch * Double(c.stateSize.flattened.reduce(0, +))
         }
@@ -35,23 +35,6 @@ public enum MemoryBudget {
         let field = top == "weights" || top == "states" ? "cell" : "inputs"
         throw ExperimentError(file: file, field: field,
             "this experiment would need about \(formatBytes(total)) (\(top): \(formatBytes(parts.first { $0.0 == top }?.1 ?? 0))), more than the \(formatBytes(limit)) allowed (half of this machine's memory)")
-    }
-
-    /// Parameters of a cell spec, in floating point (no overflow for absurd sizes).
-    static func parameters(_ spec: CellSpec, inputDepth d: Double) -> Double {
-        switch spec {
-        case let .basicRNN(n, _): let u = Double(n); return (d + u) * u + u
-        case let .basicLSTM(n, _, _): let u = Double(n); return (d + u) * 4 * u + 4 * u
-        case let .lstm(n, o):
-            let u = Double(n), h = Double(o.numProj ?? n)
-            return (d + h) * 4 * u + 4 * u + 3 * u + (o.numProj.map { Double($0) * u } ?? 0)
-        case let .gru(n, _): let u = Double(n); return (d + u) * 3 * u + 3 * u
-        case let .multi(cells):
-            var depth = d, total = 0.0
-            for c in cells { total += parameters(c, inputDepth: depth); depth = Double(c.outputSize) }
-            return total
-        case let .residual(c), let .dropout(c, _): return parameters(c, inputDepth: d)
-        }
     }
 }
 

@@ -71,20 +71,37 @@ public indirect enum CellSpec: Sendable, Equatable {
         }
     }
 
-    /// Number of trainable scalars for inputs of depth `inputDepth`.
+    /// Number of trainable scalars for inputs of depth `inputDepth` (`Int.max` past what an `Int` holds).
     public func parameterCount(inputDepth: Int) -> Int {
+        let n = estimatedParameters(inputDepth: Double(inputDepth))
+        return n < 0x1p63 ? Int(n) : Int.max
+    }
+
+    /// The parameter count in floating point, so absurd sizes can be judged without overflowing
+    /// (exact below 2^53, far beyond anything that fits in memory).
+    public func estimatedParameters(inputDepth d: Double) -> Double {
         switch self {
-        case let .basicRNN(n, _): return (inputDepth + n) * n + n
-        case let .basicLSTM(n, _, _): return (inputDepth + n) * 4 * n + 4 * n
+        case let .basicRNN(n, _):
+            let u = Double(n)
+            return (d + u) * u + u
+        case let .basicLSTM(n, _, _):
+            let u = Double(n)
+            return (d + u) * 4 * u + 4 * u
         case let .lstm(n, o):
-            let h = o.numProj ?? n
-            return (inputDepth + h) * 4 * n + 4 * n + (o.usePeepholes ? 3 * n : 0) + (o.numProj.map { n * $0 } ?? 0)
-        case let .gru(n, _): return (inputDepth + n) * 3 * n + 3 * n
+            let u = Double(n), h = Double(o.numProj ?? n)
+            return (d + h) * 4 * u + 4 * u + (o.usePeepholes ? 3 * u : 0) + (o.numProj.map { u * Double($0) } ?? 0)
+        case let .gru(n, _):
+            let u = Double(n)
+            return (d + u) * 3 * u + 3 * u
         case let .multi(cells):
-            var depth = inputDepth, total = 0
-            for c in cells { total += c.parameterCount(inputDepth: depth); depth = c.outputSize }
+            var depth = d, total = 0.0
+            for c in cells {
+                total += c.estimatedParameters(inputDepth: depth)
+                depth = Double(c.outputSize)
+            }
             return total
-        case let .residual(c), let .dropout(c, _): return c.parameterCount(inputDepth: inputDepth)
+        case let .residual(c), let .dropout(c, _):
+            return c.estimatedParameters(inputDepth: d)
         }
     }
 
