@@ -35,10 +35,10 @@ public struct ShapeReport {
                 depth = layer.outputSize
             }
         }
-        for (i, (prefix, cell)) in directions.enumerated() {
+        for (i, (_, cell)) in directions.enumerated() {
             let name = spec.bidirectional ? "outputs/\(i)" : "outputs"
             add(name, seqShape(cell.outputSize))
-            add(spec.bidirectional ? "state/\(i)" : "state", stateText(cell.stateSize) + (prefix.isEmpty ? "" : ""))
+            add(spec.bidirectional ? "state/\(i)" : "state", stateText(cell.stateSize))
         }
         // Weights: build the cells against a lenient copy of the store to list every request.
         let probe = VariableStore<Scalar>(arrays: experiment.store.arrays, missing: experiment.store.missing)

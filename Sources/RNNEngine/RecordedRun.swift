@@ -54,14 +54,7 @@ public final class RecordedRun<Scalar: RNNScalar>: @unchecked Sendable {
             withoutActuallyEscaping(shouldStop) { shouldStop in
             _ = loop.runFastSegment(plan, from: state, steps: t..<end, chunk: checkpointInterval, into: outputs,
                                     outputTimeMajor: true) { reached, snapshot in
-                let s = snapshot()
-                self.lock.withLock {
-                    self.finalState = s
-                    if reached % self.checkpointInterval == 0 && reached / self.checkpointInterval == self.checkpoints.count {
-                        self.checkpoints.append(s)
-                    }
-                    self.done = reached
-                }
+                self.publish(reached, snapshot())
                 return !shouldStop()
             }
             }
@@ -81,15 +74,20 @@ public final class RecordedRun<Scalar: RNNScalar>: @unchecked Sendable {
                     if let p = src.baseAddress { (outputs + t * width).update(from: p, count: width) }
                 }
                 t += 1
-                lock.withLock {
-                    finalState = state
-                    if t % checkpointInterval == 0 && t / checkpointInterval == checkpoints.count { checkpoints.append(state) }
-                    done = t
-                }
+                publish(t, state)
             } catch {
                 lock.withLock { failure = error }
                 return
             }
+        }
+    }
+
+    /// Records that `t` steps are done with `state` after them, keeping it when `t` is the next checkpoint.
+    private func publish(_ t: Int, _ state: Nest<Tensor<Scalar>>) {
+        lock.withLock {
+            finalState = state
+            if t % checkpointInterval == 0 && t / checkpointInterval == checkpoints.count { checkpoints.append(state) }
+            done = t
         }
     }
 
