@@ -5,6 +5,8 @@ let package = Package(
     name: "Unroll",
     products: [
         .library(name: "RNNEngine", targets: ["RNNEngine"]),
+        // The readers of experiment files and .npy/.npz arrays (the fuzz targets in fuzz/ link it).
+        .library(name: "Experiment", targets: ["Experiment"]),
         .executable(name: "unroll", targets: ["unroll"]),
     ],
     dependencies: [
@@ -27,10 +29,12 @@ let package = Package(
                 .product(name: "RealModule", package: "swift-numerics"),
             ]
         ),
+        // Raw-deflate decompression in bounded pieces (zlib), for reading untrusted .npz archives.
+        .target(name: "CZipInflate", linkerSettings: [.linkedLibrary("z")]),
         // Experiment files (JSON) and .npy/.npz arrays, turned into engine values.
         .target(
             name: "Experiment",
-            dependencies: ["RNNEngine", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["RNNEngine", "CZipInflate", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .systemLibrary(
             name: "CNcursesw",
@@ -52,6 +56,8 @@ let package = Package(
         .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "RNNEngine"], exclude: ["Fixtures"]),
         .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "TerminalUI", "RNNEngine", "Experiment"]),
-        .testTarget(name: "UnrollTests", dependencies: ["Experiment", "RNNEngine"]),
+        .testTarget(name: "UnrollTests", dependencies: [
+            "Experiment", "RNNEngine", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
     ]
 )

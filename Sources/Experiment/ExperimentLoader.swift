@@ -3,15 +3,17 @@ import RNNEngine
 
 /// Reads an experiment file and the arrays it names.
 public enum ExperimentLoader {
+    /// The largest experiment file read (its arrays live in .npz files; a long `sequence_length` list fits easily).
+    public static let maxSpecFileBytes = 64 << 20
+
     /// Parses the experiment file at `url`; `displayName` is how errors name it (default: the path).
     public static func readSpec(_ url: URL, displayName: String? = nil) throws -> ExperimentSpec {
         let name = displayName ?? url.path
         let data: Data
         do {
-            data = try Data(contentsOf: url)
-        } catch {
-            let missing = !FileManager.default.fileExists(atPath: url.path)
-            throw ExperimentError(file: name, field: "", missing ? "no such file" : "cannot read the file (\(error.localizedDescription))")
+            data = try RegularFile(path: url.path).readAll(limit: maxSpecFileBytes)
+        } catch let problem as RegularFile.Problem {
+            throw ExperimentError(file: name, field: "", problem.description)
         }
         return try ExperimentSpec.parse(data, file: name)
     }
@@ -19,19 +21,51 @@ public enum ExperimentLoader {
     /// Loads the arrays `spec` names (relative to `baseDirectory`) as tensors of `Scalar`, or generates them.
     public static func load<Scalar: RNNScalar>(_ spec: ExperimentSpec, file: String, baseDirectory: URL,
                                                as _: Scalar.Type = Scalar.self) throws -> LoadedExperiment<Scalar> {
-        var cache: [String: [String: NumpyArray]] = [:]
-        func archive(_ field: String, _ relative: String) throws -> [String: NumpyArray] {
-            if let a = cache[relative] { return a }
+        // Archives are opened (directories listed) first; an entry is decoded only when the experiment uses it,
+        // and only after the sizes every used entry declares have passed the memory budget together.
+        var opened: [String: NpzArchive] = [:]
+        func open(_ field: String, _ relative: String) throws -> NpzArchive {
+            if let a = opened[relative] { return a }
             let url = URL(fileURLWithPath: relative, relativeTo: baseDirectory).standardizedFileURL
-            guard FileManager.default.fileExists(atPath: url.path) else {
-                throw ExperimentError(file: file, field: field, "\(relative): no such file (looked in \(baseDirectory.path))")
-            }
             do {
-                let a = try Npz.read(url)
-                cache[relative] = a
+                let a = try NpzArchive(url)
+                opened[relative] = a
                 return a
             } catch let e as NumpyError {
-                throw ExperimentError(file: file, field: field, "\(relative): \(e.description)")
+                let missing = e.problem.hasPrefix("no such file") ? " (looked in \(baseDirectory.path))" : ""
+                throw ExperimentError(file: file, field: field, "\(SafeText.quote(relative)): \(e.problem)\(missing)")
+            }
+        }
+        func located<T>(_ field: String, _ relative: String, _ body: () throws -> T) throws -> T {
+            do {
+                return try body()
+            } catch let e as NumpyError {
+                throw ExperimentError(file: file, field: field, "\(SafeText.quote(relative)): \(e.description)")
+            }
+        }
+        // The arrays a field uses from its archive (one archive may serve several fields).
+        func archive(_ field: String, _ relative: String) throws -> [String: NumpyArray] {
+            let a = try open(field, relative)
+            return try located(field, relative) { try a.arrays(a.keys.filter { uses(field, $0) }) }
+        }
+        let scope = spec.bidirectional ? "bidirectional_rnn/" : "rnn/"
+        func uses(_ field: String, _ key: String) -> Bool {
+            switch field {
+            case "inputs": return key == "inputs"
+            case "weights": return key.hasPrefix(scope)
+            default: return key.hasPrefix("initial_state")
+            }
+        }
+
+        // The budget, from what the used entries declare (their headers alone are read).
+        var inputShape: [Int]?
+        var fileBytes = 0.0
+        for (field, path) in [("inputs", spec.inputs), ("weights", spec.weights), ("initial_state", spec.initialState)] {
+            guard let path else { continue }
+            let a = try open(field, path)
+            for key in a.keys where uses(field, key) {
+                let info = try located(field, path) { try a.info(key) }
+                if field == "inputs" && info.shape.count == 3 { inputShape = info.shape } else { fileBytes += Double(info.byteCount) }
             }
         }
         func tensor(_ field: String, _ array: NumpyArray, _ name: String) throws -> Tensor<Scalar> {
@@ -42,7 +76,7 @@ public enum ExperimentLoader {
             }
         }
 
-        try MemoryBudget.check(spec, file: file)
+        try MemoryBudget.check(spec, file: file, inputShape: inputShape, extraBytes: fileBytes)
 
         // Inputs: from the archive, or generated from the seed.
         let inputs: Tensor<Scalar>
@@ -69,12 +103,17 @@ public enum ExperimentLoader {
             let b = spec.batchSize ?? 1, t = spec.maxTime ?? 1, d = spec.inputDepth ?? 1
             var rng = SplitMix64(seed: spec.seed &+ 0x5eed)
             let scale = spec.inputScale
-            let doubles = (0..<(b * t * d)).map { _ in (rng.nextUniform() * 2 - 1) * scale }
-            inputs = try Tensor(shape: spec.timeMajor ? [t, b, d] : [b, t, d], scalars: scalars(from: doubles))
+            // Straight into the run's scalar type: no intermediate array of every element as Double.
+            let generated: [Scalar]
+            if Scalar.self == Float.self {
+                generated = unsafeBitCast((0..<(b * t * d)).map { _ in Float((rng.nextUniform() * 2 - 1) * scale) }, to: [Scalar].self)
+            } else {
+                generated = (0..<(b * t * d)).map { _ in Scalar((rng.nextUniform() * 2 - 1) * scale) }
+            }
+            inputs = try Tensor(shape: spec.timeMajor ? [t, b, d] : [b, t, d], scalars: generated)
         }
 
         // Weights: every float array under the run's scope; defaults from the seed when no file is given.
-        let scope = spec.bidirectional ? "bidirectional_rnn/" : "rnn/"
         var weights: [String: Tensor<Scalar>] = [:]
         if let path = spec.weights {
             for (name, array) in try archive("weights", path) where name.hasPrefix(scope) {

@@ -10,10 +10,16 @@ public enum Npy {
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
     /// Headers are padded so the data starts at a multiple of this.
     static let alignment = 64
+    /// The longest header text read (numpy's own reader refuses headers over 10,000 bytes by default; a
+    /// header of 64 dimensions of 19 digits each needs under 2,000).
+    static let maxHeaderLength = 1 << 16
+    /// The most dimensions an array may have (numpy's `NPY_MAXDIMS`).
+    static let maxRank = 64
 
-    /// Decodes a whole `.npy` file. `name` prefixes error messages (e.g. a file or entry name).
-    public static func decode(_ data: Data, name: String = "array") throws -> NumpyArray {
-        var decoder = NpyDecoder(subject: name, totalLength: data.count)
+    /// Decodes a whole `.npy` file. `name` prefixes error messages (e.g. a file or entry name); an array of
+    /// more than `maxBytes` bytes is refused before anything is allocated.
+    public static func decode(_ data: Data, name: String = "array", maxBytes: Int = MemoryBudget.byteLimit) throws -> NumpyArray {
+        var decoder = NpyDecoder(subject: name, totalLength: data.count, maxDataBytes: maxBytes)
         try decoder.consume(data)
         return try decoder.finish()
     }
@@ -78,8 +84,17 @@ struct NpyHeader: Equatable {
         guard case .dict(let entries) = value else {
             throw NumpyError(subject, "header is not a dict: \(NpyHeader.excerpt(text))")
         }
+        // Like numpy: exactly these keys, no more and no fewer.
+        let keys = Set(entries.map(\.key))
+        let extra = keys.subtracting(NpyHeader.keys).sorted()
+        guard extra.isEmpty else {
+            let listed = extra.prefix(3).map { "'\(SafeText.quote($0, limit: 40))'" }.joined(separator: ", ")
+            throw NumpyError(subject, "header has unexpected key\(extra.count == 1 ? "" : "s") \(listed)"
+                + "\(extra.count > 3 ? ", …" : ""); an .npy header has exactly 'descr', 'fortran_order' and 'shape'")
+        }
         func lookup(_ key: String) throws -> PythonLiteral {
-            guard let found = entries.first(where: { $0.key == key }) else {
+            // A repeated key keeps its last value, as in Python.
+            guard let found = entries.last(where: { $0.key == key }) else {
                 throw NumpyError(subject, "header has no '\(key)' key: \(NpyHeader.excerpt(text))")
             }
             return found.value
@@ -108,6 +123,9 @@ struct NpyHeader: Equatable {
         guard case .tuple(let items) = shapeValue else {
             throw NumpyError(subject, "'shape' must be a tuple of integers, got \(shapeValue)")
         }
+        guard items.count <= Npy.maxRank else {
+            throw NumpyError(subject, "'shape' has \(items.count) dimensions; at most \(Npy.maxRank) are allowed")
+        }
         var shape: [Int] = []
         for item in items {
             guard case .int(let dim) = item else {
@@ -122,55 +140,78 @@ struct NpyHeader: Equatable {
         self.shape = shape
     }
 
+    /// The keys of an `.npy` header dict.
+    private static let keys: Set<String> = ["descr", "fortran_order", "shape"]
+
     private static var supportedList: String {
         NumpyDType.allCases.map { "'\($0.descr)'" }.joined(separator: ", ")
     }
 
     private static func excerpt(_ text: String) -> String {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        return trimmed.count > 120 ? String(trimmed.prefix(120)) + "…" : trimmed
+        SafeText.quote(text.trimmingCharacters(in: .whitespacesAndNewlines), limit: 120)
     }
 }
 
 /// Decodes one `.npy` file fed in chunks, writing the elements straight into their final array.
+///
+/// Every size the header declares is a claim: the array is allocated only once its size is known to fit in
+/// `maxDataBytes` and in the bytes the file holds (`totalLength`), and it grows only as real bytes arrive.
 struct NpyDecoder {
     /// Names the file or entry in errors.
     let subject: String
-    /// The length of the whole `.npy` file in bytes, known before decoding.
+    /// The length of the whole `.npy` file in bytes, known (and checked against the bytes present) before decoding.
     let totalLength: Int
+    /// The largest array (in bytes) this decoder may allocate.
+    let maxDataBytes: Int
+    /// Stop after the header: only `header` is wanted, no array is allocated.
+    let headerOnly: Bool
 
     private var pending = Data()
     private var storage: NumpyArray.Storage?
+    /// The parsed header, once all its bytes have arrived.
+    private(set) var header: NpyHeader?
     private var shape: [Int] = []
     private var expectedDataBytes = 0
     private var receivedDataBytes = 0
+    /// The start of an element split between two chunks.
+    private var partialElement: [UInt8] = []
 
-    init(subject: String, totalLength: Int) {
+    init(subject: String, totalLength: Int, maxDataBytes: Int, headerOnly: Bool = false) {
         self.subject = subject
         self.totalLength = totalLength
+        self.maxDataBytes = maxDataBytes
+        self.headerOnly = headerOnly
     }
+
+    /// Whether the decoder needs no more bytes (a header-only decoder that has its header).
+    var isSatisfied: Bool { headerOnly && header != nil }
 
     /// Takes the next bytes of the file.
     mutating func consume(_ chunk: Data) throws {
-        if storage == nil {
+        if header == nil {
+            // At most one chunk more than the longest header is held: parsing either finishes or fails by then.
             pending.append(chunk)
-            guard let headerEnd = try parseHeaderIfComplete() else { return }
-            let rest = pending.subdata(in: pending.startIndex + headerEnd..<pending.endIndex)
-            pending = Data()
-            try appendData(rest)
-        } else {
+            try parseOrFail()
+        } else if !headerOnly {
             try appendData(chunk)
         }
     }
 
+    private mutating func parseOrFail() throws {
+        guard let headerEnd = try parseHeaderIfComplete() else { return }
+        let rest = pending.subdata(in: pending.startIndex + headerEnd..<pending.endIndex)
+        pending = Data()
+        if !headerOnly { try appendData(rest) }
+    }
+
     /// The decoded array, once every byte has been consumed.
     func finish() throws -> NumpyArray {
-        guard var storage = storage else {
+        guard header != nil, var storage = storage else {
             throw NumpyError(subject, pending.count < 8
                 ? "file is truncated: \(pending.count) bytes, too short for an .npy header"
                 : "file is truncated inside its header (\(pending.count) bytes)")
         }
-        guard receivedDataBytes == expectedDataBytes else {
+        guard receivedDataBytes == expectedDataBytes, partialElement.isEmpty else {
             throw truncatedData(got: receivedDataBytes)
         }
         storage.fixByteOrderFromLittleEndian()
@@ -197,6 +238,9 @@ struct NpyDecoder {
         var headerLength = 0
         for (index, byte) in bytes[(magicLength + 2)..<prefixLength].enumerated() {
             headerLength |= Int(byte) << (8 * index)
+        }
+        guard headerLength <= Npy.maxHeaderLength else {
+            throw NumpyError(subject, "header claims \(headerLength) bytes; at most \(Npy.maxHeaderLength) are allowed")
         }
         let headerEnd = prefixLength + headerLength
         guard headerEnd <= totalLength else {
@@ -227,23 +271,42 @@ struct NpyDecoder {
             throw NumpyError(subject, "\(available - byteCount) unexpected bytes after the data of shape "
                 + "\(NumpyArray.describe(shape)) \(header.dtype.rawValue) (\(byteCount) bytes)")
         }
-        storage = NumpyArray.Storage(zeros: header.dtype, count: count)
+        guard byteCount <= maxDataBytes else {
+            throw NumpyError(subject, "shape \(NumpyArray.describe(shape)) \(header.dtype.rawValue) needs "
+                + "\(formatBytes(Double(byteCount))), more than the \(formatBytes(Double(maxDataBytes))) this process may use")
+        }
+        self.header = header
+        if !headerOnly { storage = NumpyArray.Storage(reserving: header.dtype, count: count) }
         return headerEnd
     }
 
     private mutating func appendData(_ chunk: Data) throws {
-        guard !chunk.isEmpty else { return }
+        guard !chunk.isEmpty, var stored = storage else { return }
         guard chunk.count <= expectedDataBytes - receivedDataBytes else {
             throw NumpyError(subject, "more data than the shape \(NumpyArray.describe(shape)) needs "
                 + "(\(expectedDataBytes) bytes)")
         }
-        let offset = receivedDataBytes
-        chunk.withUnsafeBytes { storage?.copyBytes($0, atByte: offset) }
         receivedDataBytes += chunk.count
+        storage = nil  // Appending to the array while `storage` also holds it would copy it.
+        let width = stored.dtype.byteWidth
+        var bytes = chunk[...]
+        if !partialElement.isEmpty {
+            let needed = width - partialElement.count
+            partialElement.append(contentsOf: bytes.prefix(needed))
+            bytes = bytes.dropFirst(needed)
+            if partialElement.count == width {
+                partialElement.withUnsafeBytes { stored.appendElements($0) }
+                partialElement = []
+            }
+        }
+        let whole = bytes.count / width * width
+        bytes.prefix(whole).withUnsafeBytes { stored.appendElements($0) }
+        partialElement.append(contentsOf: bytes.dropFirst(whole))
+        storage = stored
     }
 
     private func truncatedData(got: Int) -> NumpyError {
-        let dtype = storage?.dtype.rawValue ?? ""
+        let dtype = header?.dtype.rawValue ?? ""
         return NumpyError(subject, "data is truncated: shape \(NumpyArray.describe(shape)) \(dtype) "
             + "needs \(expectedDataBytes) bytes, got \(got)")
     }
@@ -284,8 +347,15 @@ indirect enum PythonLiteral: CustomStringConvertible {
 struct PythonLiteralParser {
     struct Failure: Error { var message: String }
 
+    /// How deeply containers may nest (an `.npy` header needs 2: the dict and its shape tuple). The parser
+    /// recurses once per level, so this also bounds its stack.
+    static let maxDepth = 16
+    /// The most digits an integer may have (Int64 has 19).
+    static let maxDigits = 24
+
     private let scalars: [Unicode.Scalar]
     private var position = 0
+    private var depth = 0
 
     static func parse(_ text: String) throws -> PythonLiteral {
         var parser = PythonLiteralParser(scalars: Array(text.unicodeScalars))
@@ -310,6 +380,13 @@ struct PythonLiteralParser {
     private mutating func parseValue() throws -> PythonLiteral {
         skipSpace()
         guard let c = current else { throw failure("unexpected end") }
+        if c == "{" || c == "(" || c == "[" {
+            guard depth < PythonLiteralParser.maxDepth else {
+                throw failure("values nested more than \(PythonLiteralParser.maxDepth) levels deep")
+            }
+            depth += 1
+        }
+        defer { if c == "{" || c == "(" || c == "[" { depth -= 1 } }
         switch c {
         case "{": return try parseDict()
         case "(": return try parseSequence(closing: ")", makeTuple: true)
@@ -322,7 +399,7 @@ struct PythonLiteralParser {
                 position += word.unicodeScalars.count
                 return value
             }
-            throw failure("unexpected character '\(c)'")
+            throw failure("unexpected character '\(SafeText.quote(String(c), limit: 12))'")
         }
     }
 
@@ -343,7 +420,7 @@ struct PythonLiteralParser {
             guard current == "'" || current == "\"" else { throw failure("expected a string key or '}'") }
             let key = try parseString()
             skipSpace()
-            guard current == ":" else { throw failure("expected ':' after key '\(key)'") }
+            guard current == ":" else { throw failure("expected ':' after key '\(SafeText.quote(key, limit: 40))'") }
             position += 1
             entries.append((key, try parseValue()))
             skipSpace()
@@ -397,6 +474,9 @@ struct PythonLiteralParser {
         if current == "-" || current == "+" { position += 1 }
         var digits = ""
         while let c = current, ("0"..."9").contains(c) {
+            guard digits.unicodeScalars.count < PythonLiteralParser.maxDigits else {
+                throw failure("integer with more than \(PythonLiteralParser.maxDigits) digits")
+            }
             digits.unicodeScalars.append(c)
             position += 1
         }

@@ -1,5 +1,5 @@
 import Foundation
-import ZIPFoundation
+import ZIPFoundation  // Writing only; reading untrusted archives goes through `ZipReader` (see there why).
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -42,28 +42,20 @@ public struct NpzEntrySource {
 /// `np.savez_compressed` write them.
 public enum Npz {
     /// Reads every array; keys are the entry names without the ".npy" suffix (np.savez stores key
-    /// "a/b" as "a/b.npy").
-    public static func read(_ url: URL) throws -> [String: NumpyArray] {
-        let archive = try openForReading(url)
-        var arrays: [String: NumpyArray] = [:]
-        for (key, entry) in try npyEntries(of: archive, url: url) {
-            arrays[key] = try readEntry(entry, of: archive, url: url)
-        }
-        return arrays
+    /// "a/b" as "a/b.npy"). Refused before anything is allocated when the arrays together exceed `maxBytes`.
+    public static func read(_ url: URL, maxBytes: Int = MemoryBudget.byteLimit) throws -> [String: NumpyArray] {
+        let archive = try NpzArchive(url)
+        return try archive.arrays(archive.keys, maxBytes: maxBytes)
     }
 
-    /// Reads the array stored under `key`.
-    public static func read(_ url: URL, key: String) throws -> NumpyArray {
-        let archive = try openForReading(url)
-        guard let (_, entry) = try npyEntries(of: archive, url: url).first(where: { $0.key == key }) else {
-            throw NumpyError(url.path, "no array '\(key)' (no entry '\(key).npy')")
-        }
-        return try readEntry(entry, of: archive, url: url)
+    /// Reads the array stored under `key` (no other entry is decoded).
+    public static func read(_ url: URL, key: String, maxBytes: Int = MemoryBudget.byteLimit) throws -> NumpyArray {
+        try NpzArchive(url).array(key, maxBytes: maxBytes)
     }
 
     /// Lists the keys in archive order.
     public static func keys(_ url: URL) throws -> [String] {
-        try npyEntries(of: openForReading(url), url: url).map(\.key)
+        try NpzArchive(url).keys
     }
 
     /// Writes arrays (in the given order) as an uncompressed (stored) archive like np.savez, or
@@ -160,82 +152,5 @@ public enum Npz {
             result.append(chunk.subdata(in: start..<start + (dataEnd - dataStart)))
             return result
         }
-    }
-
-    // MARK: - Reading
-
-    private static func openForReading(_ url: URL) throws -> Archive {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw NumpyError(url.path, "no such file")
-        }
-        guard !isDirectory.boolValue else { throw NumpyError(url.path, "is a directory, not an .npz file") }
-        do {
-            return try Archive(url: url, accessMode: .read)
-        } catch {
-            throw NumpyError(url.path, "not a readable zip archive (\(describe(error))); an .npz file is a zip of .npy files")
-        }
-    }
-
-    /// The archive's file entries with their keys, in archive order; every one must be a `.npy`.
-    private static func npyEntries(of archive: Archive, url: URL) throws -> [(key: String, entry: Entry)] {
-        var entries: [(key: String, entry: Entry)] = []
-        var seen = Set<String>()
-        for entry in archive where entry.type != .directory {
-            let path = entry.path
-            guard entry.type == .file, path.hasSuffix(".npy") else {
-                throw NumpyError(url.path, "entry '\(path)' is not an .npy file (every entry of an .npz must end in .npy)")
-            }
-            let key = String(path.dropLast(".npy".count))
-            guard seen.insert(key).inserted else { throw NumpyError(url.path, "entry '\(path)' appears twice") }
-            entries.append((key, entry))
-        }
-        return entries
-    }
-
-    private static func readEntry(_ entry: Entry, of archive: Archive, url: URL) throws -> NumpyArray {
-        let subject = "\(url.path), entry '\(entry.path)'"
-        guard let length = Int(exactly: entry.uncompressedSize) else {
-            throw NumpyError(subject, "entry size \(entry.uncompressedSize) is too large")
-        }
-        var decoder = NpyDecoder(subject: subject, totalLength: length)
-        var received = 0
-        let checksum: CRC32
-        do {
-            checksum = try archive.extract(entry, bufferSize: chunkSize) { chunk in
-                received += chunk.count
-                guard received <= length else {
-                    throw NumpyError(subject, "entry holds more than its declared \(length) bytes (corrupt archive)")
-                }
-                try decoder.consume(chunk)
-            }
-        } catch let error as NumpyError {
-            throw error
-        } catch {
-            throw NumpyError(subject, "cannot extract the entry (\(describe(error))); the archive is corrupt")
-        }
-        guard received == length else {
-            throw NumpyError(subject, "entry is truncated: declared \(length) bytes, extracted \(received) (corrupt archive)")
-        }
-        // `extract(_:consumer:)` computes the CRC-32 but leaves comparing it to the caller.
-        guard checksum == entry.checksum else {
-            throw NumpyError(subject, "checksum mismatch: the archive says \(hex(entry.checksum)), "
-                + "the extracted bytes give \(hex(checksum)) (corrupt archive)")
-        }
-        return try decoder.finish()
-    }
-
-    private static func hex(_ checksum: CRC32) -> String { String(format: "%08x", checksum) }
-
-    private static func describe(_ error: Error) -> String {
-        if let archiveError = error as? Archive.ArchiveError {
-            switch archiveError {
-            case .invalidCRC32: return "checksum mismatch"
-            case .missingEndOfCentralDirectoryRecord: return "no end-of-central-directory record"
-            case .unreadableArchive: return "unreadable or damaged"
-            default: return "\(archiveError)"
-            }
-        }
-        return "\(error)"
     }
 }

@@ -182,37 +182,40 @@ public struct NumpyArray: Equatable {
 }
 
 extension NumpyArray.Storage {
-    /// Zero-filled storage of `count` elements of `dtype`.
-    init(zeros dtype: NumpyDType, count: Int) {
+    /// Empty storage of `dtype` with room for `count` elements (reserved, not yet touched).
+    init(reserving dtype: NumpyDType, count: Int) {
         switch dtype {
-        case .float32: self = .float32([Float](repeating: 0, count: count))
-        case .float64: self = .float64([Double](repeating: 0, count: count))
-        case .int32: self = .int32([Int32](repeating: 0, count: count))
-        case .int64: self = .int64([Int64](repeating: 0, count: count))
+        case .float32: var v = [Float](); v.reserveCapacity(count); self = .float32(v)
+        case .float64: var v = [Double](); v.reserveCapacity(count); self = .float64(v)
+        case .int32: var v = [Int32](); v.reserveCapacity(count); self = .int32(v)
+        case .int64: var v = [Int64](); v.reserveCapacity(count); self = .int64(v)
         }
     }
 
-    /// Copies raw little-endian element bytes into the storage starting at byte `offset`.
-    /// The caller guarantees `offset + bytes.count` is within the storage.
-    mutating func copyBytes(_ bytes: UnsafeRawBufferPointer, atByte offset: Int) {
-        // Each case takes the array out of `self` first so the write does not copy it.
+    /// Appends whole elements given as raw little-endian bytes (`bytes.count` a multiple of the dtype's width).
+    mutating func appendElements(_ bytes: UnsafeRawBufferPointer) {
+        // Each case takes the array out of `self` first so the append does not copy it.
         switch self {
         case .float32(var v):
-            self = .float32([]); NumpyArray.Storage.copy(bytes, into: &v, at: offset); self = .float32(v)
+            self = .float32([]); NumpyArray.Storage.append(bytes, to: &v); self = .float32(v)
         case .float64(var v):
-            self = .float64([]); NumpyArray.Storage.copy(bytes, into: &v, at: offset); self = .float64(v)
+            self = .float64([]); NumpyArray.Storage.append(bytes, to: &v); self = .float64(v)
         case .int32(var v):
-            self = .int32([]); NumpyArray.Storage.copy(bytes, into: &v, at: offset); self = .int32(v)
+            self = .int32([]); NumpyArray.Storage.append(bytes, to: &v); self = .int32(v)
         case .int64(var v):
-            self = .int64([]); NumpyArray.Storage.copy(bytes, into: &v, at: offset); self = .int64(v)
+            self = .int64([]); NumpyArray.Storage.append(bytes, to: &v); self = .int64(v)
         }
     }
 
-    private static func copy<T>(_ bytes: UnsafeRawBufferPointer, into array: inout [T], at offset: Int) {
-        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+    private static func append<T: Numeric>(_ bytes: UnsafeRawBufferPointer, to array: inout [T]) {
+        let stride = MemoryLayout<T>.stride
+        let count = bytes.count / stride
+        guard count > 0, let source = bytes.baseAddress else { return }
+        let start = array.count
+        array.append(contentsOf: repeatElement(T.zero, count: count))
         array.withUnsafeMutableBytes { destination in
             guard let base = destination.baseAddress else { return }
-            (base + offset).copyMemory(from: source, byteCount: bytes.count)
+            (base + start * stride).copyMemory(from: source, byteCount: count * stride)
         }
     }
 

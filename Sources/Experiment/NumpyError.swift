@@ -11,10 +11,11 @@ public struct NumpyError: Error, CustomStringConvertible, Equatable {
 
     /// An error about `subject`.
     public init(_ subject: String, _ problem: String) {
-        self.subject = subject
-        self.problem = problem
+        // Both may hold a user's text (paths, entry names, header excerpts): kept to one line here.
+        self.subject = SafeText.quote(subject, limit: 200)
+        self.problem = SafeText.oneLine(problem)
     }
 
-    /// `subject: problem`.
+    /// `subject: problem` on one line (control characters escaped, long parts cut with `…`).
     public var description: String { "\(subject): \(problem)" }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Experiment
 import Foundation
 
 /// `unroll`: the terminal explorer (default) and headless subcommands.
@@ -12,9 +13,9 @@ struct Unroll: ParsableCommand {
     )
 }
 
-/// Prints `error: <message>` to stderr and exits with status 1.
+/// Prints `error: <message>` to stderr (one line: control characters escaped, long text cut) and exits with status 1.
 func fail(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
+    FileHandle.standardError.write(Data(("error: " + SafeText.oneLine(message, limit: 600) + "\n").utf8))
     return ExitCode(1)
 }
 

@@ -86,7 +86,8 @@ final class NpyTests: XCTestCase {
         let declared = (0..<4).reduce(0) { $0 | Int(data[8 + $1]) << (8 * $1) }
         XCTAssertEqual(12 + declared + 4, data.count)
         XCTAssertEqual((12 + declared) % 64, 0)
-        XCTAssertEqual(try Npy.decode(data), array)
+        // Reading refuses it: more dimensions than numpy allows, in a header past the reader's bound.
+        assertNumpyError(["array: header claims 75060 bytes; at most 65536 are allowed"]) { try Npy.decode(data) }
     }
 
     // MARK: - Decoding hand-built files
@@ -119,7 +120,6 @@ final class NpyTests: XCTestCase {
             "{'shape': (2,), 'fortran_order': False, 'descr': '<i4'}",
             "{ \"descr\" :\"<i4\" ,'fortran_order':False,'shape':( 2 , ) , }",
             "{'descr': '<i4', 'fortran_order': False, 'shape': (2L,), }",
-            "{'descr': '<i4', 'fortran_order': False, 'shape': (2,), 'extra': [None, True, (1, 'x')]}",
         ]
         for header in headers {
             let array = try Npy.decode(Self.npyBytes(header: header, payload: Self.littleEndian([Int32(7), 8])))
@@ -143,10 +143,13 @@ final class NpyTests: XCTestCase {
         let v2 = Self.npyBytes(header: "{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }",
                                version: 2, payload: payload)
         XCTAssertEqual(try Npy.decode(v2), try NumpyArray(int64: [5, 6, 7], shape: [3]))
-        // Version 3.0 is UTF-8; a non-ASCII extra key must not confuse the parser.
-        let v3 = Self.npyBytes(header: "{'descr': '<i8', 'fortran_order': False, 'shape': (3,), 'naïve': 'é'}",
+        let v3 = Self.npyBytes(header: "{'descr': '<i8', 'fortran_order': False, 'shape': (3,), }",
                                version: 3, payload: payload)
         XCTAssertEqual(try Npy.decode(v3), try NumpyArray(int64: [5, 6, 7], shape: [3]))
+        // Version 3.0 is UTF-8: a non-ASCII key is read as such, and refused like any key numpy does not write.
+        let extra = Self.npyBytes(header: "{'descr': '<i8', 'fortran_order': False, 'shape': (3,), 'naïve': 'é'}",
+                                  version: 3, payload: payload)
+        assertNumpyError(["header has unexpected key 'naïve'"]) { try Npy.decode(extra) }
     }
 
     func testDecodesFromADataSlice() throws {
