@@ -25,11 +25,21 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
     /// Whether `run()` may use the fused, layer-wise path (when no step is observed and every layer is a
     /// built-in cell). Turn it off to time or debug the step-by-step path.
     public var allowsFastPath = true
-    /// Whether the last `run()` took the fused path.
-    public internal(set) var lastRunUsedFastPath = false
+    /// Whether the last `run()` took the fused path. (Runs may overlap on several threads: the record of the
+    /// last one is kept under `lastRunLock`.)
+    public internal(set) var lastRunUsedFastPath: Bool {
+        get { lastRunLock.withLock { lastRunFastPathRecord } }
+        set { lastRunLock.withLock { lastRunFastPathRecord = newValue } }
+    }
     /// Scalars of working buffers (chunk products, states, scratch) the last fused run allocated: bounded by
     /// `parallelIterations · batch · units`-sized terms, independent of `max_time`.
-    var lastRunWorkingScalars = 0
+    var lastRunWorkingScalars: Int {
+        get { lastRunLock.withLock { lastRunWorkingScalarsRecord } }
+        set { lastRunLock.withLock { lastRunWorkingScalarsRecord = newValue } }
+    }
+    private var lastRunFastPathRecord = false
+    private var lastRunWorkingScalarsRecord = 0
+    private let lastRunLock = NSLock()
     /// Working buffers kept between fused runs (an `Arena<Scalar>`), taken under `arenaLock` while a run uses them.
     var cachedArena: AnyObject?
     let arenaLock = NSLock()
