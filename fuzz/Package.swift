@@ -1,0 +1,19 @@
+// swift-tools-version:5.9
+// libFuzzer targets for Unroll's readers of untrusted files. Not part of the main package: build and run them
+// with scripts/fuzz.sh (it passes -sanitize=fuzzer,address). `swift build` / `swift test` at the top never need this.
+import PackageDescription
+
+let package = Package(
+    name: "UnrollFuzz",
+    dependencies: [.package(name: "Unroll", path: "..")],
+    targets: [
+        // The .npy reader: header (magic, version, length, Python dict literal) and elements.
+        .executableTarget(name: "FuzzNpy", dependencies: [.product(name: "Experiment", package: "Unroll")]),
+        // The .npz reader: zip directory, local headers, stored/deflated entries, the .npy inside.
+        .executableTarget(name: "FuzzNpz", dependencies: [.product(name: "Experiment", package: "Unroll")]),
+        // The experiment loader: the JSON file, then the arrays it names (samples' and conformance .npz files).
+        .executableTarget(name: "FuzzExperiment", dependencies: [
+            .product(name: "Experiment", package: "Unroll"), .product(name: "RNNEngine", package: "Unroll"),
+        ]),
+    ]
+)

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Fuzzes Unroll's readers of untrusted files with libFuzzer (and AddressSanitizer): the .npy reader, the .npz
+# reader and the experiment loader (targets in fuzz/). Each target runs for a bounded time, one after another,
+# at the lowest CPU priority. A crash, hang or out-of-memory input is kept in fuzz/crashes/<target>/; the test
+# FuzzRegressionTests replays every kept input, so fix the bug and commit the input with the fix.
+#
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 300 s each, all three targets)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${1:-300}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(FuzzNpy FuzzNpz FuzzExperiment)
+work=${FUZZ_WORK:-/tmp/unroll-fuzz}
+
+swift build --package-path fuzz -c release -Xswiftc -sanitize=fuzzer,address
+
+for target in "${targets[@]}"; do
+  corpus="$work/corpus/$target"
+  crashes="fuzz/crashes/$target"
+  mkdir -p "$corpus" "$crashes"
+  log="$work/$target.log"
+  : > "$log"
+  start=$(date +%s)
+  runs=0
+  # libFuzzer stops at the first crash: start it again (keeping the corpus) until the time is used up.
+  while true; do
+    left=$(( seconds - ($(date +%s) - start) ))
+    [ "$left" -le 0 ] && break
+    set +e
+    nice -n 19 "fuzz/.build/release/$target" "$corpus" "fuzz/corpus/$target" \
+      -max_total_time="$left" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=65536 \
+      -artifact_prefix="$crashes/" -print_final_stats=1 >"$log.run" 2>&1
+    status=$?
+    set -e
+    cat "$log.run" >>"$log"
+    units=$(grep -oE "stat::number_of_executed_units: *[0-9]+" "$log.run" | tail -1 | grep -oE "[0-9]+$" || true)
+    runs=$(( runs + ${units:-0} ))
+    [ "$status" -eq 0 ] && break
+    echo "$target: libFuzzer stopped with status $status; input kept in $crashes/ (see $log)"
+    sleep 1
+  done
+  kept=$(find "$crashes" -type f ! -name .gitkeep | wc -l)
+  echo "$target: $(( $(date +%s) - start )) s, $runs executions, $kept kept crash input(s) in $crashes/"
+done
