@@ -19,8 +19,11 @@ public enum ExperimentLoader {
     }
 
     /// Loads the arrays `spec` names (relative to `baseDirectory`) as tensors of `Scalar`, or generates them.
+    /// With `shapesOnly` (for `unroll shapes`) the inputs are neither read nor generated: only their shape is
+    /// known (`inputShape`), and the experiment cannot run.
     public static func load<Scalar: RNNScalar>(_ spec: ExperimentSpec, file: String, baseDirectory: URL,
-                                               as _: Scalar.Type = Scalar.self) throws -> LoadedExperiment<Scalar> {
+                                               as _: Scalar.Type = Scalar.self,
+                                               shapesOnly: Bool = false) throws -> LoadedExperiment<Scalar> {
         // Archives are opened (directories listed) first; an entry is decoded only when the experiment uses it,
         // and only after the sizes every used entry declares have passed the memory budget together.
         var opened: [String: NpzArchive] = [:]
@@ -79,26 +82,47 @@ public enum ExperimentLoader {
         try MemoryBudget.check(spec, file: file, inputShape: inputShape, extraBytes: fileBytes)
 
         // Inputs: from the archive, or generated from the seed.
+        // With `shapesOnly`, the inputs' header alone is read and nothing is generated: the placeholder has no
+        // elements, `LoadedExperiment.inputShape` holds the shape.
         let inputs: Tensor<Scalar>
+        let shapeOfInputs: [Int]
         if let path = spec.inputs {
-            guard let a = try archive("inputs", path)["inputs"] else {
+            let a = try open("inputs", path)
+            guard a.keys.contains("inputs") else {
                 throw ExperimentError(file: file, field: "inputs", "\(path) has no array named \"inputs\"")
             }
-            guard a.dtype == .float32 || a.dtype == .float64 else {
-                throw ExperimentError(file: file, field: "inputs", "inputs has dtype \(a.dtype.rawValue); RNN inputs must be float32 or float64")
+            let info = try located("inputs", path) { try a.info("inputs") }
+            guard info.dtype == .float32 || info.dtype == .float64 else {
+                throw ExperimentError(file: file, field: "inputs", "inputs has dtype \(info.dtype.rawValue); RNN inputs must be float32 or float64")
             }
-            inputs = try tensor("inputs", a, "inputs")
-            guard inputs.rank == 3 else {
+            guard info.shape.count == 3 else {
                 throw ExperimentError(file: file, field: "inputs",
-                    "inputs has shape \(formatShape(inputs.shape)); expected rank 3, \(spec.timeMajor ? "[time, batch, depth]" : "[batch, time, depth]")")
+                    "inputs has shape \(formatShape(info.shape)); expected rank 3, \(spec.timeMajor ? "[time, batch, depth]" : "[batch, time, depth]")")
             }
             if let lengths = spec.sequenceLength {
-                let batch = inputs.shape[spec.timeMajor ? 1 : 0]
+                let batch = info.shape[spec.timeMajor ? 1 : 0]
                 guard lengths.count == batch else {
                     throw ExperimentError(file: file, field: "sequence_length",
-                        "has \(lengths.count) values, expected batch_size = \(batch) (from inputs \(formatShape(inputs.shape)))")
+                        "has \(lengths.count) values, expected batch_size = \(batch) (from inputs \(formatShape(info.shape)))")
                 }
             }
+            if shapesOnly {
+                guard info.dtype.rawValue == Scalar.dtype.rawValue else {
+                    throw ExperimentError(file: file, field: "inputs",
+                        RNNError.dtypeMismatch("inputs has dtype \(info.dtype.rawValue), expected \(Scalar.dtype.rawValue)").description)
+                }
+                inputs = Tensor(zeros: [0])
+            } else {
+                guard let array = try archive("inputs", path)["inputs"] else {
+                    throw ExperimentError(file: file, field: "inputs", "\(path) has no array named \"inputs\"")
+                }
+                inputs = try tensor("inputs", array, "inputs")
+            }
+            shapeOfInputs = info.shape
+        } else if shapesOnly {
+            let b = spec.batchSize ?? 1, t = spec.maxTime ?? 1, d = spec.inputDepth ?? 1
+            inputs = Tensor(zeros: [0])
+            shapeOfInputs = spec.timeMajor ? [t, b, d] : [b, t, d]
         } else {
             let b = spec.batchSize ?? 1, t = spec.maxTime ?? 1, d = spec.inputDepth ?? 1
             var rng = SplitMix64(seed: spec.seed &+ 0x5eed)
@@ -111,6 +135,7 @@ public enum ExperimentLoader {
                 generated = (0..<(b * t * d)).map { _ in Scalar((rng.nextUniform() * 2 - 1) * scale) }
             }
             inputs = try Tensor(shape: spec.timeMajor ? [t, b, d] : [b, t, d], scalars: generated)
+            shapeOfInputs = inputs.shape
         }
 
         // Weights: every float array under the run's scope; defaults from the seed when no file is given.
@@ -150,7 +175,7 @@ public enum ExperimentLoader {
             }
         }
         return LoadedExperiment(spec: spec, file: file, inputs: inputs, store: store,
-                                initialState: initial, initialStateBackward: initialBw)
+                                initialState: initial, initialStateBackward: initialBw, inputShape: shapeOfInputs)
     }
 
     /// Reads, loads and runs an experiment file; returns the arrays `unroll run` writes.

@@ -15,15 +15,20 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
 
     /// The variable scope TF would use: `rnn`, or `bidirectional_rnn` for a bidirectional run.
     public var scope: String { spec.bidirectional ? "bidirectional_rnn" : "rnn" }
-    public var batchSize: Int { inputs.shape.count > 1 ? inputs.shape[spec.timeMajor ? 1 : 0] : 0 }
-    public var maxTime: Int { inputs.shape.count > 1 ? inputs.shape[spec.timeMajor ? 0 : 1] : 0 }
-    public var inputDepth: Int { inputs.shape.last ?? 0 }
+    /// The inputs' shape: `inputs.shape`, or for an experiment loaded for its shapes alone, the shape its
+    /// inputs would have (`inputs` is then an empty placeholder).
+    public let inputShape: [Int]
+    public var batchSize: Int { inputShape.count > 1 ? inputShape[spec.timeMajor ? 1 : 0] : 0 }
+    public var maxTime: Int { inputShape.count > 1 ? inputShape[spec.timeMajor ? 0 : 1] : 0 }
+    public var inputDepth: Int { inputShape.last ?? 0 }
 
     public init(spec: ExperimentSpec, file: String, inputs: Tensor<Scalar>, store: VariableStore<Scalar>,
-                initialState: Nest<Tensor<Scalar>>? = nil, initialStateBackward: Nest<Tensor<Scalar>>? = nil) {
+                initialState: Nest<Tensor<Scalar>>? = nil, initialStateBackward: Nest<Tensor<Scalar>>? = nil,
+                inputShape: [Int]? = nil) {
         self.spec = spec
         self.file = file
         self.inputs = inputs
+        self.inputShape = inputShape ?? inputs.shape
         self.store = store
         self.initialState = initialState
         self.initialStateBackward = initialStateBackward

@@ -20,7 +20,7 @@ public struct ShapeReport {
         let seqShape = { (w: Int) in formatShape(spec.timeMajor ? [time, batch, w] : [batch, time, w]) }
 
         add("experiment", "\(spec.name.isEmpty ? "(unnamed)" : spec.name)  \(spec.dtype.rawValue), \(spec.timeMajor ? "time-major [time, batch, depth]" : "batch-major [batch, time, depth]")\(spec.bidirectional ? ", bidirectional" : "")")
-        add("inputs", formatShape(experiment.inputs.shape))
+        add("inputs", formatShape(experiment.inputShape))
         if let lengths = spec.sequenceLength {
             add("sequence_length", "\(formatShape([lengths.count]))  \(formatShape(lengths))")
         } else {

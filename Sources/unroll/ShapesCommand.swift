@@ -18,8 +18,9 @@ struct Shapes: ParsableCommand {
             let base = url.deletingLastPathComponent()
             let report: ShapeReport
             switch spec.dtype {
-            case .float32: report = ShapeReport(try ExperimentLoader.load(spec, file: experiment, baseDirectory: base, as: Float.self))
-            case .float64: report = ShapeReport(try ExperimentLoader.load(spec, file: experiment, baseDirectory: base, as: Double.self))
+            // Shapes need no array: the inputs are neither read nor generated.
+            case .float32: report = ShapeReport(try ExperimentLoader.load(spec, file: experiment, baseDirectory: base, as: Float.self, shapesOnly: true))
+            case .float64: report = ShapeReport(try ExperimentLoader.load(spec, file: experiment, baseDirectory: base, as: Double.self, shapesOnly: true))
             }
             print(report.text)
             if report.hasProblems { throw fail("\(experiment): weights: some shapes do not match (marked above)") }

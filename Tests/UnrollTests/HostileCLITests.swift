@@ -73,6 +73,25 @@ final class HostileCLITests: XCTestCase {
                                                           "allowed (half of the room left under the address-space limit, ulimit -v)"])
     }
 
+    func testShapesAllocatesNoInputs() throws {
+        // 5·10⁷ generated values (200 MB of float32, within the budget): `shapes` reports them without making them.
+        let json = #"{"cell":{"type":"basic_rnn","num_units":1},"batch_size":10000,"max_time":5000,"input_depth":1}"#
+        let experiment = dir.appendingPathComponent("big.json")
+        try Data(json.utf8).write(to: experiment)
+        let r = try LimitedRunner.run(["shapes", experiment.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("inputs") && r.stdout.contains("[10000, 5000, 1]"), r.stdout)
+        XCTAssertLessThan(r.peakMegabytes, 120, "shapes reached \(r.peakMegabytes) MB")
+        XCTAssertLessThan(r.seconds, 2)
+        // The same inputs from an archive: only the header is read.
+        try HostileFiles.declaredOnly(keys: ["inputs"], shape: [10000, 5000, 1]).write(to: dir.appendingPathComponent("big.npz"))
+        try Data(#"{"cell":{"type":"basic_rnn","num_units":1},"inputs":"big.npz"}"#.utf8).write(to: experiment)
+        let fromFile = try LimitedRunner.run(["shapes", experiment.path])
+        XCTAssertEqual(fromFile.status, 0, fromFile.stderr)
+        XCTAssertTrue(fromFile.stdout.contains("[10000, 5000, 1]"), fromFile.stdout)
+        XCTAssertLessThan(fromFile.peakMegabytes, 120, "shapes reached \(fromFile.peakMegabytes) MB")
+    }
+
     func testFifos() throws {
         try assertRefused(#"{\#(lstm), "inputs": "pipe.npz"}"#, fifo: "pipe.npz", ["inputs: pipe.npz: is a FIFO (named pipe), not a regular file"])
         try FileManager.default.removeItem(at: dir.appendingPathComponent("e.json"))

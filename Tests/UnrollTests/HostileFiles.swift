@@ -143,16 +143,22 @@ enum HostileFiles {
     /// 3. Entries whose headers honestly declare `gigabytes` GB each, with as much deflate data as a ratio of
     /// 1:1000 needs (so only the memory budget can refuse them); the stream really inflates to far less.
     static func inflateBomb(keys: [String], gigabytes: Int) throws -> Data {
-        let elements = gigabytes * 250_000_000
-        let header = npyHeader([1, elements, 1])
-        let real = header.count + gigabytes * 1_100_000
+        try declaredOnly(keys: keys, shape: [1, gigabytes * 250_000_000, 1])
+    }
+
+    /// Entries whose headers declare `shape` (float32) with just enough deflate data for a ratio of 1:1000;
+    /// past the header, the stream holds noise and ends long before the declared size.
+    static func declaredOnly(keys: [String], shape: [Int]) throws -> Data {
+        let elements = shape.reduce(1, *)
+        let header = npyHeader(shape)
+        let real = header.count + elements * 4 / 900
         var seed: UInt64 = 0x9e37_79b9
-        var bytes = [UInt8](repeating: 0, count: real)
-        for i in 0..<real {
+        var words = [UInt64](repeating: 0, count: real / 8 + 1)
+        for i in words.indices {
             seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            bytes[i] = UInt8(truncatingIfNeeded: seed >> 56)
+            words[i] = seed
         }
-        var noise = Data(bytes)
+        var noise = words.withUnsafeBytes { Data($0.prefix(real)) }
         noise.replaceSubrange(0..<header.count, with: header)
         let entries = try keys.map { key in
             try deflated(key + ".npy", count: real, claimedSize: UInt64(header.count + elements * 4)) { range in
