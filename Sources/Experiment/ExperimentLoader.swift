@@ -74,11 +74,23 @@ public enum ExperimentLoader {
         }
 
         // Weights: every float array under the run's scope; defaults from the seed when no file is given.
+        // Keras and PyTorch weights are converted from their framework's names and layouts to the engine's.
         let scope = spec.bidirectional ? "bidirectional_rnn/" : "rnn/"
         var weights: [String: Tensor<Scalar>] = [:]
         if let path = spec.weights {
-            for (name, array) in try archive("weights", path) where name.hasPrefix(scope) {
-                weights[name] = try tensor("weights", array, "weight \(name)")
+            let arrays = try archive("weights", path)
+            if spec.convention == .tf {
+                for (name, array) in arrays where name.hasPrefix(scope) {
+                    weights[name] = try tensor("weights", array, "weight \(name)")
+                }
+            } else {
+                do {
+                    weights = try WeightLayouts.engineArrays(model: spec.model, inputDepth: inputs.shape.last ?? 0) { name in
+                        try arrays[name].map { try tensor("weights", $0, "weight \(name)") }
+                    }
+                } catch let e as RNNError {
+                    throw ExperimentError(file: file, field: "weights", "\(path): \(e.description) (\(spec.convention.frameworkName) names)")
+                }
             }
         }
         let store = VariableStore(arrays: weights, missing: spec.weights == nil ? .initialize(seed: spec.seed) : .fail)
@@ -103,7 +115,13 @@ public enum ExperimentLoader {
                 var iterator = result.makeIterator()
                 return sizes.map { _ in iterator.next() ?? Tensor(zeros: [0]) }
             }
-            if spec.bidirectional {
+            if spec.convention == .torch {
+                let states = try torchInitialState(spec, arrays: arrays, path: path, file: file, batch: batch(of: inputs, spec)) {
+                    try tensor("initial_state", $0, $1)
+                }
+                initial = states.first
+                initialBw = states.count > 1 ? states[1] : nil
+            } else if spec.bidirectional {
                 initial = try state(spec.cell.stateSize, prefix: "initial_state/0")
                 initialBw = try state((spec.cellBackward ?? spec.cell).stateSize, prefix: "initial_state/1")
             } else {
@@ -112,6 +130,30 @@ public enum ExperimentLoader {
         }
         return LoadedExperiment(spec: spec, file: file, inputs: inputs, store: store,
                                 initialState: initial, initialStateBackward: initialBw)
+    }
+
+    /// PyTorch's `initial_state/h_0` (and `c_0` for an LSTM), `[layers * directions, batch, size]`, split into the
+    /// engine's per-direction states.
+    private static func torchInitialState<Scalar: RNNScalar>(
+        _ spec: ExperimentSpec, arrays: [String: NumpyArray], path: String, file: String, batch: Int,
+        tensor: (NumpyArray, String) throws -> Tensor<Scalar>
+    ) throws -> [Nest<Tensor<Scalar>>] {
+        guard let h = arrays["initial_state/h_0"] else {
+            let have = arrays.keys.filter { $0.hasPrefix("initial_state") }.sorted()
+            throw ExperimentError(file: file, field: "initial_state",
+                "\(path) lacks initial_state/h_0 (PyTorch's h_0, [layers * directions, batch, hidden]; found: \(have.isEmpty ? "none" : have.joined(separator: ", ")))")
+        }
+        let h0 = try tensor(h, "initial_state/h_0")
+        let c0 = try arrays["initial_state/c_0"].map { try tensor($0, "initial_state/c_0") }
+        do {
+            return try TorchStateLayout.split(h0: h0, c0: c0, model: spec.model, batch: batch)
+        } catch let e as RNNError {
+            throw ExperimentError(file: file, field: "initial_state", "\(path): \(e.description)")
+        }
+    }
+
+    private static func batch<Scalar: RNNScalar>(of inputs: Tensor<Scalar>, _ spec: ExperimentSpec) -> Int {
+        inputs.shape.count > 1 ? inputs.shape[spec.timeMajor ? 1 : 0] : 0
     }
 
     /// Reads, loads and runs an experiment file; returns the arrays `unroll run` writes.

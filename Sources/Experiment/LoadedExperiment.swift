@@ -46,26 +46,13 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
         }
     }
 
-    /// Runs the experiment as `dynamic_rnn` (or `bidirectional_dynamic_rnn`) would.
+    /// Runs the experiment as its convention's framework would (`dynamic_rnn` or `bidirectional_dynamic_rnn` for tf).
     public func run() throws -> ExperimentResult<Scalar> {
         try located {
-            guard spec.bidirectional else {
-                let cell = try spec.cell.makeCell(store: store)
-                let r = try dynamicRNN(cell: cell, inputs: .leaf(inputs), sequenceLength: spec.sequenceLength,
-                                       initialState: initialState, dtype: spec.dtype,
-                                       parallelIterations: spec.parallelIterations, swapMemory: spec.swapMemory,
-                                       timeMajor: spec.timeMajor, scope: scope)
-                return ExperimentResult(outputs: [r.outputs], states: [r.state], bidirectional: false)
-            }
-            let fw = try spec.cell.makeCell(store: store)
-            let bw = try (spec.cellBackward ?? spec.cell).makeCell(store: store)
-            let r = try bidirectionalDynamicRNN(
-                cellForward: fw, cellBackward: bw, inputs: .leaf(inputs), sequenceLength: spec.sequenceLength,
-                initialStateForward: initialState, initialStateBackward: initialStateBackward, dtype: spec.dtype,
-                parallelIterations: spec.parallelIterations, swapMemory: spec.swapMemory,
-                timeMajor: spec.timeMajor, scope: scope)
-            return ExperimentResult(outputs: [r.outputsForward, r.outputsBackward],
-                                    states: [r.stateForward, r.stateBackward], bidirectional: true)
+            let r = try spec.model.run(store: store, inputs: inputs, sequenceLength: spec.sequenceLength,
+                                       initialStates: [initialState, initialStateBackward], timeMajor: spec.timeMajor,
+                                       parallelIterations: spec.parallelIterations, swapMemory: spec.swapMemory)
+            return ExperimentResult(outputs: r.outputs, states: r.states, bidirectional: spec.bidirectional, model: spec.model)
         }
     }
 
@@ -84,20 +71,21 @@ public struct ExperimentResult<Scalar: RNNScalar> {
     public let outputs: [Tensor<Scalar>]
     public let states: [Nest<Tensor<Scalar>>]
     public let bidirectional: Bool
+    /// The model that made them (its convention names the results).
+    public let model: RNNModel?
 
-    /// The arrays `unroll run` writes: `outputs`, `state/...` (bidirectional: `outputs/0`, `state/1/...`).
+    public init(outputs: [Tensor<Scalar>], states: [Nest<Tensor<Scalar>>], bidirectional: Bool, model: RNNModel? = nil) {
+        self.outputs = outputs
+        self.states = states
+        self.bidirectional = bidirectional
+        self.model = model
+    }
+
+    /// The arrays `unroll run` writes, under the framework's names (`ModelResult.namedTensors`): `outputs`,
+    /// `state/...` (bidirectional: `outputs/0`, `state/1/...`) for tf and keras; `output`, `h_n`, `c_n` for torch.
     public func namedArrays() throws -> [(String, NumpyArray)] {
-        var out: [(String, NumpyArray)] = []
-        for (i, o) in outputs.enumerated() {
-            out.append((bidirectional ? "outputs/\(i)" : "outputs", try NumpyArray(o)))
-        }
-        for (i, s) in states.enumerated() {
-            let prefix = bidirectional ? "state/\(i)" : "state"
-            for (path, t) in s.flattenedWithPaths {
-                out.append((path.isEmpty ? prefix : prefix + "/" + path, try NumpyArray(t)))
-            }
-        }
-        return out
+        let model = self.model ?? RNNModel(cell: .multi([]), bidirectional: bidirectional)
+        return try ModelResult(model: model, outputs: outputs, states: states).namedTensors().map { ($0.name, try NumpyArray($0.tensor)) }
     }
 }
 

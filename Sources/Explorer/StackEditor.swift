@@ -108,7 +108,7 @@ public enum StackEditor {
 
     private static func activation(of c: CellSpec) -> Activation {
         switch c {
-        case let .basicRNN(_, a), let .gru(_, a), let .basicLSTM(_, _, a): return a
+        case let .basicRNN(_, a), let .gru(_, a), let .gruResetAfter(_, a), let .basicLSTM(_, _, a): return a
         case let .lstm(_, o): return o.activation
         default: return .tanh
         }
@@ -135,6 +135,7 @@ public enum StackEditor {
             switch c {
             case let .basicRNN(n, _): return .success(.basicRNN(numUnits: n, activation: next))
             case let .gru(n, _): return .success(.gru(numUnits: n, activation: next))
+            case let .gruResetAfter(n, _): return .success(.gruResetAfter(numUnits: n, activation: next))
             case let .basicLSTM(n, fb, _): return .success(.basicLSTM(numUnits: n, forgetBias: fb, activation: next))
             case var .lstm(n, o): o.activation = next; return .success(.lstm(numUnits: n, options: o))
             default: return .success(c)
@@ -173,6 +174,7 @@ public enum StackEditor {
         switch c {
         case let .basicRNN(_, a): return .success(.basicRNN(numUnits: v, activation: a))
         case let .gru(_, a): return .success(.gru(numUnits: v, activation: a))
+        case let .gruResetAfter(_, a): return .success(.gruResetAfter(numUnits: v, activation: a))
         case let .basicLSTM(_, fb, a): return .success(.basicLSTM(numUnits: v, forgetBias: fb, activation: a))
         case var .lstm(_, o):
             if let p = o.numProj, p > v { o.numProj = max(1, v / 2) }

@@ -116,7 +116,7 @@ enum FramePane {
             switch c {
             case let .lstm(_, o): return 4 + (o.numProj == nil ? 0 : 1)
             case .basicLSTM: return 4
-            case .gru: return 3
+            case .gru, .gruResetAfter: return 3
             case .basicRNN, .multi: return 0
             case let .residual(i): return gates(i) + 1
             case let .dropout(i, o): return gates(i) + (o.outputKeepProb < 1 ? 1 : 0)
