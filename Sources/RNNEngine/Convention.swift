@@ -18,6 +18,15 @@ public enum Convention: String, CaseIterable, Sendable {
         }
     }
 
+    /// The framework's name with a possessive (`TensorFlow's`, `Keras'`, `PyTorch's`), for messages.
+    public var frameworkPossessive: String {
+        switch self {
+        case .tf: return "TensorFlow's"
+        case .keras: return "Keras'"
+        case .torch: return "PyTorch's"
+        }
+    }
+
     /// What a masked step (`t >= sequence_length[b]`) emits; Keras' `Bidirectional` wrapper zeroes masked outputs
     /// (it sets `zero_output_for_mask` on both layers), a plain Keras layer repeats its last valid output.
     public func maskedOutput(bidirectional: Bool) -> MaskedOutputRule {

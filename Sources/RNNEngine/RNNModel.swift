@@ -94,7 +94,7 @@ public struct RNNModel: Sendable, Equatable {
     /// Why the convention's framework has no layer like `spec`, or nil when it has one.
     private func unsupportedReason(_ spec: CellSpec) -> String? {
         let keras = convention == .keras
-        let framework = convention.frameworkName
+        let framework = convention.frameworkName, frameworks = convention.frameworkPossessive
         switch spec {
         case let .basicRNN(_, a):
             if !keras && a != .tanh && a != .relu { return "nn.RNN's nonlinearity is tanh or relu, got \(a.rawValue)" }
@@ -102,12 +102,12 @@ public struct RNNModel: Sendable, Equatable {
         case .basicLSTM:
             return "\(framework) has no BasicLSTMCell; use \"lstm\" (the same equations without a forget_bias term)"
         case let .lstm(_, o):
-            if o.usePeepholes { return "\(framework)'s LSTM has no peepholes (use_peepholes)" }
-            if o.cellClip != nil { return "\(framework)'s LSTM has no cell_clip" }
-            if o.projClip != nil { return "\(framework)'s LSTM has no proj_clip" }
+            if o.usePeepholes { return "\(frameworks) LSTM has no peepholes (use_peepholes)" }
+            if o.cellClip != nil { return "\(frameworks) LSTM has no cell_clip" }
+            if o.projClip != nil { return "\(frameworks) LSTM has no proj_clip" }
             if keras && o.numProj != nil { return "Keras' LSTM has no projection (num_proj); PyTorch's proj_size has one" }
             if o.forgetBias != 0 {
-                return "\(framework)'s LSTM has no forget_bias term (got forget_bias = \(o.forgetBias)); it lives in the forget gate's bias"
+                return "\(frameworks) LSTM has no forget_bias term (got forget_bias = \(o.forgetBias)); it lives in the forget gate's bias"
             }
             if !keras && o.activation != .tanh { return "nn.LSTM's activation is tanh, got \(o.activation.rawValue)" }
             return nil
@@ -119,7 +119,7 @@ public struct RNNModel: Sendable, Equatable {
             return nil
         case .multi: return "a stack inside a stack has no \(framework) form"
         case .residual: return "\(framework) has no ResidualWrapper layer"
-        case .dropout: return "\(framework)'s dropout is not TF's DropoutWrapper; leave it out of the experiment"
+        case .dropout: return "\(frameworks) dropout is not TF's DropoutWrapper; leave it out of the experiment"
         }
     }
 
