@@ -26,31 +26,51 @@ public struct ShapeReport {
         } else {
             add("sequence_length", "none (no masking)")
         }
-        let directions: [(String, CellSpec)] = spec.bidirectional
-            ? [("fw ", spec.cell), ("bw ", spec.cellBackward ?? spec.cell)] : [("", spec.cell)]
-        for (prefix, cell) in directions {
-            var depth = experiment.inputDepth
-            for (i, layer) in cell.layers.enumerated() {
-                add("\(prefix)layer \(i)", "\(layer.summary)  input [\(batch), \(depth)]  state \(stateText(layer.stateSize))  output [\(batch), \(layer.outputSize)]")
-                depth = layer.outputSize
+        let model = spec.model
+        let layers = model.layers(inputDepth: experiment.inputDepth)
+        for layer in layers {
+            let prefix = spec.bidirectional ? (layer.direction == 0 ? "fw " : "bw ") : ""
+            add("\(prefix)layer \(layer.index)", "\(layer.spec.summary)  input [\(batch), \(layer.inputDepth)]  state \(stateText(layer.spec.stateSize))  output [\(batch), \(layer.spec.outputSize)]")
+        }
+        if spec.convention == .torch {
+            // PyTorch's own result structure: output, h_n, c_n.
+            do {
+                for r in try model.resultShapes(batch: batch, maxTime: time, inputDepth: experiment.inputDepth, timeMajor: spec.timeMajor) {
+                    add(r.name, formatShape(r.shape))
+                }
+            } catch {
+                add("results", "\(error)", problem: true)
+            }
+        } else {
+            for d in 0..<model.directions {
+                let cell = model.cell(direction: d)
+                add(spec.bidirectional ? "outputs/\(d)" : "outputs", seqShape(cell.outputSize))
+                add(spec.bidirectional ? "state/\(d)" : "state", stateText(cell.stateSize))
             }
         }
-        for (i, (_, cell)) in directions.enumerated() {
-            let name = spec.bidirectional ? "outputs/\(i)" : "outputs"
-            add(name, seqShape(cell.outputSize))
-            add(spec.bidirectional ? "state/\(i)" : "state", stateText(cell.stateSize))
-        }
-        // Weights: build the cells against a lenient copy of the store to list every request.
+        // Weights: build each layer's cell against a lenient copy of the store to list every request.
         let probe = VariableStore<Scalar>(arrays: experiment.store.arrays, missing: experiment.store.missing)
         probe.strict = false
-        for (i, (_, cell)) in directions.enumerated() {
-            let scope = spec.bidirectional ? experiment.scope + (i == 0 ? "/fw" : "/bw") : experiment.scope
+        for layer in layers {
             do {
-                let built = try cell.makeCell(store: probe)
-                try built.build(inputDepth: experiment.inputDepth, scope: scope)
+                let built = try layer.spec.makeCell(store: probe)
+                try built.build(inputDepth: layer.inputDepth, scope: layer.scope)
             } catch {
                 add("cell", "\(error)", problem: true)
             }
+        }
+        guard spec.convention == .tf else {
+            // Keras and PyTorch weights were converted (and checked) when loading: list them under their own names.
+            var engine: [String: Tensor<Scalar>] = [:]
+            for r in probe.requests { engine[r.name] = try? probe.variable(r.name, shape: r.expectedShape, initializer: .zeros) }
+            do {
+                for w in try WeightLayouts.frameworkArrays(model: model, inputDepth: experiment.inputDepth, engine: engine) {
+                    add(w.name, "expected \(formatShape(w.tensor.shape))  \(spec.weights == nil ? "default (seeded)" : "found \(formatShape(w.tensor.shape))")")
+                }
+            } catch {
+                add("weights", "\(error)", problem: true)
+            }
+            return
         }
         for r in probe.requests {
             let found: String

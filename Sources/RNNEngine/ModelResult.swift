@@ -18,9 +18,26 @@ public struct ModelResult<Scalar: RNNScalar>: Sendable {
     /// - torch: `output` (both directions concatenated along the depth), `h_n` and, for an LSTM, `c_n`, each
     ///   `[layers * directions, batch, hidden]` (layer 0 forward, layer 0 backward, layer 1 forward, ...).
     public func namedTensors() throws -> [(name: String, tensor: Tensor<Scalar>)] {
-        let bidirectional = model.bidirectional
-        guard model.convention == .torch else {
-            var out: [(name: String, tensor: Tensor<Scalar>)] = []
+        try model.namedResults(outputs: outputs, states: states, concat: concatDepth, stack: TorchStateLayout.stackRows)
+            .map { (name: $0.name, tensor: $0.value) }
+    }
+}
+
+extension RNNModel {
+    /// The names and shapes of the results for a batch of `batch` rows, `maxTime` steps and inputs of depth
+    /// `inputDepth`, without running (the structure `ModelResult.namedTensors` returns).
+    public func resultShapes(batch: Int, maxTime: Int, inputDepth: Int, timeMajor: Bool) throws -> [(name: String, shape: [Int])] {
+        let lead = timeMajor ? [maxTime, batch] : [batch, maxTime]
+        let outputs = (0..<directions).map { lead + [cell(direction: $0).outputSize] }
+        let states = (0..<directions).map { cell(direction: $0).stateSize.map { [batch, $0] } }
+        return try namedResults(outputs: outputs, states: states, concat: { a, b in Array(a.dropLast()) + [(a.last ?? 0) + (b.last ?? 0)] },
+                                stack: { (items: [[Int]]) in [items.count] + (items.first ?? []) }).map { (name: $0.name, shape: $0.value) }
+    }
+
+    /// The one place results are named: tf and keras keep TF's structure, torch stacks PyTorch's.
+    func namedResults<T>(outputs: [T], states: [Nest<T>], concat: (T, T) -> T, stack: ([T]) throws -> T) throws -> [(name: String, value: T)] {
+        guard convention == .torch else {
+            var out: [(name: String, value: T)] = []
             for (i, o) in outputs.enumerated() { out.append((bidirectional ? "outputs/\(i)" : "outputs", o)) }
             for (i, s) in states.enumerated() {
                 let prefix = bidirectional ? "state/\(i)" : "state"
@@ -29,9 +46,9 @@ public struct ModelResult<Scalar: RNNScalar>: Sendable {
             return out
         }
         var output = outputs[0]
-        if outputs.count > 1 { output = concatDepth(outputs[0], outputs[1]) }
-        let stacked = try TorchStateLayout.stack(states, model: model)
-        var out: [(name: String, tensor: Tensor<Scalar>)] = [("output", output), ("h_n", stacked.h)]
+        if outputs.count > 1 { output = concat(outputs[0], outputs[1]) }
+        let stacked = try TorchStateLayout.stack(states, model: self, stack: stack)
+        var out: [(name: String, value: T)] = [("output", output), ("h_n", stacked.h)]
         if let c = stacked.c { out.append(("c_n", c)) }
         return out
     }
@@ -43,7 +60,12 @@ public enum TorchStateLayout {
     /// The per-direction states (each a tuple of layers for a stack, the layer's state otherwise) as `h` and `c`.
     public static func stack<Scalar: RNNScalar>(_ states: [Nest<Tensor<Scalar>>], model: RNNModel) throws
         -> (h: Tensor<Scalar>, c: Tensor<Scalar>?) {
-        var hs: [Tensor<Scalar>] = [], cs: [Tensor<Scalar>] = []
+        try stack(states, model: model, stack: stackRows)
+    }
+
+    /// `stack` for any per-layer values, `stack` joining one value per layer and direction in PyTorch's order.
+    static func stack<T>(_ states: [Nest<T>], model: RNNModel, stack: ([T]) throws -> T) throws -> (h: T, c: T?) {
+        var hs: [T] = [], cs: [T] = []
         let perDirection = states.map { layerStates($0, model: model) }
         let layers = perDirection.map(\.count).max() ?? 0
         for l in 0..<layers {
@@ -56,7 +78,7 @@ public enum TorchStateLayout {
                 }
             }
         }
-        return (try stackRows(hs), cs.isEmpty ? nil : try stackRows(cs))
+        return (try stack(hs), cs.isEmpty ? nil : try stack(cs))
     }
 
     /// The per-direction initial states of `model` from PyTorch's `h_0` (and `c_0` for an LSTM), checking shapes.
@@ -97,7 +119,7 @@ public enum TorchStateLayout {
         return [state]
     }
 
-    private static func stackRows<Scalar: RNNScalar>(_ ts: [Tensor<Scalar>]) throws -> Tensor<Scalar> {
+    static func stackRows<Scalar: RNNScalar>(_ ts: [Tensor<Scalar>]) throws -> Tensor<Scalar> {
         guard let first = ts.first else { return Tensor(zeros: [0]) }
         for t in ts where t.shape != first.shape {
             throw RNNError.invalidShape("cannot stack states of shapes \(formatShape(first.shape)) and \(formatShape(t.shape))")

@@ -53,4 +53,18 @@ final class FrameworkRunTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("zero.json: sequence_length: sequence_length[1] = 0: PyTorch's pack_padded_sequence refuses lengths of 0"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out.npz").path))
     }
+
+    /// `unroll shapes` on a PyTorch case shows PyTorch's result structure and state_dict keys, layer 1 reading both
+    /// directions of layer 0.
+    func testShapesShowsTheFrameworksStructureAndNames() throws {
+        let r = try BinaryRunner.run(["shapes", Self.frameworksDirectory.appendingPathComponent("torch_lstm2_bidirectional.json").path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        for want in ["output [3, 5, 6]", "h_n [4, 3, 3]", "c_n [4, 3, 3]", "weight_ih_l1 expected [12, 6] found [12, 6]",
+                     "bias_hh_l1_reverse expected [12] found [12]"] {
+            XCTAssertTrue(lines.contains(want), "no line \(want) in\n\(r.stdout)")
+        }
+        XCTAssertTrue(lines.contains { $0.hasPrefix("fw layer 1 lstm(3") && $0.contains("input [3, 6]") }, r.stdout)
+        XCTAssertFalse(r.stdout.contains("outputs/0"))
+    }
 }
