@@ -75,14 +75,16 @@ public enum WeightLayouts {
         return converted
     }
 
-    /// Converts `model`'s weights (under its framework's names, from `lookup`) to `convention`'s framework:
-    /// the converted model and its arrays. Exact (copies and reorders) except where a sum is unavoidable: TF's
-    /// `forget_bias` added into the forget gate's bias, and PyTorch's `bias_ih + bias_hh` read into one bias.
+    /// Converts `model`'s weights (under its framework's names, from `lookup`; under the engine's own names when
+    /// `engineNames`) to `convention`'s framework: the converted model and its arrays. Exact (copies and reorders)
+    /// except where a sum is unavoidable: TF's `forget_bias` added into the forget gate's bias, and PyTorch's
+    /// `bias_ih + bias_hh` read into one bias.
     public static func convert<S: RNNScalar>(model: RNNModel, inputDepth: Int, lookup: @escaping (String) throws -> Tensor<S>?,
-                                             to convention: Convention) throws -> (model: RNNModel, arrays: [(name: String, tensor: Tensor<S>)]) {
+                                             engineNames: Bool = false, to convention: Convention)
+        throws -> (model: RNNModel, arrays: [(name: String, tensor: Tensor<S>)]) {
         let target = try convertedModel(model, to: convention)
         try model.validate()
-        let from = layout(model.convention), to = layout(convention)
+        let from = engineNames ? TensorFlowLayout.self : layout(model.convention), to = layout(convention)
         let source = model.layers(inputDepth: inputDepth), dest = target.layers(inputDepth: inputDepth)
         var out: [(name: String, tensor: Tensor<S>)] = []
         for (a, b) in zip(source, dest) {
