@@ -13,8 +13,9 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     public let initialState: Nest<Tensor<Scalar>>?
     public let initialStateBackward: Nest<Tensor<Scalar>>?
 
-    /// The variable scope TF would use: `rnn`, or `bidirectional_rnn` for a bidirectional run.
-    public var scope: String { spec.bidirectional ? "bidirectional_rnn" : "rnn" }
+    /// The variable scope of the run: `rnn`, `bidirectional_rnn`, or `stack_bidirectional_rnn` for PyTorch's
+    /// bidirectional layers (`RNNModel.scope`).
+    public var scope: String { spec.model.scope }
     public var batchSize: Int { inputs.shape.count > 1 ? inputs.shape[spec.timeMajor ? 1 : 0] : 0 }
     public var maxTime: Int { inputs.shape.count > 1 ? inputs.shape[spec.timeMajor ? 0 : 1] : 0 }
     public var inputDepth: Int { inputs.shape.last ?? 0 }
@@ -35,7 +36,18 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
         try located {
             let spec = backward ? (self.spec.cellBackward ?? self.spec.cell) : self.spec.cell
             let cell = try spec.makeCell(store: store)
-            let scope = self.spec.bidirectional ? self.scope + (backward ? "/bw" : "/fw") : self.scope
+            var scope = self.spec.bidirectional ? self.scope + (backward ? "/bw" : "/fw") : self.scope
+            let model = self.spec.model
+            if model.bidirectional && model.convention.bidirectionalStacking == .layerwise {
+                // PyTorch's bidirectional layers: one layer is one bidirectional_dynamic_rnn under its own scope; a
+                // deeper stack feeds both directions into each next layer, which one direction's loop cannot show.
+                let layers = model.layers(inputDepth: inputDepth).filter { $0.direction == (backward ? 1 : 0) }
+                guard layers.count == 1, let layer = layers.first else {
+                    throw RNNError.invalidArgument(
+                        "stepping through one direction needs a single layer: PyTorch's \(layers.count)-layer bidirectional stack feeds both directions into each next layer (unroll run computes it)")
+                }
+                scope = layer.scope
+            }
             var x = inputs
             if backward {
                 x = try reverseSequence(inputs, lengths: self.spec.sequenceLength, timeMajor: self.spec.timeMajor)
