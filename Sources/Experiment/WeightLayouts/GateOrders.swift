@@ -36,6 +36,15 @@ enum GateOrders {
         }
     }
 
+    /// The stored order of a layer kind's gate blocks in `c`'s layout (TF 1's GRU: see `tfGRUGates`).
+    static func order(_ kind: LayerKind, _ c: Convention) -> [Gate] {
+        switch kind {
+        case .rnn: return [.candidate]
+        case .lstm: return lstm(c)
+        case .gru, .gruResetAfter: return gru(c)
+        }
+    }
+
     /// TF 1's `GRUCell` `gates/kernel` blocks.
     static let tfGRUGates: [Gate] = [.reset, .update]
 

@@ -23,18 +23,10 @@ enum KerasLayout: WeightLayout {
         }
     }
 
-    static func order(_ kind: LayerKind) -> [Gate] {
-        switch kind {
-        case .rnn: return [.candidate]
-        case .lstm: return GateOrders.lstm(.keras)
-        case .gru, .gruResetAfter: return GateOrders.gru(.keras)
-        }
-    }
-
     static func read<S: RNNScalar>(_ layer: RNNModel.Layer, in model: RNNModel, from src: WeightSource<S>) throws -> LayerWeights<S> {
         let l = try LayerShape(layer)
         let p = layerPath(layer, in: model) + "/" + cellName(l.kind)
-        let order = order(l.kind)
+        let order = GateOrders.order(l.kind, .keras)
         var w = LayerWeights<S>(kind: l.kind, inputKernel: Tensor(zeros: [0]), recurrentKernel: Tensor(zeros: [0]), bias: Tensor(zeros: [0]))
         w.inputKernel = try src(p + "/kernel", [l.depth, l.width])
         w.recurrentKernel = try src(p + "/recurrent_kernel", [l.hDepth, l.width])
@@ -53,7 +45,7 @@ enum KerasLayout: WeightLayout {
 
     static func write<S: RNNScalar>(_ w: LayerWeights<S>, _ layer: RNNModel.Layer, in model: RNNModel) -> [(String, Tensor<S>)] {
         let p = layerPath(layer, in: model) + "/" + cellName(w.kind)
-        let order = order(w.kind)
+        let order = GateOrders.order(w.kind, .keras)
         let bias = WeightMath.reorder(w.bias, from: w.gates, to: order)
         return [(p + "/kernel", WeightMath.reorder(w.inputKernel, from: w.gates, to: order)),
                 (p + "/recurrent_kernel", WeightMath.reorder(w.recurrentKernel, from: w.gates, to: order)),

@@ -15,7 +15,7 @@ enum TensorFlowLayout: WeightLayout {
         case .rnn, .lstm:
             let kernel = try src(p + "/kernel", [d + l.hDepth, l.width])
             let bias = try src(p + "/bias", [l.width])
-            let order = l.kind == .lstm ? GateOrders.lstm(.tf) : [.candidate]
+            let order = GateOrders.order(l.kind, .tf)
             let neutral = l.kind == .lstm ? GateOrders.neutralLSTM : [.candidate]
             let k = WeightMath.reorder(kernel, from: order, to: neutral)
             var w = LayerWeights(kind: l.kind, inputKernel: WeightMath.rows(k, 0..<d),
@@ -49,7 +49,7 @@ enum TensorFlowLayout: WeightLayout {
         let p = layer.scope + "/" + l.cellName
         switch w.kind {
         case .rnn, .lstm:
-            let order = w.kind == .lstm ? GateOrders.lstm(.tf) : [.candidate]
+            let order = GateOrders.order(w.kind, .tf)
             var out = [(p + "/kernel", WeightMath.reorder(WeightMath.vstack(w.inputKernel, w.recurrentKernel), from: w.gates, to: order)),
                        (p + "/bias", WeightMath.reorder(w.bias, from: w.gates, to: order))]
             if let proj = w.projection { out.append((p + "/projection/kernel", proj)) }

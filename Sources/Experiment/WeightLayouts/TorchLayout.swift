@@ -10,17 +10,9 @@ enum TorchLayout: WeightLayout {
 
     static func suffix(_ layer: RNNModel.Layer) -> String { "_l\(layer.index)" + (layer.direction == 1 ? "_reverse" : "") }
 
-    static func order(_ kind: LayerKind) -> [Gate] {
-        switch kind {
-        case .rnn: return [.candidate]
-        case .lstm: return GateOrders.lstm(.torch)
-        case .gru, .gruResetAfter: return GateOrders.gru(.torch)
-        }
-    }
-
     static func read<S: RNNScalar>(_ layer: RNNModel.Layer, in model: RNNModel, from src: WeightSource<S>) throws -> LayerWeights<S> {
         let l = try LayerShape(layer)
-        let s = suffix(layer), order = order(l.kind)
+        let s = suffix(layer), order = GateOrders.order(l.kind, .torch)
         let ih = try src("weight_ih" + s, [l.width, l.depth])
         let hh = try src("weight_hh" + s, [l.width, l.hDepth])
         let bih = try src("bias_ih" + s, [l.width])
@@ -39,7 +31,7 @@ enum TorchLayout: WeightLayout {
     }
 
     static func write<S: RNNScalar>(_ w: LayerWeights<S>, _ layer: RNNModel.Layer, in model: RNNModel) -> [(String, Tensor<S>)] {
-        let s = suffix(layer), order = order(w.kind)
+        let s = suffix(layer), order = GateOrders.order(w.kind, .torch)
         func torch(_ t: Tensor<S>) -> Tensor<S> { WeightMath.reorder(t, from: w.gates, to: order) }
         var out = [("weight_ih" + s, WeightMath.transpose(torch(w.inputKernel))),
                    ("weight_hh" + s, WeightMath.transpose(torch(w.recurrentKernel))),
