@@ -119,9 +119,9 @@ public enum ExperimentLoader {
         let name = displayName ?? url.path
         let spec = try readSpec(url, displayName: name)
         let base = url.deletingLastPathComponent()
-        switch spec.dtype {
-        case .float32: return try load(spec, file: name, baseDirectory: base, as: Float.self).run().namedArrays()
-        case .float64: return try load(spec, file: name, baseDirectory: base, as: Double.self).run().namedArrays()
+        func run<Scalar: RNNScalar>(_: Scalar.Type) throws -> [(String, NumpyArray)] {
+            try load(spec, file: name, baseDirectory: base, as: Scalar.self).run().namedArrays()
         }
+        return try run(spec.dtype.scalarType)
     }
 }

@@ -12,7 +12,7 @@ import CRNNKernels
 extension UnrolledLoop {
     /// The fused plan for this loop, or nil when it must run step by step.
     func makeFastPlan() -> FastPlan<Scalar>? {
-        guard allowsFastPath, Scalar.self == Float.self || Scalar.self == Double.self, batchSize > 0, maxTime > 0, loopBound > 0 else { return nil }
+        guard allowsFastPath, batchSize > 0, maxTime > 0, loopBound > 0 else { return nil }
         guard case let .leaf(x) = inputs.tensors, x.rank == 3 else { return nil }
         guard let plan = FastPlan(cell: cell, inputDepth: inputs.depth) else { return nil }
         // The initial state must have the plan's structure (checked against the cell at init).
