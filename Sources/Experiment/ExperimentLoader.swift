@@ -74,7 +74,7 @@ public enum ExperimentLoader {
         }
 
         // Weights: every float array under the run's scope; defaults from the seed when no file is given.
-        let scope = spec.bidirectional ? "bidirectional_rnn/" : "rnn/"
+        let scope = spec.scope + "/"
         var weights: [String: Tensor<Scalar>] = [:]
         if let path = spec.weights {
             for (name, array) in try archive("weights", path) where name.hasPrefix(scope) {
@@ -90,8 +90,7 @@ public enum ExperimentLoader {
             let arrays = try archive("initial_state", path)
             func state(_ sizes: Nest<Int>, prefix: String) throws -> Nest<Tensor<Scalar>> {
                 var missing: [String] = []
-                let result = try sizes.flattenedWithPaths.map { (p, _) -> Tensor<Scalar> in
-                    let key = p.isEmpty ? prefix : prefix + "/" + p
+                let result = try sizes.flattenedWithPaths(under: prefix).map { (key, _) -> Tensor<Scalar> in
                     guard let a = arrays[key] else { missing.append(key); return Tensor(zeros: [0]) }
                     return try tensor("initial_state", a, key)
                 }
@@ -103,11 +102,9 @@ public enum ExperimentLoader {
                 var iterator = result.makeIterator()
                 return sizes.map { _ in iterator.next() ?? Tensor(zeros: [0]) }
             }
-            if spec.bidirectional {
-                initial = try state(spec.cell.stateSize, prefix: "initial_state/0")
-                initialBw = try state((spec.cellBackward ?? spec.cell).stateSize, prefix: "initial_state/1")
-            } else {
-                initial = try state(spec.cell.stateSize, prefix: "initial_state")
+            for direction in spec.directions {
+                let s = try state(spec.cell(for: direction).stateSize, prefix: spec.arrayName("initial_state", for: direction))
+                if direction == .forward { initial = s } else { initialBw = s }
             }
         }
         return LoadedExperiment(spec: spec, file: file, inputs: inputs, store: store,

@@ -14,7 +14,7 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     public let initialStateBackward: Nest<Tensor<Scalar>>?
 
     /// The variable scope TF would use: `rnn`, or `bidirectional_rnn` for a bidirectional run.
-    public var scope: String { spec.bidirectional ? "bidirectional_rnn" : "rnn" }
+    public var scope: String { spec.scope }
     public var batchSize: Int { inputs.shape.count > 1 ? inputs.shape[spec.timeMajor ? 1 : 0] : 0 }
     public var maxTime: Int { inputs.shape.count > 1 ? inputs.shape[spec.timeMajor ? 0 : 1] : 0 }
     public var inputDepth: Int { inputs.shape.last ?? 0 }
@@ -33,9 +33,9 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     /// with its cell built: what the explorer steps through.
     public func makeLoop(backward: Bool = false) throws -> UnrolledLoop<Scalar> {
         try located {
-            let spec = backward ? (self.spec.cellBackward ?? self.spec.cell) : self.spec.cell
-            let cell = try spec.makeCell(store: store)
-            let scope = self.spec.bidirectional ? self.scope + (backward ? "/bw" : "/fw") : self.scope
+            let direction: Direction = backward ? .backward : .forward
+            let cell = try spec.cell(for: direction).makeCell(store: store)
+            let scope = spec.scope(for: direction)
             var x = inputs
             if backward {
                 x = try reverseSequence(inputs, lengths: self.spec.sequenceLength, timeMajor: self.spec.timeMajor)
@@ -58,7 +58,7 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
                 return ExperimentResult(outputs: [r.outputs], states: [r.state], bidirectional: false)
             }
             let fw = try spec.cell.makeCell(store: store)
-            let bw = try (spec.cellBackward ?? spec.cell).makeCell(store: store)
+            let bw = try spec.cell(for: .backward).makeCell(store: store)
             let r = try bidirectionalDynamicRNN(
                 cellForward: fw, cellBackward: bw, inputs: .leaf(inputs), sequenceLength: spec.sequenceLength,
                 initialStateForward: initialState, initialStateBackward: initialStateBackward, dtype: spec.dtype,
@@ -88,13 +88,15 @@ public struct ExperimentResult<Scalar: RNNScalar> {
     /// The arrays `unroll run` writes: `outputs`, `state/...` (bidirectional: `outputs/0`, `state/1/...`).
     public func namedArrays() throws -> [(String, NumpyArray)] {
         var out: [(String, NumpyArray)] = []
-        for (i, o) in outputs.enumerated() {
-            out.append((bidirectional ? "outputs/\(i)" : "outputs", try NumpyArray(o)))
+        func name(_ base: String, _ direction: Direction) -> String {
+            ExperimentSpec.arrayName(base, for: direction, bidirectional: bidirectional)
         }
-        for (i, s) in states.enumerated() {
-            let prefix = bidirectional ? "state/\(i)" : "state"
-            for (path, t) in s.flattenedWithPaths {
-                out.append((path.isEmpty ? prefix : prefix + "/" + path, try NumpyArray(t)))
+        for (direction, o) in zip(Direction.allCases, outputs) {
+            out.append((name("outputs", direction), try NumpyArray(o)))
+        }
+        for (direction, s) in zip(Direction.allCases, states) {
+            for (path, t) in s.flattenedWithPaths(under: name("state", direction)) {
+                out.append((path, try NumpyArray(t)))
             }
         }
         return out

@@ -16,7 +16,7 @@ public struct ShapeReport {
         let spec = experiment.spec
         let batch = experiment.batchSize, time = experiment.maxTime
         func add(_ label: String, _ value: String, problem: Bool = false) { lines.append(Line(label: label, value: value, problem: problem)) }
-        func stateText(_ sizes: Nest<Int>) -> String { describeState(sizes.map { formatShape([batch, $0]) }) }
+        func stateText(_ sizes: Nest<Int>) -> String { sizes.stateShapesDescription(batch: batch) }
         let seqShape = { (w: Int) in formatShape(spec.timeMajor ? [time, batch, w] : [batch, time, w]) }
 
         add("experiment", "\(spec.name.isEmpty ? "(unnamed)" : spec.name)  \(spec.dtype.rawValue), \(spec.timeMajor ? "time-major [time, batch, depth]" : "batch-major [batch, time, depth]")\(spec.bidirectional ? ", bidirectional" : "")")
@@ -26,28 +26,27 @@ public struct ShapeReport {
         } else {
             add("sequence_length", "none (no masking)")
         }
-        let directions: [(String, CellSpec)] = spec.bidirectional
-            ? [("fw ", spec.cell), ("bw ", spec.cellBackward ?? spec.cell)] : [("", spec.cell)]
-        for (prefix, cell) in directions {
+        let directions = spec.directions
+        for direction in directions {
+            let prefix = spec.bidirectional ? direction.name + " " : "", cell = spec.cell(for: direction)
             var depth = experiment.inputDepth
             for (i, layer) in cell.layers.enumerated() {
                 add("\(prefix)layer \(i)", "\(layer.summary)  input [\(batch), \(depth)]  state \(stateText(layer.stateSize))  output [\(batch), \(layer.outputSize)]")
                 depth = layer.outputSize
             }
         }
-        for (i, (_, cell)) in directions.enumerated() {
-            let name = spec.bidirectional ? "outputs/\(i)" : "outputs"
-            add(name, seqShape(cell.outputSize))
-            add(spec.bidirectional ? "state/\(i)" : "state", stateText(cell.stateSize))
+        for direction in directions {
+            let cell = spec.cell(for: direction)
+            add(spec.arrayName("outputs", for: direction), seqShape(cell.outputSize))
+            add(spec.arrayName("state", for: direction), stateText(cell.stateSize))
         }
         // Weights: build the cells against a lenient copy of the store to list every request.
         let probe = VariableStore<Scalar>(arrays: experiment.store.arrays, missing: experiment.store.missing)
         probe.strict = false
-        for (i, (_, cell)) in directions.enumerated() {
-            let scope = spec.bidirectional ? experiment.scope + (i == 0 ? "/fw" : "/bw") : experiment.scope
+        for direction in directions {
             do {
-                let built = try cell.makeCell(store: probe)
-                try built.build(inputDepth: experiment.inputDepth, scope: scope)
+                let built = try spec.cell(for: direction).makeCell(store: probe)
+                try built.build(inputDepth: experiment.inputDepth, scope: spec.scope(for: direction))
             } catch {
                 add("cell", "\(error)", problem: true)
             }
@@ -80,15 +79,6 @@ public struct ShapeReport {
         return lines.map { l in
             l.label.padding(toLength: max(width, l.label.count), withPad: " ", startingAt: 0) + "  " + l.value
         }.joined(separator: "\n")
-    }
-}
-
-/// A state structure with its leaves already rendered, e.g. `(LSTMStateTuple(c=[3, 4], h=[3, 4]), [3, 3])`.
-public func describeState(_ nest: Nest<String>) -> String {
-    switch nest {
-    case let .leaf(s): return s
-    case let .lstm(c, h): return "LSTMStateTuple(c=\(c), h=\(h))"
-    case let .tuple(items): return "(" + items.map(describeState).joined(separator: ", ") + ")"
     }
 }
 
