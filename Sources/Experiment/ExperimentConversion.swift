@@ -56,20 +56,19 @@ public enum ExperimentConversion {
         out.maxTime = nil
         out.inputDepth = nil
         out.initialState = nil
-        let states = [loaded.initialState, loaded.initialStateBackward].prefix(model.directions)
+        let states = [loaded.initialState, loaded.initialStateBackward].prefix(model.directions.count)
         if states.contains(where: { $0 != nil }) {
             out.initialState = npzName
-            let given = try states.enumerated().map { d, s in
-                try s ?? located("cell") { try converted.model.cell(direction: d).makeCell(store: VariableStore<S>()).zeroState(batchSize: loaded.batchSize) }
+            let given = try zip(model.directions, states).map { d, s in
+                try s ?? located("cell") { try converted.model.cell(for: d).makeCell(store: VariableStore<S>()).zeroState(batchSize: loaded.batchSize) }
             }
             if convention == .torch {
                 let stacked = try located("initial_state") { try TorchStateLayout.stack(given, model: converted.model) }
                 arrays.append(("initial_state/h_0", try NumpyArray(stacked.h)))
                 if let c = stacked.c { arrays.append(("initial_state/c_0", try NumpyArray(c))) }
             } else {
-                for (d, s) in given.enumerated() {
-                    let prefix = model.bidirectional ? "initial_state/\(d)" : "initial_state"
-                    for (path, t) in s.flattenedWithPaths { arrays.append((path.isEmpty ? prefix : prefix + "/" + path, try NumpyArray(t))) }
+                for (d, s) in zip(model.directions, given) {
+                    for (path, t) in s.flattenedWithPaths(under: spec.arrayName("initial_state", for: d)) { arrays.append((path, try NumpyArray(t))) }
                 }
             }
         }

@@ -34,14 +34,14 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     /// with its cell built: what the explorer steps through.
     public func makeLoop(backward: Bool = false) throws -> UnrolledLoop<Scalar> {
         try located {
-            let spec = backward ? (self.spec.cellBackward ?? self.spec.cell) : self.spec.cell
-            let cell = try spec.makeCell(store: store)
-            var scope = self.spec.bidirectional ? self.scope + (backward ? "/bw" : "/fw") : self.scope
+            let direction: Direction = backward ? .backward : .forward
+            let cell = try spec.cell(for: direction).makeCell(store: store)
+            var scope = spec.scope(for: direction)
             let model = self.spec.model
             if model.bidirectional && model.convention.bidirectionalStacking == .layerwise {
                 // PyTorch's bidirectional layers: one layer is one bidirectional_dynamic_rnn under its own scope; a
                 // deeper stack feeds both directions into each next layer, which one direction's loop cannot show.
-                let layers = model.layers(inputDepth: inputDepth).filter { $0.direction == (backward ? 1 : 0) }
+                let layers = model.layers(inputDepth: inputDepth).filter { $0.direction == direction }
                 guard layers.count == 1, let layer = layers.first else {
                     throw RNNError.invalidArgument(
                         "stepping through one direction needs a single layer: PyTorch's \(layers.count)-layer bidirectional stack feeds both directions into each next layer (unroll run computes it)")

@@ -16,7 +16,7 @@ public struct ShapeReport {
         let spec = experiment.spec
         let batch = experiment.batchSize, time = experiment.maxTime
         func add(_ label: String, _ value: String, problem: Bool = false) { lines.append(Line(label: label, value: value, problem: problem)) }
-        func stateText(_ sizes: Nest<Int>) -> String { describeState(sizes.map { formatShape([batch, $0]) }) }
+        func stateText(_ sizes: Nest<Int>) -> String { sizes.stateShapesDescription(batch: batch) }
         let seqShape = { (w: Int) in formatShape(spec.timeMajor ? [time, batch, w] : [batch, time, w]) }
 
         add("experiment", "\(spec.name.isEmpty ? "(unnamed)" : spec.name)  \(spec.dtype.rawValue), \(spec.timeMajor ? "time-major [time, batch, depth]" : "batch-major [batch, time, depth]")\(spec.bidirectional ? ", bidirectional" : "")")
@@ -29,7 +29,7 @@ public struct ShapeReport {
         let model = spec.model
         let layers = model.layers(inputDepth: experiment.inputDepth)
         for layer in layers {
-            let prefix = spec.bidirectional ? (layer.direction == 0 ? "fw " : "bw ") : ""
+            let prefix = spec.bidirectional ? layer.direction.name + " " : ""
             add("\(prefix)layer \(layer.index)", "\(layer.spec.summary)  input [\(batch), \(layer.inputDepth)]  state \(stateText(layer.spec.stateSize))  output [\(batch), \(layer.spec.outputSize)]")
         }
         if spec.convention == .torch {
@@ -42,10 +42,10 @@ public struct ShapeReport {
                 add("results", "\(error)", problem: true)
             }
         } else {
-            for d in 0..<model.directions {
-                let cell = model.cell(direction: d)
-                add(spec.bidirectional ? "outputs/\(d)" : "outputs", seqShape(cell.outputSize))
-                add(spec.bidirectional ? "state/\(d)" : "state", stateText(cell.stateSize))
+            for direction in spec.directions {
+                let cell = spec.cell(for: direction)
+                add(spec.arrayName("outputs", for: direction), seqShape(cell.outputSize))
+                add(spec.arrayName("state", for: direction), stateText(cell.stateSize))
             }
         }
         // Weights: build each layer's cell against a lenient copy of the store to list every request.
@@ -100,15 +100,6 @@ public struct ShapeReport {
         return lines.map { l in
             l.label.padding(toLength: max(width, l.label.count), withPad: " ", startingAt: 0) + "  " + l.value
         }.joined(separator: "\n")
-    }
-}
-
-/// A state structure with its leaves already rendered, e.g. `(LSTMStateTuple(c=[3, 4], h=[3, 4]), [3, 3])`.
-public func describeState(_ nest: Nest<String>) -> String {
-    switch nest {
-    case let .leaf(s): return s
-    case let .lstm(c, h): return "LSTMStateTuple(c=\(c), h=\(h))"
-    case let .tuple(items): return "(" + items.map(describeState).joined(separator: ", ") + ")"
     }
 }
 

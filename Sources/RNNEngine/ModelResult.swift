@@ -28,8 +28,8 @@ extension RNNModel {
     /// `inputDepth`, without running (the structure `ModelResult.namedTensors` returns).
     public func resultShapes(batch: Int, maxTime: Int, inputDepth: Int, timeMajor: Bool) throws -> [(name: String, shape: [Int])] {
         let lead = timeMajor ? [maxTime, batch] : [batch, maxTime]
-        let outputs = (0..<directions).map { lead + [cell(direction: $0).outputSize] }
-        let states = (0..<directions).map { cell(direction: $0).stateSize.map { [batch, $0] } }
+        let outputs = directions.map { lead + [cell(for: $0).outputSize] }
+        let states = directions.map { cell(for: $0).stateSize.map { [batch, $0] } }
         return try namedResults(outputs: outputs, states: states, concat: { a, b in Array(a.dropLast()) + [(a.last ?? 0) + (b.last ?? 0)] },
                                 stack: { (items: [[Int]]) in [items.count] + (items.first ?? []) }).map { (name: $0.name, shape: $0.value) }
     }
@@ -38,11 +38,9 @@ extension RNNModel {
     func namedResults<T>(outputs: [T], states: [Nest<T>], concat: (T, T) -> T, stack: ([T]) throws -> T) throws -> [(name: String, value: T)] {
         guard convention == .torch else {
             var out: [(name: String, value: T)] = []
-            for (i, o) in outputs.enumerated() { out.append((bidirectional ? "outputs/\(i)" : "outputs", o)) }
-            for (i, s) in states.enumerated() {
-                let prefix = bidirectional ? "state/\(i)" : "state"
-                for (path, t) in s.flattenedWithPaths { out.append((path.isEmpty ? prefix : prefix + "/" + path, t)) }
-            }
+            func name(_ base: String, _ i: Int) -> String { bidirectional ? joinPath(base, String(i)) : base }
+            for (i, o) in outputs.enumerated() { out.append((name("outputs", i), o)) }
+            for (i, s) in states.enumerated() { out += s.flattenedWithPaths(under: name("state", i)).map { (name: $0.path, value: $0.value) } }
             return out
         }
         var output = outputs[0]
@@ -85,7 +83,7 @@ public enum TorchStateLayout {
     public static func split<Scalar: RNNScalar>(h0: Tensor<Scalar>, c0: Tensor<Scalar>?, model: RNNModel, batch: Int) throws
         -> [Nest<Tensor<Scalar>>] {
         let layerSpecs = model.cell.layers
-        let count = layerSpecs.count * model.directions
+        let count = layerSpecs.count * model.directions.count
         guard let first = layerSpecs.first else { return [] }
         let isLSTM = { if case .lstm = first { return true } else { return false } }()
         let hSize = first.outputSize
@@ -103,13 +101,13 @@ public enum TorchStateLayout {
             let n = t.count / max(count, 1)
             return Tensor(unchecked: Array(t.shape.dropFirst()), scalars: Array(t.scalars[(i * n)..<((i + 1) * n)]))
         }
-        return (0..<model.directions).map { d in
+        return model.directions.map { d in
             let layers: [Nest<Tensor<Scalar>>] = layerSpecs.indices.map { l in
-                let i = l * model.directions + d
+                let i = l * model.directions.count + d.rawValue
                 if isLSTM, let c0 { return .lstm(c: slice(c0, i), h: slice(h0, i)) }
                 return .leaf(slice(h0, i))
             }
-            if case .multi = model.cell(direction: d) { return .tuple(layers) }
+            if case .multi = model.cell(for: d) { return .tuple(layers) }
             return layers[0]
         }
     }

@@ -19,22 +19,21 @@ public struct RNNModel: Sendable, Equatable {
     /// layer-wise bidirectional stack (TF's defaults for `dynamic_rnn`, `bidirectional_dynamic_rnn`,
     /// `stack_bidirectional_dynamic_rnn`).
     public var scope: String {
-        guard bidirectional else { return "rnn" }
-        return convention.bidirectionalStacking == .layerwise ? "stack_bidirectional_rnn" : "bidirectional_rnn"
+        guard bidirectional, convention.bidirectionalStacking == .layerwise else { return VariableScope.root(bidirectional: bidirectional) }
+        return VariableScope.stackBidirectionalRNN
     }
 
-    /// Number of directions (1 or 2).
-    public var directions: Int { bidirectional ? 2 : 1 }
+    /// The passes: forward, and backward when bidirectional.
+    public var directions: [Direction] { bidirectional ? [.forward, .backward] : [.forward] }
 
-    /// The cell spec of a direction (0 forward, 1 backward).
-    public func cell(direction: Int) -> CellSpec { direction == 1 ? (cellBackward ?? cell) : cell }
+    /// The cell of `direction` (`cellBackward` falls back to `cell`).
+    public func cell(for direction: Direction) -> CellSpec { direction == .backward ? (cellBackward ?? cell) : cell }
 
     /// One layer of one direction: what it runs, on what input depth, and the variable scope its cell is built under.
     public struct Layer: Sendable, Equatable {
         /// Index in the stack (0 for a single cell).
         public let index: Int
-        /// 0 forward, 1 backward.
-        public let direction: Int
+        public let direction: Direction
         public let spec: CellSpec
         public let inputDepth: Int
         /// The scope passed to the cell's `build` (its variables are `scope/<cell name>/...`).
@@ -45,15 +44,15 @@ public struct RNNModel: Sendable, Equatable {
     /// A wrapper or a nested stack counts as one layer (only the tf convention allows them).
     public func layers(inputDepth: Int) -> [Layer] {
         var out: [Layer] = []
-        for d in 0..<directions {
-            let spec = cell(direction: d)
+        for d in directions {
+            let spec = cell(for: d)
             let layered = bidirectional && convention.bidirectionalStacking == .layerwise
-            let base = !bidirectional ? scope : (layered ? scope : scope + (d == 0 ? "/fw" : "/bw"))
+            let base = bidirectional && !layered ? VariableScope.scope(scope, for: d) : scope
             var depth = inputDepth
             for (i, l) in spec.layers.enumerated() {
                 let s: String
                 if layered {
-                    s = stackBidirectionalLayerScope(scope, layer: i) + (d == 0 ? "/fw" : "/bw")
+                    s = VariableScope.scope(stackBidirectionalLayerScope(scope, layer: i), for: d)
                 } else if case .multi = spec {
                     s = multiRNNCellLayerScope(base, layer: i)
                 } else {
@@ -73,8 +72,8 @@ public struct RNNModel: Sendable, Equatable {
             throw fail("keras.layers.Bidirectional wraps a single layer; a stack of bidirectional layers each reading both directions is the torch convention's \"bidirectional\"")
         }
         if convention == .tf { return }
-        for d in 0..<directions {
-            let spec = cell(direction: d)
+        for d in directions {
+            let spec = cell(for: d)
             for (i, layer) in spec.layers.enumerated() {
                 let place = spec.layers.count > 1 ? "layer \(i): " : ""
                 if let why = unsupportedReason(layer) { throw fail(place + why) }
@@ -147,7 +146,7 @@ public struct RNNModel: Sendable, Equatable {
         }
         if convention.bidirectionalStacking == .layerwise {
             let fw = try cell.layers.map { try $0.makeCell(store: store) }
-            let bw = try cell(direction: 1).layers.map { try $0.makeCell(store: store) }
+            let bw = try cell(for: .backward).layers.map { try $0.makeCell(store: store) }
             let r = try stackBidirectionalDynamicRNN(
                 cellsForward: fw, cellsBackward: bw, inputs: inputs, sequenceLength: sequenceLength,
                 initialStatesForward: initial(0).map { stackLayers($0, count: fw.count) },
@@ -157,10 +156,10 @@ public struct RNNModel: Sendable, Equatable {
                 if case .multi = spec { return .tuple(s) }
                 return s[0]
             }
-            return finish([r.outputsForward, r.outputsBackward], [multi(cell, r.statesForward), multi(cell(direction: 1), r.statesBackward)])
+            return finish([r.outputsForward, r.outputsBackward], [multi(cell, r.statesForward), multi(cell(for: .backward), r.statesBackward)])
         }
         let r = try bidirectionalDynamicRNN(
-            cellForward: try cell.makeCell(store: store), cellBackward: try cell(direction: 1).makeCell(store: store),
+            cellForward: try cell.makeCell(store: store), cellBackward: try cell(for: .backward).makeCell(store: store),
             inputs: .leaf(inputs), sequenceLength: sequenceLength, initialStateForward: initial(0),
             initialStateBackward: initial(1), dtype: Scalar.dtype, parallelIterations: parallelIterations,
             swapMemory: swapMemory, timeMajor: timeMajor, scope: scope)

@@ -15,7 +15,7 @@ public struct StackBidirectionalResult<Scalar: RNNScalar>: Sendable {
 
 /// The scope of layer `i` of `stackBidirectionalDynamicRNN` under `scope` (its `bidirectional_rnn/fw` and `/bw` follow).
 public func stackBidirectionalLayerScope(_ scope: String, layer i: Int) -> String {
-    "\(scope)/cell_\(i)/bidirectional_rnn"
+    joinPath(joinPath(scope, "cell_\(i)"), VariableScope.bidirectionalRNN)
 }
 
 /// TF's `stack_bidirectional_dynamic_rnn` (PyTorch's multi-layer bidirectional RNN): layer `i` runs
@@ -24,7 +24,7 @@ public func stackBidirectionalDynamicRNN<Scalar: RNNScalar>(
     cellsForward: [any RNNCell<Scalar>], cellsBackward: [any RNNCell<Scalar>], inputs: Tensor<Scalar>,
     sequenceLength: [Int]? = nil, initialStatesForward: [Nest<Tensor<Scalar>>]? = nil,
     initialStatesBackward: [Nest<Tensor<Scalar>>]? = nil, parallelIterations: Int = 32, swapMemory: Bool = false,
-    timeMajor: Bool = false, scope: String = "stack_bidirectional_rnn"
+    timeMajor: Bool = false, scope: String = VariableScope.stackBidirectionalRNN
 ) throws -> StackBidirectionalResult<Scalar> {
     guard !cellsForward.isEmpty else { throw RNNError.invalidCell("stack_bidirectional_dynamic_rnn: must specify at least one cell") }
     guard cellsForward.count == cellsBackward.count else {

@@ -98,7 +98,7 @@ final class ConventionTests: XCTestCase {
         let torch = RNNModel(cell: .multi([lstm, lstm]), bidirectional: true, convention: .torch)
         let layers = torch.layers(inputDepth: 2)
         XCTAssertEqual(layers.map(\.inputDepth), [2, 6, 2, 6])
-        XCTAssertEqual(layers.map(\.direction), [0, 0, 1, 1])
+        XCTAssertEqual(layers.map(\.direction), [.forward, .forward, .backward, .backward])
         XCTAssertEqual(layers[3].scope, "stack_bidirectional_rnn/cell_1/bidirectional_rnn/bw")
         let tf = RNNModel(cell: .multi([lstm, lstm]), bidirectional: true)
         XCTAssertEqual(tf.layers(inputDepth: 2).map(\.inputDepth), [2, 3, 2, 3])

@@ -9,7 +9,7 @@ enum KerasLayout: WeightLayout {
 
     /// The Keras layer path of a layer.
     static func layerPath(_ layer: RNNModel.Layer, in model: RNNModel) -> String {
-        if model.bidirectional { return "bidirectional/" + (layer.direction == 0 ? "forward_rnn" : "backward_rnn") }
+        if model.bidirectional { return "bidirectional/" + (layer.direction == .forward ? "forward_rnn" : "backward_rnn") }
         if case .multi = model.cell { return "rnn_\(layer.index)" }
         return "rnn"
     }

@@ -8,7 +8,7 @@ import RNNEngine
 enum TorchLayout: WeightLayout {
     static let convention = Convention.torch
 
-    static func suffix(_ layer: RNNModel.Layer) -> String { "_l\(layer.index)" + (layer.direction == 1 ? "_reverse" : "") }
+    static func suffix(_ layer: RNNModel.Layer) -> String { "_l\(layer.index)" + (layer.direction == .backward ? "_reverse" : "") }
 
     static func read<S: RNNScalar>(_ layer: RNNModel.Layer, in model: RNNModel, from src: WeightSource<S>) throws -> LayerWeights<S> {
         let l = try LayerShape(layer)
