@@ -79,8 +79,8 @@ public enum Convention: String, CaseIterable, Sendable {
     /// before the recurrent product; Keras' `GRU` defaults to `reset_after=True`; PyTorch has only that one.
     public var defaultResetAfter: Bool { self != .tf }
 
-    /// Checks `sequence_length` as the framework would before running (PyTorch refuses lengths outside
-    /// `1...max_time`, as `pack_padded_sequence` does); TF and Keras accept any length.
+    /// Checks `sequence_length` as the framework would before running: PyTorch refuses a length of 0 or less
+    /// (`pack_padded_sequence`) and fails on one above `max_time` (running the packed batch); TF and Keras accept any.
     public func checkSequenceLength(_ lengths: [Int]?, maxTime: Int) throws {
         guard self == .torch, let lengths else { return }
         for (b, l) in lengths.enumerated() {
@@ -90,7 +90,7 @@ public enum Convention: String, CaseIterable, Sendable {
             }
             if l > maxTime {
                 throw RNNError.badSequenceLength(
-                    "sequence_length[\(b)] = \(l) is longer than max_time = \(maxTime); PyTorch's pack_padded_sequence refuses it")
+                    "sequence_length[\(b)] = \(l) is longer than max_time = \(maxTime); PyTorch fails on it (the packed batch asks for steps the inputs do not have)")
             }
         }
     }
