@@ -1,6 +1,8 @@
 /// Peephole weights of an `LSTMCell` (`w_i_diag`, `w_f_diag`, `w_o_diag`).
 struct Peepholes<Scalar: RNNScalar> {
     let wi: [Scalar], wf: [Scalar], wo: [Scalar]
+    /// Their variable names.
+    var names = (i: "w_i_diag", f: "w_f_diag", o: "w_o_diag")
 }
 
 /// The element-wise half of an LSTM step, shared by `BasicLSTMCell` and `LSTMCell` (the C kernel
