@@ -110,8 +110,18 @@ public enum ExperimentLoader {
                 initial = try state(spec.cell.stateSize, prefix: "initial_state")
             }
         }
-        return LoadedExperiment(spec: spec, file: file, inputs: inputs, store: store,
-                                initialState: initial, initialStateBackward: initialBw)
+        var loaded = LoadedExperiment(spec: spec, file: file, inputs: inputs, store: store,
+                                      initialState: initial, initialStateBackward: initialBw)
+        // Loss cotangents: every array under loss/ in the loss file.
+        if case let .file(path)? = spec.loss {
+            for (name, array) in try archive("loss", path) where name.hasPrefix("loss/") {
+                loaded.lossArrays[name] = try tensor("loss", array, name)
+            }
+            guard !loaded.lossArrays.isEmpty else {
+                throw ExperimentError(file: file, field: "loss", "\(path) has no loss/... arrays (expected loss/outputs and/or loss/state/...)")
+            }
+        }
+        return loaded
     }
 
     /// Reads, loads and runs an experiment file; returns the arrays `unroll run` writes.
@@ -120,8 +130,15 @@ public enum ExperimentLoader {
         let spec = try readSpec(url, displayName: name)
         let base = url.deletingLastPathComponent()
         switch spec.dtype {
-        case .float32: return try load(spec, file: name, baseDirectory: base, as: Float.self).run().namedArrays()
-        case .float64: return try load(spec, file: name, baseDirectory: base, as: Double.self).run().namedArrays()
+        case .float32: return try arrays(load(spec, file: name, baseDirectory: base, as: Float.self))
+        case .float64: return try arrays(load(spec, file: name, baseDirectory: base, as: Double.self))
         }
+    }
+
+    /// What `unroll run` writes for a loaded experiment: the results, and the gradients when it names a loss.
+    static func arrays<Scalar: RNNScalar>(_ loaded: LoadedExperiment<Scalar>) throws -> [(String, NumpyArray)] {
+        guard loaded.spec.loss != nil else { return try loaded.run().namedArrays() }
+        let g = try loaded.gradients()
+        return try g.result.namedArrays() + g.namedArrays()
     }
 }

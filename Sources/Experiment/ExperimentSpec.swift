@@ -27,6 +27,8 @@ public struct ExperimentSpec: Equatable {
     public var inputScale: Double
     public var parallelIterations: Int
     public var swapMemory: Bool
+    /// What `unroll run` differentiates (nil: no gradients).
+    public var loss: LossSpec?
 
     public init(name: String, description: String = "", cell: CellSpec, cellBackward: CellSpec? = nil,
                 bidirectional: Bool = false, timeMajor: Bool = false, dtype: DType = .float32,
@@ -51,11 +53,12 @@ public struct ExperimentSpec: Equatable {
         self.inputScale = inputScale
         self.parallelIterations = parallelIterations
         self.swapMemory = swapMemory
+        self.loss = nil
     }
 
     static let fields = ["name", "description", "cell", "cell_bw", "bidirectional", "time_major", "dtype",
                          "sequence_length", "weights", "inputs", "initial_state", "batch_size", "max_time",
-                         "input_depth", "seed", "input_scale", "parallel_iterations", "swap_memory"]
+                         "input_depth", "seed", "input_scale", "parallel_iterations", "swap_memory", "loss"]
 
     /// Largest `batch_size`, `max_time` or `input_depth` the parser accepts; memory is checked separately.
     static let maxDimension = 1 << 40
@@ -91,6 +94,7 @@ public struct ExperimentSpec: Equatable {
         spec.inputScale = try r.double("input_scale") ?? 1
         spec.parallelIterations = try r.int("parallel_iterations", min: 0) ?? 32
         spec.swapMemory = try r.bool("swap_memory") ?? false
+        if let loss = r.object["loss"], loss != .null { spec.loss = try LossSpec.parse(loss, file: file) }
         if spec.cellBackward != nil && !spec.bidirectional {
             throw r.fail("cell_bw", "only used with \"bidirectional\": true")
         }
@@ -122,6 +126,7 @@ public struct ExperimentSpec: Equatable {
         if inputScale != 1 { d["input_scale"] = inputScale }
         if parallelIterations != 32 { d["parallel_iterations"] = parallelIterations }
         if swapMemory { d["swap_memory"] = true }
+        if let loss { d["loss"] = loss.json }
         var data = try JSONSerialization.data(withJSONObject: d, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         data.append(0x0A)
         return data

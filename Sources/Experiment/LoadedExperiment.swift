@@ -12,6 +12,8 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     public let store: VariableStore<Scalar>
     public let initialState: Nest<Tensor<Scalar>>?
     public let initialStateBackward: Nest<Tensor<Scalar>>?
+    /// The cotangent arrays of a `"loss"` file (`loss/outputs`, `loss/state/...`), by name.
+    public var lossArrays: [String: Tensor<Scalar>] = [:]
 
     /// The variable scope TF would use: `rnn`, or `bidirectional_rnn` for a bidirectional run.
     public var scope: String { spec.bidirectional ? "bidirectional_rnn" : "rnn" }
