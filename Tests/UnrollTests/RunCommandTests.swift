@@ -5,30 +5,12 @@ import XCTest
 /// `unroll run` end to end: every TF conformance case through the real binary, compared with TF's arrays.
 final class RunCommandTests: XCTestCase {
     func testRunReproducesEveryConformanceCase() throws {
-        let dir = try BinaryRunner.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let cases = try FileManager.default.contentsOfDirectory(at: BinaryRunner.conformanceDirectory, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
-        XCTAssertGreaterThanOrEqual(cases.count, 14)
-        for url in cases {
-            let name = url.deletingPathExtension().lastPathComponent
-            let out = dir.appendingPathComponent(name + ".npz")
-            let r = try BinaryRunner.run(["run", url.path, "--output", out.path])
-            XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
-            let got = try Npz.read(out)
-            let expected = try Npz.read(url.deletingPathExtension().appendingPathExtension("npz"))
-            for (key, want) in expected where key.hasPrefix("expected/") {
-                let name = String(key.dropFirst("expected/".count))
-                guard let have = got[name] else { XCTFail("\(url.lastPathComponent): no \(name) in \(got.keys.sorted())"); continue }
-                XCTAssertEqual(have.shape, want.shape, name)
-                XCTAssertEqual(have.dtype, want.dtype, name)
-                let tol = want.dtype == .float64 ? 1e-10 : 1e-5
-                let worst = zip(have.asDoubles(), want.asDoubles()).map { abs($0 - $1) - tol * abs($1) }.max() ?? 0
-                XCTAssertLessThanOrEqual(worst, tol, "\(url.lastPathComponent) \(name)")
-            }
-            XCTAssertEqual(Set(got.keys), Set(expected.keys.filter { $0.hasPrefix("expected/") }.map { String($0.dropFirst(9)) }),
-                           "\(name): unroll run writes exactly TF's arrays")
-        }
+        try BinaryRunner.assertRunMatchesEveryCase(in: BinaryRunner.conformanceDirectory, atLeast: 14)
+    }
+
+    /// The gradient cases: `unroll run` also writes grad/inputs, grad/initial_state/... and grad/<weight>.
+    func testRunReproducesEveryGradientCase() throws {
+        try BinaryRunner.assertRunMatchesEveryCase(in: BinaryRunner.gradientCasesDirectory, atLeast: 10)
     }
 
     func testRunWithGeneratedInputsAndDefaultWeightsIsDeterministic() throws {
