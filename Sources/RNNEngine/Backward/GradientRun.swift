@@ -71,7 +71,8 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     /// (segment tapes, state gradients, input and weight gradients, collection buffers, the loss's arrays).
     public var peakScalars: Int { lock.withLock { peak } }
 
-    /// Runs the forward pass if needed, then the backward sweep to step 0. `shouldStop` is polled between steps.
+    /// Runs the forward pass if needed, then the backward sweep to step 0. `shouldStop` is polled between
+    /// segments (and between the forward pass's chunks); a later call continues where it stopped.
     public func compute(shouldStop: () -> Bool = { false }) {
         if !forward.isComplete { forward.compute(shouldStop: shouldStop) }
         if let e = forward.error { return lock.withLock { failure = e } }
@@ -225,7 +226,7 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     /// Scalars held now, besides a segment's tapes (called under the lock).
     private func heldScalars() -> Int {
         let stateScalars = stateGradient.flattened.reduce(0) { $0 + $1.count }
-        let kept = incoming.reduce(0) { $0 + ($1 == nil ? 0 : stateScalars) }
+        let kept = incoming.count * stateScalars // every segment's, counted from the start
         return loop.inputs.tensors.flattened.reduce(0) { $0 + $1.count } + forward.memoryFootprint / MemoryLayout<Scalar>.stride
             + inputGradient.count + gradients.scalarsHeld + kept + stateScalars + lossScalars
     }
