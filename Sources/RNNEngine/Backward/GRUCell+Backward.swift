@@ -97,9 +97,9 @@ extension GRUCell: DifferentiableCell {
         if let rec = context.recorder {
             let shape = [batch, u]
             rec.record("h", Tensor(unchecked: shape, scalars: dh))
-            rec.record("r", Tensor(unchecked: shape, scalars: dR))
-            rec.record("u", Tensor(unchecked: shape, scalars: dU))
-            rec.record("c", Tensor(unchecked: shape, scalars: dC))
+            for (gate, values) in zip(GateTable.gru, [dR, dU, dC]) {
+                rec.record(gate.name, Tensor(unchecked: shape, scalars: values))
+            }
         }
         return (Tensor(unchecked: [batch, gl.inputDepth], scalars: dx), .leaf(Tensor(unchecked: [batch, u], scalars: dHPrev)))
     }

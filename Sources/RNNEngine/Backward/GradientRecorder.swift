@@ -61,9 +61,9 @@ public final class GradientRecorder<Scalar: RNNScalar> {
         open = nil
     }
 
-    /// Records a named gradient in the open layer (the first record of a name wins: an outer wrapper's
-    /// cell records before nothing else does, and inner cells of a nested stack do not overwrite).
-    func record(_ name: String, _ value: Tensor<Scalar>) {
+    /// Records a named gradient in the open layer (the first record of a name wins, so the inner cells of a
+    /// nested stack do not overwrite what the layer's own cell recorded).
+    public func record(_ name: String, _ value: Tensor<Scalar>) {
         guard let i = open, !layers[i].gradients.contains(where: { $0.name == name }) else { return }
         layers[i].gradients.append(NamedTensor(name: name, value: value))
     }

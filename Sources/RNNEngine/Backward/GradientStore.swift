@@ -73,6 +73,12 @@ public final class GradientStore<Scalar: RNNScalar> {
         buffers.values.reduce(0) { $0 + $1.values.count } + pending.values.reduce(0) { $0 + $1.leftT.count + $1.right.count }
     }
 
+    /// `grad[name] += gradient` (same element count), for a cell's own variables.
+    public func add(_ name: String, _ gradient: Tensor<Scalar>) {
+        guard collecting, let buffer = buffers[name], buffer.values.count == gradient.count else { return }
+        for k in 0..<gradient.count { buffer.values[k] += gradient.scalars[k] }
+    }
+
     /// `grad[name][k] += Σ_rows a[r, k]·b[r, k]` over `rows` rows of width `width` (peephole diagonals).
     func addRowSumsOfProducts(_ name: String, _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, rows: Int, width: Int) {
         guard collecting, let buffer = buffers[name] else { return }

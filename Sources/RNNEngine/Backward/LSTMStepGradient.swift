@@ -192,10 +192,9 @@ func lstmStepBackward<Scalar: RNNScalar>(_ p: LSTMStepParameters<Scalar>, tape: 
     }
     if let rec {
         let shape = [batch, u]
-        rec.record("i", Tensor(unchecked: shape, scalars: dI))
-        rec.record("j", Tensor(unchecked: shape, scalars: dJ))
-        rec.record("f", Tensor(unchecked: shape, scalars: dF))
-        rec.record("o", Tensor(unchecked: shape, scalars: dO))
+        for (gate, values) in zip(GateTable.lstm, [dI, dJ, dF, dO]) {
+            rec.record(gate.name, Tensor(unchecked: shape, scalars: values))
+        }
     }
     let (dx, dhPrev) = p.linear.backward(dGates: dGates, x: x, h: hPrev, batch: batch, gradients: context.gradients)
     return (Tensor(unchecked: [batch, p.linear.inputDepth], scalars: dx), Tensor(unchecked: [batch, u], scalars: dcPrev),

@@ -2,11 +2,11 @@
 /// wrote them) and its sub-cells' tapes. Kept only for the steps of one segment at a time.
 public final class StepTape<Scalar: RNNScalar> {
     /// The cell's own values (`x`, `h`, gates, ...), in the order the cell appended them.
-    var values: [[Scalar]] = []
+    public var values: [[Scalar]] = []
     /// Tapes of wrapped or stacked cells.
-    var children: [StepTape<Scalar>] = []
+    public var children: [StepTape<Scalar>] = []
 
-    init() {}
+    public init() {}
 
     /// Scalars held by this tape and its children.
     public var scalarCount: Int {

@@ -75,9 +75,9 @@ public final class GRUCell<Scalar: RNNScalar>: RNNCell {
                 r.append(contentsOf: value.scalars[(b * 2 * units)..<(b * 2 * units + units)])
                 u.append(contentsOf: value.scalars[(b * 2 * units + units)..<((b + 1) * 2 * units)])
             }
-            rec.record("r", Tensor(unchecked: shape, scalars: r))
-            rec.record("u", Tensor(unchecked: shape, scalars: u))
-            rec.record("c", c)
+            for (gate, values) in zip(GateTable.gru, [r, u, c.scalars]) {
+                rec.record(gate.name, Tensor(unchecked: shape, scalars: values))
+            }
         }
         let out = Tensor(unchecked: shape, scalars: newH)
         return (out, .leaf(out))

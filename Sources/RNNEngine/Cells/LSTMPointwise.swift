@@ -43,10 +43,9 @@ func lstmPointwise<Scalar: RNNScalar>(gates: Tensor<Scalar>, cPrev: Tensor<Scala
     }}}}}}}}}}}}
     let shape = [batch, units]
     if let rec = recorder {
-        rec.record("i", Tensor(unchecked: shape, scalars: gi))
-        rec.record("j", Tensor(unchecked: shape, scalars: gj))
-        rec.record("f", Tensor(unchecked: shape, scalars: gf))
-        rec.record("o", Tensor(unchecked: shape, scalars: go))
+        for (gate, values) in zip(GateTable.lstm, [gi, gj, gf, go]) {
+            rec.record(gate.name, Tensor(unchecked: shape, scalars: values))
+        }
     }
     return (Tensor(unchecked: shape, scalars: c), Tensor(unchecked: shape, scalars: h))
 }
