@@ -90,6 +90,46 @@ final class GradientFrameTests: XCTestCase {
         }
     }
 
+    /// The sweep runs on another thread while this one asks for progress, norms and frames of the swept steps;
+    /// the norms kept for the trace are those of the frames' state gradients.
+    func testBackgroundSweepWithProgressNormsAndFrames() throws {
+        let store = VariableStore<Double>(missing: .initialize(seed: 8))
+        let cell = try CellSpec.multi([.lstm(numUnits: 8, options: LSTMOptions()), .basicRNN(numUnits: 6, activation: .tanh)]).makeCell(store: store)
+        let (b, t) = (2, 400)
+        let loop = try UnrolledLoop(cell: cell, inputs: .leaf(randomTensor([b, t, 3], seed: 1)), sequenceLength: [400, 250],
+                                    initialState: nil, dtype: .float64, timeMajor: false, scope: "rnn")
+        let run = try GradientRun(loop: loop, loss: .outputUnit(example: 0, step: 399, unit: 2))
+        XCTAssertEqual(run.completedSteps, 0)
+        XCTAssertNil(run.stateGradientNorms(at: 399, example: 0))
+        let finished = DispatchSemaphore(value: 0)
+        Thread { run.compute(); finished.signal() }.start()
+        var last = 0
+        while !run.isComplete && run.error == nil {
+            let done = run.completedSteps
+            XCTAssertGreaterThanOrEqual(done, last, "progress only grows")
+            last = done
+            if done > 0, let f = try run.frame(at: t - done) {
+                XCTAssertEqual(f.time, t - done)
+            }
+        }
+        XCTAssertEqual(finished.wait(timeout: .now() + 60), .success)
+        XCTAssertNil(run.error)
+        XCTAssertEqual(run.completedSteps, t)
+        let frames = try run.frames(0..<t)
+        for f in frames where f.time % 37 == 0 {
+            for example in 0..<b {
+                let expected = f.stateGradient.flattened.map { a -> Double in
+                    let w = a.count / b
+                    return a.scalars[(example * w)..<((example + 1) * w)].reduce(0) { $0 + $1 * $1 }.squareRoot()
+                }
+                XCTAssertEqual(try XCTUnwrap(run.stateGradientNorms(at: f.time, example: example)), expected)
+            }
+        }
+        // Example 1's loss is zero (the loss reads example 0): its norms stay 0; example 0's gradient flows back.
+        XCTAssertEqual(run.stateGradientNorms(at: 100, example: 1), [0, 0, 0])
+        XCTAssertGreaterThan(run.stateGradientNorms(at: 398, example: 0)?.max() ?? 0, 0)
+    }
+
     /// Past the loop bound nothing ran: the frames say so and pass the state gradient through.
     func testStepsPastTheLoopBound() throws {
         let store = VariableStore<Double>(missing: .initialize(seed: 8))

@@ -30,6 +30,9 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     private var stateGradient: Nest<Tensor<Scalar>>
     private var failure: Error?
     private var peak = 0
+    /// `‖∂L/∂state_t‖` per step, example and state array (flattened `[t][b][array]`), filled as the sweep goes.
+    private var norms: [Double]
+    private let stateArrays: Int
 
     /// A backward pass through `forward` (computed first by `compute` if it is not complete yet).
     public init(forward: RecordedRun<Scalar>, loss: RNNLoss<Scalar>) throws {
@@ -55,6 +58,8 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
         inputGradient = []
         sweptFrom = loop.loopBound
         stateGradient = self.loss.stateCotangent
+        stateArrays = loop.cell.stateSize.flattened.count
+        norms = []
     }
 
     /// A backward pass through a forward pass over `loop` that keeps states every √max_time steps.
@@ -80,6 +85,11 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
         let loop = self.loop
         lock.withLock {
             if inputGradient.isEmpty { inputGradient = Array(repeating: 0, count: loop.inputs.tensors.flattened[0].count) }
+            if norms.isEmpty {
+                norms = Array(repeating: 0, count: loop.maxTime * loop.batchSize * stateArrays)
+                // Past the loop bound the state gradient is the loss's state cotangent, unchanged.
+                for t in loop.loopBound..<loop.maxTime { storeNorms(stateGradient, at: t) }
+            }
         }
         var k = incoming.count - 1
         while k >= 0 {
@@ -91,7 +101,8 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
                 return stateGradient
             }
             do {
-                let swept = try sweep(segment: k, from: dEnd, gradients: gradients, recording: nil) { t, dx in
+                let swept = try sweep(segment: k, from: dEnd, gradients: gradients, recording: nil) { t, dx, dState in
+                    self.lock.withLock { self.storeNorms(dState, at: t) }
                     self.storeInputGradient(dx, at: t)
                 }
                 lock.withLock {
@@ -148,6 +159,17 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
         return frames
     }
 
+    /// `‖∂L/∂state_t‖` for example `b` (the state after step `t`, as the gradient arriving from step t+1 gives it),
+    /// one norm per state array in TF's flatten order (`c`, `h`, `0/c`, ...); nil until the sweep reached `t`.
+    /// Kept for every step as the sweep goes (`max_time · batch · arrays` numbers), for a trace over time.
+    public func stateGradientNorms(at t: Int, example b: Int) -> [Double]? {
+        lock.withLock {
+            guard t >= sweptFrom, t < loop.maxTime, (0..<loop.batchSize).contains(b), !norms.isEmpty else { return nil }
+            let o = (t * loop.batchSize + b) * stateArrays
+            return Array(norms[o..<(o + stateArrays)])
+        }
+    }
+
     /// One frame, or nil when step `t` is not swept yet.
     public func frame(at t: Int) throws -> GradientFrame<Scalar>? {
         try frames(t..<(t + 1)).first
@@ -157,9 +179,9 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
 
     /// Recomputes segment `k` forward from its checkpoint, then walks it backward from `dEnd` (`∂L/∂state` at its
     /// end). Returns `∂L/∂state` at its start, the frames of the steps in `recording` (last step first) and the
-    /// scalars its tapes held; `emitInput` gets each step's `∂L/∂x_t`.
+    /// scalars its tapes held; `emit` gets each step's `∂L/∂x_t` and `∂L/∂state_t` (arriving from t+1).
     private func sweep(segment k: Int, from dEnd: Nest<Tensor<Scalar>>, gradients: GradientStore<Scalar>,
-                       recording: Range<Int>?, emitInput: ((Int, Tensor<Scalar>) -> Void)? = nil) throws
+                       recording: Range<Int>?, emit: ((Int, Tensor<Scalar>, Nest<Tensor<Scalar>>) -> Void)? = nil) throws
         -> (stateGradient: Nest<Tensor<Scalar>>, frames: [GradientFrame<Scalar>], tapeScalars: Int) {
         let loop = self.loop
         let start = k * segmentLength, end = min(loop.loopBound, start + segmentLength)
@@ -200,7 +222,7 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
             recorder?.endWholeCell(inputGradient: r.inputGradient, previousStateGradient: r.stateGradient)
             let dPrev = anyMasked ? try r.stateGradient.zip(dState) { copyRows($0, from: $1, masked) } : r.stateGradient
             let dx = anyMasked ? zeroRows(r.inputGradient, masked) : r.inputGradient
-            emitInput?(t, dx)
+            emit?(t, dx, dState)
             if let recorder {
                 frames.append(GradientFrame(time: t, masked: masked, ran: true, layers: recorder.layers, outputGradient: outGrad,
                                             stateGradient: dState, inputGradient: dx, previousStateGradient: dPrev))
@@ -223,11 +245,28 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
         }
     }
 
+    /// Records the norms of `dState` (`∂L/∂state_t`) per example and array (called under the lock).
+    private func storeNorms(_ dState: Nest<Tensor<Scalar>>, at t: Int) {
+        let batch = loop.batchSize
+        for (a, array) in dState.flattened.enumerated() {
+            let width = batch > 0 ? array.count / batch : 0
+            for b in 0..<batch {
+                var sum = 0.0
+                for j in 0..<width {
+                    let v = Double(array.scalars[b * width + j])
+                    sum += v * v
+                }
+                norms[(t * batch + b) * stateArrays + a] = sum.squareRoot()
+            }
+        }
+    }
+
     /// Scalars held now, besides a segment's tapes (called under the lock).
     private func heldScalars() -> Int {
         let stateScalars = stateGradient.flattened.reduce(0) { $0 + $1.count }
         let kept = incoming.count * stateScalars // every segment's, counted from the start
         return loop.inputs.tensors.flattened.reduce(0) { $0 + $1.count } + forward.memoryFootprint / MemoryLayout<Scalar>.stride
             + inputGradient.count + gradients.scalarsHeld + kept + stateScalars + lossScalars
+            + norms.count * MemoryLayout<Double>.stride / MemoryLayout<Scalar>.stride
     }
 }
