@@ -27,48 +27,42 @@ public struct LayerGradientFrame<Scalar: RNNScalar>: Sendable {
 /// the run opens layer 0 for the whole cell, and the outermost `MultiRNNCell` replaces it by one layer per
 /// sub-cell. Passing no recorder costs nothing.
 public final class GradientRecorder<Scalar: RNNScalar> {
-    public private(set) var layers: [LayerGradientFrame<Scalar>] = []
-    private var open: Int?
-    private var openIsImplicit = false
-    private var multiDepth = 0
+    private var recording = LayerRecording<LayerGradientFrame<Scalar>>()
+    public var layers: [LayerGradientFrame<Scalar>] { recording.layers }
 
     public init() {}
 
     func beginLayer(_ index: Int, cellName: String, outputGradient: Tensor<Scalar>, nextStateGradient: Nest<Tensor<Scalar>>) {
-        if openIsImplicit, let i = open, i == layers.count - 1 { layers.removeLast() }
-        layers.append(LayerGradientFrame(layer: index, cellName: cellName, outputGradient: outputGradient,
-                                         nextStateGradient: nextStateGradient, inputGradient: outputGradient,
-                                         previousStateGradient: nextStateGradient))
-        open = layers.count - 1
-        openIsImplicit = false
+        recording.begin(layer(index, cellName, outputGradient, nextStateGradient))
     }
 
     func beginWholeCell(cellName: String, outputGradient: Tensor<Scalar>, nextStateGradient: Nest<Tensor<Scalar>>) {
-        beginLayer(0, cellName: cellName, outputGradient: outputGradient, nextStateGradient: nextStateGradient)
-        openIsImplicit = true
+        recording.beginWholeCell(layer(0, cellName, outputGradient, nextStateGradient))
     }
 
     func endWholeCell(inputGradient: Tensor<Scalar>, previousStateGradient: Nest<Tensor<Scalar>>) {
-        if openIsImplicit { endLayer(inputGradient: inputGradient, previousStateGradient: previousStateGradient) }
-        openIsImplicit = false
-        layers.sort { $0.layer < $1.layer }
+        recording.endWholeCell { $0.inputGradient = inputGradient; $0.previousStateGradient = previousStateGradient }
+        recording.sort { $0.layer < $1.layer }
     }
 
     func endLayer(inputGradient: Tensor<Scalar>, previousStateGradient: Nest<Tensor<Scalar>>) {
-        guard let i = open else { return }
-        layers[i].inputGradient = inputGradient
-        layers[i].previousStateGradient = previousStateGradient
-        open = nil
+        recording.end { $0.inputGradient = inputGradient; $0.previousStateGradient = previousStateGradient }
     }
 
     /// Records a named gradient in the open layer (the first record of a name wins, so the inner cells of a
     /// nested stack do not overwrite what the layer's own cell recorded).
     public func record(_ name: String, _ value: Tensor<Scalar>) {
-        guard let i = open, !layers[i].gradients.contains(where: { $0.name == name }) else { return }
-        layers[i].gradients.append(NamedTensor(name: name, value: value))
+        recording.updateOpen { layer in
+            if !layer.gradients.contains(where: { $0.name == name }) { layer.gradients.append(NamedTensor(name: name, value: value)) }
+        }
     }
 
-    var isInsideLayer: Bool { open != nil && !openIsImplicit }
-    func enterMulti() -> Bool { multiDepth += 1; return multiDepth == 1 }
-    func exitMulti() { multiDepth -= 1 }
+    var isInsideLayer: Bool { recording.isInsideLayer }
+    func enterMulti() -> Bool { recording.enterMulti() }
+    func exitMulti() { recording.exitMulti() }
+
+    private func layer(_ index: Int, _ cellName: String, _ dOut: Tensor<Scalar>, _ dNext: Nest<Tensor<Scalar>>) -> LayerGradientFrame<Scalar> {
+        LayerGradientFrame(layer: index, cellName: cellName, outputGradient: dOut, nextStateGradient: dNext,
+                           inputGradient: dOut, previousStateGradient: dNext)
+    }
 }

@@ -8,10 +8,7 @@ extension MultiRNNCell: DifferentiableCell {
     /// Each layer in turn; the tape holds one child per layer.
     public func tapedCall(_ input: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, time: Int) throws
         -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, tape: StepTape<Scalar>) {
-        guard case let .tuple(states) = state, states.count == cells.count else {
-            throw RNNError.badInitialState(
-                "MultiRNNCell with \(cells.count) cells expects a tuple of \(cells.count) states, got \(state.structureDescription)")
-        }
+        let states = try layerStates(state)
         let tape = StepTape<Scalar>()
         var current = input
         var newStates: [Nest<Tensor<Scalar>>] = []
@@ -27,9 +24,9 @@ extension MultiRNNCell: DifferentiableCell {
     /// The layers from the top down: each layer's input gradient is the output gradient of the one below.
     public func backward(_ tape: StepTape<Scalar>, outputGradient: Tensor<Scalar>, stateGradient: Nest<Tensor<Scalar>>,
                          context: BackwardContext<Scalar>) throws -> (inputGradient: Tensor<Scalar>, stateGradient: Nest<Tensor<Scalar>>) {
-        guard case let .tuple(dStates) = stateGradient, dStates.count == cells.count, tape.children.count == cells.count else {
-            throw RNNError.badInitialState(
-                "MultiRNNCell with \(cells.count) cells expects a tuple of \(cells.count) state gradients, got \(stateGradient.structureDescription)")
+        let dStates = try layerStates(stateGradient, what: "state gradients")
+        guard tape.children.count == cells.count else {
+            throw RNNError.invalidArgument("MultiRNNCell: the tape holds \(tape.children.count) layers, expected \(cells.count)")
         }
         let recorder = context.recorder
         let opensLayers = recorder.map { $0.enterMulti() && !$0.isInsideLayer } ?? false
