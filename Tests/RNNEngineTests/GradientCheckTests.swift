@@ -58,8 +58,24 @@ final class GradientCheckTests: XCTestCase {
                  cellBackward: .gru(numUnits: 3, activation: .tanh), lengths: [3, 1, 4], timeMajor: true, initialState: true),
             Case(name: "bidirectional without lengths", cell: .basicRNN(numUnits: 2, activation: .tanh),
                  cellBackward: .basicLSTM(numUnits: 2, forgetBias: 1, activation: .tanh)),
+            Case(name: "every length 0 (one masked step runs)", cell: .lstm(numUnits: 2, options: LSTMOptions()), lengths: [0, 0, 0],
+                 initialState: true),
+            Case(name: "lengths above max_time and negative", cell: .gru(numUnits: 2, activation: .tanh), lengths: [9, -1, 2],
+                 initialState: true),
         ]
         for c in cases { try check(c) }
+    }
+
+    /// No time steps: nothing flows to the weights, the initial state's gradient is the state cotangent.
+    func testZeroTimeSteps() throws {
+        let store = VariableStore<Double>(missing: .initialize(seed: 2))
+        let cell = try CellSpec.lstm(numUnits: 2, options: LSTMOptions()).makeCell(store: store)
+        let s0: Nest<Tensor<Double>> = randomState(cell.stateSize, batch: 3, seed: 1)
+        let g = try dynamicRNNGradients(cell: cell, inputs: Tensor(zeros: [3, 0, 2]), initialState: s0, loss: .finalState(path: "h"))
+        XCTAssertEqual(g.inputs.shape, [3, 0, 2])
+        XCTAssertEqual(g.initialState, .lstm(c: Tensor(zeros: [3, 2]), h: Tensor(repeating: 1, shape: [3, 2])))
+        XCTAssertTrue(g.weights.values.allSatisfy { $0.scalars.allSatisfy { $0 == 0 } })
+        XCTAssertEqual(Set(g.weights.keys), ["rnn/lstm_cell/kernel", "rnn/lstm_cell/bias"])
     }
 
     /// Random small stacks (seeded): any cell kind, activation, option, wrapper, length and layout.
