@@ -43,10 +43,14 @@ enum BinaryRunner {
         return url
     }
 
-    static var conformanceDirectory: URL {
+    static var conformanceDirectory: URL { sharedConformance.appendingPathComponent("cases") }
+    /// TensorFlow's gradient cases (`tf.gradients` through `dynamic_rnn`).
+    static var gradientCasesDirectory: URL { sharedConformance.appendingPathComponent("gradients") }
+
+    private static var sharedConformance: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("shared/conformance/cases")
+            .appendingPathComponent("shared/conformance")
     }
 
     /// How the arrays `unroll run` wrote differ from a case's `expected/...` ones (names, shapes, dtypes, values
