@@ -9,8 +9,8 @@ public final class ExplorerApp {
     public let terminal: Terminal
     public private(set) var model: ExplorerModel
     public private(set) var state: ExplorerState
-    /// Seconds between two steps while playing.
-    public var playInterval: TimeInterval = 0.15
+    /// Seconds between two steps while playing (from the state's play speed).
+    public var playInterval: TimeInterval { 1 / ExplorerState.playSpeeds[min(max(0, state.playSpeed), ExplorerState.playSpeeds.count - 1)] }
     private var lastPlayStep = Date.distantPast
     private var lastProgress = -1
     private(set) var dirty = true
@@ -62,7 +62,15 @@ public final class ExplorerApp {
         for command in commands {
             if !execute(command) { return false }
         }
+        follow()
         return true
+    }
+
+    /// The update step's last part: moves the heatmap window so it holds the cursor (drawing never changes state).
+    func follow() {
+        let layout = Layout(width: terminal.size.width, height: terminal.size.height, state: state)
+        let columns = HeatmapPane.columns(for: layout.heatmap, maxTime: state.maxTime)
+        state.windowStart = FrameWindow.adjusted(start: state.windowStart, t: state.t, columns: columns, maxTime: state.maxTime)
     }
 
     /// Time passing without a key: playback and background progress.
@@ -71,14 +79,16 @@ public final class ExplorerApp {
         if p != lastProgress { lastProgress = p; dirty = true }
         guard state.playing else { return }
         let now = Date()
-        guard now.timeIntervalSince(lastPlayStep) >= playInterval else { return }
-        if state.t >= state.maxTime - 1 {
+        let atEnd = state.t >= state.maxTime - 1
+        guard atEnd || now.timeIntervalSince(lastPlayStep) >= playInterval else { return }
+        if atEnd {
             state.playing = false
-            state.setMessage("end of the sequence: t=\(state.t) is the last step (g goes back to t=0)")
+            state.setMessage("end of the sequence: t=\(state.t) is the last step (Space plays again from t=0)")
         } else if model.session.completed(state.direction) > state.t + 1 {
             state.t += 1
             lastPlayStep = now
         }
+        follow()
         dirty = true
     }
 
@@ -92,30 +102,26 @@ public final class ExplorerApp {
         dirty = false
     }
 
-    /// Draws the current screen into `grid` (also moves the heatmap window to hold the cursor).
+    /// Draws the current screen into `grid`: a pure function of the state and the data gathered once for it.
     public func draw(into grid: inout CellGrid) {
-        let layout = Layout(width: grid.width, height: grid.height, state: state)
-        let columns = HeatmapPane.columns(for: layout.heatmap, maxTime: state.maxTime)
-        state.windowStart = FrameWindow.adjusted(start: state.windowStart, t: state.t, columns: columns, maxTime: state.maxTime)
-        Screen.render(into: &grid, state: state, data: screenData(columns: columns))
+        Screen.render(into: &grid, state: state, data: screenData())
     }
 
-    func screenData(columns: Int) -> ScreenData {
+    /// What the panes need from the model for this state, gathered once per redraw.
+    func screenData() -> ScreenData {
         let s = model.session
-        let range = FrameWindow.range(start: state.windowStart, columns: columns, maxTime: state.maxTime)
-        var (frames, error) = model.window(direction: state.direction, range: range)
+        let layout = Layout(width: terminal.size.width, height: terminal.size.height, state: state)
+        let columns = HeatmapPane.columns(for: layout.heatmap, maxTime: state.maxTime)
+        var range = FrameWindow.range(start: state.windowStart, columns: columns, maxTime: state.maxTime)
         // The frame view needs the cursor's step even when the heatmaps are too small to hold it.
-        if !range.contains(state.t) {
-            (frames, error) = model.window(direction: state.direction, range: state.t..<(state.t + 1))
-            return ScreenData(window: frames, windowRange: state.t..<(state.t + 1), inputShape: s.inputShape,
-                              computed: s.completed(state.direction), progress: s.progress,
-                              loopBound: s.loopBound(state.direction), failure: error ?? s.failure,
-                              fileName: model.displayName, colorMode: terminal.capabilities.colorMode)
-        }
+        if !range.contains(state.t) && state.t < state.maxTime { range = state.t..<(state.t + 1) }
+        let (frames, error) = model.window(direction: state.direction, range: range)
+        let d = state.direction
         return ScreenData(window: frames, windowRange: range, inputShape: s.inputShape,
-                          computed: s.completed(state.direction), progress: s.progress,
-                          loopBound: s.loopBound(state.direction), failure: error ?? s.failure,
-                          fileName: model.displayName, colorMode: terminal.capabilities.colorMode)
+                          computed: s.completed(d), progress: s.progress,
+                          loopBound: s.loopBound(d), failure: error ?? s.failure,
+                          fileName: model.displayName, colorMode: terminal.capabilities.colorMode,
+                          isMasked: { b, t in s.isMasked(d, row: b, time: t) })
     }
 
     // MARK: - Commands
@@ -134,11 +140,22 @@ public final class ExplorerApp {
         switch command {
         case .quit:
             return false
-        case let .apply(spec, summary):
+        case let .apply(spec, summary, select, origin):
+            let previous = state.spec
             do {
                 let note = try model.apply(spec: spec)
+                switch origin {
+                case .edit: state.history.record(previous, summary: summary)
+                case .undo:
+                    let undone = state.history.past.removeLast()
+                    state.history.future.append((previous, undone.summary))
+                case .redo:
+                    let redone = state.history.future.removeLast()
+                    state.history.past.append((previous, redone.summary))
+                }
+                if let select { state.layer = select }
                 sync()
-                state.setMessage("re-ran: \(summary)" + (note.isEmpty ? "" : " (\(note))"))
+                state.setMessage("re-ran: \(summary)" + (note.isEmpty ? "" : " (\(note))") + (origin == .edit ? " (u undoes)" : ""))
             } catch {
                 sync()
                 state.setMessage("refused: \(describe(error))", error: true)
@@ -157,20 +174,23 @@ public final class ExplorerApp {
                 let m = try ExplorerModel.load(path: expand(path))
                 model.session.cancel()
                 model = m
-                let focus = state.focus
+                let focus = state.focus, log = state.messageLog
                 state = ExplorerApp.initialState(for: m)
+                state.messageLog = log + state.messageLog
                 state.focus = focus
                 m.start()
             } catch {
-                state.setMessage("could not open: \(errorLine(error))", error: true)
+                state.setMessage("could not open: \(errorLine(error, path: path))", error: true)
             }
-        case let .save(path):
+        case let .save(path, overwrite):
+            if !overwrite, askBeforeOverwriting(path, .save(path, overwrite: true)) { return true }
             do {
                 state.setMessage(try model.save(to: expand(path)))
             } catch {
-                state.setMessage("could not save \(path): \(errorLine(error))", error: true)
+                state.setMessage("could not save: \(errorLine(error, path: path))", error: true)
             }
-        case let .export(path):
+        case let .export(path, overwrite):
+            if !overwrite, askBeforeOverwriting(path, .export(path, overwrite: true)) { return true }
             guard model.session.isComplete else {
                 state.setMessage("still computing (\(Format.count(model.session.progress.done))/\(Format.count(model.session.progress.total))): export when the pass is done", error: true)
                 return true
@@ -178,7 +198,7 @@ public final class ExplorerApp {
             do {
                 state.setMessage(try Export.write(session: model.session, to: expand(path)))
             } catch {
-                state.setMessage("could not export to \(path): \(errorLine(error))", error: true)
+                state.setMessage("could not export: \(errorLine(error, path: path))", error: true)
             }
         case let .loadWeights(path):
             do {
@@ -186,16 +206,24 @@ public final class ExplorerApp {
                 sync()
                 state.setMessage(note)
             } catch {
-                state.setMessage("refused: \(errorLine(error))", error: true)
+                state.setMessage("refused: \(errorLine(error, path: path))", error: true)
             }
         }
         return true
     }
 
+    /// When `path` exists, asks whether to replace it (a yes runs `command`) and returns true.
+    private func askBeforeOverwriting(_ path: String, _ command: Command) -> Bool {
+        guard FileManager.default.fileExists(atPath: expand(path)) else { return false }
+        state.confirmation = Confirmation(question: "\(path) exists: overwrite it? (y: yes, any other key: no)", command: command)
+        return true
+    }
+
     private func expand(_ path: String) -> String { (path as NSString).expandingTildeInPath }
 
-    private func errorLine(_ error: Error) -> String {
-        if let e = error as? ExperimentError { return e.description }
-        return describe(error)
+    /// An error in one line that names `path` once (errors from the loader already start with the file).
+    private func errorLine(_ error: Error, path: String) -> String {
+        let text = (error as? ExperimentError)?.description ?? describe(error)
+        return text.hasPrefix(path) || text.contains(path) ? text : "\(path): \(text)"
     }
 }

@@ -145,9 +145,10 @@ public final class ExplorerModel {
         let cellsUnchanged = out.cell == loadedSpec.cell && out.cellBackward == loadedSpec.cellBackward
             && out.bidirectional == loadedSpec.bidirectional
         if !cellsUnchanged {
-            // The old description may name cells that are no longer there: say what the stack is now.
-            let note = "edited in unroll: \(out.cell.summary)"
-            out.description = out.description.isEmpty ? note : out.description + " (" + note + ")"
+            // The old name and description may name cells that are no longer there: say what the stack is now.
+            out.name = stem
+            out.description = "\(out.cell.summary)" + (out.bidirectional ? " / bw \((out.cellBackward ?? out.cell).summary)" : "")
+                + " (edited in unroll)"
         }
         // Weights.
         if let w = replacedWeights ?? loadedSpec.weights, cellsUnchanged {

@@ -24,6 +24,9 @@ enum Format {
         return String(format: "%+.6g", v)
     }
 
+    /// A short number: `6`, `0.5`, `12.5`.
+    static func compact(_ v: Double) -> String { String(format: "%g", v) }
+
     /// `20000` → `20,000`.
     static func count(_ n: Int) -> String {
         let s = String(abs(n))
@@ -99,4 +102,5 @@ enum Styles {
     static let error = CellStyle(fg: .red, attributes: .bold)
     static let ok = CellStyle(fg: .green)
     static let key = CellStyle(attributes: [.reverse])
+    static let more = CellStyle(fg: .yellow, attributes: .bold)
 }

@@ -20,7 +20,8 @@ public enum Screen {
             HeatmapPane.render(into: &c, rect: layout.heatmap, state: state, data: data, focused: state.focus == .heatmap)
             MessageLine.render(into: &c, rect: layout.message, state: state)
             KeyHintBar.render(into: &c, rect: layout.keys, state: state)
-            if state.showHelp { HelpOverlay.render(into: &c, glyphs: c.glyphs) }
+            if state.showHelp { HelpOverlay.render(into: &c, glyphs: c.glyphs, colorMode: data.colorMode, scroll: state.overlayScroll) }
+            if state.showLog { MessageLogOverlay.render(into: &c, log: state.messageLog, scroll: state.overlayScroll) }
         }
     }
 }

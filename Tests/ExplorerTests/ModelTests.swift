@@ -113,7 +113,7 @@ final class ModelTests: XCTestCase {
         _ = try model.save(to: edited.path)
         let s3 = try ExperimentLoader.readSpec(edited)
         XCTAssertEqual(s3.weights, "edited.arrays.npz")
-        XCTAssertTrue(s3.description.hasSuffix("(edited in unroll: multi[lstm(6), gru(3)])"), s3.description)
+        XCTAssertEqual(s3.description, "multi[lstm(6), gru(3)] (edited in unroll)", "the old description named the old cells")
         XCTAssertFalse(s1.description.contains("edited in unroll"), "an unedited stack keeps its description")
         let again = try ExplorerModel.load(path: edited.path)
         XCTAssertEqual(try frame(again, 5).output, try frame(model, 5).output)

@@ -171,7 +171,7 @@ final class ExplorerEndToEndTests: XCTestCase {
 
         try keys("?")
         screen = waitFor("help") { $0.contains("Help (Esc closes)") }
-        XCTAssertTrue(screen.contains("q  quit"), screen)
+        XCTAssertTrue(screen.contains("quit (exit status 0)"), screen)
         try keys("Escape")
         waitFor("help closed") { !$0.contains("Help (Esc closes)") }
 

@@ -17,10 +17,12 @@ public struct ScreenData {
     public var failure: String?
     public var fileName: String
     public var colorMode: ColorMode
+    /// The engine's masking rule for the selected direction: is row `b` masked at step `t`?
+    public var isMasked: (_ row: Int, _ time: Int) -> Bool
 
     public init(window: [FrameData], windowRange: Range<Int>, inputShape: [Int], computed: Int,
                 progress: (done: Int, total: Int), loopBound: Int, failure: String?, fileName: String,
-                colorMode: ColorMode) {
+                colorMode: ColorMode, isMasked: @escaping (Int, Int) -> Bool = { _, _ in false }) {
         self.window = window
         self.windowRange = windowRange
         self.inputShape = inputShape
@@ -30,6 +32,7 @@ public struct ScreenData {
         self.failure = failure
         self.fileName = fileName
         self.colorMode = colorMode
+        self.isMasked = isMasked
     }
 
     /// The frame at step `t`, if computed and in the window.

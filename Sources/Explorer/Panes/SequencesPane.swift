@@ -18,7 +18,7 @@ enum SequencesPane {
 
         init(rect: Rect, state: ExplorerState) {
             inner = rect.interior
-            labelWidth = 7 + String(max(0, state.batchSize - 1)).count + String(state.maxTime).count
+            labelWidth = 7 + String(max(0, state.batchSize - 1)).count + Geometry.lengthWidth(state)
             let available = max(1, inner.width - labelWidth)
             maxTime = state.maxTime
             cellWidth = state.maxTime > 0 ? min(3, max(1, available / state.maxTime)) : 1
@@ -26,6 +26,11 @@ enum SequencesPane {
             stepsPerColumn = max(1, (state.maxTime + columns - 1) / columns)
             rows = max(0, inner.height - 1)
             top = max(0, min(state.example - rows + 1, state.batchSize - rows))
+        }
+
+        /// Columns a length takes: enough for max_time and for every given length (`-1`, `123`).
+        static func lengthWidth(_ state: ExplorerState) -> Int {
+            ([String(state.maxTime)] + (state.spec.sequenceLength ?? []).map(String.init)).map(\.count).max() ?? 1
         }
 
         /// Columns actually used by the time axis.
@@ -61,7 +66,7 @@ enum SequencesPane {
             let selected = b == state.example
             let pointer = selected ? String(c.glyphs.pointer) : " "
             let lenText = lengths == nil ? "-" : String(len)
-            let label = "\(pointer)\(String(b).leftPad(String(max(0, state.batchSize - 1)).count)) len \(lenText.leftPad(String(state.maxTime).count))"
+            let label = "\(pointer)\(String(b).leftPad(String(max(0, state.batchSize - 1)).count)) len \(lenText.leftPad(Geometry.lengthWidth(state)))"
             c.put(x: g.inner.x, y: y, width: g.labelWidth, label, align: .left,
                   style: selected ? (focused ? Styles.selected : .bold) : .plain)
             for col in 0..<g.usedColumns {

@@ -1,0 +1,219 @@
+import XCTest
+@testable import Explorer
+import Experiment
+import RNNEngine
+import TerminalUI
+
+/// Regressions for the defects a new user found (issue 9), each driven through the app as a user would.
+final class IssueNineDefectTests: XCTestCase {
+    func makeApp(width: Int = 80, height: Int = 24, colorMode: ColorMode = .palette256, unicode: Bool = true,
+                 spec: ExperimentSpec? = nil) throws -> (ExplorerApp, MemoryTerminal) {
+        let terminal = MemoryTerminal(width: width, height: height,
+                                      capabilities: TerminalCapabilities(colorMode: colorMode, unicode: unicode, mouse: true))
+        let model = try spec.map { try ExplorerModel.make(spec: $0, file: nil, baseDirectory: URL(fileURLWithPath: NSTemporaryDirectory())) }
+            ?? ExplorerModel.builtIn()
+        XCTAssertTrue(model.session.waitUntilComplete(timeout: 30))
+        return (ExplorerApp(terminal: terminal, model: model), terminal)
+    }
+
+    func screen(_ app: ExplorerApp, _ terminal: MemoryTerminal) -> String {
+        app.redraw()
+        return terminal.screenText
+    }
+
+    func press(_ app: ExplorerApp, _ keys: Key...) {
+        for k in keys { XCTAssertTrue(app.handle(k)) }
+        XCTAssertTrue(app.model.session.waitUntilComplete(timeout: 30))
+    }
+
+    func focus(_ app: ExplorerApp, _ pane: Pane) {
+        while app.state.focus != pane { press(app, .tab) }
+    }
+
+    // 1. A refused move leaves the selection where it was.
+    func testRefusedMoveKeepsTheSelectedLayer() throws {
+        let (app, _) = try makeApp()
+        focus(app, .stack)
+        press(app, .char("j"), .char("+"), .char("+"), .char("R"))
+        XCTAssertEqual(app.state.spec.cell.layers[1], .residual(.gru(numUnits: 6, activation: .tanh)))
+        XCTAssertEqual(app.state.layer, 1)
+        press(app, .char("K"))
+        XCTAssertTrue(app.state.messageIsError, app.state.message)
+        XCTAssertTrue(app.state.message.contains("differ"), app.state.message)
+        XCTAssertEqual(app.state.layer, 1, "a refused move must not move the cursor")
+        press(app, .char("J"))  // already last: refused by the editor
+        XCTAssertEqual(app.state.layer, 1)
+        // A move that runs moves the selection with the layer.
+        press(app, .char("R"), .char("K"))
+        XCTAssertFalse(app.state.messageIsError, app.state.message)
+        XCTAssertEqual(app.state.layer, 0)
+        XCTAssertEqual(app.state.spec.cell.layers[0], .gru(numUnits: 6, activation: .tanh))
+    }
+
+    // 2. After edits the title, the saved file and the default file names describe the stack as it is.
+    func testTitleAndSavedTextsFollowEdits() throws {
+        let (app, term) = try makeApp(width: 120, height: 40)
+        focus(app, .stack)
+        press(app, .char("a"))
+        XCTAssertEqual(app.state.spec.cell.layers.count, 3)
+        let title = screen(app, term).split(separator: "\n")[0]
+        XCTAssertFalse(title.contains("2-layer"), String(title))
+        XCTAssertFalse(title.contains("[9, 5, 2, 0] masks"), String(title))
+        XCTAssertTrue(title.contains("edited"), String(title))
+        XCTAssertTrue(title.contains("lstm(6)"), String(title))
+        press(app, .char("w"))
+        let name = app.state.prompt?.text ?? ""
+        XCTAssertFalse(name.contains("2-layer"), name)
+        XCTAssertTrue(name.contains("lstm(6)-lstm(6)-gru(4)") || name.contains("lstm_6_-lstm_6_-gru_4"), name)
+        press(app, .escape, .char("x"))
+        XCTAssertFalse((app.state.prompt?.text ?? "").contains("2-layer"))
+        press(app, .escape)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("unroll-defect2-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("three.json")
+        _ = try app.model.save(to: file.path)
+        let saved = try ExperimentLoader.readSpec(file)
+        XCTAssertFalse(saved.description.contains("2-layer") || saved.description.contains("LSTMCell(6), GRUCell(4)]"), saved.description)
+        XCTAssertFalse(saved.name.contains("2-layer"), saved.name)
+        XCTAssertTrue(saved.description.contains("lstm(6)"), saved.description)
+        // Undoing the edit brings the original texts back.
+        press(app, .char("u"))
+        XCTAssertTrue(screen(app, term).split(separator: "\n")[0].contains("2-layer LSTM"))
+    }
+
+    // 5. Unfocused borders stay visible with 8 colours (bright black is not drawn as black).
+    func testBordersVisibleWithEightColours() throws {
+        XCTAssertEqual(Color.brightBlack.degraded(to: .basic8), .default)
+        XCTAssertEqual(Styles.border.degraded(to: .basic8).fg, .default)
+        XCTAssertNotEqual(Styles.border.degraded(to: .basic8).fg, .black)
+    }
+
+    // 6. Lengths as TF takes them; `n` keeps custom lengths; `none` says it is for the whole batch; no collisions.
+    func testSequenceRowsKeepTheirColumnsWithWideLengths() throws {
+        var spec = DefaultExperiment.spec
+        spec.sequenceLength = [2, -1, 10, 123]
+        let (app, term) = try makeApp(width: 100, height: 30, spec: spec)
+        let text = screen(app, term)
+        XCTAssertTrue(text.contains("len  -1"), text)
+        XCTAssertTrue(text.contains("len 123"), text)
+        XCTAssertFalse(text.contains("len -1·"), text)
+    }
+
+    // 7. Long messages can be read in full, and errors name a path once.
+    func testLongMessagesOpenInTheLogAndPathsAppearOnce() throws {
+        let (app, term) = try makeApp()
+        let path = "/nonexistent-dir-\(UUID().uuidString)/a-rather-long-file-name-for-the-export.npz"
+        press(app, .char("x"), .ctrl("u"))
+        for ch in path { press(app, .char(ch)) }
+        press(app, .enter)
+        XCTAssertTrue(app.state.messageIsError)
+        XCTAssertEqual(app.state.message.components(separatedBy: path).count - 1, 1, app.state.message)
+        let text = screen(app, term)
+        XCTAssertTrue(text.contains("(M: full message)"), text)
+        press(app, .char("M"))
+        let log = screen(app, term)
+        XCTAssertTrue(log.contains("Messages"), log)
+        XCTAssertTrue(log.contains("the-export.npz"), log)
+        press(app, .escape)
+        XCTAssertFalse(screen(app, term).contains("Messages (Esc closes)"))
+    }
+
+    // 9. Undo/redo of edits, confirmation before overwriting, a typed num_proj that TF's rules keep.
+    func testUndoRedoAndNoSilentOverwrite() throws {
+        let (app, term) = try makeApp(width: 100, height: 30)
+        focus(app, .stack)
+        let original = app.state.spec.cell
+        press(app, .delete)
+        XCTAssertEqual(app.state.spec.cell.layers.count, 1)
+        press(app, .char("u"))
+        XCTAssertEqual(app.state.spec.cell, original)
+        press(app, .ctrl("r"))
+        XCTAssertEqual(app.state.spec.cell.layers.count, 1)
+        press(app, .char("u"))
+        XCTAssertEqual(app.state.spec.cell, original)
+        press(app, .char("u"))
+        XCTAssertEqual(app.state.message, "nothing to undo")
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("unroll-defect9-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("keep.json")
+        try Data("precious".utf8).write(to: file)
+        press(app, .char("w"), .ctrl("u"))
+        for ch in file.path { press(app, .char(ch)) }
+        press(app, .enter)
+        XCTAssertNotNil(app.state.confirmation)
+        XCTAssertTrue(screen(app, term).contains("exists: overwrite it?"))
+        press(app, .char("n"))
+        XCTAssertEqual(try String(contentsOf: file, encoding: .utf8), "precious")
+        press(app, .char("w"), .ctrl("u"))
+        for ch in file.path { press(app, .char(ch)) }
+        press(app, .enter, .char("y"))
+        XCTAssertNotEqual(try String(contentsOf: file, encoding: .utf8), "precious")
+
+        // num_proj is typed, and kept when num_units drops below it (TF allows any num_proj).
+        press(app, .char("k"))
+        XCTAssertEqual(app.state.layer, 0)
+        press(app, .char("P"))
+        XCTAssertEqual(app.state.prompt?.kind, .numProj)
+        press(app, .ctrl("u"), .char("5"), .enter)
+        XCTAssertEqual(StackEditor.numProj(app.state.spec.cell.layers[0]), 5)
+        press(app, .enter, .ctrl("u"), .char("3"), .enter)
+        XCTAssertEqual(app.state.spec.cell.layers[0].numUnits, 3)
+        XCTAssertEqual(StackEditor.numProj(app.state.spec.cell.layers[0]), 5)
+        press(app, .char("P"), .ctrl("u"), .enter)
+        XCTAssertNil(StackEditor.numProj(app.state.spec.cell.layers[0]))
+        // `u` is undo, not a hidden num_units prompt.
+        press(app, .char("u"))
+        XCTAssertNil(app.state.prompt)
+        XCTAssertEqual(StackEditor.numProj(app.state.spec.cell.layers[0]), 5)
+    }
+
+    // 10. The help explains z and (z), and without colour it explains the characters, not "blue < 0 < red".
+    func testHelpExplainsScaleAndLegendForTheColourMode() throws {
+        let (app, term) = try makeApp(width: 100, height: 60, colorMode: .none)
+        press(app, .char("?"))
+        var text = screen(app, term)
+        XCTAssertTrue(text.contains("more"), "the help says it has more rows:\n\(text)")
+        XCTAssertTrue(text.contains("(z)"), text)
+        press(app, .pageDown, .pageDown, .pageDown)
+        text = screen(app, term)
+        XCTAssertTrue(text.contains("no colour"), text)
+        XCTAssertFalse(text.contains("blue"), text)
+        let (colour, cterm) = try makeApp(width: 100, height: 60)
+        press(colour, .char("?"), .pageDown, .pageDown, .pageDown)
+        XCTAssertTrue(screen(colour, cterm).contains("blue < 0 < red"))
+    }
+
+    // 12. Play speed keys, and Space at the end plays again from the start.
+    func testPlaySpeedAndReplayAtTheEnd() throws {
+        let (app, _) = try makeApp()
+        let slow = app.playInterval
+        press(app, .char("}"), .char("}"))
+        XCTAssertLessThan(app.playInterval, slow)
+        press(app, .char("{"), .char("{"), .char("{"))
+        XCTAssertGreaterThan(app.playInterval, slow)
+        press(app, .char("G"), .char(" "))
+        XCTAssertTrue(app.state.playing)
+        XCTAssertEqual(app.state.t, 0)
+        // Playing to the end stops there; Space then starts again from t=0.
+        press(app, .char("G"))
+        app.tick()
+        XCTAssertFalse(app.state.playing)
+        press(app, .char(" "))
+        XCTAssertTrue(app.state.playing)
+        XCTAssertEqual(app.state.t, 0)
+    }
+
+    // Drawing is pure: drawing twice draws the same and changes no state.
+    func testDrawingChangesNoState() throws {
+        let (app, term) = try makeApp(width: 60, height: 18)
+        press(app, .char("G"))
+        let before = app.state
+        let a = screen(app, term)
+        let b = screen(app, term)
+        XCTAssertEqual(a, b)
+        XCTAssertEqual(app.state, before)
+    }
+}
