@@ -14,12 +14,15 @@ public final class ExplorerApp {
     private var lastPlayStep = Date.distantPast
     private var lastProgress = -1
     private(set) var dirty = true
+    /// The progress `follow` last saw (sizes depend on what is computed).
+    private var followedProgress = -1
 
     public init(terminal: Terminal, model: ExplorerModel) {
         self.terminal = terminal
         self.model = model
         self.state = ExplorerApp.initialState(for: model)
         model.start()
+        follow()
     }
 
     static func initialState(for model: ExplorerModel) -> ExplorerState {
@@ -52,7 +55,7 @@ public final class ExplorerApp {
     /// Handles one key (state change, commands); false when the app should quit.
     public func handle(_ key: Key) -> Bool {
         dirty = true
-        if key == .resize { return true }
+        if key == .resize { follow(); return true }
         let layout = Layout(width: terminal.size.width, height: terminal.size.height, state: state)
         if !layout.fits, key != .char("q"), key != .ctrl("c") { return true }  // only q works on the "enlarge" screen
         if key == .ctrl("c") { return false }
@@ -68,15 +71,23 @@ public final class ExplorerApp {
 
     /// The update step's last part: moves the heatmap window so it holds the cursor (drawing never changes state).
     func follow() {
+        followedProgress = model.session.progress.done
         let layout = Layout(width: terminal.size.width, height: terminal.size.height, state: state)
         let columns = HeatmapPane.columns(for: layout.heatmap, maxTime: state.maxTime)
         state.windowStart = FrameWindow.adjusted(start: state.windowStart, t: state.t, columns: columns, maxTime: state.maxTime)
+        // The frame's size for this step (the layout gives it that many rows), and its scroll range.
+        let width = layout.frame.interior.width
+        let count = FramePane.lines(state: state, data: screenData(), width: width,
+                                    glyphs: terminal.capabilities.unicode ? .unicode : .ascii).count
+        state.frameRows = count + 2
+        let inner = Layout(width: terminal.size.width, height: terminal.size.height, state: state).frame.interior
+        state.frameScroll = min(state.frameScroll, max(0, count - inner.height))
     }
 
     /// Time passing without a key: playback and background progress.
     public func tick() {
         let p = model.session.progress.done
-        if p != lastProgress { lastProgress = p; dirty = true }
+        if p != lastProgress { lastProgress = p; dirty = true; follow() }
         guard state.playing else { return }
         let now = Date()
         let atEnd = state.t >= state.maxTime - 1
@@ -96,6 +107,7 @@ public final class ExplorerApp {
     public func redraw() {
         // What this screen shows of the background pass; `tick` redraws when it moves on.
         lastProgress = model.session.progress.done
+        if lastProgress != followedProgress { follow() }
         var grid = terminal.makeGrid()
         draw(into: &grid)
         terminal.present(grid)
@@ -121,7 +133,9 @@ public final class ExplorerApp {
                           computed: s.completed(d), progress: s.progress,
                           loopBound: s.loopBound(d), failure: error ?? s.failure,
                           fileName: model.displayName, colorMode: terminal.capabilities.colorMode,
-                          isMasked: { b, t in s.isMasked(d, row: b, time: t) })
+                          isMasked: { d, b, t in s.isMasked(d, row: b, time: t) },
+                          sourceStep: { d, b, t in s.sourceStep(d, row: b, time: t) },
+                          loopBounds: (0..<s.directionCount).map { s.loopBound($0) })
     }
 
     // MARK: - Commands

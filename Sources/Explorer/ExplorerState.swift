@@ -128,6 +128,9 @@ public struct ExplorerState: Equatable {
     public var showLog = false
     /// Rows of the Frame pane scrolled away at the top (when it does not fit).
     public var frameScroll = 0
+    /// Rows the Frame pane has for the current step (borders included), worked out in the update step from the
+    /// computed frame; nil until then (the layout then asks for an upper bound).
+    public var frameRows: Int?
     public var prompt: Prompt?
     public var confirmation: Confirmation?
     public var message = ""
@@ -232,9 +235,9 @@ public struct LayerVariable: Equatable, Sendable {
         case let .residual(c), let .dropout(c, _): return all(for: c)
         case let .multi(cells): return cells.first.map(all(for:)) ?? []
         case let .basicRNN(n, _):
-            return [LayerVariable(source: .stateH, name: "h", label: "h state = output", count: n, isGate01: false)]
+            return [LayerVariable(source: .stateH, name: "h", label: "h state after the step", count: n, isGate01: false)]
         case let .gru(n, _):
-            return [LayerVariable(source: .stateH, name: "h", label: "h state = output", count: n, isGate01: false),
+            return [LayerVariable(source: .stateH, name: "h", label: "h state after the step", count: n, isGate01: false),
                     LayerVariable(source: .gate("r"), name: "r", label: "r reset gate", count: n, isGate01: true),
                     LayerVariable(source: .gate("u"), name: "u", label: "u update gate", count: n, isGate01: true),
                     LayerVariable(source: .gate("c"), name: "c~", label: "c candidate", count: n, isGate01: false)]
@@ -246,8 +249,8 @@ public struct LayerVariable: Equatable, Sendable {
     }
 
     private static func lstm(units n: Int, proj: Int?) -> [LayerVariable] {
-        var v = [LayerVariable(source: .stateH, name: "h", label: proj == nil ? "h output" : "h projected output", count: proj ?? n, isGate01: false),
-                 LayerVariable(source: .stateC, name: "c", label: "c cell state", count: n, isGate01: false),
+        var v = [LayerVariable(source: .stateH, name: "h", label: proj == nil ? "h state after the step" : "h (projected) state after the step", count: proj ?? n, isGate01: false),
+                 LayerVariable(source: .stateC, name: "c", label: "c state after the step", count: n, isGate01: false),
                  LayerVariable(source: .gate("i"), name: "i", label: "i input gate", count: n, isGate01: true),
                  LayerVariable(source: .gate("j"), name: "j", label: "j candidate", count: n, isGate01: false),
                  LayerVariable(source: .gate("f"), name: "f", label: "f forget gate", count: n, isGate01: true),

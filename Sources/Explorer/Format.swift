@@ -7,6 +7,7 @@ enum Format {
     /// A value in exactly 6 columns: `+0.123`, `-12.35`, `+1.2e5`, `   NaN`, `  +Inf`.
     static func num(_ v: Double) -> String {
         if v.isNaN { return "   NaN" }
+        if v == 0 { return " 0.000" }  // also -0.0 (a dropped unit of a negative value)
         if v.isInfinite { return v > 0 ? "  +Inf" : "  -Inf" }
         let a = abs(v)
         let s: String

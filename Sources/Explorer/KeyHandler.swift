@@ -137,6 +137,8 @@ public enum KeyHandler {
         case .lengthDown: return setLength(&s, current(s) - 1)
         case .typeLength: s.prompt = Prompt(kind: .sequenceLength, text: String(current(s)))
         case .toggleMasking: return toggleMasking(&s)
+        case .scrollDown: s.frameScroll += 1
+        case .scrollUp: s.frameScroll = max(0, s.frameScroll - 1)
         }
         return []
     }

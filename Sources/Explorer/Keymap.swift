@@ -17,6 +17,8 @@ public enum Action: Hashable, Sendable {
     // Stack pane
     case addLayer, deleteLayer, moveLayerUp, moveLayerDown, cycleType, unitsUp, unitsDown, typeUnits
     case cycleActivation, togglePeepholes, cycleCellClip, typeProjection, cycleForgetBias, toggleResidual, toggleDropout
+    // Frame pane
+    case scrollDown, scrollUp
     // Sequences pane
     case lengthUp, lengthDown, typeLength, toggleMasking
 }
@@ -123,6 +125,9 @@ public enum Keymap {
         KeyBinding([.char("F")], .cycleForgetBias, .pane(.stack), help: "forget_bias: 1, 0, 0.5, 2 (LSTM cells)"),
         KeyBinding([.char("R")], .toggleResidual, .pane(.stack), help: "wrap in / unwrap ResidualWrapper", hint: "residual"),
         KeyBinding([.char("D")], .toggleDropout, .pane(.stack), help: "wrap in / unwrap DropoutWrapper (output_keep_prob 0.5)", hint: "dropout"),
+        // Frame pane
+        KeyBinding([.char("K")], .scrollUp, .pane(.frame), help: "scroll the frame's rows up (when they do not fit)", hint: "scroll"),
+        KeyBinding([.char("J")], .scrollDown, .pane(.frame), help: "scroll the frame's rows down"),
         // Sequences pane
         KeyBinding([.char("+"), .char("=")], .lengthUp, .pane(.sequences), help: "the selected example's length + 1", hint: "length"),
         KeyBinding([.char("-"), .char("_")], .lengthDown, .pane(.sequences), help: "the selected example's length - 1"),
@@ -159,11 +164,11 @@ public enum Keymap {
     static let pairs: [Action: Action] = [
         .stepPrevious: .stepNext, .up: .down, .layerPrevious: .layerNext, .unitPrevious: .unitNext,
         .unitsUp: .unitsDown, .lengthUp: .lengthDown, .heatmapNext: .heatmapPrevious, .moveLayerUp: .moveLayerDown,
-        .undo: .redo, .first: .last,
+        .undo: .redo, .first: .last, .scrollUp: .scrollDown,
     ]
 
     /// The scopes in the order the help and the README list them.
-    static let scopes: [KeyScope] = [.global, .pane(.stack), .pane(.sequences)]
+    static let scopes: [KeyScope] = [.global, .pane(.stack), .pane(.frame), .pane(.sequences)]
 
     /// The help overlay's lines: one heading per scope, then `keys  what they do`.
     public static func helpLines(glyphs: Glyphs) -> [String] {

@@ -5,31 +5,7 @@ import RNNEngine
 import TerminalUI
 
 /// Regressions for the defects a new user found (issue 9), each driven through the app as a user would.
-final class IssueNineDefectTests: XCTestCase {
-    func makeApp(width: Int = 80, height: Int = 24, colorMode: ColorMode = .palette256, unicode: Bool = true,
-                 spec: ExperimentSpec? = nil) throws -> (ExplorerApp, MemoryTerminal) {
-        let terminal = MemoryTerminal(width: width, height: height,
-                                      capabilities: TerminalCapabilities(colorMode: colorMode, unicode: unicode, mouse: true))
-        let model = try spec.map { try ExplorerModel.make(spec: $0, file: nil, baseDirectory: URL(fileURLWithPath: NSTemporaryDirectory())) }
-            ?? ExplorerModel.builtIn()
-        XCTAssertTrue(model.session.waitUntilComplete(timeout: 30))
-        return (ExplorerApp(terminal: terminal, model: model), terminal)
-    }
-
-    func screen(_ app: ExplorerApp, _ terminal: MemoryTerminal) -> String {
-        app.redraw()
-        return terminal.screenText
-    }
-
-    func press(_ app: ExplorerApp, _ keys: Key...) {
-        for k in keys { XCTAssertTrue(app.handle(k)) }
-        XCTAssertTrue(app.model.session.waitUntilComplete(timeout: 30))
-    }
-
-    func focus(_ app: ExplorerApp, _ pane: Pane) {
-        while app.state.focus != pane { press(app, .tab) }
-    }
-
+final class IssueNineDefectTests: ExplorerAppTestCase {
     // 1. A refused move leaves the selection where it was.
     func testRefusedMoveKeepsTheSelectedLayer() throws {
         let (app, _) = try makeApp()
@@ -215,5 +191,123 @@ final class IssueNineDefectTests: XCTestCase {
         let b = screen(app, term)
         XCTAssertEqual(a, b)
         XCTAssertEqual(app.state, before)
+    }
+}
+
+/// Defects 3, 4, 8 and 13: what the Frame pane says and shows.
+final class IssueNineFrameTests: ExplorerAppTestCase {
+    func rows(_ text: String, _ label: String) -> [Substring] {
+        text.split(separator: "\n").filter { $0.contains(label) }
+    }
+
+    /// The numbers after a row label, as printed.
+    func values(_ text: String, _ label: String) -> [String] {
+        guard let line = rows(text, label).first, let r = line.range(of: label) else { return [] }
+        return line[r.upperBound...].split(separator: " ").map(String.init).filter { Double($0) != nil }
+    }
+
+    // 3. Inside a stack at a masked step: every layer computes, layer 0's computed output feeds layer 1, only the
+    // emitted output is zero, every state is copied through.
+    func testMaskingIsExplainedPerLayer() throws {
+        let (app, term) = try makeApp(width: 200, height: 50)
+        press(app, .char("j"))  // example 1, length 5
+        for _ in 0..<6 { press(app, .char("l")) }
+        var text = screen(app, term)
+        XCTAssertTrue(text.contains("layer 0 still computes and its computed output feeds layer 1 (not zeroed)"), text)
+        XCTAssertFalse(text.contains("output zeroed"), text)
+        let computed = values(text, "h computed"), fed = values(text, "out to layer 1")
+        XCTAssertEqual(computed.count, 6)
+        XCTAssertEqual(computed, fed, "layer 0 passes its computed output up, not zeros")
+        XCTAssertFalse(fed.allSatisfy { Double($0) == 0 }, text)
+        XCTAssertNotEqual(values(text, "h after =copy"), computed)
+        // The heatmap readout no longer calls the copied state the emitted output.
+        XCTAssertFalse(text.contains("(masked: copied through)"), text)
+        XCTAssertTrue(text.contains("computed output fed layer 1"), text)
+        press(app, .char("]"))
+        text = screen(app, term)
+        XCTAssertTrue(text.contains("layer 1 computes from layer 0's computed output"), text)
+        XCTAssertTrue(text.contains("the stack's emitted output is 0"), text)
+        XCTAssertEqual(values(text, "emitted =0"), ["0.000", "0.000", "0.000", "0.000"])
+        XCTAssertFalse(values(text, "out computed").allSatisfy { Double($0) == 0 }, text)
+        // The masking rule is the engine's: the frame agrees with UnrolledLoop.isMasked.
+        XCTAssertTrue(app.model.session.isMasked(0, row: 1, time: 6))
+        XCTAssertFalse(app.model.session.isMasked(0, row: 1, time: 4))
+    }
+
+    // 4. At 80x24 the whole LSTM frame is readable; panes that hide rows say so.
+    func testSmallScreensSayWhatIsHidden() throws {
+        let (app, term) = try makeApp(width: 80, height: 24)
+        press(app, .char("j"))
+        for _ in 0..<5 { press(app, .char("l")) }
+        var text = screen(app, term)
+        for needle in ["c before", "h before", "i input gate", "f forget gate", "o output gate", "h computed", "h after =copy", "out to layer 1"] {
+            XCTAssertTrue(text.contains(needle), "missing \(needle) at 80x24:\n\(text)")
+        }
+        XCTAssertTrue(text.contains("more"), "the Shapes pane hides rows and must say so:\n\(text)")
+        term.resize(width: 60, height: 18)
+        XCTAssertTrue(app.handle(.resize))
+        text = screen(app, term)
+        XCTAssertTrue(text.contains("↓ 2 more") || text.contains("↓ 3 more"), "Sequences shows 1 or 2 of 4 examples and must say so:\n\(text)")
+        // The frame scrolls (J) when it does not fit, and says how much is below.
+        XCTAssertTrue(text.contains("more"), text)
+        press(app, .char("J"), .char("J"))
+        XCTAssertEqual(app.state.frameScroll, 2)
+        XCTAssertTrue(screen(app, term).contains("↑ 2 more"), term.screenText)
+    }
+
+    // 8. Rows in compute order, labels that say what they hold, values before a clip and where it bound.
+    func testLSTMWithClipAndProjectionShowsRowsInComputeOrder() throws {
+        var opts = LSTMOptions(usePeepholes: true, cellClip: 0.2, numProj: 3, projClip: 0.05)
+        opts.forgetBias = 1
+        let spec = ExperimentSpec(name: "clip", cell: .lstm(numUnits: 4, options: opts), batchSize: 2, maxTime: 4, inputDepth: 3,
+                                  seed: 2, inputScale: 4)
+        let (app, term) = try makeApp(width: 120, height: 40, spec: spec)
+        press(app, .char("l"), .char("l"))
+        let text = screen(app, term)
+        let order = ["c before", "h before", "i input gate", "j candidate", "f forget gate", "c before clip", "c = clip(c)",
+                     "o output gate", "m = o*act(c)", "m*P before clip", "h = clip(m*P)", "emitted"]
+        var last = -1
+        for label in order {
+            guard let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex(where: { $0.contains(label) }) else {
+                return XCTFail("missing \(label):\n\(text)")
+            }
+            XCTAssertGreaterThan(line, last, "\(label) out of compute order:\n\(text)")
+            last = line
+        }
+        XCTAssertTrue(text.contains("!"), "the clip binds with inputs of scale 4 and must be marked:\n\(text)")
+        XCTAssertTrue(text.contains("! = the clip bound"), text)
+    }
+
+    func testGRULabelsDoNotRunIntoNumbersAndWrappersSayWhatTheyHold() throws {
+        let spec = ExperimentSpec(name: "w", cell: .multi([.residual(.gru(numUnits: 3, activation: .tanh)),
+                                                           .dropout(.basicRNN(numUnits: 3, activation: .tanh), DropoutOptions(outputKeepProb: 0.5, seed: 1))]),
+                                  batchSize: 2, maxTime: 3, inputDepth: 3, seed: 1)
+        let (app, term) = try makeApp(width: 100, height: 40, spec: spec)
+        var text = screen(app, term)
+        XCTAssertTrue(text.contains("inner output"), text)
+        XCTAssertTrue(text.contains("out = inner + x"), text)
+        XCTAssertFalse(text.contains("output (cell)"), text)
+        for line in text.split(separator: "\n") where line.contains("h before") || line.contains("u update gate") {
+            XCTAssertNil(line.range(of: #"[a-z)][+-]\d"#, options: .regularExpression), "label runs into a number: \(line)")
+        }
+        press(app, .char("]"))
+        text = screen(app, term)
+        XCTAssertTrue(text.contains("out after drop"), text)
+        XCTAssertFalse(text.contains("-0.000"), text)
+        XCTAssertTrue(text.contains("x_t [3] = ("), text)
+    }
+
+    // 13. The backward pass says which input step it reads and where its output lands.
+    func testBackwardFrameShowsTheReversedMapping() throws {
+        let spec = ExperimentSpec(name: "bi", cell: .lstm(numUnits: 3, options: LSTMOptions()),
+                                  cellBackward: .gru(numUnits: 2, activation: .tanh), bidirectional: true,
+                                  sequenceLength: [5, 4, 3], batchSize: 3, maxTime: 5, inputDepth: 2, seed: 1)
+        let (app, term) = try makeApp(width: 120, height: 40, spec: spec)
+        press(app, .char("d"), .char("j"))
+        var text = screen(app, term)
+        XCTAssertTrue(text.contains("bw step t=0 of example 1 reads x[1, 3] and writes outputs/1[1, 3]"), text)
+        press(app, .char("G"))  // t=4 is past example 1's length 4: left in place
+        text = screen(app, term)
+        XCTAssertTrue(text.contains("reads x[1, 4] and writes outputs/1[1, 4]"), text)
     }
 }

@@ -38,7 +38,7 @@ final class ScreenTests: XCTestCase {
         let (app, term) = try makeApp(width: 120, height: 40)
         let text = screen(app, term)
         for needle in ["inputs", "[4, 9, 3]", "[batch, time,", "c=[4, 6] h=[4, 6]", "[4, 4]", "[4, 9, 4]",
-                       "seq_length", "[9, 5, 2, 0]", "(LSTMStateTuple(c=[4, 6],", "o output gate", "h after"] {
+                       "seq_length", "[9, 5, 2, 0]", "(LSTMStateTuple(c=[4, 6],", "o output gate", "h new"] {
             XCTAssertTrue(text.contains(needle), "missing \(needle) in\n\(text)")
         }
     }
@@ -87,7 +87,7 @@ final class ScreenTests: XCTestCase {
         press(app, .down)  // example 1, length 5
         for _ in 0..<6 { press(app, .char("l")) }
         let text = screen(app, term)
-        XCTAssertTrue(text.contains("masked: t=6 ≥ length 5 → state copied through, output zeroed"), text)
+        XCTAssertTrue(text.contains("masked: t=6 ≥ length 5 → layer 0 still computes"), text)
         XCTAssertTrue(text.contains("c after =copy"), text)
         press(app, .char("g"))
         XCTAssertTrue(screen(app, term).contains("active: t=0 < length 5"))

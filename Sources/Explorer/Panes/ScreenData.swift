@@ -17,12 +17,17 @@ public struct ScreenData {
     public var failure: String?
     public var fileName: String
     public var colorMode: ColorMode
-    /// The engine's masking rule for the selected direction: is row `b` masked at step `t`?
-    public var isMasked: (_ row: Int, _ time: Int) -> Bool
+    /// The engine's masking rule: is row `b` of direction `d` masked at step `t`?
+    public var isMasked: (_ direction: Int, _ row: Int, _ time: Int) -> Bool
+    /// The input step a row reads at a step of direction `d` (the reversed position backward).
+    public var sourceStep: (_ direction: Int, _ row: Int, _ time: Int) -> Int
+    /// The loop bound of each direction.
+    public var loopBounds: [Int]
 
     public init(window: [FrameData], windowRange: Range<Int>, inputShape: [Int], computed: Int,
                 progress: (done: Int, total: Int), loopBound: Int, failure: String?, fileName: String,
-                colorMode: ColorMode, isMasked: @escaping (Int, Int) -> Bool = { _, _ in false }) {
+                colorMode: ColorMode, isMasked: @escaping (Int, Int, Int) -> Bool = { _, _, _ in false },
+                sourceStep: @escaping (Int, Int, Int) -> Int = { _, _, t in t }, loopBounds: [Int] = []) {
         self.window = window
         self.windowRange = windowRange
         self.inputShape = inputShape
@@ -33,6 +38,8 @@ public struct ScreenData {
         self.fileName = fileName
         self.colorMode = colorMode
         self.isMasked = isMasked
+        self.sourceStep = sourceStep
+        self.loopBounds = loopBounds
     }
 
     /// The frame at step `t`, if computed and in the window.

@@ -71,7 +71,7 @@ enum SequencesPane {
                   style: selected ? (focused ? Styles.selected : .bold) : .plain)
             for col in 0..<g.usedColumns {
                 let start = col * g.stepsPerColumn
-                let active = start < len && start < data.loopBound
+                let active = !data.isMasked(state.direction, b, start) && start < data.loopBound
                 let isCursor = col == cursorCol
                 var style: CellStyle = active ? CellStyle(fg: selected ? .green : .cyan) : Styles.dim
                 if isCursor { style = active ? CellStyle(fg: .green, attributes: [.reverse, .bold]) : CellStyle(fg: .yellow, attributes: [.reverse]) }
@@ -82,6 +82,7 @@ enum SequencesPane {
                 }
             }
         }
+        drawMoreMarks(&c, rect, above: g.top, below: max(0, state.batchSize - g.top - g.rows))
         // Axis: 0 at the left, max_time at the right, a marker under the current step.
         let y = g.inner.maxY - 1
         guard y >= g.inner.y + min(g.rows, state.batchSize) || g.rows == 0 else { return }
