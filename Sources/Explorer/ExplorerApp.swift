@@ -124,18 +124,24 @@ public final class ExplorerApp {
         let s = model.session
         let layout = Layout(width: terminal.size.width, height: terminal.size.height, state: state)
         let columns = HeatmapPane.columns(for: layout.heatmap, maxTime: state.maxTime)
-        var range = FrameWindow.range(start: state.windowStart, columns: columns, maxTime: state.maxTime)
+        var range: Range<Int>
+        switch state.view {
+        case .frame: range = FrameWindow.range(start: state.windowStart, columns: columns, maxTime: state.maxTime)
+        case .unrolled: range = UnrolledPane.range(t: state.t, maxTime: state.maxTime, width: layout.frame.interior.width)
+        case .equations, .saturation: range = state.t..<min(state.maxTime, state.t + 1)
+        }
         // The frame view needs the cursor's step even when the heatmaps are too small to hold it.
         if !range.contains(state.t) && state.t < state.maxTime { range = state.t..<(state.t + 1) }
         let (frames, error) = model.window(direction: state.direction, range: range)
         let d = state.direction
+        let saturation = state.view == .saturation ? model.saturation(direction: d, layer: state.layer, around: state.t, gates: state.saturationGates, units: state.layerSpec?.numUnits ?? 0) : nil
         return ScreenData(window: frames, windowRange: range, inputShape: s.inputShape,
                           computed: s.completed(d), progress: s.progress,
                           loopBound: s.loopBound(d), failure: error ?? s.failure,
                           fileName: model.displayName, colorMode: terminal.capabilities.colorMode,
                           isMasked: { d, b, t in s.isMasked(d, row: b, time: t) },
                           sourceStep: { d, b, t in s.sourceStep(d, row: b, time: t) },
-                          loopBounds: (0..<s.directionCount).map { s.loopBound($0) })
+                          loopBounds: (0..<s.directionCount).map { s.loopBound($0) }, saturation: saturation)
     }
 
     // MARK: - Commands

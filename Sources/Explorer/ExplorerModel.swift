@@ -125,6 +125,41 @@ public final class ExplorerModel {
         }
     }
 
+    /// Most (row, step) gate values one saturation chart counts: long runs are counted over a window around `t`.
+    static let saturationBudget = 400_000
+    private var saturationCache: (key: [Int], done: Int, value: GateSaturation)?
+
+    /// Gate saturation of `layer` in direction `d` over the computed steps (a window around `t` when the run is
+    /// long), counted from frames recomputed in chunks; cached until the session or the window changes.
+    public func saturation(direction d: Int, layer: Int, around t: Int, gates: [String], units: Int) -> GateSaturation? {
+        let done = session.completed(d)
+        let perStep = max(1, session.batchSize * units * max(1, gates.count))
+        let span = max(1, min(session.maxTime, Self.saturationBudget / perStep))
+        let start = min(max(0, t - span / 2), max(0, session.maxTime - span))
+        let steps = start..<min(done, start + span)
+        let key = [generation, d, layer, steps.lowerBound, steps.upperBound, gates.count]
+        if let c = saturationCache, c.key == key { return c.value }
+        guard !gates.isEmpty else {
+            return GateSaturation(gates: [], left: [], right: [], steps: steps, samples: 0)
+        }
+        var left = Array(repeating: Array(repeating: 0, count: units), count: gates.count), right = left
+        var samples = 0
+        var t0 = steps.lowerBound
+        while t0 < steps.upperBound {
+            let chunk = t0..<min(steps.upperBound, t0 + 256)
+            guard let frames = try? session.frames(d, chunk) else { return nil }
+            let c = GateSaturation.count(frames: frames, layer: layer, gates: gates, units: units)
+            for g in gates.indices { for k in 0..<units { left[g][k] += c.left[g][k]; right[g][k] += c.right[g][k] } }
+            samples += c.samples
+            t0 = chunk.upperBound
+        }
+        let n = Double(max(1, samples))
+        let value = GateSaturation(gates: gates, left: left.map { $0.map { Double($0) / n } }, right: right.map { $0.map { Double($0) / n } },
+                                   steps: steps, samples: samples)
+        saturationCache = (key, done, value)
+        return value
+    }
+
     // MARK: - Saving
 
     /// Writes the current experiment as JSON at `path`. Arrays that came from files and are unchanged stay

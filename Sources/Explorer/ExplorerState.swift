@@ -174,6 +174,14 @@ public struct ExplorerState: Equatable {
         return v.isEmpty ? nil : v[min(max(0, heatVariable), v.count - 1)]
     }
 
+    /// The selected layer's sigmoid gates (`i`, `f`, `o` / `r`, `u`), whose saturation view 4 charts.
+    public var saturationGates: [String] {
+        variables.compactMap { v in
+            if v.isGate01, case let .gate(name) = v.source { return name }
+            return nil
+        }
+    }
+
     /// Units of the selected variable (the unit cursor ranges over these).
     public var unitCount: Int { variable?.count ?? 1 }
 

@@ -23,11 +23,14 @@ public struct ScreenData {
     public var sourceStep: (_ direction: Int, _ row: Int, _ time: Int) -> Int
     /// The loop bound of each direction.
     public var loopBounds: [Int]
+    /// Gate saturation of the selected layer (view 4 only).
+    public var saturation: GateSaturation?
 
     public init(window: [FrameData], windowRange: Range<Int>, inputShape: [Int], computed: Int,
                 progress: (done: Int, total: Int), loopBound: Int, failure: String?, fileName: String,
                 colorMode: ColorMode, isMasked: @escaping (Int, Int, Int) -> Bool = { _, _, _ in false },
-                sourceStep: @escaping (Int, Int, Int) -> Int = { _, _, t in t }, loopBounds: [Int] = []) {
+                sourceStep: @escaping (Int, Int, Int) -> Int = { _, _, t in t }, loopBounds: [Int] = [],
+                saturation: GateSaturation? = nil) {
         self.window = window
         self.windowRange = windowRange
         self.inputShape = inputShape
@@ -40,6 +43,7 @@ public struct ScreenData {
         self.isMasked = isMasked
         self.sourceStep = sourceStep
         self.loopBounds = loopBounds
+        self.saturation = saturation
     }
 
     /// The frame at step `t`, if computed and in the window.
