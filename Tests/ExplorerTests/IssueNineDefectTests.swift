@@ -311,3 +311,39 @@ final class IssueNineFrameTests: ExplorerAppTestCase {
         XCTAssertTrue(text.contains("reads x[1, 4] and writes outputs/1[1, 4]"), text)
     }
 }
+
+/// Defect 14: the frame export follows the experiment's layout, holds computed and emitted values, and has no
+/// spaces in its names.
+final class IssueNineExportTests: ExplorerAppTestCase {
+    func testExportHoldsComputedAndKeptStatesWithCleanNames() throws {
+        let spec = ExperimentSpec(name: "ex", cell: .multi([.residual(.gru(numUnits: 3, activation: .tanh)), .lstm(numUnits: 2, options: LSTMOptions())]),
+                                  timeMajor: true, sequenceLength: [3, 1], batchSize: 2, maxTime: 3, inputDepth: 3, seed: 1)
+        let model = try ExplorerModel.make(spec: spec, file: nil, baseDirectory: URL(fileURLWithPath: NSTemporaryDirectory()))
+        XCTAssertTrue(model.session.waitUntilComplete(timeout: 30))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("unroll-export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("f.npz")
+        let note = try Export.write(session: model.session, to: path.path)
+        XCTAssertTrue(note.contains("[time, batch, ...]"), note)
+        let arrays = try Npz.read(path)
+        XCTAssertFalse(arrays.keys.contains { $0.contains(" ") }, "\(arrays.keys.sorted())")
+        XCTAssertNotNil(arrays["frames/gates/cell_output/layer0"], "\(arrays.keys.sorted())")
+        XCTAssertEqual(arrays["frames/h/layer0"]?.shape, [3, 2, 3])  // time-major, as the experiment
+        let kept = try XCTUnwrap(arrays["frames/h/layer0"]).asDoubles()
+        let computed = try XCTUnwrap(arrays["frames/computed/h/layer0"]).asDoubles()
+        let passed = try XCTUnwrap(arrays["frames/layer_output/layer0"]).asDoubles()
+        let emitted = try XCTUnwrap(arrays["frames/output"]).asDoubles()
+        XCTAssertNotNil(arrays["frames/terms/f_pre/layer1"])
+        // Example 1 (length 1) at t=2: kept state = the one after t=0 (copied through), computed differs,
+        // the layer's output still went up (not 0), the emitted output is 0.
+        let at = { (t: Int, b: Int, k: Int, w: Int) in (t * 2 + b) * w + k }
+        XCTAssertEqual(kept[at(2, 1, 0, 3)], kept[at(0, 1, 0, 3)])
+        XCTAssertNotEqual(computed[at(2, 1, 0, 3)], kept[at(2, 1, 0, 3)])
+        XCTAssertNotEqual(passed[at(2, 1, 0, 3)], 0)
+        XCTAssertEqual(emitted[at(2, 1, 0, 2)], 0)
+        XCTAssertEqual(emitted[at(2, 1, 1, 2)], 0)
+        // For a running row the computed and kept states are the same.
+        XCTAssertEqual(computed[at(2, 0, 1, 3)], kept[at(2, 0, 1, 3)])
+    }
+}
