@@ -160,6 +160,12 @@ public final class ExplorerApp {
         switch command {
         case .quit:
             return false
+        case .completePath:
+            guard var p = state.prompt else { return true }
+            let (text, candidates) = PathCompletion.complete(p.text, listing: PathCompletion.disk)
+            p.text = text
+            p.candidates = candidates
+            state.prompt = p
         case let .apply(spec, summary, select, origin):
             let previous = state.spec
             do {

@@ -87,6 +87,8 @@ public struct EditHistory: Equatable {
 public struct Prompt: Equatable, Sendable {
     public var kind: PromptKind
     public var text: String
+    /// The names a Tab matched when it could not complete to one (shown in the key bar).
+    public var candidates: [String] = []
 
     public init(kind: PromptKind, text: String = "") {
         self.kind = kind

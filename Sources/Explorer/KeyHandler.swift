@@ -14,6 +14,8 @@ public enum Command: Equatable {
     case save(String, overwrite: Bool = false)
     case export(String, overwrite: Bool = false)
     case loadWeights(String)
+    /// Complete the path typed in the prompt (Tab).
+    case completePath
 }
 
 /// Where an edit comes from, so the app knows how to update the undo history when it runs.
@@ -242,6 +244,8 @@ public enum KeyHandler {
             if !p.text.isEmpty { p.text.removeLast() }
         case .ctrl("u"):
             p.text = ""
+        case .tab:
+            if p.kind.isPath { return [.completePath] }
         case let .char(c):
             if p.text.count < 1024 { p.text.append(c) }
         case .enter:

@@ -347,3 +347,39 @@ final class IssueNineExportTests: ExplorerAppTestCase {
         XCTAssertEqual(computed[at(2, 0, 1, 3)], kept[at(2, 0, 1, 3)])
     }
 }
+
+/// Defect 15: path prompts complete with Tab.
+final class PathCompletionTests: ExplorerAppTestCase {
+    func testCompletionFromAListing() {
+        let listing: (String) -> [String]? = { dir in
+            switch dir {
+            case ".": return ["samples/", "README.md", ".hidden"]
+            case "samples/": return ["gru.json", "gru.npz", "basic_rnn.json", "scale/"]
+            default: return nil
+            }
+        }
+        XCTAssertEqual(PathCompletion.complete("sa", listing: listing).text, "samples/")
+        XCTAssertEqual(PathCompletion.complete("samples/g", listing: listing).text, "samples/gru.")
+        XCTAssertEqual(PathCompletion.complete("samples/g", listing: listing).candidates, ["gru.json", "gru.npz"])
+        XCTAssertEqual(PathCompletion.complete("samples/b", listing: listing).text, "samples/basic_rnn.json")
+        XCTAssertEqual(PathCompletion.complete("samples/sc", listing: listing).text, "samples/scale/")
+        XCTAssertEqual(PathCompletion.complete("nope/x", listing: listing).text, "nope/x")
+        XCTAssertEqual(PathCompletion.complete("", listing: listing).candidates, ["README.md", "samples/"])
+    }
+
+    func testTabInTheOpenPrompt() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("unroll-tab-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("inner"), withIntermediateDirectories: true)
+        try Data("{}".utf8).write(to: dir.appendingPathComponent("inner/only.json"))
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (app, term) = try makeApp()
+        press(app, .char("o"))
+        for ch in dir.path + "/in" { press(app, .char(ch)) }
+        press(app, .tab)
+        XCTAssertEqual(app.state.prompt?.text, dir.path + "/inner/")
+        press(app, .tab)
+        XCTAssertEqual(app.state.prompt?.text, dir.path + "/inner/only.json")
+        XCTAssertTrue(screen(app, term).contains("only.json"))
+        press(app, .escape)
+    }
+}

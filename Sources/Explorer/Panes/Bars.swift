@@ -56,6 +56,11 @@ enum KeyHintBar {
 
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState) {
         c.fill(rect)
+        if let p = state.prompt, !p.candidates.isEmpty {
+            // What a Tab matched, in place of the hints.
+            c.put(x: rect.x, y: rect.y, width: rect.width, " " + p.candidates.joined(separator: "  "), align: .left, style: Styles.label)
+            return
+        }
         var x = rect.x
         for (key, what) in hints(for: state, glyphs: c.glyphs) {
             let need = key.count + what.count + 3
