@@ -84,8 +84,35 @@ public final class ExplorerApp {
         state.frameScroll = min(state.frameScroll, max(0, count - inner.height))
     }
 
-    /// Time passing without a key: playback and background progress.
+    /// An experiment being opened in the background, and the path as the user typed it.
+    private var opening: (load: BackgroundOpen, path: String)?
+
+    /// Whether an experiment is still being opened.
+    public var isOpening: Bool { opening != nil }
+
+    /// Swaps in an experiment opened in the background once it is loaded.
+    private func finishOpening() {
+        guard let (load, path) = opening, let result = load.result else { return }
+        opening = nil
+        dirty = true
+        switch result {
+        case let .success(m):
+            model.session.cancel()
+            model = m
+            let focus = state.focus, log = state.messageLog
+            state = ExplorerApp.initialState(for: m)
+            state.messageLog = log + state.messageLog
+            state.focus = focus
+            m.start()
+            follow()
+        case let .failure(error):
+            state.setMessage("could not open: \(errorLine(error, path: path))", error: true)
+        }
+    }
+
+    /// Time passing without a key: playback, background progress and background opening.
     public func tick() {
+        finishOpening()
         let p = model.session.progress.done
         if p != lastProgress { lastProgress = p; dirty = true; follow() }
         guard state.playing else { return }
@@ -196,18 +223,11 @@ public final class ExplorerApp {
                 state.setMessage("refused: \(describe(error))", error: true)
             }
         case let .open(path):
-            do {
-                let m = try ExplorerModel.load(path: expand(path))
-                model.session.cancel()
-                model = m
-                let focus = state.focus, log = state.messageLog
-                state = ExplorerApp.initialState(for: m)
-                state.messageLog = log + state.messageLog
-                state.focus = focus
-                m.start()
-            } catch {
-                state.setMessage("could not open: \(errorLine(error, path: path))", error: true)
-            }
+            // Loading can take seconds: it runs in the background and the current experiment stays until then.
+            let load = BackgroundOpen(path: expand(path))
+            opening = (load, path)
+            load.start()
+            state.setMessage("opening \(path)... (loading in the background; the current experiment stays until it is ready)")
         case let .save(path, overwrite):
             if !overwrite, askBeforeOverwriting(path, .save(path, overwrite: true)) { return true }
             do {

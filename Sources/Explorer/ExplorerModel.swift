@@ -20,7 +20,9 @@ public final class ExplorerModel {
     /// Bumped whenever the session changes.
     public private(set) var generation = 0
 
-    private var cache: (generation: Int, direction: Int, range: Range<Int>, frames: [FrameData], done: Int)?
+    /// Frames recently shown, by step, for one generation and direction (least recently used first out), so
+    /// going back to a window (g, G, PgUp after PgDn) recomputes nothing and a moved window only its new steps.
+    private(set) var frameCache = FrameCache()
 
     init(session: ExplorerSession, file: String?, baseDirectory: URL) {
         self.session = session
@@ -69,7 +71,7 @@ public final class ExplorerModel {
         session.cancel()
         session = s
         generation += 1
-        cache = nil
+        frameCache = FrameCache()
         s.start()
     }
 
@@ -108,21 +110,24 @@ public final class ExplorerModel {
 
     // MARK: - Frames on screen
 
-    /// Frames of direction `d` for `range` (clamped to what is computed), cached: the same window is not
-    /// recomputed until it changes or more of it has been computed.
+    /// Frames of direction `d` for `range` (clamped to what is computed). Steps shown recently come from the
+    /// cache; only the missing ones are recomputed (from the engine's nearest checkpoint).
     public func window(direction d: Int, range: Range<Int>) -> (frames: [FrameData], error: String?) {
         let done = session.completed(d)
-        if let c = cache, c.generation == generation, c.direction == d, c.range == range,
-           c.frames.count >= range.count || c.done == done || (c.done >= range.upperBound) {
-            return (c.frames, nil)
+        let wanted = range.lowerBound..<max(range.lowerBound, min(range.upperBound, done))
+        if frameCache.generation != generation || frameCache.direction != d {
+            frameCache = FrameCache(generation: generation, direction: d)
         }
-        do {
-            let frames = try session.frames(d, range)
-            cache = (generation, d, range, frames, done)
-            return (frames, nil)
-        } catch {
-            return ([], describe(error))
+        let missing = wanted.filter { frameCache.frames[$0] == nil }
+        if let first = missing.first, let last = missing.last {
+            do {
+                for f in try session.frames(d, first..<(last + 1)) { frameCache.insert(f) }
+            } catch {
+                return ([], describe(error))
+            }
         }
+        frameCache.keep(wanted)
+        return (wanted.compactMap { frameCache.frames[$0] }, nil)
     }
 
     /// Most (row, step) gate values one saturation chart counts: long runs are counted over a window around `t`.

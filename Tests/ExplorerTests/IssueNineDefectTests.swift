@@ -383,3 +383,40 @@ final class PathCompletionTests: ExplorerAppTestCase {
         press(app, .escape)
     }
 }
+
+/// Defect 11: opening an experiment loads in the background, with a message, and the app keeps answering keys.
+final class BackgroundOpenTests: ExplorerAppTestCase {
+    func testOpenLoadsInTheBackground() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("unroll-open-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A large BasicRNN: creating its weights from the seed takes a while.
+        let file = dir.appendingPathComponent("big.json")
+        try Data(#"{"name": "big", "cell": {"type": "basic_rnn", "num_units": 1000}, "batch_size": 1, "max_time": 3, "input_depth": 1000}"#.utf8).write(to: file)
+        let (app, term) = try makeApp()
+        XCTAssertTrue(app.handle(.char("o")))
+        for ch in file.path { XCTAssertTrue(app.handle(.char(ch))) }
+        let started = Date()
+        XCTAssertTrue(app.handle(.enter))
+        XCTAssertLessThan(Date().timeIntervalSince(started), 0.5, "Enter must not wait for the load")
+        XCTAssertTrue(app.state.message.contains("opening"), app.state.message)
+        XCTAssertTrue(screen(app, term).contains("opening"))
+        // Keys still work while it loads.
+        XCTAssertTrue(app.handle(.char("l")))
+        let deadline = Date().addingTimeInterval(60)
+        while app.isOpening && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.02)
+            app.tick()
+        }
+        XCTAssertFalse(app.isOpening)
+        XCTAssertEqual(app.model.file, file.path)
+        XCTAssertEqual(app.state.spec.name, "big")
+        // A bad file says why, and the current experiment stays.
+        XCTAssertTrue(app.handle(.char("o")))
+        for ch in dir.path { XCTAssertTrue(app.handle(.char(ch))) }
+        XCTAssertTrue(app.handle(.enter))
+        while app.isOpening && Date() < deadline { Thread.sleep(forTimeInterval: 0.02); app.tick() }
+        XCTAssertTrue(app.state.message.contains("is a directory"), app.state.message)
+        XCTAssertEqual(app.state.spec.name, "big")
+    }
+}
