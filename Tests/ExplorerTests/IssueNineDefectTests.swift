@@ -222,7 +222,7 @@ final class IssueNineFrameTests: ExplorerAppTestCase {
         XCTAssertNotEqual(values(text, "h after =copy"), computed)
         // The heatmap readout no longer calls the copied state the emitted output.
         XCTAssertFalse(text.contains("(masked: copied through)"), text)
-        XCTAssertTrue(text.contains("computed output fed layer 1"), text)
+        XCTAssertTrue(text.contains("(masked: state copied, output to layer 1)"), text)
         press(app, .char("]"))
         text = screen(app, term)
         XCTAssertTrue(text.contains("layer 1 computes from layer 0's computed output"), text)

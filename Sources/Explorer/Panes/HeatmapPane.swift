@@ -188,15 +188,15 @@ enum HeatmapPane {
             if let f = data.frame(at: state.t) {
                 if let vals = f.values(of: v, layer: state.layer, layerCount: layerCount, row: b), vals.indices.contains(state.unit) {
                     text += Format.precise(vals[state.unit])
-                    if !f.ran { text += ", no cell ran: state unchanged" }
+                    if !f.ran { text += " (no cell ran: state unchanged)" }
                     else if f.isMasked(b) {
                         if v.source == .stateH || v.source == .stateC {
                             // The state is copied through; what the layer passed on is another matter (TF masks the whole cell).
                             text += state.layer < layerCount - 1
-                                ? ", masked: state copied, computed output fed layer \(state.layer + 1)"
-                                : ", masked: state copied, emitted output 0"
+                                ? " (masked: state copied, output to layer \(state.layer + 1))"
+                                : " (masked: state copied, emitted 0)"
                         } else {
-                            text += ", masked: computed, then discarded"
+                            text += " (masked: computed, then discarded)"
                         }
                     }
                 } else {
