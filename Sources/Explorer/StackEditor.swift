@@ -145,7 +145,7 @@ public enum StackEditor {
             case let .basicRNN(n, _): return .success(.basicRNN(numUnits: n, activation: next))
             case let .gru(n, _): return .success(.gru(numUnits: n, activation: next))
             case let .basicLSTM(n, fb, _): return .success(.basicLSTM(numUnits: n, forgetBias: fb, activation: next))
-            case var .lstm(n, o): o.activation = next; return .success(.lstm(numUnits: n, options: o))
+            case .lstm(let n, var o): o.activation = next; return .success(.lstm(numUnits: n, options: o))
             default: return .success(c)
             }
         case .togglePeepholes, .cycleCellClip, .setProjection:
@@ -171,7 +171,7 @@ public enum StackEditor {
             func next(_ v: Double) -> Double { steps[((steps.firstIndex(of: v) ?? 0) + 1) % steps.count] }
             switch c {
             case let .basicLSTM(n, fb, a): return .success(.basicLSTM(numUnits: n, forgetBias: next(fb), activation: a))
-            case var .lstm(n, o): o.forgetBias = next(o.forgetBias); return .success(.lstm(numUnits: n, options: o))
+            case .lstm(let n, var o): o.forgetBias = next(o.forgetBias); return .success(.lstm(numUnits: n, options: o))
             default: return .failure(Refusal("forget_bias is an LSTM option; this layer is \(c.typeName)"))
             }
         default:

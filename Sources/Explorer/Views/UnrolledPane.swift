@@ -32,7 +32,7 @@ enum UnrolledPane {
         for d in directions {
             let layers = d == 1 ? (state.spec.cellBackward ?? state.spec.cell).layers : state.spec.cell.layers
             if state.spec.bidirectional {
-                c.put(x: inner.x, y: y, width: inner.width, d == 0 ? "forward (fw): state flows left to right" : "backward (bw): each row reversed within its length; state flows right to left in input order",
+                c.put(x: inner.x, y: y, width: inner.width, d == 0 ? "forward (fw): loop step t reads input step t" : "backward (bw): loop step t reads input step x@s (reversed within the length)",
                       align: .left, style: d == state.direction ? Styles.label.adding(.bold) : Styles.label)
                 y += 1
             }
@@ -72,7 +72,6 @@ enum UnrolledPane {
         func masked(_ t: Int) -> Bool { data.isMasked(d, b, t) || !ran(t) }
         let hLine: Character = g.isUnicode ? "─" : "-"
         let right: Character = g.isUnicode ? "▶" : ">"
-        let left: Character = g.isUnicode ? "◀" : "<"
         let up = g.arrowUp
         func emit(_ row: Int, _ body: () -> Void) { if y < inner.maxY { body() }; y += 1 }
 
@@ -98,7 +97,7 @@ enum UnrolledPane {
             // Bypass row: the state going around a masked cell.
             emit(y) {
                 for t in steps where masked(t) {
-                    let text = g.isUnicode ? (backward ? "◀═copy══" : "══copy═▶") : (backward ? "<=copy==" : "==copy=>")
+                    let text = g.isUnicode ? "══copy═▶" : "==copy=>"
                     c.put(x: columnX(t) + 1, y: y, text, style: Styles.masked)
                 }
             }
@@ -108,7 +107,7 @@ enum UnrolledPane {
                 for t in steps {
                     let x = columnX(t)
                     let m = masked(t)
-                    let arrow: String = backward ? "\(left)\(hLine)" : "\(hLine)\(right)"
+                    let arrow = "\(hLine)\(right)"
                     c.put(x: x, y: y, arrow, style: m ? Styles.dim : CellStyle(fg: .cyan))
                     let name = String(layers[l].prefix(5))
                     let box = "[" + fit(name, 5) + "]"
@@ -118,7 +117,7 @@ enum UnrolledPane {
                     c.put(x: x + 2, y: y, ran(t) ? box : "[     ]", style: style)
                 }
                 if let last = steps.last {
-                    let arrow: String = backward ? "\(left)\(hLine)" : "\(hLine)\(right)"
+                    let arrow = "\(hLine)\(right)"
                     c.put(x: columnX(last) + columnWidth, y: y, arrow, style: CellStyle(fg: .cyan))
                 }
             }
