@@ -7,6 +7,10 @@ public enum ExperimentLoader {
     public static func readSpec(_ url: URL, displayName: String? = nil) throws -> ExperimentSpec {
         let name = displayName ?? url.path
         let data: Data
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ExperimentError(file: name, field: "", "is a directory; expected an experiment file (.json)")
+        }
         do {
             data = try Data(contentsOf: url)
         } catch {
