@@ -11,7 +11,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
@@ -24,10 +23,7 @@ let package = Package(
         // tf.nn.dynamic_rnn in Swift: tensors, nests, cells, the unrolled loop and its frames. No I/O, no terminal.
         .target(
             name: "RNNEngine",
-            dependencies: [
-                "CRNNKernels",
-                .product(name: "RealModule", package: "swift-numerics"),
-            ]
+            dependencies: ["CRNNKernels"]
         ),
         // Raw-deflate decompression in bounded pieces (zlib), for reading untrusted .npz archives.
         .target(name: "CZipInflate", linkerSettings: [.linkedLibrary("z")]),

@@ -10,121 +10,133 @@ public enum ExperimentLoader {
     public static func readSpec(_ url: URL, displayName: String? = nil) throws -> ExperimentSpec {
         let name = displayName ?? url.path
         let data: Data
+        // Only a regular file: a FIFO or device would block or never end.
         do {
             data = try RegularFile(path: url.path).readAll(limit: maxSpecFileBytes)
         } catch let problem as RegularFile.Problem {
-            throw ExperimentError(file: name, field: "", problem.description)
+            let text = problem.description.hasPrefix("is a directory")
+                ? "is a directory; expected an experiment file (.json)" : problem.description
+            throw ExperimentError(file: name, field: "", text)
         }
         return try ExperimentSpec.parse(data, file: name)
     }
 
     /// Loads the arrays `spec` names (relative to `baseDirectory`) as tensors of `Scalar`, or generates them.
-    /// With `shapesOnly` (for `unroll shapes`) the inputs are neither read nor generated: only their shape is
-    /// known (`inputShape`), and the experiment cannot run.
+    /// Only the entries the experiment uses are decoded, and only once the sizes their headers declare, with the
+    /// experiment's own estimate, fit the memory budget. With `shapesOnly` (for `unroll shapes`) the inputs are
+    /// neither read nor generated: only their shape is known (`inputShape`), and the experiment cannot run.
     public static func load<Scalar: RNNScalar>(_ spec: ExperimentSpec, file: String, baseDirectory: URL,
                                                as _: Scalar.Type = Scalar.self,
                                                shapesOnly: Bool = false) throws -> LoadedExperiment<Scalar> {
-        // Archives are opened (directories listed) first; an entry is decoded only when the experiment uses it,
-        // and only after the sizes every used entry declares have passed the memory budget together.
-        var opened: [String: NpzArchive] = [:]
-        func open(_ field: String, _ relative: String) throws -> NpzArchive {
-            if let a = opened[relative] { return a }
-            let url = URL(fileURLWithPath: relative, relativeTo: baseDirectory).standardizedFileURL
-            do {
-                let a = try NpzArchive(url)
-                opened[relative] = a
-                return a
-            } catch let e as NumpyError {
-                let missing = e.problem.hasPrefix("no such file") ? " (looked in \(baseDirectory.path))" : ""
-                throw ExperimentError(file: file, field: field, "\(SafeText.quote(relative)): \(e.problem)\(missing)")
-            }
-        }
-        func located<T>(_ field: String, _ relative: String, _ body: () throws -> T) throws -> T {
-            do {
-                return try body()
-            } catch let e as NumpyError {
-                throw ExperimentError(file: file, field: field, "\(SafeText.quote(relative)): \(e.description)")
-            }
-        }
-        // The arrays a field uses from its archive (one archive may serve several fields).
-        func archive(_ field: String, _ relative: String) throws -> [String: NumpyArray] {
-            let a = try open(field, relative)
-            return try located(field, relative) { try a.arrays(a.keys.filter { uses(field, $0) }) }
-        }
-        let scope = spec.bidirectional ? "bidirectional_rnn/" : "rnn/"
-        func uses(_ field: String, _ key: String) -> Bool {
-            switch field {
-            case "inputs": return key == "inputs"
-            case "weights": return key.hasPrefix(scope)
-            default: return key.hasPrefix("initial_state")
-            }
-        }
+        let arrays = ExperimentArrays<Scalar>(file: file, baseDirectory: baseDirectory)
+        try checkBudget(spec, arrays: arrays)
 
-        // The budget, from what the used entries declare (their headers alone are read).
+        let (inputs, inputShape) = try loadInputs(spec, from: arrays, shapesOnly: shapesOnly)
+
+        // Weights: every float array under the run's scope; defaults from the seed when no file is given.
+        // Keras and PyTorch weights are converted from their framework's names and layouts to the engine's.
+        let scope = spec.scope + "/"
+        var weights: [String: Tensor<Scalar>] = [:]
+        if let path = spec.weights {
+            if spec.convention == .tf {
+                for (name, array) in try arrays.archive("weights", path, where: { $0.hasPrefix(scope) }) {
+                    weights[name] = try arrays.tensor("weights", array, "weight \(name)")
+                }
+            } else {
+                do {
+                    weights = try WeightLayouts.engineArrays(model: spec.model, inputDepth: inputShape.last ?? 0) { name in
+                        try arrays.array("weights", path, name).map { try arrays.tensor("weights", $0, "weight \(name)") }
+                    }
+                } catch let e as RNNError {
+                    throw ExperimentError(file: file, field: "weights", "\(path): \(e.description) (\(spec.convention.frameworkName) names)")
+                }
+            }
+        }
+        let store = VariableStore(arrays: weights, missing: spec.weights == nil ? .initialize(seed: spec.seed) : .fail)
+
+        let (initial, initialBw) = spec.convention == .torch
+            ? try loadTorchInitialStates(spec, from: arrays, batch: inputShape[spec.timeMajor ? 1 : 0])
+            : try loadInitialStates(spec, from: arrays)
+        var loaded = LoadedExperiment(spec: spec, file: file, inputs: inputs, store: store,
+                                      initialState: initial, initialStateBackward: initialBw, inputShape: inputShape)
+        // Loss cotangents: every array under loss/ in the loss file.
+        if case let .file(path)? = spec.loss {
+            for (name, array) in try arrays.archive("loss", path, where: { $0.hasPrefix("loss/") }) {
+                loaded.lossArrays[name] = try arrays.tensor("loss", array, name)
+            }
+            guard !loaded.lossArrays.isEmpty else {
+                throw ExperimentError(file: file, field: "loss", "\(path) has no loss/... arrays (expected loss/outputs and/or loss/state/...)")
+            }
+        }
+        return loaded
+    }
+
+    /// Refuses the experiment when its estimate (with the real input shape) plus the arrays it reads from files
+    /// exceed the memory budget, from the `.npy` headers alone (nothing is decoded yet). The arrays counted are
+    /// the ones the experiment uses: `inputs`, the weights under its scope (every array of a Keras or PyTorch
+    /// weights file, whose names the layout picks), `initial_state...` and `loss/...`.
+    private static func checkBudget<Scalar: RNNScalar>(_ spec: ExperimentSpec, arrays: ExperimentArrays<Scalar>) throws {
         var inputShape: [Int]?
         var fileBytes = 0.0
-        for (field, path) in [("inputs", spec.inputs), ("weights", spec.weights), ("initial_state", spec.initialState)] {
+        if let path = spec.inputs, try arrays.open("inputs", path).keys.contains("inputs") {
+            let info = try arrays.info("inputs", path, "inputs")
+            if info.shape.count == 3 { inputShape = info.shape } else { fileBytes += Double(info.byteCount) }
+        }
+        let scope = spec.scope + "/"
+        var used: [(field: String, path: String?, isUsed: (String) -> Bool)] = [
+            ("weights", spec.weights, { spec.convention != .tf || $0.hasPrefix(scope) }),
+            ("initial_state", spec.initialState, { $0.hasPrefix("initial_state") }),
+        ]
+        if case let .file(path)? = spec.loss { used.append(("loss", path, { $0.hasPrefix("loss/") })) }
+        for (field, path, isUsed) in used {
             guard let path else { continue }
-            let a = try open(field, path)
-            for key in a.keys where uses(field, key) {
-                let info = try located(field, path) { try a.info(key) }
-                if field == "inputs" && info.shape.count == 3 { inputShape = info.shape } else { fileBytes += Double(info.byteCount) }
+            for key in try arrays.open(field, path).keys where isUsed(key) {
+                fileBytes += Double(try arrays.info(field, path, key).byteCount)
             }
         }
-        func tensor(_ field: String, _ array: NumpyArray, _ name: String) throws -> Tensor<Scalar> {
-            do {
-                return try array.tensor(Scalar.self, name: name)
-            } catch let e as RNNError {
-                throw ExperimentError(file: file, field: field, e.description)
-            }
-        }
+        try MemoryBudget.check(spec, file: arrays.file, inputShape: inputShape, extraBytes: fileBytes)
+    }
 
-        try MemoryBudget.check(spec, file: file, inputShape: inputShape, extraBytes: fileBytes)
-
-        // Inputs: from the archive, or generated from the seed.
-        // With `shapesOnly`, the inputs' header alone is read and nothing is generated: the placeholder has no
-        // elements, `LoadedExperiment.inputShape` holds the shape.
-        let inputs: Tensor<Scalar>
-        let shapeOfInputs: [Int]
+    /// The experiment's inputs and their shape: the array `inputs` of the archive it names (checked against
+    /// `sequence_length`), or generated from the seed. With `shapesOnly`, only the header is read (nothing is
+    /// generated) and the tensor is an empty placeholder.
+    private static func loadInputs<Scalar: RNNScalar>(_ spec: ExperimentSpec, from source: ExperimentArrays<Scalar>,
+                                                      shapesOnly: Bool) throws -> (Tensor<Scalar>, [Int]) {
         if let path = spec.inputs {
-            let a = try open("inputs", path)
-            guard a.keys.contains("inputs") else {
-                throw ExperimentError(file: file, field: "inputs", "\(path) has no array named \"inputs\"")
+            guard try source.open("inputs", path).keys.contains("inputs") else {
+                throw ExperimentError(file: source.file, field: "inputs", "\(path) has no array named \"inputs\"")
             }
-            let info = try located("inputs", path) { try a.info("inputs") }
+            let info = try source.info("inputs", path, "inputs")
             guard info.dtype == .float32 || info.dtype == .float64 else {
-                throw ExperimentError(file: file, field: "inputs", "inputs has dtype \(info.dtype.rawValue); RNN inputs must be float32 or float64")
+                throw ExperimentError(file: source.file, field: "inputs", "inputs has dtype \(info.dtype.rawValue); RNN inputs must be float32 or float64")
             }
             guard info.shape.count == 3 else {
-                throw ExperimentError(file: file, field: "inputs",
+                throw ExperimentError(file: source.file, field: "inputs",
                     "inputs has shape \(formatShape(info.shape)); expected rank 3, \(spec.timeMajor ? "[time, batch, depth]" : "[batch, time, depth]")")
             }
             if let lengths = spec.sequenceLength {
                 let batch = info.shape[spec.timeMajor ? 1 : 0]
                 guard lengths.count == batch else {
-                    throw ExperimentError(file: file, field: "sequence_length",
+                    throw ExperimentError(file: source.file, field: "sequence_length",
                         "has \(lengths.count) values, expected batch_size = \(batch) (from inputs \(formatShape(info.shape)))")
                 }
             }
             if shapesOnly {
                 guard info.dtype.rawValue == Scalar.dtype.rawValue else {
-                    throw ExperimentError(file: file, field: "inputs",
+                    throw ExperimentError(file: source.file, field: "inputs",
                         RNNError.dtypeMismatch("inputs has dtype \(info.dtype.rawValue), expected \(Scalar.dtype.rawValue)").description)
                 }
-                inputs = Tensor(zeros: [0])
-            } else {
-                guard let array = try archive("inputs", path)["inputs"] else {
-                    throw ExperimentError(file: file, field: "inputs", "\(path) has no array named \"inputs\"")
-                }
-                inputs = try tensor("inputs", array, "inputs")
+                return (Tensor(zeros: [0]), info.shape)
             }
-            shapeOfInputs = info.shape
-        } else if shapesOnly {
-            let b = spec.batchSize ?? 1, t = spec.maxTime ?? 1, d = spec.inputDepth ?? 1
-            inputs = Tensor(zeros: [0])
-            shapeOfInputs = spec.timeMajor ? [t, b, d] : [b, t, d]
+            guard let a = try source.array("inputs", path, "inputs") else {
+                throw ExperimentError(file: source.file, field: "inputs", "\(path) has no array named \"inputs\"")
+            }
+            let inputs = try source.tensor("inputs", a, "inputs")
+            return (inputs, inputs.shape)
         } else {
             let b = spec.batchSize ?? 1, t = spec.maxTime ?? 1, d = spec.inputDepth ?? 1
+            let shape = spec.timeMajor ? [t, b, d] : [b, t, d]
+            if shapesOnly { return (Tensor(zeros: [0]), shape) }
             var rng = SplitMix64(seed: spec.seed &+ 0x5eed)
             let scale = spec.inputScale
             // Straight into the run's scalar type: no intermediate array of every element as Double.
@@ -134,48 +146,60 @@ public enum ExperimentLoader {
             } else {
                 generated = (0..<(b * t * d)).map { _ in Scalar((rng.nextUniform() * 2 - 1) * scale) }
             }
-            inputs = try Tensor(shape: spec.timeMajor ? [t, b, d] : [b, t, d], scalars: generated)
-            shapeOfInputs = inputs.shape
+            return (try Tensor(shape: shape, scalars: generated), shape)
         }
+    }
 
-        // Weights: every float array under the run's scope; defaults from the seed when no file is given.
-        var weights: [String: Tensor<Scalar>] = [:]
-        if let path = spec.weights {
-            for (name, array) in try archive("weights", path) where name.hasPrefix(scope) {
-                weights[name] = try tensor("weights", array, "weight \(name)")
-            }
-        }
-        let store = VariableStore(arrays: weights, missing: spec.weights == nil ? .initialize(seed: spec.seed) : .fail)
-
-        // Initial state: arrays named by their place in the state structure.
+    /// The initial state of each pass (nil without `initial_state`): arrays named by their place in the state
+    /// structure (`initial_state/c`, bidirectional `initial_state/1/0/h`).
+    private static func loadInitialStates<Scalar: RNNScalar>(_ spec: ExperimentSpec, from source: ExperimentArrays<Scalar>) throws
+        -> (forward: Nest<Tensor<Scalar>>?, backward: Nest<Tensor<Scalar>>?) {
         var initial: Nest<Tensor<Scalar>>?
         var initialBw: Nest<Tensor<Scalar>>?
         if let path = spec.initialState {
-            let arrays = try archive("initial_state", path)
+            let arrays = try source.archive("initial_state", path, where: { $0.hasPrefix("initial_state") })
             func state(_ sizes: Nest<Int>, prefix: String) throws -> Nest<Tensor<Scalar>> {
                 var missing: [String] = []
-                let result = try sizes.flattenedWithPaths.map { (p, _) -> Tensor<Scalar> in
-                    let key = p.isEmpty ? prefix : prefix + "/" + p
+                let result = try sizes.flattenedWithPaths(under: prefix).map { (key, _) -> Tensor<Scalar> in
                     guard let a = arrays[key] else { missing.append(key); return Tensor(zeros: [0]) }
-                    return try tensor("initial_state", a, key)
+                    return try source.tensor("initial_state", a, key)
                 }
                 guard missing.isEmpty else {
                     let have = arrays.keys.filter { $0.hasPrefix("initial_state") }.sorted()
-                    throw ExperimentError(file: file, field: "initial_state",
+                    throw ExperimentError(file: source.file, field: "initial_state",
                         "\(path) lacks \(missing.joined(separator: ", ")) (the cell's state is \(sizes.structureDescription); found: \(have.isEmpty ? "none" : have.joined(separator: ", ")))")
                 }
                 var iterator = result.makeIterator()
                 return sizes.map { _ in iterator.next() ?? Tensor(zeros: [0]) }
             }
-            if spec.bidirectional {
-                initial = try state(spec.cell.stateSize, prefix: "initial_state/0")
-                initialBw = try state((spec.cellBackward ?? spec.cell).stateSize, prefix: "initial_state/1")
-            } else {
-                initial = try state(spec.cell.stateSize, prefix: "initial_state")
+            for direction in spec.directions {
+                let s = try state(spec.cell(for: direction).stateSize, prefix: spec.arrayName("initial_state", for: direction))
+                if direction == .forward { initial = s } else { initialBw = s }
             }
         }
-        return LoadedExperiment(spec: spec, file: file, inputs: inputs, store: store,
-                                initialState: initial, initialStateBackward: initialBw, inputShape: shapeOfInputs)
+        return (initial, initialBw)
+    }
+
+    /// PyTorch's `initial_state/h_0` (and `c_0` for an LSTM), `[layers * directions, batch, size]`, split into the
+    /// engine's per-direction states (nil without `initial_state`).
+    private static func loadTorchInitialStates<Scalar: RNNScalar>(_ spec: ExperimentSpec, from source: ExperimentArrays<Scalar>,
+                                                                  batch: Int) throws
+        -> (forward: Nest<Tensor<Scalar>>?, backward: Nest<Tensor<Scalar>>?) {
+        guard let path = spec.initialState else { return (nil, nil) }
+        let arrays = try source.archive("initial_state", path, where: { $0.hasPrefix("initial_state") })
+        guard let h = arrays["initial_state/h_0"] else {
+            let have = arrays.keys.filter { $0.hasPrefix("initial_state") }.sorted()
+            throw ExperimentError(file: source.file, field: "initial_state",
+                "\(path) lacks initial_state/h_0 (PyTorch's h_0, [layers * directions, batch, hidden]; found: \(have.isEmpty ? "none" : have.joined(separator: ", ")))")
+        }
+        let h0 = try source.tensor("initial_state", h, "initial_state/h_0")
+        let c0 = try arrays["initial_state/c_0"].map { try source.tensor("initial_state", $0, "initial_state/c_0") }
+        do {
+            let states = try TorchStateLayout.split(h0: h0, c0: c0, model: spec.model, batch: batch)
+            return (states.first, states.count > 1 ? states[1] : nil)
+        } catch let e as RNNError {
+            throw ExperimentError(file: source.file, field: "initial_state", "\(path): \(e.description)")
+        }
     }
 
     /// Reads, loads and runs an experiment file; returns the arrays `unroll run` writes.
@@ -183,9 +207,16 @@ public enum ExperimentLoader {
         let name = displayName ?? url.path
         let spec = try readSpec(url, displayName: name)
         let base = url.deletingLastPathComponent()
-        switch spec.dtype {
-        case .float32: return try load(spec, file: name, baseDirectory: base, as: Float.self).run().namedArrays()
-        case .float64: return try load(spec, file: name, baseDirectory: base, as: Double.self).run().namedArrays()
+        func run<Scalar: RNNScalar>(_: Scalar.Type) throws -> [(String, NumpyArray)] {
+            try arrays(load(spec, file: name, baseDirectory: base, as: Scalar.self))
         }
+        return try run(spec.dtype.scalarType)
+    }
+
+    /// What `unroll run` writes for a loaded experiment: the results, and the gradients when it names a loss.
+    static func arrays<Scalar: RNNScalar>(_ loaded: LoadedExperiment<Scalar>) throws -> [(String, NumpyArray)] {
+        guard loaded.spec.loss != nil else { return try loaded.run().namedArrays() }
+        let g = try loaded.gradients()
+        return try g.result.namedArrays() + g.namedArrays()
     }
 }

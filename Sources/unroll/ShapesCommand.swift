@@ -16,12 +16,11 @@ struct Shapes: ParsableCommand {
         do {
             let spec = try ExperimentLoader.readSpec(url, displayName: experiment)
             let base = url.deletingLastPathComponent()
-            let report: ShapeReport
-            switch spec.dtype {
             // Shapes need no array: the inputs are neither read nor generated.
-            case .float32: report = ShapeReport(try ExperimentLoader.load(spec, file: experiment, baseDirectory: base, as: Float.self, shapesOnly: true))
-            case .float64: report = ShapeReport(try ExperimentLoader.load(spec, file: experiment, baseDirectory: base, as: Double.self, shapesOnly: true))
+            func shapes<Scalar: RNNScalar>(_: Scalar.Type) throws -> ShapeReport {
+                ShapeReport(try ExperimentLoader.load(spec, file: experiment, baseDirectory: base, as: Scalar.self, shapesOnly: true))
             }
+            let report = try shapes(spec.dtype.scalarType)
             print(report.text)
             if report.hasProblems { throw fail("\(experiment): weights: some shapes do not match (marked above)") }
         } catch let e as ExperimentError {

@@ -1,0 +1,76 @@
+import Foundation
+import RNNEngine
+
+/// The `.npz` archives an experiment file names (relative to its directory), each opened once, and their arrays
+/// as tensors of `Scalar`. An archive is opened lazily: its directory is listed, and an entry is decoded only
+/// when the experiment asks for it (once), after its size has been checked. Errors name the experiment file and
+/// the field that named the archive.
+final class ExperimentArrays<Scalar: RNNScalar> {
+    let file: String
+    let baseDirectory: URL
+    private var opened: [String: NpzArchive] = [:]
+    private var decoded: [String: [String: NumpyArray]] = [:]
+
+    init(file: String, baseDirectory: URL) {
+        self.file = file
+        self.baseDirectory = baseDirectory
+    }
+
+    /// The archive at `relative`, named by `field`: opened (a regular file, its directory read), nothing decoded.
+    func open(_ field: String, _ relative: String) throws -> NpzArchive {
+        if let a = opened[relative] { return a }
+        let url = URL(fileURLWithPath: relative, relativeTo: baseDirectory).standardizedFileURL
+        do {
+            let a = try NpzArchive(url)
+            opened[relative] = a
+            return a
+        } catch let e as NumpyError {
+            let missing = e.problem.hasPrefix("no such file") ? " (looked in \(baseDirectory.path))" : ""
+            throw ExperimentError(file: file, field: field, "\(relative): \(e.problem)\(missing)")
+        }
+    }
+
+    /// What the header of `key` declares (only the header is read).
+    func info(_ field: String, _ relative: String, _ key: String) throws -> NpzArchive.ArrayInfo {
+        let a = try open(field, relative)
+        return try located(field, relative) { try a.info(key) }
+    }
+
+    /// The array under `key`, decoded once, or nil when the archive has none.
+    func array(_ field: String, _ relative: String, _ key: String) throws -> NumpyArray? {
+        if let a = decoded[relative]?[key] { return a }
+        let a = try open(field, relative)
+        guard a.keys.contains(key) else { return nil }
+        let array = try located(field, relative) { try a.array(key) }
+        decoded[relative, default: [:]][key] = array
+        return array
+    }
+
+    /// The arrays of the archive at `relative` whose keys pass `isUsed`; together they must fit the memory
+    /// budget (checked from their headers before any is decoded). The other entries are never decoded.
+    func archive(_ field: String, _ relative: String, where isUsed: (String) -> Bool) throws -> [String: NumpyArray] {
+        let a = try open(field, relative)
+        let keys = a.keys.filter(isUsed)
+        let missing = keys.filter { decoded[relative]?[$0] == nil }
+        let arrays = try located(field, relative) { try a.arrays(missing) }
+        decoded[relative, default: [:]].merge(arrays) { old, _ in old }
+        return decoded[relative, default: [:]].filter { keys.contains($0.key) }
+    }
+
+    /// `array` (called `name` in messages) as a tensor of `Scalar`.
+    func tensor(_ field: String, _ array: NumpyArray, _ name: String) throws -> Tensor<Scalar> {
+        do {
+            return try array.tensor(Scalar.self, name: name)
+        } catch let e as RNNError {
+            throw ExperimentError(file: file, field: field, e.description)
+        }
+    }
+
+    private func located<T>(_ field: String, _ relative: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as NumpyError {
+            throw ExperimentError(file: file, field: field, "\(relative): \(e.description)")
+        }
+    }
+}
