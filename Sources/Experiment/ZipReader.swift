@@ -26,8 +26,10 @@ final class ZipReader {
         let description: String
     }
 
-    /// The largest central directory read (a million entries' worth; an .npz has a few dozen).
-    static let maxDirectoryBytes = 64 << 20
+    /// The largest central directory read (an .npz has a few dozen entries).
+    static let maxDirectoryBytes = 16 << 20
+    /// The most entries read (np.savez writes one per array; an experiment's archives hold dozens).
+    static let maxEntries = 10_000
     /// Deflate cannot expand data by more than about 1032:1; an entry claiming more is lying.
     static let maxInflateRatio: UInt64 = 1032
     /// Bytes read or inflated per step.
@@ -173,7 +175,8 @@ final class ZipReader {
         guard let recordIndex = found else { throw fail("no end-of-central-directory record") }
         let recordOffset = UInt64(size - tailLength + recordIndex)
         var record = ByteReader(Data(tail[recordIndex..<(recordIndex + 22)]))
-        record.skip(12)  // Signature, disk numbers and entry counts.
+        record.skip(10)  // Signature, disk numbers and the entry count on this disk; then the total count.
+        var entryCount = UInt64(record.u16())
         var directorySize = UInt64(record.u32())
         var directoryOffset = UInt64(record.u32())
         var directoryEnd = recordOffset
@@ -189,7 +192,8 @@ final class ZipReader {
                 }
                 var zip64 = ByteReader(try read(file, at: zip64Offset, count: 56))
                 guard zip64.u32() == 0x0606_4b50 else { throw fail("bad zip64 directory record signature (corrupt archive)") }
-                zip64.skip(36)
+                zip64.skip(28)
+                entryCount = zip64.u64()
                 directorySize = zip64.u64()
                 directoryOffset = zip64.u64()
                 directoryEnd = zip64Offset
@@ -198,6 +202,9 @@ final class ZipReader {
         guard directoryOffset <= directoryEnd, directorySize <= directoryEnd - directoryOffset else {
             throw fail("its central directory claims \(directorySize) bytes at offset \(directoryOffset), "
                 + "past the end of the file (corrupt or truncated archive)")
+        }
+        guard entryCount <= UInt64(maxEntries) else {
+            throw fail("it declares \(entryCount) entries; more than \(maxEntries) are not read (an .npz holds one per array)")
         }
         guard directorySize <= UInt64(maxDirectoryBytes) else {
             throw fail("its central directory is \(directorySize) bytes, more than the \(maxDirectoryBytes) read")
@@ -209,6 +216,9 @@ final class ZipReader {
         var reader = ByteReader(bytes)
         var entries: [Entry] = []
         while reader.remaining > 0 {
+            guard entries.count < maxEntries else {
+                throw Problem(entry: nil, description: "more than \(maxEntries) entries are not read (an .npz holds one per array)")
+            }
             guard reader.remaining >= 46, reader.u32() == 0x0201_4b50 else {
                 throw Problem(entry: nil, description: "bad central directory record \(entries.count + 1) (corrupt archive)")
             }

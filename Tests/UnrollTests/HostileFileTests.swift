@@ -90,6 +90,20 @@ final class HostileFileTests: XCTestCase {
         }
     }
 
+    func testArchivesWithTooManyEntriesAreRefused() throws {
+        let tiny = Npy.encode(try NumpyArray(float32: [1], shape: [1]))
+        let entries = (0..<10_001).map { HostileFiles.stored("a\($0).npy", tiny) }
+        let url = try write(HostileFiles.zip(entries), "many.npz")
+        assertThrows(["many.npz: not a readable zip archive (it declares 10001 entries; more than 10000"]) { try Npz.keys(url) }
+        // An end record that understates the count: the directory itself is cut off at the limit.
+        var data = HostileFiles.zip(entries)
+        data.replaceSubrange(data.count - 14..<data.count - 10, with: [1, 0, 1, 0])
+        let lying = try write(data, "lying-count.npz")
+        assertThrows(["lying-count.npz: not a readable zip archive (more than 10000 entries are not read"]) { try Npz.keys(lying) }
+        let fewer = try write(HostileFiles.zip(Array(entries.prefix(1000))), "fewer.npz")
+        XCTAssertEqual(try Npz.keys(fewer).count, 1000)
+    }
+
     func testInflationStopsAtTheDeclaredSize() throws {
         let url = try write(HostileFiles.overInflatingArchive(), "over.npz")
         assertThrows(["over.npz, entry 'inputs.npy'", "inflates past its declared"], within: 0.5) { try Npz.read(url) }

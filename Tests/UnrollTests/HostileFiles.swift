@@ -72,7 +72,7 @@ enum HostileFiles {
             file.u64(count); file.u64(count); file.u64(UInt64(directory.data.count)); file.u64(directoryOffset)
             file.u32(0x0706_4b50); file.u32(0); file.u64(recordOffset); file.u32(1)
         }
-        file.u32(0x0605_4b50); file.u16(0); file.u16(0); file.u16(UInt16(count)); file.u16(UInt16(count))
+        file.u32(0x0605_4b50); file.u16(0); file.u16(0); file.u16(UInt16(truncatingIfNeeded: count)); file.u16(UInt16(truncatingIfNeeded: count))
         file.u32(UInt32(directory.data.count)); file.u32(needsZip64 ? UInt32.max : UInt32(directoryOffset)); file.u16(0)
         return file.data
     }
