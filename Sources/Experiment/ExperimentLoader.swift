@@ -4,7 +4,7 @@ import RNNEngine
 /// Reads an experiment file and the arrays it names.
 public enum ExperimentLoader {
     /// The largest experiment file read (its arrays live in .npz files; a long `sequence_length` list fits easily).
-    public static let maxSpecFileBytes = 64 << 20
+    public static let maxSpecFileBytes = 16 << 20
 
     /// Parses the experiment file at `url`; `displayName` is how errors name it (default: the path).
     public static func readSpec(_ url: URL, displayName: String? = nil) throws -> ExperimentSpec {
