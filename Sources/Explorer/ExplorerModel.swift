@@ -23,6 +23,10 @@ public final class ExplorerModel {
     /// Frames recently shown, by step, for one generation and direction (least recently used first out), so
     /// going back to a window (g, G, PgUp after PgDn) recomputes nothing and a moved window only its new steps.
     private(set) var frameCache = FrameCache()
+    /// The backward view's sweep and its recently shown frames (`Backward/BackwardData.swift`).
+    var backwardCache = BackwardCache()
+    /// The comparison view's runs (`Compare/Session+Convention.swift`).
+    var comparisonCache = ComparisonCache()
 
     init(session: ExplorerSession, file: String?, baseDirectory: URL) {
         self.session = session
@@ -62,6 +66,9 @@ public final class ExplorerModel {
 
     /// Starts (or continues) the background pass.
     public func start() { session.start() }
+
+    /// Swaps in a new session (an edit, a convention switch).
+    func replaceSession(_ s: ExplorerSession) { replace(s) }
 
     private func replace(_ s: ExplorerSession) {
         session.cancel()

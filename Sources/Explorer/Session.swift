@@ -5,7 +5,7 @@ import RNNEngine
 /// A loaded experiment being computed, seen without its scalar type: what the explorer asks of a run.
 /// Frames come from the engine's `RecordedRun` (recomputed from checkpoints on demand); nothing here does
 /// RNN math.
-public protocol ExplorerSession: AnyObject {
+public protocol ExplorerSession: AnyObject, SessionViews {
     var spec: ExperimentSpec { get }
     var inputShape: [Int] { get }
     var batchSize: Int { get }
@@ -191,6 +191,10 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
 
     func withWeights(_ arrays: [String: NumpyArray], from file: String) throws -> (session: ExplorerSession, note: String) {
         let old = experiment
+        let named = WeightLayouts.detect(names: Array(arrays.keys))
+        if named != .tf || old.spec.convention != .tf {
+            return try withFrameworkWeights(arrays, convention: named, from: file)  // Compare/Session+Convention.swift
+        }
         let scope = old.scope + "/"
         var tensors: [String: Tensor<Scalar>] = [:]
         for (name, a) in arrays where name.hasPrefix(scope) {
@@ -208,7 +212,7 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
                                       initialState: old.initialState, initialStateBackward: old.initialStateBackward)
         let session = try Session(loaded)
         let unused = store.unusedNames
-        let note = "loaded \(tensors.count - unused.count) weights from \(file)"
+        let note = "TensorFlow names: loaded \(tensors.count - unused.count) weights from \(file) for the tf convention"
             + (unused.isEmpty ? "" : "; \(unused.count) unused (\(unused.prefix(2).joined(separator: ", ")))")
         return (session, note)
     }

@@ -36,6 +36,12 @@ enum FramePane {
         if f.isMasked(b) {
             out.append((FrameRows.maskSentence(layer: state.layer, layerCount: state.layers.count, t: t, length: lengths[b], symbols: s),
                         Styles.masked.adding(.bold)))
+            let convention = state.spec.convention
+            if convention != .tf {
+                // The frame is dynamic_rnn's step; what this framework makes of the masked step, in its words.
+                out.append(("\(convention.frameworkName) (C): \(convention.maskedStepDescription(bidirectional: state.spec.bidirectional))",
+                            Styles.masked))
+            }
         } else {
             out.append(("active: t=\(t) < length \(lengths[b]) \(s.arrow) the cell runs, state updated", Styles.ok))
         }

@@ -1,0 +1,108 @@
+import Experiment
+import Foundation
+import RNNEngine
+
+extension Session {
+    /// Every variable the open model's cells use, by the engine's (TF) name: given ones and seeded defaults.
+    static func engineVariables(_ e: LoadedExperiment<Scalar>) throws -> [String: Tensor<Scalar>] {
+        var engine: [String: Tensor<Scalar>] = [:]
+        for layer in e.spec.model.layers(inputDepth: e.inputDepth) {
+            try layer.spec.makeCell(store: e.store).build(inputDepth: layer.inputDepth, scope: layer.scope)
+        }
+        for r in e.store.requests { engine[r.name] = try e.store.variable(r.name, shape: r.expectedShape, initializer: .zeros) }
+        return engine
+    }
+
+    /// The same model run under `convention`: cells and weights converted by the Experiment module's
+    /// `WeightLayouts` (exact copies and reorders; TF's `forget_bias` folds into the bias), the same inputs and
+    /// initial state. Throws the reason where the framework cannot hold the model or refuses the lengths.
+    func switched(to convention: Convention) throws -> (session: ExplorerSession, note: String) {
+        let e = experiment, a = spec.model, depth = e.inputDepth
+        func fail(_ field: String, _ error: Error) -> Error {
+            if let r = error as? RNNError { return ExperimentError(file: e.file, field: field, r.description) }
+            return error
+        }
+        let converted: (model: RNNModel, arrays: [(name: String, tensor: Tensor<Scalar>)])
+        let engine: [String: Tensor<Scalar>]
+        do {
+            let variables = try Self.engineVariables(e)
+            converted = try WeightLayouts.convert(model: a, inputDepth: depth, lookup: { variables[$0] }, engineNames: true, to: convention)
+            let named = Dictionary(converted.arrays.map { ($0.name, $0.tensor) }, uniquingKeysWith: { x, _ in x })
+            engine = try WeightLayouts.engineArrays(model: converted.model, inputDepth: depth, lookup: { named[$0] })
+        } catch {
+            throw fail("convention", error)
+        }
+        do {
+            try convention.checkSequenceLength(spec.sequenceLength, maxTime: e.maxTime)
+        } catch {
+            throw fail("sequence_length", error)
+        }
+        var newSpec = spec
+        newSpec.convention = convention
+        newSpec.cell = converted.model.cell
+        newSpec.cellBackward = converted.model.cellBackward
+        let loaded = LoadedExperiment(spec: newSpec, file: e.file, inputs: e.inputs, store: VariableStore(arrays: engine, missing: .fail),
+                                      initialState: e.initialState, initialStateBackward: e.initialStateBackward)
+        let session = try loaded.located { try Session(loaded) }
+        var note = "weights converted to \(convention.frameworkPossessive) names and layouts"
+        if converted.model.cell != a.cell { note += " (forget_bias folded into the forget gate's bias)" }
+        return (session, note)
+    }
+}
+
+extension Session {
+    /// Weights under Keras' or PyTorch's names (or TF's, into a keras or torch experiment): the model converted to
+    /// the convention the names belong to (`WeightLayouts.detect`) and run under it, the weights read strictly.
+    func withFrameworkWeights(_ arrays: [String: NumpyArray], convention: Convention, from file: String) throws
+        -> (session: ExplorerSession, note: String) {
+        let e = experiment, depth = e.inputDepth
+        let model: RNNModel
+        let engine: [String: Tensor<Scalar>]
+        var used = Set<String>()
+        do {
+            model = try WeightLayouts.convertedModel(spec.model, to: convention)
+            engine = try WeightLayouts.engineArrays(model: model, inputDepth: depth) { name in
+                if arrays[name] != nil { used.insert(name) }
+                return try arrays[name].map { try $0.tensor(Scalar.self, name: "weight \(name)") }
+            }
+            try convention.checkSequenceLength(spec.sequenceLength, maxTime: e.maxTime)
+        } catch let r as RNNError {
+            throw ExperimentError(file: file, field: "weights", "\(convention.frameworkName) names: \(r.description)")
+        }
+        var newSpec = spec
+        newSpec.convention = convention
+        newSpec.cell = model.cell
+        newSpec.cellBackward = model.cellBackward
+        let loaded = LoadedExperiment(spec: newSpec, file: file, inputs: e.inputs, store: VariableStore(arrays: engine, missing: .fail),
+                                      initialState: e.initialState, initialStateBackward: e.initialStateBackward)
+        let session = try loaded.located { try Session(loaded) }
+        let unused = arrays.keys.filter { !used.contains($0) && $0 != "inputs" && !$0.hasPrefix("initial_state") && !$0.hasPrefix("expected") }
+        let note = "recognised \(convention.frameworkPossessive) names: loaded \(used.count) weights from \(file) for the \(convention.rawValue) convention"
+            + (convention == spec.convention ? "" : " (now run as \(convention.frameworkName) runs it)")
+            + (unused.isEmpty ? "" : "; \(unused.count) unused (\(unused.sorted().prefix(2).joined(separator: ", ")))")
+        return (session, note)
+    }
+}
+
+/// The comparison view's background comparison, for one session generation and pair of conventions.
+struct ComparisonCache {
+    var key: (generation: Int, other: Convention)?
+    var comparison: ConventionComparison?
+}
+
+extension ExplorerModel {
+    /// The comparison of the open experiment with `other` (started in the background on first use).
+    public func comparison(with other: Convention) -> ConventionComparison {
+        if let c = comparisonCache.comparison, let k = comparisonCache.key, k.generation == generation, k.other == other { return c }
+        let c = session.comparison(with: other)
+        comparisonCache = ComparisonCache(key: (generation, other), comparison: c)
+        return c
+    }
+
+    /// Runs the open experiment under `convention` (the model converted). Returns a note for the message line.
+    public func switchConvention(to convention: Convention) throws -> String {
+        let (s, note) = try session.switched(to: convention)
+        replaceSession(s)
+        return note
+    }
+}

@@ -1,0 +1,121 @@
+import RNNEngine
+import TerminalUI
+
+/// View 6: the open experiment under its convention and another, for the selected example: where the outputs
+/// first differ, in words; each side's outputs per unit over time and their difference (a dim dot where they
+/// agree exactly); the numbers of the selected unit at t side by side; whether the final states agree.
+enum CompareView {
+    static let labelWidth = 7
+
+    static func sideName(_ c: Convention) -> String { c == .tf ? "tf" : c.rawValue }
+
+    static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
+        let glyphs = c.glyphs
+        let sep = Symbols(glyphs: glyphs).sep
+        let left = state.spec.convention, right = ConventionChoice.other(state)
+        let title = "Compare \(sideName(left)) vs \(sideName(right)) \(sep) example \(state.example) \(sep) 6"
+        let inner = drawPaneBox(&c, rect, title: title, focused: focused)
+        guard inner.height > 4, inner.width > labelWidth + 4 else { return }
+        func text(_ s: String) -> String { glyphs.isUnicode ? s : asciiOnly(s) }
+        var y = inner.y
+        func line(_ s: String, _ style: CellStyle = .plain, max rows: Int = 99) {
+            for (i, l) in wrapText(text(s), width: inner.width).enumerated() where i < rows && y < inner.maxY {
+                c.put(x: inner.x, y: y, width: inner.width, l, align: .left, style: style)
+                y += 1
+            }
+        }
+        guard let result = data.comparison?.result else {
+            line("running the model under \(left.frameworkName) and \(right.frameworkName)...", Styles.dim)
+            return
+        }
+        let o: ConventionComparison.Outcome
+        switch result {
+        case let .failure(r):
+            line("\(right.frameworkName) cannot run this model: " + r.reason, Styles.masked)
+            line("6: compare with the other convention; C: switch the experiment's", Styles.dim)
+            return
+        case let .success(v): o = v
+        }
+        let d = state.spec.bidirectional ? state.direction : 0
+        let b = state.example
+        let lengths = state.spec.sequenceLength
+        // Where they first differ, in words.
+        if let f = o.firstDifference {
+            let length = lengths.flatMap { $0.indices.contains(f.example) ? $0[f.example] : nil }
+            let masked = length.map { f.t >= $0 } ?? false
+            let dirText = state.spec.bidirectional ? (f.direction == 0 ? " (fw outputs)" : " (bw outputs)") : ""
+            var s = "first difference: t=\(f.t), example \(f.example)\(dirText)"
+            if masked, let length {
+                s += ", a masked step (t \(Symbols(glyphs: glyphs).geq) length \(length)): \(sideName(left)): "
+                    + left.maskedStepDescription(bidirectional: state.spec.bidirectional).components(separatedBy: ";")[0]
+                    + "; \(sideName(right)): " + right.maskedStepDescription(bidirectional: state.spec.bidirectional).components(separatedBy: ";")[0]
+            } else {
+                s += " (a valid step: the frameworks compose the layers differently)"
+            }
+            line(s, Styles.masked.adding(.bold), max: 4)
+        } else {
+            line("the outputs agree exactly at every step and example", Styles.ok.adding(.bold))
+        }
+        // Ruler.
+        let range = FrameWindow.range(start: FrameWindow.adjusted(start: state.windowStart, t: state.t,
+                                                                  columns: HeatmapPane.columns(for: rect, maxTime: state.maxTime), maxTime: state.maxTime),
+                                      columns: HeatmapPane.columns(for: rect, maxTime: state.maxTime), maxTime: state.maxTime)
+        let cw = HeatmapPane.cellWidth(available: max(1, inner.width - labelWidth), maxTime: state.maxTime)
+        let x0 = inner.x + labelWidth
+        guard y < inner.maxY else { return }
+        c.put(x: inner.x, y: y, "t", style: Styles.dim)
+        for t in range where t % 5 == 0 { c.put(x: x0 + (t - range.lowerBound) * cw, y: y, String(t), style: Styles.dim) }
+        if range.contains(state.t) {
+            let label = "\(Symbols(glyphs: glyphs).marker)t=\(state.t)"
+            let col = (state.t - range.lowerBound) * cw
+            let x = col + label.count <= range.count * cw ? x0 + col : x0 + col - label.count + 1
+            c.put(x: x, y: y, label, style: CellStyle(fg: .yellow, attributes: .bold))
+        }
+        y += 1
+        // Blocks: left, right, difference.
+        let width = state.spec.bidirectional ? (d == 0 ? state.spec.cell : (state.spec.cellBackward ?? state.spec.cell)).outputSize
+            : state.spec.cell.outputSize
+        let footer = 2
+        let blockRows = max(1, min(width, (inner.maxY - y - footer) / 3))
+        let first = max(0, min(state.unit - blockRows / 2, width - blockRows))
+        func values(_ side: Int, _ t: Int) -> [Double]? { o.output(side: side, direction: d, t: t, example: b) }
+        func diff(_ t: Int) -> [Double]? {
+            guard let l = values(0, t), let r = values(1, t) else { return nil }
+            return zip(l, r).map { $1 - $0 }
+        }
+        var biggest = 0.0
+        for t in range { for side in 0..<2 { for v in values(side, t) ?? [] where v.isFinite { biggest = max(biggest, abs(v)) } } }
+        var biggestDiff = 0.0
+        for t in range { for v in diff(t) ?? [] where v.isFinite { biggestDiff = max(biggestDiff, abs(v)) } }
+        let scale = HeatScale(kind: .diverging, mode: data.colorMode, glyphs: glyphs)
+        let blocks: [(String, (Int) -> [Double]?, Double, Bool)] = [
+            (sideName(left), { values(0, $0) }, biggest, false), (sideName(right), { values(1, $0) }, biggest, false),
+            ("diff", diff, biggestDiff, true),
+        ]
+        for (name, get, top, isDiff) in blocks {
+            for r in 0..<blockRows where y < inner.maxY - footer {
+                let unit = first + r
+                let sel = unit == state.unit
+                c.put(x: inner.x, y: y, r == 0 ? fit(name, 5) : "     ", style: Styles.label.adding(.bold))
+                c.put(x: inner.x + 5, y: y, String(unit % 100).leftPad(2), style: sel ? Styles.selected : Styles.dim)
+                for t in range {
+                    var cell = Cell(" ")
+                    if let v = get(t), v.indices.contains(unit) {
+                        if isDiff && v[unit] == 0 { cell = Cell(glyphs.dot, style: Styles.dim) }
+                        else { cell = scale.cell(top > 0 ? v[unit] / top : 0) }
+                    }
+                    if t == state.t && sel { cell.style = cell.style.adding(.underline) }
+                    let k = t - range.lowerBound
+                    for j in 0..<cw { c.set(x: x0 + k * cw + j, y: y, j == 0 || cell.char != glyphs.dot ? cell : Cell(" ", style: cell.style)) }
+                }
+                y += 1
+            }
+        }
+        // The selected unit at t, side by side, and the final states.
+        y = max(y, inner.maxY - footer)
+        let u = state.unit
+        func at(_ v: [Double]?) -> String { v.flatMap { $0.indices.contains(u) ? Format.precise($0[u]) : nil } ?? "-" }
+        line("t=\(state.t) y[\(u)]: \(sideName(left)) \(at(values(0, state.t)))  \(sideName(right)) \(at(values(1, state.t)))  diff \(at(diff(state.t)))", .bold, max: 1)
+        line((o.statesEqual ? "final states identical" : "final states differ") + "; \(o.note)", Styles.dim, max: 1)
+    }
+}
