@@ -5,7 +5,13 @@ import TerminalUI
 /// first differ, in words; each side's outputs per unit over time and their difference (a dim dot where they
 /// agree exactly); the numbers of the selected unit at t side by side; whether the final states agree.
 enum CompareView {
-    static let labelWidth = 7
+    static let labelWidth = 8
+
+    /// What convention `c` emits at masked step `t` of a row of length `length`, in a few words.
+    static func emits(_ c: Convention, bidirectional: Bool, t: Int, length: Int) -> String {
+        let source = c.maskedOutput(bidirectional: bidirectional).sourceStep(time: t, length: length)
+        return "\(sideName(c)) emits " + (source.map { "y[t=\($0)] again" } ?? "0")
+    }
 
     static func sideName(_ c: Convention) -> String { c == .tf ? "tf" : c.rawValue }
 
@@ -46,21 +52,22 @@ enum CompareView {
             let dirText = state.spec.bidirectional ? (f.direction == 0 ? " (fw outputs)" : " (bw outputs)") : ""
             var s = "first difference: t=\(f.t), example \(f.example)\(dirText)"
             if masked, let length {
-                s += ", a masked step (t \(Symbols(glyphs: glyphs).geq) length \(length)): \(sideName(left)): "
-                    + left.maskedStepDescription(bidirectional: state.spec.bidirectional).components(separatedBy: ";")[0]
-                    + "; \(sideName(right)): " + right.maskedStepDescription(bidirectional: state.spec.bidirectional).components(separatedBy: ";")[0]
+                let bi = state.spec.bidirectional
+                s += ", masked (t \(Symbols(glyphs: glyphs).geq) length \(length)): " + emits(left, bidirectional: bi, t: f.t, length: length)
+                    + ", " + emits(right, bidirectional: bi, t: f.t, length: length)
             } else {
                 s += " (a valid step: the frameworks compose the layers differently)"
             }
-            line(s, Styles.masked.adding(.bold), max: 4)
+            line(s, Styles.masked.adding(.bold), max: 3)
         } else {
             line("the outputs agree exactly at every step and example", Styles.ok.adding(.bold))
         }
         // Ruler.
-        let range = FrameWindow.range(start: FrameWindow.adjusted(start: state.windowStart, t: state.t,
-                                                                  columns: HeatmapPane.columns(for: rect, maxTime: state.maxTime), maxTime: state.maxTime),
-                                      columns: HeatmapPane.columns(for: rect, maxTime: state.maxTime), maxTime: state.maxTime)
-        let cw = HeatmapPane.cellWidth(available: max(1, inner.width - labelWidth), maxTime: state.maxTime)
+        let available = max(1, inner.width - labelWidth)
+        let cw = HeatmapPane.cellWidth(available: available, maxTime: state.maxTime)
+        let columns = max(1, available / cw)
+        let range = FrameWindow.range(start: FrameWindow.adjusted(start: state.windowStart, t: state.t, columns: columns, maxTime: state.maxTime),
+                                      columns: columns, maxTime: state.maxTime)
         let x0 = inner.x + labelWidth
         guard y < inner.maxY else { return }
         c.put(x: inner.x, y: y, "t", style: Styles.dim)
@@ -97,7 +104,7 @@ enum CompareView {
                 let unit = first + r
                 let sel = unit == state.unit
                 c.put(x: inner.x, y: y, r == 0 ? fit(name, 5) : "     ", style: Styles.label.adding(.bold))
-                c.put(x: inner.x + 5, y: y, String(unit % 100).leftPad(2), style: sel ? Styles.selected : Styles.dim)
+                c.put(x: inner.x + 5, y: y, String(unit % 100).leftPad(2) + " ", style: sel ? Styles.selected : Styles.dim)
                 for t in range {
                     var cell = Cell(" ")
                     if let v = get(t), v.indices.contains(unit) {
@@ -114,8 +121,10 @@ enum CompareView {
         // The selected unit at t, side by side, and the final states.
         y = max(y, inner.maxY - footer)
         let u = state.unit
-        func at(_ v: [Double]?) -> String { v.flatMap { $0.indices.contains(u) ? Format.precise($0[u]) : nil } ?? "-" }
-        line("t=\(state.t) y[\(u)]: \(sideName(left)) \(at(values(0, state.t)))  \(sideName(right)) \(at(values(1, state.t)))  diff \(at(diff(state.t)))", .bold, max: 1)
+        func at(_ v: [Double]?) -> Double? { v.flatMap { $0.indices.contains(u) ? $0[u] : nil } }
+        func num(_ v: Double?) -> String { v.map { Format.num($0).trimmingCharacters(in: .whitespaces) } ?? "-" }
+        let delta = at(diff(state.t)).map { $0 == 0 ? "0" : BackwardView.sci($0) } ?? "-"
+        line("t=\(state.t) u\(u): \(sideName(left)) \(num(at(values(0, state.t)))) | \(sideName(right)) \(num(at(values(1, state.t)))) | diff \(delta)", .bold, max: 1)
         line((o.statesEqual ? "final states identical" : "final states differ") + "; \(o.note)", Styles.dim, max: 1)
     }
 }
