@@ -117,7 +117,7 @@ enum BackwardView {
         for k in 0..<g.columns {
             let t = g.time(column: k)
             let span = (k * cw)..<(k * cw + String(t).count + 1)
-            if t % tick == 0, k * cw >= nextFree, !span.overlaps(busy) {
+            if t % tick == 0, k * cw >= nextFree, !span.overlaps(busy), span.upperBound <= inner.width - labelWidth {
                 c.put(x: x0 + k * cw, y: rulerY, String(t), style: Styles.dim)
                 nextFree = k * cw + String(t).count + 1
             }
