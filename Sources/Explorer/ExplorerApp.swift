@@ -81,7 +81,7 @@ public final class ExplorerApp {
                                     glyphs: terminal.capabilities.unicode ? .unicode : .ascii).count
         state.frameRows = count + 2
         let inner = Layout(width: terminal.size.width, height: terminal.size.height, state: state).frame.interior
-        state.frameScroll = min(state.frameScroll, max(0, count - inner.height))
+        if state.view != .backward { state.frameScroll = min(state.frameScroll, max(0, count - inner.height)) }  // the backward view clamps its own
     }
 
     /// An experiment being opened in the background, and the path as the user typed it.

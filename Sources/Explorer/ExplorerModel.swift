@@ -186,7 +186,7 @@ public final class ExplorerModel {
             return abs.path.hasPrefix(d) ? String(abs.path.dropFirst(d.count)) : abs.path
         }
         let cellsUnchanged = out.cell == loadedSpec.cell && out.cellBackward == loadedSpec.cellBackward
-            && out.bidirectional == loadedSpec.bidirectional
+            && out.bidirectional == loadedSpec.bidirectional && out.convention == loadedSpec.convention  // C renames the weights
         if !cellsUnchanged {
             // The old name and description may name cells that are no longer there: say what the stack is now.
             out.name = stem

@@ -109,7 +109,7 @@ public enum Keymap {
         KeyBinding([.char("b")], .lossNext,
                    help: "backward view: what to differentiate: the selected output unit at its last valid step / the final state / the sum of outputs"),
         KeyBinding([.char("C")], .conventionNext, help: "convention: tf / keras / torch (the model converted, run as that framework runs it)",
-                   hint: "convention"),
+                   hint: "convention", barFirstIn: [.sequences, .shapes]),
         KeyBinding([.char("t")], .toggleTimeMajor, help: "toggle time_major (inputs and outputs transpose; the numbers do not change)"),
         KeyBinding([.char("d")], .direction, help: "forward / backward pass (bidirectional experiments)", hint: "fw/bw"),
         KeyBinding([.char("u"), .ctrl("z")], .undo, help: "undo the last edit", hint: "undo"),

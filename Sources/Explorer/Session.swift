@@ -220,6 +220,7 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     // MARK: - Arrays for saving
 
     func weightArrays() throws -> [(String, NumpyArray)] {
+        if spec.convention != .tf { return try frameworkWeightArrays() }  // Compare/Session+Convention.swift
         var out: [(String, NumpyArray)] = []
         var seen = Set<String>()
         for r in experiment.store.requests where !seen.contains(r.name) {
@@ -233,6 +234,7 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     func inputsArray() throws -> NumpyArray { try NumpyArray(experiment.inputs) }
 
     func initialStateArrays() throws -> [(String, NumpyArray)] {
+        if spec.convention == .torch { return try torchInitialStateArrays() }  // Compare/Session+Convention.swift
         var out: [(String, NumpyArray)] = []
         for direction in spec.directions {
             guard let s = direction == .forward ? experiment.initialState : experiment.initialStateBackward else { continue }

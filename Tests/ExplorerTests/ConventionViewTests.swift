@@ -119,4 +119,32 @@ final class ConventionViewTests: ExplorerAppTestCase {
         XCTAssertEqual(app.state.spec.convention, .torch, app.state.message)
         XCTAssertTrue(app.state.message.contains("recognised PyTorch's names: loaded 4 weights"), app.state.message)
     }
+
+    /// A switched experiment saves under its framework's names and structure, and opens again to the same numbers.
+    func testASwitchedExperimentSavesAndReopens() throws {
+        let (app, _) = try open("ports/lstm_tf.json")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("unroll-conv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for convention in [Convention.keras, .torch] {
+            while app.state.spec.convention != convention { press(app, .char("C")) }
+            let path = dir.appendingPathComponent("\(convention.rawValue).json").path
+            _ = try app.model.save(to: path)
+            let reopened = try ExplorerModel.load(path: path)
+            XCTAssertEqual(reopened.spec.convention, convention)
+            XCTAssertTrue(reopened.session.waitUntilComplete(timeout: 30))
+            let arrays = try Npz.read(dir.appendingPathComponent("\(convention.rawValue).arrays.npz"))
+            if convention == .torch {
+                XCTAssertNotNil(arrays["weight_ih_l0"], "\(arrays.keys.sorted())")
+                XCTAssertNotNil(arrays["initial_state/h_0"], "\(arrays.keys.sorted())")
+            } else {
+                XCTAssertNotNil(arrays["rnn/lstm_cell/recurrent_kernel"], "\(arrays.keys.sorted())")
+            }
+            for t in 0..<8 {
+                let a = try XCTUnwrap(app.model.window(direction: 0, range: t..<(t + 1)).frames.first)
+                let b = try XCTUnwrap(reopened.window(direction: 0, range: t..<(t + 1)).frames.first)
+                XCTAssertEqual(a.output.scalars, b.output.scalars, "\(convention) t=\(t)")
+            }
+        }
+    }
 }

@@ -84,6 +84,26 @@ extension Session {
     }
 }
 
+extension Session {
+    /// The weights under the convention's framework's names (what a saved keras or torch experiment refers to).
+    func frameworkWeightArrays() throws -> [(String, NumpyArray)] {
+        let variables = try Self.engineVariables(experiment)
+        return try WeightLayouts.frameworkArrays(model: spec.model, inputDepth: inputDepth, engine: variables)
+            .map { ($0.name, try NumpyArray($0.tensor)) }
+    }
+
+    /// PyTorch's `initial_state/h_0` (and `c_0`), empty for a zero state.
+    func torchInitialStateArrays() throws -> [(String, NumpyArray)] {
+        let given = [experiment.initialState, experiment.initialStateBackward].prefix(spec.directions.count)
+        guard given.contains(where: { $0 != nil }) else { return [] }
+        let states = try zip(spec.directions, given).map { d, s in
+            try s ?? spec.cell(for: d).makeCell(store: VariableStore<Scalar>()).zeroState(batchSize: batchSize)
+        }
+        let stacked = try TorchStateLayout.stack(states, model: spec.model)
+        return [("initial_state/h_0", try NumpyArray(stacked.h))] + (try stacked.c.map { [("initial_state/c_0", try NumpyArray($0))] } ?? [])
+    }
+}
+
 /// The comparison view's background comparison, for one session generation and pair of conventions.
 struct ComparisonCache {
     var key: (generation: Int, other: Convention)?
