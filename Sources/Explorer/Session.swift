@@ -59,6 +59,14 @@ extension ExplorerSession {
     public var isComplete: Bool { let p = progress; return p.done >= p.total }
 }
 
+/// Runs `body` on a new thread with room for deep engine stacks (the explorer's background passes).
+func runInBackground(_ body: @escaping @Sendable () -> Void) {
+    let thread = Thread(block: body)
+    thread.stackSize = 16 << 20
+    thread.qualityOfService = .userInitiated
+    thread.start()
+}
+
 /// A thread-safe flag.
 final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
@@ -126,7 +134,7 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
         guard !running, !done else { return }
         running = true
         let runs = self.runs, stop = self.stop, finished = self.finished
-        let thread = Thread { [weak self] in
+        runInBackground { [weak self] in
             for r in runs {
                 r.compute(shouldStop: { stop.isSet })
                 if stop.isSet || r.error != nil { break }
@@ -136,9 +144,6 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
             finished.broadcast()
             finished.unlock()
         }
-        thread.stackSize = 16 << 20
-        thread.qualityOfService = .userInitiated
-        thread.start()
     }
 
     func cancel() { stop.set() }

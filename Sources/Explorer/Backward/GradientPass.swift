@@ -28,7 +28,6 @@ final class GradientPass<Scalar: RNNScalar>: GradientSource, @unchecked Sendable
     private let stop = StopFlag()
     private let lock = NSLock()
     private var started = false
-    private var finished = false
 
     init(forward: RecordedRun<Scalar>, loss: RNNLoss<Scalar>) throws {
         run = try GradientRun(forward: forward, loss: loss)
@@ -57,14 +56,11 @@ final class GradientPass<Scalar: RNNScalar>: GradientSource, @unchecked Sendable
         }
         guard go else { return }
         let run = self.run, stop = self.stop
-        let thread = Thread { [weak self] in
+        runInBackground {
+            // The session's own thread computes the forward pass; the sweep starts once it is complete.
             while !run.forward.isComplete && run.forward.error == nil && !stop.isSet { Thread.sleep(forTimeInterval: 0.01) }
             if run.forward.error == nil && !stop.isSet { run.compute(shouldStop: { stop.isSet }) }
-            self?.lock.withLock { self?.finished = true }
         }
-        thread.stackSize = 16 << 20
-        thread.qualityOfService = .userInitiated
-        thread.start()
     }
 
     func cancel() { stop.set() }

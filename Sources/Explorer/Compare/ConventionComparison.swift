@@ -69,11 +69,9 @@ extension Session {
     func comparison(with other: Convention) -> ConventionComparison {
         let comparison = ConventionComparison(left: spec.convention, right: other)
         let experiment = self.experiment
-        let thread = Thread {
+        runInBackground {
             comparison.finish(Result { try Self.compare(experiment, with: other) }.mapError { BackwardRefusal(describe($0)) })
         }
-        thread.stackSize = 16 << 20
-        thread.start()
         return comparison
     }
 

@@ -136,6 +136,7 @@ enum BackwardView {
 
         // Heatmaps of ∂L/∂h and ∂L/∂c.
         var y = rulerY + 1
+        var scaleNote = ""
         let unitsH = state.layerSpec?.outputSize ?? 0
         let unitsC = g.cRows > 0 ? (state.layerSpec?.numUnits ?? 0) : 0
         for (part, rows, units) in [("h", g.hRows, unitsH), ("c", g.cRows, unitsC)] where rows > 0 {
@@ -144,6 +145,7 @@ enum BackwardView {
             }
             let biggest = values.compactMap { $0 }.flatMap { $0 }.filter(\.isFinite).map(abs).max() ?? 0
             let top = biggest > 0 ? log10(biggest).rounded(.up) : 0
+            if part == "h" { scaleNote = "|\(m.d)h| log \(decade(Int(top)))..\(decade(Int(top - decades)))" }
             let first = max(0, min(state.unit - rows / 2, units - rows))
             for r in 0..<rows {
                 let unit = first + r
@@ -206,6 +208,11 @@ enum BackwardView {
             y += 1
         }
         drawMoreMarks(&c, rect, above: top, below: max(0, lines.count - top - g.textRows))
+        // The heatmap's scale in the title, when it fits.
+        let full = "Backward\(dir) \(sep) layer \(state.layer) \(sep) example \(state.example) \(sep) \(text(scaleNote)) \(sep) 5"
+        if !scaleNote.isEmpty, full.count + 5 <= rect.width {
+            c.put(x: rect.x + 2, y: rect.y, " " + full + " ", style: focused ? Styles.focusedBorder.adding(.reverse) : CellStyle.bold)
+        }
     }
 
     /// The frame at `state.t` for the selected example, layer and unit, in words and numbers (wrapped).
