@@ -54,4 +54,20 @@ final class FrameworkConformanceTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("rnn/lstm_cell/kernel has shape [3, 16], expected [7, 16]"), "\(e)")
         }
     }
+
+    /// A loaded Keras case compared with the tf rules: exactly equal up to each row's length, then Keras' repeats.
+    func testComparingAFrameworkCaseWithTF() throws {
+        let url = Self.sharedDirectory.appendingPathComponent("keras_lstm_masked.json")
+        let spec = try ExperimentLoader.readSpec(url)
+        let loaded = try ExperimentLoader.load(spec, file: url.path, baseDirectory: url.deletingLastPathComponent(), as: Float.self)
+        let c = try loaded.compare(.keras, .tf)
+        XCTAssertEqual(c.firstDifference?.time, 2)
+        XCTAssertEqual(c.firstDifference?.example, 1)
+        XCTAssertTrue(c.summary.contains("Keras repeats the output of t=1"), c.summary)
+        let torch = FrameworkConformanceTests.sharedDirectory.appendingPathComponent("torch_lstm2_bidirectional.json")
+        let t = try ExperimentLoader.load(try ExperimentLoader.readSpec(torch), file: "t.json", baseDirectory: torch.deletingLastPathComponent(), as: Float.self)
+        XCTAssertThrowsError(try t.compare(.torch, .tf)) { e in
+            XCTAssertTrue("\(e)".hasPrefix("t.json: cell: torch and tf compose a bidirectional stack differently"), "\(e)")
+        }
+    }
 }
