@@ -80,10 +80,10 @@ public struct RNNModel: Sendable, Equatable {
         if convention == .torch {
             let layers = cell.layers
             if let first = layers.first, let other = layers.first(where: { !$0.sameTorchModule(as: first) }) {
-                throw fail("one torch.nn module runs every layer with the same type, hidden size and proj_size; got \(first.summary) and \(other.summary)")
+                throw fail("one torch.nn module runs every layer with the same type, hidden size and proj_size; got \(first.summary(for: convention)) and \(other.summary(for: convention))")
             }
             if bidirectional, let bw = cellBackward, bw != cell {
-                throw fail("PyTorch's bidirectional layers use the same type and sizes in both directions; cell_bw differs (\(bw.summary) vs \(cell.summary))")
+                throw fail("PyTorch's bidirectional layers use the same type and sizes in both directions; cell_bw differs (\(bw.summary(for: convention)) vs \(cell.summary(for: convention)))")
             }
         }
     }
