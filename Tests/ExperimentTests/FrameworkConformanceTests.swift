@@ -39,8 +39,12 @@ final class FrameworkConformanceTests: XCTestCase {
         try check(urls)
     }
 
+    /// Specs in Fixtures/framework_cases/specs.json.txt, made with ../shared/tools/make_framework_cases.py (Keras 3.15.1,
+    /// PyTorch 2.15.0): length 0 under Keras, time-major float64, bidirectional with initial states, deep PyTorch stacks.
     func testProjectFrameworkCasesMatch() throws {
-        try check(try Self.cases(in: Self.fixtureDirectory))
+        let urls = try Self.cases(in: Self.fixtureDirectory)
+        XCTAssertEqual(urls.count, 12)
+        try check(urls)
     }
 
     /// Keras' names mean nothing to the tf convention: the loader says which weight has the wrong shape.

@@ -69,4 +69,22 @@ enum BinaryRunner {
         if Set(got.keys) != wanted { problems.append("wrote \(got.keys.sorted()), expected exactly \(wanted.sorted())") }
         return problems
     }
+
+    /// Runs `unroll run` on every case (`NAME.json` + `NAME.npz`) in `directory` and fails the calling test for each
+    /// case whose arrays differ from its `expected/...` ones (at least `minimum` cases expected).
+    static func checkEveryCase(in directory: URL, minimum: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cases = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
+        XCTAssertGreaterThanOrEqual(cases.count, minimum, directory.path, file: file, line: line)
+        for url in cases {
+            let name = url.deletingPathExtension().lastPathComponent
+            let out = dir.appendingPathComponent(name + ".npz")
+            let r = try run(["run", url.path, "--output", out.path])
+            XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)", file: file, line: line)
+            let problems = try mismatches(written: out, expected: url.deletingPathExtension().appendingPathExtension("npz"))
+            XCTAssertTrue(problems.isEmpty, "\(name): \(problems.joined(separator: "; "))", file: file, line: line)
+        }
+    }
 }

@@ -5,19 +5,7 @@ import XCTest
 /// `unroll run` end to end: every TF conformance case through the real binary, compared with TF's arrays.
 final class RunCommandTests: XCTestCase {
     func testRunReproducesEveryConformanceCase() throws {
-        let dir = try BinaryRunner.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let cases = try FileManager.default.contentsOfDirectory(at: BinaryRunner.conformanceDirectory, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
-        XCTAssertGreaterThanOrEqual(cases.count, 14)
-        for url in cases {
-            let name = url.deletingPathExtension().lastPathComponent
-            let out = dir.appendingPathComponent(name + ".npz")
-            let r = try BinaryRunner.run(["run", url.path, "--output", out.path])
-            XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
-            let problems = try BinaryRunner.mismatches(written: out, expected: url.deletingPathExtension().appendingPathExtension("npz"))
-            XCTAssertTrue(problems.isEmpty, "\(name): \(problems.joined(separator: "; "))")
-        }
+        try BinaryRunner.checkEveryCase(in: BinaryRunner.conformanceDirectory, minimum: 14)
     }
 
     func testRunWithGeneratedInputsAndDefaultWeightsIsDeterministic() throws {
