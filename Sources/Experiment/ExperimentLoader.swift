@@ -7,6 +7,10 @@ public enum ExperimentLoader {
     public static func readSpec(_ url: URL, displayName: String? = nil) throws -> ExperimentSpec {
         let name = displayName ?? url.path
         let data: Data
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ExperimentError(file: name, field: "", "is a directory; expected an experiment file (.json)")
+        }
         do {
             data = try Data(contentsOf: url)
         } catch {
@@ -49,8 +53,18 @@ public enum ExperimentLoader {
         let (initial, initialBw) = spec.convention == .torch
             ? try loadTorchInitialStates(spec, from: arrays, batch: inputs.shape[spec.timeMajor ? 1 : 0])
             : try loadInitialStates(spec, from: arrays)
-        return LoadedExperiment(spec: spec, file: file, inputs: inputs, store: store,
-                                initialState: initial, initialStateBackward: initialBw)
+        var loaded = LoadedExperiment(spec: spec, file: file, inputs: inputs, store: store,
+                                      initialState: initial, initialStateBackward: initialBw)
+        // Loss cotangents: every array under loss/ in the loss file.
+        if case let .file(path)? = spec.loss {
+            for (name, array) in try arrays.archive("loss", path) where name.hasPrefix("loss/") {
+                loaded.lossArrays[name] = try arrays.tensor("loss", array, name)
+            }
+            guard !loaded.lossArrays.isEmpty else {
+                throw ExperimentError(file: file, field: "loss", "\(path) has no loss/... arrays (expected loss/outputs and/or loss/state/...)")
+            }
+        }
+        return loaded
     }
 
     /// The experiment's inputs: the array `inputs` of the archive it names (checked against `sequence_length`),
@@ -143,8 +157,15 @@ public enum ExperimentLoader {
         let spec = try readSpec(url, displayName: name)
         let base = url.deletingLastPathComponent()
         func run<Scalar: RNNScalar>(_: Scalar.Type) throws -> [(String, NumpyArray)] {
-            try load(spec, file: name, baseDirectory: base, as: Scalar.self).run().namedArrays()
+            try arrays(load(spec, file: name, baseDirectory: base, as: Scalar.self))
         }
         return try run(spec.dtype.scalarType)
+    }
+
+    /// What `unroll run` writes for a loaded experiment: the results, and the gradients when it names a loss.
+    static func arrays<Scalar: RNNScalar>(_ loaded: LoadedExperiment<Scalar>) throws -> [(String, NumpyArray)] {
+        guard loaded.spec.loss != nil else { return try loaded.run().namedArrays() }
+        let g = try loaded.gradients()
+        return try g.result.namedArrays() + g.namedArrays()
     }
 }

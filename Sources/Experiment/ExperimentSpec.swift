@@ -30,6 +30,8 @@ public struct ExperimentSpec: Equatable {
     public var inputScale: Double
     public var parallelIterations: Int
     public var swapMemory: Bool
+    /// What `unroll run` differentiates (nil: no gradients).
+    public var loss: LossSpec?
 
     public init(name: String, description: String = "", cell: CellSpec, cellBackward: CellSpec? = nil,
                 bidirectional: Bool = false, convention: Convention = .tf, timeMajor: Bool = false, dtype: DType = .float32,
@@ -55,6 +57,7 @@ public struct ExperimentSpec: Equatable {
         self.inputScale = inputScale
         self.parallelIterations = parallelIterations
         self.swapMemory = swapMemory
+        self.loss = nil
     }
 
     /// The model the experiment runs: its cells, direction(s) and convention.
@@ -64,7 +67,7 @@ public struct ExperimentSpec: Equatable {
 
     static let fields = ["name", "description", "convention", "cell", "cell_bw", "bidirectional", "time_major", "dtype",
                          "sequence_length", "weights", "inputs", "initial_state", "batch_size", "max_time",
-                         "input_depth", "seed", "input_scale", "parallel_iterations", "swap_memory"]
+                         "input_depth", "seed", "input_scale", "parallel_iterations", "swap_memory", "loss"]
 
     /// Largest `batch_size`, `max_time` or `input_depth` the parser accepts; memory is checked separately.
     static let maxDimension = 1 << 40
@@ -108,6 +111,7 @@ public struct ExperimentSpec: Equatable {
         spec.inputScale = try r.double("input_scale") ?? 1
         spec.parallelIterations = try r.int("parallel_iterations", min: 0) ?? 32
         spec.swapMemory = try r.bool("swap_memory") ?? false
+        if let loss = r.object["loss"], loss != .null { spec.loss = try LossSpec.parse(loss, file: file) }
         if spec.cellBackward != nil && !spec.bidirectional {
             throw r.fail("cell_bw", "only used with \"bidirectional\": true")
         }
@@ -146,6 +150,7 @@ public struct ExperimentSpec: Equatable {
         if inputScale != 1 { d["input_scale"] = inputScale }
         if parallelIterations != 32 { d["parallel_iterations"] = parallelIterations }
         if swapMemory { d["swap_memory"] = true }
+        if let loss { d["loss"] = loss.json }
         var data = try JSONSerialization.data(withJSONObject: d, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         data.append(0x0A)
         return data

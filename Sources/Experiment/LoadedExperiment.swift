@@ -12,6 +12,8 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     public let store: VariableStore<Scalar>
     public let initialState: Nest<Tensor<Scalar>>?
     public let initialStateBackward: Nest<Tensor<Scalar>>?
+    /// The cotangent arrays of a `"loss"` file (`loss/outputs`, `loss/state/...`), by name.
+    public var lossArrays: [String: Tensor<Scalar>] = [:]
 
     /// The variable scope of the run: `rnn`, `bidirectional_rnn`, or `stack_bidirectional_rnn` for PyTorch's
     /// bidirectional layers (`RNNModel.scope`).

@@ -7,6 +7,7 @@ enum Format {
     /// A value in exactly 6 columns: `+0.123`, `-12.35`, `+1.2e5`, `   NaN`, `  +Inf`.
     static func num(_ v: Double) -> String {
         if v.isNaN { return "   NaN" }
+        if v == 0 { return " 0.000" }  // also -0.0 (a dropped unit of a negative value)
         if v.isInfinite { return v > 0 ? "  +Inf" : "  -Inf" }
         let a = abs(v)
         let s: String
@@ -23,6 +24,9 @@ enum Format {
         if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
         return String(format: "%+.6g", v)
     }
+
+    /// A short number: `6`, `0.5`, `12.5`.
+    static func compact(_ v: Double) -> String { String(format: "%g", v) }
 
     /// `20000` → `20,000`.
     static func count(_ n: Int) -> String {
@@ -90,4 +94,5 @@ enum Styles {
     static let error = CellStyle(fg: .red, attributes: .bold)
     static let ok = CellStyle(fg: .green)
     static let key = CellStyle(attributes: [.reverse])
+    static let more = CellStyle(fg: .yellow, attributes: .bold)
 }

@@ -17,6 +17,11 @@ public protocol ExplorerSession: AnyObject {
     func loopBound(_ d: Int) -> Int
     /// Steps computed so far in direction `d`.
     func completed(_ d: Int) -> Int
+    /// The engine's masking rule: whether row `b` of direction `d` is masked (copied through) at step `t`.
+    func isMasked(_ d: Int, row b: Int, time t: Int) -> Bool
+    /// The input step (and output position) step `t` of direction `d` reads for row `b`: `t` forward, the
+    /// `reverse_sequence` position backward.
+    func sourceStep(_ d: Int, row b: Int, time t: Int) -> Int
     /// Why the background pass stopped, if it failed.
     var failure: String? { get }
     /// Frames of direction `d` for `range`, clamped to the steps computed so far.
@@ -93,6 +98,15 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     var directionCount: Int { runs.count }
     func loopBound(_ d: Int) -> Int { runs.indices.contains(d) ? runs[d].loop.loopBound : 0 }
     func completed(_ d: Int) -> Int { runs.indices.contains(d) ? runs[d].completedSteps : 0 }
+    func isMasked(_ d: Int, row b: Int, time t: Int) -> Bool {
+        guard runs.indices.contains(d), b >= 0, b < batchSize else { return false }
+        return runs[d].loop.isMasked(row: b, time: t)
+    }
+    func sourceStep(_ d: Int, row b: Int, time t: Int) -> Int {
+        guard d == 1 else { return t }
+        let length = spec.sequenceLength.flatMap { $0.indices.contains(b) ? $0[b] : nil }
+        return reversedTimeIndex(t, length: length, maxTime: maxTime)
+    }
 
     var failure: String? {
         for r in runs { if let e = r.error { return describe(e) } }

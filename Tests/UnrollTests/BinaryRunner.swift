@@ -43,48 +43,13 @@ enum BinaryRunner {
         return url
     }
 
-    static var conformanceDirectory: URL {
+    static var conformanceDirectory: URL { sharedConformance.appendingPathComponent("cases") }
+    /// TensorFlow's gradient cases (`tf.gradients` through `dynamic_rnn`).
+    static var gradientCasesDirectory: URL { sharedConformance.appendingPathComponent("gradients") }
+
+    private static var sharedConformance: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("shared/conformance/cases")
-    }
-
-    /// How the arrays `unroll run` wrote differ from a case's `expected/...` ones (names, shapes, dtypes, values
-    /// within 1e-5 for float32 and 1e-10 for float64), as one message each; empty when they match.
-    static func mismatches(written out: URL, expected caseNpz: URL) throws -> [String] {
-        let got = try Npz.read(out), expected = try Npz.read(caseNpz)
-        var problems: [String] = []
-        for (key, want) in expected.sorted(by: { $0.key < $1.key }) where key.hasPrefix("expected/") {
-            let name = String(key.dropFirst("expected/".count))
-            guard let have = got[name] else { problems.append("no \(name) in \(got.keys.sorted())"); continue }
-            guard have.shape == want.shape, have.dtype == want.dtype else {
-                problems.append("\(name): \(have.dtype) \(have.shape), expected \(want.dtype) \(want.shape)")
-                continue
-            }
-            let tol = want.dtype == .float64 ? 1e-10 : 1e-5
-            let worst = zip(have.asDoubles(), want.asDoubles()).map { abs($0 - $1) - tol * abs($1) }.max() ?? 0
-            if worst > tol { problems.append("\(name): off by \(worst)") }
-        }
-        let wanted = Set(expected.keys.filter { $0.hasPrefix("expected/") }.map { String($0.dropFirst(9)) })
-        if Set(got.keys) != wanted { problems.append("wrote \(got.keys.sorted()), expected exactly \(wanted.sorted())") }
-        return problems
-    }
-
-    /// Runs `unroll run` on every case (`NAME.json` + `NAME.npz`) in `directory` and fails the calling test for each
-    /// case whose arrays differ from its `expected/...` ones (at least `minimum` cases expected).
-    static func checkEveryCase(in directory: URL, minimum: Int, file: StaticString = #filePath, line: UInt = #line) throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let cases = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
-        XCTAssertGreaterThanOrEqual(cases.count, minimum, directory.path, file: file, line: line)
-        for url in cases {
-            let name = url.deletingPathExtension().lastPathComponent
-            let out = dir.appendingPathComponent(name + ".npz")
-            let r = try run(["run", url.path, "--output", out.path])
-            XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)", file: file, line: line)
-            let problems = try mismatches(written: out, expected: url.deletingPathExtension().appendingPathExtension("npz"))
-            XCTAssertTrue(problems.isEmpty, "\(name): \(problems.joined(separator: "; "))", file: file, line: line)
-        }
+            .appendingPathComponent("shared/conformance")
     }
 }

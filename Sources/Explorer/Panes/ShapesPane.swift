@@ -59,5 +59,6 @@ enum ShapesPane {
                   style: item.selected ? (focused ? Styles.selected : Styles.label.adding(.bold)) : Styles.label)
             c.put(x: inner.x + labelWidth + 1, y: y, width: valueWidth, item.value, align: .left)
         }
+        drawMoreMarks(&c, rect, above: top, below: max(0, rows.count - top - inner.height))
     }
 }

@@ -19,9 +19,10 @@ public final class BasicRNNCell<Scalar: RNNScalar>: RNNCell {
 
     public func build(inputDepth: Int, scope: String) throws {
         let prefix = scope + "/" + name
-        let kernel = try store.variable(prefix + "/kernel", shape: [inputDepth + numUnits, numUnits], initializer: .glorotUniform)
-        let bias = try store.variable(prefix + "/bias", shape: [numUnits], initializer: .zeros)
-        linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias)
+        let (kernelName, biasName) = (prefix + "/kernel", prefix + "/bias")
+        let kernel = try store.variable(kernelName, shape: [inputDepth + numUnits, numUnits], initializer: .glorotUniform)
+        let bias = try store.variable(biasName, shape: [numUnits], initializer: .zeros)
+        linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias, kernelName: kernelName, biasName: biasName)
     }
 
     @_specialize(where Scalar == Float)
@@ -32,6 +33,7 @@ public final class BasicRNNCell<Scalar: RNNScalar>: RNNCell {
         let h = try state.single(for: "BasicRNNCell state")
         let linear = try builtLinear(linear, inputDepth: x.shape.last ?? 0, cell: "BasicRNNCell")
         var out = linear.apply(x, h)
+        context.recorder?.recordTerm("h_pre", out)
         let n = out.count
         out.scalars.withUnsafeMutableBufferPointer { p in if let b = p.baseAddress { Fused.act(n, b, activation.fusedCode) } }
         return (out, .leaf(out))
