@@ -272,14 +272,18 @@ public final class ExplorerApp {
             do {
                 let note = try model.switchConvention(to: convention)
                 sync()
+                // Earlier edits name weights the conversion renamed: undo does not cross a switch.
+                state.history = EditHistory()
                 state.setMessage("convention \(convention.rawValue): runs as \(convention.frameworkName) does; \(note)")
             } catch {
                 state.setMessage("refused: \(describe(error))", error: true)
             }
         case let .loadWeights(path):
             do {
+                let before = state.spec.convention
                 let note = try model.loadWeights(path: expand(path))
                 sync()
+                if state.spec.convention != before { state.history = EditHistory() }
                 state.setMessage(note)
             } catch {
                 state.setMessage("refused: \(errorLine(error, path: path))", error: true)

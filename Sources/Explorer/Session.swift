@@ -196,9 +196,8 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
 
     func withWeights(_ arrays: [String: NumpyArray], from file: String) throws -> (session: ExplorerSession, note: String) {
         let old = experiment
-        let named = WeightLayouts.detect(names: Array(arrays.keys))
-        if named != .tf || old.spec.convention != .tf {
-            return try withFrameworkWeights(arrays, convention: named, from: file)  // Compare/Session+Convention.swift
+        if WeightLayouts.detect(names: Array(arrays.keys)) != .tf || old.spec.convention != .tf {
+            return try withFrameworkWeights(arrays, from: file)  // Compare/Session+Convention.swift
         }
         let scope = old.scope + "/"
         var tensors: [String: Tensor<Scalar>] = [:]

@@ -51,35 +51,13 @@ extension Session {
 }
 
 extension Session {
-    /// Weights under Keras' or PyTorch's names (or TF's, into a keras or torch experiment): the model converted to
-    /// the convention the names belong to (`WeightLayouts.detect`) and run under it, the weights read strictly.
-    func withFrameworkWeights(_ arrays: [String: NumpyArray], convention: Convention, from file: String) throws
-        -> (session: ExplorerSession, note: String) {
-        let e = experiment, depth = e.inputDepth
-        let model: RNNModel
-        let engine: [String: Tensor<Scalar>]
-        var used = Set<String>()
-        do {
-            model = try WeightLayouts.convertedModel(spec.model, to: convention)
-            engine = try WeightLayouts.engineArrays(model: model, inputDepth: depth) { name in
-                if arrays[name] != nil { used.insert(name) }
-                return try arrays[name].map { try $0.tensor(Scalar.self, name: "weight \(name)") }
-            }
-            try convention.checkSequenceLength(spec.sequenceLength, maxTime: e.maxTime)
-        } catch let r as RNNError {
-            throw ExperimentError(file: file, field: "weights", "\(convention.frameworkName) names: \(r.description)")
-        }
-        var newSpec = spec
-        newSpec.convention = convention
-        newSpec.cell = model.cell
-        newSpec.cellBackward = model.cellBackward
-        let loaded = LoadedExperiment(spec: newSpec, file: file, inputs: e.inputs, store: VariableStore(arrays: engine, missing: .fail),
-                                      initialState: e.initialState, initialStateBackward: e.initialStateBackward)
+    /// Weights under Keras' or PyTorch's names (or TF's, into a keras or torch experiment): the experiment switched
+    /// to the convention the names belong to (`LoadedExperiment.withWeights`), the weights read strictly.
+    func withFrameworkWeights(_ arrays: [String: NumpyArray], from file: String) throws -> (session: ExplorerSession, note: String) {
+        let (loaded, convention) = try experiment.withWeights(arrays, file: file)
         let session = try loaded.located { try Session(loaded) }
-        let unused = arrays.keys.filter { !used.contains($0) && $0 != "inputs" && !$0.hasPrefix("initial_state") && !$0.hasPrefix("expected") }
-        let note = "recognised \(convention.frameworkPossessive) names: loaded \(used.count) weights from \(file) for the \(convention.rawValue) convention"
+        let note = "recognised \(convention.frameworkPossessive) names: loaded weights from \(file) for the \(convention.rawValue) convention"
             + (convention == spec.convention ? "" : " (now run as \(convention.frameworkName) runs it)")
-            + (unused.isEmpty ? "" : "; \(unused.count) unused (\(unused.sorted().prefix(2).joined(separator: ", ")))")
         return (session, note)
     }
 }
@@ -107,12 +85,12 @@ extension Session {
 /// The comparison view's background comparison, for one session generation and pair of conventions.
 struct ComparisonCache {
     var key: (generation: Int, other: Convention)?
-    var comparison: ConventionComparison?
+    var comparison: ComparisonRun?
 }
 
 extension ExplorerModel {
     /// The comparison of the open experiment with `other` (started in the background on first use).
-    public func comparison(with other: Convention) -> ConventionComparison {
+    public func comparison(with other: Convention) -> ComparisonRun {
         if let c = comparisonCache.comparison, let k = comparisonCache.key, k.generation == generation, k.other == other { return c }
         let c = session.comparison(with: other)
         comparisonCache = ComparisonCache(key: (generation, other), comparison: c)

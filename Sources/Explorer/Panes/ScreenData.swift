@@ -28,7 +28,7 @@ public struct ScreenData {
     /// The backward sweep (view 5 only).
     public var backward: BackwardData?
     /// The comparison of two conventions (view 6 only).
-    public var comparison: ConventionComparison?
+    public var comparison: ComparisonRun?
 
     public init(window: [FrameData], windowRange: Range<Int>, inputShape: [Int], computed: Int,
                 progress: (done: Int, total: Int), loopBound: Int, failure: String?, fileName: String,

@@ -5,15 +5,9 @@ import TerminalUI
 /// first differ, in words; each side's outputs per unit over time and their difference (a dim dot where they
 /// agree exactly); the numbers of the selected unit at t side by side; whether the final states agree.
 enum CompareView {
-    static let labelWidth = 8
+    static let labelWidth = 9
 
-    /// What convention `c` emits at masked step `t` of a row of length `length`, in a few words.
-    static func emits(_ c: Convention, bidirectional: Bool, t: Int, length: Int) -> String {
-        let source = c.maskedOutput(bidirectional: bidirectional).sourceStep(time: t, length: length)
-        return "\(sideName(c)) emits " + (source.map { "y[t=\($0)] again" } ?? "0")
-    }
-
-    static func sideName(_ c: Convention) -> String { c == .tf ? "tf" : c.rawValue }
+    static func sideName(_ c: Convention) -> String { c.rawValue }
 
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
         let glyphs = c.glyphs
@@ -34,7 +28,7 @@ enum CompareView {
             line("running the model under \(left.frameworkName) and \(right.frameworkName)...", Styles.dim)
             return
         }
-        let o: ConventionComparison.Outcome
+        let o: ComparisonRun.Outcome
         switch result {
         case let .failure(r):
             line("\(right.frameworkName) cannot run this model: " + r.reason, Styles.masked)
@@ -44,24 +38,8 @@ enum CompareView {
         }
         let d = state.spec.bidirectional ? state.direction : 0
         let b = state.example
-        let lengths = state.spec.sequenceLength
-        // Where they first differ, in words.
-        if let f = o.firstDifference {
-            let length = lengths.flatMap { $0.indices.contains(f.example) ? $0[f.example] : nil }
-            let masked = length.map { f.t >= $0 } ?? false
-            let dirText = state.spec.bidirectional ? (f.direction == 0 ? " (fw outputs)" : " (bw outputs)") : ""
-            var s = "first difference: t=\(f.t), example \(f.example)\(dirText)"
-            if masked, let length {
-                let bi = state.spec.bidirectional
-                s += ", masked (t \(Symbols(glyphs: glyphs).geq) length \(length)): " + emits(left, bidirectional: bi, t: f.t, length: length)
-                    + ", " + emits(right, bidirectional: bi, t: f.t, length: length)
-            } else {
-                s += " (a valid step: the frameworks compose the layers differently)"
-            }
-            line(s, Styles.masked.adding(.bold), max: 3)
-        } else {
-            line("the outputs agree exactly at every step and example", Styles.ok.adding(.bold))
-        }
+        // Where they first differ, in the engine's words.
+        line(o.summary, o.firstDifference == nil ? Styles.ok.adding(.bold) : Styles.masked.adding(.bold), max: 3)
         // Ruler.
         let available = max(1, inner.width - labelWidth)
         let cw = HeatmapPane.cellWidth(available: available, maxTime: state.maxTime)
@@ -86,29 +64,28 @@ enum CompareView {
         let blockRows = max(1, min(width, (inner.maxY - y - footer) / 3))
         let first = max(0, min(state.unit - blockRows / 2, width - blockRows))
         func values(_ side: Int, _ t: Int) -> [Double]? { o.output(side: side, direction: d, t: t, example: b) }
-        func diff(_ t: Int) -> [Double]? {
-            guard let l = values(0, t), let r = values(1, t) else { return nil }
-            return zip(l, r).map { $1 - $0 }
-        }
+        func diff(_ t: Int) -> [Double]? { o.difference(direction: d, t: t, example: b) }
         var biggest = 0.0
         for t in range { for side in 0..<2 { for v in values(side, t) ?? [] where v.isFinite { biggest = max(biggest, abs(v)) } } }
         var biggestDiff = 0.0
         for t in range { for v in diff(t) ?? [] where v.isFinite { biggestDiff = max(biggestDiff, abs(v)) } }
         let scale = HeatScale(kind: .diverging, mode: data.colorMode, glyphs: glyphs)
+        let magnitude = HeatScale(kind: .sequential, mode: data.colorMode, glyphs: glyphs)
         let blocks: [(String, (Int) -> [Double]?, Double, Bool)] = [
             (sideName(left), { values(0, $0) }, biggest, false), (sideName(right), { values(1, $0) }, biggest, false),
-            ("diff", diff, biggestDiff, true),
+            ("|diff|", diff, biggestDiff, true),
         ]
         for (name, get, top, isDiff) in blocks {
             for r in 0..<blockRows where y < inner.maxY - footer {
                 let unit = first + r
                 let sel = unit == state.unit
-                c.put(x: inner.x, y: y, r == 0 ? fit(name, 5) : "     ", style: Styles.label.adding(.bold))
-                c.put(x: inner.x + 5, y: y, String(unit % 100).leftPad(2) + " ", style: sel ? Styles.selected : Styles.dim)
+                c.put(x: inner.x, y: y, r == 0 ? fit(name, 6) : "      ", style: Styles.label.adding(.bold))
+                c.put(x: inner.x + 6, y: y, String(unit % 100).leftPad(2) + " ", style: sel ? Styles.selected : Styles.dim)
                 for t in range {
                     var cell = Cell(" ")
                     if let v = get(t), v.indices.contains(unit) {
                         if isDiff && v[unit] == 0 { cell = Cell(glyphs.dot, style: Styles.dim) }
+                        else if isDiff { cell = magnitude.cell(top > 0 ? 0.2 + 0.8 * v[unit] / top : 0) }
                         else { cell = scale.cell(top > 0 ? v[unit] / top : 0) }
                     }
                     if t == state.t && sel { cell.style = cell.style.adding(.underline) }
@@ -124,7 +101,7 @@ enum CompareView {
         func at(_ v: [Double]?) -> Double? { v.flatMap { $0.indices.contains(u) ? $0[u] : nil } }
         func num(_ v: Double?) -> String { v.map { Format.num($0).trimmingCharacters(in: .whitespaces) } ?? "-" }
         let delta = at(diff(state.t)).map { $0 == 0 ? "0" : BackwardView.sci($0) } ?? "-"
-        line("t=\(state.t) u\(u): \(sideName(left)) \(num(at(values(0, state.t)))) | \(sideName(right)) \(num(at(values(1, state.t)))) | diff \(delta)", .bold, max: 1)
-        line((o.statesEqual ? "final states identical" : "final states differ") + "; \(o.note)", Styles.dim, max: 1)
+        line("t=\(state.t) u\(u): \(sideName(left)) \(num(at(values(0, state.t)))) | \(sideName(right)) \(num(at(values(1, state.t)))) | |diff| \(delta)", .bold, max: 1)
+        line((o.statesEqual ? "final states identical" : "final states differ") + "; the same cells and weights under both rules", Styles.dim, max: 1)
     }
 }
