@@ -71,7 +71,11 @@ enum FramePane {
                 out.append(.text(text, .plain))
             }
             out.append(.header)
-            let rows = FrameRows.rows(ld, spec: spec, frame: f, row: b, layer: state.layer, layerCount: state.layers.count)
+            var rows = FrameRows.rows(ld, spec: spec, frame: f, row: b, layer: state.layer, layerCount: state.layers.count)
+            if state.spec.convention.maskedOutput(bidirectional: state.spec.bidirectional) != .zeros {
+                // The frame is dynamic_rnn's step: its 0 is not what this framework emits (the sentence above says what is).
+                rows = rows.map { r in var r = r; if r.label == "emitted =0" { r.label = "tf would emit 0" }; return r }
+            }
             for r in rows { out.append(.values(r)) }
             if rows.contains(where: { $0.clipped.contains(true) }) {
                 out.append(.text("! = the clip bound this unit (the value before the clip lies beyond it)", Styles.dim))

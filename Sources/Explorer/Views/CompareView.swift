@@ -85,7 +85,7 @@ enum CompareView {
                     var cell = Cell(" ")
                     if let v = get(t), v.indices.contains(unit) {
                         if isDiff && v[unit] == 0 { cell = Cell(glyphs.dot, style: Styles.dim) }
-                        else if isDiff { cell = magnitude.cell(top > 0 ? 0.2 + 0.8 * v[unit] / top : 0) }
+                        else if isDiff { cell = magnitude.cell(top > 0 ? min(1, 0.2 + 0.8 * v[unit] / top) : 0) }
                         else { cell = scale.cell(top > 0 ? v[unit] / top : 0) }
                     }
                     if t == state.t && sel { cell.style = cell.style.adding(.underline) }
@@ -102,6 +102,6 @@ enum CompareView {
         func num(_ v: Double?) -> String { v.map { Format.num($0).trimmingCharacters(in: .whitespaces) } ?? "-" }
         let delta = at(diff(state.t)).map { $0 == 0 ? "0" : BackwardView.sci($0) } ?? "-"
         line("t=\(state.t) u\(u): \(sideName(left)) \(num(at(values(0, state.t)))) | \(sideName(right)) \(num(at(values(1, state.t)))) | |diff| \(delta)", .bold, max: 1)
-        line((o.statesEqual ? "final states identical" : "final states differ") + "; the same cells and weights under both rules", Styles.dim, max: 1)
+        line((o.statesEqual ? "final states identical" : "final states differ") + "; same cells and weights, two rule sets", Styles.dim, max: 1)
     }
 }
