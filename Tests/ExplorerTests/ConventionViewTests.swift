@@ -47,7 +47,7 @@ final class ConventionViewTests: ExplorerAppTestCase {
         for _ in 0..<f.t { press(app, .char("l")) }
         text = screen(app, term)
         let k = (f.b * 8 + f.t) * 4
-        XCTAssertTrue(text.contains("t=\(f.t) u0: tf \(Format.num(tf.scalars[k]).trimmingCharacters(in: .whitespaces)) | keras \(Format.num(keras.scalars[k]).trimmingCharacters(in: .whitespaces)) | |diff| \(BackwardView.sci(abs(keras.scalars[k] - tf.scalars[k])))"), text)
+        XCTAssertTrue(text.contains("t=\(f.t) u0: tf \(Format.num(tf.scalars[k]).trimmingCharacters(in: .whitespaces)) | keras \(Format.num(keras.scalars[k]).trimmingCharacters(in: .whitespaces)) | |diff| \(String(format: "%.2e", abs(keras.scalars[k] - tf.scalars[k])))"), text)
         XCTAssertTrue(text.contains("final states identical"), text)
         // The difference heatmap is exactly zero (a dot) at every step where they agree: row 0 runs its full length.
         press(app, .char("k"), .char("k"))
