@@ -147,4 +147,31 @@ final class BackwardViewTests: ExplorerAppTestCase {
         let text = screen(app, term)
         XCTAssertTrue(text.contains("gradients follow TensorFlow's dynamic_rnn"), text)
     }
+
+    /// A row of length 0, no time steps, a bidirectional run and a stack edit: the view says what it can, never crashes.
+    func testEdgeCases() throws {
+        let (app, term) = try makeApp(width: 80, height: 24)   // built-in: lengths [9, 5, 2, 0]
+        press(app, .char("j"), .char("j"), .char("j"), .char("5"))
+        XCTAssertEqual(app.state.example, 3)
+        XCTAssertTrue(screen(app, term).contains("example 3 has length 0"), term.screenText)
+        press(app, .char("b"))
+        sweep(app)
+        XCTAssertTrue(screen(app, term).contains("L = sum of the final state"), term.screenText)
+        // An edit re-runs: the sweep follows the new session.
+        focus(app, .stack)
+        press(app, .char("+"))
+        sweep(app)
+        XCTAssertTrue(screen(app, term).contains("from t+1"), term.screenText)
+        for spec in [ExperimentSpec(name: "empty", cell: .gru(numUnits: 2, activation: .tanh), batchSize: 2, maxTime: 0, inputDepth: 1),
+                     ExperimentSpec(name: "bi", cell: .lstm(numUnits: 3, options: LSTMOptions()), bidirectional: true,
+                                    sequenceLength: [4, 2], batchSize: 2, maxTime: 4, inputDepth: 2, seed: 3)] {
+            let (a, t) = try makeApp(width: 80, height: 24, spec: spec)
+            press(a, .char("5"))
+            _ = screen(a, t)
+            press(a, .char("b"), .char("d"), .char("l"), .char("b"), .char("G"))
+            _ = screen(a, t)
+            press(a, .char("6"), .char("6"), .char("C"))
+            XCTAssertTrue(screen(a, t).contains("unroll"), t.screenText)
+        }
+    }
 }
