@@ -49,15 +49,11 @@ public final class ExplorerModel {
     /// Loads `spec` (arrays relative to `baseDirectory`) and builds its session.
     public static func make(spec: ExperimentSpec, file: String?, baseDirectory: URL) throws -> ExplorerModel {
         let name = file ?? DefaultExperiment.displayName
-        let session: ExplorerSession
-        switch spec.dtype {
-        case .float32:
-            let e = try ExperimentLoader.load(spec, file: name, baseDirectory: baseDirectory, as: Float.self)
-            session = try e.located { try Session(e) }
-        case .float64:
-            let e = try ExperimentLoader.load(spec, file: name, baseDirectory: baseDirectory, as: Double.self)
-            session = try e.located { try Session(e) }
+        func loadSession<Scalar: RNNScalar>(_: Scalar.Type) throws -> ExplorerSession {
+            let e = try ExperimentLoader.load(spec, file: name, baseDirectory: baseDirectory, as: Scalar.self)
+            return try e.located { try Session(e) }
         }
+        let session = try loadSession(spec.dtype.scalarType)
         return ExplorerModel(session: session, file: file, baseDirectory: baseDirectory)
     }
 

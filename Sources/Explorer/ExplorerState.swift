@@ -246,7 +246,7 @@ public struct LayerVariable: Equatable, Sendable {
         case let .multi(cells): return cells.first.map(all(for:)) ?? []
         case let .basicRNN(n, _):
             return [LayerVariable(source: .stateH, name: "h", label: "h state after the step", count: n, isGate01: false)]
-        case let .gru(n, _):
+        case let .gru(n, _), let .gruResetAfter(n, _):
             return [LayerVariable(source: .stateH, name: "h", label: "h state after the step", count: n, isGate01: false),
                     LayerVariable(source: .gate("r"), name: "r", label: "r reset gate", count: n, isGate01: true),
                     LayerVariable(source: .gate("u"), name: "u", label: "u update gate", count: n, isGate01: true),

@@ -62,16 +62,7 @@ enum Format {
         switch sizes {
         case let .leaf(n): return formatShape([batch, n])
         case let .lstm(c, h): return "c=\(formatShape([batch, c])) h=\(formatShape([batch, h]))"
-        case .tuple: return describeStateShapes(sizes, batch: batch)
-        }
-    }
-
-    /// A whole state structure as TensorFlow nests it.
-    static func describeStateShapes(_ sizes: Nest<Int>, batch: Int) -> String {
-        switch sizes {
-        case let .leaf(n): return formatShape([batch, n])
-        case let .lstm(c, h): return "LSTMStateTuple(c=\(formatShape([batch, c])), h=\(formatShape([batch, h])))"
-        case let .tuple(items): return "(" + items.map { describeStateShapes($0, batch: batch) }.joined(separator: ", ") + ")"
+        case .tuple: return sizes.stateShapesDescription(batch: batch)
         }
     }
 }

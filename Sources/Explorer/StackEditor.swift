@@ -117,7 +117,7 @@ public enum StackEditor {
 
     private static func activation(of c: CellSpec) -> Activation {
         switch c {
-        case let .basicRNN(_, a), let .gru(_, a), let .basicLSTM(_, _, a): return a
+        case let .basicRNN(_, a), let .gru(_, a), let .gruResetAfter(_, a), let .basicLSTM(_, _, a): return a
         case let .lstm(_, o): return o.activation
         default: return .tanh
         }
@@ -144,6 +144,7 @@ public enum StackEditor {
             switch c {
             case let .basicRNN(n, _): return .success(.basicRNN(numUnits: n, activation: next))
             case let .gru(n, _): return .success(.gru(numUnits: n, activation: next))
+            case let .gruResetAfter(n, _): return .success(.gruResetAfter(numUnits: n, activation: next))
             case let .basicLSTM(n, fb, _): return .success(.basicLSTM(numUnits: n, forgetBias: fb, activation: next))
             case .lstm(let n, var o): o.activation = next; return .success(.lstm(numUnits: n, options: o))
             default: return .success(c)
@@ -185,6 +186,7 @@ public enum StackEditor {
         switch c {
         case let .basicRNN(_, a): return .success(.basicRNN(numUnits: v, activation: a))
         case let .gru(_, a): return .success(.gru(numUnits: v, activation: a))
+        case let .gruResetAfter(_, a): return .success(.gruResetAfter(numUnits: v, activation: a))
         case let .basicLSTM(_, fb, a): return .success(.basicLSTM(numUnits: v, forgetBias: fb, activation: a))
         case let .lstm(_, o):
             // num_proj is independent of num_units in TF (it may be larger): it is kept as typed.

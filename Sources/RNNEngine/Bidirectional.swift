@@ -13,15 +13,15 @@ public func bidirectionalDynamicRNN<Scalar: RNNScalar>(
     cellForward: any RNNCell<Scalar>, cellBackward: any RNNCell<Scalar>, inputs: Nest<Tensor<Scalar>>,
     sequenceLength: [Int]? = nil, initialStateForward: Nest<Tensor<Scalar>>? = nil,
     initialStateBackward: Nest<Tensor<Scalar>>? = nil, dtype: DType? = nil, parallelIterations: Int = 32,
-    swapMemory: Bool = false, timeMajor: Bool = false, scope: String = "bidirectional_rnn"
+    swapMemory: Bool = false, timeMajor: Bool = false, scope: String = VariableScope.bidirectionalRNN
 ) throws -> BidirectionalResult<Scalar> {
     let fw = try dynamicRNN(cell: cellForward, inputs: inputs, sequenceLength: sequenceLength,
                             initialState: initialStateForward, dtype: dtype, parallelIterations: parallelIterations,
-                            swapMemory: swapMemory, timeMajor: timeMajor, scope: scope + "/fw")
+                            swapMemory: swapMemory, timeMajor: timeMajor, scope: VariableScope.scope(scope, for: .forward))
     let reversed = try inputs.map { try reverseSequence($0, lengths: sequenceLength, timeMajor: timeMajor) }
     let bw = try dynamicRNN(cell: cellBackward, inputs: reversed, sequenceLength: sequenceLength,
                             initialState: initialStateBackward, dtype: dtype, parallelIterations: parallelIterations,
-                            swapMemory: swapMemory, timeMajor: timeMajor, scope: scope + "/bw")
+                            swapMemory: swapMemory, timeMajor: timeMajor, scope: VariableScope.scope(scope, for: .backward))
     let outBw = try reverseSequence(bw.outputs, lengths: sequenceLength, timeMajor: timeMajor)
     return BidirectionalResult(outputsForward: fw.outputs, outputsBackward: outBw,
                                stateForward: fw.state, stateBackward: bw.state)

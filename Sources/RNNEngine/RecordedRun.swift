@@ -91,6 +91,11 @@ public final class RecordedRun<Scalar: RNNScalar>: @unchecked Sendable {
         }
     }
 
+    /// The state after `k · checkpointInterval` steps, when it was kept (the backward pass restarts from these).
+    func checkpoint(_ k: Int) -> Nest<Tensor<Scalar>>? {
+        lock.withLock { checkpoints.indices.contains(k) ? checkpoints[k] : nil }
+    }
+
     /// The emitted output at step `t` (`[batch, output_size]`), or nil if not computed yet.
     public func output(at t: Int) -> Tensor<Scalar>? {
         lock.withLock {

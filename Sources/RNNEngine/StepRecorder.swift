@@ -20,61 +20,46 @@ public struct LayerStep<Scalar: RNNScalar>: Sendable {
 /// Collects per-layer values while a cell computes one step. Cells report gates with `record`;
 /// `MultiRNNCell` opens one layer per sub-cell. Passing no recorder costs nothing.
 public final class StepRecorder<Scalar: RNNScalar> {
-    public private(set) var layers: [LayerStep<Scalar>] = []
-    private var open: Int?
-    private var openIsImplicit = false
-    private var multiDepth = 0
+    private var recording = LayerRecording<LayerStep<Scalar>>()
+    public var layers: [LayerStep<Scalar>] { recording.layers }
 
     public init() {}
 
     /// Starts a layer (called by the loop for a single cell, by the outermost `MultiRNNCell` for each layer).
     public func beginLayer(_ index: Int, cellName: String, input: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
-        if openIsImplicit, let i = open, i == layers.count - 1 {
-            layers.removeLast()
-        }
-        layers.append(LayerStep(layer: index, cellName: cellName, input: input, stateBefore: state))
-        open = layers.count - 1
-        openIsImplicit = false
+        recording.begin(LayerStep(layer: index, cellName: cellName, input: input, stateBefore: state))
     }
 
     /// Opens layer 0 for a whole cell; a `MultiRNNCell` inside replaces it with one layer per sub-cell.
     func beginWholeCell(cellName: String, input: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
-        beginLayer(0, cellName: cellName, input: input, state: state)
-        openIsImplicit = true
+        recording.beginWholeCell(LayerStep(layer: 0, cellName: cellName, input: input, stateBefore: state))
     }
 
     /// Closes the whole-cell layer if no `MultiRNNCell` replaced it.
     func endWholeCell(output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
-        if openIsImplicit { endLayer(output: output, state: state) }
-        openIsImplicit = false
+        recording.endWholeCell { $0.output = output; $0.stateAfter = state }
     }
 
     /// Ends the open layer with what it produced.
     public func endLayer(output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
-        guard let i = open else { return }
-        layers[i].output = output
-        layers[i].stateAfter = state
-        open = nil
+        recording.end { $0.output = output; $0.stateAfter = state }
     }
 
     /// Records a named value in the open layer.
     public func record(_ name: String, _ value: Tensor<Scalar>) {
-        guard let i = open else { return }
-        layers[i].gates.append(NamedTensor(name: name, value: value))
+        recording.updateOpen { $0.gates.append(NamedTensor(name: name, value: value)) }
     }
 
     /// Records a value that goes into an activation (a gate's `W·[x, h] + b`, a peephole term, a value before a
     /// clip) in the open layer, apart from the gates, so a front-end can write out each equation with its numbers.
     public func recordTerm(_ name: String, _ value: Tensor<Scalar>) {
-        guard let i = open else { return }
-        layers[i].terms.append(NamedTensor(name: name, value: value))
+        recording.updateOpen { $0.terms.append(NamedTensor(name: name, value: value)) }
     }
 
     /// Whether a layer is open (a nested `MultiRNNCell` records into its parent's layer instead of opening one).
-    var isInsideLayer: Bool { open != nil && !openIsImplicit }
-
-    func enterMulti() -> Bool { multiDepth += 1; return multiDepth == 1 }
-    func exitMulti() { multiDepth -= 1 }
+    var isInsideLayer: Bool { recording.isInsideLayer }
+    func enterMulti() -> Bool { recording.enterMulti() }
+    func exitMulti() { recording.exitMulti() }
 }
 
 /// What a cell knows about the step it computes: the time index (for reproducible dropout masks)

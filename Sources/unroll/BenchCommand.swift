@@ -5,10 +5,9 @@ import RNNEngine
 /// `unroll bench ...`: times the engine's forward pass, with the same flags as `tf_bench.py`.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Time the forward pass (default weights, seeded inputs): median seconds per pass and GFLOP/s.")
+        abstract: "Time the forward pass, or forward plus gradients (default weights, seeded inputs): median seconds per pass and GFLOP/s.")
 
     enum CellKind: String, ExpressibleByArgument, CaseIterable { case basic_rnn, lstm, gru }
-    enum DTypeName: String, ExpressibleByArgument, CaseIterable { case float32, float64 }
 
     @Option(help: "basic_rnn, lstm or gru.") var cell: CellKind = .lstm
     @Option(help: "Units per layer.") var numUnits = 256
@@ -16,12 +15,14 @@ struct Bench: ParsableCommand {
     @Option(help: "Batch size.") var batchSize = 32
     @Option(help: "Time steps.") var maxTime = 100
     @Option(help: "Input depth.") var inputDepth = 128
-    @Option(help: "float32 or float64.") var dtype: DTypeName = .float32
+    @Option(help: "float32 or float64.") var dtype: DType = .float32
     @Option(help: "Timed passes (after 2 warm-up passes).") var repeats = 10
     @Option(help: "Threads for the matrix products (0: every core).") var threads = 0
     @Flag(help: "Print one JSON line.") var json = false
     @Flag(help: "Time the step-by-step path (UnrolledLoop.step per time step) instead of the fused one.") var stepPath = false
     @Option(help: "parallel_iterations: time steps whose input products run as one matrix product.") var parallelIterations = 32
+    @Flag(help: "Time the forward pass plus the gradients of the sum of outputs with respect to the inputs and every weight (GFLOP/s then counts 3x the forward's products).")
+    var backward = false
 
     func validate() throws {
         for (name, v) in [("--num-units", numUnits), ("--layers", layers), ("--batch-size", batchSize),
@@ -30,6 +31,7 @@ struct Bench: ParsableCommand {
         }
         guard parallelIterations >= 1 else { throw ValidationError("--parallel-iterations must be at least 1, got \(parallelIterations)") }
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (every core) or more, got \(threads)") }
+        guard !(backward && stepPath) else { throw ValidationError("--backward and --step-path cannot be combined (the backward pass has one path)") }
         let bytes = Double(batchSize) * Double(maxTime) * Double(max(inputDepth, numUnits * 4)) * 8 * 3
             + Double(layers) * Double(inputDepth + numUnits) * Double(numUnits) * 4 * 8
         guard bytes < Double(ProcessInfo.processInfo.physicalMemory) / 2 else {
@@ -39,29 +41,26 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         Kernels.threads = threads
-        let seconds: Double
-        switch dtype {
-        case .float32: seconds = try time(Float.self)
-        case .float64: seconds = try time(Double.self)
-        }
+        let seconds = try time(dtype.scalarType)
         let gates = ["basic_rnn": 1, "lstm": 4, "gru": 3][cell.rawValue] ?? 1
         var flop = 0.0, depth = Double(inputDepth)
         for _ in 0..<layers {
             flop += 2 * Double(batchSize) * (depth + Double(numUnits)) * Double(gates * numUnits)
             depth = Double(numUnits)
         }
-        flop *= Double(maxTime)
+        flop *= Double(maxTime) * (backward ? 3 : 1)
         let gflops = flop / seconds / 1e9
         if json {
             let fields: [String] = [
                 "\"engine\": \"unroll\"", "\"kernel\": \"\(Kernels.name)\"", "\"threads\": \(Kernels.threads)",
                 "\"cell\": \"\(cell.rawValue)\"", "\"num_units\": \(numUnits)", "\"layers\": \(layers)",
                 "\"batch_size\": \(batchSize)", "\"max_time\": \(maxTime)", "\"input_depth\": \(inputDepth)",
-                "\"dtype\": \"\(dtype.rawValue)\"", "\"path\": \"\(stepPath ? "step" : "fused")\"", "\"seconds\": \(seconds)", "\"gflops\": \(gflops)",
+                "\"dtype\": \"\(dtype.rawValue)\"", "\"backward\": \(backward)", "\"path\": \"\(stepPath ? "step" : "fused")\"", "\"seconds\": \(seconds)", "\"gflops\": \(gflops)",
             ]
             print("{" + fields.joined(separator: ", ") + "}")
         } else {
-            print("\(cell.rawValue) units=\(numUnits) layers=\(layers) batch=\(batchSize) time=\(maxTime) depth=\(inputDepth) \(dtype.rawValue)")
+            print("\(cell.rawValue) units=\(numUnits) layers=\(layers) batch=\(batchSize) time=\(maxTime) depth=\(inputDepth) \(dtype.rawValue)"
+                  + (backward ? " forward+backward" : ""))
             print(String(format: "%.6f s per pass (median of %d), %.2f GFLOP/s, kernel %@, %d thread(s)",
                          seconds, repeats, gflops, Kernels.name, Kernels.threads))
         }
@@ -85,14 +84,18 @@ struct Bench: ParsableCommand {
                                     dtype: Scalar.dtype, timeMajor: false, scope: "rnn")
         loop.parallelIterations = parallelIterations
         loop.allowsFastPath = !stepPath
-        for _ in 0..<2 { _ = try loop.run() }
+        // One pass: the forward alone, or forward and gradients of sum(outputs) w.r.t. inputs and every weight.
+        let pass: () throws -> Void = backward ? { _ = try gradients(of: loop, loss: .sumOfOutputs) } : { _ = try loop.run() }
+        for _ in 0..<2 { try pass() }
         var times: [Double] = []
         for _ in 0..<repeats {
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = try loop.run()
+            try pass()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         times.sort()
         return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
     }
 }
+
+extension DType: ExpressibleByArgument {}

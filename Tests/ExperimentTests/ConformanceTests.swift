@@ -73,14 +73,18 @@ final class ConformanceTests: XCTestCase {
 
 /// Locating and comparing the shared conformance cases.
 enum ConformanceCases {
-    static var directory: URL {
+    static var directory: URL { shared.appendingPathComponent("cases") }
+    /// TensorFlow's gradient cases.
+    static var gradientsDirectory: URL { shared.appendingPathComponent("gradients") }
+
+    private static var shared: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("shared/conformance/cases")
+            .appendingPathComponent("shared/conformance")
     }
 
-    static func all() throws -> [URL] {
-        let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+    static func all(in folder: URL = directory) throws -> [URL] {
+        let files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
         return files.filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
     }
 

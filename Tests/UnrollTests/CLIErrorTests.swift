@@ -33,6 +33,24 @@ final class CLIErrorTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "no output on error", file: file, line: line)
     }
 
+    /// A bad "loss": each form's mistakes are named with the field.
+    func testBadLossField() throws {
+        let cell = #""cell": {"type": "lstm", "num_units": 3}"#
+        try assertRejected("{\(cell), \(gen), \"loss\": 3}", "loss: expected a path to an .npz of cotangents")
+        try assertRejected("{\(cell), \(gen), \"loss\": {}}", "loss: empty")
+        try assertRejected("{\(cell), \(gen), \"loss\": {\"sum\": \"state\"}}", "loss.sum: expected \"outputs\"")
+        try assertRejected("{\(cell), \(gen), \"loss\": {\"sum\": \"outputs\", \"state\": \"h\"}}", "loss: give one of")
+        try assertRejected("{\(cell), \(gen), \"loss\": {\"output\": {\"example\": 0, \"unit\": 1}}}", "loss.output.step: missing")
+        try assertRejected("{\(cell), \(gen), \"loss\": {\"output\": {\"example\": 5, \"step\": 0, \"unit\": 1}}}",
+                           "loss: example 5 is out of range: batch_size is 2")
+        try assertRejected("{\(cell), \(gen), \"loss\": {\"output\": {\"example\": 0, \"step\": 3, \"unit\": 1}}}",
+                           "loss: step 3 is out of range: max_time is 3")
+        try assertRejected("{\(cell), \(gen), \"loss\": {\"state\": \"m\"}}", "loss: the state has no array \"m\"; its arrays: \"c\", \"h\"")
+        try assertRejected("{\(cell), \(gen), \"loss\": {\"stat\": \"h\"}}", "loss.stat: unknown field (did you mean \"state\"?)")
+        try assertRejected("{\(cell), \(gen), \"loss\": \"nothere.npz\"}", "loss: nothere.npz: no such file")
+        try assertRejected("{\(cell), \(gen), \"loss\": \"g.npz\"}", "loss: g.npz has no loss/... arrays")
+    }
+
     func testMalformedAndTruncatedJSON() throws {
         try assertRejected(#"{"cell": {"type": "lstm", "num_units": 4}, "#, "not valid JSON")
         try assertRejected("", "not valid JSON")

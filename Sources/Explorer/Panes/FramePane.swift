@@ -34,7 +34,8 @@ enum FramePane {
             return out
         }
         if f.isMasked(b) {
-            out.append((FrameRows.maskSentence(layer: state.layer, layerCount: state.layers.count, t: t, length: lengths[b], symbols: s),
+            out.append((FrameRows.maskSentence(layer: state.layer, layerCount: state.layers.count, t: t, length: lengths[b], symbols: s,
+                                               spec: state.spec),
                         Styles.masked.adding(.bold)))
         } else {
             out.append(("active: t=\(t) < length \(lengths[b]) \(s.arrow) the cell runs, state updated", Styles.ok))
@@ -65,7 +66,8 @@ enum FramePane {
                 out.append(.text(text, .plain))
             }
             out.append(.header)
-            let rows = FrameRows.rows(ld, spec: spec, frame: f, row: b, layer: state.layer, layerCount: state.layers.count)
+            let rows = FrameRows.rows(ld, spec: spec, frame: f, row: b, layer: state.layer, layerCount: state.layers.count,
+                                      zeroMasked: FrameRows.masksToZero(state.spec))
             for r in rows { out.append(.values(r)) }
             if rows.contains(where: { $0.clipped.contains(true) }) {
                 out.append(.text("! = the clip bound this unit (the value before the clip lies beyond it)", Styles.dim))
@@ -148,7 +150,7 @@ enum FramePane {
         switch cell {
         case let .lstm(_, o): rows = 9 + (o.cellClip == nil ? 0 : 2) + (o.numProj == nil ? 0 : 1) + (o.projClip == nil ? 0 : 1)
         case .basicLSTM: rows = 9
-        case .gru: rows = 6
+        case .gru, .gruResetAfter: rows = 6
         default: rows = 3
         }
         rows += spec.stateSize.flattened.count  // copied through on a masked step

@@ -28,7 +28,7 @@ enum ShapesPane {
             out.append((state.spec.bidirectional ? "outputs[\(i)]" : "outputs", seq(cell.outputSize)))
         }
         for (i, (_, cell)) in dirs.enumerated() {
-            out.append((state.spec.bidirectional ? "final state[\(i)]" : "final state", Format.describeStateShapes(cell.stateSize, batch: b)))
+            out.append((state.spec.bidirectional ? "final state[\(i)]" : "final state", cell.stateSize.stateShapesDescription(batch: b)))
         }
         return out
     }

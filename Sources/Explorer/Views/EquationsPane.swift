@@ -71,6 +71,15 @@ enum EquationsPane {
             let u = at(ld.gate("u")) ?? q
             let uPlain = u.hasPrefix("+") ? String(u.dropFirst()) : "(\(u))"
             eq("h = u·h_prev + (1 - u)·c̃ = (\(u))(\(at(before.part("h")) ?? q)) + (1 - \(uPlain))(\(at(ld.gate("c")) ?? q)) = \(at(computed.part("h")) ?? q)")
+        case let .gruResetAfter(_, a):
+            // reset_after (Keras, PyTorch): the reset gate multiplies the recurrent product, bias included.
+            let act = a.rawValue
+            eq("u = σ(x·W_u + b_u + h·U_u + b'_u) = σ(\(at(ld.term("u_x")) ?? q) + \(at(ld.term("u_h")) ?? q)) = \(at(ld.gate("u")) ?? q)")
+            eq("r = σ(x·W_r + b_r + h·U_r + b'_r) = σ(\(at(ld.term("r_x")) ?? q) + \(at(ld.term("r_h")) ?? q)) = \(at(ld.gate("r")) ?? q)")
+            eq("c̃ = \(act)(x·W_c + b_c + r·(h·U_c + b'_c)) = \(act)(\(at(ld.term("c_x")) ?? q) + (\(at(ld.gate("r")) ?? q))(\(at(ld.term("c_h")) ?? q))) = \(at(ld.gate("c")) ?? q)")
+            let u = at(ld.gate("u")) ?? q
+            let uPlain = u.hasPrefix("+") ? String(u.dropFirst()) : "(\(u))"
+            eq("h = u·h_prev + (1 - u)·c̃ = (\(u))(\(at(before.part("h")) ?? q)) + (1 - \(uPlain))(\(at(ld.gate("c")) ?? q)) = \(at(computed.part("h")) ?? q)")
         case let .basicRNN(_, a):
             let act = a.rawValue
             eq("h = \(act)(W·[x, h] + b) = \(act)(\(at(ld.term("h_pre")) ?? q)) = \(at(computed.part("h")) ?? q)")
@@ -85,10 +94,11 @@ enum EquationsPane {
         }
         if let lengths = state.spec.sequenceLength, lengths.indices.contains(b), masked {
             out.append((FrameRows.maskSentence(layer: state.layer, layerCount: state.layers.count, t: state.t, length: lengths[b],
-                                               symbols: Symbols(glyphs: glyphs)), Styles.masked))
+                                               symbols: Symbols(glyphs: glyphs), spec: state.spec), Styles.masked))
         }
         if state.layer == state.layers.count - 1 {
-            out.append(("emitted output[\(b), \(k)] = \(at(f.output) ?? q)" + (masked ? " (masked: 0)" : ""), masked ? Styles.masked : .bold))
+            let note = FrameRows.masksToZero(state.spec) ? " (masked: 0)" : " (masked: the row's last valid output)"
+            out.append(("emitted output[\(b), \(k)] = \(at(f.output) ?? q)" + (masked ? note : ""), masked ? Styles.masked : .bold))
         }
         return out
     }

@@ -22,9 +22,10 @@ public final class BasicLSTMCell<Scalar: RNNScalar>: RNNCell {
 
     public func build(inputDepth: Int, scope: String) throws {
         let prefix = scope + "/" + name
-        let kernel = try store.variable(prefix + "/kernel", shape: [inputDepth + numUnits, 4 * numUnits], initializer: .glorotUniform)
-        let bias = try store.variable(prefix + "/bias", shape: [4 * numUnits], initializer: .zeros)
-        linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias)
+        let (kernelName, biasName) = (prefix + "/kernel", prefix + "/bias")
+        let kernel = try store.variable(kernelName, shape: [inputDepth + numUnits, 4 * numUnits], initializer: .glorotUniform)
+        let bias = try store.variable(biasName, shape: [4 * numUnits], initializer: .zeros)
+        linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias, kernelName: kernelName, biasName: biasName)
     }
 
     @_specialize(where Scalar == Float)

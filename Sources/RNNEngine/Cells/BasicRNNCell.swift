@@ -19,9 +19,10 @@ public final class BasicRNNCell<Scalar: RNNScalar>: RNNCell {
 
     public func build(inputDepth: Int, scope: String) throws {
         let prefix = scope + "/" + name
-        let kernel = try store.variable(prefix + "/kernel", shape: [inputDepth + numUnits, numUnits], initializer: .glorotUniform)
-        let bias = try store.variable(prefix + "/bias", shape: [numUnits], initializer: .zeros)
-        linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias)
+        let (kernelName, biasName) = (prefix + "/kernel", prefix + "/bias")
+        let kernel = try store.variable(kernelName, shape: [inputDepth + numUnits, numUnits], initializer: .glorotUniform)
+        let bias = try store.variable(biasName, shape: [numUnits], initializer: .zeros)
+        linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias, kernelName: kernelName, biasName: biasName)
     }
 
     @_specialize(where Scalar == Float)

@@ -57,7 +57,7 @@ public final class DropoutWrapper<Scalar: RNNScalar>: RNNCell {
         return (out, newState)
     }
 
-    private func dropState(_ s: Nest<Tensor<Scalar>>, stream: UInt64, time: Int) -> Nest<Tensor<Scalar>> {
+    func dropState(_ s: Nest<Tensor<Scalar>>, stream: UInt64, time: Int) -> Nest<Tensor<Scalar>> {
         switch s {
         case let .leaf(t): return .leaf(dropout(t, keep: options.stateKeepProb, stream: stream, time: time))
         case let .lstm(c, h): return .lstm(c: c, h: dropout(h, keep: options.stateKeepProb, stream: stream, time: time))
@@ -66,7 +66,7 @@ public final class DropoutWrapper<Scalar: RNNScalar>: RNNCell {
         }
     }
 
-    private func dropout(_ t: Tensor<Scalar>, keep: Double, stream: UInt64, time: Int) -> Tensor<Scalar> {
+    func dropout(_ t: Tensor<Scalar>, keep: Double, stream: UInt64, time: Int) -> Tensor<Scalar> {
         var rng = SplitMix64(seed: (options.seed ?? 0) ^ salt ^ (stream &* 0x9e37_79b9) ^ (UInt64(truncatingIfNeeded: time) &* 0x85eb_ca6b))
         let k = Scalar(keep)
         var out = t

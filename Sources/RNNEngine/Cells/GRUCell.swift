@@ -22,12 +22,14 @@ public final class GRUCell<Scalar: RNNScalar>: RNNCell {
 
     public func build(inputDepth: Int, scope: String) throws {
         let prefix = scope + "/" + name
-        let gk = try store.variable(prefix + "/gates/kernel", shape: [inputDepth + numUnits, 2 * numUnits], initializer: .glorotUniform)
-        let gb = try store.variable(prefix + "/gates/bias", shape: [2 * numUnits], initializer: .constant(1.0))
-        let ck = try store.variable(prefix + "/candidate/kernel", shape: [inputDepth + numUnits, numUnits], initializer: .glorotUniform)
-        let cb = try store.variable(prefix + "/candidate/bias", shape: [numUnits], initializer: .zeros)
-        gatesLinear = ConcatLinear(kernel: gk, inputDepth: inputDepth, bias: gb)
-        candidateLinear = ConcatLinear(kernel: ck, inputDepth: inputDepth, bias: cb)
+        let g = (kernel: prefix + "/gates/kernel", bias: prefix + "/gates/bias")
+        let c = (kernel: prefix + "/candidate/kernel", bias: prefix + "/candidate/bias")
+        let gk = try store.variable(g.kernel, shape: [inputDepth + numUnits, 2 * numUnits], initializer: .glorotUniform)
+        let gb = try store.variable(g.bias, shape: [2 * numUnits], initializer: .constant(1.0))
+        let ck = try store.variable(c.kernel, shape: [inputDepth + numUnits, numUnits], initializer: .glorotUniform)
+        let cb = try store.variable(c.bias, shape: [numUnits], initializer: .zeros)
+        gatesLinear = ConcatLinear(kernel: gk, inputDepth: inputDepth, bias: gb, kernelName: g.kernel, biasName: g.bias)
+        candidateLinear = ConcatLinear(kernel: ck, inputDepth: inputDepth, bias: cb, kernelName: c.kernel, biasName: c.bias)
     }
 
     @_specialize(where Scalar == Float)
@@ -75,9 +77,9 @@ public final class GRUCell<Scalar: RNNScalar>: RNNCell {
                 r.append(contentsOf: value.scalars[(b * 2 * units)..<(b * 2 * units + units)])
                 u.append(contentsOf: value.scalars[(b * 2 * units + units)..<((b + 1) * 2 * units)])
             }
-            rec.record("r", Tensor(unchecked: shape, scalars: r))
-            rec.record("u", Tensor(unchecked: shape, scalars: u))
-            rec.record("c", c)
+            for (gate, values) in zip(GateTable.gru, [r, u, c.scalars]) {
+                rec.record(gate.name, Tensor(unchecked: shape, scalars: values))
+            }
         }
         let out = Tensor(unchecked: shape, scalars: newH)
         return (out, .leaf(out))

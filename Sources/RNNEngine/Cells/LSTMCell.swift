@@ -28,6 +28,8 @@ public final class LSTMCell<Scalar: RNNScalar>: RNNCell {
     var linear: ConcatLinear<Scalar>?
     var peepholes: Peepholes<Scalar>?
     var projection: PackedMatrix<Scalar>?
+    /// The projection's variable name and its transpose (for gradients).
+    var projectionKernel: (name: String, transposed: TransposedPack<Scalar>)?
 
     public init(numUnits: Int, options: LSTMOptions = LSTMOptions(), store: VariableStore<Scalar>) throws {
         guard numUnits >= 1 else { throw RNNError.invalidCell("LSTMCell: num_units must be at least 1, got \(numUnits)") }
@@ -48,18 +50,22 @@ public final class LSTMCell<Scalar: RNNScalar>: RNNCell {
 
     public func build(inputDepth: Int, scope: String) throws {
         let prefix = scope + "/" + name
-        let kernel = try store.variable(prefix + "/kernel", shape: [inputDepth + hDepth, 4 * numUnits], initializer: .glorotUniform)
-        let bias = try store.variable(prefix + "/bias", shape: [4 * numUnits], initializer: .zeros)
-        linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias)
+        let (kernelName, biasName) = (prefix + "/kernel", prefix + "/bias")
+        let kernel = try store.variable(kernelName, shape: [inputDepth + hDepth, 4 * numUnits], initializer: .glorotUniform)
+        let bias = try store.variable(biasName, shape: [4 * numUnits], initializer: .zeros)
+        linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias, kernelName: kernelName, biasName: biasName)
         if options.usePeepholes {
-            let wf = try store.variable(prefix + "/w_f_diag", shape: [numUnits], initializer: .glorotUniform)
-            let wi = try store.variable(prefix + "/w_i_diag", shape: [numUnits], initializer: .glorotUniform)
-            let wo = try store.variable(prefix + "/w_o_diag", shape: [numUnits], initializer: .glorotUniform)
-            peepholes = Peepholes(wi: wi.scalars, wf: wf.scalars, wo: wo.scalars)
+            let names = (i: prefix + "/w_i_diag", f: prefix + "/w_f_diag", o: prefix + "/w_o_diag")
+            let wf = try store.variable(names.f, shape: [numUnits], initializer: .glorotUniform)
+            let wi = try store.variable(names.i, shape: [numUnits], initializer: .glorotUniform)
+            let wo = try store.variable(names.o, shape: [numUnits], initializer: .glorotUniform)
+            peepholes = Peepholes(wi: wi.scalars, wf: wf.scalars, wo: wo.scalars, names: names)
         }
         if let p = options.numProj {
-            let proj = try store.variable(prefix + "/projection/kernel", shape: [numUnits, p], initializer: .glorotUniform)
+            let name = prefix + "/projection/kernel"
+            let proj = try store.variable(name, shape: [numUnits, p], initializer: .glorotUniform)
             projection = PackedMatrix(proj.scalars, rows: numUnits, cols: p, rowOffset: 0)
+            projectionKernel = (name, TransposedPack(proj.scalars, rows: numUnits, cols: p))
         }
     }
 

@@ -1,6 +1,8 @@
 /// Peephole weights of an `LSTMCell` (`w_i_diag`, `w_f_diag`, `w_o_diag`).
 struct Peepholes<Scalar: RNNScalar> {
     let wi: [Scalar], wf: [Scalar], wo: [Scalar]
+    /// Their variable names.
+    var names = (i: "w_i_diag", f: "w_f_diag", o: "w_o_diag")
 }
 
 /// The element-wise half of an LSTM step, shared by `BasicLSTMCell` and `LSTMCell` (the C kernel
@@ -48,10 +50,9 @@ func lstmPointwise<Scalar: RNNScalar>(gates: Tensor<Scalar>, cPrev: Tensor<Scala
             // The output gate's peephole looks at the new (clipped) c, as in TF.
             rec.recordTerm("peep_o", rowScaled(Tensor(unchecked: shape, scalars: c), by: p.wo))
         }
-        rec.record("i", Tensor(unchecked: shape, scalars: gi))
-        rec.record("j", Tensor(unchecked: shape, scalars: gj))
-        rec.record("f", Tensor(unchecked: shape, scalars: gf))
-        rec.record("o", Tensor(unchecked: shape, scalars: go))
+        for (gate, values) in zip(GateTable.lstm, [gi, gj, gf, go]) {
+            rec.record(gate.name, Tensor(unchecked: shape, scalars: values))
+        }
         if cellClip != nil {
             // c before clip_by_value: f·c_prev + i·j, from the same recorded gates.
             var raw = [Scalar](repeating: 0, count: n)

@@ -15,17 +15,23 @@ public final class MultiRNNCell<Scalar: RNNScalar>: RNNCell {
     public func build(inputDepth: Int, scope: String) throws {
         var depth = inputDepth
         for (i, cell) in cells.enumerated() {
-            try cell.build(inputDepth: depth, scope: "\(scope)/\(name)/cell_\(i)")
+            try cell.build(inputDepth: depth, scope: multiRNNCellLayerScope(scope, layer: i))
             depth = cell.outputSize
         }
     }
 
-    public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
-                     context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
+    /// The per-layer states of a stack's state (or of its gradient), or an error naming the structure.
+    func layerStates(_ state: Nest<Tensor<Scalar>>, what: String = "states") throws -> [Nest<Tensor<Scalar>>] {
         guard case let .tuple(states) = state, states.count == cells.count else {
             throw RNNError.badInitialState(
-                "MultiRNNCell with \(cells.count) cells expects a tuple of \(cells.count) states, got \(state.structureDescription)")
+                "MultiRNNCell with \(cells.count) cells expects a tuple of \(cells.count) \(what), got \(state.structureDescription)")
         }
+        return states
+    }
+
+    public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
+                     context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
+        let states = try layerStates(state)
         let recorder = context.recorder
         let opensLayers = recorder.map { $0.enterMulti() && !$0.isInsideLayer } ?? false
         defer { recorder?.exitMulti() }
@@ -46,3 +52,6 @@ public final class MultiRNNCell<Scalar: RNNScalar>: RNNCell {
         return (out, .tuple(newStates))
     }
 }
+
+/// The variable scope of layer `i` of a `MultiRNNCell` built under `scope` (`scope/multi_rnn_cell/cell_i`).
+public func multiRNNCellLayerScope(_ scope: String, layer i: Int) -> String { "\(scope)/multi_rnn_cell/cell_\(i)" }

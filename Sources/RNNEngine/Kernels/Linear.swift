@@ -1,14 +1,22 @@
 /// A kernel of shape `[inputDepth + stateDepth, width]` that multiplies `concat([x, h], 1)`, as TF's cells do,
 /// kept as two packed blocks so that `x·Wx + h·Wh` needs no concatenation.
 final class ConcatLinear<Scalar: RNNScalar> {
+    /// TF's variable names of the kernel and bias (for gradients).
+    let kernelName: String
+    let biasName: String?
     let inputDepth: Int
     let stateDepth: Int
     let width: Int
     let bias: [Scalar]?
     let inputBlock: PackedMatrix<Scalar>
     let stateBlock: PackedMatrix<Scalar>
+    /// `Wᵀ` packed for the backward pass, made on first use.
+    let transposed: TransposedPack<Scalar>
 
-    init(kernel: Tensor<Scalar>, inputDepth: Int, bias: Tensor<Scalar>?) {
+    init(kernel: Tensor<Scalar>, inputDepth: Int, bias: Tensor<Scalar>?, kernelName: String, biasName: String?) {
+        self.kernelName = kernelName
+        self.biasName = biasName
+        transposed = TransposedPack(kernel.scalars, rows: kernel.shape[0], cols: kernel.shape[1])
         self.inputDepth = inputDepth
         self.stateDepth = kernel.shape[0] - inputDepth
         self.width = kernel.shape[1]

@@ -1,0 +1,272 @@
+import Foundation
+
+/// The backward pass of a `dynamic_rnn` (checkpointed back-propagation through time): gradients of a loss
+/// with respect to the inputs, the initial state and every weight.
+///
+/// The forward pass (a `RecordedRun`) keeps the state only at checkpoints. The sweep goes over segments of
+/// `segmentLength` steps from the end: it recomputes a segment's steps forward from the checkpoint at its
+/// start, keeping each step's tape, then walks them backward, handing the state's gradient from one segment to
+/// the one before. Memory: the forward's outputs and checkpoints, one segment of tapes, the input gradient and
+/// the weight gradients, plus one state gradient per segment (kept so that `frames` can replay any window);
+/// nothing grows with `max_time` except the inputs, outputs and their gradients. `compute` may run on a
+/// background thread while another asks for the frames of the segments already swept.
+public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
+    /// The forward pass the gradients go through.
+    public let forward: RecordedRun<Scalar>
+    /// Steps recomputed and swept together (a multiple of the forward's checkpoint interval).
+    public let segmentLength: Int
+    public var loop: UnrolledLoop<Scalar> { forward.loop }
+
+    private let cell: any DifferentiableCell<Scalar>
+    private let loss: ResolvedLoss<Scalar>
+    private let lossScalars: Int
+    private let gradients: GradientStore<Scalar>
+    private let lock = NSLock()
+    /// `∂L/∂state` at the end of each segment, once the sweep has reached it.
+    private var incoming: [Nest<Tensor<Scalar>>?]
+    private var inputGradient: [Scalar]
+    /// Steps at and after this one are swept.
+    private var sweptFrom: Int
+    private var stateGradient: Nest<Tensor<Scalar>>
+    private var failure: Error?
+    private var peak = 0
+    /// `‖∂L/∂state_t‖` per step, example and state array (flattened `[t][b][array]`), filled as the sweep goes.
+    private var norms: [Double]
+    private let stateArrays: Int
+
+    /// A backward pass through `forward` (computed first by `compute` if it is not complete yet).
+    public init(forward: RecordedRun<Scalar>, loss: RNNLoss<Scalar>) throws {
+        self.forward = forward
+        let loop = forward.loop
+        guard case .leaf = loop.inputs.tensors else {
+            throw RNNError.invalidArgument("gradients: nested inputs are not supported (the built-in cells take one input tensor)")
+        }
+        cell = try loop.cell.differentiable()
+        self.loss = try ResolvedLoss(loss, loop: loop)
+        if case let .cotangents(o, s) = loss {
+            lossScalars = (o?.count ?? 0) + (s?.flattened.reduce(0) { $0 + $1.count } ?? 0)
+        } else {
+            lossScalars = 0
+        }
+        let interval = forward.checkpointInterval
+        let target = max(1, Int(Double(max(1, loop.loopBound)).squareRoot().rounded(.up)))
+        segmentLength = interval * max(1, Int((Double(target) / Double(interval)).rounded()))
+        gradients = GradientStore(rowsPerProduct: min(max(segmentLength * loop.batchSize, 64), 1 << 13))
+        cell.registerGradients(in: gradients)
+        let segments = (loop.loopBound + segmentLength - 1) / segmentLength
+        incoming = Array(repeating: nil, count: segments)
+        inputGradient = []
+        sweptFrom = loop.loopBound
+        stateGradient = self.loss.stateCotangent
+        stateArrays = loop.cell.stateSize.flattened.count
+        norms = []
+    }
+
+    /// A backward pass through a forward pass over `loop` that keeps states every √max_time steps.
+    public convenience init(loop: UnrolledLoop<Scalar>, loss: RNNLoss<Scalar>) throws {
+        try self.init(forward: RecordedRun(loop: loop, swapMemory: true), loss: loss)
+    }
+
+    /// Steps swept so far, counted from the end (of `loop.maxTime`; steps past the loop bound need no work).
+    public var completedSteps: Int { lock.withLock { loop.maxTime - sweptFrom } }
+    public var isComplete: Bool { lock.withLock { sweptFrom == 0 && failure == nil } }
+    /// The error that stopped `compute`, if any.
+    public var error: Error? { lock.withLock { failure } }
+    /// The most scalars held at once by the forward pass (inputs, outputs, checkpoints) and the backward pass
+    /// (segment tapes, state gradients, input and weight gradients, collection buffers, the loss's arrays).
+    public var peakScalars: Int { lock.withLock { peak } }
+
+    /// Runs the forward pass if needed, then the backward sweep to step 0. `shouldStop` is polled between
+    /// segments (and between the forward pass's chunks); a later call continues where it stopped.
+    public func compute(shouldStop: () -> Bool = { false }) {
+        if !forward.isComplete { forward.compute(shouldStop: shouldStop) }
+        if let e = forward.error { return lock.withLock { failure = e } }
+        guard forward.isComplete else { return }
+        let loop = self.loop
+        lock.withLock {
+            if inputGradient.isEmpty { inputGradient = Array(repeating: 0, count: loop.inputs.tensors.flattened[0].count) }
+            if norms.isEmpty {
+                norms = Array(repeating: 0, count: loop.maxTime * loop.batchSize * stateArrays)
+                // Past the loop bound the state gradient is the loss's state cotangent, unchanged.
+                for t in loop.loopBound..<loop.maxTime { storeNorms(stateGradient, at: t) }
+            }
+        }
+        var k = incoming.count - 1
+        while k >= 0 {
+            let segmentStart = k * segmentLength
+            if lock.withLock({ sweptFrom <= segmentStart }) { k -= 1; continue }
+            if shouldStop() { return }
+            let dEnd = lock.withLock { () -> Nest<Tensor<Scalar>> in
+                incoming[k] = stateGradient
+                return stateGradient
+            }
+            do {
+                let swept = try sweep(segment: k, from: dEnd, gradients: gradients, recording: nil) { t, dx, dState in
+                    self.lock.withLock { self.storeNorms(dState, at: t) }
+                    self.storeInputGradient(dx, at: t)
+                }
+                lock.withLock {
+                    stateGradient = swept.stateGradient
+                    sweptFrom = segmentStart
+                    peak = max(peak, heldScalars() + swept.tapeScalars)
+                }
+            } catch {
+                lock.withLock { failure = error }
+                return
+            }
+            k -= 1
+        }
+        gradients.flush()
+        lock.withLock { peak = max(peak, heldScalars()) }
+    }
+
+    /// The gradients, or nil until `compute` has finished.
+    public func result() -> RNNGradients<Scalar>? {
+        guard isComplete, let r = forward.result() else { return nil }
+        return lock.withLock {
+            let x = loop.inputs.tensors.flattened[0]
+            return RNNGradients(result: r, inputs: Tensor(unchecked: x.shape, scalars: inputGradient),
+                                initialState: stateGradient, weights: gradients.all(), weightNames: gradients.names)
+        }
+    }
+
+    /// Gradient frames for steps `range` (clamped to `0..<max_time`), recomputed from the checkpoints; only
+    /// steps already swept are returned.
+    public func frames(_ range: Range<Int>) throws -> [GradientFrame<Scalar>] {
+        let loop = self.loop
+        let lower = max(0, range.lowerBound), upper = min(range.upperBound, loop.maxTime)
+        guard lower < upper else { return [] }
+        var frames: [GradientFrame<Scalar>] = []
+        let replay = GradientStore<Scalar>()
+        replay.collecting = false
+        var k = lower / segmentLength
+        while k * segmentLength < min(upper, loop.loopBound) {
+            guard let dEnd = lock.withLock({ incoming.indices.contains(k) ? incoming[k] : nil }) else { k += 1; continue }
+            let lo = max(lower, k * segmentLength), hi = min(upper, (k + 1) * segmentLength)
+            frames += try sweep(segment: k, from: dEnd, gradients: replay, recording: lo..<hi).frames.reversed()
+            k += 1
+        }
+        if upper > loop.loopBound {
+            // Past the loop bound nothing ran: the state gradient passes back unchanged.
+            let zeroX = Tensor<Scalar>(zeros: [loop.batchSize, loop.inputs.depth])
+            let zeroOut = Tensor<Scalar>(zeros: [loop.batchSize, loop.outputSize])
+            for t in max(lower, loop.loopBound)..<upper {
+                frames.append(GradientFrame(time: t, masked: Array(repeating: true, count: loop.batchSize), ran: false, layers: [],
+                                            outputGradient: zeroOut, stateGradient: loss.stateCotangent, inputGradient: zeroX,
+                                            previousStateGradient: loss.stateCotangent))
+            }
+        }
+        return frames
+    }
+
+    /// `‖∂L/∂state_t‖` for example `b` (the state after step `t`, as the gradient arriving from step t+1 gives it),
+    /// one norm per state array in TF's flatten order (`c`, `h`, `0/c`, ...); nil until the sweep reached `t`.
+    /// Kept for every step as the sweep goes (`max_time · batch · arrays` numbers), for a trace over time.
+    public func stateGradientNorms(at t: Int, example b: Int) -> [Double]? {
+        lock.withLock {
+            guard t >= sweptFrom, t < loop.maxTime, (0..<loop.batchSize).contains(b), !norms.isEmpty else { return nil }
+            let o = (t * loop.batchSize + b) * stateArrays
+            return Array(norms[o..<(o + stateArrays)])
+        }
+    }
+
+    /// One frame, or nil when step `t` is not swept yet.
+    public func frame(at t: Int) throws -> GradientFrame<Scalar>? {
+        try frames(t..<(t + 1)).first
+    }
+
+    // MARK: - The sweep
+
+    /// Recomputes segment `k` forward from its checkpoint, then walks it backward from `dEnd` (`∂L/∂state` at its
+    /// end). Returns `∂L/∂state` at its start, the frames of the steps in `recording` (last step first) and the
+    /// scalars its tapes held; `emit` gets each step's `∂L/∂x_t` and `∂L/∂state_t` (arriving from t+1).
+    private func sweep(segment k: Int, from dEnd: Nest<Tensor<Scalar>>, gradients: GradientStore<Scalar>,
+                       recording: Range<Int>?, emit: ((Int, Tensor<Scalar>, Nest<Tensor<Scalar>>) -> Void)? = nil) throws
+        -> (stateGradient: Nest<Tensor<Scalar>>, frames: [GradientFrame<Scalar>], tapeScalars: Int) {
+        let loop = self.loop
+        let start = k * segmentLength, end = min(loop.loopBound, start + segmentLength)
+        guard let checkpoint = forward.checkpoint(start / forward.checkpointInterval) else {
+            throw RNNError.invalidArgument("gradients: the forward pass kept no state at step \(start)")
+        }
+        let batch = loop.batchSize, width = loop.outputSize
+        // Forward over the segment, keeping each step's tape.
+        var tapes: [StepTape<Scalar>] = []
+        var state = checkpoint
+        for t in start..<end {
+            let x = try loop.inputs.slice(at: t).single(for: "gradients") as Tensor<Scalar>
+            let r = try cell.tapedCall(x, state: state, time: t)
+            let masked = (0..<batch).map { loop.isMasked(row: $0, time: t) }
+            state = masked.contains(true) ? try r.state.zip(state) { copyRows($0, from: $1, masked) } : r.state
+            tapes.append(r.tape)
+        }
+        let tapeScalars = tapes.reduce(0) { $0 + $1.scalarCount }
+        // Backward over the segment.
+        var dState = dEnd
+        var frames: [GradientFrame<Scalar>] = []
+        var dOut = [Scalar](repeating: 0, count: batch * width)
+        for t in stride(from: end - 1, through: start, by: -1) {
+            let masked = (0..<batch).map { loop.isMasked(row: $0, time: t) }
+            let anyMasked = masked.contains(true)
+            let nonzero = dOut.withUnsafeMutableBufferPointer { loss.outputCotangent(at: t, into: $0.baseAddress!) }
+            if !nonzero { for i in dOut.indices { dOut[i] = 0 } }
+            var outGrad = Tensor<Scalar>(unchecked: [batch, width], scalars: dOut)
+            var cellStateGrad = dState
+            if anyMasked {
+                outGrad = zeroRows(outGrad, masked)
+                cellStateGrad = dState.map { zeroRows($0, masked) }
+            }
+            let recorder = recording?.contains(t) == true ? GradientRecorder<Scalar>() : nil
+            recorder?.beginWholeCell(cellName: cell.name, outputGradient: outGrad, nextStateGradient: cellStateGrad)
+            let context = BackwardContext(gradients: gradients, time: t, recorder: recorder)
+            let r = try cell.backward(tapes[t - start], outputGradient: outGrad, stateGradient: cellStateGrad, context: context)
+            recorder?.endWholeCell(inputGradient: r.inputGradient, previousStateGradient: r.stateGradient)
+            let dPrev = anyMasked ? try r.stateGradient.zip(dState) { copyRows($0, from: $1, masked) } : r.stateGradient
+            let dx = anyMasked ? zeroRows(r.inputGradient, masked) : r.inputGradient
+            emit?(t, dx, dState)
+            if let recorder {
+                frames.append(GradientFrame(time: t, masked: masked, ran: true, layers: recorder.layers, outputGradient: outGrad,
+                                            stateGradient: dState, inputGradient: dx, previousStateGradient: dPrev))
+            }
+            dState = dPrev
+            tapes[t - start] = StepTape()
+        }
+        return (dState, frames, tapeScalars)
+    }
+
+    /// Writes `∂L/∂x_t` (`[batch, depth]`) into the input gradient in the inputs' layout.
+    private func storeInputGradient(_ dx: Tensor<Scalar>, at t: Int) {
+        let loop = self.loop
+        let batch = loop.batchSize, time = loop.maxTime, depth = loop.inputs.depth
+        lock.withLock {
+            for b in 0..<batch {
+                let o = loop.inputs.timeMajor ? (t * batch + b) * depth : (b * time + t) * depth
+                for j in 0..<depth { inputGradient[o + j] = dx.scalars[b * depth + j] }
+            }
+        }
+    }
+
+    /// Records the norms of `dState` (`∂L/∂state_t`) per example and array (called under the lock).
+    private func storeNorms(_ dState: Nest<Tensor<Scalar>>, at t: Int) {
+        let batch = loop.batchSize
+        for (a, array) in dState.flattened.enumerated() {
+            let width = batch > 0 ? array.count / batch : 0
+            for b in 0..<batch {
+                var sum = 0.0
+                for j in 0..<width {
+                    let v = Double(array.scalars[b * width + j])
+                    sum += v * v
+                }
+                norms[(t * batch + b) * stateArrays + a] = sum.squareRoot()
+            }
+        }
+    }
+
+    /// Scalars held now, besides a segment's tapes (called under the lock).
+    private func heldScalars() -> Int {
+        let stateScalars = stateGradient.flattened.reduce(0) { $0 + $1.count }
+        let kept = incoming.count * stateScalars // every segment's, counted from the start
+        return loop.inputs.tensors.flattened.reduce(0) { $0 + $1.count } + forward.memoryFootprint / MemoryLayout<Scalar>.stride
+            + inputGradient.count + gradients.scalarsHeld + kept + stateScalars + lossScalars
+            + norms.count * MemoryLayout<Double>.stride / MemoryLayout<Scalar>.stride
+    }
+}

@@ -1,0 +1,202 @@
+// The LSTM step shared by BasicLSTMCell and LSTMCell, taped and differentiated:
+//   i = σ(g_i + w_i·c₋), f = σ(g_f + forget_bias + w_f·c₋), j = act(g_j)
+//   c = clip(f·c₋ + i·j, ±cell_clip), o = σ(g_o + w_o·c), m = act(c)·o, h = clip(m·P, ±proj_clip)
+// with g = [x, h₋]·W + b split i, j, f, o (GateTable.lstm), peepholes, clips and the projection optional.
+
+/// An LSTM step's weights and options.
+struct LSTMStepParameters<Scalar: RNNScalar> {
+    let linear: ConcatLinear<Scalar>
+    let units: Int
+    let forgetBias: Double
+    let activation: Activation
+    let peepholes: Peepholes<Scalar>?
+    let cellClip: Double?
+    /// The projection packed, its transpose packed, its variable name.
+    let projection: (packed: PackedMatrix<Scalar>, transposed: PackedMatrix<Scalar>, name: String)?
+    let projClip: Double?
+
+    var hDepth: Int { projection?.packed.cols ?? units }
+
+    func registerGradients(in gradients: GradientStore<Scalar>) {
+        linear.registerGradients(in: gradients)
+        if let p = peepholes {
+            for name in [p.names.i, p.names.f, p.names.o] { gradients.register(name, shape: [units]) }
+        }
+        if let p = projection { gradients.register(p.name, shape: [units, p.packed.cols]) }
+    }
+}
+
+/// Positions of the values an LSTM tape holds.
+private enum Slot: Int { case x, hPrev, cPrev, gates, i, j, f, o, cUnclipped, c, actC, m, hUnclipped }
+
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func lstmTapedStep<Scalar: RNNScalar>(_ p: LSTMStepParameters<Scalar>, x: Tensor<Scalar>, c cPrev: Tensor<Scalar>,
+                                      h hPrev: Tensor<Scalar>) -> (c: Tensor<Scalar>, h: Tensor<Scalar>, tape: StepTape<Scalar>) {
+    let batch = x.shape[0], u = p.units, n = batch * u
+    let gates = p.linear.apply(x, hPrev)
+    var gi = [Scalar](repeating: 0, count: n), gj = gi, gf = gi, go = gi, c = gi, m = gi
+    var scratch = [Scalar](repeating: 0, count: 4 * u)
+    let empty: [Scalar] = []
+    gates.scalars.withUnsafeBufferPointer { g in
+    cPrev.scalars.withUnsafeBufferPointer { cp in
+    (p.peepholes?.wi ?? empty).withUnsafeBufferPointer { wi in
+    (p.peepholes?.wf ?? empty).withUnsafeBufferPointer { wf in
+    (p.peepholes?.wo ?? empty).withUnsafeBufferPointer { wo in
+    c.withUnsafeMutableBufferPointer { co in
+    m.withUnsafeMutableBufferPointer { mo in
+    gi.withUnsafeMutableBufferPointer { pi in
+    gj.withUnsafeMutableBufferPointer { pj in
+    gf.withUnsafeMutableBufferPointer { pf in
+    go.withUnsafeMutableBufferPointer { po in
+    scratch.withUnsafeMutableBufferPointer { sc in
+        guard n > 0 else { return }
+        let peep = p.peepholes != nil
+        Fused.lstmStep(batch: batch, units: u, gates: g.baseAddress!, ldg: 4 * u, cPrev: cp.baseAddress!,
+                       forgetBias: p.forgetBias, wi: peep ? wi.baseAddress : nil, wf: peep ? wf.baseAddress : nil,
+                       wo: peep ? wo.baseAddress : nil, cellClip: p.cellClip ?? -1, act: p.activation.fusedCode,
+                       cOut: co.baseAddress!, hOut: mo.baseAddress!, ldh: u,
+                       gi: pi.baseAddress, gj: pj.baseAddress, gf: pf.baseAddress, go: po.baseAddress,
+                       scratch: sc.baseAddress!)
+    }}}}}}}}}}}}
+    var cUnclipped: [Scalar] = []
+    if p.cellClip != nil {
+        cUnclipped = [Scalar](repeating: 0, count: n)
+        for k in 0..<n { cUnclipped[k] = gf[k] * cPrev.scalars[k] + gi[k] * gj[k] }
+    }
+    var actC = c
+    actC.withUnsafeMutableBufferPointer { if let b = $0.baseAddress { p.activation.apply(b, count: n) } }
+    var h = m, hUnclipped: [Scalar] = []
+    if let proj = p.projection {
+        let w = proj.packed.cols
+        h = [Scalar](repeating: 0, count: batch * w)
+        m.withUnsafeBufferPointer { a in
+            h.withUnsafeMutableBufferPointer { o in
+                proj.packed.multiply(rows: batch, a: a.baseAddress, lda: u, into: o.baseAddress!, ldc: w, accumulate: false)
+            }
+        }
+        if let clip = p.projClip {
+            hUnclipped = h
+            let count = h.count
+            h.withUnsafeMutableBufferPointer { if count > 0 { Fused.clip(count, $0.baseAddress!, clip) } }
+        }
+    }
+    let tape = StepTape<Scalar>()
+    tape.values = [x.scalars, hPrev.scalars, cPrev.scalars, gates.scalars, gi, gj, gf, go, cUnclipped, c, actC, m, hUnclipped]
+    return (Tensor(unchecked: [batch, u], scalars: c), Tensor(unchecked: [batch, p.hDepth], scalars: h), tape)
+}
+
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func lstmStepBackward<Scalar: RNNScalar>(_ p: LSTMStepParameters<Scalar>, tape: StepTape<Scalar>, dOutput: Tensor<Scalar>,
+                                         dc dcNext: Tensor<Scalar>, dh dhNext: Tensor<Scalar>,
+                                         context: BackwardContext<Scalar>) -> (dx: Tensor<Scalar>, dc: Tensor<Scalar>, dh: Tensor<Scalar>) {
+    func v(_ s: Slot) -> [Scalar] { tape.values[s.rawValue] }
+    let batch = dOutput.shape[0], u = p.units, n = batch * u, hd = p.hDepth
+    let x = v(.x), hPrev = v(.hPrev), cPrev = v(.cPrev), gates = v(.gates)
+    let i = v(.i), j = v(.j), f = v(.f), o = v(.o), c = v(.c), actC = v(.actC), m = v(.m)
+    let rec = context.recorder
+    // ∂L/∂h in total: from the output and from the next step.
+    var dh = [Scalar](repeating: 0, count: batch * hd)
+    for k in 0..<dh.count { dh[k] = dOutput.scalars[k] + dhNext.scalars[k] }
+    rec?.record("h", Tensor(unchecked: [batch, hd], scalars: dh))
+    // Through the projection and its clip.
+    var dm = dh
+    if let proj = p.projection {
+        var dhu = dh
+        if let clip = p.projClip {
+            let hu = v(.hUnclipped), limit = Scalar(clip)
+            for k in 0..<dhu.count { dhu[k] = clipBackward(dh[k], hu[k], limit) }
+        }
+        dm = [Scalar](repeating: 0, count: n)
+        dhu.withUnsafeBufferPointer { d in
+            dm.withUnsafeMutableBufferPointer { o in
+                proj.transposed.multiply(rows: batch, a: d.baseAddress, lda: hd, into: o.baseAddress!, ldc: u, accumulate: false)
+            }
+            m.withUnsafeBufferPointer { mp in
+                if let mb = mp.baseAddress, let db = d.baseAddress {
+                    context.gradients.addProduct(kernel: proj.name, bias: nil, left: [(mb, u)], right: db, rows: batch, width: hd)
+                }
+            }
+        }
+        rec?.record("m", Tensor(unchecked: [batch, u], scalars: dm))
+    }
+    // m = act(c)·o
+    var dO = [Scalar](repeating: 0, count: n), dActC = dO, dc = dO
+    for k in 0..<n {
+        dO[k] = dm[k] * actC[k]
+        dActC[k] = dm[k] * o[k]
+    }
+    dActC.withUnsafeBufferPointer { dy in actC.withUnsafeBufferPointer { y in c.withUnsafeBufferPointer { xp in
+        dc.withUnsafeMutableBufferPointer { dx in
+            if n > 0 { p.activation.backward(n, dy: dy.baseAddress!, y: y.baseAddress!, x: xp.baseAddress!, into: dx.baseAddress!) }
+        }
+    }}}
+    for k in 0..<n { dc[k] += dcNext.scalars[k] }
+    var dGates = [Scalar](repeating: 0, count: batch * 4 * u)
+    // o = σ(g_o + w_o·c)
+    for b in 0..<batch {
+        for k in 0..<u { dGates[b * 4 * u + 3 * u + k] = sigmoidBackward(dO[b * u + k], o[b * u + k]) }
+    }
+    if let peep = p.peepholes {
+        for b in 0..<batch {
+            for k in 0..<u { dc[b * u + k] += dGates[b * 4 * u + 3 * u + k] * peep.wo[k] }
+        }
+    }
+    rec?.record("c", Tensor(unchecked: [batch, u], scalars: dc))
+    // c = clip(f·c₋ + i·j)
+    var dcu = dc
+    if let clip = p.cellClip {
+        let cu = v(.cUnclipped), limit = Scalar(clip)
+        for k in 0..<n { dcu[k] = clipBackward(dc[k], cu[k], limit) }
+    }
+    var dI = [Scalar](repeating: 0, count: n), dJ = dI, dF = dI, dcPrev = dI
+    for k in 0..<n {
+        dI[k] = dcu[k] * j[k]
+        dJ[k] = dcu[k] * i[k]
+        dF[k] = dcu[k] * cPrev[k]
+        dcPrev[k] = dcu[k] * f[k]
+    }
+    var jPre = [Scalar](repeating: 0, count: n), dJPre = jPre
+    for b in 0..<batch {
+        for k in 0..<u {
+            let r = b * 4 * u, e = b * u + k
+            dGates[r + k] = sigmoidBackward(dI[e], i[e])
+            dGates[r + 2 * u + k] = sigmoidBackward(dF[e], f[e])
+            jPre[e] = gates[r + u + k]
+        }
+    }
+    dJ.withUnsafeBufferPointer { dy in j.withUnsafeBufferPointer { y in jPre.withUnsafeBufferPointer { xp in
+        dJPre.withUnsafeMutableBufferPointer { dx in
+            if n > 0 { p.activation.backward(n, dy: dy.baseAddress!, y: y.baseAddress!, x: xp.baseAddress!, into: dx.baseAddress!) }
+        }
+    }}}
+    for b in 0..<batch {
+        for k in 0..<u { dGates[b * 4 * u + u + k] = dJPre[b * u + k] }
+    }
+    if let peep = p.peepholes {
+        var dip = [Scalar](repeating: 0, count: n), dfp = dip, dop = dip
+        for b in 0..<batch {
+            for k in 0..<u {
+                let r = b * 4 * u, e = b * u + k
+                dip[e] = dGates[r + k]
+                dfp[e] = dGates[r + 2 * u + k]
+                dop[e] = dGates[r + 3 * u + k]
+                dcPrev[e] += dip[e] * peep.wi[k] + dfp[e] * peep.wf[k]
+            }
+        }
+        let g = context.gradients
+        g.addRowSumsOfProducts(peep.names.i, dip, cPrev, rows: batch, width: u)
+        g.addRowSumsOfProducts(peep.names.f, dfp, cPrev, rows: batch, width: u)
+        g.addRowSumsOfProducts(peep.names.o, dop, c, rows: batch, width: u)
+    }
+    if let rec {
+        let shape = [batch, u]
+        for (gate, values) in zip(GateTable.lstm, [dI, dJ, dF, dO]) {
+            rec.record(gate.name, Tensor(unchecked: shape, scalars: values))
+        }
+    }
+    let (dx, dhPrev) = p.linear.backward(dGates: dGates, x: x, h: hPrev, batch: batch, gradients: context.gradients)
+    return (Tensor(unchecked: [batch, p.linear.inputDepth], scalars: dx), Tensor(unchecked: [batch, u], scalars: dcPrev),
+            Tensor(unchecked: [batch, hd], scalars: dhPrev))
+}

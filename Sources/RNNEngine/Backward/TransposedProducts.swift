@@ -1,0 +1,85 @@
+import Foundation
+
+extension PackedMatrix {
+    /// `Mᵀ` packed, for a row-major `rows × cols` matrix `M`: products `a·Mᵀ` in the backward pass.
+    static func transposed(_ values: [Scalar], rows: Int, cols: Int) -> PackedMatrix<Scalar> {
+        var t = [Scalar](repeating: 0, count: rows * cols)
+        values.withUnsafeBufferPointer { v in
+            t.withUnsafeMutableBufferPointer { o in
+                for r in 0..<rows {
+                    for c in 0..<cols { o[c * rows + r] = v[r * cols + c] }
+                }
+            }
+        }
+        return PackedMatrix(t, rows: cols, cols: rows, rowOffset: 0)
+    }
+}
+
+/// A matrix's transpose, packed on first use and then shared (thread-safe): `Wᵀ` for `dGates·Wᵀ`.
+final class TransposedPack<Scalar: RNNScalar> {
+    private let values: [Scalar]
+    private let rows: Int, cols: Int
+    private let lock = NSLock()
+    private var cache: PackedMatrix<Scalar>?
+
+    /// For a row-major `rows × cols` matrix (the array is shared, not copied).
+    init(_ values: [Scalar], rows: Int, cols: Int) {
+        self.values = values
+        self.rows = rows
+        self.cols = cols
+    }
+
+    /// The packed `cols × rows` transpose.
+    var packed: PackedMatrix<Scalar> {
+        lock.lock()
+        defer { lock.unlock() }
+        if let p = cache { return p }
+        let p = PackedMatrix<Scalar>.transposed(values, rows: rows, cols: cols)
+        cache = p
+        return p
+    }
+}
+
+extension ConcatLinear {
+    /// Registers the kernel's and bias's gradients.
+    func registerGradients(in gradients: GradientStore<Scalar>) {
+        gradients.register(kernelName, shape: [inputDepth + stateDepth, width])
+        if let biasName { gradients.register(biasName, shape: [width]) }
+    }
+
+    /// The backward of `[x, h]·W + b` for a batch: returns `dx = dGates·W_xᵀ` (`[batch, inputDepth]`) and
+    /// `dh = dGates·W_hᵀ` (`[batch, stateDepth]`), and hands `[x, h]` and `dGates` to `gradients` for
+    /// `dW += [x, h]ᵀ·dGates`, `db += Σ dGates`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func backward(dGates: [Scalar], x: [Scalar], h: [Scalar], batch: Int,
+                  gradients: GradientStore<Scalar>) -> (dx: [Scalar], dh: [Scalar]) {
+        let k = inputDepth + stateDepth
+        var both = [Scalar](repeating: 0, count: batch * k)
+        dGates.withUnsafeBufferPointer { g in
+            both.withUnsafeMutableBufferPointer { o in
+                transposed.packed.multiply(rows: batch, a: g.baseAddress, lda: width, into: o.baseAddress!, ldc: k,
+                                          accumulate: false)
+            }
+            x.withUnsafeBufferPointer { xp in
+                h.withUnsafeBufferPointer { hp in
+                    var blocks: [(pointer: UnsafePointer<Scalar>, width: Int)] = []
+                    if inputDepth > 0, let p = xp.baseAddress { blocks.append((p, inputDepth)) }
+                    if stateDepth > 0, let p = hp.baseAddress { blocks.append((p, stateDepth)) }
+                    if let gp = g.baseAddress, blocks.reduce(0, { $0 + $1.width }) == k {
+                        gradients.addProduct(kernel: kernelName, bias: biasName, left: blocks, right: gp,
+                                             rows: batch, width: width)
+                    }
+                }
+            }
+        }
+        if inputDepth == 0 { return ([], both) }
+        var dx = [Scalar](repeating: 0, count: batch * inputDepth)
+        var dh = [Scalar](repeating: 0, count: batch * stateDepth)
+        for b in 0..<batch {
+            for j in 0..<inputDepth { dx[b * inputDepth + j] = both[b * k + j] }
+            for j in 0..<stateDepth { dh[b * stateDepth + j] = both[b * k + inputDepth + j] }
+        }
+        return (dx, dh)
+    }
+}

@@ -1,0 +1,277 @@
+import XCTest
+@testable import RNNEngine
+
+/// The backward pass against central finite differences in float64, independently of TensorFlow: for small
+/// stacks of every cell kind, option, wrapper and activation, with masking, time-major layouts, initial states
+/// and bidirectional runs, the gradient of a random-cotangent loss with respect to EVERY input, initial-state
+/// and weight element must match `(L(p + ε) − L(p − ε)) / 2ε`.
+final class GradientCheckTests: XCTestCase {
+    /// One configuration to check.
+    struct Case {
+        var name: String
+        var cell: CellSpec
+        var cellBackward: CellSpec? = nil
+        var batch = 3, time = 4, depth = 2
+        var lengths: [Int]? = nil
+        var timeMajor = false
+        var initialState = false
+        var loss: Loss = .random
+        enum Loss { case random, sum, unit(Int, Int, Int), state(String?) }
+    }
+
+    func testEveryCellKindOptionAndActivation() throws {
+        let lstmAll = LSTMOptions(usePeepholes: true, cellClip: 0.3, numProj: 2, projClip: 0.25, forgetBias: 0.7)
+        let cases: [Case] = [
+            Case(name: "basic_rnn tanh, masked, initial state", cell: .basicRNN(numUnits: 3, activation: .tanh),
+                 lengths: [3, 0, 2], initialState: true),
+            Case(name: "basic_rnn relu, time-major", cell: .basicRNN(numUnits: 3, activation: .relu), timeMajor: true),
+            Case(name: "basic_rnn sigmoid", cell: .basicRNN(numUnits: 2, activation: .sigmoid), lengths: [4, 1, 2]),
+            Case(name: "basic_rnn softsign", cell: .basicRNN(numUnits: 3, activation: .softsign), initialState: true),
+            Case(name: "basic_rnn elu", cell: .basicRNN(numUnits: 3, activation: .elu), lengths: [2, 4, 3]),
+            Case(name: "basic_lstm forget_bias, softsign, masked", cell: .basicLSTM(numUnits: 3, forgetBias: 0.3, activation: .softsign),
+                 lengths: [4, 2, 0], initialState: true),
+            Case(name: "lstm every option, masked, initial state", cell: .lstm(numUnits: 3, options: lstmAll),
+                 lengths: [4, 1, 3], initialState: true),
+            Case(name: "lstm elu, time-major", cell: .lstm(numUnits: 3, options: LSTMOptions(activation: .elu)), timeMajor: true),
+            Case(name: "lstm relu, cell_clip only", cell: .lstm(numUnits: 2, options: LSTMOptions(cellClip: 0.2, activation: .relu))),
+            Case(name: "lstm sigmoid, projection without clip", cell: .lstm(numUnits: 3, options: LSTMOptions(numProj: 2, activation: .sigmoid)),
+                 lengths: [1, 4, 2]),
+            Case(name: "gru relu, time-major, initial state", cell: .gru(numUnits: 3, activation: .relu), lengths: [2, 4, 1],
+                 timeMajor: true, initialState: true),
+            Case(name: "gru sigmoid", cell: .gru(numUnits: 2, activation: .sigmoid)),
+            Case(name: "gru softsign, elu stack", cell: .multi([.gru(numUnits: 2, activation: .softsign), .gru(numUnits: 3, activation: .elu)])),
+            Case(name: "stack lstm(proj) gru residual(rnn)", cell: .multi([.lstm(numUnits: 3, options: lstmAll), .gru(numUnits: 3, activation: .tanh),
+                                                                          .residual(.basicRNN(numUnits: 3, activation: .tanh))]),
+                 lengths: [3, 4, 0], initialState: true),
+            Case(name: "dropout everywhere", cell: .dropout(.lstm(numUnits: 3, options: LSTMOptions(usePeepholes: true)),
+                                                           DropoutOptions(inputKeepProb: 0.7, outputKeepProb: 0.8, stateKeepProb: 0.6, seed: 3)),
+                 lengths: [4, 2, 3], initialState: true),
+            Case(name: "dropout around a stack", cell: .dropout(.multi([.gru(numUnits: 2, activation: .tanh), .basicLSTM(numUnits: 2, forgetBias: 1, activation: .tanh)]),
+                                                               DropoutOptions(inputKeepProb: 0.6, outputKeepProb: 1, stateKeepProb: 0.5, seed: 9)),
+                 initialState: true),
+            Case(name: "residual around a stack", cell: .residual(.multi([.gru(numUnits: 2, activation: .tanh), .basicRNN(numUnits: 2, activation: .tanh)])),
+                 lengths: [2, 3, 4]),
+            Case(name: "nested stacks", cell: .multi([.multi([.basicRNN(numUnits: 2, activation: .tanh), .lstm(numUnits: 2, options: LSTMOptions())]),
+                                                     .dropout(.gru(numUnits: 2, activation: .tanh), DropoutOptions(outputKeepProb: 0.7, seed: 1))]),
+                 lengths: [4, 0, 2], initialState: true),
+            Case(name: "bidirectional lstm/gru, masked, time-major, initial states", cell: .lstm(numUnits: 2, options: lstmAll),
+                 cellBackward: .gru(numUnits: 3, activation: .tanh), lengths: [3, 1, 4], timeMajor: true, initialState: true),
+            Case(name: "bidirectional without lengths", cell: .basicRNN(numUnits: 2, activation: .tanh),
+                 cellBackward: .basicLSTM(numUnits: 2, forgetBias: 1, activation: .tanh)),
+            Case(name: "every length 0 (one masked step runs)", cell: .lstm(numUnits: 2, options: LSTMOptions()), lengths: [0, 0, 0],
+                 initialState: true),
+            Case(name: "lengths above max_time and negative", cell: .gru(numUnits: 2, activation: .tanh), lengths: [9, -1, 2],
+                 initialState: true),
+        ]
+        for c in cases { try check(c) }
+    }
+
+    /// No time steps: nothing flows to the weights, the initial state's gradient is the state cotangent.
+    func testZeroTimeSteps() throws {
+        let store = VariableStore<Double>(missing: .initialize(seed: 2))
+        let cell = try CellSpec.lstm(numUnits: 2, options: LSTMOptions()).makeCell(store: store)
+        let s0: Nest<Tensor<Double>> = randomState(cell.stateSize, batch: 3, seed: 1)
+        let g = try dynamicRNNGradients(cell: cell, inputs: Tensor(zeros: [3, 0, 2]), initialState: s0, loss: .finalState(path: "h"))
+        XCTAssertEqual(g.inputs.shape, [3, 0, 2])
+        XCTAssertEqual(g.initialState, .lstm(c: Tensor(zeros: [3, 2]), h: Tensor(repeating: 1, shape: [3, 2])))
+        XCTAssertTrue(g.weights.values.allSatisfy { $0.scalars.allSatisfy { $0 == 0 } })
+        XCTAssertEqual(Set(g.weights.keys), ["rnn/lstm_cell/kernel", "rnn/lstm_cell/bias"])
+    }
+
+    /// Random small stacks (seeded): any cell kind, activation, option, wrapper, length and layout.
+    func testRandomStacks() throws {
+        var rng = SplitMix64(seed: 2024)
+        func pick<T>(_ items: [T]) -> T { items[Int(rng.next() % UInt64(items.count))] }
+        for round in 0..<8 {
+            let depth = 2
+            var layers: [CellSpec] = []
+            var inDepth = depth
+            for _ in 0..<(1 + Int(rng.next() % 3)) {
+                let units = 2 + Int(rng.next() % 2)
+                let act = pick(Activation.allCases)
+                var cell: CellSpec
+                switch rng.next() % 4 {
+                case 0: cell = .basicRNN(numUnits: units, activation: act)
+                case 1: cell = .basicLSTM(numUnits: units, forgetBias: 0.5, activation: act)
+                case 2:
+                    let o = LSTMOptions(usePeepholes: rng.next() % 2 == 0, cellClip: rng.next() % 2 == 0 ? 0.4 : nil,
+                                        numProj: rng.next() % 2 == 0 ? 2 : nil, projClip: rng.next() % 2 == 0 ? 0.3 : nil,
+                                        forgetBias: 0.8, activation: act)
+                    cell = .lstm(numUnits: units, options: o)
+                default: cell = .gru(numUnits: units, activation: act)
+                }
+                if cell.outputSize == inDepth && rng.next() % 2 == 0 { cell = .residual(cell) }
+                if rng.next() % 3 == 0 {
+                    cell = .dropout(cell, DropoutOptions(inputKeepProb: 0.75, outputKeepProb: 0.8, stateKeepProb: 0.7, seed: rng.next() % 100))
+                }
+                layers.append(cell)
+                inDepth = cell.outputSize
+            }
+            let lengths: [Int]? = rng.next() % 2 == 0 ? (0..<3).map { _ in Int(rng.next() % 5) } : nil
+            let c = Case(name: "random \(round): " + CellSpec.multi(layers).summary, cell: layers.count == 1 ? layers[0] : .multi(layers),
+                         cellBackward: rng.next() % 4 == 0 ? .gru(numUnits: 2, activation: .tanh) : nil,
+                         depth: depth, lengths: lengths, timeMajor: rng.next() % 2 == 0, initialState: rng.next() % 2 == 0)
+            try check(c)
+        }
+    }
+
+    /// The built-in losses are the cotangents they stand for.
+    func testBuiltInLossesAgreeWithFiniteDifferences() throws {
+        let cell = CellSpec.multi([.lstm(numUnits: 3, options: LSTMOptions(numProj: 2)), .gru(numUnits: 2, activation: .tanh)])
+        try check(Case(name: "sum of outputs", cell: cell, lengths: [4, 2, 0], loss: .sum))
+        try check(Case(name: "one output unit", cell: cell, lengths: [4, 2, 0], loss: .unit(1, 1, 1)))
+        try check(Case(name: "one final state array", cell: cell, lengths: [4, 2, 0], loss: .state("0/c")))
+        try check(Case(name: "the whole final state", cell: cell, lengths: [3, 2, 1], initialState: true, loss: .state(nil)))
+    }
+
+    /// A wrong gradient must fail the check: perturb one weight gradient and the comparison notices.
+    func testTheCheckNoticesAWrongGradient() throws {
+        let c = Case(name: "lstm", cell: .lstm(numUnits: 2, options: LSTMOptions()))
+        let problems = try compare(c, corrupt: true)
+        XCTAssertFalse(problems.isEmpty, "a corrupted gradient passed the finite-difference check")
+    }
+
+    // MARK: - The check
+
+    private func check(_ c: Case, file: StaticString = #filePath, line: UInt = #line) throws {
+        let problems = try compare(c, corrupt: false)
+        XCTAssertTrue(problems.isEmpty, "\(c.name): \(problems.prefix(5).joined(separator: "; "))", file: file, line: line)
+    }
+
+    /// Differences between the engine's gradients and central finite differences of the forward pass.
+    private func compare(_ c: Case, corrupt: Bool) throws -> [String] {
+        let bidirectional = c.cellBackward != nil
+        let fwScope = bidirectional ? "bidirectional_rnn/fw" : "rnn"
+        let bwScope = "bidirectional_rnn/bw"
+        // Random weights for every variable the cells ask for.
+        let probe = VariableStore<Double>(missing: .initialize(seed: 5))
+        let probeLoop = try UnrolledLoop(cell: c.cell.makeCell(store: probe), inputs: .leaf(Tensor(zeros: shape(c))),
+                                         sequenceLength: c.lengths, initialState: nil, dtype: .float64, timeMajor: c.timeMajor, scope: fwScope)
+        _ = probeLoop
+        if let bw = c.cellBackward {
+            _ = try UnrolledLoop(cell: bw.makeCell(store: probe), inputs: .leaf(Tensor(zeros: shape(c))), sequenceLength: c.lengths,
+                                 initialState: nil, dtype: .float64, timeMajor: c.timeMajor, scope: bwScope)
+        }
+        var weights: [String: Tensor<Double>] = [:]
+        for (k, r) in probe.requests.enumerated() {
+            weights[r.name] = randomTensor(r.expectedShape, seed: 100 + UInt64(k), scale: 0.6)
+        }
+        let inputs: Tensor<Double> = randomTensor(shape(c), seed: 7)
+        let s0: Nest<Tensor<Double>>? = c.initialState ? randomState(c.cell.stateSize, batch: c.batch, seed: 11) : nil
+        let s0b: Nest<Tensor<Double>>? = c.initialState ? c.cellBackward.map { randomState($0.stateSize, batch: c.batch, seed: 13) } : nil
+        // Cotangents.
+        let outShape = { (width: Int) in c.timeMajor ? [c.time, c.batch, width] : [c.batch, c.time, width] }
+        func losses(_ spec: CellSpec, seed: UInt64) -> RNNLoss<Double> {
+            switch c.loss {
+            case .random:
+                return .cotangents(outputs: randomTensor(outShape(spec.outputSize), seed: seed),
+                                   state: randomState(spec.stateSize, batch: c.batch, seed: seed + 1))
+            case .sum: return .sumOfOutputs
+            case let .unit(b, t, u): return .outputUnit(example: b, step: t, unit: u)
+            case let .state(path): return .finalState(path: path)
+            }
+        }
+        let lossFw = losses(c.cell, seed: 21)
+        let lossBw = c.cellBackward.map { losses($0, seed: 31) }
+
+        // The scalar loss through the plain forward pass.
+        func value(_ w: [String: Tensor<Double>], _ x: Tensor<Double>, _ i0: Nest<Tensor<Double>>?, _ i0b: Nest<Tensor<Double>>?) throws -> Double {
+            let store = VariableStore(arrays: w, missing: .fail)
+            if let bwSpec = c.cellBackward, let lossBw {
+                let r = try bidirectionalDynamicRNN(cellForward: c.cell.makeCell(store: store), cellBackward: bwSpec.makeCell(store: store),
+                                                    inputs: .leaf(x), sequenceLength: c.lengths, initialStateForward: i0,
+                                                    initialStateBackward: i0b, dtype: .float64, timeMajor: c.timeMajor)
+                return evaluate(lossFw, outputs: r.outputsForward, state: r.stateForward, c)
+                    + evaluate(lossBw, outputs: r.outputsBackward, state: r.stateBackward, c)
+            }
+            let r = try dynamicRNN(cell: c.cell.makeCell(store: store), inputs: x, sequenceLength: c.lengths, initialState: i0,
+                                   dtype: .float64, timeMajor: c.timeMajor)
+            return evaluate(lossFw, outputs: r.outputs, state: r.state, c)
+        }
+
+        // The engine's gradients.
+        let store = VariableStore(arrays: weights, missing: .fail)
+        var dWeights: [String: Tensor<Double>], dInputs: Tensor<Double>, dS0: Nest<Tensor<Double>>, dS0b: Nest<Tensor<Double>>?
+        if let bwSpec = c.cellBackward, let lossBw {
+            let g = try bidirectionalDynamicRNNGradients(cellForward: c.cell.makeCell(store: store), cellBackward: bwSpec.makeCell(store: store),
+                                                         inputs: inputs, sequenceLength: c.lengths, initialStateForward: s0,
+                                                         initialStateBackward: s0b, dtype: .float64, timeMajor: c.timeMajor,
+                                                         lossForward: lossFw, lossBackward: lossBw)
+            dWeights = g.forward.weights.merging(g.backward.weights) { a, _ in a }
+            dInputs = g.inputs
+            (dS0, dS0b) = (g.forward.initialState, g.backward.initialState)
+        } else {
+            let g = try dynamicRNNGradients(cell: c.cell.makeCell(store: store), inputs: inputs, sequenceLength: c.lengths,
+                                            initialState: s0, dtype: .float64, timeMajor: c.timeMajor, loss: lossFw)
+            (dWeights, dInputs, dS0, dS0b) = (g.weights, g.inputs, g.initialState, nil)
+        }
+        if corrupt, let name = dWeights.keys.sorted().first { dWeights[name]!.scalars[0] += 1e-4 }
+
+        var problems: [String] = []
+        let eps = 1e-6
+        func judge(_ label: String, _ analytic: Double, _ plus: Double, _ minus: Double) {
+            let numeric = (plus - minus) / (2 * eps)
+            if !(abs(analytic - numeric) <= 2e-7 + 2e-6 * abs(numeric)) {
+                problems.append("\(label): engine \(analytic), finite difference \(numeric)")
+            }
+        }
+        XCTAssertEqual(Set(dWeights.keys), Set(weights.keys), "\(c.name): a gradient for every weight")
+        for name in weights.keys.sorted() {
+            guard let grad = dWeights[name] else { problems.append("no gradient for \(name)"); continue }
+            for k in 0..<grad.count {
+                var w = weights
+                w[name]!.scalars[k] += eps
+                let plus = try value(w, inputs, s0, s0b)
+                w[name]!.scalars[k] -= 2 * eps
+                judge("\(name)[\(k)]", grad.scalars[k], plus, try value(w, inputs, s0, s0b))
+            }
+        }
+        for k in 0..<inputs.count {
+            var x = inputs
+            x.scalars[k] += eps
+            let plus = try value(weights, x, s0, s0b)
+            x.scalars[k] -= 2 * eps
+            judge("inputs[\(k)]", dInputs.scalars[k], plus, try value(weights, x, s0, s0b))
+        }
+        for (which, state, grad) in [(0, s0, Optional(dS0)), (1, s0b, dS0b)] {
+            guard let state, let grad else { continue }
+            let flat = state.flattened, gflat = grad.flattened
+            for (a, t) in flat.enumerated() {
+                for k in 0..<t.count {
+                    func shifted(_ d: Double) -> Nest<Tensor<Double>> {
+                        var i = 0
+                        return state.map { s in
+                            defer { i += 1 }
+                            var s = s
+                            if i == a { s.scalars[k] += d }
+                            return s
+                        }
+                    }
+                    let plus = try which == 0 ? value(weights, inputs, shifted(eps), s0b) : value(weights, inputs, s0, shifted(eps))
+                    let minus = try which == 0 ? value(weights, inputs, shifted(-eps), s0b) : value(weights, inputs, s0, shifted(-eps))
+                    judge("initial_state/\(which)/\(a)[\(k)]", gflat[a].scalars[k], plus, minus)
+                }
+            }
+        }
+        return problems
+    }
+
+    private func shape(_ c: Case) -> [Int] { c.timeMajor ? [c.time, c.batch, c.depth] : [c.batch, c.time, c.depth] }
+
+    /// `L` for one direction's results, written out from the loss's definition.
+    private func evaluate(_ loss: RNNLoss<Double>, outputs: Tensor<Double>, state: Nest<Tensor<Double>>, _ c: Case) -> Double {
+        switch loss {
+        case let .cotangents(o, s):
+            var total = 0.0
+            if let o { for (a, b) in zip(outputs.scalars, o.scalars) { total += a * b } }
+            if let s { for (x, y) in zip(state.flattened, s.flattened) { for (a, b) in zip(x.scalars, y.scalars) { total += a * b } } }
+            return total
+        case .sumOfOutputs:
+            return outputs.scalars.reduce(0, +)
+        case let .outputUnit(b, t, u):
+            return c.timeMajor ? outputs[t, b, u] : outputs[b, t, u]
+        case let .finalState(path):
+            return state.flattenedWithPaths.filter { path == nil || $0.path == path }.reduce(0) { $0 + $1.value.scalars.reduce(0, +) }
+        }
+    }
+}
