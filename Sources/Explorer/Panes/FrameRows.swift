@@ -62,9 +62,9 @@ enum FrameRows {
         case .basicLSTM, .lstm:
             rows.append(Row(label: "c before", values: v(before.part("c"))))
             rows.append(Row(label: "h before", values: v(before.part("h"))))
-            rows.append(Row(label: "i input gate", values: v(ld.gate("i"))))
-            rows.append(Row(label: "j candidate", values: v(ld.gate("j"))))
-            rows.append(Row(label: "f forget gate", values: v(ld.gate("f"))))
+            // i, j, f, then (after the new c) o: the engine's gate table names them.
+            let gates = GateTable.lstm
+            for g in gates.prefix(3) { rows.append(Row(label: Format.gateLabel(g.name, gates: gates), values: v(ld.gate(g.name)))) }
             let c = v(computed.part("c"))
             if let raw = v(ld.term("c_unclipped")) {
                 rows.append(Row(label: "c before clip", values: raw))
@@ -72,7 +72,7 @@ enum FrameRows {
             } else {
                 rows.append(Row(label: "c \(newWord)", values: c, emphasis: new))
             }
-            rows.append(Row(label: "o output gate", values: v(ld.gate("o"))))
+            rows.append(Row(label: Format.gateLabel("o", gates: gates), values: v(ld.gate("o"))))
             let h = v(computed.part("h"))
             if let m = v(ld.gate("m")) {
                 rows.append(Row(label: "m = o*act(c)", values: m))
@@ -87,9 +87,7 @@ enum FrameRows {
             }
         case .gru, .gruResetAfter:
             rows.append(Row(label: "h before", values: v(before.part("h"))))
-            rows.append(Row(label: "r reset gate", values: v(ld.gate("r"))))
-            rows.append(Row(label: "u update gate", values: v(ld.gate("u"))))
-            rows.append(Row(label: "c candidate", values: v(ld.gate("c"))))
+            for g in GateTable.gru { rows.append(Row(label: Format.gateLabel(g.name, gates: GateTable.gru), values: v(ld.gate(g.name)))) }
             rows.append(Row(label: "h \(newWord)", values: v(computed.part("h")), emphasis: new))
         default:
             rows.append(Row(label: "h before", values: v(before.part("h"))))
