@@ -81,7 +81,10 @@ public final class ExplorerApp {
                                     glyphs: terminal.capabilities.unicode ? .unicode : .ascii).count
         state.frameRows = count + 2
         let inner = Layout(width: terminal.size.width, height: terminal.size.height, state: state).frame.interior
-        state.frameScroll = min(state.frameScroll, max(0, count - inner.height))
+        let glyphs: Glyphs = terminal.capabilities.unicode ? .unicode : .ascii
+        // J K scroll the frame, or the equations in view 3.
+        let scrollable = state.view == .equations ? EquationsPane.rows(state: state, data: screenData(), inner: inner, glyphs: glyphs).count : count
+        state.frameScroll = min(state.frameScroll, max(0, scrollable - inner.height))
     }
 
     /// An experiment being opened in the background, and the path as the user typed it.

@@ -154,4 +154,17 @@ final class ViewTests: ExplorerAppTestCase {
         if n.count == 3 { XCTAssertEqual(sigmoid(n[0] + n[1]), n[2], accuracy: 1e-3) }
         XCTAssertTrue(text.contains("c̃ = tanh(x·W_c + b_c + r·(h·U_c + b'_c))"), text)
     }
+
+    /// At the 60x18 minimum the equations do not fit: J scrolls them and the border says what is left.
+    func testEquationsScrollAtTheMinimumSize() throws {
+        let (app, term) = try makeApp(width: 60, height: 18)
+        press(app, .char("3"))
+        var text = screen(app, term)
+        XCTAssertTrue(text.contains("more"), text)
+        XCTAssertFalse(text.contains("h = o·tanh(c)"), text)
+        for _ in 0..<30 { press(app, .char("J")) }
+        text = screen(app, term)
+        XCTAssertTrue(text.contains("h = o·tanh(c)"), text)
+        XCTAssertTrue(text.contains("↑"), text)
+    }
 }

@@ -103,19 +103,24 @@ enum EquationsPane {
         return out
     }
 
-    static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
-        let sep = Symbols(glyphs: c.glyphs).sep
-        let inner = drawPaneBox(&c, rect, title: "Equations \(sep) t=\(state.t) \(sep) layer \(state.layer) \(sep) unit \(state.unit) \(sep) 3", focused: focused)
-        guard inner.height > 0, inner.width > 8 else { return }
+    /// The lines as drawn in `inner`: wrapped with an indent, a blank line between equations when they fit.
+    static func rows(state: ExplorerState, data: ScreenData, inner: Rect, glyphs: Glyphs) -> [(String, CellStyle)] {
         var rows: [(String, CellStyle)] = []
-        for (text, style) in lines(state: state, data: data, glyphs: c.glyphs) {
-            let t = c.glyphs.isUnicode ? text : asciiOnly(text)
-            for (i, line) in wrapText(t, width: inner.width - 4).enumerated() {
+        for (text, style) in lines(state: state, data: data, glyphs: glyphs) {
+            let t = glyphs.isUnicode ? text : asciiOnly(text)
+            for (i, line) in wrapText(t, width: max(8, inner.width - 4)).enumerated() {
                 rows.append((i == 0 ? line : "    " + line, style))
             }
             rows.append(("", .plain))
         }
-        if rows.count > inner.height { rows = rows.filter { !$0.0.isEmpty } }
+        return rows.count > inner.height ? rows.filter { !$0.0.isEmpty } : rows
+    }
+
+    static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
+        let sep = Symbols(glyphs: c.glyphs).sep
+        let inner = drawPaneBox(&c, rect, title: "Equations \(sep) t=\(state.t) \(sep) layer \(state.layer) \(sep) unit \(state.unit) \(sep) 3", focused: focused)
+        guard inner.height > 0, inner.width > 8 else { return }
+        let rows = rows(state: state, data: data, inner: inner, glyphs: c.glyphs)
         let top = min(max(0, state.frameScroll), max(0, rows.count - inner.height))
         for (i, row) in rows.dropFirst(top).prefix(inner.height).enumerated() {
             c.put(x: inner.x, y: inner.y + i, width: inner.width, row.0, align: .left, style: row.1)
