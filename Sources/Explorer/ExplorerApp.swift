@@ -118,6 +118,7 @@ public final class ExplorerApp {
         finishOpening()
         let p = model.session.progress.done
         if p != lastProgress { lastProgress = p; dirty = true; follow() }
+        if model.windowIncomplete { dirty = true }
         guard state.playing else { return }
         let now = Date()
         let atEnd = state.t >= state.maxTime - 1
@@ -162,7 +163,8 @@ public final class ExplorerApp {
         }
         // The frame view needs the cursor's step even when the heatmaps are too small to hold it.
         if !range.contains(state.t) && state.t < state.maxTime { range = state.t..<(state.t + 1) }
-        let (frames, error) = model.window(direction: state.direction, range: range)
+        // The cursor's frame first; the rest of a window never shown fills in over the next redraws.
+        let (frames, error) = model.window(direction: state.direction, range: range, cursor: state.t, timeBudget: 0.04)
         let d = state.direction
         let saturation = state.view == .saturation ? model.saturation(direction: d, layer: state.layer, around: state.t, gates: state.saturationGates, units: state.layerSpec?.numUnits ?? 0) : nil
         return ScreenData(window: frames, windowRange: range, inputShape: s.inputShape,
