@@ -77,13 +77,15 @@ public final class ExplorerApp {
         state.windowStart = FrameWindow.adjusted(start: state.windowStart, t: state.t, columns: columns, maxTime: state.maxTime)
         // The frame's size for this step (the layout gives it that many rows), and its scroll range.
         let width = layout.frame.interior.width
-        let count = FramePane.lines(state: state, data: screenData(), width: width,
+        // Sizes need only the cursor's frame: the rest of the window is filled when drawing.
+        let data = screenData(fill: false)
+        let count = FramePane.lines(state: state, data: data, width: width,
                                     glyphs: terminal.capabilities.unicode ? .unicode : .ascii).count
         state.frameRows = count + 2
         let inner = Layout(width: terminal.size.width, height: terminal.size.height, state: state).frame.interior
         let glyphs: Glyphs = terminal.capabilities.unicode ? .unicode : .ascii
         // J K scroll the frame, or the equations in view 3.
-        let scrollable = state.view == .equations ? EquationsPane.rows(state: state, data: screenData(), inner: inner, glyphs: glyphs).count : count
+        let scrollable = state.view == .equations ? EquationsPane.rows(state: state, data: data, inner: inner, glyphs: glyphs).count : count
         state.frameScroll = min(state.frameScroll, max(0, scrollable - inner.height))
     }
 
@@ -151,7 +153,8 @@ public final class ExplorerApp {
     }
 
     /// What the panes need from the model for this state, gathered once per redraw.
-    func screenData() -> ScreenData {
+    /// With `fill`, missing frames of the window are computed within a time budget (the cursor's always).
+    func screenData(fill: Bool = true) -> ScreenData {
         let s = model.session
         let layout = Layout(width: terminal.size.width, height: terminal.size.height, state: state)
         let columns = HeatmapPane.columns(for: layout.heatmap, maxTime: state.maxTime)
@@ -164,7 +167,7 @@ public final class ExplorerApp {
         // The frame view needs the cursor's step even when the heatmaps are too small to hold it.
         if !range.contains(state.t) && state.t < state.maxTime { range = state.t..<(state.t + 1) }
         // The cursor's frame first; the rest of a window never shown fills in over the next redraws.
-        let (frames, error) = model.window(direction: state.direction, range: range, cursor: state.t, timeBudget: 0.04)
+        let (frames, error) = model.window(direction: state.direction, range: range, cursor: state.t, timeBudget: fill ? 0.03 : 0)
         let d = state.direction
         let saturation = state.view == .saturation ? model.saturation(direction: d, layer: state.layer, around: state.t, gates: state.saturationGates, units: state.layerSpec?.numUnits ?? 0) : nil
         return ScreenData(window: frames, windowRange: range, inputShape: s.inputShape,

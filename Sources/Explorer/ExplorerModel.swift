@@ -132,7 +132,7 @@ public final class ExplorerModel {
             }
             // Then the missing steps in runs (each run recomputes from the engine's nearest checkpoint once); every
             // call does some work, then stops when the budget is spent.
-            while let first = missing.first, !worked || Date().timeIntervalSince(started) < budget {
+            while let first = missing.first, budget > 0, !worked || Date().timeIntervalSince(started) < budget {
                 worked = true
                 var last = first
                 while missing.contains(last + 1), last - first < (budget.isFinite ? 15 : 255) { last += 1 }

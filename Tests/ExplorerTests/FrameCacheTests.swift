@@ -52,13 +52,13 @@ final class FrameCacheTests: XCTestCase {
                                   inputDepth: 3, seed: 1)
         let model = try ExplorerModel.make(spec: spec, file: nil, baseDirectory: URL(fileURLWithPath: NSTemporaryDirectory()))
         XCTAssertTrue(model.session.waitUntilComplete(timeout: 30))
-        let first = model.window(direction: 0, range: 100..<160, cursor: 130, timeBudget: 0).frames
+        let first = model.window(direction: 0, range: 100..<160, cursor: 130, timeBudget: 1e-9).frames
         XCTAssertEqual(first.map(\.time), [130])
         XCTAssertTrue(model.windowIncomplete)
         var calls = 0
         var frames = first
         while model.windowIncomplete && calls < 100 {
-            frames = model.window(direction: 0, range: 100..<160, cursor: 130, timeBudget: 0).frames
+            frames = model.window(direction: 0, range: 100..<160, cursor: 130, timeBudget: 1e-9).frames
             calls += 1
         }
         XCTAssertFalse(model.windowIncomplete)
