@@ -43,12 +43,14 @@ public final class ExplorerApp {
             if let key = terminal.nextKey(timeoutMilliseconds: 50) {
                 idle = 0
                 if !handle(key) { return true }
+                // Answer the key at once with what is computed (the cursor's frame); the rest fills on ticks.
+                if dirty { redraw(fill: false) }
             } else {
                 idle += 1
                 if let m = maxIdleTicks, idle >= m { return false }
                 tick()
+                if dirty { redraw() }
             }
-            if dirty { redraw() }
         }
     }
 
@@ -137,19 +139,21 @@ public final class ExplorerApp {
     }
 
     /// Draws the current screen and presents it.
-    public func redraw() {
+    /// Draws and presents the screen; with `fill`, missing frames of the heatmap window are computed first
+    /// (within a time budget: `tick` redraws until the window is complete).
+    public func redraw(fill: Bool = true) {
         // What this screen shows of the background pass; `tick` redraws when it moves on.
         lastProgress = model.session.progress.done
         if lastProgress != followedProgress { follow() }
         var grid = terminal.makeGrid()
-        draw(into: &grid)
+        draw(into: &grid, fill: fill)
         terminal.present(grid)
         dirty = false
     }
 
     /// Draws the current screen into `grid`: a pure function of the state and the data gathered once for it.
-    public func draw(into grid: inout CellGrid) {
-        Screen.render(into: &grid, state: state, data: screenData())
+    public func draw(into grid: inout CellGrid, fill: Bool = true) {
+        Screen.render(into: &grid, state: state, data: screenData(fill: fill))
     }
 
     /// What the panes need from the model for this state, gathered once per redraw.
