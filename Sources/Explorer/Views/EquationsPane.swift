@@ -38,7 +38,9 @@ enum EquationsPane {
             func peepTerm(_ name: String) -> String { peep ? " + " + (at(ld.term(name)) ?? q) : "" }
             eq("i = σ(W_i·[x, h] + b_i\(peep ? " + w_i⊙c_prev" : "")) = σ(\(at(ld.term("i_pre")) ?? q)\(peepTerm("peep_i"))) = \(at(ld.gate("i")) ?? q)")
             eq("j = \(act)(W_j·[x, h] + b_j) = \(act)(\(at(ld.term("j_pre")) ?? q)) = \(at(ld.gate("j")) ?? q)")
-            eq("f = σ(W_f·[x, h] + b_f + forget_bias\(peep ? " + w_f⊙c_prev" : "")) = σ(\(at(ld.term("f_pre")) ?? q) + \(fb)\(peepTerm("peep_f"))) = \(at(ld.gate("f")) ?? q)")
+            // Keras' and PyTorch's LSTMs have no forget_bias term (a converted model carries it in b_f).
+            let hasFB = state.spec.convention.hasForgetBiasTerm || opts.forgetBias != 0
+            eq("f = σ(W_f·[x, h] + b_f\(hasFB ? " + forget_bias" : "")\(peep ? " + w_f⊙c_prev" : "")) = σ(\(at(ld.term("f_pre")) ?? q)\(hasFB ? " + \(fb)" : "")\(peepTerm("peep_f"))) = \(at(ld.gate("f")) ?? q)")
             let cPrev = at(before.part("c")) ?? q
             let cNew = at(computed.part("c")) ?? q
             if let clip = opts.cellClip {
