@@ -14,6 +14,15 @@ public enum RNNLoss<Scalar: RNNScalar>: Sendable {
     case finalState(path: String?)
 }
 
+extension RNNLoss {
+    /// One output unit of `example` at its last step within its length (`sequence_length`, clamped to
+    /// `max_time`; `max_time − 1` without lengths), or nil when the example has no step (length 0 or no time).
+    public static func lastValidOutput(example: Int, unit: Int, maxTime: Int, sequenceLength: [Int]?) -> RNNLoss? {
+        let length = min(maxTime, max(0, sequenceLength.map { $0.indices.contains(example) ? $0[example] : 0 } ?? maxTime))
+        return length > 0 ? .outputUnit(example: example, step: length - 1, unit: unit) : nil
+    }
+}
+
 /// A loss checked against one loop: it gives each step's output cotangent and the final state's cotangent.
 struct ResolvedLoss<Scalar: RNNScalar> {
     let loss: RNNLoss<Scalar>
