@@ -234,29 +234,37 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     }
 
     /// Writes `∂L/∂x_t` (`[batch, depth]`) into the input gradient in the inputs' layout.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func storeInputGradient(_ dx: Tensor<Scalar>, at t: Int) {
         let loop = self.loop
         let batch = loop.batchSize, time = loop.maxTime, depth = loop.inputs.depth
         lock.withLock {
-            for b in 0..<batch {
-                let o = loop.inputs.timeMajor ? (t * batch + b) * depth : (b * time + t) * depth
-                for j in 0..<depth { inputGradient[o + j] = dx.scalars[b * depth + j] }
+            inputGradient.withUnsafeMutableBufferPointer { out in
+                dx.scalars.withUnsafeBufferPointer { src in
+                    guard depth > 0, let o = out.baseAddress, let s = src.baseAddress else { return }
+                    for b in 0..<batch {
+                        let at = loop.inputs.timeMajor ? (t * batch + b) * depth : (b * time + t) * depth
+                        (o + at).update(from: s + b * depth, count: depth)
+                    }
+                }
             }
         }
     }
 
     /// Records the norms of `dState` (`∂L/∂state_t`) per example and array (called under the lock).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func storeNorms(_ dState: Nest<Tensor<Scalar>>, at t: Int) {
         let batch = loop.batchSize
         for (a, array) in dState.flattened.enumerated() {
             let width = batch > 0 ? array.count / batch : 0
             for b in 0..<batch {
-                var sum = 0.0
-                for j in 0..<width {
-                    let v = Double(array.scalars[b * width + j])
-                    sum += v * v
+                var sum: Scalar = 0
+                array.scalars.withUnsafeBufferPointer { p in
+                    for j in 0..<width { sum += p[b * width + j] * p[b * width + j] }
                 }
-                norms[(t * batch + b) * stateArrays + a] = sum.squareRoot()
+                norms[(t * batch + b) * stateArrays + a] = Double(sum).squareRoot()
             }
         }
     }
