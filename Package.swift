@@ -9,7 +9,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
@@ -22,10 +21,7 @@ let package = Package(
         // tf.nn.dynamic_rnn in Swift: tensors, nests, cells, the unrolled loop and its frames. No I/O, no terminal.
         .target(
             name: "RNNEngine",
-            dependencies: [
-                "CRNNKernels",
-                .product(name: "RealModule", package: "swift-numerics"),
-            ]
+            dependencies: ["CRNNKernels"]
         ),
         // Experiment files (JSON) and .npy/.npz arrays, turned into engine values.
         .target(

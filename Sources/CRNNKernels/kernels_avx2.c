@@ -2,6 +2,7 @@
    activations. Every function here is compiled for avx2,fma; it is only called after the run-time
    CPU check in kernels_core.c. */
 #include "rk_internal.h"
+#include "rk_vecmath.h"
 
 #if RK_X86
 #include <immintrin.h>
@@ -137,32 +138,21 @@ A2_INST(d, double, 4)
 A2_INST(d, double, 5)
 A2_INST(d, double, 6)
 
-/* ---------------- activations ----------------
- * tanh(x) = sign(x) * E / (E + 2) with E = expm1(2|x|) (no cancellation for small |x|);
- * sigmoid(x) = 1 / (1 + exp(-x)). exp/expm1: n = round(y / ln2), r = y - n ln2 (Cody-Waite),
- * expm1(r) by its Taylor series (|r| <= ln2/2: degree 8 for float, 13 for double), then scaled. */
-
-#define LOG2E 1.44269504088896340736
-#define LN2_HI_F 0.693145751953125f
-#define LN2_LO_F 1.428606765330187045e-06f
-#define LN2_HI_D 6.93147180369123816490e-01
-#define LN2_LO_D 1.90821492927058770002e-10
+/* ---------------- activations (the scheme and its constants: rk_vecmath.h) ---------------- */
 
 RK_INLINE __m256 a2_expm1_poly_ps(__m256 r) { /* expm1(r), |r| <= 0.35 */
-    __m256 q = _mm256_set1_ps(1.0f / 40320);
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 5040));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 720));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 120));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 24));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f / 6));
-    q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(0.5f));
+#define RK_FIRST(c) __m256 q = _mm256_set1_ps(c);
+#define RK_STEP(c) q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(c));
+    RK_EXPM1_TAYLOR_F(RK_FIRST, RK_STEP)
+#undef RK_FIRST
+#undef RK_STEP
     return _mm256_fmadd_ps(q, _mm256_mul_ps(r, r), r);
 }
 
 RK_INLINE __m256 a2_reduce_ps(__m256 y, __m256 *n) {
-    *n = _mm256_round_ps(_mm256_mul_ps(y, _mm256_set1_ps((float)LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(*n, _mm256_set1_ps(LN2_HI_F), y);
-    return _mm256_fnmadd_ps(*n, _mm256_set1_ps(LN2_LO_F), r);
+    *n = _mm256_round_ps(_mm256_mul_ps(y, _mm256_set1_ps((float)RK_LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(*n, _mm256_set1_ps(RK_LN2_HI_F), y);
+    return _mm256_fnmadd_ps(*n, _mm256_set1_ps(RK_LN2_LO_F), r);
 }
 
 RK_INLINE __m256 a2_pow2i_ps(__m256 n) { /* 2^n for integral n in [-126, 127] */
@@ -172,7 +162,7 @@ RK_INLINE __m256 a2_pow2i_ps(__m256 n) { /* 2^n for integral n in [-126, 127] */
 RK_INLINE __m256 a2_tanh_ps(__m256 x) {
     const __m256 sgn = _mm256_set1_ps(-0.0f);
     __m256 ax = _mm256_andnot_ps(sgn, x);
-    __m256 y = _mm256_min_ps(_mm256_add_ps(ax, ax), _mm256_set1_ps(20.0f)); /* tanh(10) == 1 in float */
+    __m256 y = _mm256_min_ps(_mm256_add_ps(ax, ax), _mm256_set1_ps(RK_TANH_2X_MAX_F)); /* tanh(10) == 1 in float */
     __m256 n;
     __m256 r = a2_reduce_ps(y, &n);
     __m256 p = a2_expm1_poly_ps(r);
@@ -185,7 +175,7 @@ RK_INLINE __m256 a2_tanh_ps(__m256 x) {
 
 RK_INLINE __m256 a2_sigmoid_ps(__m256 x) {
     __m256 z = _mm256_sub_ps(_mm256_setzero_ps(), x);
-    z = _mm256_max_ps(_mm256_min_ps(z, _mm256_set1_ps(89.0f)), _mm256_set1_ps(-104.0f));
+    z = _mm256_max_ps(_mm256_min_ps(z, _mm256_set1_ps(RK_SIGMOID_Z_MAX_F)), _mm256_set1_ps(RK_SIGMOID_Z_MIN_F));
     __m256 n;
     __m256 r = a2_reduce_ps(z, &n);
     __m256 e = _mm256_add_ps(a2_expm1_poly_ps(r), _mm256_set1_ps(1.0f));
@@ -197,25 +187,18 @@ RK_INLINE __m256 a2_sigmoid_ps(__m256 x) {
 }
 
 RK_INLINE __m256d a2_expm1_poly_pd(__m256d r) { /* expm1(r), |r| <= 0.35, Taylor to r^13 */
-    __m256d q = _mm256_set1_pd(1.0 / 6227020800.0);
-    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 479001600.0));
-    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 39916800.0));
-    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 3628800.0));
-    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 362880.0));
-    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 40320.0));
-    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 5040.0));
-    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 720.0));
-    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 120.0));
-    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 24.0));
-    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(1.0 / 6.0));
-    q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(0.5));
+#define RK_FIRST(c) __m256d q = _mm256_set1_pd(c);
+#define RK_STEP(c) q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(c));
+    RK_EXPM1_TAYLOR_D(RK_FIRST, RK_STEP)
+#undef RK_FIRST
+#undef RK_STEP
     return _mm256_fmadd_pd(q, _mm256_mul_pd(r, r), r);
 }
 
 RK_INLINE __m256d a2_reduce_pd(__m256d y, __m256d *n) {
-    *n = _mm256_round_pd(_mm256_mul_pd(y, _mm256_set1_pd(LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256d r = _mm256_fnmadd_pd(*n, _mm256_set1_pd(LN2_HI_D), y);
-    return _mm256_fnmadd_pd(*n, _mm256_set1_pd(LN2_LO_D), r);
+    *n = _mm256_round_pd(_mm256_mul_pd(y, _mm256_set1_pd(RK_LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256d r = _mm256_fnmadd_pd(*n, _mm256_set1_pd(RK_LN2_HI_D), y);
+    return _mm256_fnmadd_pd(*n, _mm256_set1_pd(RK_LN2_LO_D), r);
 }
 
 RK_INLINE __m256d a2_pow2i_pd(__m256d n) { /* 2^n for integral n in [-1022, 1023] */
@@ -227,7 +210,7 @@ RK_INLINE __m256d a2_pow2i_pd(__m256d n) { /* 2^n for integral n in [-1022, 1023
 RK_INLINE __m256d a2_tanh_pd(__m256d x) {
     const __m256d sgn = _mm256_set1_pd(-0.0);
     __m256d ax = _mm256_andnot_pd(sgn, x);
-    __m256d y = _mm256_min_pd(_mm256_add_pd(ax, ax), _mm256_set1_pd(40.0)); /* tanh(20) == 1 in double */
+    __m256d y = _mm256_min_pd(_mm256_add_pd(ax, ax), _mm256_set1_pd(RK_TANH_2X_MAX_D)); /* tanh(20) == 1 in double */
     __m256d n;
     __m256d r = a2_reduce_pd(y, &n);
     __m256d p = a2_expm1_poly_pd(r);
@@ -240,7 +223,7 @@ RK_INLINE __m256d a2_tanh_pd(__m256d x) {
 
 RK_INLINE __m256d a2_sigmoid_pd(__m256d x) {
     __m256d z = _mm256_sub_pd(_mm256_setzero_pd(), x);
-    z = _mm256_max_pd(_mm256_min_pd(z, _mm256_set1_pd(710.0)), _mm256_set1_pd(-746.0));
+    z = _mm256_max_pd(_mm256_min_pd(z, _mm256_set1_pd(RK_SIGMOID_Z_MAX_D)), _mm256_set1_pd(RK_SIGMOID_Z_MIN_D));
     __m256d n;
     __m256d r = a2_reduce_pd(z, &n);
     __m256d e = _mm256_add_pd(a2_expm1_poly_pd(r), _mm256_set1_pd(1.0));

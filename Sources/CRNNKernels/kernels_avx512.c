@@ -2,6 +2,7 @@
    and vectorised activations. Compiled for avx512f (+avx2,fma); only called after the run-time CPU
    check in kernels_core.c. */
 #include "rk_internal.h"
+#include "rk_vecmath.h"
 
 #if RK_X86
 #include <immintrin.h>
@@ -197,35 +198,28 @@ static void z_dpack8(long kc, const double *s, long lda, double *d) {
         for (int i = 0; i < 8; i++) d[i] = s[i * lda + p];
 }
 
-/* ---------------- activations (same scheme as the AVX2 path; scalef does the 2^n scaling) ---------------- */
+/* ---------------- activations (the AVX2 path's scheme, rk_vecmath.h; scalef does the 2^n scaling) ---------------- */
 
-#define LOG2E 1.44269504088896340736
-#define LN2_HI_F 0.693145751953125f
-#define LN2_LO_F 1.428606765330187045e-06f
-#define LN2_HI_D 6.93147180369123816490e-01
-#define LN2_LO_D 1.90821492927058770002e-10
 #define RNE (_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 
 RK_INLINE __m512 z_expm1_poly_ps(__m512 r) {
-    __m512 q = _mm512_set1_ps(1.0f / 40320);
-    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.0f / 5040));
-    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.0f / 720));
-    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.0f / 120));
-    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.0f / 24));
-    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(1.0f / 6));
-    q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(0.5f));
+#define RK_FIRST(c) __m512 q = _mm512_set1_ps(c);
+#define RK_STEP(c) q = _mm512_fmadd_ps(q, r, _mm512_set1_ps(c));
+    RK_EXPM1_TAYLOR_F(RK_FIRST, RK_STEP)
+#undef RK_FIRST
+#undef RK_STEP
     return _mm512_fmadd_ps(q, _mm512_mul_ps(r, r), r);
 }
 RK_INLINE __m512 z_reduce_ps(__m512 y, __m512 *n) {
-    *n = _mm512_roundscale_ps(_mm512_mul_ps(y, _mm512_set1_ps((float)LOG2E)), RNE);
-    __m512 r = _mm512_fnmadd_ps(*n, _mm512_set1_ps(LN2_HI_F), y);
-    return _mm512_fnmadd_ps(*n, _mm512_set1_ps(LN2_LO_F), r);
+    *n = _mm512_roundscale_ps(_mm512_mul_ps(y, _mm512_set1_ps((float)RK_LOG2E)), RNE);
+    __m512 r = _mm512_fnmadd_ps(*n, _mm512_set1_ps(RK_LN2_HI_F), y);
+    return _mm512_fnmadd_ps(*n, _mm512_set1_ps(RK_LN2_LO_F), r);
 }
 RK_INLINE __m512 z_tanh_ps(__m512 x) {
     const __m512i sgn = _mm512_set1_epi32((int)0x80000000u);
     __m512i xi = _mm512_castps_si512(x);
     __m512 ax = _mm512_castsi512_ps(_mm512_andnot_si512(sgn, xi));
-    __m512 y = _mm512_min_ps(_mm512_add_ps(ax, ax), _mm512_set1_ps(20.0f));
+    __m512 y = _mm512_min_ps(_mm512_add_ps(ax, ax), _mm512_set1_ps(RK_TANH_2X_MAX_F));
     __m512 n;
     __m512 r = z_reduce_ps(y, &n);
     __m512 p = z_expm1_poly_ps(r);
@@ -237,7 +231,7 @@ RK_INLINE __m512 z_tanh_ps(__m512 x) {
 }
 RK_INLINE __m512 z_sigmoid_ps(__m512 x) {
     __m512 z = _mm512_sub_ps(_mm512_setzero_ps(), x);
-    z = _mm512_max_ps(_mm512_min_ps(z, _mm512_set1_ps(89.0f)), _mm512_set1_ps(-104.0f));
+    z = _mm512_max_ps(_mm512_min_ps(z, _mm512_set1_ps(RK_SIGMOID_Z_MAX_F)), _mm512_set1_ps(RK_SIGMOID_Z_MIN_F));
     __m512 n;
     __m512 r = z_reduce_ps(z, &n);
     __m512 e = _mm512_scalef_ps(_mm512_add_ps(z_expm1_poly_ps(r), _mm512_set1_ps(1.0f)), n);
@@ -246,30 +240,23 @@ RK_INLINE __m512 z_sigmoid_ps(__m512 x) {
 }
 
 RK_INLINE __m512d z_expm1_poly_pd(__m512d r) {
-    __m512d q = _mm512_set1_pd(1.0 / 6227020800.0);
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 479001600.0));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 39916800.0));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 3628800.0));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 362880.0));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 40320.0));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 5040.0));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 720.0));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 120.0));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 24.0));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(1.0 / 6.0));
-    q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(0.5));
+#define RK_FIRST(c) __m512d q = _mm512_set1_pd(c);
+#define RK_STEP(c) q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(c));
+    RK_EXPM1_TAYLOR_D(RK_FIRST, RK_STEP)
+#undef RK_FIRST
+#undef RK_STEP
     return _mm512_fmadd_pd(q, _mm512_mul_pd(r, r), r);
 }
 RK_INLINE __m512d z_reduce_pd(__m512d y, __m512d *n) {
-    *n = _mm512_roundscale_pd(_mm512_mul_pd(y, _mm512_set1_pd(LOG2E)), RNE);
-    __m512d r = _mm512_fnmadd_pd(*n, _mm512_set1_pd(LN2_HI_D), y);
-    return _mm512_fnmadd_pd(*n, _mm512_set1_pd(LN2_LO_D), r);
+    *n = _mm512_roundscale_pd(_mm512_mul_pd(y, _mm512_set1_pd(RK_LOG2E)), RNE);
+    __m512d r = _mm512_fnmadd_pd(*n, _mm512_set1_pd(RK_LN2_HI_D), y);
+    return _mm512_fnmadd_pd(*n, _mm512_set1_pd(RK_LN2_LO_D), r);
 }
 RK_INLINE __m512d z_tanh_pd(__m512d x) {
     const __m512i sgn = _mm512_set1_epi64((long long)0x8000000000000000ull);
     __m512i xi = _mm512_castpd_si512(x);
     __m512d ax = _mm512_castsi512_pd(_mm512_andnot_si512(sgn, xi));
-    __m512d y = _mm512_min_pd(_mm512_add_pd(ax, ax), _mm512_set1_pd(40.0));
+    __m512d y = _mm512_min_pd(_mm512_add_pd(ax, ax), _mm512_set1_pd(RK_TANH_2X_MAX_D));
     __m512d n;
     __m512d r = z_reduce_pd(y, &n);
     __m512d p = z_expm1_poly_pd(r);
@@ -281,7 +268,7 @@ RK_INLINE __m512d z_tanh_pd(__m512d x) {
 }
 RK_INLINE __m512d z_sigmoid_pd(__m512d x) {
     __m512d z = _mm512_sub_pd(_mm512_setzero_pd(), x);
-    z = _mm512_max_pd(_mm512_min_pd(z, _mm512_set1_pd(710.0)), _mm512_set1_pd(-746.0));
+    z = _mm512_max_pd(_mm512_min_pd(z, _mm512_set1_pd(RK_SIGMOID_Z_MAX_D)), _mm512_set1_pd(RK_SIGMOID_Z_MIN_D));
     __m512d n;
     __m512d r = z_reduce_pd(z, &n);
     __m512d e = _mm512_scalef_pd(_mm512_add_pd(z_expm1_poly_pd(r), _mm512_set1_pd(1.0)), n);

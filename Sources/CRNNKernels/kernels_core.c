@@ -9,6 +9,7 @@
  * Work is split across threads by column panels (or by rows when there are few panels).
  */
 #include "rk_internal.h"
+#include "rk_template.h"
 #include "rnn_kernels.h"
 
 #include <pthread.h>
@@ -99,45 +100,6 @@ struct rk_packed {
     void *data; /* panels: ceil(n / NRP) x k x NRP, zero padded */
 };
 
-#define DEFINE_PACK(SUF, T, NRP)                                                                   \
-    static void pack_panels_##SUF(long k, long j0, long j1, const T *b, long ldb, T *dst) {       \
-        /* columns j0..j1 (j0 multiple of NRP) of the k x n matrix b into panels at dst */        \
-        for (long j = j0; j < j1; j += NRP) {                                                     \
-            long w = j1 - j < NRP ? j1 - j : NRP;                                                 \
-            T *d = dst + ((j - j0) / NRP) * k * NRP;                                              \
-            const T *s = b + j;                                                                   \
-            if (w == NRP) {                                                                       \
-                for (long p = 0; p < k; p++, d += NRP, s += ldb) memcpy(d, s, sizeof(T) * NRP);   \
-            } else {                                                                              \
-                for (long p = 0; p < k; p++, d += NRP, s += ldb) {                                \
-                    memcpy(d, s, sizeof(T) * (size_t)w);                                          \
-                    memset(d + w, 0, sizeof(T) * (size_t)(NRP - w));                              \
-                }                                                                                 \
-            }                                                                                     \
-        }                                                                                         \
-    }                                                                                             \
-    rk_packed *rk_##SUF##pack(long k, long n, const T *b, long ldb) {                             \
-        if (k < 0 || n < 0) return NULL;                                                          \
-        rk_packed *p = calloc(1, sizeof *p);                                                      \
-        if (!p) return NULL;                                                                      \
-        p->k = k;                                                                                 \
-        p->n = n;                                                                                 \
-        p->is_double = sizeof(T) == 8;                                                            \
-        long np = (n + NRP - 1) / NRP;                                                            \
-        size_t bytes = sizeof(T) * (size_t)np * (size_t)k * NRP;                                  \
-        if (bytes) {                                                                              \
-            if (posix_memalign(&p->data, 64, bytes) != 0) {                                       \
-                free(p);                                                                          \
-                return NULL;                                                                      \
-            }                                                                                     \
-            pack_panels_##SUF(k, 0, n, b, ldb, (T *)p->data);                                     \
-        }                                                                                         \
-        return p;                                                                                 \
-    }
-
-DEFINE_PACK(s, float, RK_SNRP)
-DEFINE_PACK(d, double, RK_DNRP)
-
 void rk_packed_free(rk_packed *p) {
     if (p) {
         free(p->data);
@@ -179,247 +141,26 @@ typedef struct {
     int apacked; /* this thread has packed A for the current product */
 } gemm_tstate;
 
-#define DEFINE_GEMM(SUF, T, NRP, KCV, MCV, KTAB, MRF, NRF, PACK8)                                          \
-    typedef struct {                                                                              \
-        long m, n, k;                                                                             \
-        const T *a;                                                                               \
-        long lda;                                                                                 \
-        const T *b; /* B_DIRECT / B_SLAB: the caller's B */                                       \
-        long ldb;                                                                                 \
-        const T *bp; /* B_PACKED: panels over the full k */                                       \
-        int bmode;                                                                                \
-        int by_rows;                                                                              \
-        long chunk_panels, chunk_rows;                                                            \
-        T *c;                                                                                     \
-        long ldc;                                                                                 \
-        int acc;                                                                                  \
-        const rk_impl *im;                                                                        \
-        long kcb, mcb;                                                                            \
-    } gemm_job_##SUF;                                                                             \
-                                                                                                  \
-    /* rows [0, mr) of A into the sliver layout for the full k: block pc at dst + pc * mpad,       \
-       sliver ir within it at + ir * kc, element (i, p) at [p * MR + i]. */                       \
-    static void pack_a_##SUF(long mrows, long k, long KC, const T *a, long lda, T *dst, int MR,    \
-                             void (*pack8)(long, const T *, long, T *)) {                         \
-        long mpad = (mrows + MR - 1) / MR * MR;                                                   \
-        for (long pc = 0; pc < k; pc += KC) {                                                     \
-            long kc = k - pc < KC ? k - pc : KC;                                                  \
-            for (long ir = 0; ir < mrows; ir += MR) {                                             \
-                int mr = mrows - ir < MR ? (int)(mrows - ir) : MR;                                \
-                T *d = dst + pc * mpad + ir * kc;                                                 \
-                const T *s = a + ir * lda + pc;                                                   \
-                if (mr == 8 && MR == 8 && pack8) {                                                \
-                    pack8(kc, s, lda, d);                                                         \
-                } else if (mr == MR) {                                                            \
-                    for (long p = 0; p < kc; p++, d += MR)                                        \
-                        for (int i = 0; i < MR; i++) d[i] = s[i * lda + p];                       \
-                } else {                                                                          \
-                    for (long p = 0; p < kc; p++, d += MR)                                        \
-                        for (int i = 0; i < mr; i++) d[i] = s[i * lda + p];                       \
-                }                                                                                 \
-            }                                                                                     \
-        }                                                                                         \
-    }                                                                                             \
-                                                                                                  \
-    static void naive_##SUF(long m, long n, long k, const T *a, long lda, const T *b, long ldb,   \
-                            T *c, long ldc, int acc) {                                            \
-        for (long i = 0; i < m; i++) {                                                            \
-            T *ci = c + i * ldc;                                                                  \
-            if (!acc) memset(ci, 0, sizeof(T) * (size_t)n);                                       \
-            for (long p = 0; p < k; p++) {                                                        \
-                T av = a[i * lda + p];                                                            \
-                const T *bp = b + p * ldb;                                                        \
-                for (long j = 0; j < n; j++) ci[j] += av * bp[j];                                 \
-            }                                                                                     \
-        }                                                                                         \
-    }                                                                                             \
-                                                                                                  \
-    /* Pack-B job: chunk = a run of column panels of the caller's B into g->bp. */               \
-    static void packb_chunk_##SUF(const void *vg, long chunk, void *ts) {                         \
-        const gemm_job_##SUF *g = vg;                                                             \
-        long j0 = chunk * g->chunk_panels * NRP, j1 = j0 + g->chunk_panels * NRP;                 \
-        if (j1 > g->n) j1 = g->n;                                                                 \
-        pack_panels_##SUF(g->k, j0, j1, g->b, g->ldb, (T *)g->bp + (j0 / NRP) * g->k * NRP);      \
-    }                                                                                             \
-                                                                                                  \
-    static void gemm_chunk_##SUF(const void *vg, long chunk, void *vts) {                         \
-        const gemm_job_##SUF *g = vg;                                                             \
-        gemm_tstate *ts = vts;                                                                    \
-        const rk_impl *im = g->im;                                                                \
-        const int MR = im->MRF, NR = im->NRF;                                                     \
-        const long k = g->k, KC = g->kcb, MC = g->mcb;                                            \
-        long i0 = 0, i1 = g->m, j0 = 0, j1 = g->n;                                                \
-        if (g->by_rows) {                                                                         \
-            i0 = chunk * g->chunk_rows;                                                           \
-            i1 = i0 + g->chunk_rows < g->m ? i0 + g->chunk_rows : g->m;                           \
-        } else {                                                                                  \
-            j0 = chunk * g->chunk_panels * NRP;                                                   \
-            j1 = j0 + g->chunk_panels * NRP < g->n ? j0 + g->chunk_panels * NRP : g->n;           \
-        }                                                                                         \
-        if (i0 >= i1 || j0 >= j1) return;                                                         \
-        long rows = i1 - i0, mpad = (rows + MR - 1) / MR * MR;                                    \
-        T *abuf = rk_scratch(0, sizeof(T) * (size_t)mpad * (size_t)k);                            \
-        T *bbuf = NULL;                                                                           \
-        if (g->bmode == B_SLAB) {                                                                 \
-            long kcmax = k < KC ? k : KC;                                                         \
-            bbuf = rk_scratch(1, sizeof(T) * (size_t)kcmax * (size_t)((j1 - j0 + NRP - 1) / NRP * NRP)); \
-        }                                                                                         \
-        if (!abuf || (g->bmode == B_SLAB && !bbuf)) { /* out of memory: plain loops */            \
-            ts->apacked = 0;                                                                      \
-            if (g->bmode != B_PACKED) {                                                           \
-                naive_##SUF(rows, j1 - j0, k, g->a + i0 * g->lda, g->lda, g->b + j0, g->ldb,      \
-                            g->c + i0 * g->ldc + j0, g->ldc, g->acc);                             \
-            } else {                                                                              \
-                for (long i = i0; i < i1; i++)                                                    \
-                    for (long j = j0; j < j1; j++) {                                              \
-                        const T *bj = g->bp + (j / NRP) * k * NRP + (j % NRP);                    \
-                        T sum = 0;                                                                \
-                        for (long p = 0; p < k; p++) sum += g->a[i * g->lda + p] * bj[p * NRP];   \
-                        T *cij = g->c + i * g->ldc + j;                                           \
-                        *cij = g->acc ? *cij + sum : sum;                                         \
-                    }                                                                             \
-            }                                                                                     \
-            return;                                                                               \
-        }                                                                                         \
-        if (g->by_rows || !ts->apacked) {                                                         \
-            pack_a_##SUF(rows, k, KC, g->a + i0 * g->lda, g->lda, abuf, MR, im->PACK8);           \
-            ts->apacked = !g->by_rows;                                                            \
-        }                                                                                         \
-        if (g->bmode != B_SLAB && !g->by_rows) {                                                  \
-            /* Column panels outermost: each B panel streams once down the whole k while its C    \
-               tiles stay in L1 (A, packed once, is re-read from L2). */                          \
-            for (long jr = j0; jr < j1; jr += NR) {                                               \
-                long nr = j1 - jr < NR ? j1 - jr : NR;                                            \
-                const T *bpanel;                                                                  \
-                long ldb;                                                                         \
-                int bfl = 0;                                                                      \
-                if (g->bmode == B_PACKED) {                                                       \
-                    bpanel = g->bp + (jr / NRP) * k * NRP + (jr % NRP);                           \
-                    ldb = NRP;                                                                    \
-                } else {                                                                          \
-                    bpanel = g->b + jr;                                                           \
-                    ldb = g->ldb;                                                                 \
-                    if (nr < NR) bfl = RK_BMASK;                                                  \
-                }                                                                                 \
-                for (long pc = 0; pc < k; pc += KC) {                                             \
-                    long kc = k - pc < KC ? k - pc : KC;                                          \
-                    int fl = ((pc > 0 || g->acc) ? RK_LOADC : 0) | bfl;                           \
-                    const T *ablock = abuf + pc * mpad;                                           \
-                    T *cc = g->c + i0 * g->ldc + jr;                                              \
-                    for (long ir = 0; ir < rows; ir += MR) {                                      \
-                        int mr = rows - ir < MR ? (int)(rows - ir) : MR;                          \
-                        im->KTAB[mr](kc, ablock + ir * kc, bpanel + pc * ldb, ldb, cc + ir * g->ldc, \
-                                     g->ldc, nr, fl);                                             \
-                    }                                                                             \
-                }                                                                                 \
-            }                                                                                     \
-            return;                                                                               \
-        }                                                                                         \
-        for (long pc = 0; pc < k; pc += KC) {                                                     \
-            long kc = k - pc < KC ? k - pc : KC;                                                  \
-            int flags = (pc > 0 || g->acc) ? RK_LOADC : 0;                                        \
-            if (g->bmode == B_SLAB) pack_panels_##SUF(kc, j0, j1, g->b + pc * g->ldb, g->ldb, bbuf); \
-            const T *ablock = abuf + pc * mpad;                                                   \
-            for (long ic = 0; ic < rows; ic += MC) {                                              \
-                long mc = rows - ic < MC ? rows - ic : MC;                                        \
-                for (long jr = j0; jr < j1; jr += NR) {                                           \
-                    long nr = j1 - jr < NR ? j1 - jr : NR;                                        \
-                    const T *bb;                                                                  \
-                    long ldb;                                                                     \
-                    int fl = flags;                                                               \
-                    if (g->bmode == B_PACKED) {                                                   \
-                        bb = g->bp + (jr / NRP) * k * NRP + pc * NRP + (jr % NRP);                \
-                        ldb = NRP;                                                                \
-                    } else if (g->bmode == B_SLAB) {                                              \
-                        bb = bbuf + ((jr - j0) / NRP) * kc * NRP + ((jr - j0) % NRP);             \
-                        ldb = NRP;                                                                \
-                    } else {                                                                      \
-                        bb = g->b + pc * g->ldb + jr;                                             \
-                        ldb = g->ldb;                                                             \
-                        if (nr < NR) fl |= RK_BMASK;                                              \
-                    }                                                                             \
-                    T *cc = g->c + (i0 + ic) * g->ldc + jr;                                       \
-                    const T *as = ablock + ic * kc;                                               \
-                    for (long ir = 0; ir < mc; ir += MR) {                                        \
-                        int mr = mc - ir < MR ? (int)(mc - ir) : MR;                              \
-                        im->KTAB[mr](kc, as + ir * kc, bb, ldb, cc + ir * g->ldc, g->ldc, nr, fl); \
-                    }                                                                             \
-                }                                                                                 \
-            }                                                                                     \
-        }                                                                                         \
-    }                                                                                             \
-                                                                                                  \
-    static void gemm_run_##SUF(gemm_job_##SUF *g) {                                               \
-        long m = g->m, n = g->n, k = g->k;                                                        \
-        if (m <= 0 || n <= 0) return;                                                             \
-        if (k <= 0) {                                                                             \
-            if (!g->acc)                                                                          \
-                for (long i = 0; i < m; i++) memset(g->c + i * g->ldc, 0, sizeof(T) * (size_t)n); \
-            return;                                                                               \
-        }                                                                                         \
-        const rk_impl *im = impl();                                                               \
-        g->im = im;                                                                               \
-        g->kcb = KCV;                                                                             \
-        g->mcb = MCV / im->MRF * im->MRF;                                                         \
-        double macs = (double)m * (double)n * (double)k;                                          \
-        int nt = 1;                                                                               \
-        int tset = rk_threads_setting();                                                          \
-        if (tset > 1 && macs >= (double)par_min_macs) {                                           \
-            double maxt = macs / (double)(par_min_macs / 2 > 0 ? par_min_macs / 2 : 1);           \
-            nt = (double)tset < maxt ? tset : (int)maxt;                                          \
-        }                                                                                         \
-        long np = (n + NRP - 1) / NRP;                                                            \
-        long nchunks;                                                                             \
-        g->by_rows = m >= rows_min_m;                                                             \
-        if (g->by_rows) {                                                                         \
-            g->chunk_rows = g->mcb;                                                               \
-            nchunks = (m + g->chunk_rows - 1) / g->chunk_rows;                                    \
-            if (g->bmode != B_PACKED) { /* pack all of B first (in parallel) */                   \
-                T *bp = rk_scratch(1, sizeof(T) * (size_t)np * NRP * (size_t)k);                  \
-                if (!bp) {                                                                        \
-                    naive_##SUF(m, n, k, g->a, g->lda, g->b, g->ldb, g->c, g->ldc, g->acc);       \
-                    return;                                                                       \
-                }                                                                                 \
-                g->bp = bp;                                                                       \
-                g->chunk_panels = (np + 4L * nt - 1) / (4L * nt);                                 \
-                rk_pool_run(packb_chunk_##SUF, g, sizeof *g, (np + g->chunk_panels - 1) / g->chunk_panels, nt); \
-                g->bmode = B_PACKED;                                                              \
-            }                                                                                     \
-        } else {                                                                                  \
-            /* an unpacked B is read in place when few rows use it (or it fits in L2 and the path \
-               copes with strided rows); else each thread packs its columns slab by slab */       \
-            if (g->bmode != B_PACKED)                                                             \
-                g->bmode = (m < (im->direct_b_in_l2 ? packb_min_m : im->MRF) ||                   \
-                            (im->direct_b_in_l2 && (double)k * (double)n * sizeof(T) <= 2097152.0))   \
-                               ? B_DIRECT                                                         \
-                               : B_SLAB;                                                          \
-            /* a few chunks per thread, so a late or busy thread costs little */                  \
-            g->chunk_panels = nt > 1 ? (np + 4L * nt - 1) / (4L * nt) : np;                       \
-            nchunks = (np + g->chunk_panels - 1) / g->chunk_panels;                               \
-        }                                                                                         \
-        rk_pool_run(gemm_chunk_##SUF, g, sizeof *g, nchunks, nt);                                 \
-    }                                                                                             \
-                                                                                                  \
-    void rk_##SUF##gemm(long m, long n, long k, const T *a, long lda, const T *b, long ldb, T *c, \
-                        long ldc, int accumulate) {                                               \
-        gemm_job_##SUF g;                                                                         \
-        memset(&g, 0, sizeof g);                                                                  \
-        g.m = m; g.n = n; g.k = k; g.a = a; g.lda = lda; g.b = b; g.ldb = ldb;                    \
-        g.c = c; g.ldc = ldc; g.acc = accumulate;                                                 \
-        g.bmode = B_DIRECT;                                                                       \
-        gemm_run_##SUF(&g);                                                                       \
-    }                                                                                             \
-                                                                                                  \
-    void rk_##SUF##packed_gemm(long m, const T *a, long lda, const rk_packed *b, T *c, long ldc,  \
-                               int accumulate) {                                                  \
-        if (!b || b->is_double != (sizeof(T) == 8)) return;                                       \
-        gemm_job_##SUF g;                                                                         \
-        memset(&g, 0, sizeof g);                                                                  \
-        g.m = m; g.n = b->n; g.k = b->k; g.a = a; g.lda = lda; g.bp = (const T *)b->data;         \
-        g.c = c; g.ldc = ldc; g.acc = accumulate;                                                 \
-        g.bmode = B_PACKED;                                                                       \
-        gemm_run_##SUF(&g);                                                                       \
-    }
+/* ---------------- packing and the driver, once per scalar type ---------------- */
 
-DEFINE_GEMM(s, float, RK_SNRP, s_kc, s_mc, sk, smr, snr, spack8)
-DEFINE_GEMM(d, double, RK_DNRP, d_kc, d_mc, dk, dmr, dnr, dpack8)
+#define T float
+#define RK_SUF s
+#define NRP RK_SNRP
+#define KCV s_kc
+#define MCV s_mc
+#define KTAB sk
+#define MRF smr
+#define NRF snr
+#define PACK8 spack8
+#include "gemm_template.h"
+
+#define T double
+#define RK_SUF d
+#define NRP RK_DNRP
+#define KCV d_kc
+#define MCV d_mc
+#define KTAB dk
+#define MRF dmr
+#define NRF dnr
+#define PACK8 dpack8
+#include "gemm_template.h"

@@ -38,6 +38,10 @@ extension LoadedExperiment {
         guard let lossSpec = spec.loss else {
             throw ExperimentError(file: file, field: "loss", "missing: name a loss to differentiate")
         }
+        guard spec.convention == .tf else {
+            throw ExperimentError(file: file, field: "loss",
+                "gradients follow TensorFlow's dynamic_rnn; this experiment's convention is \(spec.convention.rawValue) (\(spec.convention.frameworkName)), whose backward pass is not computed yet")
+        }
         let directions = spec.bidirectional ? 2 : 1
         let losses = try (0..<directions).map { try loss(lossSpec, direction: $0) }
         return try located {

@@ -10,6 +10,9 @@ public struct ExperimentSpec: Equatable {
     /// The backward cell of a bidirectional run (defaults to a copy of `cell`).
     public var cellBackward: CellSpec?
     public var bidirectional: Bool
+    /// Whose rules the run follows (`"convention"`: `tf`, the default, `keras` or `torch`); it also says which
+    /// framework's names the weights and results use.
+    public var convention: Convention
     public var timeMajor: Bool
     public var dtype: DType
     public var sequenceLength: [Int]?
@@ -31,7 +34,7 @@ public struct ExperimentSpec: Equatable {
     public var loss: LossSpec?
 
     public init(name: String, description: String = "", cell: CellSpec, cellBackward: CellSpec? = nil,
-                bidirectional: Bool = false, timeMajor: Bool = false, dtype: DType = .float32,
+                bidirectional: Bool = false, convention: Convention = .tf, timeMajor: Bool = false, dtype: DType = .float32,
                 sequenceLength: [Int]? = nil, weights: String? = nil, inputs: String? = nil,
                 initialState: String? = nil, batchSize: Int? = nil, maxTime: Int? = nil, inputDepth: Int? = nil,
                 seed: UInt64 = 0, inputScale: Double = 1, parallelIterations: Int = 32, swapMemory: Bool = false) {
@@ -40,6 +43,7 @@ public struct ExperimentSpec: Equatable {
         self.cell = cell
         self.cellBackward = cellBackward
         self.bidirectional = bidirectional
+        self.convention = convention
         self.timeMajor = timeMajor
         self.dtype = dtype
         self.sequenceLength = sequenceLength
@@ -56,7 +60,12 @@ public struct ExperimentSpec: Equatable {
         self.loss = nil
     }
 
-    static let fields = ["name", "description", "cell", "cell_bw", "bidirectional", "time_major", "dtype",
+    /// The model the experiment runs: its cells, direction(s) and convention.
+    public var model: RNNModel {
+        RNNModel(cell: cell, cellBackward: cellBackward, bidirectional: bidirectional, convention: convention)
+    }
+
+    static let fields = ["name", "description", "convention", "cell", "cell_bw", "bidirectional", "time_major", "dtype",
                          "sequence_length", "weights", "inputs", "initial_state", "batch_size", "max_time",
                          "input_depth", "seed", "input_scale", "parallel_iterations", "swap_memory", "loss"]
 
@@ -73,10 +82,18 @@ public struct ExperimentSpec: Equatable {
         }
         let r = try FieldReader(file: file, path: "", value: json)
         try r.onlyKeys(fields)
+        var convention = Convention.tf
+        if let c = try r.string("convention") {
+            guard let parsed = Convention(rawValue: c) else {
+                throw r.fail("convention", "unknown convention \"\(c)\"; one of \(Convention.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            convention = parsed
+        }
         guard let cellReader = try r.child("cell") else { throw r.fail("cell", "missing: the cell to run") }
-        var spec = ExperimentSpec(name: try r.string("name") ?? "", cell: try CellSpecJSON.parse(cellReader))
+        var spec = ExperimentSpec(name: try r.string("name") ?? "", cell: try CellSpecJSON.parse(cellReader, convention: convention))
+        spec.convention = convention
         spec.description = try r.string("description") ?? ""
-        if let bw = try r.child("cell_bw") { spec.cellBackward = try CellSpecJSON.parse(bw) }
+        if let bw = try r.child("cell_bw") { spec.cellBackward = try CellSpecJSON.parse(bw, convention: convention) }
         spec.bidirectional = try r.bool("bidirectional") ?? false
         spec.timeMajor = try r.bool("time_major") ?? false
         if let d = try r.string("dtype") {
@@ -98,6 +115,11 @@ public struct ExperimentSpec: Equatable {
         if spec.cellBackward != nil && !spec.bidirectional {
             throw r.fail("cell_bw", "only used with \"bidirectional\": true")
         }
+        do {
+            try spec.model.validate()
+        } catch let e as RNNError {
+            throw r.fail("cell", e.description)
+        }
         if spec.inputs == nil {
             for key in ["batch_size", "max_time", "input_depth"] where !r.has(key) {
                 throw r.fail(key, "missing: without \"inputs\", batch_size, max_time and input_depth say what to generate")
@@ -111,10 +133,12 @@ public struct ExperimentSpec: Equatable {
 
     /// The experiment as JSON text (the same format `parse` reads), keys in a stable order.
     public func jsonData() throws -> Data {
-        var d: [String: Any] = ["name": name, "cell": CellSpecJSON.encode(cell), "time_major": timeMajor, "dtype": dtype.rawValue]
+        var d: [String: Any] = ["name": name, "cell": CellSpecJSON.encode(cell, convention: convention),
+                                "time_major": timeMajor, "dtype": dtype.rawValue]
+        if convention != .tf { d["convention"] = convention.rawValue }
         if !description.isEmpty { d["description"] = description }
         if bidirectional { d["bidirectional"] = true }
-        if let bw = cellBackward { d["cell_bw"] = CellSpecJSON.encode(bw) }
+        if let bw = cellBackward { d["cell_bw"] = CellSpecJSON.encode(bw, convention: convention) }
         if let s = sequenceLength { d["sequence_length"] = s }
         if let w = weights { d["weights"] = w }
         if let i = inputs { d["inputs"] = i }

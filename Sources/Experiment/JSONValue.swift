@@ -12,6 +12,10 @@ public indirect enum JSONValue: Equatable {
 
     /// Parses JSON text; the error names the problem (Foundation's message, with its position).
     public static func parse(_ data: Data) throws -> JSONValue {
+        // Foundation's parser accepts `[1, 2,]`; JSON (and Python's json, and TF's tools) refuse it.
+        if let (line, column) = trailingComma(in: data) {
+            throw JSONParseError(message: "not valid JSON (trailing comma at line \(line), column \(column): remove the comma before the closing bracket)")
+        }
         let any: Any
         do {
             any = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
@@ -20,6 +24,30 @@ public indirect enum JSONValue: Equatable {
             throw JSONParseError(message: "not valid JSON (\(detail))")
         }
         return try convert(any)
+    }
+
+    /// The 1-based line and column of the first comma followed only by white space and `]` or `}`
+    /// (outside strings), if any.
+    static func trailingComma(in data: Data) -> (line: Int, column: Int)? {
+        var inString = false, escaped = false
+        var line = 1, column = 0
+        var comma: (line: Int, column: Int)?
+        for byte in data {
+            column += 1
+            if byte == UInt8(ascii: "\n") { line += 1; column = 0 }
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true; comma = nil
+            case UInt8(ascii: ","): comma = (line, column)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): if let c = comma { return c }
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): break
+            default: comma = nil
+            }
+        }
+        return nil
     }
 
     private static func convert(_ any: Any) throws -> JSONValue {

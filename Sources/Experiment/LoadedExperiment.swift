@@ -15,8 +15,9 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     /// The cotangent arrays of a `"loss"` file (`loss/outputs`, `loss/state/...`), by name.
     public var lossArrays: [String: Tensor<Scalar>] = [:]
 
-    /// The variable scope TF would use: `rnn`, or `bidirectional_rnn` for a bidirectional run.
-    public var scope: String { spec.bidirectional ? "bidirectional_rnn" : "rnn" }
+    /// The variable scope of the run: `rnn`, `bidirectional_rnn`, or `stack_bidirectional_rnn` for PyTorch's
+    /// bidirectional layers (`RNNModel.scope`).
+    public var scope: String { spec.model.scope }
     public var batchSize: Int { inputs.shape.count > 1 ? inputs.shape[spec.timeMajor ? 1 : 0] : 0 }
     public var maxTime: Int { inputs.shape.count > 1 ? inputs.shape[spec.timeMajor ? 0 : 1] : 0 }
     public var inputDepth: Int { inputs.shape.last ?? 0 }
@@ -35,9 +36,20 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     /// with its cell built: what the explorer steps through.
     public func makeLoop(backward: Bool = false) throws -> UnrolledLoop<Scalar> {
         try located {
-            let spec = backward ? (self.spec.cellBackward ?? self.spec.cell) : self.spec.cell
-            let cell = try spec.makeCell(store: store)
-            let scope = self.spec.bidirectional ? self.scope + (backward ? "/bw" : "/fw") : self.scope
+            let direction: Direction = backward ? .backward : .forward
+            let cell = try spec.cell(for: direction).makeCell(store: store)
+            var scope = spec.scope(for: direction)
+            let model = self.spec.model
+            if model.bidirectional && model.convention.bidirectionalStacking == .layerwise {
+                // PyTorch's bidirectional layers: one layer is one bidirectional_dynamic_rnn under its own scope; a
+                // deeper stack feeds both directions into each next layer, which one direction's loop cannot show.
+                let layers = model.layers(inputDepth: inputDepth).filter { $0.direction == direction }
+                guard layers.count == 1, let layer = layers.first else {
+                    throw RNNError.invalidArgument(
+                        "stepping through one direction needs a single layer: PyTorch's \(layers.count)-layer bidirectional stack feeds both directions into each next layer (unroll run computes it)")
+                }
+                scope = layer.scope
+            }
             var x = inputs
             if backward {
                 x = try reverseSequence(inputs, lengths: self.spec.sequenceLength, timeMajor: self.spec.timeMajor)
@@ -48,26 +60,13 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
         }
     }
 
-    /// Runs the experiment as `dynamic_rnn` (or `bidirectional_dynamic_rnn`) would.
+    /// Runs the experiment as its convention's framework would (`dynamic_rnn` or `bidirectional_dynamic_rnn` for tf).
     public func run() throws -> ExperimentResult<Scalar> {
         try located {
-            guard spec.bidirectional else {
-                let cell = try spec.cell.makeCell(store: store)
-                let r = try dynamicRNN(cell: cell, inputs: .leaf(inputs), sequenceLength: spec.sequenceLength,
-                                       initialState: initialState, dtype: spec.dtype,
-                                       parallelIterations: spec.parallelIterations, swapMemory: spec.swapMemory,
-                                       timeMajor: spec.timeMajor, scope: scope)
-                return ExperimentResult(outputs: [r.outputs], states: [r.state], bidirectional: false)
-            }
-            let fw = try spec.cell.makeCell(store: store)
-            let bw = try (spec.cellBackward ?? spec.cell).makeCell(store: store)
-            let r = try bidirectionalDynamicRNN(
-                cellForward: fw, cellBackward: bw, inputs: .leaf(inputs), sequenceLength: spec.sequenceLength,
-                initialStateForward: initialState, initialStateBackward: initialStateBackward, dtype: spec.dtype,
-                parallelIterations: spec.parallelIterations, swapMemory: spec.swapMemory,
-                timeMajor: spec.timeMajor, scope: scope)
-            return ExperimentResult(outputs: [r.outputsForward, r.outputsBackward],
-                                    states: [r.stateForward, r.stateBackward], bidirectional: true)
+            let r = try spec.model.run(store: store, inputs: inputs, sequenceLength: spec.sequenceLength,
+                                       initialStates: [initialState, initialStateBackward], timeMajor: spec.timeMajor,
+                                       parallelIterations: spec.parallelIterations, swapMemory: spec.swapMemory)
+            return ExperimentResult(outputs: r.outputs, states: r.states, bidirectional: spec.bidirectional, model: spec.model)
         }
     }
 
@@ -86,20 +85,21 @@ public struct ExperimentResult<Scalar: RNNScalar> {
     public let outputs: [Tensor<Scalar>]
     public let states: [Nest<Tensor<Scalar>>]
     public let bidirectional: Bool
+    /// The model that made them (its convention names the results).
+    public let model: RNNModel?
 
-    /// The arrays `unroll run` writes: `outputs`, `state/...` (bidirectional: `outputs/0`, `state/1/...`).
+    public init(outputs: [Tensor<Scalar>], states: [Nest<Tensor<Scalar>>], bidirectional: Bool, model: RNNModel? = nil) {
+        self.outputs = outputs
+        self.states = states
+        self.bidirectional = bidirectional
+        self.model = model
+    }
+
+    /// The arrays `unroll run` writes, under the framework's names (`ModelResult.namedTensors`): `outputs`,
+    /// `state/...` (bidirectional: `outputs/0`, `state/1/...`) for tf and keras; `output`, `h_n`, `c_n` for torch.
     public func namedArrays() throws -> [(String, NumpyArray)] {
-        var out: [(String, NumpyArray)] = []
-        for (i, o) in outputs.enumerated() {
-            out.append((bidirectional ? "outputs/\(i)" : "outputs", try NumpyArray(o)))
-        }
-        for (i, s) in states.enumerated() {
-            let prefix = bidirectional ? "state/\(i)" : "state"
-            for (path, t) in s.flattenedWithPaths {
-                out.append((path.isEmpty ? prefix : prefix + "/" + path, try NumpyArray(t)))
-            }
-        }
-        return out
+        let model = self.model ?? RNNModel(cell: .multi([]), bidirectional: bidirectional)
+        return try ModelResult(model: model, outputs: outputs, states: states).namedTensors().map { ($0.name, try NumpyArray($0.tensor)) }
     }
 }
 

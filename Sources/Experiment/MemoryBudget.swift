@@ -14,7 +14,7 @@ public enum MemoryBudget {
         let batch = shape.map { $0[spec.timeMajor ? 1 : 0] } ?? Double(spec.batchSize ?? 1)
         let time = shape.map { $0[spec.timeMajor ? 0 : 1] } ?? Double(spec.maxTime ?? 1)
         let depth = shape.map { $0[2] } ?? Double(spec.inputDepth ?? 1)
-        let cells = spec.bidirectional ? [spec.cell, spec.cellBackward ?? spec.cell] : [spec.cell]
+        let cells = spec.directions.map(spec.cell(for:))
         var weights = 0.0, outputs = 0.0, states = 0.0
         for c in cells {
             weights += c.estimatedParameters(inputDepth: depth)

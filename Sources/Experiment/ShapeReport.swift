@@ -16,7 +16,7 @@ public struct ShapeReport {
         let spec = experiment.spec
         let batch = experiment.batchSize, time = experiment.maxTime
         func add(_ label: String, _ value: String, problem: Bool = false) { lines.append(Line(label: label, value: value, problem: problem)) }
-        func stateText(_ sizes: Nest<Int>) -> String { describeState(sizes.map { formatShape([batch, $0]) }) }
+        func stateText(_ sizes: Nest<Int>) -> String { sizes.stateShapesDescription(batch: batch) }
         let seqShape = { (w: Int) in formatShape(spec.timeMajor ? [time, batch, w] : [batch, time, w]) }
 
         add("experiment", "\(spec.name.isEmpty ? "(unnamed)" : spec.name)  \(spec.dtype.rawValue), \(spec.timeMajor ? "time-major [time, batch, depth]" : "batch-major [batch, time, depth]")\(spec.bidirectional ? ", bidirectional" : "")")
@@ -26,31 +26,51 @@ public struct ShapeReport {
         } else {
             add("sequence_length", "none (no masking)")
         }
-        let directions: [(String, CellSpec)] = spec.bidirectional
-            ? [("fw ", spec.cell), ("bw ", spec.cellBackward ?? spec.cell)] : [("", spec.cell)]
-        for (prefix, cell) in directions {
-            var depth = experiment.inputDepth
-            for (i, layer) in cell.layers.enumerated() {
-                add("\(prefix)layer \(i)", "\(layer.summary)  input [\(batch), \(depth)]  state \(stateText(layer.stateSize))  output [\(batch), \(layer.outputSize)]")
-                depth = layer.outputSize
+        let model = spec.model
+        let layers = model.layers(inputDepth: experiment.inputDepth)
+        for layer in layers {
+            let prefix = spec.bidirectional ? layer.direction.name + " " : ""
+            add("\(prefix)layer \(layer.index)", "\(layer.spec.summary)  input [\(batch), \(layer.inputDepth)]  state \(stateText(layer.spec.stateSize))  output [\(batch), \(layer.spec.outputSize)]")
+        }
+        if spec.convention == .torch {
+            // PyTorch's own result structure: output, h_n, c_n.
+            do {
+                for r in try model.resultShapes(batch: batch, maxTime: time, inputDepth: experiment.inputDepth, timeMajor: spec.timeMajor) {
+                    add(r.name, formatShape(r.shape))
+                }
+            } catch {
+                add("results", "\(error)", problem: true)
+            }
+        } else {
+            for direction in spec.directions {
+                let cell = spec.cell(for: direction)
+                add(spec.arrayName("outputs", for: direction), seqShape(cell.outputSize))
+                add(spec.arrayName("state", for: direction), stateText(cell.stateSize))
             }
         }
-        for (i, (_, cell)) in directions.enumerated() {
-            let name = spec.bidirectional ? "outputs/\(i)" : "outputs"
-            add(name, seqShape(cell.outputSize))
-            add(spec.bidirectional ? "state/\(i)" : "state", stateText(cell.stateSize))
-        }
-        // Weights: build the cells against a lenient copy of the store to list every request.
+        // Weights: build each layer's cell against a lenient copy of the store to list every request.
         let probe = VariableStore<Scalar>(arrays: experiment.store.arrays, missing: experiment.store.missing)
         probe.strict = false
-        for (i, (_, cell)) in directions.enumerated() {
-            let scope = spec.bidirectional ? experiment.scope + (i == 0 ? "/fw" : "/bw") : experiment.scope
+        for layer in layers {
             do {
-                let built = try cell.makeCell(store: probe)
-                try built.build(inputDepth: experiment.inputDepth, scope: scope)
+                let built = try layer.spec.makeCell(store: probe)
+                try built.build(inputDepth: layer.inputDepth, scope: layer.scope)
             } catch {
                 add("cell", "\(error)", problem: true)
             }
+        }
+        guard spec.convention == .tf else {
+            // Keras and PyTorch weights were converted (and checked) when loading: list them under their own names.
+            var engine: [String: Tensor<Scalar>] = [:]
+            for r in probe.requests { engine[r.name] = try? probe.variable(r.name, shape: r.expectedShape, initializer: .zeros) }
+            do {
+                for w in try WeightLayouts.frameworkArrays(model: model, inputDepth: experiment.inputDepth, engine: engine) {
+                    add(w.name, "expected \(formatShape(w.tensor.shape))  \(spec.weights == nil ? "default (seeded)" : "found \(formatShape(w.tensor.shape))")")
+                }
+            } catch {
+                add("weights", "\(error)", problem: true)
+            }
+            return
         }
         for r in probe.requests {
             let found: String
@@ -80,15 +100,6 @@ public struct ShapeReport {
         return lines.map { l in
             l.label.padding(toLength: max(width, l.label.count), withPad: " ", startingAt: 0) + "  " + l.value
         }.joined(separator: "\n")
-    }
-}
-
-/// A state structure with its leaves already rendered, e.g. `(LSTMStateTuple(c=[3, 4], h=[3, 4]), [3, 3])`.
-public func describeState(_ nest: Nest<String>) -> String {
-    switch nest {
-    case let .leaf(s): return s
-    case let .lstm(c, h): return "LSTMStateTuple(c=\(c), h=\(h))"
-    case let .tuple(items): return "(" + items.map(describeState).joined(separator: ", ") + ")"
     }
 }
 

@@ -9,17 +9,20 @@ public final class ExplorerApp {
     public let terminal: Terminal
     public private(set) var model: ExplorerModel
     public private(set) var state: ExplorerState
-    /// Seconds between two steps while playing.
-    public var playInterval: TimeInterval = 0.15
+    /// Seconds between two steps while playing (from the state's play speed).
+    public var playInterval: TimeInterval { 1 / ExplorerState.playSpeeds[min(max(0, state.playSpeed), ExplorerState.playSpeeds.count - 1)] }
     private var lastPlayStep = Date.distantPast
     private var lastProgress = -1
     private(set) var dirty = true
+    /// The progress `follow` last saw (sizes depend on what is computed).
+    private var followedProgress = -1
 
     public init(terminal: Terminal, model: ExplorerModel) {
         self.terminal = terminal
         self.model = model
         self.state = ExplorerApp.initialState(for: model)
         model.start()
+        follow()
     }
 
     static func initialState(for model: ExplorerModel) -> ExplorerState {
@@ -52,7 +55,7 @@ public final class ExplorerApp {
     /// Handles one key (state change, commands); false when the app should quit.
     public func handle(_ key: Key) -> Bool {
         dirty = true
-        if key == .resize { return true }
+        if key == .resize { follow(); return true }
         let layout = Layout(width: terminal.size.width, height: terminal.size.height, state: state)
         if !layout.fits, key != .char("q"), key != .ctrl("c") { return true }  // only q works on the "enlarge" screen
         if key == .ctrl("c") { return false }
@@ -62,23 +65,68 @@ public final class ExplorerApp {
         for command in commands {
             if !execute(command) { return false }
         }
+        follow()
         return true
     }
 
-    /// Time passing without a key: playback and background progress.
+    /// The update step's last part: moves the heatmap window so it holds the cursor (drawing never changes state).
+    func follow() {
+        followedProgress = model.session.progress.done
+        let layout = Layout(width: terminal.size.width, height: terminal.size.height, state: state)
+        let columns = HeatmapPane.columns(for: layout.heatmap, maxTime: state.maxTime)
+        state.windowStart = FrameWindow.adjusted(start: state.windowStart, t: state.t, columns: columns, maxTime: state.maxTime)
+        // The frame's size for this step (the layout gives it that many rows), and its scroll range.
+        let width = layout.frame.interior.width
+        let count = FramePane.lines(state: state, data: screenData(), width: width,
+                                    glyphs: terminal.capabilities.unicode ? .unicode : .ascii).count
+        state.frameRows = count + 2
+        let inner = Layout(width: terminal.size.width, height: terminal.size.height, state: state).frame.interior
+        state.frameScroll = min(state.frameScroll, max(0, count - inner.height))
+    }
+
+    /// An experiment being opened in the background, and the path as the user typed it.
+    private var opening: (load: BackgroundOpen, path: String)?
+
+    /// Whether an experiment is still being opened.
+    public var isOpening: Bool { opening != nil }
+
+    /// Swaps in an experiment opened in the background once it is loaded.
+    private func finishOpening() {
+        guard let (load, path) = opening, let result = load.result else { return }
+        opening = nil
+        dirty = true
+        switch result {
+        case let .success(m):
+            model.session.cancel()
+            model = m
+            let focus = state.focus, log = state.messageLog
+            state = ExplorerApp.initialState(for: m)
+            state.messageLog = log + state.messageLog
+            state.focus = focus
+            m.start()
+            follow()
+        case let .failure(error):
+            state.setMessage("could not open: \(errorLine(error, path: path))", error: true)
+        }
+    }
+
+    /// Time passing without a key: playback, background progress and background opening.
     public func tick() {
+        finishOpening()
         let p = model.session.progress.done
-        if p != lastProgress { lastProgress = p; dirty = true }
+        if p != lastProgress { lastProgress = p; dirty = true; follow() }
         guard state.playing else { return }
         let now = Date()
-        guard now.timeIntervalSince(lastPlayStep) >= playInterval else { return }
-        if state.t >= state.maxTime - 1 {
+        let atEnd = state.t >= state.maxTime - 1
+        guard atEnd || now.timeIntervalSince(lastPlayStep) >= playInterval else { return }
+        if atEnd {
             state.playing = false
-            state.setMessage("end of the sequence: t=\(state.t) is the last step (g goes back to t=0)")
+            state.setMessage("end of the sequence: t=\(state.t) is the last step (Space plays again from t=0)")
         } else if model.session.completed(state.direction) > state.t + 1 {
             state.t += 1
             lastPlayStep = now
         }
+        follow()
         dirty = true
     }
 
@@ -86,36 +134,41 @@ public final class ExplorerApp {
     public func redraw() {
         // What this screen shows of the background pass; `tick` redraws when it moves on.
         lastProgress = model.session.progress.done
+        if lastProgress != followedProgress { follow() }
         var grid = terminal.makeGrid()
         draw(into: &grid)
         terminal.present(grid)
         dirty = false
     }
 
-    /// Draws the current screen into `grid` (also moves the heatmap window to hold the cursor).
+    /// Draws the current screen into `grid`: a pure function of the state and the data gathered once for it.
     public func draw(into grid: inout CellGrid) {
-        let layout = Layout(width: grid.width, height: grid.height, state: state)
-        let columns = HeatmapPane.columns(for: layout.heatmap, maxTime: state.maxTime)
-        state.windowStart = FrameWindow.adjusted(start: state.windowStart, t: state.t, columns: columns, maxTime: state.maxTime)
-        Screen.render(into: &grid, state: state, data: screenData(columns: columns))
+        Screen.render(into: &grid, state: state, data: screenData())
     }
 
-    func screenData(columns: Int) -> ScreenData {
+    /// What the panes need from the model for this state, gathered once per redraw.
+    func screenData() -> ScreenData {
         let s = model.session
-        let range = FrameWindow.range(start: state.windowStart, columns: columns, maxTime: state.maxTime)
-        var (frames, error) = model.window(direction: state.direction, range: range)
-        // The frame view needs the cursor's step even when the heatmaps are too small to hold it.
-        if !range.contains(state.t) {
-            (frames, error) = model.window(direction: state.direction, range: state.t..<(state.t + 1))
-            return ScreenData(window: frames, windowRange: state.t..<(state.t + 1), inputShape: s.inputShape,
-                              computed: s.completed(state.direction), progress: s.progress,
-                              loopBound: s.loopBound(state.direction), failure: error ?? s.failure,
-                              fileName: model.displayName, colorMode: terminal.capabilities.colorMode)
+        let layout = Layout(width: terminal.size.width, height: terminal.size.height, state: state)
+        let columns = HeatmapPane.columns(for: layout.heatmap, maxTime: state.maxTime)
+        var range: Range<Int>
+        switch state.view {
+        case .frame: range = FrameWindow.range(start: state.windowStart, columns: columns, maxTime: state.maxTime)
+        case .unrolled: range = UnrolledPane.range(t: state.t, maxTime: state.maxTime, width: layout.frame.interior.width)
+        case .equations, .saturation: range = state.t..<min(state.maxTime, state.t + 1)
         }
+        // The frame view needs the cursor's step even when the heatmaps are too small to hold it.
+        if !range.contains(state.t) && state.t < state.maxTime { range = state.t..<(state.t + 1) }
+        let (frames, error) = model.window(direction: state.direction, range: range)
+        let d = state.direction
+        let saturation = state.view == .saturation ? model.saturation(direction: d, layer: state.layer, around: state.t, gates: state.saturationGates, units: state.layerSpec?.numUnits ?? 0) : nil
         return ScreenData(window: frames, windowRange: range, inputShape: s.inputShape,
-                          computed: s.completed(state.direction), progress: s.progress,
-                          loopBound: s.loopBound(state.direction), failure: error ?? s.failure,
-                          fileName: model.displayName, colorMode: terminal.capabilities.colorMode)
+                          computed: s.completed(d), progress: s.progress,
+                          loopBound: s.loopBound(d), failure: error ?? s.failure,
+                          fileName: model.displayName, colorMode: terminal.capabilities.colorMode,
+                          isMasked: { d, b, t in s.isMasked(d, row: b, time: t) },
+                          sourceStep: { d, b, t in s.sourceStep(d, row: b, time: t) },
+                          loopBounds: (0..<s.directionCount).map { s.loopBound($0) }, saturation: saturation)
     }
 
     // MARK: - Commands
@@ -134,11 +187,28 @@ public final class ExplorerApp {
         switch command {
         case .quit:
             return false
-        case let .apply(spec, summary):
+        case .completePath:
+            guard var p = state.prompt else { return true }
+            let (text, candidates) = PathCompletion.complete(p.text, listing: PathCompletion.disk)
+            p.text = text
+            p.candidates = candidates
+            state.prompt = p
+        case let .apply(spec, summary, select, origin):
+            let previous = state.spec
             do {
                 let note = try model.apply(spec: spec)
+                switch origin {
+                case .edit: state.history.record(previous, summary: summary)
+                case .undo:
+                    let undone = state.history.past.removeLast()
+                    state.history.future.append((previous, undone.summary))
+                case .redo:
+                    let redone = state.history.future.removeLast()
+                    state.history.past.append((previous, redone.summary))
+                }
+                if let select { state.layer = select }
                 sync()
-                state.setMessage("re-ran: \(summary)" + (note.isEmpty ? "" : " (\(note))"))
+                state.setMessage("re-ran: \(summary)" + (note.isEmpty ? "" : " (\(note))") + (origin == .edit ? " (u undoes)" : ""))
             } catch {
                 sync()
                 state.setMessage("refused: \(describe(error))", error: true)
@@ -153,24 +223,20 @@ public final class ExplorerApp {
                 state.setMessage("refused: \(describe(error))", error: true)
             }
         case let .open(path):
-            do {
-                let m = try ExplorerModel.load(path: expand(path))
-                model.session.cancel()
-                model = m
-                let focus = state.focus
-                state = ExplorerApp.initialState(for: m)
-                state.focus = focus
-                m.start()
-            } catch {
-                state.setMessage("could not open: \(errorLine(error))", error: true)
-            }
-        case let .save(path):
+            // Loading can take seconds: it runs in the background and the current experiment stays until then.
+            let load = BackgroundOpen(path: expand(path))
+            opening = (load, path)
+            load.start()
+            state.setMessage("opening \(path)... (loading in the background; the current experiment stays until it is ready)")
+        case let .save(path, overwrite):
+            if !overwrite, askBeforeOverwriting(path, .save(path, overwrite: true)) { return true }
             do {
                 state.setMessage(try model.save(to: expand(path)))
             } catch {
-                state.setMessage("could not save \(path): \(errorLine(error))", error: true)
+                state.setMessage("could not save: \(errorLine(error, path: path))", error: true)
             }
-        case let .export(path):
+        case let .export(path, overwrite):
+            if !overwrite, askBeforeOverwriting(path, .export(path, overwrite: true)) { return true }
             guard model.session.isComplete else {
                 state.setMessage("still computing (\(Format.count(model.session.progress.done))/\(Format.count(model.session.progress.total))): export when the pass is done", error: true)
                 return true
@@ -178,7 +244,7 @@ public final class ExplorerApp {
             do {
                 state.setMessage(try Export.write(session: model.session, to: expand(path)))
             } catch {
-                state.setMessage("could not export to \(path): \(errorLine(error))", error: true)
+                state.setMessage("could not export: \(errorLine(error, path: path))", error: true)
             }
         case let .loadWeights(path):
             do {
@@ -186,16 +252,24 @@ public final class ExplorerApp {
                 sync()
                 state.setMessage(note)
             } catch {
-                state.setMessage("refused: \(errorLine(error))", error: true)
+                state.setMessage("refused: \(errorLine(error, path: path))", error: true)
             }
         }
         return true
     }
 
+    /// When `path` exists, asks whether to replace it (a yes runs `command`) and returns true.
+    private func askBeforeOverwriting(_ path: String, _ command: Command) -> Bool {
+        guard FileManager.default.fileExists(atPath: expand(path)) else { return false }
+        state.confirmation = Confirmation(question: "\(path) exists: overwrite it? (y: yes, any other key: no)", command: command)
+        return true
+    }
+
     private func expand(_ path: String) -> String { (path as NSString).expandingTildeInPath }
 
-    private func errorLine(_ error: Error) -> String {
-        if let e = error as? ExperimentError { return e.description }
-        return describe(error)
+    /// An error in one line that names `path` once (errors from the loader already start with the file).
+    private func errorLine(_ error: Error, path: String) -> String {
+        let text = (error as? ExperimentError)?.description ?? describe(error)
+        return text.hasPrefix(path) || text.contains(path) ? text : "\(path): \(text)"
     }
 }

@@ -20,7 +20,9 @@ public final class ExplorerModel {
     /// Bumped whenever the session changes.
     public private(set) var generation = 0
 
-    private var cache: (generation: Int, direction: Int, range: Range<Int>, frames: [FrameData], done: Int)?
+    /// Frames recently shown, by step, for one generation and direction (least recently used first out), so
+    /// going back to a window (g, G, PgUp after PgDn) recomputes nothing and a moved window only its new steps.
+    private(set) var frameCache = FrameCache()
 
     init(session: ExplorerSession, file: String?, baseDirectory: URL) {
         self.session = session
@@ -47,15 +49,11 @@ public final class ExplorerModel {
     /// Loads `spec` (arrays relative to `baseDirectory`) and builds its session.
     public static func make(spec: ExperimentSpec, file: String?, baseDirectory: URL) throws -> ExplorerModel {
         let name = file ?? DefaultExperiment.displayName
-        let session: ExplorerSession
-        switch spec.dtype {
-        case .float32:
-            let e = try ExperimentLoader.load(spec, file: name, baseDirectory: baseDirectory, as: Float.self)
-            session = try e.located { try Session(e) }
-        case .float64:
-            let e = try ExperimentLoader.load(spec, file: name, baseDirectory: baseDirectory, as: Double.self)
-            session = try e.located { try Session(e) }
+        func loadSession<Scalar: RNNScalar>(_: Scalar.Type) throws -> ExplorerSession {
+            let e = try ExperimentLoader.load(spec, file: name, baseDirectory: baseDirectory, as: Scalar.self)
+            return try e.located { try Session(e) }
         }
+        let session = try loadSession(spec.dtype.scalarType)
         return ExplorerModel(session: session, file: file, baseDirectory: baseDirectory)
     }
 
@@ -69,7 +67,7 @@ public final class ExplorerModel {
         session.cancel()
         session = s
         generation += 1
-        cache = nil
+        frameCache = FrameCache()
         s.start()
     }
 
@@ -108,21 +106,59 @@ public final class ExplorerModel {
 
     // MARK: - Frames on screen
 
-    /// Frames of direction `d` for `range` (clamped to what is computed), cached: the same window is not
-    /// recomputed until it changes or more of it has been computed.
+    /// Frames of direction `d` for `range` (clamped to what is computed). Steps shown recently come from the
+    /// cache; only the missing ones are recomputed (from the engine's nearest checkpoint).
     public func window(direction d: Int, range: Range<Int>) -> (frames: [FrameData], error: String?) {
         let done = session.completed(d)
-        if let c = cache, c.generation == generation, c.direction == d, c.range == range,
-           c.frames.count >= range.count || c.done == done || (c.done >= range.upperBound) {
-            return (c.frames, nil)
+        let wanted = range.lowerBound..<max(range.lowerBound, min(range.upperBound, done))
+        if frameCache.generation != generation || frameCache.direction != d {
+            frameCache = FrameCache(generation: generation, direction: d)
         }
-        do {
-            let frames = try session.frames(d, range)
-            cache = (generation, d, range, frames, done)
-            return (frames, nil)
-        } catch {
-            return ([], describe(error))
+        let missing = wanted.filter { frameCache.frames[$0] == nil }
+        if let first = missing.first, let last = missing.last {
+            do {
+                for f in try session.frames(d, first..<(last + 1)) { frameCache.insert(f) }
+            } catch {
+                return ([], describe(error))
+            }
         }
+        frameCache.keep(wanted)
+        return (wanted.compactMap { frameCache.frames[$0] }, nil)
+    }
+
+    /// Most (row, step) gate values one saturation chart counts: long runs are counted over a window around `t`.
+    static let saturationBudget = 400_000
+    private var saturationCache: (key: [Int], done: Int, value: GateSaturation)?
+
+    /// Gate saturation of `layer` in direction `d` over the computed steps (a window around `t` when the run is
+    /// long), counted from frames recomputed in chunks; cached until the session or the window changes.
+    public func saturation(direction d: Int, layer: Int, around t: Int, gates: [String], units: Int) -> GateSaturation? {
+        let done = session.completed(d)
+        let perStep = max(1, session.batchSize * units * max(1, gates.count))
+        let span = max(1, min(session.maxTime, Self.saturationBudget / perStep))
+        let start = min(max(0, t - span / 2), max(0, session.maxTime - span))
+        let steps = start..<min(done, start + span)
+        let key = [generation, d, layer, steps.lowerBound, steps.upperBound, gates.count]
+        if let c = saturationCache, c.key == key { return c.value }
+        guard !gates.isEmpty else {
+            return GateSaturation(gates: [], left: [], right: [], steps: steps, samples: 0)
+        }
+        var left = Array(repeating: Array(repeating: 0, count: units), count: gates.count), right = left
+        var samples = 0
+        var t0 = steps.lowerBound
+        while t0 < steps.upperBound {
+            let chunk = t0..<min(steps.upperBound, t0 + 256)
+            guard let frames = try? session.frames(d, chunk) else { return nil }
+            let c = GateSaturation.count(frames: frames, layer: layer, gates: gates, units: units)
+            for g in gates.indices { for k in 0..<units { left[g][k] += c.left[g][k]; right[g][k] += c.right[g][k] } }
+            samples += c.samples
+            t0 = chunk.upperBound
+        }
+        let n = Double(max(1, samples))
+        let value = GateSaturation(gates: gates, left: left.map { $0.map { Double($0) / n } }, right: right.map { $0.map { Double($0) / n } },
+                                   steps: steps, samples: samples)
+        saturationCache = (key, done, value)
+        return value
     }
 
     // MARK: - Saving
@@ -145,9 +181,10 @@ public final class ExplorerModel {
         let cellsUnchanged = out.cell == loadedSpec.cell && out.cellBackward == loadedSpec.cellBackward
             && out.bidirectional == loadedSpec.bidirectional
         if !cellsUnchanged {
-            // The old description may name cells that are no longer there: say what the stack is now.
-            let note = "edited in unroll: \(out.cell.summary)"
-            out.description = out.description.isEmpty ? note : out.description + " (" + note + ")"
+            // The old name and description may name cells that are no longer there: say what the stack is now.
+            out.name = stem
+            out.description = "\(out.cell.summary)" + (out.bidirectional ? " / bw \((out.cellBackward ?? out.cell).summary)" : "")
+                + " (edited in unroll)"
         }
         // Weights.
         if let w = replacedWeights ?? loadedSpec.weights, cellsUnchanged {

@@ -16,9 +16,30 @@ public enum Pane: Int, CaseIterable, Sendable {
     }
 }
 
+/// What the right-hand side of the screen shows (keys 1–4).
+public enum ExplorerView: Int, CaseIterable, Hashable, Sendable {
+    /// The frame of the current step above the heatmaps.
+    case frame
+    /// The stack unrolled over a window of steps around `t`.
+    case unrolled
+    /// The selected layer's equations with this step's numbers substituted.
+    case equations
+    /// Per unit, how often each gate is saturated over the run.
+    case saturation
+
+    public var title: String {
+        switch self {
+        case .frame: return "Frame"
+        case .unrolled: return "Unrolled network"
+        case .equations: return "Equations"
+        case .saturation: return "Gate saturation"
+        }
+    }
+}
+
 /// What a text prompt on the message line asks for.
 public enum PromptKind: Equatable, Sendable {
-    case open, save, export, loadWeights, units, sequenceLength
+    case open, save, export, loadWeights, units, numProj, sequenceLength
 
     public var label: String {
         switch self {
@@ -27,8 +48,38 @@ public enum PromptKind: Equatable, Sendable {
         case .export: return "export frames to (.npz, a .csv is written next to it)"
         case .loadWeights: return "load weights from (.npz, by TF variable name)"
         case .units: return "num_units"
+        case .numProj: return "num_proj (empty or none: no projection)"
         case .sequenceLength: return "sequence_length"
         }
+    }
+
+    /// Prompts that take a file path (Tab completes them).
+    public var isPath: Bool { [.open, .save, .export, .loadWeights].contains(self) }
+}
+
+/// A yes/no question on the message line and the command a yes carries out.
+public struct Confirmation: Equatable {
+    public var question: String
+    public var command: Command
+}
+
+/// Edits that can be undone and redone: the specs before them, with what each edit did.
+public struct EditHistory: Equatable {
+    public var past: [(spec: ExperimentSpec, summary: String)] = []
+    public var future: [(spec: ExperimentSpec, summary: String)] = []
+    /// At most this many edits are kept.
+    public static let limit = 100
+
+    public static func == (a: EditHistory, b: EditHistory) -> Bool {
+        a.past.map(\.spec) == b.past.map(\.spec) && a.future.map(\.spec) == b.future.map(\.spec)
+            && a.past.map(\.summary) == b.past.map(\.summary) && a.future.map(\.summary) == b.future.map(\.summary)
+    }
+
+    /// Records an edit that replaced `spec`; a new edit forgets what could be redone.
+    public mutating func record(_ spec: ExperimentSpec, summary: String) {
+        past.append((spec, summary))
+        if past.count > EditHistory.limit { past.removeFirst() }
+        future.removeAll()
     }
 }
 
@@ -36,6 +87,8 @@ public enum PromptKind: Equatable, Sendable {
 public struct Prompt: Equatable, Sendable {
     public var kind: PromptKind
     public var text: String
+    /// The names a Tab matched when it could not complete to one (shown in the key bar).
+    public var candidates: [String] = []
 
     public init(kind: PromptKind, text: String = "") {
         self.kind = kind
@@ -65,14 +118,37 @@ public struct ExplorerState: Equatable {
     /// First step of the heatmap window (see `FrameWindow`).
     public var windowStart = 0
     public var focus: Pane = .frame
+    /// What the right-hand side shows.
+    public var view: ExplorerView = .frame
     public var playing = false
+    /// Index into `playSpeeds` (steps per second while playing).
+    public var playSpeed = 2
+    public static let playSpeeds: [Double] = [1, 3, 6, 12, 25, 50]
     public var showHelp = false
+    /// First line of the help (or the message log) shown when it does not fit.
+    public var overlayScroll = 0
+    public var showLog = false
+    /// Rows of the Frame pane scrolled away at the top (when it does not fit).
+    public var frameScroll = 0
+    /// Rows the Frame pane has for the current step (borders included), worked out in the update step from the
+    /// computed frame; nil until then (the layout then asks for an upper bound).
+    public var frameRows: Int?
     public var prompt: Prompt?
+    public var confirmation: Confirmation?
     public var message = ""
     public var messageIsError = false
+    /// Every message so far (newest last, at most 200), for the message log.
+    public var messageLog: [String] = []
+    /// Undo and redo of experiment edits.
+    public var history = EditHistory()
+    /// The experiment as opened (name, description, cells), to tell when edits made its texts stale.
+    public var opened: ExperimentSpec
+    /// Lengths `n` set aside when masking was switched off, restored by the next `n`.
+    public var savedLengths: [Int]?
 
     public init(spec: ExperimentSpec, batchSize: Int, maxTime: Int, inputDepth: Int) {
         self.spec = spec
+        self.opened = spec
         self.batchSize = batchSize
         self.maxTime = maxTime
         self.inputDepth = inputDepth
@@ -100,12 +176,38 @@ public struct ExplorerState: Equatable {
         return v.isEmpty ? nil : v[min(max(0, heatVariable), v.count - 1)]
     }
 
+    /// The selected layer's sigmoid gates (`i`, `f`, `o` / `r`, `u`), whose saturation view 4 charts.
+    public var saturationGates: [String] {
+        variables.compactMap { v in
+            if v.isGate01, case let .gate(name) = v.source { return name }
+            return nil
+        }
+    }
+
     /// Units of the selected variable (the unit cursor ranges over these).
     public var unitCount: Int { variable?.count ?? 1 }
 
     public mutating func setMessage(_ text: String, error: Bool = false) {
         message = text
         messageIsError = error
+        if !text.isEmpty {
+            messageLog.append(text)
+            if messageLog.count > 200 { messageLog.removeFirst() }
+        }
+    }
+
+    /// Whether the cells differ from the experiment as opened (its name and description may no longer fit).
+    public var isEdited: Bool {
+        spec.cell != opened.cell || spec.cellBackward != opened.cellBackward || spec.bidirectional != opened.bidirectional
+    }
+
+    /// The experiment's name; after an edit changed the cells it was named for, "edited" (the old name may
+    /// describe cells that are gone).
+    public var displayName: String { isEdited ? "edited" : spec.name }
+
+    /// The one-line description, or, after an edit, what the stack is now.
+    public var displayDescription: String {
+        isEdited ? "now \(spec.cell.summary)" + (spec.bidirectional ? " / bw \((spec.cellBackward ?? spec.cell).summary)" : "") : spec.description
     }
 
     /// Puts every index back in range (after a re-run changed sizes).
@@ -143,9 +245,9 @@ public struct LayerVariable: Equatable, Sendable {
         case let .residual(c), let .dropout(c, _): return all(for: c)
         case let .multi(cells): return cells.first.map(all(for:)) ?? []
         case let .basicRNN(n, _):
-            return [LayerVariable(source: .stateH, name: "h", label: "h state = output", count: n, isGate01: false)]
-        case let .gru(n, _):
-            return [LayerVariable(source: .stateH, name: "h", label: "h state = output", count: n, isGate01: false),
+            return [LayerVariable(source: .stateH, name: "h", label: "h state after the step", count: n, isGate01: false)]
+        case let .gru(n, _), let .gruResetAfter(n, _):
+            return [LayerVariable(source: .stateH, name: "h", label: "h state after the step", count: n, isGate01: false),
                     LayerVariable(source: .gate("r"), name: "r", label: "r reset gate", count: n, isGate01: true),
                     LayerVariable(source: .gate("u"), name: "u", label: "u update gate", count: n, isGate01: true),
                     LayerVariable(source: .gate("c"), name: "c~", label: "c candidate", count: n, isGate01: false)]
@@ -157,8 +259,8 @@ public struct LayerVariable: Equatable, Sendable {
     }
 
     private static func lstm(units n: Int, proj: Int?) -> [LayerVariable] {
-        var v = [LayerVariable(source: .stateH, name: "h", label: proj == nil ? "h output" : "h projected output", count: proj ?? n, isGate01: false),
-                 LayerVariable(source: .stateC, name: "c", label: "c cell state", count: n, isGate01: false),
+        var v = [LayerVariable(source: .stateH, name: "h", label: proj == nil ? "h state after the step" : "h (projected) state after the step", count: proj ?? n, isGate01: false),
+                 LayerVariable(source: .stateC, name: "c", label: "c state after the step", count: n, isGate01: false),
                  LayerVariable(source: .gate("i"), name: "i", label: "i input gate", count: n, isGate01: true),
                  LayerVariable(source: .gate("j"), name: "j", label: "j candidate", count: n, isGate01: false),
                  LayerVariable(source: .gate("f"), name: "f", label: "f forget gate", count: n, isGate01: true),

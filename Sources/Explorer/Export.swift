@@ -2,11 +2,14 @@ import Experiment
 import Foundation
 import RNNEngine
 
-/// Writes the recorded frames of a finished pass: an `.npz` with one `[time, batch, n]` array per layer and
-/// quantity (`frames/h/layer0`, `frames/c/layer0`, `frames/x/layer0`, `frames/gates/i/layer0`, …, plus
-/// `frames/output` and `frames/masked`), and a CSV next to it with columns `time,example,layer,name,unit,value`.
-/// Bidirectional experiments get `fw/` and `bw/` after `frames/`. Frames are recomputed in chunks; all of
-/// them are never held at once beyond the arrays written.
+/// Writes the recorded frames of a finished pass: an `.npz` with one array per layer and quantity in the
+/// experiment's layout (`[batch, time, n]`, or `[time, batch, n]` when `time_major`): the state after the step
+/// as kept (`frames/h/layer0`, `frames/c/layer0`: masked rows copied through), the state the cell computed
+/// (`frames/computed/h/layer0`), the layer's output as computed (`frames/layer_output/layer0`: what the next
+/// layer reads), the input (`frames/x/layer0`), each gate (`frames/gates/i/layer0`) and the terms that went into
+/// the activations (`frames/terms/f_pre/layer0`), plus `frames/output` (emitted: masked rows 0) and
+/// `frames/masked`; and a CSV next to it with columns `time,example,layer,name,unit,value`. Names have no
+/// spaces. Bidirectional experiments get `fw/` and `bw/` after `frames/`. Frames are recomputed in chunks.
 public enum Export {
     /// Most values written to the `.npz`.
     public static let maxValues = 50_000_000
@@ -66,34 +69,47 @@ public enum Export {
                         let ld = f.layers.first { $0.layer == l }
                         add(prefix + "x/layer\(l)", ld?.input.scalars ?? Array(repeating: 0, count: batch * depths[l]), tail: depths[l])
                         if let s = f.layerState(l, layerCount: layers.count) {
+                            let computed = ld.map { StateParts($0.computedState) }
                             for (name, v) in StateParts(s).parts {
                                 add(prefix + "\(name)/layer\(l)", v.scalars, tail: v.shape.last ?? 0)
+                                // No cell ran past the loop bound: the computed state is the unchanged one.
+                                add(prefix + "computed/\(name)/layer\(l)", computed?.part(name)?.scalars ?? v.scalars, tail: v.shape.last ?? 0)
                             }
                         }
-                        if let ld, gateNames[l].isEmpty { gateNames[l] = ld.gates.map { ($0.name, $0.value.shape.last ?? 0) } }
-                        for (name, width) in gateNames[l] {
-                            let v = ld?.gate(name)?.scalars ?? Array(repeating: 0, count: batch * width)
-                            add(prefix + "gates/\(name)/layer\(l)", v, tail: width)
+                        add(prefix + "layer_output/layer\(l)", ld?.cellOutput.scalars ?? Array(repeating: 0, count: batch * layerSpec.outputSize),
+                            tail: layerSpec.outputSize)
+                        if let ld, gateNames[l].isEmpty {
+                            gateNames[l] = ld.gates.map { ("gates/" + $0.name, $0.value.shape.last ?? 0) }
+                                + ld.terms.map { ("terms/" + $0.name, $0.value.shape.last ?? 0) }
                         }
-                        _ = layerSpec
+                        for (name, width) in gateNames[l] {
+                            let recorded = name.hasPrefix("gates/") ? ld?.gate(String(name.dropFirst(6))) : ld?.term(String(name.dropFirst(6)))
+                            let v = recorded?.scalars ?? Array(repeating: 0, count: batch * width)
+                            add(prefix + arrayName(name) + "/layer\(l)", v, tail: width)
+                        }
                     }
                 }
                 start += chunk.count
             }
             // Steps before the first that recorded gates (none, as step 0 always runs) are already aligned.
         }
-        // The .npz.
+        // The .npz, in the experiment's layout (the series were gathered time-major).
         var arrays: [(String, NumpyArray)] = []
         for key in order {
             guard let s = series[key] else { continue }
             let steps = s.values.count / max(1, s.shapeTail.reduce(1) { $0 * max($1, 1) })
-            let shape = s.shapeTail[1] == 0 ? [steps, batch] : [steps] + s.shapeTail
+            var shape = s.shapeTail[1] == 0 ? [steps, batch] : [steps] + s.shapeTail
+            var values = s.values
+            if !spec.timeMajor {
+                values = batchMajor(values, steps: steps, batch: batch, width: max(1, s.shapeTail[1]))
+                shape.swapAt(0, 1)
+            }
             if key.hasSuffix("masked") {
-                arrays.append((key, try NumpyArray(int32: s.values.map { Int32($0) }, shape: shape)))
+                arrays.append((key, try NumpyArray(int32: values.map { Int32($0) }, shape: shape)))
             } else if spec.dtype == .float32 {
-                arrays.append((key, try NumpyArray(float32: s.values.map { Float($0) }, shape: shape)))
+                arrays.append((key, try NumpyArray(float32: values.map { Float($0) }, shape: shape)))
             } else {
-                arrays.append((key, try NumpyArray(float64: s.values, shape: shape)))
+                arrays.append((key, try NumpyArray(float64: values, shape: shape)))
             }
             if !key.hasSuffix("masked") {
                 let parts = key.split(separator: "/").map(String.init)
@@ -126,6 +142,21 @@ public enum Export {
             }
             handle.write(Data(text.utf8))
         }
-        return "exported \(arrays.count) arrays to \(path) and \(csvURL.lastPathComponent)"
+        return "exported \(arrays.count) arrays to \(path) and \(csvURL.lastPathComponent) (\(spec.timeMajor ? "[time, batch, ...]" : "[batch, time, ...]"), as the experiment)"
+    }
+
+    /// A recorded name as an array name: no spaces (`cell output` → `cell_output`).
+    static func arrayName(_ name: String) -> String { name.replacingOccurrences(of: " ", with: "_") }
+
+    /// `[time, batch, width]` values reordered to `[batch, time, width]`.
+    static func batchMajor(_ v: [Double], steps: Int, batch: Int, width: Int) -> [Double] {
+        var out = v
+        for t in 0..<steps {
+            for b in 0..<batch {
+                let src = (t * batch + b) * width, dst = (b * steps + t) * width
+                for k in 0..<width { out[dst + k] = v[src + k] }
+            }
+        }
+        return out
     }
 }

@@ -7,6 +7,7 @@ enum Format {
     /// A value in exactly 6 columns: `+0.123`, `-12.35`, `+1.2e5`, `   NaN`, `  +Inf`.
     static func num(_ v: Double) -> String {
         if v.isNaN { return "   NaN" }
+        if v == 0 { return " 0.000" }  // also -0.0 (a dropped unit of a negative value)
         if v.isInfinite { return v > 0 ? "  +Inf" : "  -Inf" }
         let a = abs(v)
         let s: String
@@ -23,6 +24,9 @@ enum Format {
         if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
         return String(format: "%+.6g", v)
     }
+
+    /// A short number: `6`, `0.5`, `12.5`.
+    static func compact(_ v: Double) -> String { String(format: "%g", v) }
 
     /// `20000` → `20,000`.
     static func count(_ n: Int) -> String {
@@ -58,16 +62,7 @@ enum Format {
         switch sizes {
         case let .leaf(n): return formatShape([batch, n])
         case let .lstm(c, h): return "c=\(formatShape([batch, c])) h=\(formatShape([batch, h]))"
-        case .tuple: return describeStateShapes(sizes, batch: batch)
-        }
-    }
-
-    /// A whole state structure as TensorFlow nests it.
-    static func describeStateShapes(_ sizes: Nest<Int>, batch: Int) -> String {
-        switch sizes {
-        case let .leaf(n): return formatShape([batch, n])
-        case let .lstm(c, h): return "LSTMStateTuple(c=\(formatShape([batch, c])), h=\(formatShape([batch, h])))"
-        case let .tuple(items): return "(" + items.map { describeStateShapes($0, batch: batch) }.joined(separator: ", ") + ")"
+        case .tuple: return sizes.stateShapesDescription(batch: batch)
         }
     }
 }
@@ -99,4 +94,5 @@ enum Styles {
     static let error = CellStyle(fg: .red, attributes: .bold)
     static let ok = CellStyle(fg: .green)
     static let key = CellStyle(attributes: [.reverse])
+    static let more = CellStyle(fg: .yellow, attributes: .bold)
 }

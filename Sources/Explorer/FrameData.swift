@@ -11,6 +11,8 @@ public struct LayerData: Sendable {
     public let computedState: Nest<Tensor<Double>>
     public let stateAfter: Nest<Tensor<Double>>
     public let cellOutput: Tensor<Double>
+    /// What went into the activations (`i_pre`, `peep_f`, `c_unclipped`, …), as the engine recorded it.
+    public let terms: [(name: String, value: Tensor<Double>)]
 
     init<S: RNNScalar>(_ l: LayerFrame<S>) {
         layer = l.layer
@@ -21,6 +23,12 @@ public struct LayerData: Sendable {
         computedState = l.computedState.map { $0.cast() }
         stateAfter = l.stateAfter.map { $0.cast() }
         cellOutput = l.cellOutput.cast()
+        terms = l.terms.map { ($0.name, $0.value.cast()) }
+    }
+
+    /// The term recorded under `name`, if any.
+    public func term(_ name: String) -> Tensor<Double>? {
+        terms.first { $0.name == name }?.value
     }
 
     /// The gate recorded under `name`, if any.

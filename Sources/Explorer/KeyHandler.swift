@@ -6,52 +6,102 @@ import TerminalUI
 /// What a key asks of the app beyond changing `ExplorerState`.
 public enum Command: Equatable {
     case quit
-    /// Re-run with an edited spec; `summary` says what changed.
-    case apply(ExperimentSpec, summary: String)
+    /// Re-run with an edited spec; `summary` says what changed, `select` is the layer to select when it runs.
+    case apply(ExperimentSpec, summary: String, select: Int? = nil, origin: EditOrigin = .edit)
     case toggleTimeMajor
     case open(String)
-    case save(String)
-    case export(String)
+    /// Save (or export) to a path; `overwrite` once the user confirmed replacing an existing file.
+    case save(String, overwrite: Bool = false)
+    case export(String, overwrite: Bool = false)
     case loadWeights(String)
+    /// Complete the path typed in the prompt (Tab).
+    case completePath
+}
+
+/// Where an edit comes from, so the app knows how to update the undo history when it runs.
+public enum EditOrigin: Equatable, Sendable {
+    case edit, undo, redo
 }
 
 /// Turns keys into state changes and commands. Pure: no I/O, no engine calls, so every binding is
-/// unit-testable. Mouse clicks are mapped with the same `Layout` the screen was drawn with.
+/// unit-testable. Which key does what is `Keymap`'s table; mouse clicks are mapped with the same `Layout`
+/// the screen was drawn with.
 public enum KeyHandler {
     /// Handles one key; returns the commands for the app to carry out.
     public static func handle(_ key: Key, state s: inout ExplorerState, layout: Layout? = nil) -> [Command] {
         if s.prompt != nil { return handlePrompt(key, &s) }
-        if s.showHelp {
+        if let c = s.confirmation {
+            s.confirmation = nil
+            if key == .char("y") || key == .char("Y") { return [c.command] }
+            s.setMessage("cancelled: nothing written")
+            return []
+        }
+        if s.showHelp || s.showLog {
             switch key {
             case .char("q"): return [.quit]
-            case .escape, .char("?"), .function(1), .enter, .char(" "): s.showHelp = false
-            case .resize: break
+            case .escape, .char("?"), .function(1), .enter, .char(" "), .char("M"):
+                s.showHelp = false; s.showLog = false; s.overlayScroll = 0
+            case .down, .char("j"): s.overlayScroll += 1
+            case .up, .char("k"): s.overlayScroll = max(0, s.overlayScroll - 1)
+            case .pageDown: s.overlayScroll += 10
+            case .pageUp: s.overlayScroll = max(0, s.overlayScroll - 10)
+            case .home, .char("g"): s.overlayScroll = 0
             default: break
             }
             return []
         }
-        let lastT = max(0, s.maxTime - 1)
         switch key {
-        case .char("q"): return [.quit]
-        case .char("?"), .function(1): s.showHelp = true
-        case .escape: s.setMessage(""); s.playing = false
-        case .right, .char("l"): s.t = min(lastT, s.t + 1)
-        case .left, .char("h"): s.t = max(0, s.t - 1)
-        case .home, .char("g"): s.t = 0
-        case .end, .char("G"): s.t = lastT
-        case .pageDown: s.t = min(lastT, s.t + max(10, s.maxTime / 10))
-        case .pageUp: s.t = max(0, s.t - max(10, s.maxTime / 10))
-        case .char(" "):
+        case let .mouse(x, y, .press):
+            if let layout { click(x: x, y: y, &s, layout) }
+            return []
+        case .mouse(_, _, .scrollUp): return perform(.stepPrevious, &s)
+        case .mouse(_, _, .scrollDown): return perform(.stepNext, &s)
+        default:
+            guard let action = Keymap.action(for: key, focus: s.focus) else { return [] }
+            return perform(action, &s)
+        }
+    }
+
+    /// Carries out one action of the keymap.
+    static func perform(_ action: Action, _ s: inout ExplorerState) -> [Command] {
+        let lastT = max(0, s.maxTime - 1)
+        let jump = max(10, s.maxTime / 10)
+        switch action {
+        case .quit: return [.quit]
+        case .help: s.showHelp = true; s.overlayScroll = 0
+        case .messageLog: s.showLog = true; s.overlayScroll = max(0, s.messageLog.count - 1)
+        case .cancel: s.setMessage(""); s.playing = false
+        case .stepNext: s.t = min(lastT, s.t + 1)
+        case .stepPrevious: s.t = max(0, s.t - 1)
+        case .first: s.t = 0
+        case .last: s.t = lastT
+        case .pageDown: s.t = min(lastT, s.t + jump)
+        case .pageUp: s.t = max(0, s.t - jump)
+        case .play:
             s.playing.toggle()
             if s.playing && s.t >= lastT { s.t = 0 }
-        case .tab: s.focus = Pane(rawValue: (s.focus.rawValue + 1) % Pane.allCases.count) ?? .frame
-        case .backTab: s.focus = Pane(rawValue: (s.focus.rawValue + Pane.allCases.count - 1) % Pane.allCases.count) ?? .frame
-        case .char("t"): return [.toggleTimeMajor]
-        case .char("o"): s.prompt = Prompt(kind: .open)
-        case .char("w"): s.prompt = Prompt(kind: .save, text: suggestedName(s.spec) + ".json")
-        case .char("x"): s.prompt = Prompt(kind: .export, text: suggestedName(s.spec) + "-frames.npz")
-        case .char("L"): s.prompt = Prompt(kind: .loadWeights)
-        case .char("d"):
+        case .slower, .faster:
+            s.playSpeed = min(ExplorerState.playSpeeds.count - 1, max(0, s.playSpeed + (action == .faster ? 1 : -1)))
+            s.setMessage("play speed: \(Format.compact(ExplorerState.playSpeeds[s.playSpeed])) steps/s ({ slower, } faster)")
+        case .nextPane: s.focus = Pane(rawValue: (s.focus.rawValue + 1) % Pane.allCases.count) ?? .frame
+        case .previousPane: s.focus = Pane(rawValue: (s.focus.rawValue + Pane.allCases.count - 1) % Pane.allCases.count) ?? .frame
+        case .up: move(&s, by: -1)
+        case .down: move(&s, by: 1)
+        case .layerPrevious: s.layer = max(0, s.layer - 1); s.clamp()
+        case .layerNext: s.layer = min(max(0, s.layers.count - 1), s.layer + 1); s.clamp()
+        case .unitPrevious: s.unit = max(0, s.unit - 1)
+        case .unitNext: s.unit = min(max(0, s.unitCount - 1), s.unit + 1)
+        case .heatmapNext: s.heatVariable = (s.heatVariable + 1) % max(1, s.variables.count); s.clamp()
+        case .heatmapPrevious: s.heatVariable = (s.heatVariable + max(1, s.variables.count) - 1) % max(1, s.variables.count); s.clamp()
+        case .heatmapScale:
+            s.heatAutoScale.toggle()
+            s.setMessage(s.heatAutoScale ? "heatmaps scaled to the largest |value| in view, shown as (z) in the title (z: fixed -1..1)"
+                                         : "heatmaps on a fixed -1..1 scale; values beyond it are marked (z: auto)")
+        case let .view(v):
+            s.view = v
+            s.setMessage("view \(v.rawValue + 1): \(v.title) (1 frame, 2 unrolled, 3 equations, 4 saturation)")
+        case .toggleTimeMajor: return [.toggleTimeMajor]
+        case .direction:
             if s.spec.bidirectional {
                 s.direction = 1 - s.direction
                 s.clamp()
@@ -59,28 +109,38 @@ public enum KeyHandler {
             } else {
                 s.setMessage("this experiment is not bidirectional: there is only one direction")
             }
-        case .char(","), .char("<"): s.unit = max(0, s.unit - 1)
-        case .char("."), .char(">"): s.unit = min(max(0, s.unitCount - 1), s.unit + 1)
-        case .char("v"): s.heatVariable = (s.heatVariable + 1) % max(1, s.variables.count); s.clamp()
-        case .char("V"): s.heatVariable = (s.heatVariable + max(1, s.variables.count) - 1) % max(1, s.variables.count); s.clamp()
-        case .char("z"):
-            s.heatAutoScale.toggle()
-            s.setMessage(s.heatAutoScale ? "heatmaps scaled to the largest |value| in view (z: fixed -1..1)"
-                                         : "heatmaps on a fixed -1..1 scale; values beyond it are marked (z: auto)")
-        case .char("["): s.layer = max(0, s.layer - 1); s.clamp()
-        case .char("]"): s.layer = min(max(0, s.layers.count - 1), s.layer + 1); s.clamp()
-        case .up, .char("k"): move(&s, by: -1)
-        case .down, .char("j"): move(&s, by: 1)
-        case let .mouse(x, y, .press):
-            if let layout { click(x: x, y: y, &s, layout) }
-        case .mouse(_, _, .scrollUp): s.t = max(0, s.t - 1)
-        case .mouse(_, _, .scrollDown): s.t = min(lastT, s.t + 1)
-        default:
-            switch s.focus {
-            case .stack: return stackKey(key, &s)
-            case .sequences: return sequenceKey(key, &s)
-            default: break
-            }
+        case .undo:
+            guard let last = s.history.past.last else { s.setMessage("nothing to undo"); return [] }
+            return [.apply(last.spec, summary: "undid: \(last.summary)", origin: .undo)]
+        case .redo:
+            guard let next = s.history.future.last else { s.setMessage("nothing to redo"); return [] }
+            return [.apply(next.spec, summary: "redid: \(next.summary)", origin: .redo)]
+        case .open: s.prompt = Prompt(kind: .open)
+        case .save: s.prompt = Prompt(kind: .save, text: suggestedName(s) + ".json")
+        case .export: s.prompt = Prompt(kind: .export, text: suggestedName(s) + "-frames.npz")
+        case .loadWeights: s.prompt = Prompt(kind: .loadWeights)
+        case .addLayer: return stackEdit(.addLayer, &s)
+        case .deleteLayer: return stackEdit(.deleteLayer, &s)
+        case .moveLayerUp: return stackEdit(.moveUp, &s)
+        case .moveLayerDown: return stackEdit(.moveDown, &s)
+        case .cycleType: return stackEdit(.cycleType, &s)
+        case .unitsUp: return stackEdit(.units(delta: 1), &s)
+        case .unitsDown: return stackEdit(.units(delta: -1), &s)
+        case .typeUnits: s.prompt = Prompt(kind: .units, text: s.layerSpec.map { String($0.numUnits) } ?? "")
+        case .cycleActivation: return stackEdit(.cycleActivation, &s)
+        case .togglePeepholes: return stackEdit(.togglePeepholes, &s)
+        case .cycleCellClip: return stackEdit(.cycleCellClip, &s)
+        case .typeProjection:
+            s.prompt = Prompt(kind: .numProj, text: s.layerSpec.flatMap(StackEditor.numProj).map(String.init) ?? "")
+        case .cycleForgetBias: return stackEdit(.cycleForgetBias, &s)
+        case .toggleResidual: return stackEdit(.toggleResidual, &s)
+        case .toggleDropout: return stackEdit(.toggleDropout, &s)
+        case .lengthUp: return setLength(&s, current(s) + 1)
+        case .lengthDown: return setLength(&s, current(s) - 1)
+        case .typeLength: s.prompt = Prompt(kind: .sequenceLength, text: String(current(s)))
+        case .toggleMasking: return toggleMasking(&s)
+        case .scrollDown: s.frameScroll += 1
+        case .scrollUp: s.frameScroll = max(0, s.frameScroll - 1)
         }
         return []
     }
@@ -119,31 +179,6 @@ public enum KeyHandler {
 
     // MARK: - Stack pane
 
-    static func stackKey(_ key: Key, _ s: inout ExplorerState) -> [Command] {
-        let edit: StackEdit
-        switch key {
-        case .char("a"): edit = .addLayer
-        case .delete, .backspace, .char("X"): edit = .deleteLayer
-        case .char("K"): edit = .moveUp
-        case .char("J"): edit = .moveDown
-        case .char("T"): edit = .cycleType
-        case .char("+"), .char("="): edit = .units(delta: 1)
-        case .char("-"), .char("_"): edit = .units(delta: -1)
-        case .char("A"): edit = .cycleActivation
-        case .char("p"): edit = .togglePeepholes
-        case .char("c"): edit = .cycleCellClip
-        case .char("P"): edit = .cycleProjection
-        case .char("F"): edit = .cycleForgetBias
-        case .char("R"): edit = .toggleResidual
-        case .char("D"): edit = .toggleDropout
-        case .enter, .char("u"):
-            s.prompt = Prompt(kind: .units, text: s.layerSpec.map { String($0.numUnits) } ?? "")
-            return []
-        default: return []
-        }
-        return stackEdit(edit, &s)
-    }
-
     static func stackEdit(_ edit: StackEdit, _ s: inout ExplorerState) -> [Command] {
         switch StackEditor.apply(edit, to: s.directionCell, layer: s.layer) {
         case let .failure(r):
@@ -152,40 +187,39 @@ public enum KeyHandler {
         case let .success(result):
             var spec = s.spec
             if s.direction == 1 { spec.cellBackward = result.cell } else { spec.cell = result.cell }
-            s.layer = result.selectedLayer
-            return [.apply(spec, summary: result.summary)]
+            // The selection moves only once the edit has run (a refused edit leaves the cursor where it was).
+            return [.apply(spec, summary: result.summary, select: result.selectedLayer)]
         }
     }
 
     // MARK: - Sequences pane
 
-    static func sequenceKey(_ key: Key, _ s: inout ExplorerState) -> [Command] {
-        switch key {
-        case .char("+"), .char("="): return setLength(&s, current(s) + 1)
-        case .char("-"), .char("_"): return setLength(&s, current(s) - 1)
-        case .char("n"):
-            var spec = s.spec
-            if spec.sequenceLength == nil {
-                spec.sequenceLength = Array(repeating: s.maxTime, count: s.batchSize)
-                return [.apply(spec, summary: "masking on: every length = max_time \(s.maxTime) (+/- edits the selected example)")]
-            }
+    /// `n`: masking off for the whole batch (the lengths are set aside), or back on with the lengths it had.
+    static func toggleMasking(_ s: inout ExplorerState) -> [Command] {
+        var spec = s.spec
+        if let lengths = spec.sequenceLength {
+            s.savedLengths = lengths
             spec.sequenceLength = nil
-            return [.apply(spec, summary: "sequence_length = None: no masking, every row runs all \(s.maxTime) steps")]
-        case .enter:
-            s.prompt = Prompt(kind: .sequenceLength, text: String(current(s)))
-            return []
-        default: return []
+            return [.apply(spec, summary: "sequence_length = None for the whole batch: no masking, every row runs all \(s.maxTime) steps (n restores \(formatShape(lengths)))")]
         }
+        let restored = s.savedLengths.flatMap { $0.count == s.batchSize ? $0 : nil } ?? Array(repeating: s.maxTime, count: s.batchSize)
+        spec.sequenceLength = restored
+        return [.apply(spec, summary: "masking on: sequence_length = \(formatShape(restored))")]
     }
+
+    /// TF takes `sequence_length` as int32.
+    static let maxLength = Int(Int32.max)
 
     static func current(_ s: ExplorerState) -> Int {
         guard let l = s.spec.sequenceLength, l.indices.contains(s.example) else { return s.maxTime }
         return l[s.example]
     }
 
+    /// Sets the selected example's length. Any integer is accepted, as TF does: a length ≤ 0 keeps the initial
+    /// state, one ≥ max_time never masks.
     static func setLength(_ s: inout ExplorerState, _ value: Int) -> [Command] {
-        guard value >= 0, value <= s.maxTime else {
-            s.setMessage("refused: sequence_length[\(s.example)] must lie in 0...\(s.maxTime) (max_time)", error: true)
+        guard abs(value) <= maxLength else {
+            s.setMessage("refused: sequence_length[\(s.example)] = \(value) is beyond ±\(maxLength)", error: true)
             return []
         }
         var spec = s.spec
@@ -193,7 +227,8 @@ public enum KeyHandler {
         guard lengths.indices.contains(s.example) else { return [] }
         lengths[s.example] = value
         spec.sequenceLength = lengths
-        return [.apply(spec, summary: "sequence_length[\(s.example)] = \(value)")]
+        let note = value <= 0 ? " (≤ 0: the row keeps its initial state, outputs 0)" : value > s.maxTime ? " (> max_time \(s.maxTime): never masked)" : ""
+        return [.apply(spec, summary: "sequence_length[\(s.example)] = \(value)" + note)]
     }
 
     // MARK: - Prompts
@@ -209,6 +244,8 @@ public enum KeyHandler {
             if !p.text.isEmpty { p.text.removeLast() }
         case .ctrl("u"):
             p.text = ""
+        case .tab:
+            if p.kind.isPath { return [.completePath] }
         case let .char(c):
             if p.text.count < 1024 { p.text.append(c) }
         case .enter:
@@ -238,22 +275,29 @@ public enum KeyHandler {
                 return []
             }
             return stackEdit(.setUnits(n), &s)
+        case .numProj:
+            if text.isEmpty || text.lowercased() == "none" || text == "0" { return stackEdit(.setProjection(nil), &s) }
+            guard let n = Int(text) else {
+                s.setMessage("refused: num_proj must be a whole number (or none), got \"\(text)\"", error: true)
+                return []
+            }
+            return stackEdit(.setProjection(n), &s)
         case .sequenceLength:
             if text.lowercased() == "none" {
-                var spec = s.spec
-                spec.sequenceLength = nil
-                return [.apply(spec, summary: "sequence_length = None: no masking")]
+                if s.spec.sequenceLength == nil { return [] }
+                return toggleMasking(&s)
             }
             guard let n = Int(text) else {
-                s.setMessage("refused: a length is a whole number in 0...\(s.maxTime) (or none), got \"\(text)\"", error: true)
+                s.setMessage("refused: a length is a whole number (or none for the whole batch), got \"\(text)\"", error: true)
                 return []
             }
             return setLength(&s, n)
         }
     }
 
-    static func suggestedName(_ spec: ExperimentSpec) -> String {
-        let base = spec.name.isEmpty ? "experiment" : spec.name
+    /// A file name for `w` and `x`: the experiment's name, or after an edit the stack it is now.
+    static func suggestedName(_ s: ExplorerState) -> String {
+        let base = s.isEdited ? s.spec.cell.layers.map(\.summary).joined(separator: "-") : (s.spec.name.isEmpty ? "experiment" : s.spec.name)
         let cleaned = String(base.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
         let trimmed = cleaned.split(separator: "_", omittingEmptySubsequences: true).joined(separator: "_")
         return String(trimmed.prefix(40)).isEmpty ? "experiment" : String(trimmed.prefix(40))

@@ -53,12 +53,15 @@ public struct Layout: Equatable {
         shapes = Rect(x: sh.x, y: sh.y, width: sh.width, height: shapesH)
 
         // Right: frame view and heatmaps.
-        let frameWanted = FramePane.wantedRows(state: state, width: right.width)
+        let frameWanted = state.frameRows ?? FramePane.wantedRows(state: state, width: right.width)
         var frameH: Int
-        if state.focus == .heatmap {
+        if state.view != .frame {
+            frameH = right.height  // the selected view takes the whole column
+        } else if state.focus == .heatmap {
             frameH = min(frameWanted, max(5, right.height / 3))
         } else {
-            frameH = min(frameWanted, max(5, right.height * 2 / 3))
+            // The focused frame gets what it needs (the heatmaps get the rest; Tab to them gives them the room).
+            frameH = frameWanted
         }
         frameH = min(frameH, right.height)
         let (fr, hm) = right.splitRows(topHeight: frameH)

@@ -16,11 +16,19 @@ public enum Screen {
             StackPane.render(into: &c, rect: layout.stack, state: state, focused: state.focus == .stack)
             SequencesPane.render(into: &c, rect: layout.sequences, state: state, data: data, focused: state.focus == .sequences)
             ShapesPane.render(into: &c, rect: layout.shapes, state: state, data: data, focused: state.focus == .shapes)
-            FramePane.render(into: &c, rect: layout.frame, state: state, data: data, focused: state.focus == .frame)
-            HeatmapPane.render(into: &c, rect: layout.heatmap, state: state, data: data, focused: state.focus == .heatmap)
+            let right = state.focus == .frame || state.focus == .heatmap
+            switch state.view {
+            case .frame:
+                FramePane.render(into: &c, rect: layout.frame, state: state, data: data, focused: state.focus == .frame)
+                HeatmapPane.render(into: &c, rect: layout.heatmap, state: state, data: data, focused: state.focus == .heatmap)
+            case .unrolled: UnrolledPane.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
+            case .equations: EquationsPane.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
+            case .saturation: SaturationPane.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
+            }
             MessageLine.render(into: &c, rect: layout.message, state: state)
             KeyHintBar.render(into: &c, rect: layout.keys, state: state)
-            if state.showHelp { HelpOverlay.render(into: &c, glyphs: c.glyphs) }
+            if state.showHelp { HelpOverlay.render(into: &c, glyphs: c.glyphs, colorMode: data.colorMode, scroll: state.overlayScroll) }
+            if state.showLog { MessageLogOverlay.render(into: &c, log: state.messageLog, scroll: state.overlayScroll) }
         }
     }
 }

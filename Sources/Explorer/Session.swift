@@ -17,6 +17,11 @@ public protocol ExplorerSession: AnyObject {
     func loopBound(_ d: Int) -> Int
     /// Steps computed so far in direction `d`.
     func completed(_ d: Int) -> Int
+    /// The engine's masking rule: whether row `b` of direction `d` is masked (copied through) at step `t`.
+    func isMasked(_ d: Int, row b: Int, time t: Int) -> Bool
+    /// The input step (and output position) step `t` of direction `d` reads for row `b`: `t` forward, the
+    /// `reverse_sequence` position backward.
+    func sourceStep(_ d: Int, row b: Int, time t: Int) -> Int
     /// Why the background pass stopped, if it failed.
     var failure: String? { get }
     /// Frames of direction `d` for `range`, clamped to the steps computed so far.
@@ -93,6 +98,15 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     var directionCount: Int { runs.count }
     func loopBound(_ d: Int) -> Int { runs.indices.contains(d) ? runs[d].loop.loopBound : 0 }
     func completed(_ d: Int) -> Int { runs.indices.contains(d) ? runs[d].completedSteps : 0 }
+    func isMasked(_ d: Int, row b: Int, time t: Int) -> Bool {
+        guard runs.indices.contains(d), b >= 0, b < batchSize else { return false }
+        return runs[d].loop.isMasked(row: b, time: t)
+    }
+    func sourceStep(_ d: Int, row b: Int, time t: Int) -> Int {
+        guard d == 1 else { return t }
+        let length = spec.sequenceLength.flatMap { $0.indices.contains(b) ? $0[b] : nil }
+        return reversedTimeIndex(t, length: length, maxTime: maxTime)
+    }
 
     var failure: String? {
         for r in runs { if let e = r.error { return describe(e) } }
@@ -154,13 +168,9 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
             // Keep the given weights whose names and shapes still fit; the rest get defaults from the seed.
             let probe = VariableStore<Scalar>(arrays: old.store.arrays, missing: .initialize(seed: newSpec.seed))
             probe.strict = false
-            let cells = newSpec.bidirectional ? [newSpec.cell, newSpec.cellBackward ?? newSpec.cell] : [newSpec.cell]
-            let scope = newSpec.bidirectional ? "bidirectional_rnn" : "rnn"
-            for (i, c) in cells.enumerated() {
-                let cell = try located(old.file) { try c.makeCell(store: probe) }
-                try located(old.file) {
-                    try cell.build(inputDepth: old.inputDepth, scope: newSpec.bidirectional ? scope + (i == 0 ? "/fw" : "/bw") : scope)
-                }
+            for direction in newSpec.directions {
+                let cell = try located(old.file) { try newSpec.cell(for: direction).makeCell(store: probe) }
+                try located(old.file) { try cell.build(inputDepth: old.inputDepth, scope: newSpec.scope(for: direction)) }
             }
             var kept: [String: Tensor<Scalar>] = [:]
             var fresh = 0
@@ -172,7 +182,7 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
                 note = "kept \(kept.count) given weight\(kept.count == 1 ? "" : "s"), \(fresh) new from seed \(newSpec.seed)"
             }
             if let s = initial, !fits(s, newSpec.cell.stateSize) { initial = nil; note += (note.isEmpty ? "" : "; ") + "initial state no longer fits: zero state" }
-            if let s = initialBw, !fits(s, (newSpec.cellBackward ?? newSpec.cell).stateSize) { initialBw = nil }
+            if let s = initialBw, !fits(s, newSpec.cell(for: .backward).stateSize) { initialBw = nil }
         }
         let loaded = LoadedExperiment(spec: newSpec, file: old.file, inputs: inputs, store: store,
                                       initialState: initial, initialStateBackward: initialBw)
@@ -220,13 +230,10 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
 
     func initialStateArrays() throws -> [(String, NumpyArray)] {
         var out: [(String, NumpyArray)] = []
-        let states: [(String, Nest<Tensor<Scalar>>?)] = spec.bidirectional
-            ? [("initial_state/0", experiment.initialState), ("initial_state/1", experiment.initialStateBackward)]
-            : [("initial_state", experiment.initialState)]
-        for (prefix, s) in states {
-            guard let s else { continue }
-            for (path, t) in s.flattenedWithPaths {
-                out.append((path.isEmpty ? prefix : prefix + "/" + path, try NumpyArray(t)))
+        for direction in spec.directions {
+            guard let s = direction == .forward ? experiment.initialState : experiment.initialStateBackward else { continue }
+            for (name, t) in s.flattenedWithPaths(under: spec.arrayName("initial_state", for: direction)) {
+                out.append((name, try NumpyArray(t)))
             }
         }
         return out

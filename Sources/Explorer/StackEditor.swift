@@ -4,7 +4,7 @@ import RNNEngine
 public enum StackEdit: Equatable, Sendable {
     case addLayer, deleteLayer, moveUp, moveDown
     case cycleType, units(delta: Int), setUnits(Int), cycleActivation
-    case togglePeepholes, cycleCellClip, cycleProjection, cycleForgetBias
+    case togglePeepholes, cycleCellClip, setProjection(Int?), cycleForgetBias
     case toggleResidual, toggleDropout
 }
 
@@ -58,6 +58,15 @@ public enum StackEditor {
         return .success(Result(cell: rebuild(layers), selectedLayer: selected, summary: summary))
     }
 
+    /// The LSTMCell's `num_proj` inside any wrappers (nil when it has none or is another cell).
+    public static func numProj(_ c: CellSpec) -> Int? {
+        switch c {
+        case let .residual(i), let .dropout(i, _): return numProj(i)
+        case let .lstm(_, o): return o.numProj
+        default: return nil
+        }
+    }
+
     /// A refused edit and why.
     public struct Refusal: Error, Equatable {
         public let reason: String
@@ -108,7 +117,7 @@ public enum StackEditor {
 
     private static func activation(of c: CellSpec) -> Activation {
         switch c {
-        case let .basicRNN(_, a), let .gru(_, a), let .basicLSTM(_, _, a): return a
+        case let .basicRNN(_, a), let .gru(_, a), let .gruResetAfter(_, a), let .basicLSTM(_, _, a): return a
         case let .lstm(_, o): return o.activation
         default: return .tanh
         }
@@ -135,11 +144,12 @@ public enum StackEditor {
             switch c {
             case let .basicRNN(n, _): return .success(.basicRNN(numUnits: n, activation: next))
             case let .gru(n, _): return .success(.gru(numUnits: n, activation: next))
+            case let .gruResetAfter(n, _): return .success(.gruResetAfter(numUnits: n, activation: next))
             case let .basicLSTM(n, fb, _): return .success(.basicLSTM(numUnits: n, forgetBias: fb, activation: next))
-            case var .lstm(n, o): o.activation = next; return .success(.lstm(numUnits: n, options: o))
+            case .lstm(let n, var o): o.activation = next; return .success(.lstm(numUnits: n, options: o))
             default: return .success(c)
             }
-        case .togglePeepholes, .cycleCellClip, .cycleProjection:
+        case .togglePeepholes, .cycleCellClip, .setProjection:
             guard case .lstm(let n, var o) = c else {
                 return .failure(Refusal("peepholes, cell_clip and num_proj are LSTMCell options: T changes this \(c.typeName) layer's type"))
             }
@@ -149,9 +159,12 @@ public enum StackEditor {
                 let steps: [Double?] = [nil, 1, 3, 10]
                 let i = steps.firstIndex(where: { $0 == o.cellClip }) ?? 0
                 o.cellClip = steps[(i + 1) % steps.count]
-            default:
-                o.numProj = o.numProj == nil ? max(1, n / 2) : nil
-                if o.numProj == nil { o.projClip = nil }
+            case let .setProjection(p):
+                if let p, p < 1 { return .failure(Refusal("num_proj must be at least 1, or none (got \(p))")) }
+                if let p, p > 4096 { return .failure(Refusal("num_proj above 4096 is not offered here (got \(p))")) }
+                o.numProj = p
+                if p == nil { o.projClip = nil }
+            default: break
             }
             return .success(.lstm(numUnits: n, options: o))
         case .cycleForgetBias:
@@ -159,7 +172,7 @@ public enum StackEditor {
             func next(_ v: Double) -> Double { steps[((steps.firstIndex(of: v) ?? 0) + 1) % steps.count] }
             switch c {
             case let .basicLSTM(n, fb, a): return .success(.basicLSTM(numUnits: n, forgetBias: next(fb), activation: a))
-            case var .lstm(n, o): o.forgetBias = next(o.forgetBias); return .success(.lstm(numUnits: n, options: o))
+            case .lstm(let n, var o): o.forgetBias = next(o.forgetBias); return .success(.lstm(numUnits: n, options: o))
             default: return .failure(Refusal("forget_bias is an LSTM option; this layer is \(c.typeName)"))
             }
         default:
@@ -173,9 +186,10 @@ public enum StackEditor {
         switch c {
         case let .basicRNN(_, a): return .success(.basicRNN(numUnits: v, activation: a))
         case let .gru(_, a): return .success(.gru(numUnits: v, activation: a))
+        case let .gruResetAfter(_, a): return .success(.gruResetAfter(numUnits: v, activation: a))
         case let .basicLSTM(_, fb, a): return .success(.basicLSTM(numUnits: v, forgetBias: fb, activation: a))
-        case var .lstm(_, o):
-            if let p = o.numProj, p > v { o.numProj = max(1, v / 2) }
+        case let .lstm(_, o):
+            // num_proj is independent of num_units in TF (it may be larger): it is kept as typed.
             return .success(.lstm(numUnits: v, options: o))
         default: return .success(c)
         }

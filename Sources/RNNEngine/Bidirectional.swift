@@ -13,18 +13,27 @@ public func bidirectionalDynamicRNN<Scalar: RNNScalar>(
     cellForward: any RNNCell<Scalar>, cellBackward: any RNNCell<Scalar>, inputs: Nest<Tensor<Scalar>>,
     sequenceLength: [Int]? = nil, initialStateForward: Nest<Tensor<Scalar>>? = nil,
     initialStateBackward: Nest<Tensor<Scalar>>? = nil, dtype: DType? = nil, parallelIterations: Int = 32,
-    swapMemory: Bool = false, timeMajor: Bool = false, scope: String = "bidirectional_rnn"
+    swapMemory: Bool = false, timeMajor: Bool = false, scope: String = VariableScope.bidirectionalRNN
 ) throws -> BidirectionalResult<Scalar> {
     let fw = try dynamicRNN(cell: cellForward, inputs: inputs, sequenceLength: sequenceLength,
                             initialState: initialStateForward, dtype: dtype, parallelIterations: parallelIterations,
-                            swapMemory: swapMemory, timeMajor: timeMajor, scope: scope + "/fw")
+                            swapMemory: swapMemory, timeMajor: timeMajor, scope: VariableScope.scope(scope, for: .forward))
     let reversed = try inputs.map { try reverseSequence($0, lengths: sequenceLength, timeMajor: timeMajor) }
     let bw = try dynamicRNN(cell: cellBackward, inputs: reversed, sequenceLength: sequenceLength,
                             initialState: initialStateBackward, dtype: dtype, parallelIterations: parallelIterations,
-                            swapMemory: swapMemory, timeMajor: timeMajor, scope: scope + "/bw")
+                            swapMemory: swapMemory, timeMajor: timeMajor, scope: VariableScope.scope(scope, for: .backward))
     let outBw = try reverseSequence(bw.outputs, lengths: sequenceLength, timeMajor: timeMajor)
     return BidirectionalResult(outputsForward: fw.outputs, outputsBackward: outBw,
                                stateForward: fw.state, stateBackward: bw.state)
+}
+
+/// Where step `t` of a row of `length` steps goes under `reverse_sequence` (and comes from: the map is its own
+/// inverse): `length - 1 - t` inside the length, `t` past it; without a length the whole row is reversed.
+/// The backward pass of `bidirectional_dynamic_rnn` reads input step `reversedTimeIndex(t)` at its step `t`
+/// and writes its output there.
+public func reversedTimeIndex(_ t: Int, length: Int?, maxTime: Int) -> Int {
+    let n = min(max(0, length ?? maxTime), maxTime)
+    return t < n ? n - 1 - t : t
 }
 
 /// TF's `reverse_sequence` along the time axis: row `b` has its first `lengths[b]` steps reversed and the rest
@@ -46,7 +55,7 @@ public func reverseSequence<Scalar: RNNScalar>(_ x: Tensor<Scalar>, lengths: [In
     for b in 0..<batch {
         let n = lengths?[b] ?? time
         for t in 0..<n {
-            let src = t, dst = n - 1 - t
+            let src = t, dst = reversedTimeIndex(t, length: n, maxTime: time)
             let s = timeMajor ? (src * batch + b) * width : (b * time + src) * width
             let d = timeMajor ? (dst * batch + b) * width : (b * time + dst) * width
             for k in 0..<width { out[d + k] = x.scalars[s + k] }

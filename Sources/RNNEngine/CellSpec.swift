@@ -5,6 +5,9 @@ public indirect enum CellSpec: Sendable, Equatable {
     case basicLSTM(numUnits: Int, forgetBias: Double, activation: Activation)
     case lstm(numUnits: Int, options: LSTMOptions)
     case gru(numUnits: Int, activation: Activation)
+    /// The GRU with `reset_after` (Keras' default, PyTorch's GRU, TF 2's `GRUCell(reset_after=True)`); experiment
+    /// files write it `{"type": "gru", "reset_after": true}`. See `GRUResetAfterCell`.
+    case gruResetAfter(numUnits: Int, activation: Activation)
     case multi([CellSpec])
     case residual(CellSpec)
     case dropout(CellSpec, DropoutOptions)
@@ -15,7 +18,7 @@ public indirect enum CellSpec: Sendable, Equatable {
         case .basicRNN: return "basic_rnn"
         case .basicLSTM: return "basic_lstm"
         case .lstm: return "lstm"
-        case .gru: return "gru"
+        case .gru, .gruResetAfter: return "gru"
         case .multi: return "multi"
         case .residual: return "residual"
         case .dropout: return "dropout"
@@ -25,7 +28,7 @@ public indirect enum CellSpec: Sendable, Equatable {
     /// `num_units` of a plain cell (the wrapped cell's for a wrapper, the last layer's for a stack).
     public var numUnits: Int {
         switch self {
-        case let .basicRNN(n, _), let .basicLSTM(n, _, _), let .lstm(n, _), let .gru(n, _): return n
+        case let .basicRNN(n, _), let .basicLSTM(n, _, _), let .lstm(n, _), let .gru(n, _), let .gruResetAfter(n, _): return n
         case let .multi(cells): return cells.last?.numUnits ?? 0
         case let .residual(c), let .dropout(c, _): return c.numUnits
         }
@@ -35,7 +38,7 @@ public indirect enum CellSpec: Sendable, Equatable {
     public var outputSize: Int {
         switch self {
         case let .lstm(n, o): return o.numProj ?? n
-        case .basicRNN, .basicLSTM, .gru: return numUnits
+        case .basicRNN, .basicLSTM, .gru, .gruResetAfter: return numUnits
         case let .multi(cells): return cells.last?.outputSize ?? 0
         case let .residual(c), let .dropout(c, _): return c.outputSize
         }
@@ -44,7 +47,7 @@ public indirect enum CellSpec: Sendable, Equatable {
     /// The state structure and sizes.
     public var stateSize: Nest<Int> {
         switch self {
-        case let .basicRNN(n, _), let .gru(n, _): return .leaf(n)
+        case let .basicRNN(n, _), let .gru(n, _), let .gruResetAfter(n, _): return .leaf(n)
         case let .basicLSTM(n, _, _): return .lstm(c: n, h: n)
         case let .lstm(n, o): return .lstm(c: n, h: o.numProj ?? n)
         case let .multi(cells): return .tuple(cells.map(\.stateSize))
@@ -65,6 +68,7 @@ public indirect enum CellSpec: Sendable, Equatable {
         case let .basicLSTM(n, fb, a): return try BasicLSTMCell(numUnits: n, forgetBias: fb, activation: a, store: store)
         case let .lstm(n, o): return try LSTMCell(numUnits: n, options: o, store: store)
         case let .gru(n, a): return try GRUCell(numUnits: n, activation: a, store: store)
+        case let .gruResetAfter(n, a): return try GRUResetAfterCell(numUnits: n, activation: a, store: store)
         case let .multi(cells): return try MultiRNNCell(cells.map { try $0.makeCell(store: store) })
         case let .residual(c): return ResidualWrapper(try c.makeCell(store: store))
         case let .dropout(c, o): return try DropoutWrapper(try c.makeCell(store: store), options: o)
@@ -93,6 +97,9 @@ public indirect enum CellSpec: Sendable, Equatable {
         case let .gru(n, _):
             let u = Double(n)
             return (d + u) * 3 * u + 3 * u
+        case let .gruResetAfter(n, _):
+            let u = Double(n)
+            return (d + u) * 3 * u + 6 * u
         case let .multi(cells):
             var depth = d, total = 0.0
             for c in cells {
@@ -121,6 +128,7 @@ public indirect enum CellSpec: Sendable, Equatable {
             if o.activation != .tanh { parts.append(o.activation.rawValue) }
             return "lstm(" + parts.joined(separator: ", ") + ")"
         case let .gru(n, a): return "gru(\(n)\(a == .tanh ? "" : ", " + a.rawValue))"
+        case let .gruResetAfter(n, a): return "gru(\(n), reset_after\(a == .tanh ? "" : ", " + a.rawValue))"
         case let .multi(cells): return "multi[" + cells.map(\.summary).joined(separator: ", ") + "]"
         case let .residual(c): return "residual(" + c.summary + ")"
         case let .dropout(c, o):

@@ -28,7 +28,7 @@ public struct RNNResult<Scalar: RNNScalar>: Sendable {
 public func dynamicRNN<Scalar: RNNScalar>(
     cell: any RNNCell<Scalar>, inputs: Nest<Tensor<Scalar>>, sequenceLength: [Int]? = nil,
     initialState: Nest<Tensor<Scalar>>? = nil, dtype: DType? = nil, parallelIterations: Int = 32,
-    swapMemory: Bool = false, timeMajor: Bool = false, scope: String = "rnn"
+    swapMemory: Bool = false, timeMajor: Bool = false, scope: String = VariableScope.dynamicRNN
 ) throws -> RNNResult<Scalar> {
     // TF: `parallel_iterations = parallel_iterations or 32`, then while_loop rejects anything not positive.
     let parallelIterations = parallelIterations == 0 ? 32 : parallelIterations
@@ -45,7 +45,7 @@ public func dynamicRNN<Scalar: RNNScalar>(
 public func dynamicRNN<Scalar: RNNScalar>(
     cell: any RNNCell<Scalar>, inputs: Tensor<Scalar>, sequenceLength: [Int]? = nil,
     initialState: Nest<Tensor<Scalar>>? = nil, dtype: DType? = nil, parallelIterations: Int = 32,
-    swapMemory: Bool = false, timeMajor: Bool = false, scope: String = "rnn"
+    swapMemory: Bool = false, timeMajor: Bool = false, scope: String = VariableScope.dynamicRNN
 ) throws -> RNNResult<Scalar> {
     try dynamicRNN(cell: cell, inputs: .leaf(inputs), sequenceLength: sequenceLength, initialState: initialState,
                    dtype: dtype, parallelIterations: parallelIterations, swapMemory: swapMemory,

@@ -17,6 +17,8 @@ public struct LayerFrame<Scalar: RNNScalar>: Sendable {
     public let stateAfter: Nest<Tensor<Scalar>>
     /// The cell's output for this layer, before masking (a lower layer's output feeds the next layer unmasked).
     public let cellOutput: Tensor<Scalar>
+    /// What went into the activations (see `StepRecorder.recordTerm`): `i_pre`, `peep_f`, `c_unclipped`, ….
+    public var terms: [NamedTensor<Scalar>] = []
 }
 
 /// One time step of the unrolled loop: what every layer did, which rows were masked, and what was emitted.

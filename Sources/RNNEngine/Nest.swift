@@ -17,20 +17,23 @@ public indirect enum Nest<Element> {
     }
 
     /// The values with their paths (`c`, `h`, `0/c`, ...); a bare leaf has the empty path.
-    public var flattenedWithPaths: [(path: String, value: Element)] {
+    public var flattenedWithPaths: [(path: String, value: Element)] { flattenedWithPaths(under: "") }
+
+    /// The values with their paths under `prefix` (`prefix/c`, `prefix/0/h`, ...; a bare leaf is `prefix` itself):
+    /// the names of a state's arrays in `.npz` files.
+    public func flattenedWithPaths(under prefix: String) -> [(path: String, value: Element)] {
         func walk(_ n: Nest, _ prefix: String, _ out: inout [(path: String, value: Element)]) {
-            func join(_ p: String, _ s: String) -> String { p.isEmpty ? s : p + "/" + s }
             switch n {
             case let .leaf(v): out.append((prefix, v))
             case let .lstm(c, h):
-                out.append((join(prefix, "c"), c))
-                out.append((join(prefix, "h"), h))
+                out.append((joinPath(prefix, "c"), c))
+                out.append((joinPath(prefix, "h"), h))
             case let .tuple(items):
-                for (i, item) in items.enumerated() { walk(item, join(prefix, String(i)), &out) }
+                for (i, item) in items.enumerated() { walk(item, joinPath(prefix, String(i)), &out) }
             }
         }
         var out: [(path: String, value: Element)] = []
-        walk(self, "", &out)
+        walk(self, prefix, &out)
         return out
     }
 
@@ -74,11 +77,31 @@ public indirect enum Nest<Element> {
         }
     }
 
+    /// The structure as TensorFlow prints it, each value written by `value`,
+    /// e.g. `(LSTMStateTuple(c=[3, 4], h=[3, 4]), [3, 3])`.
+    public func description(leaves value: (Element) -> String) -> String {
+        switch self {
+        case let .leaf(v): return value(v)
+        case let .lstm(c, h): return "LSTMStateTuple(c=\(value(c)), h=\(value(h)))"
+        case let .tuple(items): return "(" + items.map { $0.description(leaves: value) }.joined(separator: ", ") + ")"
+        }
+    }
+
     /// Item `i` of a tuple, or nil.
     public subscript(item i: Int) -> Nest? {
         if case let .tuple(items) = self, items.indices.contains(i) { return items[i] }
         return nil
     }
+}
+
+extension Nest where Element == Int {
+    /// A state's shapes from its sizes (`stateSize`) for `batch` rows, e.g. `LSTMStateTuple(c=[2, 4], h=[2, 4])`.
+    public func stateShapesDescription(batch: Int) -> String { description(leaves: { formatShape([batch, $0]) }) }
+}
+
+/// `prefix/component`, or `component` alone under the empty prefix: how nest paths, array names and scopes are joined.
+public func joinPath(_ prefix: String, _ component: String) -> String {
+    prefix.isEmpty ? component : prefix + "/" + component
 }
 
 extension Nest: Equatable where Element: Equatable {}

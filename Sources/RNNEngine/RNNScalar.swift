@@ -1,5 +1,4 @@
 import CRNNKernels
-import RealModule
 
 /// The data types TensorFlow's `dtype` can name for an RNN: `float32` and `float64`.
 public enum DType: String, CaseIterable, Sendable {
@@ -7,11 +6,21 @@ public enum DType: String, CaseIterable, Sendable {
 
     /// Bytes per element.
     public var byteWidth: Int { self == .float32 ? 4 : 8 }
+
+    /// The Swift type computing in this dtype: pass it to a generic `<S: RNNScalar>(_: S.Type)` function,
+    /// which Swift opens for the concrete type (the one place a dtype becomes `Float` or `Double`).
+    public var scalarType: any RNNScalar.Type {
+        switch self {
+        case .float32: return Float.self
+        case .float64: return Double.self
+        }
+    }
 }
 
-/// A floating-point element type the engine computes in (`Float` or `Double`),
-/// with the dense kernels it dispatches to.
-public protocol RNNScalar: BinaryFloatingPoint, Real, Sendable, CustomStringConvertible
+/// A floating-point element type the engine computes in (`Float` or `Double`), with the dense and
+/// element-wise C kernels it dispatches to (each conformance forwards every requirement to the kernel
+/// for its type: Float+RNNScalar.swift, Double+RNNScalar.swift).
+public protocol RNNScalar: BinaryFloatingPoint, Sendable, CustomStringConvertible
 where Self.RawSignificand: FixedWidthInteger {
     /// The TensorFlow dtype this type stands for.
     static var dtype: DType { get }
@@ -29,58 +38,31 @@ where Self.RawSignificand: FixedWidthInteger {
     static func vectorTanh(_ n: Int, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
     /// Vectorised logistic sigmoid over `n` elements (in place allowed).
     static func vectorSigmoid(_ n: Int, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
-}
 
-extension Float: RNNScalar {
-    public static var dtype: DType { .float32 }
-    @inlinable
-    public static func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
-                            b: UnsafePointer<Float>, ldb: Int,
-                            c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        rk_sgemm(m, n, k, a, lda, b, ldb, c, ldc, accumulate ? 1 : 0)
-    }
-    public static func pack(k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int) -> OpaquePointer? {
-        rk_spack(k, n, b, ldb)
-    }
-    @inlinable
-    public static func packedGemm(m: Int, a: UnsafePointer<Float>, lda: Int, packed: OpaquePointer,
-                                  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        rk_spacked_gemm(m, a, lda, packed, c, ldc, accumulate ? 1 : 0)
-    }
-    @inlinable
-    public static func vectorTanh(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-        rk_stanh(n, x, y)
-    }
-    @inlinable
-    public static func vectorSigmoid(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-        rk_ssigmoid(n, x, y)
-    }
-}
+    // The element-wise halves of the RNN steps (rnn_fused.h); `Fused` calls them by role.
 
-extension Double: RNNScalar {
-    public static var dtype: DType { .float64 }
-    @inlinable
-    public static func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int,
-                            b: UnsafePointer<Double>, ldb: Int,
-                            c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool) {
-        rk_dgemm(m, n, k, a, lda, b, ldb, c, ldc, accumulate ? 1 : 0)
-    }
-    public static func pack(k: Int, n: Int, b: UnsafePointer<Double>, ldb: Int) -> OpaquePointer? {
-        rk_dpack(k, n, b, ldb)
-    }
-    @inlinable
-    public static func packedGemm(m: Int, a: UnsafePointer<Double>, lda: Int, packed: OpaquePointer,
-                                  c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool) {
-        rk_dpacked_gemm(m, a, lda, packed, c, ldc, accumulate ? 1 : 0)
-    }
-    @inlinable
-    public static func vectorTanh(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
-        rk_dtanh(n, x, y)
-    }
-    @inlinable
-    public static func vectorSigmoid(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
-        rk_dsigmoid(n, x, y)
-    }
+    /// `x = act(x)` over `n` elements, in place; `act` is an `Activation.fusedCode`.
+    static func vectorActivation(_ n: Int, _ x: UnsafeMutablePointer<Self>, _ act: Int32)
+    /// `y = a + b` over `n` elements (`y` may alias `a` or `b`).
+    static func vectorAdd(_ n: Int, _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
+    /// `x = clip_by_value(x, -limit, limit)` over `n` elements, in place; NaN kept.
+    static func vectorClip(_ n: Int, _ x: UnsafeMutablePointer<Self>, _ limit: Double)
+    /// One LSTM element-wise step (`rk_slstm_step`): gates `i, j, f, o` to the new `c` and un-projected `h`.
+    /// `cellClip < 0` means no clipping; the peepholes are all nil or all given; `gi`…`go` (optional) receive the activated gates.
+    static func lstmStep(batch: Int, units: Int, gates: UnsafePointer<Self>, ldg: Int, cPrev: UnsafePointer<Self>,
+                         forgetBias: Double, wi: UnsafePointer<Self>?, wf: UnsafePointer<Self>?, wo: UnsafePointer<Self>?,
+                         cellClip: Double, act: Int32, cOut: UnsafeMutablePointer<Self>,
+                         hOut: UnsafeMutablePointer<Self>, ldh: Int,
+                         gi: UnsafeMutablePointer<Self>?, gj: UnsafeMutablePointer<Self>?,
+                         gf: UnsafeMutablePointer<Self>?, go: UnsafeMutablePointer<Self>?,
+                         scratch: UnsafeMutablePointer<Self>)
+    /// GRU, first half (`rk_sgru_gates`): `r, u` pre-activations become `σ(r), σ(u)` in place; `rh = r·h`.
+    static func gruGates(batch: Int, units: Int, gates: UnsafeMutablePointer<Self>, ldg: Int,
+                         h: UnsafePointer<Self>, rh: UnsafeMutablePointer<Self>)
+    /// GRU, second half (`rk_sgru_finish`): `cand = act(cand)` in place; `hOut = u·h + (1 − u)·cand`.
+    static func gruFinish(batch: Int, units: Int, gates: UnsafePointer<Self>, ldg: Int,
+                          cand: UnsafeMutablePointer<Self>, h: UnsafePointer<Self>,
+                          hOut: UnsafeMutablePointer<Self>, act: Int32)
 }
 
 /// Kernel settings shared by every product the engine runs.

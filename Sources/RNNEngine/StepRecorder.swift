@@ -11,6 +11,8 @@ public struct LayerStep<Scalar: RNNScalar>: Sendable {
     public var input: Tensor<Scalar>
     public var stateBefore: Nest<Tensor<Scalar>>
     public var gates: [NamedTensor<Scalar>] = []
+    /// Values that go into the activations (`f_pre`, `peep_f`, `c_unclipped`, …; see `recordTerm`).
+    public var terms: [NamedTensor<Scalar>] = []
     public var output: Tensor<Scalar>?
     public var stateAfter: Nest<Tensor<Scalar>>?
 }
@@ -46,6 +48,12 @@ public final class StepRecorder<Scalar: RNNScalar> {
     /// Records a named value in the open layer.
     public func record(_ name: String, _ value: Tensor<Scalar>) {
         recording.updateOpen { $0.gates.append(NamedTensor(name: name, value: value)) }
+    }
+
+    /// Records a value that goes into an activation (a gate's `W·[x, h] + b`, a peephole term, a value before a
+    /// clip) in the open layer, apart from the gates, so a front-end can write out each equation with its numbers.
+    public func recordTerm(_ name: String, _ value: Tensor<Scalar>) {
+        recording.updateOpen { $0.terms.append(NamedTensor(name: name, value: value)) }
     }
 
     /// Whether a layer is open (a nested `MultiRNNCell` records into its parent's layer instead of opening one).

@@ -114,9 +114,11 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
             let layers = try rec.layers.map { l -> LayerFrame<Scalar> in
                 let computed = l.stateAfter ?? l.stateBefore
                 let after = try computed.zip(l.stateBefore) { new, old in copyRows(new, from: old, masked) }
-                return LayerFrame(layer: l.layer, cellName: l.cellName, input: l.input, gates: l.gates,
-                                  stateBefore: l.stateBefore, computedState: computed, stateAfter: after,
-                                  cellOutput: l.output ?? Tensor(zeros: [batch, 0]))
+                var frame = LayerFrame(layer: l.layer, cellName: l.cellName, input: l.input, gates: l.gates,
+                                       stateBefore: l.stateBefore, computedState: computed, stateAfter: after,
+                                       cellOutput: l.output ?? Tensor(zeros: [batch, 0]))
+                frame.terms = l.terms
+                return frame
             }
             frame = Frame(time: t, masked: masked, ran: true, layers: layers, output: output, state: newState)
         }

@@ -79,7 +79,8 @@ public enum Color: Hashable, Sendable {
     }
 
     /// This colour as the given mode can show it: palette colours become the nearest of the
-    /// eight basic colours in `.basic8` (bright ANSI colours become their normal variant),
+    /// eight basic colours in `.basic8` (bright ANSI colours become their normal variant, except bright
+    /// black, which becomes the default colour rather than black),
     /// and every colour becomes `.default` in `.none`.
     public func degraded(to mode: ColorMode) -> Color {
         switch (mode, self) {
@@ -87,6 +88,8 @@ public enum Color: Hashable, Sendable {
         case (.none, _): return .default
         case (.palette256, .ansi(let n)): return .ansi(n % 16)
         case (.palette256, .palette(let n)): return n < 16 ? .ansi(n) : .palette(n)
+        // Bright black (grey) would become black, which vanishes on a dark background: use the default colour.
+        case (.basic8, .ansi(8)): return .default
         case (.basic8, .ansi(let n)): return .ansi((n % 16) % 8)
         case (.basic8, .palette(let n)):
             if n < 16 { return .ansi(n % 8) }

@@ -8,7 +8,6 @@ struct Bench: ParsableCommand {
         abstract: "Time the forward pass, or forward plus gradients (default weights, seeded inputs): median seconds per pass and GFLOP/s.")
 
     enum CellKind: String, ExpressibleByArgument, CaseIterable { case basic_rnn, lstm, gru }
-    enum DTypeName: String, ExpressibleByArgument, CaseIterable { case float32, float64 }
 
     @Option(help: "basic_rnn, lstm or gru.") var cell: CellKind = .lstm
     @Option(help: "Units per layer.") var numUnits = 256
@@ -16,7 +15,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Batch size.") var batchSize = 32
     @Option(help: "Time steps.") var maxTime = 100
     @Option(help: "Input depth.") var inputDepth = 128
-    @Option(help: "float32 or float64.") var dtype: DTypeName = .float32
+    @Option(help: "float32 or float64.") var dtype: DType = .float32
     @Option(help: "Timed passes (after 2 warm-up passes).") var repeats = 10
     @Option(help: "Threads for the matrix products (0: every core).") var threads = 0
     @Flag(help: "Print one JSON line.") var json = false
@@ -42,11 +41,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         Kernels.threads = threads
-        let seconds: Double
-        switch dtype {
-        case .float32: seconds = try time(Float.self)
-        case .float64: seconds = try time(Double.self)
-        }
+        let seconds = try time(dtype.scalarType)
         let gates = ["basic_rnn": 1, "lstm": 4, "gru": 3][cell.rawValue] ?? 1
         var flop = 0.0, depth = Double(inputDepth)
         for _ in 0..<layers {
@@ -102,3 +97,5 @@ struct Bench: ParsableCommand {
         return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
     }
 }
+
+extension DType: ExpressibleByArgument {}

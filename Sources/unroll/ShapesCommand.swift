@@ -16,11 +16,10 @@ struct Shapes: ParsableCommand {
         do {
             let spec = try ExperimentLoader.readSpec(url, displayName: experiment)
             let base = url.deletingLastPathComponent()
-            let report: ShapeReport
-            switch spec.dtype {
-            case .float32: report = ShapeReport(try ExperimentLoader.load(spec, file: experiment, baseDirectory: base, as: Float.self))
-            case .float64: report = ShapeReport(try ExperimentLoader.load(spec, file: experiment, baseDirectory: base, as: Double.self))
+            func shapes<Scalar: RNNScalar>(_: Scalar.Type) throws -> ShapeReport {
+                ShapeReport(try ExperimentLoader.load(spec, file: experiment, baseDirectory: base, as: Scalar.self))
             }
+            let report = try shapes(spec.dtype.scalarType)
             print(report.text)
             if report.hasProblems { throw fail("\(experiment): weights: some shapes do not match (marked above)") }
         } catch let e as ExperimentError {

@@ -113,7 +113,7 @@ final class ModelTests: XCTestCase {
         _ = try model.save(to: edited.path)
         let s3 = try ExperimentLoader.readSpec(edited)
         XCTAssertEqual(s3.weights, "edited.arrays.npz")
-        XCTAssertTrue(s3.description.hasSuffix("(edited in unroll: multi[lstm(6), gru(3)])"), s3.description)
+        XCTAssertEqual(s3.description, "multi[lstm(6), gru(3)] (edited in unroll)", "the old description named the old cells")
         XCTAssertFalse(s1.description.contains("edited in unroll"), "an unedited stack keeps its description")
         let again = try ExplorerModel.load(path: edited.path)
         XCTAssertEqual(try frame(again, 5).output, try frame(model, 5).output)
@@ -137,20 +137,30 @@ final class ModelTests: XCTestCase {
         let note = try Export.write(session: model.session, to: path.path)
         XCTAssertTrue(note.contains("frames.csv"), note)
         let arrays = try Npz.read(path)
-        XCTAssertEqual(arrays["frames/h/layer0"]?.shape, [9, 4, 6])
-        XCTAssertEqual(arrays["frames/c/layer0"]?.shape, [9, 4, 6])
-        XCTAssertEqual(arrays["frames/h/layer1"]?.shape, [9, 4, 4])
-        XCTAssertEqual(arrays["frames/gates/i/layer0"]?.shape, [9, 4, 6])
-        XCTAssertEqual(arrays["frames/gates/r/layer1"]?.shape, [9, 4, 4])
-        XCTAssertEqual(arrays["frames/x/layer1"]?.shape, [9, 4, 6])
-        XCTAssertEqual(arrays["frames/output"]?.shape, [9, 4, 4])
-        XCTAssertEqual(arrays["frames/masked"]?.shape, [9, 4])
-        XCTAssertEqual(arrays["frames/masked"]?.asDoubles()[3], 1)  // example 3 has length 0
+        // The built-in experiment is batch-major: arrays are [batch, time, ...], as its inputs and outputs.
+        XCTAssertTrue(note.contains("[batch, time, ...]"), note)
+        XCTAssertEqual(arrays["frames/h/layer0"]?.shape, [4, 9, 6])
+        XCTAssertEqual(arrays["frames/c/layer0"]?.shape, [4, 9, 6])
+        XCTAssertEqual(arrays["frames/h/layer1"]?.shape, [4, 9, 4])
+        XCTAssertEqual(arrays["frames/gates/i/layer0"]?.shape, [4, 9, 6])
+        XCTAssertEqual(arrays["frames/gates/r/layer1"]?.shape, [4, 9, 4])
+        XCTAssertEqual(arrays["frames/x/layer1"]?.shape, [4, 9, 6])
+        XCTAssertEqual(arrays["frames/output"]?.shape, [4, 9, 4])
+        XCTAssertEqual(arrays["frames/masked"]?.shape, [4, 9])
+        XCTAssertEqual(arrays["frames/masked"]?.asDoubles()[3 * 9], 1)  // example 3 has length 0
+        XCTAssertEqual(arrays["frames/masked"]?.asDoubles()[3], 0)  // example 0 runs at t=3
         // The recorded h at t=8 is dynamic_rnn's final state.
         let result = try ExperimentLoader.load(DefaultExperiment.spec, file: "x", baseDirectory: dir, as: Float.self).run()
         let h0 = try XCTUnwrap(arrays["frames/h/layer0"]).asDoubles()
         guard case let .tuple(layers) = result.states[0], case let .lstm(_, h) = layers[0] else { return XCTFail() }
-        XCTAssertEqual(Array(h0.suffix(24)), h.scalars.map(Double.init))
+        var last: [Double] = []
+        for b in 0..<4 {
+            let from = (b * 9 + 8) * 6
+            last += h0[from..<(from + 6)]
+        }
+        XCTAssertEqual(last, h.scalars.map(Double.init))
+        // The emitted outputs are dynamic_rnn's outputs, in its layout.
+        XCTAssertEqual(try XCTUnwrap(arrays["frames/output"]).asDoubles(), result.outputs[0].scalars.map(Double.init))
         let csv = try String(contentsOf: dir.appendingPathComponent("frames.csv"), encoding: .utf8)
         XCTAssertTrue(csv.hasPrefix("time,example,layer,name,unit,value\n"))
         XCTAssertTrue(csv.contains("\n8,3,1,output,3,0.0\n"), String(csv.prefix(300)))
@@ -160,7 +170,7 @@ final class ModelTests: XCTestCase {
         let model = try ExplorerModel.builtIn()
         XCTAssertTrue(model.session.waitUntilComplete(timeout: 30))
         _ = try Export.write(session: model.session, to: dir.appendingPathComponent("plain").path)
-        XCTAssertEqual(try Npz.read(dir.appendingPathComponent("plain.npz"))["frames/output"]?.shape, [9, 4, 4])
+        XCTAssertEqual(try Npz.read(dir.appendingPathComponent("plain.npz"))["frames/output"]?.shape, [4, 9, 4])
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("plain.csv").path))
     }
 

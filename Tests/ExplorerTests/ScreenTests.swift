@@ -38,7 +38,7 @@ final class ScreenTests: XCTestCase {
         let (app, term) = try makeApp(width: 120, height: 40)
         let text = screen(app, term)
         for needle in ["inputs", "[4, 9, 3]", "[batch, time,", "c=[4, 6] h=[4, 6]", "[4, 4]", "[4, 9, 4]",
-                       "seq_length", "[9, 5, 2, 0]", "(LSTMStateTuple(c=[4, 6],", "o output gate", "h after"] {
+                       "seq_length", "[9, 5, 2, 0]", "(LSTMStateTuple(c=[4, 6],", "o output gate", "h new"] {
             XCTAssertTrue(text.contains(needle), "missing \(needle) in\n\(text)")
         }
     }
@@ -87,7 +87,7 @@ final class ScreenTests: XCTestCase {
         press(app, .down)  // example 1, length 5
         for _ in 0..<6 { press(app, .char("l")) }
         let text = screen(app, term)
-        XCTAssertTrue(text.contains("masked: t=6 ≥ length 5 → state copied through, output zeroed"), text)
+        XCTAssertTrue(text.contains("masked: t=6 ≥ length 5 → layer 0 still computes"), text)
         XCTAssertTrue(text.contains("c after =copy"), text)
         press(app, .char("g"))
         XCTAssertTrue(screen(app, term).contains("active: t=0 < length 5"))
@@ -157,7 +157,7 @@ final class ScreenTests: XCTestCase {
         press(app, .char("?"))
         let text = screen(app, term)
         XCTAssertTrue(text.contains("Help"), text)
-        XCTAssertTrue(text.contains("q  quit"), text)
+        XCTAssertTrue(text.contains("quit (exit status 0)"), text)
         press(app, .escape)
         XCTAssertFalse(screen(app, term).contains("Help (Esc closes)"))
         press(app, .function(1))
@@ -213,11 +213,19 @@ final class ScreenTests: XCTestCase {
         XCTAssertEqual(app.state.spec.sequenceLength, [9, 4, 2, 0])
         press(app, .enter, .ctrl("u"), .char("7"), .enter)
         XCTAssertEqual(app.state.spec.sequenceLength, [9, 7, 2, 0])
-        press(app, .enter, .ctrl("u"), .char("9"), .char("9"), .enter)
-        XCTAssertTrue(app.state.messageIsError)
+        // TF accepts any length: above max_time never masks, ≤ 0 keeps the initial state.
+        press(app, .enter, .ctrl("u"), .char("1"), .char("2"), .enter)
+        XCTAssertFalse(app.state.messageIsError, app.state.message)
+        XCTAssertEqual(app.state.spec.sequenceLength, [9, 12, 2, 0])
+        press(app, .enter, .ctrl("u"), .char("-"), .char("1"), .enter)
+        XCTAssertEqual(app.state.spec.sequenceLength, [9, -1, 2, 0])
         press(app, .char("n"))
         XCTAssertNil(app.state.spec.sequenceLength)
         XCTAssertTrue(screen(app, term).contains("None (no masking)"))
+        XCTAssertTrue(app.state.message.contains("whole batch"), app.state.message)
+        // n again restores the lengths it had, not max_time.
+        press(app, .char("n"))
+        XCTAssertEqual(app.state.spec.sequenceLength, [9, -1, 2, 0])
     }
 
     func testBidirectionalDirectionSelector() throws {

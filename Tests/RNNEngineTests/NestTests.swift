@@ -22,6 +22,34 @@ final class NestTests: XCTestCase {
         XCTAssertEqual(multi.flattenedWithPaths.first?.value, 10)
     }
 
+    func testPathsUnderAPrefixNameAStatesArrays() {
+        XCTAssertEqual(Nest.leaf(7).flattenedWithPaths(under: "state").map(\.path), ["state"])
+        XCTAssertEqual(stack.flattenedWithPaths(under: "initial_state/1").map(\.path),
+                       ["initial_state/1/0", "initial_state/1/1/c", "initial_state/1/1/h",
+                        "initial_state/1/2/0", "initial_state/1/2/1/c", "initial_state/1/2/1/h"])
+        XCTAssertEqual(stack.flattenedWithPaths(under: "s").map(\.value), [0, 1, 2, 3, 4, 5])
+        XCTAssertEqual(joinPath("", "c"), "c")
+        XCTAssertEqual(joinPath("state/0", "c"), "state/0/c")
+    }
+
+    func testStateDescriptionAsTensorFlowPrintsIt() {
+        let sizes: Nest<Int> = .tuple([.lstm(c: 4, h: 3), .leaf(5)])
+        XCTAssertEqual(sizes.stateShapesDescription(batch: 2), "(LSTMStateTuple(c=[2, 4], h=[2, 3]), [2, 5])")
+        XCTAssertEqual(Nest.leaf(6).stateShapesDescription(batch: 1), "[1, 6]")
+        XCTAssertEqual(stack.description(leaves: { "x\($0)" }),
+                       "(x0, LSTMStateTuple(c=x1, h=x2), (x3, LSTMStateTuple(c=x4, h=x5)))")
+    }
+
+    func testVariableScopesOfDynamicAndBidirectionalRuns() {
+        XCTAssertEqual(VariableScope.scope(for: .forward, bidirectional: false), "rnn")
+        XCTAssertEqual(VariableScope.scope(for: .backward, bidirectional: false), "rnn")
+        XCTAssertEqual(VariableScope.scope(for: .forward, bidirectional: true), "bidirectional_rnn/fw")
+        XCTAssertEqual(VariableScope.scope(for: .backward, bidirectional: true), "bidirectional_rnn/bw")
+        XCTAssertEqual(VariableScope.scope("outer", for: .backward), "outer/bw")
+        XCTAssertEqual(VariableScope.root(bidirectional: true), "bidirectional_rnn")
+        XCTAssertEqual(VariableScope.root(bidirectional: false), "rnn")
+    }
+
     func testMapKeepsStructure() {
         let m = stack.map { "v\($0)" }
         XCTAssertEqual(m.flattened, ["v0", "v1", "v2", "v3", "v4", "v5"])

@@ -171,7 +171,7 @@ final class ExplorerEndToEndTests: XCTestCase {
 
         try keys("?")
         screen = waitFor("help") { $0.contains("Help (Esc closes)") }
-        XCTAssertTrue(screen.contains("q  quit"), screen)
+        XCTAssertTrue(screen.contains("quit (exit status 0)"), screen)
         try keys("Escape")
         waitFor("help closed") { !$0.contains("Help (Esc closes)") }
 
@@ -189,6 +189,42 @@ final class ExplorerEndToEndTests: XCTestCase {
         let screen = waitFor("the built-in experiment") { $0.contains("t=0 of max_time 9") }
         XCTAssertTrue(screen.contains("[4, 9, 3]"), screen)
         XCTAssertTrue(screen.unicodeScalars.allSatisfy { $0.isASCII }, "non-ASCII under LANG=C:\n\(screen)")
+        try keys("q")
+        XCTAssertEqual(waitForExit(), "EXIT=0")
+    }
+
+    /// The three lecture views in a real terminal at 80x24: Unicode with colour, then ASCII without colour.
+    func testViewsAt80x24() throws {
+        try start([], width: 80, height: 24, env: ["LANG": "C.UTF-8", "TERM": "xterm-256color"])
+        waitFor("the built-in experiment") { $0.contains("t=0 of max_time 9") }
+        try keys("j", "l", "l", "l", "l", "l", "2")
+        var screen = waitFor("the unrolled network") { $0.contains("Unrolled network") }
+        XCTAssertTrue(screen.contains("══copy═▶"), screen)
+        XCTAssertTrue(screen.contains("[lstm"), screen)
+        try keys("3")
+        screen = waitFor("the equations") { $0.contains("Equations") && $0.contains("f = σ(W_f·[x, h] + b_f + forget_bias)") }
+        XCTAssertTrue(screen.contains("c = f·c_prev + i·j"), screen)
+        try keys("4")
+        screen = waitFor("the saturation chart") { $0.contains("Gate saturation") }
+        XCTAssertTrue(screen.contains("< 0.1"), screen)
+        try keys("1")
+        waitFor("the frame again") { $0.contains("i input gate") }
+        try keys("q")
+        XCTAssertEqual(waitForExit(), "EXIT=0")
+    }
+
+    func testViewsInASCIIWithoutColour() throws {
+        try start([], width: 80, height: 24, env: ["LANG": "C", "TERM": "xterm", "NO_COLOR": "1"])
+        waitFor("the built-in experiment") { $0.contains("t=0 of max_time 9") }
+        for (key, title) in [("2", "Unrolled network"), ("3", "Equations"), ("4", "Gate saturation")] {
+            try keys("j", "G", key)
+            let screen = waitFor(title) { $0.contains(title) }
+            XCTAssertTrue(screen.unicodeScalars.allSatisfy(\.isASCII), "non-ASCII under LANG=C in \(title):\n\(screen)")
+        }
+        try keys("2")
+        XCTAssertTrue(waitFor("the ASCII bypass") { $0.contains("==copy=>") }.contains("[lstm"))
+        try keys("3")
+        XCTAssertTrue(waitFor("ASCII equations") { $0.contains("sigma(") }.contains("f = sigma("))
         try keys("q")
         XCTAssertEqual(waitForExit(), "EXIT=0")
     }

@@ -6,9 +6,10 @@ enum TitleBar {
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData) {
         c.fill(rect, style: Styles.title)
         let s = Symbols(glyphs: c.glyphs)
-        let name = state.spec.name.isEmpty ? data.fileName : state.spec.name
-        var text = " unroll \(s.sep) \(name)"
-        if !state.spec.description.isEmpty { text += " \(c.glyphs.dash) \(state.spec.description)" }
+        let name = state.displayName.isEmpty ? data.fileName : state.displayName
+        var text = " unroll \(s.sep) \(state.isEdited ? "\(data.fileName) \(name)" : name)"
+        let description = state.displayDescription
+        if !description.isEmpty { text += " \(c.glyphs.dash) \(description)" }
         if !c.glyphs.isUnicode { text = asciiOnly(text) }
         c.put(x: rect.x, y: rect.y, width: rect.width, text, align: .left, style: Styles.title)
     }
@@ -44,36 +45,22 @@ enum StatusBar {
     }
 }
 
-/// The bottom row: the keys that matter in the focused pane, then the global ones.
+/// The bottom row: the keys of the focused pane and the global ones, from `Keymap`.
 enum KeyHintBar {
     static func hints(for state: ExplorerState, glyphs: Glyphs) -> [(String, String)] {
-        let s = Symbols(glyphs: glyphs)
-        if state.prompt != nil { return [("Enter", "confirm"), ("Esc", "cancel"), ("^U", "clear")] }
-        if state.showHelp { return [("Esc", "close help"), ("q", "quit")] }
-        var h: [(String, String)] = [("q", "quit"), ("?", "help"), ("\(glyphs.arrowLeft)\(glyphs.arrowRight)/h l", "step"),
-                                     ("g G", "first/last"), ("Space", "play"), ("Tab", "pane"), ("t", "time-major")]
-        switch state.focus {
-        case .stack:
-            h = [("\(glyphs.arrowUp)\(glyphs.arrowDown)", "layer"), ("+ -", "units"), ("T", "type"), ("a", "add"),
-                 (s.del, "delete"), ("J K", "move"), ("A", "activation"), ("p c P F", "peep/clip/proj/fbias"),
-                 ("R D", "residual/dropout")] + h
-        case .sequences:
-            h = [("\(glyphs.arrowUp)\(glyphs.arrowDown)", "example"), ("+ -", "length"), ("Enter", "type length"),
-                 ("n", "none/masking")] + h
-        case .frame:
-            h = [("\(glyphs.arrowUp)\(glyphs.arrowDown)", "example"), ("[ ]", "layer"), (", .", "unit")] + h
-        case .heatmap:
-            h = [("\(glyphs.arrowUp)\(glyphs.arrowDown)", "unit"), ("v", "heatmap"), ("[ ]", "layer")] + h
-        case .shapes:
-            h = [("\(glyphs.arrowUp)\(glyphs.arrowDown)", "layer")] + h
-        }
-        if state.spec.bidirectional { h.append(("d", "fw/bw")) }
-        h += [("o", "open"), ("w", "save"), ("x", "export"), ("L", "weights")]
-        return h
+        if state.prompt != nil { return [("Enter", "confirm"), ("Esc", "cancel"), ("^U", "clear")] + (state.prompt.map { $0.kind.isPath } == true ? [("Tab", "complete")] : []) }
+        if state.confirmation != nil { return [("y", "yes"), ("any other key", "no")] }
+        if state.showHelp || state.showLog { return [("Esc", "close"), ("j k PgUp PgDn", "scroll"), ("q", "quit")] }
+        return Keymap.barHints(focus: state.focus, glyphs: glyphs, bidirectional: state.spec.bidirectional).map { ($0.keys, $0.hint) }
     }
 
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState) {
         c.fill(rect)
+        if let p = state.prompt, !p.candidates.isEmpty {
+            // What a Tab matched, in place of the hints.
+            c.put(x: rect.x, y: rect.y, width: rect.width, " " + p.candidates.joined(separator: "  "), align: .left, style: Styles.label)
+            return
+        }
         var x = rect.x
         for (key, what) in hints(for: state, glyphs: c.glyphs) {
             let need = key.count + what.count + 3
@@ -84,7 +71,8 @@ enum KeyHintBar {
     }
 }
 
-/// The message line: a prompt being typed, or the last message (errors in red).
+/// The message line: a prompt being typed, a question, or the last message (errors in red). A message too long
+/// for the line ends with a pointer to the message log, where it is shown in full.
 enum MessageLine {
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState) {
         c.fill(rect)
@@ -97,8 +85,18 @@ enum MessageLine {
             c.put(x: end, y: rect.y, " ", style: .reverse)  // the cursor
             return
         }
+        if let q = state.confirmation {
+            c.put(x: rect.x, y: rect.y, width: rect.width, c.glyphs.isUnicode ? q.question : asciiOnly(q.question), align: .left,
+                  style: Styles.masked.adding(.bold))
+            return
+        }
         guard !state.message.isEmpty else { return }
-        c.put(x: rect.x, y: rect.y, width: rect.width, c.glyphs.isUnicode ? state.message : asciiOnly(state.message), align: .left,
+        var text = c.glyphs.isUnicode ? state.message : asciiOnly(state.message)
+        if text.count > rect.width {
+            let more = " \(c.glyphs.ellipsis)(M: full message)"
+            text = String(text.prefix(max(0, rect.width - more.count))) + more
+        }
+        c.put(x: rect.x, y: rect.y, width: rect.width, text, align: .left,
               style: state.messageIsError ? Styles.error : Styles.ok)
     }
 }
@@ -106,7 +104,7 @@ enum MessageLine {
 /// Text from files (names, descriptions, paths) made ASCII for a non-UTF-8 terminal.
 func asciiOnly(_ text: String) -> String {
     let table: [Character: String] = ["→": "->", "←": "<-", "—": "-", "–": "-", "≥": ">=", "≤": "<=", "×": "x", "·": ".",
-                                      "…": "...", "σ": "sigma", "“": "\"", "”": "\"", "‘": "'", "’": "'"]
+                                      "…": "...", "σ": "sigma", "±": "+-", "⊙": "*", "̃": "~", "“": "\"", "”": "\"", "‘": "'", "’": "'"]
     var out = ""
     for ch in text {
         if ch.isASCII { out.append(ch) } else { out += table[ch] ?? "?" }

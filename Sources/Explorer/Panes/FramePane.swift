@@ -1,32 +1,85 @@
 import RNNEngine
 import TerminalUI
 
-/// The current step for the selected example and layer: x_t, each gate, the state before and after,
-/// the output, and in words whether the row is masked at this step.
+/// The current step for the selected example and layer: in words what happens to the row (per layer, as TF
+/// masks), x_t, then `FrameRows` in compute order, scrolling (J K) with "↓ N more" when they do not fit.
 enum FramePane {
     static let labelWidth = 16
     static let cellWidth = 7
 
-    /// The sentence saying what happens to row `b` at step `t`.
-    static func maskSentence(state: ExplorerState, frame: FrameData?, data: ScreenData, glyphs: Glyphs) -> (String, CellStyle) {
+    /// The sentences saying what happens to row `b` of the selected layer at step `t`.
+    static func sentences(state: ExplorerState, frame: FrameData?, data: ScreenData, glyphs: Glyphs) -> [(String, CellStyle)] {
         let s = Symbols(glyphs: glyphs)
         let t = state.t, b = state.example
         guard let f = frame else {
-            if let e = data.failure { return ("t=\(t): the pass failed: \(e)", Styles.error) }
-            if state.maxTime == 0 { return ("max_time is 0: there is no step to show (outputs have no time steps)", Styles.dim.adding(.bold)) }
-            if state.batchSize == 0 { return ("batch_size is 0: there is no example to show", Styles.dim.adding(.bold)) }
-            return ("t=\(t) not computed yet (computing \(Format.count(data.computed))/\(Format.count(state.maxTime)))", Styles.dim.adding(.bold))
+            if let e = data.failure { return [("t=\(t): the pass failed: \(e)", Styles.error)] }
+            if state.maxTime == 0 { return [("max_time is 0: there is no step to show (outputs have no time steps)", Styles.dim.adding(.bold))] }
+            if state.batchSize == 0 { return [("batch_size is 0: there is no example to show", Styles.dim.adding(.bold))] }
+            return [("t=\(t) not computed yet (computing \(Format.count(data.computed))/\(Format.count(state.maxTime)))", Styles.dim.adding(.bold))]
+        }
+        var out: [(String, CellStyle)] = []
+        if state.direction == 1 {
+            // Where the backward pass reads and writes for this row (reverse_sequence within the length).
+            let src = data.sourceStep(1, b, t)
+            let x = state.timeMajor ? "x[\(src), \(b)]" : "x[\(b), \(src)]"
+            let o = state.timeMajor ? "outputs/1[\(src), \(b)]" : "outputs/1[\(b), \(src)]"
+            out.append(("bw step t=\(t) of example \(b) reads \(x) and writes \(o)", Styles.label))
         }
         if !f.ran {
-            return ("loop ended: t=\(t) \(s.geq) max(sequence_length) = \(data.loopBound) \(s.arrow) no cell ran, output zero, state unchanged", Styles.masked.adding(.bold))
+            out.append(("loop ended: t=\(t) \(s.geq) max(sequence_length) = \(data.loopBound) \(s.arrow) no cell ran, output zero, state unchanged", Styles.masked.adding(.bold)))
+            return out
         }
         guard let lengths = state.spec.sequenceLength, lengths.indices.contains(b) else {
-            return ("active: no sequence_length, every row runs all \(state.maxTime) steps", Styles.ok)
+            out.append(("active: no sequence_length, every row runs all \(state.maxTime) steps", Styles.ok))
+            return out
         }
         if f.isMasked(b) {
-            return ("masked: t=\(t) \(s.geq) length \(lengths[b]) \(s.arrow) state copied through, output zeroed", Styles.masked.adding(.bold))
+            out.append((FrameRows.maskSentence(layer: state.layer, layerCount: state.layers.count, t: t, length: lengths[b], symbols: s),
+                        Styles.masked.adding(.bold)))
+        } else {
+            out.append(("active: t=\(t) < length \(lengths[b]) \(s.arrow) the cell runs, state updated", Styles.ok))
         }
-        return ("active: t=\(t) < length \(lengths[b]) \(s.arrow) the cell runs, state updated", Styles.ok)
+        return out
+    }
+
+    /// The text lines and value rows of the pane for the state, before scrolling.
+    enum Line {
+        case text(String, CellStyle)
+        case header
+        case values(FrameRows.Row)
+    }
+
+    static func lines(state: ExplorerState, data: ScreenData, width: Int, glyphs: Glyphs) -> [Line] {
+        let frame = data.frame(at: state.t)
+        var out: [Line] = []
+        for (sentence, style) in sentences(state: state, frame: frame, data: data, glyphs: glyphs) {
+            for line in wrapText(sentence, width: width) { out.append(.text(line, style)) }
+        }
+        guard let f = frame, let spec = state.layerSpec else { return out }
+        let b = state.example
+        if let ld = f.layers.first(where: { $0.layer == state.layer }) {
+            if let x = rowValues(ld.input, b) {
+                let shown = x.prefix(max(1, (width - 12) / 7)).map { Format.num($0).trimmingCharacters(in: .whitespaces) }
+                let more = x.count > shown.count ? ", \(glyphs.ellipsis)" : ""
+                let text = "x_t [\(x.count)] = (" + shown.joined(separator: ", ") + more + ")"
+                out.append(.text(text, .plain))
+            }
+            out.append(.header)
+            let rows = FrameRows.rows(ld, spec: spec, frame: f, row: b, layer: state.layer, layerCount: state.layers.count)
+            for r in rows { out.append(.values(r)) }
+            if rows.contains(where: { $0.clipped.contains(true) }) {
+                out.append(.text("! = the clip bound this unit (the value before the clip lies beyond it)", Styles.dim))
+            }
+        } else if let s = f.layerState(state.layer, layerCount: state.layers.count) {
+            out.append(.header)
+            for (name, value) in StateParts(s).parts {
+                out.append(.values(FrameRows.Row(label: "\(name) (unchanged)", values: rowValues(value, b), emphasis: .copied)))
+            }
+            if state.layer == state.layers.count - 1 {
+                out.append(.values(FrameRows.Row(label: "emitted =0", values: rowValues(f.output, b), emphasis: .copied)))
+            }
+        }
+        return out
     }
 
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
@@ -37,105 +90,71 @@ enum FramePane {
         let title = "Frame\(dir) t=\(state.t) of \(state.maxTime) \(sep) example \(state.example) \(sep) layer \(state.layer) \(cellName)"
         let inner = drawPaneBox(&c, rect, title: title, focused: focused)
         guard inner.height > 0, inner.width > 0 else { return }
-        var y = inner.y
-        let (sentence, style) = maskSentence(state: state, frame: frame, data: data, glyphs: c.glyphs)
-        for line in wrapText(sentence, width: inner.width).prefix(2) where y < inner.maxY {
-            c.put(x: inner.x, y: y, line, style: style)
-            y += 1
-        }
-        guard let f = frame, y < inner.maxY else { return }
-        let b = state.example
-        let layerCount = state.layers.count
-        let ld = f.layers.first { $0.layer == state.layer }
-        let masked = f.isMasked(b) || !f.ran
-
-        // Which units fit, keeping the selected one in view.
+        let all = lines(state: state, data: data, width: inner.width, glyphs: c.glyphs)
+        let top = min(max(0, state.frameScroll), max(0, all.count - inner.height))
         let units = state.layerSpec?.numUnits ?? 0
         let perRow = max(1, (inner.width - labelWidth) / cellWidth)
         let firstUnit = max(0, min(state.unit - perRow / 2, max(0, units - perRow)))
-        func row(_ label: String, _ values: [Double]?, first: Int, style: CellStyle = .plain, labelStyle: CellStyle = Styles.label,
-                 markUnit: Bool = true) {
-            guard y < inner.maxY else { return }
-            c.put(x: inner.x, y: y, width: labelWidth, label, align: .left, style: labelStyle)
-            if let v = values {
+        var y = inner.y
+        for line in all.dropFirst(top).prefix(inner.height) {
+            switch line {
+            case let .text(text, style):
+                c.put(x: inner.x, y: y, width: inner.width, c.glyphs.isUnicode ? text : asciiOnly(text), align: .left, style: style)
+            case .header:
+                c.put(x: inner.x, y: y, "unit", style: Styles.dim)
                 var x = inner.x + labelWidth
-                for k in first..<min(v.count, first + perRow) {
-                    let sel = markUnit && k == state.unit
-                    c.put(x: x, y: y, Format.num(v[k]), style: sel ? style.adding(.underline).adding(.bold) : style)
+                for k in firstUnit..<min(units, firstUnit + perRow) {
+                    c.put(x: x, y: y, String(k).leftPad(6), style: k == state.unit ? CellStyle.bold.adding(.underline) : Styles.dim)
                     x += cellWidth
                 }
-                if v.count > first + perRow { c.put(x: min(x, inner.maxX - 1), y: y, String(c.glyphs.ellipsis), style: Styles.dim) }
-                if first > 0 { c.put(x: inner.x + labelWidth - 1, y: y, String(c.glyphs.ellipsis), style: Styles.dim) }
-            } else {
-                c.put(x: inner.x + labelWidth, y: y, "(not recorded)", style: Styles.dim)
+            case let .values(row):
+                draw(row, &c, x: inner.x, y: y, width: inner.width, first: firstUnit, perRow: perRow, selected: state.unit)
             }
             y += 1
         }
-        // Unit header.
-        if y < inner.maxY {
-            c.put(x: inner.x, y: y, "unit", style: Styles.dim)
-            var x = inner.x + labelWidth
-            for k in firstUnit..<min(units, firstUnit + perRow) {
-                c.put(x: x, y: y, String(k).leftPad(6), style: k == state.unit ? CellStyle.bold.adding(.underline) : Styles.dim)
-                x += cellWidth
-            }
-            y += 1
-        }
-        if let ld {
-            row("x_t [\(ld.input.shape.last ?? 0)]", rowValues(ld.input, b), first: 0, markUnit: false)
-            for g in ld.gates {
-                row(Format.gateLabel(g.name, cellName: ld.cellName), rowValues(g.value, b), first: firstUnit,
-                    style: masked ? Styles.dim : .plain)
-            }
-            let before = StateParts(ld.stateBefore), after = StateParts(ld.stateAfter), computed = StateParts(ld.computedState)
-            for (name, value) in before.parts {
-                let n = name == "h" && !(state.layerSpec.map(isLSTM) ?? false) ? "h (state)" : name
-                row("\(n) before", rowValues(value, b), first: firstUnit)
-                if masked, let cv = computed.part(name) {
-                    row("\(n) computed", rowValues(cv, b), first: firstUnit, style: Styles.dim, labelStyle: Styles.dim)
-                }
-                row("\(n) after" + (masked ? " =copy" : ""), after.part(name).flatMap { rowValues($0, b) }, first: firstUnit,
-                    style: masked ? Styles.masked : .bold)
-            }
-            row("output (cell)", rowValues(ld.cellOutput, b), first: firstUnit)
-            if state.layer == layerCount - 1 {
-                row("emitted" + (masked ? " =0" : ""), rowValues(f.output, b), first: firstUnit, style: masked ? Styles.masked : .bold)
-            }
-        } else if let s = f.layerState(state.layer, layerCount: layerCount) {
-            for (name, value) in StateParts(s).parts {
-                row("\(name) (unchanged)", rowValues(value, b), first: firstUnit, style: Styles.masked)
-            }
-            if state.layer == layerCount - 1 { row("emitted =0", rowValues(f.output, b), first: firstUnit, style: Styles.masked) }
-        }
+        drawMoreMarks(&c, rect, above: top, below: max(0, all.count - top - inner.height))
     }
 
-    /// Rows the pane needs for the selected layer at the current step (borders included).
+    private static func draw(_ row: FrameRows.Row, _ c: inout Canvas, x x0: Int, y: Int, width: Int, first: Int, perRow: Int, selected: Int) {
+        let (style, labelStyle): (CellStyle, CellStyle)
+        switch row.emphasis {
+        case .plain: (style, labelStyle) = (.plain, Styles.label)
+        case .discarded: (style, labelStyle) = (Styles.dim, Styles.dim)
+        case .copied: (style, labelStyle) = (Styles.masked, Styles.masked)
+        case .result: (style, labelStyle) = (.bold, Styles.label.adding(.bold))
+        }
+        c.put(x: x0, y: y, width: labelWidth - 1, c.glyphs.isUnicode ? row.label : asciiOnly(row.label), align: .left, style: labelStyle)
+        guard let v = row.values else {
+            c.put(x: x0 + labelWidth, y: y, "(not recorded)", style: Styles.dim)
+            return
+        }
+        var x = x0 + labelWidth
+        for k in first..<min(v.count, first + perRow) {
+            let s = k == selected ? style.adding(.underline).adding(.bold) : style
+            c.put(x: x, y: y, Format.num(v[k]), style: s)
+            if row.clipped.indices.contains(k), row.clipped[k] { c.put(x: x + 6, y: y, "!", style: Styles.error) }
+            x += cellWidth
+        }
+        if v.count > first + perRow { c.put(x: min(x, x0 + width - 1), y: y, String(c.glyphs.ellipsis), style: Styles.dim) }
+        if first > 0 { c.put(x: x0 + labelWidth - 1, y: y, String(c.glyphs.ellipsis), style: Styles.dim) }
+    }
+
+    /// Rows the pane asks for (borders included): an upper bound from the layer's spec; the rows it does not
+    /// get scroll.
     static func wantedRows(state: ExplorerState, width: Int) -> Int {
         guard let spec = state.layerSpec else { return 5 }
-        func gates(_ c: CellSpec) -> Int {
-            switch c {
-            case let .lstm(_, o): return 4 + (o.numProj == nil ? 0 : 1)
-            case .basicLSTM: return 4
-            case .gru: return 3
-            case .basicRNN, .multi: return 0
-            case let .residual(i): return gates(i) + 1
-            case let .dropout(i, o): return gates(i) + (o.outputKeepProb < 1 ? 1 : 0)
-            }
+        let (cell, residual, dropout) = FrameRows.unwrap(spec)
+        var rows: Int
+        switch cell {
+        case let .lstm(_, o): rows = 9 + (o.cellClip == nil ? 0 : 2) + (o.numProj == nil ? 0 : 1) + (o.projClip == nil ? 0 : 1)
+        case .basicLSTM: rows = 9
+        case .gru, .gruResetAfter: rows = 6
+        default: rows = 3
         }
-        var masked = false
-        if let l = state.spec.sequenceLength, l.indices.contains(state.example) {
-            masked = state.t >= l[state.example]
-        }
-        let parts = spec.stateSize.flattened.count
-        let last = state.layer == state.layers.count - 1 ? 1 : 0
-        return 2 + (width >= 72 ? 1 : 2) + 2 + gates(spec) + parts * (masked ? 3 : 2) + 1 + last
-    }
-
-    static func isLSTM(_ c: CellSpec) -> Bool {
-        switch c {
-        case .lstm, .basicLSTM: return true
-        case let .residual(i), let .dropout(i, _): return isLSTM(i)
-        default: return false
-        }
+        rows += spec.stateSize.flattened.count  // copied through on a masked step
+        rows += (residual ? 2 : 0) + (dropout ? 1 : 0) + 2  // wrappers, output rows
+        // The longest sentence (a masked row in a stack) is about 160 characters.
+        let sentences = 1 + 160 / max(20, width - 2)
+        return 2 + sentences + 2 + rows + (state.spec.bidirectional ? 1 : 0)
     }
 }

@@ -184,12 +184,21 @@ enum HeatmapPane {
             for (k, cell) in cells.enumerated() { c.set(x: x0 + k * cw, y: sy, cell) }
         }
         if let ry = g.readoutY {
-            var text = "\(v.label), unit \(state.unit), t=\(state.t): "
+            var text = "\(v.name)[\(state.unit)] t=\(state.t): "
             if let f = data.frame(at: state.t) {
                 if let vals = f.values(of: v, layer: state.layer, layerCount: layerCount, row: b), vals.indices.contains(state.unit) {
                     text += Format.precise(vals[state.unit])
                     if !f.ran { text += " (no cell ran: state unchanged)" }
-                    else if f.isMasked(b) { text += v.source == .stateH || v.source == .stateC ? " (masked: copied through)" : " (masked: computed, then discarded)" }
+                    else if f.isMasked(b) {
+                        if v.source == .stateH || v.source == .stateC {
+                            // The state is copied through; what the layer passed on is another matter (TF masks the whole cell).
+                            text += state.layer < layerCount - 1
+                                ? " (masked: state copied, output to layer \(state.layer + 1))"
+                                : " (masked: state copied, emitted 0)"
+                        } else {
+                            text += " (masked: computed, then discarded)"
+                        }
+                    }
                 } else {
                     text += "not recorded (no cell ran)"
                 }

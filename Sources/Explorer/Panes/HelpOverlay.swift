@@ -1,40 +1,85 @@
 import TerminalUI
 
-/// Every key, in a box over the screen (`?` or F1 opens it, Esc closes it).
+/// Every key, from `Keymap`, in a box over the screen (`?` or F1 opens it, Esc closes it), with the heatmap
+/// legend for the colour mode in use; scrolls when it does not fit.
 enum HelpOverlay {
-    static func lines(glyphs: Glyphs) -> [String] {
-        let a = glyphs
-        return [
-            "q  quit            ? F1  this help (Esc closes)    Tab S-Tab  next/prev pane",
-            "\(a.arrowRight) l / \(a.arrowLeft) h  next / previous step (t=N is TF's 0-based time index)",
-            "g Home / G End  first / last step    PgUp PgDn  jump    Space  play/pause",
-            "\(a.arrowUp) k / \(a.arrowDown) j  layer (Stack, Shapes), example (Sequences, Frame), unit (Heatmaps)",
-            "[ ] layer   , . unit   v V heatmap   d fw/bw pass   mouse: click step/unit",
-            "t  toggle time_major: inputs [batch, time, depth] <-> [time, batch, depth]",
-            "",
-            "Stack      a add  Del/X delete  J K move  T type  + - units  Enter units",
-            "           A activation  p peepholes  c cell_clip  P num_proj",
-            "           F forget_bias  R residual  D dropout",
-            "Sequences  + - length  Enter type a length  n None (no masking) / lengths",
-            "Files      o open  L load weights (.npz)  w save  x export frames",
-            "",
-            "Heatmaps: blue < 0 < red (gates: dark 0 .. bright 1); \(a.dot) masked step",
-            "(state copied through); \(a.aboveRange) \(a.belowRange) beyond the colour range; \(a.nan) NaN, + - Inf.",
-            "Every edit re-runs the engine at once; a refused edit says why below.",
+    static func lines(glyphs: Glyphs, colorMode: ColorMode) -> [String] {
+        Keymap.helpLines(glyphs: glyphs) + [""] + HeatmapLegend.lines(glyphs: glyphs, colorMode: colorMode) + [
+            "Every edit re-runs the engine at once; a refused edit says why (M: message log).",
         ]
     }
 
-    static func render(into c: inout Canvas, glyphs: Glyphs) {
-        let text = lines(glyphs: glyphs)
-        let w = min(c.width, (text.map(\.count).max() ?? 0) + 4)
-        let h = min(c.height, text.count + 2)
+    static func render(into c: inout Canvas, glyphs: Glyphs, colorMode: ColorMode, scroll: Int) {
+        ScrollingOverlay.render(into: &c, title: "Help (Esc closes)", lines: lines(glyphs: glyphs, colorMode: colorMode), scroll: scroll)
+    }
+}
+
+/// The message log (`M`): every message of the session, wrapped to the screen, newest last.
+enum MessageLogOverlay {
+    static func render(into c: inout Canvas, log: [String], scroll: Int) {
+        let width = max(10, min(c.width, 100) - 4)
+        var lines: [String] = []
+        for m in log { lines += wrapText(c.glyphs.isUnicode ? m : asciiOnly(m), width: width) }
+        if lines.isEmpty { lines = ["(no messages yet)"] }
+        ScrollingOverlay.render(into: &c, title: "Messages (Esc closes)", lines: lines, scroll: scroll, fixedWidth: width + 4)
+    }
+}
+
+/// A box over the screen with lines that scroll (j k PgUp PgDn) and say how many are hidden above and below.
+enum ScrollingOverlay {
+    static func render(into c: inout Canvas, title: String, lines raw: [String], scroll: Int, fixedWidth: Int? = nil) {
+        let room = max(10, min(c.width, fixedWidth ?? c.width) - 4)
+        let lines = (c.glyphs.isUnicode ? raw : raw.map(asciiOnly)).flatMap { line -> [String] in
+            guard line.count > room else { return [line] }
+            // Continuation lines keep the indent of the text after the key column.
+            let lead = String(line.prefix { $0 == " " })
+            let indent = String(repeating: " ", count: min(room / 2, lead.count + 2))
+            let wrapped = wrapText(line, width: room - indent.count)
+            return wrapped.enumerated().map { $0.offset == 0 ? lead + $0.element : indent + $0.element }
+        }
+        let w = min(c.width, fixedWidth ?? ((lines.map(\.count).max() ?? 0) + 4))
+        let h = min(c.height, lines.count + 2)
         let rect = Rect(x: (c.width - w) / 2, y: (c.height - h) / 2, width: w, height: h)
         c.fill(rect)
-        c.box(rect, title: "Help (Esc closes)", style: Styles.focusedBorder, titleStyle: Styles.focusedBorder.adding(.reverse))
-        // Drop the blank lines first when the screen is short.
-        let shown = text.count + 2 > c.height ? text.filter { !$0.isEmpty } : text
-        for (i, line) in shown.prefix(max(0, h - 2)).enumerated() {
+        c.box(rect, title: title, style: Styles.focusedBorder, titleStyle: Styles.focusedBorder.adding(.reverse))
+        let rows = max(0, h - 2)
+        let top = min(max(0, scroll), max(0, lines.count - rows))
+        for (i, line) in lines.dropFirst(top).prefix(rows).enumerated() {
             c.put(x: rect.x + 2, y: rect.y + 1 + i, width: max(0, w - 4), line, align: .left)
+        }
+        drawMoreMarks(&c, rect, above: top, below: max(0, lines.count - top - rows))
+    }
+}
+
+/// "↑ N more" on a box's top border and "↓ N more" on its bottom border (right-aligned), when rows are hidden.
+func drawMoreMarks(_ c: inout Canvas, _ rect: Rect, above: Int, below: Int) {
+    guard rect.width >= 14, rect.height >= 2 else { return }
+    if above > 0 {
+        let t = " \(c.glyphs.arrowUp) \(above) more "
+        c.put(x: rect.maxX - t.count - 1, y: rect.y, t, style: Styles.more)
+    }
+    if below > 0 {
+        let t = " \(c.glyphs.arrowDown) \(below) more "
+        c.put(x: rect.maxX - t.count - 1, y: rect.maxY - 1, t, style: Styles.more)
+    }
+}
+
+/// What the heatmap cells mean in the colour mode in use (colours, or density characters without colour).
+enum HeatmapLegend {
+    static func lines(glyphs: Glyphs, colorMode: ColorMode) -> [String] {
+        let dot = glyphs.dot
+        let common = "\(dot) masked step (hatched; state copied through); \(glyphs.aboveRange) \(glyphs.belowRange) beyond the colour range; \(glyphs.nan) NaN, + - Inf."
+        switch colorMode {
+        case .none:
+            let scale = HeatScale(kind: .diverging, mode: .none, glyphs: glyphs)
+            let ramp = [-1.0, -0.5, 0, 0.5, 1].map { "\(scale.cell($0).char == " " ? "' '" : String(scale.cell($0).char))=\(Format.compact($0))" }
+            let gates = HeatScale(kind: .sequential, mode: .none, glyphs: glyphs)
+            let gateRamp = [0.0, 0.5, 1].map { "\(gates.cell($0).char == " " ? "' '" : String(gates.cell($0).char))=\(Format.compact($0))" }
+            return ["Heatmaps (no colour): characters by value, h c and candidates " + ramp.joined(separator: " "),
+                    "(times the scale in the title), gates " + gateRamp.joined(separator: " ") + "; " + common]
+        case .basic8, .palette256:
+            return ["Heatmaps: background blue < 0 < red for h, c and candidates (scaled: title's (z)),",
+                    "gates dark 0 .. bright 1; " + common]
         }
     }
 }

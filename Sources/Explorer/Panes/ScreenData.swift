@@ -17,10 +17,20 @@ public struct ScreenData {
     public var failure: String?
     public var fileName: String
     public var colorMode: ColorMode
+    /// The engine's masking rule: is row `b` of direction `d` masked at step `t`?
+    public var isMasked: (_ direction: Int, _ row: Int, _ time: Int) -> Bool
+    /// The input step a row reads at a step of direction `d` (the reversed position backward).
+    public var sourceStep: (_ direction: Int, _ row: Int, _ time: Int) -> Int
+    /// The loop bound of each direction.
+    public var loopBounds: [Int]
+    /// Gate saturation of the selected layer (view 4 only).
+    public var saturation: GateSaturation?
 
     public init(window: [FrameData], windowRange: Range<Int>, inputShape: [Int], computed: Int,
                 progress: (done: Int, total: Int), loopBound: Int, failure: String?, fileName: String,
-                colorMode: ColorMode) {
+                colorMode: ColorMode, isMasked: @escaping (Int, Int, Int) -> Bool = { _, _, _ in false },
+                sourceStep: @escaping (Int, Int, Int) -> Int = { _, _, t in t }, loopBounds: [Int] = [],
+                saturation: GateSaturation? = nil) {
         self.window = window
         self.windowRange = windowRange
         self.inputShape = inputShape
@@ -30,6 +40,10 @@ public struct ScreenData {
         self.failure = failure
         self.fileName = fileName
         self.colorMode = colorMode
+        self.isMasked = isMasked
+        self.sourceStep = sourceStep
+        self.loopBounds = loopBounds
+        self.saturation = saturation
     }
 
     /// The frame at step `t`, if computed and in the window.

@@ -18,7 +18,7 @@ enum SequencesPane {
 
         init(rect: Rect, state: ExplorerState) {
             inner = rect.interior
-            labelWidth = 7 + String(max(0, state.batchSize - 1)).count + String(state.maxTime).count
+            labelWidth = 7 + String(max(0, state.batchSize - 1)).count + Geometry.lengthWidth(state)
             let available = max(1, inner.width - labelWidth)
             maxTime = state.maxTime
             cellWidth = state.maxTime > 0 ? min(3, max(1, available / state.maxTime)) : 1
@@ -26,6 +26,11 @@ enum SequencesPane {
             stepsPerColumn = max(1, (state.maxTime + columns - 1) / columns)
             rows = max(0, inner.height - 1)
             top = max(0, min(state.example - rows + 1, state.batchSize - rows))
+        }
+
+        /// Columns a length takes: enough for max_time and for every given length (`-1`, `123`).
+        static func lengthWidth(_ state: ExplorerState) -> Int {
+            ([String(state.maxTime)] + (state.spec.sequenceLength ?? []).map(String.init)).map(\.count).max() ?? 1
         }
 
         /// Columns actually used by the time axis.
@@ -61,12 +66,12 @@ enum SequencesPane {
             let selected = b == state.example
             let pointer = selected ? String(c.glyphs.pointer) : " "
             let lenText = lengths == nil ? "-" : String(len)
-            let label = "\(pointer)\(String(b).leftPad(String(max(0, state.batchSize - 1)).count)) len \(lenText.leftPad(String(state.maxTime).count))"
+            let label = "\(pointer)\(String(b).leftPad(String(max(0, state.batchSize - 1)).count)) len \(lenText.leftPad(Geometry.lengthWidth(state)))"
             c.put(x: g.inner.x, y: y, width: g.labelWidth, label, align: .left,
                   style: selected ? (focused ? Styles.selected : .bold) : .plain)
             for col in 0..<g.usedColumns {
                 let start = col * g.stepsPerColumn
-                let active = start < len && start < data.loopBound
+                let active = !data.isMasked(state.direction, b, start) && start < data.loopBound
                 let isCursor = col == cursorCol
                 var style: CellStyle = active ? CellStyle(fg: selected ? .green : .cyan) : Styles.dim
                 if isCursor { style = active ? CellStyle(fg: .green, attributes: [.reverse, .bold]) : CellStyle(fg: .yellow, attributes: [.reverse]) }
@@ -77,6 +82,7 @@ enum SequencesPane {
                 }
             }
         }
+        drawMoreMarks(&c, rect, above: g.top, below: max(0, state.batchSize - g.top - g.rows))
         // Axis: 0 at the left, max_time at the right, a marker under the current step.
         let y = g.inner.maxY - 1
         guard y >= g.inner.y + min(g.rows, state.batchSize) || g.rows == 0 else { return }

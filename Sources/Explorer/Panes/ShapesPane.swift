@@ -28,7 +28,7 @@ enum ShapesPane {
             out.append((state.spec.bidirectional ? "outputs[\(i)]" : "outputs", seq(cell.outputSize)))
         }
         for (i, (_, cell)) in dirs.enumerated() {
-            out.append((state.spec.bidirectional ? "final state[\(i)]" : "final state", Format.describeStateShapes(cell.stateSize, batch: b)))
+            out.append((state.spec.bidirectional ? "final state[\(i)]" : "final state", cell.stateSize.stateShapesDescription(batch: b)))
         }
         return out
     }
@@ -59,5 +59,6 @@ enum ShapesPane {
                   style: item.selected ? (focused ? Styles.selected : Styles.label.adding(.bold)) : Styles.label)
             c.put(x: inner.x + labelWidth + 1, y: y, width: valueWidth, item.value, align: .left)
         }
+        drawMoreMarks(&c, rect, above: top, below: max(0, rows.count - top - inner.height))
     }
 }

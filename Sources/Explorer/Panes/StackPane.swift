@@ -26,6 +26,7 @@ enum StackPane {
             c.put(x: inner.x, y: y, width: max(0, inner.width - params.count - 1), text, align: .left, style: style)
             c.put(x: inner.maxX - params.count, y: y, params, style: style)
         }
+        drawMoreMarks(&c, rect, above: top, below: max(0, layers.count - top - listRows))
         if inner.height >= 2 {
             let total = counts.reduce(0, +)
             let footer = "depth \(state.inputDepth) \(Symbols(glyphs: c.glyphs).sep) \(layers.count) layer\(layers.count == 1 ? "" : "s") \(Symbols(glyphs: c.glyphs).sep) \(Format.count(total)) params"

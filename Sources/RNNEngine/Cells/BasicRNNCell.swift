@@ -33,6 +33,7 @@ public final class BasicRNNCell<Scalar: RNNScalar>: RNNCell {
         let h = try state.single(for: "BasicRNNCell state")
         let linear = try builtLinear(linear, inputDepth: x.shape.last ?? 0, cell: "BasicRNNCell")
         var out = linear.apply(x, h)
+        context.recorder?.recordTerm("h_pre", out)
         let n = out.count
         out.scalars.withUnsafeMutableBufferPointer { p in if let b = p.baseAddress { Fused.act(n, b, activation.fusedCode) } }
         return (out, .leaf(out))

@@ -43,6 +43,7 @@ public final class GRUCell<Scalar: RNNScalar>: RNNCell {
         let cl = try builtLinear(candidateLinear, inputDepth: depth, cell: "GRUCell")
         var value = gl.apply(x, h)
         let batch = x.shape[0], units = numUnits
+        context.recorder?.recordColumnBlocks(["r_pre", "u_pre"], of: value, units: units)
         var rh = [Scalar](repeating: 0, count: batch * units)
         value.scalars.withUnsafeMutableBufferPointer { g in
             h.scalars.withUnsafeBufferPointer { hp in
@@ -55,6 +56,7 @@ public final class GRUCell<Scalar: RNNScalar>: RNNCell {
         }
         let shape = [batch, units]
         var c = cl.apply(x, Tensor(unchecked: shape, scalars: rh))
+        context.recorder?.recordTerm("c_pre", c)
         var newH = [Scalar](repeating: 0, count: batch * units)
         c.scalars.withUnsafeMutableBufferPointer { cp in
             value.scalars.withUnsafeBufferPointer { g in

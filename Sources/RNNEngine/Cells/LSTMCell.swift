@@ -94,6 +94,7 @@ public final class LSTMCell<Scalar: RNNScalar>: RNNCell {
                 }
             }
             if let clip = options.projClip {
+                context.recorder?.recordTerm("proj_unclipped", Tensor(unchecked: [batch, projection.cols], scalars: m))
                 let count = m.count
                 m.withUnsafeMutableBufferPointer { Fused.clip(count, $0.baseAddress!, clip) }
             }

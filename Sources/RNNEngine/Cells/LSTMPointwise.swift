@@ -43,8 +43,23 @@ func lstmPointwise<Scalar: RNNScalar>(gates: Tensor<Scalar>, cPrev: Tensor<Scala
     }}}}}}}}}}}}
     let shape = [batch, units]
     if let rec = recorder {
+        rec.recordColumnBlocks(["i_pre", "j_pre", "f_pre", "o_pre"], of: gates, units: units)
+        if let p = peepholes {
+            rec.recordTerm("peep_i", rowScaled(cPrev, by: p.wi))
+            rec.recordTerm("peep_f", rowScaled(cPrev, by: p.wf))
+            // The output gate's peephole looks at the new (clipped) c, as in TF.
+            rec.recordTerm("peep_o", rowScaled(Tensor(unchecked: shape, scalars: c), by: p.wo))
+        }
         for (gate, values) in zip(GateTable.lstm, [gi, gj, gf, go]) {
             rec.record(gate.name, Tensor(unchecked: shape, scalars: values))
+        }
+        if cellClip != nil {
+            // c before clip_by_value: f·c_prev + i·j, from the same recorded gates.
+            var raw = [Scalar](repeating: 0, count: n)
+            cPrev.scalars.withUnsafeBufferPointer { cp in
+                for e in 0..<n { raw[e] = gf[e] * cp[e] + gi[e] * gj[e] }
+            }
+            rec.recordTerm("c_unclipped", Tensor(unchecked: shape, scalars: raw))
         }
     }
     return (Tensor(unchecked: shape, scalars: c), Tensor(unchecked: shape, scalars: h))

@@ -15,7 +15,7 @@ public final class MultiRNNCell<Scalar: RNNScalar>: RNNCell {
     public func build(inputDepth: Int, scope: String) throws {
         var depth = inputDepth
         for (i, cell) in cells.enumerated() {
-            try cell.build(inputDepth: depth, scope: "\(scope)/\(name)/cell_\(i)")
+            try cell.build(inputDepth: depth, scope: multiRNNCellLayerScope(scope, layer: i))
             depth = cell.outputSize
         }
     }
@@ -52,3 +52,6 @@ public final class MultiRNNCell<Scalar: RNNScalar>: RNNCell {
         return (out, .tuple(newStates))
     }
 }
+
+/// The variable scope of layer `i` of a `MultiRNNCell` built under `scope` (`scope/multi_rnn_cell/cell_i`).
+public func multiRNNCellLayerScope(_ scope: String, layer i: Int) -> String { "\(scope)/multi_rnn_cell/cell_\(i)" }

@@ -1,66 +1,36 @@
 import CRNNKernels
 
-// Swift entry points to the fused element-wise C kernels (rnn_fused.h), for Float and Double.
-
-@inline(__always)
-func rebound<S, T>(_ p: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<T> {
-    UnsafeMutableRawPointer(p).assumingMemoryBound(to: T.self)
-}
-
-@inline(__always)
-func rebound<S, T>(_ p: UnsafePointer<S>) -> UnsafePointer<T> {
-    UnsafeRawPointer(p).assumingMemoryBound(to: T.self)
-}
-
-@inline(__always)
-func reboundOrNil<S, T>(_ p: UnsafeMutablePointer<S>?) -> UnsafeMutablePointer<T>? {
-    p.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: T.self) }
-}
-
-@inline(__always)
-func reboundOrNil<S, T>(_ p: UnsafePointer<S>?) -> UnsafePointer<T>? {
-    p.map { UnsafeRawPointer($0).assumingMemoryBound(to: T.self) }
-}
+// The element-wise kernels by role, for any `RNNScalar` (each forwards to the scalar type's kernel,
+// chosen at compile time: Float+RNNScalar.swift, Double+RNNScalar.swift).
 
 extension Activation {
     /// The code `rnn_fused.h` uses for this activation.
     var fusedCode: Int32 {
         switch self {
-        case .tanh: return 0
-        case .relu: return 1
-        case .sigmoid: return 2
-        case .softsign: return 3
-        case .elu: return 4
+        case .tanh: return Int32(RK_ACT_TANH)
+        case .relu: return Int32(RK_ACT_RELU)
+        case .sigmoid: return Int32(RK_ACT_SIGMOID)
+        case .softsign: return Int32(RK_ACT_SOFTSIGN)
+        case .elu: return Int32(RK_ACT_ELU)
         }
     }
 }
 
-/// Element-wise kernels for `Float` and `Double` (`rnn_fused.h`).
+/// Element-wise kernels (`rnn_fused.h`), named as the cells and the fused run use them.
 enum Fused {
-    /// Whether `S` is `Float` (else it must be `Double`: the kernels exist for those two only).
+    /// `x = act(x)` over `n` elements, in place (`act`: an `Activation.fusedCode`).
     @inline(__always)
-    static func isFloat<S>(_: S.Type) -> Bool {
-        if S.self == Float.self { return true }
-        precondition(S.self == Double.self, "the engine's kernels support Float and Double only")
-        return false
-    }
+    static func act<S: RNNScalar>(_ n: Int, _ x: UnsafeMutablePointer<S>, _ act: Int32) { S.vectorActivation(n, x, act) }
 
+    /// `y = a + b` over `n` elements.
     @inline(__always)
-    static func act<S: RNNScalar>(_ n: Int, _ x: UnsafeMutablePointer<S>, _ act: Int32) {
-        if isFloat(S.self) { rk_sact(n, rebound(x), act) } else { rk_dact(n, rebound(x), act) }
-    }
+    static func add<S: RNNScalar>(_ n: Int, _ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>) { S.vectorAdd(n, a, b, y) }
 
+    /// `x = clip_by_value(x, -limit, limit)` over `n` elements, in place.
     @inline(__always)
-    static func add<S: RNNScalar>(_ n: Int, _ a: UnsafePointer<S>, _ b: UnsafePointer<S>, _ y: UnsafeMutablePointer<S>) {
-        if isFloat(S.self) { rk_sadd(n, rebound(a), rebound(b), rebound(y)) } else { rk_dadd(n, rebound(a), rebound(b), rebound(y)) }
-    }
+    static func clip<S: RNNScalar>(_ n: Int, _ x: UnsafeMutablePointer<S>, _ limit: Double) { S.vectorClip(n, x, limit) }
 
-    @inline(__always)
-    static func clip<S: RNNScalar>(_ n: Int, _ x: UnsafeMutablePointer<S>, _ limit: Double) {
-        if isFloat(S.self) { rk_sclip(n, rebound(x), Float(limit)) } else { rk_dclip(n, rebound(x), limit) }
-    }
-
-    /// One LSTM element-wise step (see `rk_slstm_step`). `cellClip < 0` means no clipping.
+    /// One LSTM element-wise step (see `RNNScalar.lstmStep`). `cellClip < 0` means no clipping.
     @inline(__always)
     static func lstmStep<S: RNNScalar>(batch: Int, units: Int, gates: UnsafePointer<S>, ldg: Int, cPrev: UnsafePointer<S>,
                                        forgetBias: Double, wi: UnsafePointer<S>?, wf: UnsafePointer<S>?, wo: UnsafePointer<S>?,
@@ -69,35 +39,22 @@ enum Fused {
                                        gi: UnsafeMutablePointer<S>? = nil, gj: UnsafeMutablePointer<S>? = nil,
                                        gf: UnsafeMutablePointer<S>? = nil, go: UnsafeMutablePointer<S>? = nil,
                                        scratch: UnsafeMutablePointer<S>) {
-        if isFloat(S.self) {
-            rk_slstm_step(batch, units, rebound(gates), ldg, rebound(cPrev), Float(forgetBias), reboundOrNil(wi), reboundOrNil(wf),
-                          reboundOrNil(wo), Float(cellClip), act, rebound(cOut), rebound(hOut), ldh,
-                          reboundOrNil(gi), reboundOrNil(gj), reboundOrNil(gf), reboundOrNil(go), rebound(scratch))
-        } else {
-            rk_dlstm_step(batch, units, rebound(gates), ldg, rebound(cPrev), forgetBias, reboundOrNil(wi), reboundOrNil(wf),
-                          reboundOrNil(wo), cellClip, act, rebound(cOut), rebound(hOut), ldh,
-                          reboundOrNil(gi), reboundOrNil(gj), reboundOrNil(gf), reboundOrNil(go), rebound(scratch))
-        }
+        S.lstmStep(batch: batch, units: units, gates: gates, ldg: ldg, cPrev: cPrev, forgetBias: forgetBias, wi: wi, wf: wf, wo: wo,
+                   cellClip: cellClip, act: act, cOut: cOut, hOut: hOut, ldh: ldh, gi: gi, gj: gj, gf: gf, go: go, scratch: scratch)
     }
 
+    /// GRU, first half (see `RNNScalar.gruGates`).
     @inline(__always)
     static func gruGates<S: RNNScalar>(batch: Int, units: Int, gates: UnsafeMutablePointer<S>, ldg: Int,
                                        h: UnsafePointer<S>, rh: UnsafeMutablePointer<S>) {
-        if isFloat(S.self) {
-            rk_sgru_gates(batch, units, rebound(gates), ldg, rebound(h), rebound(rh))
-        } else {
-            rk_dgru_gates(batch, units, rebound(gates), ldg, rebound(h), rebound(rh))
-        }
+        S.gruGates(batch: batch, units: units, gates: gates, ldg: ldg, h: h, rh: rh)
     }
 
+    /// GRU, second half (see `RNNScalar.gruFinish`).
     @inline(__always)
     static func gruFinish<S: RNNScalar>(batch: Int, units: Int, gates: UnsafePointer<S>, ldg: Int,
                                         cand: UnsafeMutablePointer<S>, h: UnsafePointer<S>,
                                         hOut: UnsafeMutablePointer<S>, act: Int32) {
-        if isFloat(S.self) {
-            rk_sgru_finish(batch, units, rebound(gates), ldg, rebound(cand), rebound(h), rebound(hOut), act)
-        } else {
-            rk_dgru_finish(batch, units, rebound(gates), ldg, rebound(cand), rebound(h), rebound(hOut), act)
-        }
+        S.gruFinish(batch: batch, units: units, gates: gates, ldg: ldg, cand: cand, h: h, hOut: hOut, act: act)
     }
 }

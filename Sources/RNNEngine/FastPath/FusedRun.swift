@@ -12,7 +12,7 @@ import CRNNKernels
 extension UnrolledLoop {
     /// The fused plan for this loop, or nil when it must run step by step.
     func makeFastPlan() -> FastPlan<Scalar>? {
-        guard allowsFastPath, Scalar.self == Float.self || Scalar.self == Double.self, batchSize > 0, maxTime > 0, loopBound > 0 else { return nil }
+        guard allowsFastPath, batchSize > 0, maxTime > 0, loopBound > 0 else { return nil }
         guard case let .leaf(x) = inputs.tensors, x.rank == 3 else { return nil }
         guard let plan = FastPlan(cell: cell, inputDepth: inputs.depth) else { return nil }
         // The initial state must have the plan's structure (checked against the cell at init).
@@ -71,173 +71,178 @@ extension UnrolledLoop {
     func runFastSegment(_ plan: FastPlan<Scalar>, from startState: Nest<Tensor<Scalar>>, steps: Range<Int>, chunk: Int,
                         into out: UnsafeMutablePointer<Scalar>, outputTimeMajor: Bool,
                         afterChunk: ((Int, () -> Nest<Tensor<Scalar>>) -> Bool)?) -> (state: Nest<Tensor<Scalar>>, reached: Int) {
-        let B = batchSize, T = maxTime, bound = min(steps.upperBound, loopBound), W = outputSize, D = inputs.depth
+        let B = batchSize, bound = min(steps.upperBound, loopBound)
         let P = max(1, min(chunk, max(1, bound - steps.lowerBound)))
-        let timeMajor = inputs.timeMajor
         let layers = plan.layers
         let lastLayer = layers.count - 1
-        let lengths = sequenceLength ?? []
-        let minLength = sequenceLength?.min() ?? Int.max
         guard case let .leaf(xTensor) = inputs.tensors else { preconditionFailure("fast path needs a single input") }
 
         // The loop's cached arena when no other run holds it, else a fresh one.
         let arena = takeArena()
         defer { returnArena(arena) }
         arena.reset()
-        let maxGate = layers.map(\.gateWidth).max() ?? 0
-        let maxCand = layers.map(\.candidateWidth).max() ?? 0
-        let maxUnits = layers.map(\.units).max() ?? 0
-        let xGates = arena.make(P * B * maxGate)
-        let xCand = arena.make(P * B * maxCand)
-        let maxInner = layers.dropLast().map(\.outWidth).max() ?? 0 // outputs handed from layer to layer
-        let chunkOut = [arena.make(P * B * maxInner), arena.make(P * B * maxInner)]
-        let gather = timeMajor ? nil : arena.make(P * B * D)
-        let scratch = arena.make(4 * maxUnits)
-        let mBuf = arena.make(B * maxUnits)
-        let rh = arena.make(B * maxUnits)
-
-        // Per-layer state, double-buffered: [current, next].
-        let initial: [Nest<Tensor<Scalar>>]
-        if plan.isMulti, case let .tuple(items) = startState { initial = items } else { initial = [startState] }
-        var hBuf: [[UnsafeMutablePointer<Scalar>]] = []
-        var cBuf: [[UnsafeMutablePointer<Scalar>]] = []
-        for (l, layer) in layers.enumerated() {
-            let h = [arena.make(B * layer.outWidth), arena.make(B * layer.outWidth)]
-            let c = layer.kind == .lstm ? [arena.make(B * layer.units), arena.make(B * layer.units)] : []
-            switch initial[l] {
-            case let .lstm(c0, h0):
-                c0.scalars.withUnsafeBufferPointer { c[0].update(from: $0.baseAddress!, count: B * layer.units) }
-                h0.scalars.withUnsafeBufferPointer { h[0].update(from: $0.baseAddress!, count: B * layer.outWidth) }
-            case let .leaf(h0):
-                h0.scalars.withUnsafeBufferPointer { h[0].update(from: $0.baseAddress!, count: B * layer.outWidth) }
-            case .tuple:
-                preconditionFailure("checked by makeFastPlan")
-            }
-            hBuf.append(h)
-            cBuf.append(c)
-        }
-
-        func snapshot() -> Nest<Tensor<Scalar>> {
-            var finals: [Nest<Tensor<Scalar>>] = []
-            for (l, layer) in layers.enumerated() {
-                let h = Tensor<Scalar>(unchecked: [B, layer.outWidth],
-                                       scalars: Array(UnsafeBufferPointer(start: hBuf[l][0], count: B * layer.outWidth)))
-                if layer.kind == .lstm {
-                    let c = Tensor<Scalar>(unchecked: [B, layer.units],
-                                           scalars: Array(UnsafeBufferPointer(start: cBuf[l][0], count: B * layer.units)))
-                    finals.append(.lstm(c: c, h: h))
-                } else {
-                    finals.append(.leaf(h))
-                }
-            }
-            return plan.isMulti ? .tuple(finals) : finals[0]
-        }
+        let buffers = FusedBuffers(arena: arena, layers: layers, chunk: P, batch: B, inputDepth: inputs.depth,
+                                   timeMajor: inputs.timeMajor)
+        var states = FusedLayerStates(arena: arena, plan: plan, batch: B, start: startState)
+        let segment = FusedSegment(batch: B, maxTime: maxTime, inputDepth: inputs.depth, outputWidth: outputSize,
+                                   lengths: sequenceLength ?? [], minLength: sequenceLength?.min() ?? Int.max,
+                                   buffers: buffers, out: out, outputTimeMajor: outputTimeMajor)
 
         var reached = steps.lowerBound
-        do {
-            xTensor.scalars.withUnsafeBufferPointer { xBuffer in
-                let x = xBuffer.baseAddress!
-                var t0 = steps.lowerBound
-                while t0 < bound {
-                    let n = min(P, bound - t0)
-                    // This chunk's input rows, ordered (step, batch row).
-                    var inPtr: UnsafePointer<Scalar>
-                    if let g = gather {
-                        for s in 0..<n {
-                            for b in 0..<B {
-                                (g + (s * B + b) * D).update(from: x + (b * T + t0 + s) * D, count: D)
-                            }
+        xTensor.scalars.withUnsafeBufferPointer { xBuffer in
+            let x = xBuffer.baseAddress!
+            var t0 = steps.lowerBound
+            while t0 < bound {
+                let n = min(P, bound - t0)
+                var inPtr = segment.chunkInputs(x, from: t0, steps: n)
+                var inLd = inputs.depth
+                for (l, layer) in layers.enumerated() {
+                    let top = l == lastLayer
+                    let chunkDst = buffers.chunkOut[l % 2]
+                    segment.projectInputs(layer, steps: n, input: inPtr, ld: inLd)
+                    var cur = 0
+                    for s in 0..<n {
+                        let t = t0 + s
+                        let h = (cur: states.h[l][cur], next: states.h[l][1 - cur])
+                        let c = layer.kind == .lstm ? (cur: states.c[l][cur], next: states.c[l][1 - cur]) : nil
+                        segment.step(layer, at: s, h: h, c: c)
+                        let xRow = inPtr + s * B * inLd
+                        if top {
+                            segment.emitMasked(layer, step: t, h: h.next, input: xRow, ld: inLd)
+                        } else {
+                            segment.emit(layer, at: s, h: h.next, input: xRow, into: chunkDst)
                         }
-                        inPtr = UnsafePointer(g)
-                    } else {
-                        inPtr = x + t0 * B * D
+                        if t >= segment.minLength { segment.keepFinishedRows(layer, step: t, h: h, c: c) }
+                        cur = 1 - cur
                     }
-                    var inLd = D
-                    for (l, layer) in layers.enumerated() {
-                        let top = l == lastLayer
-                        let ow = layer.outWidth, u = layer.units
-                        let chunkDst = chunkOut[l % 2]
-                        // Input projections of the whole chunk: bias, then one product with m = n·B.
-                        let G = layer.gateWidth
-                        fillBias(layer.linear.bias, rows: n * B, width: G, into: xGates)
-                        chunkProduct(layer.linear.inputBlock, rows: n * B, a: inPtr, lda: inLd, into: xGates, ldc: G)
-                        if let cand = layer.candidate {
-                            fillBias(cand.bias, rows: n * B, width: u, into: xCand)
-                            chunkProduct(cand.inputBlock, rows: n * B, a: inPtr, lda: inLd, into: xCand, ldc: u)
-                        }
-                        var cur = 0
-                        for s in 0..<n {
-                            let t = t0 + s
-                            let hCur = hBuf[l][cur], hNext = hBuf[l][1 - cur]
-                            let g = xGates + s * B * G
-                            layer.linear.stateBlock.multiply(rows: B, a: hCur, lda: ow, into: g, ldc: G, accumulate: true)
-                            switch layer.kind {
-                            case .lstm:
-                                let cCur = cBuf[l][cur], cNext = cBuf[l][1 - cur]
-                                let target = layer.projection == nil ? hNext : mBuf
-                                Fused.lstmStep(batch: B, units: u, gates: g, ldg: G, cPrev: cCur, forgetBias: layer.forgetBias,
-                                               wi: layer.wi.map { UnsafePointer($0) }, wf: layer.wf.map { UnsafePointer($0) },
-                                               wo: layer.wo.map { UnsafePointer($0) }, cellClip: layer.cellClip, act: layer.act,
-                                               cOut: cNext, hOut: target, ldh: u, scratch: scratch)
-                                if let proj = layer.projection {
-                                    proj.multiply(rows: B, a: mBuf, lda: u, into: hNext, ldc: ow, accumulate: false)
-                                    if let clip = layer.projClip { Fused.clip(B * ow, hNext, clip) }
-                                }
-                            case .gru:
-                                let cand = layer.candidate!
-                                Fused.gruGates(batch: B, units: u, gates: g, ldg: G, h: hCur, rh: rh)
-                                let c = xCand + s * B * u
-                                cand.stateBlock.multiply(rows: B, a: rh, lda: u, into: c, ldc: u, accumulate: true)
-                                Fused.gruFinish(batch: B, units: u, gates: g, ldg: G, cand: c, h: hCur, hOut: hNext, act: layer.act)
-                            case .rnn:
-                                Fused.act(B * u, g, layer.act)
-                                hNext.update(from: g, count: B * u)
-                            }
-                            // Emit the (unmasked) output: to the next layer's chunk input, or masked into the result.
-                            let xRow = inPtr + s * B * inLd
-                            if top {
-                                for b in 0..<B where t < minLength || t < lengths[b] {
-                                    let dst = out + (outputTimeMajor ? (t * B + b) : (b * T + t)) * W
-                                    if layer.residual {
-                                        Fused.add(W, hNext + b * W, xRow + b * inLd, dst)
-                                    } else {
-                                        dst.update(from: hNext + b * W, count: W)
-                                    }
-                                }
-                            } else {
-                                let dst = chunkDst + s * B * ow
-                                if layer.residual {
-                                    Fused.add(B * ow, hNext, xRow, dst)
-                                } else {
-                                    dst.update(from: hNext, count: B * ow)
-                                }
-                            }
-                            // Rows past their length keep their previous state.
-                            if t >= minLength {
-                                for b in 0..<B where t >= lengths[b] {
-                                    (hNext + b * ow).update(from: hCur + b * ow, count: ow)
-                                    if layer.kind == .lstm {
-                                        (cBuf[l][1 - cur] + b * u).update(from: cBuf[l][cur] + b * u, count: u)
-                                    }
-                                }
-                            }
-                            cur = 1 - cur
-                        }
-                        if cur == 1 {
-                            hBuf[l].swapAt(0, 1)
-                            if layer.kind == .lstm { cBuf[l].swapAt(0, 1) }
-                        }
-                        inPtr = UnsafePointer(chunkDst)
-                        inLd = ow
+                    if cur == 1 {
+                        states.h[l].swapAt(0, 1)
+                        if layer.kind == .lstm { states.c[l].swapAt(0, 1) }
                     }
-                    t0 += n
-                    reached = t0
-                    if let afterChunk, !afterChunk(t0, snapshot) { break }
+                    inPtr = UnsafePointer(chunkDst)
+                    inLd = layer.outWidth
                 }
+                t0 += n
+                reached = t0
+                if let afterChunk, !afterChunk(t0, { states.snapshot(plan, batch: B) }) { break }
             }
         }
         lastRunWorkingScalars = arena.total
-        return (snapshot(), reached)
+        return (states.snapshot(plan, batch: B), reached)
+    }
+}
+
+/// The parts of a fused segment, for one run's sizes, lengths, buffers and output array: a chunk's inputs, its
+/// input projections, one step of a layer, where the step's output goes, and the rows that keep their state.
+private struct FusedSegment<Scalar: RNNScalar> {
+    let batch: Int, maxTime: Int, inputDepth: Int, outputWidth: Int
+    /// `sequence_length` (empty without one) and its smallest value (`Int.max` without one).
+    let lengths: [Int], minLength: Int
+    let buffers: FusedBuffers<Scalar>
+    let out: UnsafeMutablePointer<Scalar>, outputTimeMajor: Bool
+
+    /// The input rows of steps `t0 ..< t0 + n` of `x` (laid out as the loop's inputs), ordered (step, batch row):
+    /// in place when time-major, else gathered.
+    @inline(__always)
+    func chunkInputs(_ x: UnsafePointer<Scalar>, from t0: Int, steps n: Int) -> UnsafePointer<Scalar> {
+        let B = batch, T = maxTime, D = inputDepth
+        guard let g = buffers.gather else { return x + t0 * B * D }
+        for s in 0..<n {
+            for b in 0..<B {
+                (g + (s * B + b) * D).update(from: x + (b * T + t0 + s) * D, count: D)
+            }
+        }
+        return UnsafePointer(g)
+    }
+
+    /// The input projections `x·W_x + b` of a whole chunk of `n` steps for `layer`: bias, then one product
+    /// with `m = n·batch` (the gates, and the GRU's candidate).
+    @inline(__always)
+    func projectInputs(_ layer: FastLayer<Scalar>, steps n: Int, input: UnsafePointer<Scalar>, ld: Int) {
+        let rows = n * batch, G = layer.gateWidth
+        fillBias(layer.linear.bias, rows: rows, width: G, into: buffers.xGates)
+        chunkProduct(layer.linear.inputBlock, rows: rows, a: input, lda: ld, into: buffers.xGates, ldc: G)
+        if let cand = layer.candidate {
+            fillBias(cand.bias, rows: rows, width: layer.units, into: buffers.xCand)
+            chunkProduct(cand.inputBlock, rows: rows, a: input, lda: ld, into: buffers.xCand, ldc: layer.units)
+        }
+    }
+
+    /// Step `s` of the chunk for `layer`, every batch row: the recurrent product `h·W_h` onto the step's
+    /// projected inputs, then the cell's element-wise kernel from `h.cur` (and `c.cur`) to `h.next` (and `c.next`).
+    @inline(__always)
+    func step(_ layer: FastLayer<Scalar>, at s: Int,
+              h: (cur: UnsafeMutablePointer<Scalar>, next: UnsafeMutablePointer<Scalar>),
+              c: (cur: UnsafeMutablePointer<Scalar>, next: UnsafeMutablePointer<Scalar>)?) {
+        let B = batch, G = layer.gateWidth, u = layer.units, ow = layer.outWidth
+        let g = buffers.xGates + s * B * G
+        layer.linear.stateBlock.multiply(rows: B, a: h.cur, lda: ow, into: g, ldc: G, accumulate: true)
+        switch layer.kind {
+        case .lstm:
+            guard let c else { preconditionFailure("an LSTM layer has a c state") }
+            let target = layer.projection == nil ? h.next : buffers.mBuf
+            Fused.lstmStep(batch: B, units: u, gates: g, ldg: G, cPrev: c.cur, forgetBias: layer.forgetBias,
+                           wi: layer.wi.map { UnsafePointer($0) }, wf: layer.wf.map { UnsafePointer($0) },
+                           wo: layer.wo.map { UnsafePointer($0) }, cellClip: layer.cellClip, act: layer.act,
+                           cOut: c.next, hOut: target, ldh: u, scratch: buffers.scratch)
+            if let proj = layer.projection {
+                proj.multiply(rows: B, a: buffers.mBuf, lda: u, into: h.next, ldc: ow, accumulate: false)
+                if let clip = layer.projClip { Fused.clip(B * ow, h.next, clip) }
+            }
+        case .gru:
+            let cand = layer.candidate!
+            Fused.gruGates(batch: B, units: u, gates: g, ldg: G, h: h.cur, rh: buffers.rh)
+            let cg = buffers.xCand + s * B * u
+            cand.stateBlock.multiply(rows: B, a: buffers.rh, lda: u, into: cg, ldc: u, accumulate: true)
+            Fused.gruFinish(batch: B, units: u, gates: g, ldg: G, cand: cg, h: h.cur, hOut: h.next, act: layer.act)
+        case .rnn:
+            Fused.act(B * u, g, layer.act)
+            h.next.update(from: g, count: B * u)
+        }
+    }
+
+    /// A lower layer's output at step `s` of the chunk (unmasked; plus the input when residual), as the next
+    /// layer's input row block.
+    @inline(__always)
+    func emit(_ layer: FastLayer<Scalar>, at s: Int, h: UnsafeMutablePointer<Scalar>, input xRow: UnsafePointer<Scalar>,
+              into chunkDst: UnsafeMutablePointer<Scalar>) {
+        let ow = layer.outWidth
+        let dst = chunkDst + s * batch * ow
+        if layer.residual {
+            Fused.add(batch * ow, h, xRow, dst)
+        } else {
+            dst.update(from: h, count: batch * ow)
+        }
+    }
+
+    /// The top layer's output at step `t` (plus the input when residual) into the result, for the rows still
+    /// within their length (the others stay zero).
+    @inline(__always)
+    func emitMasked(_ layer: FastLayer<Scalar>, step t: Int, h: UnsafeMutablePointer<Scalar>,
+                    input xRow: UnsafePointer<Scalar>, ld inLd: Int) {
+        let B = batch, T = maxTime, W = outputWidth
+        for b in 0..<B where t < minLength || t < lengths[b] {
+            let dst = out + (outputTimeMajor ? (t * B + b) : (b * T + t)) * W
+            if layer.residual {
+                Fused.add(W, h + b * W, xRow + b * inLd, dst)
+            } else {
+                dst.update(from: h + b * W, count: W)
+            }
+        }
+    }
+
+    /// Rows past their length at step `t` keep their previous state: `h.next` (and `c.next`) get `h.cur`'s rows back.
+    @inline(__always)
+    func keepFinishedRows(_ layer: FastLayer<Scalar>, step t: Int,
+                          h: (cur: UnsafeMutablePointer<Scalar>, next: UnsafeMutablePointer<Scalar>),
+                          c: (cur: UnsafeMutablePointer<Scalar>, next: UnsafeMutablePointer<Scalar>)?) {
+        let ow = layer.outWidth, u = layer.units
+        for b in 0..<batch where t >= lengths[b] {
+            (h.next + b * ow).update(from: h.cur + b * ow, count: ow)
+            if let c {
+                (c.next + b * u).update(from: c.cur + b * u, count: u)
+            }
+        }
     }
 }
 

@@ -1,0 +1,56 @@
+import RNNEngine
+
+/// Keras 3's variable paths: `<layer>/<cell>/kernel [depth, k·units]`, `recurrent_kernel [units, k·units]` and
+/// `bias [k·units]` (`[2, 3·units]` for a reset-after GRU: input bias, then recurrent bias), cells `simple_rnn_cell`,
+/// `lstm_cell` (gates `i, f, c, o`), `gru_cell` (`z, r, h`). Layers are `rnn` alone, `rnn_0`, `rnn_1`, ... in a stack,
+/// `bidirectional/forward_rnn` and `bidirectional/backward_rnn` inside `keras.layers.Bidirectional`.
+enum KerasLayout: WeightLayout {
+    static let convention = Convention.keras
+
+    /// The Keras layer path of a layer.
+    static func layerPath(_ layer: RNNModel.Layer, in model: RNNModel) -> String {
+        if model.bidirectional { return "bidirectional/" + (layer.direction == .forward ? "forward_rnn" : "backward_rnn") }
+        if case .multi = model.cell { return "rnn_\(layer.index)" }
+        return "rnn"
+    }
+
+    /// Keras' cell name for a layer kind.
+    static func cellName(_ kind: LayerKind) -> String {
+        switch kind {
+        case .rnn: return "simple_rnn_cell"
+        case .lstm: return "lstm_cell"
+        case .gru, .gruResetAfter: return "gru_cell"
+        }
+    }
+
+    static func read<S: RNNScalar>(_ layer: RNNModel.Layer, in model: RNNModel, from src: WeightSource<S>) throws -> LayerWeights<S> {
+        let l = try LayerShape(layer)
+        let p = layerPath(layer, in: model) + "/" + cellName(l.kind)
+        let order = GateOrders.order(l.kind, .keras)
+        var w = LayerWeights<S>(kind: l.kind, inputKernel: Tensor(zeros: [0]), recurrentKernel: Tensor(zeros: [0]), bias: Tensor(zeros: [0]))
+        w.inputKernel = try src(p + "/kernel", [l.depth, l.width])
+        w.recurrentKernel = try src(p + "/recurrent_kernel", [l.hDepth, l.width])
+        if l.kind == .gruResetAfter {
+            let b = try src(p + "/bias", [2, l.width])
+            w.bias = WeightMath.row(b, 0)
+            w.recurrentBias = WeightMath.reorder(WeightMath.row(b, 1), from: order, to: w.gates)
+        } else {
+            w.bias = try src(p + "/bias", [l.width])
+        }
+        w.inputKernel = WeightMath.reorder(w.inputKernel, from: order, to: w.gates)
+        w.recurrentKernel = WeightMath.reorder(w.recurrentKernel, from: order, to: w.gates)
+        w.bias = WeightMath.reorder(w.bias, from: order, to: w.gates)
+        return w
+    }
+
+    static func write<S: RNNScalar>(_ w: LayerWeights<S>, _ layer: RNNModel.Layer, in model: RNNModel) -> [(String, Tensor<S>)] {
+        let p = layerPath(layer, in: model) + "/" + cellName(w.kind)
+        let order = GateOrders.order(w.kind, .keras)
+        let bias = WeightMath.reorder(w.bias, from: w.gates, to: order)
+        return [(p + "/kernel", WeightMath.reorder(w.inputKernel, from: w.gates, to: order)),
+                (p + "/recurrent_kernel", WeightMath.reorder(w.recurrentKernel, from: w.gates, to: order)),
+                (p + "/bias", w.kind == .gruResetAfter
+                    ? WeightMath.twoRows(bias, WeightMath.reorder(w.recurrentBias ?? Tensor(zeros: w.bias.shape), from: w.gates, to: order))
+                    : bias)]
+    }
+}

@@ -1,0 +1,73 @@
+import RNNEngine
+
+/// TensorFlow's variables, which are the engine's own: `scope/<cell>/kernel [depth + h, k·units]` multiplying
+/// `concat([x, h])` (LSTM gates `i, j, f, o`; TF 1's GRU `gates/kernel` `r, u` and `candidate/kernel`), and for the
+/// reset-after GRU TF 2's `GRUCell(reset_after=True)` names: `kernel [depth, 3·units]`, `recurrent_kernel`,
+/// `bias [2, 3·units]` (`z, r, h`). Scopes are the model's (`rnn/multi_rnn_cell/cell_0`, `bidirectional_rnn/fw`, ...).
+enum TensorFlowLayout: WeightLayout {
+    static let convention = Convention.tf
+
+    static func read<S: RNNScalar>(_ layer: RNNModel.Layer, in model: RNNModel, from src: WeightSource<S>) throws -> LayerWeights<S> {
+        let l = try LayerShape(layer)
+        let p = layer.scope + "/" + l.cellName
+        let d = l.depth, u = l.units
+        switch l.kind {
+        case .rnn, .lstm:
+            let kernel = try src(p + "/kernel", [d + l.hDepth, l.width])
+            let bias = try src(p + "/bias", [l.width])
+            let order = GateOrders.order(l.kind, .tf)
+            let neutral = l.kind == .lstm ? GateOrders.neutralLSTM : [.candidate]
+            let k = WeightMath.reorder(kernel, from: order, to: neutral)
+            var w = LayerWeights(kind: l.kind, inputKernel: WeightMath.rows(k, 0..<d),
+                                 recurrentKernel: WeightMath.rows(k, d..<(d + l.hDepth)),
+                                 bias: WeightMath.reorder(bias, from: order, to: neutral))
+            if let proj = l.numProj { w.projection = try src(p + "/projection/kernel", [u, proj]) }
+            if l.peepholes {
+                for name in ["w_i_diag", "w_f_diag", "w_o_diag"] { w.peepholes[name] = try src(p + "/" + name, [u]) }
+            }
+            return w
+        case .gru:
+            let gk = try src(p + "/gates/kernel", [d + u, 2 * u]), gb = try src(p + "/gates/bias", [2 * u])
+            let ck = try src(p + "/candidate/kernel", [d + u, u]), cb = try src(p + "/candidate/bias", [u])
+            let stored = GateOrders.tfGRUGates + [.candidate]
+            let k = WeightMath.reorder(WeightMath.hstack([gk, ck]), from: stored, to: GateOrders.neutralGRU)
+            return LayerWeights(kind: .gru, inputKernel: WeightMath.rows(k, 0..<d), recurrentKernel: WeightMath.rows(k, d..<(d + u)),
+                                bias: WeightMath.reorder(WeightMath.hstack([gb, cb]), from: stored, to: GateOrders.neutralGRU))
+        case .gruResetAfter:
+            let order = GateOrders.gru(.tf)
+            let k = try src(p + "/kernel", [d, 3 * u]), rk = try src(p + "/recurrent_kernel", [u, 3 * u])
+            let b = try src(p + "/bias", [2, 3 * u])
+            return LayerWeights(kind: .gruResetAfter, inputKernel: WeightMath.reorder(k, from: order, to: GateOrders.neutralGRU),
+                                recurrentKernel: WeightMath.reorder(rk, from: order, to: GateOrders.neutralGRU),
+                                bias: WeightMath.reorder(WeightMath.row(b, 0), from: order, to: GateOrders.neutralGRU),
+                                recurrentBias: WeightMath.reorder(WeightMath.row(b, 1), from: order, to: GateOrders.neutralGRU))
+        }
+    }
+
+    static func write<S: RNNScalar>(_ w: LayerWeights<S>, _ layer: RNNModel.Layer, in model: RNNModel) -> [(String, Tensor<S>)] {
+        guard let l = try? LayerShape(layer) else { return [] }
+        let p = layer.scope + "/" + l.cellName
+        switch w.kind {
+        case .rnn, .lstm:
+            let order = GateOrders.order(w.kind, .tf)
+            var out = [(p + "/kernel", WeightMath.reorder(WeightMath.vstack(w.inputKernel, w.recurrentKernel), from: w.gates, to: order)),
+                       (p + "/bias", WeightMath.reorder(w.bias, from: w.gates, to: order))]
+            if let proj = w.projection { out.append((p + "/projection/kernel", proj)) }
+            for (name, t) in w.peepholes.sorted(by: { $0.key < $1.key }) { out.append((p + "/" + name, t)) }
+            return out
+        case .gru:
+            let k = WeightMath.vstack(w.inputKernel, w.recurrentKernel)
+            return [(p + "/gates/kernel", WeightMath.select(k, from: w.gates, GateOrders.tfGRUGates)),
+                    (p + "/gates/bias", WeightMath.select(w.bias, from: w.gates, GateOrders.tfGRUGates)),
+                    (p + "/candidate/kernel", WeightMath.select(k, from: w.gates, [.candidate])),
+                    (p + "/candidate/bias", WeightMath.select(w.bias, from: w.gates, [.candidate]))]
+        case .gruResetAfter:
+            let order = GateOrders.gru(.tf)
+            let rb = w.recurrentBias ?? Tensor(zeros: w.bias.shape)
+            return [(p + "/kernel", WeightMath.reorder(w.inputKernel, from: w.gates, to: order)),
+                    (p + "/recurrent_kernel", WeightMath.reorder(w.recurrentKernel, from: w.gates, to: order)),
+                    (p + "/bias", WeightMath.twoRows(WeightMath.reorder(w.bias, from: w.gates, to: order),
+                                                     WeightMath.reorder(rb, from: w.gates, to: order)))]
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import RNNEngine
+
+/// PyTorch's `state_dict` keys: `weight_ih_l<k> [k·hidden, input]`, `weight_hh_l<k> [k·hidden, h]`, `bias_ih_l<k>`,
+/// `bias_hh_l<k>` `[k·hidden]`, `weight_hr_l<k> [proj_size, hidden]` with `proj_size`, and `_reverse` after each for
+/// the backward direction. Gates `i, f, g, o` (LSTM) and `r, z, n` (GRU) along the rows. PyTorch adds both biases;
+/// the engine's single bias is their sum (one rounding), and written back as `bias_ih` with a zero `bias_hh`.
+/// The GRU's `bias_hh` `n` block is multiplied by `r`, so it stays apart (the reset-after GRU's recurrent bias).
+enum TorchLayout: WeightLayout {
+    static let convention = Convention.torch
+
+    static func suffix(_ layer: RNNModel.Layer) -> String { "_l\(layer.index)" + (layer.direction == .backward ? "_reverse" : "") }
+
+    static func read<S: RNNScalar>(_ layer: RNNModel.Layer, in model: RNNModel, from src: WeightSource<S>) throws -> LayerWeights<S> {
+        let l = try LayerShape(layer)
+        let s = suffix(layer), order = GateOrders.order(l.kind, .torch)
+        let ih = try src("weight_ih" + s, [l.width, l.depth])
+        let hh = try src("weight_hh" + s, [l.width, l.hDepth])
+        let bih = try src("bias_ih" + s, [l.width])
+        let bhh = try src("bias_hh" + s, [l.width])
+        let gates: [Gate] = LayerWeights<S>(kind: l.kind, inputKernel: ih, recurrentKernel: hh, bias: bih).gates
+        func neutral(_ t: Tensor<S>) -> Tensor<S> { WeightMath.reorder(t, from: order, to: gates) }
+        var w = LayerWeights(kind: l.kind, inputKernel: neutral(WeightMath.transpose(ih)),
+                             recurrentKernel: neutral(WeightMath.transpose(hh)), bias: neutral(bih))
+        if l.kind == .gruResetAfter {
+            w.recurrentBias = neutral(bhh)
+        } else {
+            w.bias = neutral(WeightMath.add(bih, bhh))
+        }
+        if let p = l.numProj { w.projection = WeightMath.transpose(try src("weight_hr" + s, [p, l.units])) }
+        return w
+    }
+
+    static func write<S: RNNScalar>(_ w: LayerWeights<S>, _ layer: RNNModel.Layer, in model: RNNModel) -> [(String, Tensor<S>)] {
+        let s = suffix(layer), order = GateOrders.order(w.kind, .torch)
+        func torch(_ t: Tensor<S>) -> Tensor<S> { WeightMath.reorder(t, from: w.gates, to: order) }
+        var out = [("weight_ih" + s, WeightMath.transpose(torch(w.inputKernel))),
+                   ("weight_hh" + s, WeightMath.transpose(torch(w.recurrentKernel))),
+                   ("bias_ih" + s, torch(w.bias)),
+                   ("bias_hh" + s, w.recurrentBias.map(torch) ?? Tensor(zeros: w.bias.shape))]
+        if let p = w.projection { out.append(("weight_hr" + s, WeightMath.transpose(p))) }
+        return out
+    }
+}

@@ -1,0 +1,118 @@
+import RNNEngine
+
+/// Weights under TensorFlow's, Keras' and PyTorch's names, converted exactly to the engine's (TF's) variables and
+/// between conventions where the math allows.
+public enum WeightLayouts {
+    static func layout(_ c: Convention) -> any WeightLayout.Type {
+        switch c {
+        case .tf: return TensorFlowLayout.self
+        case .keras: return KerasLayout.self
+        case .torch: return TorchLayout.self
+        }
+    }
+
+    /// The engine's variables (TF names under `model`'s scopes, what its cells fetch) from arrays under the names of
+    /// `model.convention`'s framework. `lookup` returns the array of a name or nil; a missing or wrongly shaped
+    /// array raises `RNNError.missingWeight` / `.weightShape` naming the framework's name and expected shape.
+    public static func engineArrays<S: RNNScalar>(model: RNNModel, inputDepth: Int,
+                                                  lookup: @escaping (String) throws -> Tensor<S>?) throws -> [String: Tensor<S>] {
+        try model.validate()
+        let layout = layout(model.convention)
+        var out: [String: Tensor<S>] = [:]
+        for layer in model.layers(inputDepth: inputDepth) {
+            let w = try layout.read(layer, in: model, from: WeightSource(lookup: lookup))
+            for (name, t) in TensorFlowLayout.write(w, layer, in: model) { out[name] = t }
+        }
+        return out
+    }
+
+    /// `model`'s weights under its framework's names, from the engine's variables (`engine`, by TF name).
+    public static func frameworkArrays<S: RNNScalar>(model: RNNModel, inputDepth: Int,
+                                                     engine: [String: Tensor<S>]) throws -> [(name: String, tensor: Tensor<S>)] {
+        try model.validate()
+        let layout = layout(model.convention)
+        var out: [(name: String, tensor: Tensor<S>)] = []
+        for layer in model.layers(inputDepth: inputDepth) {
+            let w = try TensorFlowLayout.read(layer, in: model, from: WeightSource(lookup: { engine[$0] }))
+            out += layout.write(w, layer, in: model).map { (name: $0.0, tensor: $0.1) }
+        }
+        return out
+    }
+
+    /// The same model expressed in `convention`: LSTM `forget_bias` folds into the bias where the framework has no
+    /// such term and `basic_lstm` becomes `lstm`. Throws "cannot convert ... because ..." where the math does not
+    /// allow it (a GRU between different `reset_after`, TF-only options, different bidirectional stacking, ...).
+    public static func convertedModel(_ model: RNNModel, to convention: Convention) throws -> RNNModel {
+        guard model.convention != convention else { return model }
+        func fail(_ why: String) -> RNNError {
+            .invalidCell("cannot convert the \(model.convention.rawValue) model to the \(convention.rawValue) convention because \(why)")
+        }
+        if model.bidirectional, model.cell.layers.count > 1,
+           model.convention.bidirectionalStacking != convention.bidirectionalStacking {
+            throw fail("a bidirectional stack composes differently: TF's bidirectional_dynamic_rnn over a stack runs each direction's layers on their own, while PyTorch's next layer reads both directions (and Keras' Bidirectional wraps one layer)")
+        }
+        func convert(_ spec: CellSpec) -> CellSpec {
+            switch spec {
+            case let .basicLSTM(n, fb, a) where !convention.hasForgetBiasTerm:
+                _ = fb
+                return .lstm(numUnits: n, options: LSTMOptions(forgetBias: 0, activation: a))
+            case var .lstm(n, o) where !convention.hasForgetBiasTerm:
+                o.forgetBias = 0
+                return .lstm(numUnits: n, options: o)
+            case let .multi(cells): return .multi(cells.map(convert))
+            default: return spec
+            }
+        }
+        let converted = RNNModel(cell: convert(model.cell), cellBackward: model.cellBackward.map(convert),
+                                 bidirectional: model.bidirectional, convention: convention)
+        do {
+            try converted.validate()
+        } catch let e as RNNError {
+            let prefix = "convention \(convention.rawValue): "
+            let text = e.description.hasPrefix(prefix) ? String(e.description.dropFirst(prefix.count)) : e.description
+            throw fail(text)
+        }
+        return converted
+    }
+
+    /// Converts `model`'s weights (under its framework's names, from `lookup`; under the engine's own names when
+    /// `engineNames`) to `convention`'s framework: the converted model and its arrays. Exact (copies and reorders)
+    /// except where a sum is unavoidable: TF's `forget_bias` added into the forget gate's bias, and PyTorch's
+    /// `bias_ih + bias_hh` read into one bias.
+    public static func convert<S: RNNScalar>(model: RNNModel, inputDepth: Int, lookup: @escaping (String) throws -> Tensor<S>?,
+                                             engineNames: Bool = false, to convention: Convention)
+        throws -> (model: RNNModel, arrays: [(name: String, tensor: Tensor<S>)]) {
+        let target = try convertedModel(model, to: convention)
+        try model.validate()
+        let from = engineNames ? TensorFlowLayout.self : layout(model.convention), to = layout(convention)
+        let source = model.layers(inputDepth: inputDepth), dest = target.layers(inputDepth: inputDepth)
+        var out: [(name: String, tensor: Tensor<S>)] = []
+        for (a, b) in zip(source, dest) {
+            var w = try from.read(a, in: model, from: WeightSource(lookup: lookup))
+            if !convention.hasForgetBiasTerm { w.addToForgetBias(forgetBias(of: a.spec)) }
+            out += to.write(w, b, in: target).map { (name: $0.0, tensor: $0.1) }
+        }
+        return (target, out)
+    }
+
+    /// Which framework's names `names` use: PyTorch's `weight_ih_l0`..., Keras' `recurrent_kernel` paths
+    /// (`rnn/...`, `rnn_0/...`, `bidirectional/forward_rnn/...`), otherwise TensorFlow's. A lone `gru_cell` with
+    /// `recurrent_kernel` is both Keras' GRU and TF 2's reset-after `GRUCell` (the same layout); it reads as Keras.
+    public static func detect(names: [String]) -> Convention {
+        if names.contains(where: { $0.hasPrefix("weight_ih_l") || $0.hasPrefix("weight_hh_l") }) { return .torch }
+        let keras = names.contains { n in
+            n.hasSuffix("/recurrent_kernel") && !n.contains("multi_rnn_cell") && !n.hasPrefix("bidirectional_rnn/")
+                || n.hasPrefix("bidirectional/forward_rnn/") || n.contains("/simple_rnn_cell/")
+        }
+        return keras ? .keras : .tf
+    }
+
+    private static func forgetBias(of spec: CellSpec) -> Double {
+        switch spec {
+        case let .basicLSTM(_, fb, _): return fb
+        case let .lstm(_, o): return o.forgetBias
+        case let .residual(c), let .dropout(c, _): return forgetBias(of: c)
+        default: return 0
+        }
+    }
+}

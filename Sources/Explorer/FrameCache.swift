@@ -1,0 +1,51 @@
+/// Recently shown frames of one session generation and direction, by step, within a memory budget; the least
+/// recently used go first.
+struct FrameCache {
+    var generation = -1
+    var direction = -1
+    private(set) var frames: [Int: FrameData] = [:]
+    /// Steps from least to most recently used.
+    private var order: [Int] = []
+    /// Bytes the cache may hold (the frames on screen are always kept).
+    let budget: Int
+    static let defaultBudget = 64 << 20
+
+    init(generation: Int = -1, direction: Int = -1, budget: Int = FrameCache.defaultBudget) {
+        self.generation = generation
+        self.direction = direction
+        self.budget = budget
+    }
+
+    var count: Int { frames.count }
+
+    mutating func insert(_ f: FrameData) {
+        if frames[f.time] == nil { order.append(f.time) }
+        frames[f.time] = f
+    }
+
+    /// Marks `range` as just used and evicts the least recently used frames beyond the budget.
+    mutating func keep(_ range: Range<Int>) {
+        guard !range.isEmpty else { return }
+        order.removeAll { range.contains($0) }
+        order.append(contentsOf: range.filter { frames[$0] != nil })
+        guard let sample = frames[range.lowerBound] ?? frames.values.first else { return }
+        let capacity = max(range.count, budget / max(1, sample.approximateBytes))
+        while order.count > capacity, let oldest = order.first {
+            order.removeFirst()
+            frames[oldest] = nil
+        }
+    }
+}
+
+extension FrameData {
+    /// Bytes its tensors hold (for the cache's budget).
+    var approximateBytes: Int {
+        var n = output.count + state.flattened.reduce(0) { $0 + $1.count }
+        for l in layers {
+            n += l.input.count + l.cellOutput.count
+            n += l.gates.reduce(0) { $0 + $1.value.count } + l.terms.reduce(0) { $0 + $1.value.count }
+            n += (l.stateBefore.flattened + l.computedState.flattened + l.stateAfter.flattened).reduce(0) { $0 + $1.count }
+        }
+        return n * MemoryLayout<Double>.size + 256
+    }
+}

@@ -1,0 +1,131 @@
+import RNNEngine
+
+/// The rows of the Frame pane for one layer at one step, in the order the cell computes them, from the values
+/// the engine recorded (nothing is recomputed here): the state before, each gate, values before a clip, the new
+/// state, and, for a masked row, the state copied through; then what the layer passes on and, at the top of
+/// the stack, what `dynamic_rnn` emits.
+enum FrameRows {
+    enum Emphasis: Equatable {
+        case plain
+        /// Computed but not kept (a masked row's computed state).
+        case discarded
+        /// The state copied through a masked step, or an emitted zero.
+        case copied
+        /// What the step produced and kept.
+        case result
+    }
+
+    struct Row: Equatable {
+        var label: String
+        var values: [Double]?
+        var emphasis: Emphasis = .plain
+        /// Units where a clip bound (`cell_clip`, `proj_clip`): the value before the clip differs from after.
+        var clipped: [Bool] = []
+    }
+
+    /// The cell inside any wrappers, and the wrappers.
+    static func unwrap(_ spec: CellSpec) -> (cell: CellSpec, residual: Bool, dropout: Bool) {
+        switch spec {
+        case let .residual(i):
+            let u = unwrap(i)
+            return (u.cell, true, u.dropout)
+        case let .dropout(i, o):
+            let u = unwrap(i)
+            return (u.cell, u.residual, u.dropout || o.outputKeepProb < 1)
+        default:
+            return (spec, false, false)
+        }
+    }
+
+    /// The rows for layer `ld` (spec `spec`, index `l` of `layerCount`) of row `b` at frame `f`.
+    static func rows(_ ld: LayerData, spec: CellSpec, frame f: FrameData, row b: Int, layer l: Int, layerCount: Int) -> [Row] {
+        let masked = f.isMasked(b)
+        let before = StateParts(ld.stateBefore), computed = StateParts(ld.computedState), after = StateParts(ld.stateAfter)
+        func v(_ t: Tensor<Double>?) -> [Double]? { t.flatMap { rowValues($0, b) } }
+        func bound(_ raw: [Double]?, _ kept: [Double]?) -> [Bool] {
+            guard let raw, let kept else { return [] }
+            return zip(raw, kept).map { $0 != $1 }
+        }
+        let new: Emphasis = masked ? .discarded : .result
+        let newWord = masked ? "computed" : "new"
+        var rows: [Row] = []
+        let (cell, residual, dropout) = unwrap(spec)
+        switch cell {
+        case .basicLSTM, .lstm:
+            rows.append(Row(label: "c before", values: v(before.part("c"))))
+            rows.append(Row(label: "h before", values: v(before.part("h"))))
+            rows.append(Row(label: "i input gate", values: v(ld.gate("i"))))
+            rows.append(Row(label: "j candidate", values: v(ld.gate("j"))))
+            rows.append(Row(label: "f forget gate", values: v(ld.gate("f"))))
+            let c = v(computed.part("c"))
+            if let raw = v(ld.term("c_unclipped")) {
+                rows.append(Row(label: "c before clip", values: raw))
+                rows.append(Row(label: "c = clip(c)", values: c, emphasis: new, clipped: bound(raw, c)))
+            } else {
+                rows.append(Row(label: "c \(newWord)", values: c, emphasis: new))
+            }
+            rows.append(Row(label: "o output gate", values: v(ld.gate("o"))))
+            let h = v(computed.part("h"))
+            if let m = v(ld.gate("m")) {
+                rows.append(Row(label: "m = o*act(c)", values: m))
+                if let raw = v(ld.term("proj_unclipped")) {
+                    rows.append(Row(label: "m*P before clip", values: raw))
+                    rows.append(Row(label: "h = clip(m*P)", values: h, emphasis: new, clipped: bound(raw, h)))
+                } else {
+                    rows.append(Row(label: "h = m*P", values: h, emphasis: new))
+                }
+            } else {
+                rows.append(Row(label: "h \(newWord)", values: h, emphasis: new))
+            }
+        case .gru:
+            rows.append(Row(label: "h before", values: v(before.part("h"))))
+            rows.append(Row(label: "r reset gate", values: v(ld.gate("r"))))
+            rows.append(Row(label: "u update gate", values: v(ld.gate("u"))))
+            rows.append(Row(label: "c candidate", values: v(ld.gate("c"))))
+            rows.append(Row(label: "h \(newWord)", values: v(computed.part("h")), emphasis: new))
+        default:
+            rows.append(Row(label: "h before", values: v(before.part("h"))))
+            rows.append(Row(label: "h \(newWord)", values: v(computed.part("h")), emphasis: new))
+        }
+        if masked {
+            for (name, value) in after.parts {
+                rows.append(Row(label: "\(name) after =copy", values: v(value), emphasis: .copied))
+            }
+        }
+        let top = l == layerCount - 1
+        var outputShown = false
+        if residual, let inner = v(ld.gate("cell output")) {
+            rows.append(Row(label: "inner output", values: inner))
+            rows.append(Row(label: "out = inner + x", values: v(ld.cellOutput), emphasis: top ? .plain : .result))
+            outputShown = true
+        }
+        if dropout, let dropped = v(ld.gate("output after dropout")) {
+            rows.append(Row(label: "out after drop", values: dropped, emphasis: top ? .plain : .result))
+            outputShown = true
+        }
+        if !top {
+            // A lower layer's output feeds the next layer as computed, masked or not.
+            if masked || !outputShown {
+                rows.append(Row(label: "out to layer \(l + 1)", values: v(ld.cellOutput), emphasis: .result))
+            }
+        } else {
+            if masked && !outputShown { rows.append(Row(label: "out computed", values: v(ld.cellOutput), emphasis: .discarded)) }
+            rows.append(Row(label: masked ? "emitted =0" : "emitted", values: v(f.output), emphasis: masked ? .copied : .result))
+        }
+        return rows
+    }
+
+    /// What happens to row `b` at this step, per layer, in words (TF masks the whole cell given to
+    /// `dynamic_rnn`: inside a stack every layer computes, only the emitted output is zeroed and every layer's
+    /// state is copied through).
+    static func maskSentence(layer l: Int, layerCount: Int, t: Int, length: Int, symbols s: Symbols) -> String {
+        let head = "masked: t=\(t) \(s.geq) length \(length) \(s.arrow) "
+        if layerCount <= 1 {
+            return head + "the cell computes, but its state is copied through (computed values discarded) and the emitted output is 0"
+        }
+        if l < layerCount - 1 {
+            return head + "layer \(l) still computes and its computed output feeds layer \(l + 1) (not zeroed); its state is copied through; only the stack's emitted output is 0"
+        }
+        return head + "layer \(l) computes from layer \(l - 1)'s computed output; its state is copied through; the stack's emitted output is 0"
+    }
+}

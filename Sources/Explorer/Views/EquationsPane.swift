@@ -1,0 +1,115 @@
+import RNNEngine
+import TerminalUI
+
+/// The selected layer's equations at the current step for the selected unit and example, as TensorFlow computes
+/// them (BasicRNN, BasicLSTM, LSTMCell with peepholes, cell_clip and projection in order, GRU), each with this
+/// step's numbers substituted so a student can check the step by hand. Every number is one the engine recorded
+/// (gates, `LayerFrame.terms`, states); this pane only lays them out.
+enum EquationsPane {
+    /// The equation lines for the state's selection, or why there are none.
+    static func lines(state: ExplorerState, data: ScreenData, glyphs: Glyphs) -> [(String, CellStyle)] {
+        guard let f = data.frame(at: state.t) else { return [("t=\(state.t) not computed yet", Styles.dim)] }
+        guard f.ran, let ld = f.layers.first(where: { $0.layer == state.layer }), let spec = state.layerSpec else {
+            return [("t=\(state.t): the loop ended (t \(Symbols(glyphs: glyphs).geq) max(sequence_length)): no cell ran, so there is no equation; the state is unchanged and 0 is emitted", Styles.masked)]
+        }
+        let b = state.example, k = state.unit
+        func at(_ t: Tensor<Double>?, _ unit: Int = k) -> String? {
+            guard let row = t.flatMap({ rowValues($0, b) }), row.indices.contains(unit) else { return nil }
+            return Format.num(row[unit]).trimmingCharacters(in: .whitespaces)
+        }
+        let (cell, residual, dropout) = FrameRows.unwrap(spec)
+        let before = StateParts(ld.stateBefore), computed = StateParts(ld.computedState)
+        var out: [(String, CellStyle)] = []
+        let masked = f.isMasked(b)
+        out.append(("\(spec.summary), layer \(state.layer), unit \(k), example \(b), t=\(state.t)  (, . unit  [ ] layer  \(glyphs.arrowUp)\(glyphs.arrowDown) example)", Styles.label.adding(.bold)))
+        func eq(_ text: String) { out.append((text, .plain)) }
+        let q = "?"
+        switch cell {
+        case .basicLSTM, .lstm:
+            let opts: LSTMOptions
+            switch cell {
+            case let .lstm(_, o): opts = o
+            case let .basicLSTM(_, fb, a): opts = LSTMOptions(forgetBias: fb, activation: a)
+            default: opts = LSTMOptions()
+            }
+            let act = opts.activation.rawValue
+            let peep = opts.usePeepholes
+            let fb = Format.compact(opts.forgetBias)
+            func peepTerm(_ name: String) -> String { peep ? " + " + (at(ld.term(name)) ?? q) : "" }
+            eq("i = σ(W_i·[x, h] + b_i\(peep ? " + w_i⊙c_prev" : "")) = σ(\(at(ld.term("i_pre")) ?? q)\(peepTerm("peep_i"))) = \(at(ld.gate("i")) ?? q)")
+            eq("j = \(act)(W_j·[x, h] + b_j) = \(act)(\(at(ld.term("j_pre")) ?? q)) = \(at(ld.gate("j")) ?? q)")
+            eq("f = σ(W_f·[x, h] + b_f + forget_bias\(peep ? " + w_f⊙c_prev" : "")) = σ(\(at(ld.term("f_pre")) ?? q) + \(fb)\(peepTerm("peep_f"))) = \(at(ld.gate("f")) ?? q)")
+            let cPrev = at(before.part("c")) ?? q
+            let cNew = at(computed.part("c")) ?? q
+            if let clip = opts.cellClip {
+                let raw = at(ld.term("c_unclipped")) ?? q
+                eq("c = f·c_prev + i·j = (\(at(ld.gate("f")) ?? q))(\(cPrev)) + (\(at(ld.gate("i")) ?? q))(\(at(ld.gate("j")) ?? q)) = \(raw)")
+                let bound = raw != cNew
+                eq("c = clip(c, ±\(Format.compact(clip))) = \(cNew)" + (bound ? "   ! the clip bound" : "   (within the bound)"))
+            } else {
+                eq("c = f·c_prev + i·j = (\(at(ld.gate("f")) ?? q))(\(cPrev)) + (\(at(ld.gate("i")) ?? q))(\(at(ld.gate("j")) ?? q)) = \(cNew)")
+            }
+            eq("o = σ(W_o·[x, h] + b_o\(peep ? " + w_o⊙c" : "")) = σ(\(at(ld.term("o_pre")) ?? q)\(peepTerm("peep_o"))) = \(at(ld.gate("o")) ?? q)")
+            if let p = opts.numProj {
+                eq("m = o·\(act)(c) = (\(at(ld.gate("o")) ?? q))·\(act)(\(cNew)) = \(at(ld.gate("m")) ?? q)")
+                let hk = min(k, p - 1)
+                if let pc = opts.projClip {
+                    let raw = at(ld.term("proj_unclipped"), hk) ?? q, h = at(computed.part("h"), hk) ?? q
+                    eq("h[\(hk)] = (m·P)[\(hk)] (projection to \(p), sums every unit of m) = \(raw)")
+                    eq("h[\(hk)] = clip(h, ±\(Format.compact(pc))) = \(h)" + (raw != h ? "   ! the clip bound" : "   (within the bound)"))
+                } else {
+                    eq("h[\(hk)] = (m·P)[\(hk)] (projection to \(p), sums every unit of m) = \(at(computed.part("h"), hk) ?? q)")
+                }
+            } else {
+                eq("h = o·\(act)(c) = (\(at(ld.gate("o")) ?? q))·\(act)(\(cNew)) = \(at(computed.part("h")) ?? q)")
+            }
+        case let .gru(_, a):
+            let act = a.rawValue
+            eq("r = σ(W_r·[x, h] + b_r) = σ(\(at(ld.term("r_pre")) ?? q)) = \(at(ld.gate("r")) ?? q)")
+            eq("u = σ(W_u·[x, h] + b_u) = σ(\(at(ld.term("u_pre")) ?? q)) = \(at(ld.gate("u")) ?? q)")
+            eq("c̃ = \(act)(W_c·[x, r⊙h] + b_c) = \(act)(\(at(ld.term("c_pre")) ?? q)) = \(at(ld.gate("c")) ?? q)")
+            let u = at(ld.gate("u")) ?? q
+            let uPlain = u.hasPrefix("+") ? String(u.dropFirst()) : "(\(u))"
+            eq("h = u·h_prev + (1 - u)·c̃ = (\(u))(\(at(before.part("h")) ?? q)) + (1 - \(uPlain))(\(at(ld.gate("c")) ?? q)) = \(at(computed.part("h")) ?? q)")
+        case let .basicRNN(_, a):
+            let act = a.rawValue
+            eq("h = \(act)(W·[x, h] + b) = \(act)(\(at(ld.term("h_pre")) ?? q)) = \(at(computed.part("h")) ?? q)")
+        default:
+            break
+        }
+        if residual, let inner = at(ld.gate("cell output")) {
+            eq("out = h + x (ResidualWrapper) = \(inner) + \(at(ld.input) ?? q) = \(at(ld.cellOutput) ?? q)")
+        }
+        if dropout, let d = at(ld.gate("output after dropout")) {
+            eq("out = dropout(h) (kept units scaled by 1/keep_prob, the rest 0) = \(d)")
+        }
+        if let lengths = state.spec.sequenceLength, lengths.indices.contains(b), masked {
+            out.append((FrameRows.maskSentence(layer: state.layer, layerCount: state.layers.count, t: state.t, length: lengths[b],
+                                               symbols: Symbols(glyphs: glyphs)), Styles.masked))
+        }
+        if state.layer == state.layers.count - 1 {
+            out.append(("emitted output[\(b), \(k)] = \(at(f.output) ?? q)" + (masked ? " (masked: 0)" : ""), masked ? Styles.masked : .bold))
+        }
+        return out
+    }
+
+    static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
+        let sep = Symbols(glyphs: c.glyphs).sep
+        let inner = drawPaneBox(&c, rect, title: "Equations \(sep) t=\(state.t) \(sep) layer \(state.layer) \(sep) unit \(state.unit) \(sep) 3", focused: focused)
+        guard inner.height > 0, inner.width > 8 else { return }
+        var rows: [(String, CellStyle)] = []
+        for (text, style) in lines(state: state, data: data, glyphs: c.glyphs) {
+            let t = c.glyphs.isUnicode ? text : asciiOnly(text)
+            for (i, line) in wrapText(t, width: inner.width - 4).enumerated() {
+                rows.append((i == 0 ? line : "    " + line, style))
+            }
+            rows.append(("", .plain))
+        }
+        if rows.count > inner.height { rows = rows.filter { !$0.0.isEmpty } }
+        let top = min(max(0, state.frameScroll), max(0, rows.count - inner.height))
+        for (i, row) in rows.dropFirst(top).prefix(inner.height).enumerated() {
+            c.put(x: inner.x, y: inner.y + i, width: inner.width, row.0, align: .left, style: row.1)
+        }
+        drawMoreMarks(&c, rect, above: top, below: max(0, rows.count - top - inner.height))
+    }
+}

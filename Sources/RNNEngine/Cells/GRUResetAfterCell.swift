@@ -1,0 +1,101 @@
+/// The GRU with `reset_after` (Keras' default, PyTorch's only GRU, TF 2's `GRUCell(reset_after=True)`): the reset
+/// gate multiplies the recurrent product *after* it is taken, bias included:
+///
+///     x̂ = x·W + b_in            ĥ = h·U + b_rec            (split into update z, reset r, candidate parts)
+///     z = σ(x̂_z + ĥ_z)         r = σ(x̂_r + ĥ_r)           c = act(x̂_c + r · ĥ_c)
+///     h' = z·h + (1 − z)·c
+///
+/// Variables (TF 2 / Keras names and layout, column blocks in the order z, r, c): `kernel [depth, 3·units]`,
+/// `recurrent_kernel [units, 3·units]`, `bias [2, 3·units]` (row 0 the input bias, row 1 the recurrent one).
+/// Recorded gates: `r`, `u` (the update gate, Keras' `z`, named as TF's `GRUCell` names it) and `c`.
+/// This cell runs on the step-by-step path (the fused path plans only TF 1's cells).
+public final class GRUResetAfterCell<Scalar: RNNScalar>: RNNCell {
+    public let numUnits: Int
+    public let activation: Activation
+    public let store: VariableStore<Scalar>
+    private var inputKernel: PackedMatrix<Scalar>?
+    private var recurrentKernel: PackedMatrix<Scalar>?
+    private var inputBias: [Scalar] = []
+    private var recurrentBias: [Scalar] = []
+    private var builtDepth = -1
+
+    public init(numUnits: Int, activation: Activation = .tanh, store: VariableStore<Scalar>) throws {
+        guard numUnits >= 1 else { throw RNNError.invalidCell("GRUCell(reset_after): num_units must be at least 1, got \(numUnits)") }
+        self.numUnits = numUnits
+        self.activation = activation
+        self.store = store
+    }
+
+    public var name: String { "gru_cell" }
+    public var stateSize: Nest<Int> { .leaf(numUnits) }
+    public var outputSize: Int { numUnits }
+
+    public func build(inputDepth: Int, scope: String) throws {
+        let prefix = scope + "/" + name
+        let u = numUnits
+        let k = try store.variable(prefix + "/kernel", shape: [inputDepth, 3 * u], initializer: .glorotUniform)
+        let rk = try store.variable(prefix + "/recurrent_kernel", shape: [u, 3 * u], initializer: .glorotUniform)
+        let b = try store.variable(prefix + "/bias", shape: [2, 3 * u], initializer: .zeros)
+        inputKernel = PackedMatrix(k.scalars, rows: inputDepth, cols: 3 * u, rowOffset: 0)
+        recurrentKernel = PackedMatrix(rk.scalars, rows: u, cols: 3 * u, rowOffset: 0)
+        inputBias = Array(b.scalars[0..<(3 * u)])
+        recurrentBias = Array(b.scalars[(3 * u)..<(6 * u)])
+        builtDepth = inputDepth
+    }
+
+    /// `a·m + bias` for `rows` rows of `a` (`[rows, m.rows]`), `[rows, 3·units]`.
+    private func affine(_ a: [Scalar], rows: Int, _ m: PackedMatrix<Scalar>, bias: [Scalar]) -> [Scalar] {
+        let width = 3 * numUnits
+        var out = [Scalar](repeating: 0, count: rows * width)
+        for r in 0..<rows { for j in 0..<width { out[r * width + j] = bias[j] } }
+        a.withUnsafeBufferPointer { ap in
+            out.withUnsafeMutableBufferPointer { o in
+                if let ob = o.baseAddress { m.multiply(rows: rows, a: ap.baseAddress, lda: m.rows, into: ob, ldc: width, accumulate: true) }
+            }
+        }
+        return out
+    }
+
+    public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
+                     context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
+        let x = try input.single(for: "GRUCell(reset_after)")
+        let h = try state.single(for: "GRUCell(reset_after) state")
+        guard let inputKernel, let recurrentKernel else {
+            throw RNNError.invalidArgument("GRUCell(reset_after) was called before it was built")
+        }
+        let depth = x.shape.last ?? 0
+        guard depth == builtDepth else {
+            throw RNNError.invalidArgument("GRUCell(reset_after) was built for input depth \(builtDepth), got input depth \(depth)")
+        }
+        let batch = x.shape[0], u = numUnits, w = 3 * u
+        let xs = affine(x.scalars, rows: batch, inputKernel, bias: inputBias)
+        let hs = affine(h.scalars, rows: batch, recurrentKernel, bias: recurrentBias)
+        var z = [Scalar](repeating: 0, count: batch * u), r = z, c = z, out = z
+        for b in 0..<batch {
+            for j in 0..<u {
+                z[b * u + j] = xs[b * w + j] + hs[b * w + j]
+                r[b * u + j] = xs[b * w + u + j] + hs[b * w + u + j]
+            }
+        }
+        let n = batch * u
+        z.withUnsafeMutableBufferPointer { if let p = $0.baseAddress { Activation.sigmoid.apply(p, count: n) } }
+        r.withUnsafeMutableBufferPointer { if let p = $0.baseAddress { Activation.sigmoid.apply(p, count: n) } }
+        for b in 0..<batch {
+            for j in 0..<u {
+                c[b * u + j] = xs[b * w + 2 * u + j] + r[b * u + j] * hs[b * w + 2 * u + j]
+            }
+        }
+        c.withUnsafeMutableBufferPointer { if let p = $0.baseAddress { activation.apply(p, count: n) } }
+        for i in 0..<n {
+            out[i] = z[i] * h.scalars[i] + (1 - z[i]) * c[i]
+        }
+        let shape = [batch, u]
+        if let rec = context.recorder {
+            rec.record("r", Tensor(unchecked: shape, scalars: r))
+            rec.record("u", Tensor(unchecked: shape, scalars: z))
+            rec.record("c", Tensor(unchecked: shape, scalars: c))
+        }
+        let result = Tensor(unchecked: shape, scalars: out)
+        return (result, .leaf(result))
+    }
+}

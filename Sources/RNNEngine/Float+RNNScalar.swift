@@ -1,0 +1,62 @@
+import CRNNKernels
+
+// `Float`'s kernels: each requirement of `RNNScalar` forwards to the C kernel for float32 (rk_s*).
+
+extension Float: RNNScalar {
+    public static var dtype: DType { .float32 }
+    @inlinable
+    public static func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                            b: UnsafePointer<Float>, ldb: Int,
+                            c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        rk_sgemm(m, n, k, a, lda, b, ldb, c, ldc, accumulate ? 1 : 0)
+    }
+    public static func pack(k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int) -> OpaquePointer? {
+        rk_spack(k, n, b, ldb)
+    }
+    @inlinable
+    public static func packedGemm(m: Int, a: UnsafePointer<Float>, lda: Int, packed: OpaquePointer,
+                                  c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        rk_spacked_gemm(m, a, lda, packed, c, ldc, accumulate ? 1 : 0)
+    }
+    @inlinable
+    public static func vectorTanh(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        rk_stanh(n, x, y)
+    }
+    @inlinable
+    public static func vectorSigmoid(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        rk_ssigmoid(n, x, y)
+    }
+    @inlinable
+    public static func vectorActivation(_ n: Int, _ x: UnsafeMutablePointer<Float>, _ act: Int32) {
+        rk_sact(n, x, act)
+    }
+    @inlinable
+    public static func vectorAdd(_ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        rk_sadd(n, a, b, y)
+    }
+    @inlinable
+    public static func vectorClip(_ n: Int, _ x: UnsafeMutablePointer<Float>, _ limit: Double) {
+        rk_sclip(n, x, Float(limit))
+    }
+    @inlinable
+    public static func lstmStep(batch: Int, units: Int, gates: UnsafePointer<Float>, ldg: Int, cPrev: UnsafePointer<Float>,
+                                forgetBias: Double, wi: UnsafePointer<Float>?, wf: UnsafePointer<Float>?, wo: UnsafePointer<Float>?,
+                                cellClip: Double, act: Int32, cOut: UnsafeMutablePointer<Float>,
+                                hOut: UnsafeMutablePointer<Float>, ldh: Int,
+                                gi: UnsafeMutablePointer<Float>?, gj: UnsafeMutablePointer<Float>?,
+                                gf: UnsafeMutablePointer<Float>?, go: UnsafeMutablePointer<Float>?,
+                                scratch: UnsafeMutablePointer<Float>) {
+        rk_slstm_step(batch, units, gates, ldg, cPrev, Float(forgetBias), wi, wf, wo, Float(cellClip), act, cOut, hOut, ldh, gi, gj, gf, go, scratch)
+    }
+    @inlinable
+    public static func gruGates(batch: Int, units: Int, gates: UnsafeMutablePointer<Float>, ldg: Int,
+                                h: UnsafePointer<Float>, rh: UnsafeMutablePointer<Float>) {
+        rk_sgru_gates(batch, units, gates, ldg, h, rh)
+    }
+    @inlinable
+    public static func gruFinish(batch: Int, units: Int, gates: UnsafePointer<Float>, ldg: Int,
+                                 cand: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>,
+                                 hOut: UnsafeMutablePointer<Float>, act: Int32) {
+        rk_sgru_finish(batch, units, gates, ldg, cand, h, hOut, act)
+    }
+}

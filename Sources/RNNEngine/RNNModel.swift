@@ -1,0 +1,191 @@
+/// A recurrent model as a framework runs it: the cells, whether it is bidirectional, and the convention whose rules
+/// the run follows. `run` composes `dynamicRNN`, `bidirectionalDynamicRNN` or `stackBidirectionalDynamicRNN` as the
+/// convention says and applies its masked-output rule.
+public struct RNNModel: Sendable, Equatable {
+    public var cell: CellSpec
+    /// The backward cell of a bidirectional model (nil: a copy of `cell`).
+    public var cellBackward: CellSpec?
+    public var bidirectional: Bool
+    public var convention: Convention
+
+    public init(cell: CellSpec, cellBackward: CellSpec? = nil, bidirectional: Bool = false, convention: Convention = .tf) {
+        self.cell = cell
+        self.cellBackward = cellBackward
+        self.bidirectional = bidirectional
+        self.convention = convention
+    }
+
+    /// The variable scope of the whole run: `rnn`, `bidirectional_rnn`, or `stack_bidirectional_rnn` for a
+    /// layer-wise bidirectional stack (TF's defaults for `dynamic_rnn`, `bidirectional_dynamic_rnn`,
+    /// `stack_bidirectional_dynamic_rnn`).
+    public var scope: String {
+        guard bidirectional, convention.bidirectionalStacking == .layerwise else { return VariableScope.root(bidirectional: bidirectional) }
+        return VariableScope.stackBidirectionalRNN
+    }
+
+    /// The passes: forward, and backward when bidirectional.
+    public var directions: [Direction] { bidirectional ? [.forward, .backward] : [.forward] }
+
+    /// The cell of `direction` (`cellBackward` falls back to `cell`).
+    public func cell(for direction: Direction) -> CellSpec { direction == .backward ? (cellBackward ?? cell) : cell }
+
+    /// One layer of one direction: what it runs, on what input depth, and the variable scope its cell is built under.
+    public struct Layer: Sendable, Equatable {
+        /// Index in the stack (0 for a single cell).
+        public let index: Int
+        public let direction: Direction
+        public let spec: CellSpec
+        public let inputDepth: Int
+        /// The scope passed to the cell's `build` (its variables are `scope/<cell name>/...`).
+        public let scope: String
+    }
+
+    /// Every layer of every direction for inputs of depth `inputDepth`, forward direction first.
+    /// A wrapper or a nested stack counts as one layer (only the tf convention allows them).
+    public func layers(inputDepth: Int) -> [Layer] {
+        var out: [Layer] = []
+        for d in directions {
+            let spec = cell(for: d)
+            let layered = bidirectional && convention.bidirectionalStacking == .layerwise
+            let base = bidirectional && !layered ? VariableScope.scope(scope, for: d) : scope
+            var depth = inputDepth
+            for (i, l) in spec.layers.enumerated() {
+                let s: String
+                if layered {
+                    s = VariableScope.scope(stackBidirectionalLayerScope(scope, layer: i), for: d)
+                } else if case .multi = spec {
+                    s = multiRNNCellLayerScope(base, layer: i)
+                } else {
+                    s = base
+                }
+                out.append(Layer(index: i, direction: d, spec: l, inputDepth: depth, scope: s))
+                depth = l.outputSize * (layered ? 2 : 1)
+            }
+        }
+        return out
+    }
+
+    /// Refuses what the convention's framework cannot express, saying why.
+    public func validate() throws {
+        func fail(_ m: String) -> RNNError { RNNError.invalidCell("convention \(convention.rawValue): " + m) }
+        if bidirectional, convention.bidirectionalStacking == .singleLayer, cell.layers.count > 1 || cellBackward.map({ $0.layers.count > 1 }) == true {
+            throw fail("keras.layers.Bidirectional wraps a single layer; a stack of bidirectional layers each reading both directions is the torch convention's \"bidirectional\"")
+        }
+        if convention == .tf { return }
+        for d in directions {
+            let spec = cell(for: d)
+            for (i, layer) in spec.layers.enumerated() {
+                let place = spec.layers.count > 1 ? "layer \(i): " : ""
+                if let why = unsupportedReason(layer) { throw fail(place + why) }
+            }
+        }
+        if convention == .torch {
+            let layers = cell.layers
+            if let first = layers.first, let other = layers.first(where: { !$0.sameTorchModule(as: first) }) {
+                throw fail("one torch.nn module runs every layer with the same type, hidden size and proj_size; got \(first.summary) and \(other.summary)")
+            }
+            if bidirectional, let bw = cellBackward, bw != cell {
+                throw fail("PyTorch's bidirectional layers use the same type and sizes in both directions; cell_bw differs (\(bw.summary) vs \(cell.summary))")
+            }
+        }
+    }
+
+    /// Why the convention's framework has no layer like `spec`, or nil when it has one.
+    private func unsupportedReason(_ spec: CellSpec) -> String? {
+        let keras = convention == .keras
+        let framework = convention.frameworkName, frameworks = convention.frameworkPossessive
+        switch spec {
+        case let .basicRNN(_, a):
+            if !keras && a != .tanh && a != .relu { return "nn.RNN's nonlinearity is tanh or relu, got \(a.rawValue)" }
+            return nil
+        case .basicLSTM:
+            return "\(framework) has no BasicLSTMCell; use \"lstm\" (the same equations without a forget_bias term)"
+        case let .lstm(_, o):
+            if o.usePeepholes { return "\(frameworks) LSTM has no peepholes (use_peepholes)" }
+            if o.cellClip != nil { return "\(frameworks) LSTM has no cell_clip" }
+            if o.projClip != nil { return "\(frameworks) LSTM has no proj_clip" }
+            if keras && o.numProj != nil { return "Keras' LSTM has no projection (num_proj); PyTorch's proj_size has one" }
+            if o.forgetBias != 0 {
+                return "\(frameworks) LSTM has no forget_bias term (got forget_bias = \(o.forgetBias)); it lives in the forget gate's bias"
+            }
+            if !keras && o.activation != .tanh { return "nn.LSTM's activation is tanh, got \(o.activation.rawValue)" }
+            return nil
+        case .gru:
+            if keras { return nil }
+            return "PyTorch's GRU always applies the reset gate after the recurrent product: it needs \"reset_after\": true"
+        case let .gruResetAfter(_, a):
+            if !keras && a != .tanh { return "nn.GRU's activation is tanh, got \(a.rawValue)" }
+            return nil
+        case .multi: return "a stack inside a stack has no \(framework) form"
+        case .residual: return "\(framework) has no ResidualWrapper layer"
+        case .dropout: return "\(frameworks) dropout is not TF's DropoutWrapper; leave it out of the experiment"
+        }
+    }
+
+    /// Runs the model on `inputs` (`[batch, time, depth]`, or `[time, batch, depth]` when `timeMajor`) with the
+    /// weights in `store` (engine names: each layer's `Layer.scope`), as the convention's framework would.
+    /// `initialStates` holds one state per direction, each in that direction's cell's state structure.
+    public func run<Scalar: RNNScalar>(
+        store: VariableStore<Scalar>, inputs: Tensor<Scalar>, sequenceLength: [Int]? = nil,
+        initialStates: [Nest<Tensor<Scalar>>?] = [], timeMajor: Bool = false, parallelIterations: Int = 32,
+        swapMemory: Bool = false
+    ) throws -> ModelResult<Scalar> {
+        try validate()
+        if inputs.rank >= 2 { try convention.checkSequenceLength(sequenceLength, maxTime: inputs.shape[timeMajor ? 0 : 1]) }
+        let initial = { (d: Int) in d < initialStates.count ? initialStates[d] : nil }
+        let rule = convention.maskedOutput(bidirectional: bidirectional)
+        func finish(_ outputs: [Tensor<Scalar>], _ states: [Nest<Tensor<Scalar>>]) -> ModelResult<Scalar> {
+            ModelResult(model: self, outputs: outputs.map { rule.apply(to: $0, sequenceLength: sequenceLength, timeMajor: timeMajor) },
+                        states: states)
+        }
+        guard bidirectional else {
+            let r = try dynamicRNN(cell: try cell.makeCell(store: store), inputs: .leaf(inputs), sequenceLength: sequenceLength,
+                                   initialState: initial(0), dtype: Scalar.dtype, parallelIterations: parallelIterations,
+                                   swapMemory: swapMemory, timeMajor: timeMajor, scope: scope)
+            return finish([r.outputs], [r.state])
+        }
+        if convention.bidirectionalStacking == .layerwise {
+            let fw = try cell.layers.map { try $0.makeCell(store: store) }
+            let bw = try cell(for: .backward).layers.map { try $0.makeCell(store: store) }
+            let r = try stackBidirectionalDynamicRNN(
+                cellsForward: fw, cellsBackward: bw, inputs: inputs, sequenceLength: sequenceLength,
+                initialStatesForward: initial(0).map { stackLayers($0, count: fw.count) },
+                initialStatesBackward: initial(1).map { stackLayers($0, count: bw.count) },
+                parallelIterations: parallelIterations, swapMemory: swapMemory, timeMajor: timeMajor, scope: scope)
+            let multi = { (spec: CellSpec, s: [Nest<Tensor<Scalar>>]) -> Nest<Tensor<Scalar>> in
+                if case .multi = spec { return .tuple(s) }
+                return s[0]
+            }
+            return finish([r.outputsForward, r.outputsBackward], [multi(cell, r.statesForward), multi(cell(for: .backward), r.statesBackward)])
+        }
+        let r = try bidirectionalDynamicRNN(
+            cellForward: try cell.makeCell(store: store), cellBackward: try cell(for: .backward).makeCell(store: store),
+            inputs: .leaf(inputs), sequenceLength: sequenceLength, initialStateForward: initial(0),
+            initialStateBackward: initial(1), dtype: Scalar.dtype, parallelIterations: parallelIterations,
+            swapMemory: swapMemory, timeMajor: timeMajor, scope: scope)
+        return finish([r.outputsForward, r.outputsBackward], [r.stateForward, r.stateBackward])
+    }
+
+    /// A direction's state as one state per layer (a stack's tuple items, or the single layer's state).
+    private func stackLayers<T>(_ state: Nest<T>, count: Int) -> [Nest<T>] {
+        if count > 1 || isStack, case let .tuple(items) = state { return items }
+        return [state]
+    }
+
+    private var isStack: Bool {
+        if case .multi = cell { return true }
+        return false
+    }
+}
+
+extension CellSpec {
+    /// Whether two layers can be layers of one `torch.nn` module (same kind, sizes and options).
+    func sameTorchModule(as other: CellSpec) -> Bool {
+        switch (self, other) {
+        case let (.basicRNN(a, x), .basicRNN(b, y)): return a == b && x == y
+        case let (.lstm(a, x), .lstm(b, y)): return a == b && x == y
+        case let (.gruResetAfter(a, x), .gruResetAfter(b, y)): return a == b && x == y
+        default: return false
+        }
+    }
+}

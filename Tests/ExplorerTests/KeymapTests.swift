@@ -1,0 +1,70 @@
+import XCTest
+@testable import Explorer
+import Experiment
+import RNNEngine
+import TerminalUI
+
+/// The keymap is one table: key handling, the key bar, the help and the README all come from it.
+final class KeymapTests: XCTestCase {
+    /// No key means two things in one place (a pane's own binding may shadow a global one, on purpose).
+    func testNoKeyIsBoundTwiceInOneScope() {
+        var seen: [KeyScope: Set<Key>] = [:]
+        for b in Keymap.bindings {
+            for k in b.keys {
+                XCTAssertFalse(seen[b.scope, default: []].contains(k), "\(k) bound twice in \(b.scope)")
+                seen[b.scope, default: []].insert(k)
+            }
+        }
+    }
+
+    /// Every binding in the table does what the table says: its keys reach its action.
+    func testEveryKeyReachesItsAction() {
+        for b in Keymap.bindings {
+            let focus: Pane
+            if case let .pane(p) = b.scope { focus = p } else { focus = .frame }
+            for k in b.keys {
+                XCTAssertEqual(Keymap.action(for: k, focus: focus), b.action, "\(k) in \(focus)")
+            }
+        }
+    }
+
+    /// Every binding is in the help, with its keys.
+    func testHelpListsEveryBinding() {
+        let help = Keymap.helpLines(glyphs: .unicode).joined(separator: "\n")
+        for b in Keymap.bindings {
+            XCTAssertTrue(help.contains(b.help), "help lacks \(b.help)")
+        }
+        XCTAssertTrue(help.contains("z"), help)
+        XCTAssertTrue(help.contains("(z)"), "the help must explain (z) in the heatmap title")
+    }
+
+    /// The README's key table is the generated one, word for word.
+    func testReadmeKeyTableIsGenerated() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        XCTAssertTrue(readme.contains(Keymap.markdownTable()),
+                      "README.md's key table differs from Keymap.markdownTable(); replace it with:\n\(Keymap.markdownTable())")
+    }
+
+    /// The key bar shows hints from the table, the focused pane's own first.
+    func testKeyBarComesFromTheTable() {
+        let stack = Keymap.barHints(focus: .stack, glyphs: .unicode, bidirectional: false)
+        XCTAssertTrue(stack.contains { $0.hint == "add" && $0.keys == "a" })
+        let seq = Keymap.barHints(focus: .sequences, glyphs: .unicode, bidirectional: false)
+        XCTAssertTrue(seq.contains { $0.hint == "length" && $0.keys == "+ -" })
+        XCTAssertFalse(seq.contains { $0.hint == "add" })
+        XCTAssertFalse(seq.contains { $0.hint == "fw/bw" })
+        XCTAssertTrue(Keymap.barHints(focus: .frame, glyphs: .unicode, bidirectional: true).contains { $0.hint == "fw/bw" })
+        for h in stack {
+            XCTAssertTrue(Keymap.bindings.contains { $0.hint == h.hint }, "hint \(h.hint) not in the table")
+        }
+    }
+
+    /// Under a non-UTF-8 locale the keys are named in ASCII.
+    func testASCIIKeyNames() {
+        let lines = Keymap.helpLines(glyphs: .ascii)
+        let keyColumns = lines.map { String($0.prefix(18)) }.joined()
+        XCTAssertTrue(keyColumns.unicodeScalars.allSatisfy(\.isASCII), keyColumns)
+        XCTAssertEqual(Keymap.name(of: .right, glyphs: .ascii), "Right")
+    }
+}

@@ -1,0 +1,42 @@
+import Experiment
+import Foundation
+import XCTest
+
+/// `unroll convert`: a model rewritten for another framework runs to the same numbers on full-length rows, and
+/// what cannot be converted is refused with the reason.
+final class ConvertCommandTests: XCTestCase {
+    func testConvertAndRunThreeWays() throws {
+        let dir = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = BinaryRunner.conformanceDirectory.appendingPathComponent("basic_lstm_masked.json")
+        let tfOut = dir.appendingPathComponent("tf.npz")
+        XCTAssertEqual(try BinaryRunner.run(["run", source.path, "-o", tfOut.path]).status, 0)
+        for c in ["keras", "torch"] {
+            let exp = dir.appendingPathComponent("\(c).json")
+            let conv = try BinaryRunner.run(["convert", source.path, "--to", c, "-o", exp.path])
+            XCTAssertEqual(conv.status, 0, conv.stderr)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(c).npz").path))
+            let out = dir.appendingPathComponent("\(c)-out.npz")
+            let r = try BinaryRunner.run(["run", exp.path, "-o", out.path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let tf = try Npz.read(tfOut), got = try Npz.read(out)
+            let want = try XCTUnwrap(tf["outputs"]).asDoubles()
+            let have = try XCTUnwrap(got[c == "torch" ? "output" : "outputs"]).asDoubles()
+            // Row 0 of basic_lstm_masked (a BasicLSTMCell, forget_bias 1) runs its full length: the same up to rounding.
+            let rowWidth = want.count / 2
+            for i in 0..<rowWidth { XCTAssertEqual(have[i], want[i], accuracy: 1e-6, "\(c) element \(i)") }
+        }
+    }
+
+    func testWhatCannotBeConvertedIsRefused() throws {
+        let dir = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let gru = BinaryRunner.conformanceDirectory.appendingPathComponent("gru_masked.json")
+        let r = try BinaryRunner.run(["convert", gru.path, "--to", "torch", "-o", dir.appendingPathComponent("g.json").path])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("gru_masked.json: convention: cannot convert the tf model to the torch convention because PyTorch's GRU always applies the reset gate after the recurrent product"), r.stderr)
+        let bad = try BinaryRunner.run(["convert", gru.path, "--to", "jax", "-o", dir.appendingPathComponent("g.json").path])
+        XCTAssertTrue(bad.stderr.contains("--to: unknown convention \"jax\"; one of tf, keras, torch"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("g.npz").path))
+    }
+}

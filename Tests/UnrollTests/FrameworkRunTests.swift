@@ -1,0 +1,59 @@
+import Experiment
+import Foundation
+import XCTest
+
+/// `unroll run` on every Keras and PyTorch case (../shared/conformance/frameworks), through the real binary:
+/// the framework's own result names, shapes and dtypes, within 1e-5 (float32) or 1e-10 (float64).
+final class FrameworkRunTests: XCTestCase {
+    static var frameworksDirectory: URL {
+        BinaryRunner.conformanceDirectory.deletingLastPathComponent().appendingPathComponent("frameworks")
+    }
+
+    func testRunReproducesEveryFrameworkCase() throws {
+        let dir = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cases = try FileManager.default.contentsOfDirectory(at: Self.frameworksDirectory, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
+        XCTAssertGreaterThanOrEqual(cases.count, 12)
+        for url in cases {
+            let name = url.deletingPathExtension().lastPathComponent
+            let out = dir.appendingPathComponent(name + ".npz")
+            let r = try BinaryRunner.run(["run", url.path, "--output", out.path])
+            XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
+            let problems = try BinaryRunner.mismatches(written: out, expected: url.deletingPathExtension().appendingPathExtension("npz"))
+            XCTAssertTrue(problems.isEmpty, "\(name): \(problems.joined(separator: "; "))")
+        }
+    }
+
+    /// PyTorch refuses a row of length 0 (pack_padded_sequence): so does the torch convention, in one line naming
+    /// the file, the field and the row; the same experiment under tf runs.
+    func testTorchLengthZeroIsRefused() throws {
+        let dir = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = Self.frameworksDirectory.appendingPathComponent("torch_lstm_packed")
+        try FileManager.default.copyItem(at: source.appendingPathExtension("npz"), to: dir.appendingPathComponent("torch_lstm_packed.npz"))
+        var json = try String(contentsOf: source.appendingPathExtension("json"), encoding: .utf8)
+        json = json.replacingOccurrences(of: "\"sequence_length\": [\n    6,\n    2,\n    4\n  ]", with: "\"sequence_length\": [6, 0, 4]")
+        XCTAssertTrue(json.contains("[6, 0, 4]"), "test bug: the case's sequence_length is written differently")
+        let exp = dir.appendingPathComponent("zero.json")
+        try json.write(to: exp, atomically: true, encoding: .utf8)
+        let r = try BinaryRunner.run(["run", exp.path, "-o", dir.appendingPathComponent("out.npz").path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("zero.json: sequence_length: sequence_length[1] = 0: PyTorch's pack_padded_sequence refuses lengths of 0"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out.npz").path))
+    }
+
+    /// `unroll shapes` on a PyTorch case shows PyTorch's result structure and state_dict keys, layer 1 reading both
+    /// directions of layer 0.
+    func testShapesShowsTheFrameworksStructureAndNames() throws {
+        let r = try BinaryRunner.run(["shapes", Self.frameworksDirectory.appendingPathComponent("torch_lstm2_bidirectional.json").path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        for want in ["output [3, 5, 6]", "h_n [4, 3, 3]", "c_n [4, 3, 3]", "weight_ih_l1 expected [12, 6] found [12, 6]",
+                     "bias_hh_l1_reverse expected [12] found [12]"] {
+            XCTAssertTrue(lines.contains(want), "no line \(want) in\n\(r.stdout)")
+        }
+        XCTAssertTrue(lines.contains { $0.hasPrefix("fw layer 1 lstm(3") && $0.contains("input [3, 6]") }, r.stdout)
+        XCTAssertFalse(r.stdout.contains("outputs/0"))
+    }
+}
