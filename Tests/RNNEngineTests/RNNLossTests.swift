@@ -15,6 +15,22 @@ final class RNNLossTests: XCTestCase {
         XCTAssertNil(step(.lastValidOutput(example: 0, unit: 0, maxTime: 0, sequenceLength: nil)))
     }
 
+    /// The backward direction's loop sees each row reversed within its length: an output unit moves there.
+    func testReversedInTime() throws {
+        func step(_ example: Int, _ t: Int) throws -> Int? {
+            if case let .outputUnit(_, s, _) = try RNNLoss<Float>.outputUnit(example: example, step: t, unit: 0)
+                .reversedInTime(lengths: [3, 5], maxTime: 5, timeMajor: false) { return s }
+            return nil
+        }
+        XCTAssertEqual(try [0, 1, 2, 3, 4].map { try step(0, $0) }, [2, 1, 0, 3, 4], "within length 3 reversed, after it in place")
+        XCTAssertEqual(try step(1, 0), 4)
+        var cot = Tensor<Float>(zeros: [2, 5, 1])
+        cot[0, 0, 0] = 7
+        guard case let .cotangents(o?, nil) = try RNNLoss.cotangents(outputs: cot, state: nil).reversedInTime(lengths: [3, 5], maxTime: 5, timeMajor: false)
+        else { return XCTFail("cotangents expected") }
+        XCTAssertEqual(o[0, 2, 0], 7)
+    }
+
     func testLossesThatDoNotFitTheLoopAreRefused() throws {
         let store = VariableStore<Float>(missing: .initialize(seed: 1))
         let cell = try CellSpec.lstm(numUnits: 3, options: LSTMOptions()).makeCell(store: store)

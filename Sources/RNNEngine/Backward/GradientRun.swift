@@ -76,7 +76,8 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     /// (segment tapes, state gradients, input and weight gradients, collection buffers, the loss's arrays).
     public var peakScalars: Int { lock.withLock { peak } }
 
-    /// Runs the forward pass if needed, then the backward sweep to step 0. `shouldStop` is polled between
+    /// Runs the forward pass if needed (do not run `forward.compute` on another thread meanwhile), then the
+    /// backward sweep to step 0. `shouldStop` is polled between
     /// segments (and between the forward pass's chunks); a later call continues where it stopped.
     public func compute(shouldStop: () -> Bool = { false }) {
         if !forward.isComplete { forward.compute(shouldStop: shouldStop) }

@@ -50,7 +50,7 @@ public func bidirectionalDynamicRNNGradients<Scalar: RNNScalar>(
                                   initialState: initialStateBackward, dtype: dtype, timeMajor: timeMajor, scope: scope + "/bw")
     let maxTime = inputs.shape[timeMajor ? 0 : 1]
     let fw = try gradients(of: fwLoop, loss: lossForward)
-    let bwLoss = try ResolvedLoss.reversed(lossBackward, lengths: sequenceLength, maxTime: maxTime, timeMajor: timeMajor)
+    let bwLoss = try lossBackward.reversedInTime(lengths: sequenceLength, maxTime: maxTime, timeMajor: timeMajor)
     let bw = try gradients(of: bwLoop, loss: bwLoss)
     var dx = try reverseSequence(bw.inputs, lengths: sequenceLength, timeMajor: timeMajor)
     for k in 0..<dx.count { dx.scalars[k] += fw.inputs.scalars[k] }
