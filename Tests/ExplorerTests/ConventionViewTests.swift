@@ -83,8 +83,7 @@ final class ConventionViewTests: ExplorerAppTestCase {
         XCTAssertEqual(app.state.spec.convention, .keras)
         var text = screen(app, term)
         XCTAssertTrue(text.contains("[keras: Keras]"), text)
-        XCTAssertTrue(text.contains("Keras (C): the output repeats the row's last valid output"), text)
-        XCTAssertTrue(text.contains("tf would emit 0"), "the frame's zero is dynamic_rnn's, not Keras':\n\(text)")
+        XCTAssertTrue(text.contains("the output repeats the row's last valid output"), text)
         XCTAssertTrue(app.state.message.contains("forget_bias folded"), app.state.message)
         // The switched model computes what the Keras sample computes (to float32 rounding of the folded bias).
         let keras = try outputs("ports/lstm_keras.json").tensor(Float.self, name: "keras").cast(to: Double.self)

@@ -34,14 +34,9 @@ enum FramePane {
             return out
         }
         if f.isMasked(b) {
-            out.append((FrameRows.maskSentence(layer: state.layer, layerCount: state.layers.count, t: t, length: lengths[b], symbols: s),
+            out.append((FrameRows.maskSentence(layer: state.layer, layerCount: state.layers.count, t: t, length: lengths[b], symbols: s,
+                                               spec: state.spec),
                         Styles.masked.adding(.bold)))
-            let convention = state.spec.convention
-            if convention != .tf {
-                // The frame is dynamic_rnn's step; what this framework makes of the masked step, in its words.
-                out.append(("\(convention.frameworkName) (C): \(convention.maskedStepDescription(bidirectional: state.spec.bidirectional))",
-                            Styles.masked))
-            }
         } else {
             out.append(("active: t=\(t) < length \(lengths[b]) \(s.arrow) the cell runs, state updated", Styles.ok))
         }
@@ -71,11 +66,8 @@ enum FramePane {
                 out.append(.text(text, .plain))
             }
             out.append(.header)
-            var rows = FrameRows.rows(ld, spec: spec, frame: f, row: b, layer: state.layer, layerCount: state.layers.count)
-            if state.spec.convention.maskedOutput(bidirectional: state.spec.bidirectional) != .zeros {
-                // The frame is dynamic_rnn's step: its 0 is not what this framework emits (the sentence above says what is).
-                rows = rows.map { r in var r = r; if r.label == "emitted =0" { r.label = "tf would emit 0" }; return r }
-            }
+            let rows = FrameRows.rows(ld, spec: spec, frame: f, row: b, layer: state.layer, layerCount: state.layers.count,
+                                      zeroMasked: FrameRows.masksToZero(state.spec))
             for r in rows { out.append(.values(r)) }
             if rows.contains(where: { $0.clipped.contains(true) }) {
                 out.append(.text("! = the clip bound this unit (the value before the clip lies beyond it)", Styles.dim))
