@@ -174,4 +174,24 @@ final class BackwardViewTests: ExplorerAppTestCase {
             XCTAssertTrue(screen(a, t).contains("unroll"), t.screenText)
         }
     }
+
+    /// Space plays the sweep: the cursor moves towards t=0, one step per tick interval, and stops there.
+    func testPlayRunsTheSweepBackwards() throws {
+        let (app, _) = try openSample("gradients/masked_batch.json")
+        press(app, .char("5"))
+        sweep(app)
+        press(app, .char("}"), .char("}"), .char("}"))   // 25 steps per second
+        press(app, .char(" "))
+        XCTAssertTrue(app.state.playing)
+        let start = app.state.t
+        let deadline = Date().addingTimeInterval(5)
+        while app.state.playing && Date() < deadline {
+            app.tick()
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        XCTAssertEqual(start, 19)
+        XCTAssertEqual(app.state.t, 0, "played back to t=0")
+        XCTAssertFalse(app.state.playing)
+        XCTAssertTrue(app.state.message.contains("the sweep is done"), app.state.message)
+    }
 }
