@@ -96,7 +96,7 @@ public final class ExplorerModel {
         replace(s)
     }
 
-    /// Loads weights by TF variable name from an `.npz` (path relative to the current directory).
+    /// Loads weights from an `.npz` under TensorFlow's, Keras' or PyTorch's names (path relative to the current directory).
     public func loadWeights(path: String) throws -> String {
         let url = URL(fileURLWithPath: path)
         let arrays: [String: NumpyArray]

@@ -52,7 +52,7 @@ public enum PromptKind: Equatable, Sendable {
         case .open: return "open experiment (.json)"
         case .save: return "save experiment as (.json)"
         case .export: return "export frames to (.npz, a .csv is written next to it)"
-        case .loadWeights: return "load weights from (.npz, by TF variable name)"
+        case .loadWeights: return "load weights from (.npz: TensorFlow, Keras or PyTorch names)"
         case .units: return "num_units"
         case .numProj: return "num_proj (empty or none: no projection)"
         case .sequenceLength: return "sequence_length"

@@ -119,7 +119,7 @@ public enum Keymap {
         KeyBinding([.char("u"), .ctrl("z")], .undo, help: "undo the last edit", hint: "undo"),
         KeyBinding([.ctrl("r"), .ctrl("y")], .redo, help: "redo"),
         KeyBinding([.char("o")], .open, help: "open an experiment (.json; Tab completes the path)", hint: "open"),
-        KeyBinding([.char("L")], .loadWeights, help: "load weights (.npz, by TF variable name)"),
+        KeyBinding([.char("L")], .loadWeights, help: "load weights (.npz under TensorFlow's, Keras' or PyTorch's names: recognised, the convention follows)"),
         KeyBinding([.char("w")], .save, help: "save the experiment (JSON; asks before overwriting)", hint: "save"),
         KeyBinding([.char("x")], .export, help: "export the recorded frames (.npz and CSV; asks before overwriting)", hint: "export"),
         // Stack pane

@@ -36,7 +36,7 @@ public protocol ExplorerSession: AnyObject, SessionViews {
     /// for the rest; `transposeInputs` swaps the inputs' first two axes (a time-major toggle). Throws when the
     /// edited experiment is invalid (the engine's reason).
     func rebuilt(spec: ExperimentSpec, transposeInputs: Bool) throws -> (session: ExplorerSession, note: String)
-    /// A new session with weights from an archive (by TF variable name), strictly checked.
+    /// A new session with weights from an archive (TensorFlow, Keras or PyTorch names: the convention follows the names), strictly checked.
     func withWeights(_ arrays: [String: NumpyArray], from file: String) throws -> (session: ExplorerSession, note: String)
     /// The weights the cells use, by TF variable name (given or created from the seed).
     func weightArrays() throws -> [(String, NumpyArray)]
