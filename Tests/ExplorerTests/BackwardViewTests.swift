@@ -194,4 +194,16 @@ final class BackwardViewTests: ExplorerAppTestCase {
         XCTAssertFalse(app.state.playing)
         XCTAssertTrue(app.state.message.contains("the sweep is done"), app.state.message)
     }
+
+    /// In a bidirectional run's backward pass the loss's step is its loop's last valid step, which reads input step 0.
+    func testBackwardDirectionNamesTheInputStep() throws {
+        let spec = ExperimentSpec(name: "bi", cell: .lstm(numUnits: 3, options: LSTMOptions()), bidirectional: true,
+                                  sequenceLength: [4, 2], batchSize: 2, maxTime: 4, inputDepth: 2, seed: 3)
+        let (app, term) = try makeApp(width: 100, height: 32, spec: spec)
+        press(app, .char("j"), .char("d"), .char("5"))
+        sweep(app)
+        let text = screen(app, term)
+        XCTAssertTrue(text.contains("L = bw output[ex 1, t=1, unit 0] (input step 0)"), text)
+        XCTAssertEqual(app.state.t, 1)
+    }
 }
