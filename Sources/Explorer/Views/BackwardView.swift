@@ -33,13 +33,9 @@ enum BackwardView {
         let cw = HeatmapPane.cellWidth(available: max(1, inner.width - labelWidth), maxTime: state.maxTime)
         let range = FrameWindow.range(start: FrameWindow.adjusted(start: state.windowStart, t: state.t, columns: columns, maxTime: state.maxTime),
                                       columns: columns, maxTime: state.maxTime)
-        let spec = state.layerSpec
-        let hUnits = spec?.outputSize ?? 0
-        let cUnits = spec.map { FrameRows.unwrap($0).cell }.map { c -> Int in
-            if case .lstm = c { return c.numUnits }
-            if case .basicLSTM = c { return c.numUnits }
-            return 0
-        } ?? 0
+        let hUnits = state.layerSpec?.outputSize ?? 0
+        // An LSTM's state has a c part: its gradient gets a heatmap of its own.
+        let cUnits = state.variables.first { $0.source == .stateC }?.count ?? 0
         let fixed = 2 + traceRows
         let textMin = 6
         let heat = max(0, min(hUnits + cUnits, inner.height - fixed - textMin))
