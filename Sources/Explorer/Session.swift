@@ -125,7 +125,15 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
 
     func frames(_ d: Int, _ range: Range<Int>) throws -> [FrameData] {
         guard runs.indices.contains(d), !range.isEmpty else { return [] }
-        return try runs[d].frames(range).map(FrameData.init)
+        let run = runs[d], lengths = spec.sequenceLength
+        let rule = spec.convention.maskedOutput(bidirectional: spec.bidirectional)
+        return try run.frames(range).map { f in
+            var data = FrameData(f)
+            // The frames are dynamic_rnn's (masked rows emit 0); a convention that emits something else there
+            // (Keras: the row's last valid output) gets that output from the run's kept outputs.
+            data.applyMaskedOutputRule(rule, lengths: lengths) { run.output(at: $0)?.cast() }
+            return data
+        }
     }
 
     func start() {
