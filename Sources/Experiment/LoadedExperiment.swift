@@ -75,6 +75,16 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
         }
     }
 
+    /// The experiment's cells, weights and inputs run under the rules of two conventions, and where the outputs
+    /// differ (`ConventionComparison`): what a front-end's comparison view shows.
+    public func compare(_ first: Convention, _ second: Convention) throws -> ConventionComparison<Scalar> {
+        try located {
+            try ConventionComparison(model: spec.model, first, second, store: store, inputs: inputs,
+                                     sequenceLength: spec.sequenceLength, initialStates: [initialState, initialStateBackward],
+                                     timeMajor: spec.timeMajor)
+        }
+    }
+
     /// Runs `body`, turning engine errors into `ExperimentError`s that name this file and the field at fault.
     public func located<T>(_ body: () throws -> T) throws -> T {
         do {

@@ -30,7 +30,7 @@ public struct ShapeReport {
         let layers = model.layers(inputDepth: experiment.inputDepth)
         for layer in layers {
             let prefix = spec.bidirectional ? layer.direction.name + " " : ""
-            add("\(prefix)layer \(layer.index)", "\(layer.spec.summary)  input [\(batch), \(layer.inputDepth)]  state \(stateText(layer.spec.stateSize))  output [\(batch), \(layer.spec.outputSize)]")
+            add("\(prefix)layer \(layer.index)", "\(layer.spec.summary(for: spec.convention))  input [\(batch), \(layer.inputDepth)]  state \(stateText(layer.spec.stateSize))  output [\(batch), \(layer.spec.outputSize)]")
         }
         if spec.convention == .torch {
             // PyTorch's own result structure: output, h_n, c_n.

@@ -26,6 +26,10 @@ public enum ExplorerView: Int, CaseIterable, Hashable, Sendable {
     case equations
     /// Per unit, how often each gate is saturated over the run.
     case saturation
+    /// The backward pass: the gradient of a loss flowing back step by step (`Views/BackwardView.swift`).
+    case backward
+    /// The same weights and inputs under two conventions, and where they differ (`Views/CompareView.swift`).
+    case compare
 
     public var title: String {
         switch self {
@@ -33,6 +37,8 @@ public enum ExplorerView: Int, CaseIterable, Hashable, Sendable {
         case .unrolled: return "Unrolled network"
         case .equations: return "Equations"
         case .saturation: return "Gate saturation"
+        case .backward: return "Backward pass"
+        case .compare: return "Conventions compared"
         }
     }
 }
@@ -46,7 +52,7 @@ public enum PromptKind: Equatable, Sendable {
         case .open: return "open experiment (.json)"
         case .save: return "save experiment as (.json)"
         case .export: return "export frames to (.npz, a .csv is written next to it)"
-        case .loadWeights: return "load weights from (.npz, by TF variable name)"
+        case .loadWeights: return "load weights from (.npz: TensorFlow, Keras or PyTorch names)"
         case .units: return "num_units"
         case .numProj: return "num_proj (empty or none: no projection)"
         case .sequenceLength: return "sequence_length"
@@ -145,6 +151,10 @@ public struct ExplorerState: Equatable {
     public var opened: ExperimentSpec
     /// Lengths `n` set aside when masking was switched off, restored by the next `n`.
     public var savedLengths: [Int]?
+    /// What the backward view differentiates.
+    public var backward = BackwardSelection()
+    /// The convention the comparison view sets beside the experiment's (nil: the next one).
+    public var compareWith: Convention?
 
     public init(spec: ExperimentSpec, batchSize: Int, maxTime: Int, inputDepth: Int) {
         self.spec = spec
@@ -247,10 +257,8 @@ public struct LayerVariable: Equatable, Sendable {
         case let .basicRNN(n, _):
             return [LayerVariable(source: .stateH, name: "h", label: "h state after the step", count: n, isGate01: false)]
         case let .gru(n, _), let .gruResetAfter(n, _):
-            return [LayerVariable(source: .stateH, name: "h", label: "h state after the step", count: n, isGate01: false),
-                    LayerVariable(source: .gate("r"), name: "r", label: "r reset gate", count: n, isGate01: true),
-                    LayerVariable(source: .gate("u"), name: "u", label: "u update gate", count: n, isGate01: true),
-                    LayerVariable(source: .gate("c"), name: "c~", label: "c candidate", count: n, isGate01: false)]
+            return [LayerVariable(source: .stateH, name: "h", label: "h state after the step", count: n, isGate01: false)]
+                + GateTable.gru.map { gate($0, count: n) }
         case let .basicLSTM(n, _, _):
             return lstm(units: n, proj: nil)
         case let .lstm(n, o):
@@ -258,13 +266,16 @@ public struct LayerVariable: Equatable, Sendable {
         }
     }
 
+    /// A gate's heatmap variable from the engine's gate table (sigmoid gates live in 0...1).
+    private static func gate(_ g: GateDescription, count n: Int) -> LayerVariable {
+        LayerVariable(source: .gate(g.name), name: g.name == "c" ? "c~" : g.name, label: "\(g.name) \(g.title)", count: n,
+                      isGate01: g.activation == "sigmoid")
+    }
+
     private static func lstm(units n: Int, proj: Int?) -> [LayerVariable] {
         var v = [LayerVariable(source: .stateH, name: "h", label: proj == nil ? "h state after the step" : "h (projected) state after the step", count: proj ?? n, isGate01: false),
-                 LayerVariable(source: .stateC, name: "c", label: "c state after the step", count: n, isGate01: false),
-                 LayerVariable(source: .gate("i"), name: "i", label: "i input gate", count: n, isGate01: true),
-                 LayerVariable(source: .gate("j"), name: "j", label: "j candidate", count: n, isGate01: false),
-                 LayerVariable(source: .gate("f"), name: "f", label: "f forget gate", count: n, isGate01: true),
-                 LayerVariable(source: .gate("o"), name: "o", label: "o output gate", count: n, isGate01: true)]
+                 LayerVariable(source: .stateC, name: "c", label: "c state after the step", count: n, isGate01: false)]
+        v += GateTable.lstm.map { gate($0, count: n) }
         if proj != nil {
             v.append(LayerVariable(source: .gate("m"), name: "m", label: "m before projection", count: n, isGate01: false))
         }

@@ -113,26 +113,36 @@ public indirect enum CellSpec: Sendable, Equatable {
     }
 
     /// A one-line summary, e.g. `lstm(64, peepholes, cell_clip=3)`.
-    public var summary: String {
+    public var summary: String { summary(for: .tf) }
+
+    /// The summary as experiment files of `convention` read: arguments at that convention's defaults left out
+    /// (`forget_bias` 1 for tf and 0 for keras and torch; `reset_after` false for tf and true for keras and torch).
+    public func summary(for convention: Convention) -> String {
+        let defaultForgetBias: Double = convention.hasForgetBiasTerm ? 1 : 0
+        func act(_ a: Activation) -> String { a == .tanh ? "" : ", " + a.rawValue }
+        func gru(_ n: Int, _ a: Activation, resetAfter: Bool) -> String {
+            let note = resetAfter == convention.defaultResetAfter ? "" : (resetAfter ? ", reset_after" : ", reset_after=false")
+            return "gru(\(n)\(note)\(act(a)))"
+        }
         switch self {
-        case let .basicRNN(n, a): return "basic_rnn(\(n)\(a == .tanh ? "" : ", " + a.rawValue))"
+        case let .basicRNN(n, a): return "basic_rnn(\(n)\(act(a)))"
         case let .basicLSTM(n, fb, a):
-            return "basic_lstm(\(n)\(fb == 1 ? "" : ", forget_bias=\(fb)")\(a == .tanh ? "" : ", " + a.rawValue))"
+            return "basic_lstm(\(n)\(fb == defaultForgetBias ? "" : ", forget_bias=\(fb)")\(act(a)))"
         case let .lstm(n, o):
             var parts = ["\(n)"]
             if o.usePeepholes { parts.append("peepholes") }
             if let c = o.cellClip { parts.append("cell_clip=\(c)") }
             if let p = o.numProj { parts.append("num_proj=\(p)") }
             if let c = o.projClip { parts.append("proj_clip=\(c)") }
-            if o.forgetBias != 1 { parts.append("forget_bias=\(o.forgetBias)") }
+            if o.forgetBias != defaultForgetBias { parts.append("forget_bias=\(o.forgetBias)") }
             if o.activation != .tanh { parts.append(o.activation.rawValue) }
             return "lstm(" + parts.joined(separator: ", ") + ")"
-        case let .gru(n, a): return "gru(\(n)\(a == .tanh ? "" : ", " + a.rawValue))"
-        case let .gruResetAfter(n, a): return "gru(\(n), reset_after\(a == .tanh ? "" : ", " + a.rawValue))"
-        case let .multi(cells): return "multi[" + cells.map(\.summary).joined(separator: ", ") + "]"
-        case let .residual(c): return "residual(" + c.summary + ")"
+        case let .gru(n, a): return gru(n, a, resetAfter: false)
+        case let .gruResetAfter(n, a): return gru(n, a, resetAfter: true)
+        case let .multi(cells): return "multi[" + cells.map { $0.summary(for: convention) }.joined(separator: ", ") + "]"
+        case let .residual(c): return "residual(" + c.summary(for: convention) + ")"
         case let .dropout(c, o):
-            return "dropout(" + c.summary + ", keep in/out/state=\(o.inputKeepProb)/\(o.outputKeepProb)/\(o.stateKeepProb))"
+            return "dropout(" + c.summary(for: convention) + ", keep in/out/state=\(o.inputKeepProb)/\(o.outputKeepProb)/\(o.stateKeepProb))"
         }
     }
 }

@@ -67,11 +67,9 @@ public struct RNNModel: Sendable, Equatable {
 
     /// Refuses what the convention's framework cannot express, saying why.
     public func validate() throws {
-        func fail(_ m: String) -> RNNError { RNNError.invalidCell("convention \(convention.rawValue): " + m) }
-        if bidirectional, convention.bidirectionalStacking == .singleLayer, cell.layers.count > 1 || cellBackward.map({ $0.layers.count > 1 }) == true {
-            throw fail("keras.layers.Bidirectional wraps a single layer; a stack of bidirectional layers each reading both directions is the torch convention's \"bidirectional\"")
-        }
+        try validateComposition()
         if convention == .tf { return }
+        func fail(_ m: String) -> RNNError { RNNError.invalidCell("convention \(convention.rawValue): " + m) }
         for d in directions {
             let spec = cell(for: d)
             for (i, layer) in spec.layers.enumerated() {
@@ -82,11 +80,18 @@ public struct RNNModel: Sendable, Equatable {
         if convention == .torch {
             let layers = cell.layers
             if let first = layers.first, let other = layers.first(where: { !$0.sameTorchModule(as: first) }) {
-                throw fail("one torch.nn module runs every layer with the same type, hidden size and proj_size; got \(first.summary) and \(other.summary)")
+                throw fail("one torch.nn module runs every layer with the same type, hidden size and proj_size; got \(first.summary(for: convention)) and \(other.summary(for: convention))")
             }
             if bidirectional, let bw = cellBackward, bw != cell {
-                throw fail("PyTorch's bidirectional layers use the same type and sizes in both directions; cell_bw differs (\(bw.summary) vs \(cell.summary))")
+                throw fail("PyTorch's bidirectional layers use the same type and sizes in both directions; cell_bw differs (\(bw.summary(for: convention)) vs \(cell.summary(for: convention)))")
             }
+        }
+    }
+
+    /// Refuses a composition the convention cannot run (Keras' `Bidirectional` wraps one layer), whatever the cells.
+    func validateComposition() throws {
+        if bidirectional, convention.bidirectionalStacking == .singleLayer, cell.layers.count > 1 || cellBackward.map({ $0.layers.count > 1 }) == true {
+            throw RNNError.invalidCell("convention \(convention.rawValue): keras.layers.Bidirectional wraps a single layer; a stack of bidirectional layers each reading both directions is the torch convention's \"bidirectional\"")
         }
     }
 
@@ -125,12 +130,14 @@ public struct RNNModel: Sendable, Equatable {
     /// Runs the model on `inputs` (`[batch, time, depth]`, or `[time, batch, depth]` when `timeMajor`) with the
     /// weights in `store` (engine names: each layer's `Layer.scope`), as the convention's framework would.
     /// `initialStates` holds one state per direction, each in that direction's cell's state structure.
+    /// With `rulesOnly` the cells are not checked against the framework's (any cell runs under its rules: what a
+    /// comparison of conventions on the same cells needs).
     public func run<Scalar: RNNScalar>(
         store: VariableStore<Scalar>, inputs: Tensor<Scalar>, sequenceLength: [Int]? = nil,
         initialStates: [Nest<Tensor<Scalar>>?] = [], timeMajor: Bool = false, parallelIterations: Int = 32,
-        swapMemory: Bool = false
+        swapMemory: Bool = false, rulesOnly: Bool = false
     ) throws -> ModelResult<Scalar> {
-        try validate()
+        if rulesOnly { try validateComposition() } else { try validate() }
         if inputs.rank >= 2 { try convention.checkSequenceLength(sequenceLength, maxTime: inputs.shape[timeMajor ? 0 : 1]) }
         let initial = { (d: Int) in d < initialStates.count ? initialStates[d] : nil }
         let rule = convention.maskedOutput(bidirectional: bidirectional)

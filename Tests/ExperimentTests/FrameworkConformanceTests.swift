@@ -39,8 +39,12 @@ final class FrameworkConformanceTests: XCTestCase {
         try check(urls)
     }
 
+    /// Specs in Fixtures/framework_cases/specs.json.txt, made with ../shared/tools/make_framework_cases.py (Keras 3.15.1,
+    /// PyTorch 2.15.0): length 0 under Keras, time-major float64, bidirectional with initial states, deep PyTorch stacks.
     func testProjectFrameworkCasesMatch() throws {
-        try check(try Self.cases(in: Self.fixtureDirectory))
+        let urls = try Self.cases(in: Self.fixtureDirectory)
+        XCTAssertEqual(urls.count, 14)
+        try check(urls)
     }
 
     /// Keras' names mean nothing to the tf convention: the loader says which weight has the wrong shape.
@@ -52,6 +56,22 @@ final class FrameworkConformanceTests: XCTestCase {
         let base = url.deletingLastPathComponent()
         XCTAssertThrowsError(try ExperimentLoader.load(spec, file: url.path, baseDirectory: base, as: Float.self).run()) { e in
             XCTAssertTrue("\(e)".contains("rnn/lstm_cell/kernel has shape [3, 16], expected [7, 16]"), "\(e)")
+        }
+    }
+
+    /// A loaded Keras case compared with the tf rules: exactly equal up to each row's length, then Keras' repeats.
+    func testComparingAFrameworkCaseWithTF() throws {
+        let url = Self.sharedDirectory.appendingPathComponent("keras_lstm_masked.json")
+        let spec = try ExperimentLoader.readSpec(url)
+        let loaded = try ExperimentLoader.load(spec, file: url.path, baseDirectory: url.deletingLastPathComponent(), as: Float.self)
+        let c = try loaded.compare(.keras, .tf)
+        XCTAssertEqual(c.firstDifference?.time, 2)
+        XCTAssertEqual(c.firstDifference?.example, 1)
+        XCTAssertTrue(c.summary.contains("Keras repeats the output of t=1"), c.summary)
+        let torch = FrameworkConformanceTests.sharedDirectory.appendingPathComponent("torch_lstm2_bidirectional.json")
+        let t = try ExperimentLoader.load(try ExperimentLoader.readSpec(torch), file: "t.json", baseDirectory: torch.deletingLastPathComponent(), as: Float.self)
+        XCTAssertThrowsError(try t.compare(.torch, .tf)) { e in
+            XCTAssertTrue("\(e)".hasPrefix("t.json: cell: torch and tf compose a bidirectional stack differently"), "\(e)")
         }
     }
 }

@@ -241,6 +241,35 @@ final class WeightLayoutTests: XCTestCase {
     }
 }
 
+extension WeightLayoutTests {
+    /// Opening Keras' or PyTorch's weights over a TF experiment: the framework is recognised, the convention
+    /// switches, and the run gives that framework's numbers.
+    func testOpeningFrameworkWeightsSwitchesTheConvention() throws {
+        for name in ["keras_lstm_masked", "torch_lstm_packed"] {
+            let url = Self.caseURL(name)
+            var spec = try ExperimentLoader.readSpec(url)
+            spec.convention = .tf
+            spec.cell = .lstm(numUnits: 4, options: LSTMOptions())   // a TF LSTM (forget_bias 1) with seeded weights
+            spec.weights = nil
+            let tf = try ExperimentLoader.load(spec, file: "e.json", baseDirectory: url.deletingLastPathComponent(), as: Float.self)
+            let npz = try Npz.read(url.deletingPathExtension().appendingPathExtension("npz"))
+            let (loaded, convention) = try tf.withWeights(npz.filter { !$0.key.hasPrefix("expected/") }, file: name + ".npz")
+            XCTAssertEqual(convention, name.hasPrefix("keras") ? .keras : .torch)
+            XCTAssertEqual(loaded.spec.cell, .lstm(numUnits: 4, options: LSTMOptions(forgetBias: 0)))
+            let problems = ConformanceCases.compare(produced: try loaded.run().namedArrays(), expected: npz)
+            XCTAssertTrue(problems.isEmpty, "\(name): \(problems)")
+        }
+        let url = Self.caseURL("torch_gru_packed")
+        var spec = try ExperimentLoader.readSpec(url)
+        spec.convention = .tf
+        spec.cell = .gru(numUnits: 5, activation: .tanh)
+        let tf = try ExperimentLoader.load(spec, file: "e.json", baseDirectory: url.deletingLastPathComponent(), as: Float.self)
+        XCTAssertThrowsError(try tf.withWeights(try Npz.read(url.deletingPathExtension().appendingPathExtension("npz")), file: "g.npz")) { e in
+            XCTAssertTrue("\(e)".hasPrefix("g.npz: weights: these are PyTorch weights, but cannot convert the tf model to the torch convention because PyTorch's GRU"), "\(e)")
+        }
+    }
+}
+
 /// Output `[batch, time, width]` at `(b, t)`.
 func outputAt(_ y: Tensor<Float>, _ b: Int, _ t: Int) -> [Float] {
     (0..<y.shape[2]).map { y[b, t, $0] }

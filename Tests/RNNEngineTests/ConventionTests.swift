@@ -138,3 +138,47 @@ final class ConventionTests: XCTestCase {
         }
     }
 }
+
+/// The comparison a port-debugging view opens first: the same cells under two conventions' rules.
+final class ConventionComparisonTests: XCTestCase {
+    let x: Tensor<Float> = randomTensor([3, 5, 2], seed: 11)
+
+    func testKerasAgainstTFDiffersExactlyOnMaskedSteps() throws {
+        let model = RNNModel(cell: .multi([.lstm(numUnits: 3, options: LSTMOptions()), .gru(numUnits: 2, activation: .tanh)]))
+        let lengths = [5, 2, 4]
+        let c = try ConventionComparison(model: model, .keras, .tf, store: VariableStore(missing: .initialize(seed: 2)),
+                                         inputs: x, sequenceLength: lengths)
+        XCTAssertEqual(c.firstDifference, .init(time: 2, example: 1, direction: .forward, unit: 0))
+        XCTAssertEqual(c.summary, "first difference at t=2, example 1: past the example's length 2, Keras repeats the output of t=1, TensorFlow (dynamic_rnn) emits zeros")
+        let d = c.difference[0]
+        for b in 0..<3 {
+            for t in 0..<5 {
+                let diff = outputAt(d, b: b, t: t)
+                if t < lengths[b] { XCTAssertEqual(diff, [0, 0], "valid step b \(b) t \(t): exactly zero") } else {
+                    XCTAssertEqual(diff, outputAt(c.results.0.outputs[0], b: b, t: lengths[b] - 1).map(abs))
+                }
+            }
+        }
+        // The cells are TF's own (forget_bias 1, TF 1's GRU): rules only, so the keras run needs no conversion.
+        XCTAssertEqual(c.results.0.states[0], c.results.1.states[0])
+    }
+
+    func testTFAndTorchAgreeOnAUnidirectionalRunAndRefuseWhatTheyCannotShare() throws {
+        let lstm = CellSpec.lstm(numUnits: 3, options: LSTMOptions())
+        let store = VariableStore<Float>(missing: .initialize(seed: 3))
+        let same = try ConventionComparison(model: RNNModel(cell: lstm), .tf, .torch, store: store, inputs: x, sequenceLength: [5, 1, 3])
+        XCTAssertNil(same.firstDifference)
+        XCTAssertEqual(same.summary, "TensorFlow (dynamic_rnn) and PyTorch give the same outputs here")
+        assertThrowsCase(try ConventionComparison(model: RNNModel(cell: lstm), .tf, .torch, store: store, inputs: x, sequenceLength: [5, 0, 3]),
+                         "badSequenceLength") { "\($0)".contains("pack_padded_sequence") }
+        assertThrowsCase(try ConventionComparison(model: RNNModel(cell: .multi([lstm, lstm]), bidirectional: true), .tf, .torch,
+                                                  store: store, inputs: x, sequenceLength: [5, 1, 3]), "invalidArgument") {
+            "\($0)".contains("compose a bidirectional stack differently")
+        }
+        // One bidirectional layer composes the same way in both: they agree.
+        let bi = try ConventionComparison(model: RNNModel(cell: lstm, bidirectional: true), .torch, .tf, store: store, inputs: x,
+                                          sequenceLength: [5, 1, 3])
+        XCTAssertEqual(bi.difference.count, 2)
+        XCTAssertNil(bi.firstDifference)
+    }
+}

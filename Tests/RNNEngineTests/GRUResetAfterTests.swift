@@ -77,6 +77,10 @@ final class GRUResetAfterTests: XCTestCase {
         let spec = CellSpec.gruResetAfter(numUnits: 5, activation: .relu)
         XCTAssertEqual(spec.typeName, "gru")
         XCTAssertEqual(spec.summary, "gru(5, reset_after, relu)")
+        XCTAssertEqual(spec.summary(for: .keras), "gru(5, relu)")
+        XCTAssertEqual(CellSpec.gru(numUnits: 5, activation: .tanh).summary(for: .torch), "gru(5, reset_after=false)")
+        XCTAssertEqual(CellSpec.lstm(numUnits: 3, options: LSTMOptions(forgetBias: 0)).summary(for: .keras), "lstm(3)")
+        XCTAssertEqual(CellSpec.lstm(numUnits: 3, options: LSTMOptions(forgetBias: 0)).summary, "lstm(3, forget_bias=0.0)")
         XCTAssertEqual(spec.stateSize, .leaf(5))
         // kernel 2×15 + recurrent_kernel 5×15 + bias 2×15
         XCTAssertEqual(spec.parameterCount(inputDepth: 2), 30 + 75 + 30)

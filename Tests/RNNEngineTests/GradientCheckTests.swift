@@ -189,30 +189,44 @@ final class GradientCheckTests: XCTestCase {
             return evaluate(lossFw, outputs: r.outputs, state: r.state, c)
         }
 
-        // The engine's gradients.
-        let store = VariableStore(arrays: weights, missing: .fail)
-        var dWeights: [String: Tensor<Double>], dInputs: Tensor<Double>, dS0: Nest<Tensor<Double>>, dS0b: Nest<Tensor<Double>>?
-        if let bwSpec = c.cellBackward, let lossBw {
-            let g = try bidirectionalDynamicRNNGradients(cellForward: c.cell.makeCell(store: store), cellBackward: bwSpec.makeCell(store: store),
-                                                         inputs: inputs, sequenceLength: c.lengths, initialStateForward: s0,
-                                                         initialStateBackward: s0b, dtype: .float64, timeMajor: c.timeMajor,
-                                                         lossForward: lossFw, lossBackward: lossBw)
-            dWeights = g.forward.weights.merging(g.backward.weights) { a, _ in a }
-            dInputs = g.inputs
-            (dS0, dS0b) = (g.forward.initialState, g.backward.initialState)
-        } else {
-            let g = try dynamicRNNGradients(cell: c.cell.makeCell(store: store), inputs: inputs, sequenceLength: c.lengths,
-                                            initialState: s0, dtype: .float64, timeMajor: c.timeMajor, loss: lossFw)
-            (dWeights, dInputs, dS0, dS0b) = (g.weights, g.inputs, g.initialState, nil)
+        // The engine's gradients, every segment recomputed from the checkpoints (tape budget 0) and every step's
+        // tape kept by the forward pass (unlimited budget).
+        var problems: [String] = []
+        for budget in [0, Int.max] {
+            let store = VariableStore(arrays: weights, missing: .fail)
+            var dWeights: [String: Tensor<Double>], dInputs: Tensor<Double>, dS0: Nest<Tensor<Double>>, dS0b: Nest<Tensor<Double>>?
+            if let bwSpec = c.cellBackward, let lossBw {
+                let g = try bidirectionalDynamicRNNGradients(cellForward: c.cell.makeCell(store: store), cellBackward: bwSpec.makeCell(store: store),
+                                                             inputs: inputs, sequenceLength: c.lengths, initialStateForward: s0,
+                                                             initialStateBackward: s0b, dtype: .float64, timeMajor: c.timeMajor,
+                                                             lossForward: lossFw, lossBackward: lossBw, tapeBudget: budget)
+                dWeights = g.forward.weights.merging(g.backward.weights) { a, _ in a }
+                dInputs = g.inputs
+                (dS0, dS0b) = (g.forward.initialState, g.backward.initialState)
+            } else {
+                let g = try dynamicRNNGradients(cell: c.cell.makeCell(store: store), inputs: inputs, sequenceLength: c.lengths,
+                                                initialState: s0, dtype: .float64, timeMajor: c.timeMajor, loss: lossFw, tapeBudget: budget)
+                (dWeights, dInputs, dS0, dS0b) = (g.weights, g.inputs, g.initialState, nil)
+            }
+            if corrupt, let name = dWeights.keys.sorted().first { dWeights[name]!.scalars[0] += 1e-4 }
+            problems += try compare(c, budget: budget, weights: weights, inputs: inputs, s0: s0, s0b: s0b, value: value,
+                                    dWeights: dWeights, dInputs: dInputs, dS0: dS0, dS0b: dS0b)
         }
-        if corrupt, let name = dWeights.keys.sorted().first { dWeights[name]!.scalars[0] += 1e-4 }
+        return problems
+    }
 
+    /// Each gradient element against its central finite difference.
+    private func compare(_ c: Case, budget: Int, weights: [String: Tensor<Double>], inputs: Tensor<Double>,
+                         s0: Nest<Tensor<Double>>?, s0b: Nest<Tensor<Double>>?,
+                         value: ([String: Tensor<Double>], Tensor<Double>, Nest<Tensor<Double>>?, Nest<Tensor<Double>>?) throws -> Double,
+                         dWeights: [String: Tensor<Double>], dInputs: Tensor<Double>, dS0: Nest<Tensor<Double>>,
+                         dS0b: Nest<Tensor<Double>>?) throws -> [String] {
         var problems: [String] = []
         let eps = 1e-6
         func judge(_ label: String, _ analytic: Double, _ plus: Double, _ minus: Double) {
             let numeric = (plus - minus) / (2 * eps)
             if !(abs(analytic - numeric) <= 2e-7 + 2e-6 * abs(numeric)) {
-                problems.append("\(label): engine \(analytic), finite difference \(numeric)")
+                problems.append("\(label) (tape budget \(budget)): engine \(analytic), finite difference \(numeric)")
             }
         }
         XCTAssertEqual(Set(dWeights.keys), Set(weights.keys), "\(c.name): a gradient for every weight")

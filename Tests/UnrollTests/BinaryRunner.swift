@@ -52,25 +52,4 @@ enum BinaryRunner {
             .deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("shared/conformance")
     }
-
-    /// How the arrays `unroll run` wrote differ from a case's `expected/...` ones (names, shapes, dtypes, values
-    /// within 1e-5 for float32 and 1e-10 for float64), as one message each; empty when they match.
-    static func mismatches(written out: URL, expected caseNpz: URL) throws -> [String] {
-        let got = try Npz.read(out), expected = try Npz.read(caseNpz)
-        var problems: [String] = []
-        for (key, want) in expected.sorted(by: { $0.key < $1.key }) where key.hasPrefix("expected/") {
-            let name = String(key.dropFirst("expected/".count))
-            guard let have = got[name] else { problems.append("no \(name) in \(got.keys.sorted())"); continue }
-            guard have.shape == want.shape, have.dtype == want.dtype else {
-                problems.append("\(name): \(have.dtype) \(have.shape), expected \(want.dtype) \(want.shape)")
-                continue
-            }
-            let tol = want.dtype == .float64 ? 1e-10 : 1e-5
-            let worst = zip(have.asDoubles(), want.asDoubles()).map { abs($0 - $1) - tol * abs($1) }.max() ?? 0
-            if worst > tol { problems.append("\(name): off by \(worst)") }
-        }
-        let wanted = Set(expected.keys.filter { $0.hasPrefix("expected/") }.map { String($0.dropFirst(9)) })
-        if Set(got.keys) != wanted { problems.append("wrote \(got.keys.sorted()), expected exactly \(wanted.sorted())") }
-        return problems
-    }
 }

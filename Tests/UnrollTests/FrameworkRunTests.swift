@@ -10,19 +10,14 @@ final class FrameworkRunTests: XCTestCase {
     }
 
     func testRunReproducesEveryFrameworkCase() throws {
-        let dir = try BinaryRunner.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let cases = try FileManager.default.contentsOfDirectory(at: Self.frameworksDirectory, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
-        XCTAssertGreaterThanOrEqual(cases.count, 12)
-        for url in cases {
-            let name = url.deletingPathExtension().lastPathComponent
-            let out = dir.appendingPathComponent(name + ".npz")
-            let r = try BinaryRunner.run(["run", url.path, "--output", out.path])
-            XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
-            let problems = try BinaryRunner.mismatches(written: out, expected: url.deletingPathExtension().appendingPathExtension("npz"))
-            XCTAssertTrue(problems.isEmpty, "\(name): \(problems.joined(separator: "; "))")
-        }
+        try BinaryRunner.assertRunMatchesEveryCase(in: Self.frameworksDirectory, atLeast: 12)
+    }
+
+    /// The project's own Keras and PyTorch cases (Tests/ExperimentTests/Fixtures/framework_cases) through the binary too.
+    func testRunReproducesTheProjectFrameworkCases() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ExperimentTests/Fixtures/framework_cases")
+        try BinaryRunner.assertRunMatchesEveryCase(in: fixtures, atLeast: 14)
     }
 
     /// PyTorch refuses a row of length 0 (pack_padded_sequence): so does the torch convention, in one line naming

@@ -16,13 +16,28 @@ enum Gate: String, Sendable {
     case reset
 }
 
+extension Gate {
+    /// The gate TF's cells name `name` in `GateTable` (`i`, `j`, `f`, `o`; `r`, `u`, `c`).
+    init?(tfName name: String) {
+        switch name {
+        case "i": self = .input
+        case "j", "c": self = .candidate
+        case "f": self = .forget
+        case "o": self = .output
+        case "r": self = .reset
+        case "u": self = .update
+        default: return nil
+        }
+    }
+}
+
 /// The order in which each framework stores gate blocks along a kernel's columns (rows for PyTorch) and a bias:
-/// the one table weight layouts read.
+/// the one table weight layouts read (TF's own orders come from the engine's `GateTable`).
 enum GateOrders {
     /// LSTM: TF `i, j, f, o`; Keras `i, f, c, o`; PyTorch `i, f, g, o`.
     static func lstm(_ c: Convention) -> [Gate] {
         switch c {
-        case .tf: return [.input, .candidate, .forget, .output]
+        case .tf: return GateTable.lstm.compactMap { Gate(tfName: $0.name) }
         case .keras, .torch: return [.input, .forget, .candidate, .output]
         }
     }
@@ -46,7 +61,7 @@ enum GateOrders {
     }
 
     /// TF 1's `GRUCell` `gates/kernel` blocks.
-    static let tfGRUGates: [Gate] = [.reset, .update]
+    static let tfGRUGates: [Gate] = GateTable.gru.compactMap { Gate(tfName: $0.name) }.filter { $0 != .candidate }
 
     /// The neutral order `LayerWeights` keeps.
     static let neutralLSTM: [Gate] = [.input, .forget, .candidate, .output]

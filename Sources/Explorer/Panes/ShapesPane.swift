@@ -24,6 +24,11 @@ enum ShapesPane {
                 depth = layer.outputSize
             }
         }
+        if state.spec.convention == .torch,
+           let results = try? state.spec.model.resultShapes(batch: b, maxTime: t, inputDepth: state.inputDepth, timeMajor: state.timeMajor) {
+            // PyTorch's own result structure: output (directions concatenated), h_n and c_n.
+            return out + results.map { ($0.name, formatShape($0.shape) + ($0.name == "output" ? "" : " [layers*dirs, batch, size]")) }
+        }
         for (i, (_, cell)) in dirs.enumerated() {
             out.append((state.spec.bidirectional ? "outputs[\(i)]" : "outputs", seq(cell.outputSize)))
         }
@@ -50,8 +55,9 @@ enum ShapesPane {
         }
         // Keep the selected layer's rows in view.
         let firstSelected = rows.firstIndex { $0.selected } ?? 0
-        // Inputs stay on top when the selected layer fits below them.
-        let top = rows.count <= inner.height || firstSelected + 2 < inner.height ? 0
+        // Inputs stay on top when the selected layer fits below them, and whenever another pane has the focus
+        // (↑/↓ in this pane scroll to the selected layer; the border says what is hidden).
+        let top = !focused || rows.count <= inner.height || firstSelected + 2 < inner.height ? 0
             : max(0, min(firstSelected - 1, rows.count - inner.height))
         for (row, item) in rows.dropFirst(top).prefix(inner.height).enumerated() {
             let y = inner.y + row

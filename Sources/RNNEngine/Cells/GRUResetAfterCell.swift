@@ -91,6 +91,9 @@ public final class GRUResetAfterCell<Scalar: RNNScalar>: RNNCell {
         }
         let shape = [batch, u]
         if let rec = context.recorder {
+            // What goes into the activations: x̂ = x·W + b_in and ĥ = h·U + b_rec, per gate (z is named u).
+            rec.recordColumnBlocks(["u_x", "r_x", "c_x"], of: Tensor(unchecked: [batch, w], scalars: xs), units: u)
+            rec.recordColumnBlocks(["u_h", "r_h", "c_h"], of: Tensor(unchecked: [batch, w], scalars: hs), units: u)
             rec.record("r", Tensor(unchecked: shape, scalars: r))
             rec.record("u", Tensor(unchecked: shape, scalars: z))
             rec.record("c", Tensor(unchecked: shape, scalars: c))
