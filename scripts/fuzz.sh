@@ -7,6 +7,9 @@
 # corpus grown while fuzzing stays in $FUZZ_WORK (default /tmp/unroll-fuzz), out of the repository.
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 300 s each, all three targets)
+#
+# After the main package gains or loses source files, delete fuzz/.build once: SwiftPM may keep a stale view of
+# the path dependency and fail with "cannot find ... in scope".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
