@@ -39,6 +39,12 @@ final class GradientCheckTests: XCTestCase {
             Case(name: "gru relu, time-major, initial state", cell: .gru(numUnits: 3, activation: .relu), lengths: [2, 4, 1],
                  timeMajor: true, initialState: true),
             Case(name: "gru sigmoid", cell: .gru(numUnits: 2, activation: .sigmoid)),
+            Case(name: "gru reset_after tanh, masked, initial state", cell: .gruResetAfter(numUnits: 3, activation: .tanh),
+                 lengths: [4, 0, 2], initialState: true),
+            Case(name: "gru reset_after relu, time-major", cell: .gruResetAfter(numUnits: 2, activation: .relu), timeMajor: true),
+            Case(name: "stack gru reset_after softsign / lstm, bidirectional reset_after", cell: .multi([.gruResetAfter(numUnits: 2, activation: .softsign),
+                                                                                                       .lstm(numUnits: 2, options: LSTMOptions())]),
+                 cellBackward: .gruResetAfter(numUnits: 3, activation: .elu), lengths: [3, 4, 1], initialState: true),
             Case(name: "gru softsign, elu stack", cell: .multi([.gru(numUnits: 2, activation: .softsign), .gru(numUnits: 3, activation: .elu)])),
             Case(name: "stack lstm(proj) gru residual(rnn)", cell: .multi([.lstm(numUnits: 3, options: lstmAll), .gru(numUnits: 3, activation: .tanh),
                                                                           .residual(.basicRNN(numUnits: 3, activation: .tanh))]),
@@ -90,7 +96,7 @@ final class GradientCheckTests: XCTestCase {
                 let units = 2 + Int(rng.next() % 2)
                 let act = pick(Activation.allCases)
                 var cell: CellSpec
-                switch rng.next() % 4 {
+                switch rng.next() % 5 {
                 case 0: cell = .basicRNN(numUnits: units, activation: act)
                 case 1: cell = .basicLSTM(numUnits: units, forgetBias: 0.5, activation: act)
                 case 2:
@@ -98,7 +104,8 @@ final class GradientCheckTests: XCTestCase {
                                         numProj: rng.next() % 2 == 0 ? 2 : nil, projClip: rng.next() % 2 == 0 ? 0.3 : nil,
                                         forgetBias: 0.8, activation: act)
                     cell = .lstm(numUnits: units, options: o)
-                default: cell = .gru(numUnits: units, activation: act)
+                case 3: cell = .gru(numUnits: units, activation: act)
+                default: cell = .gruResetAfter(numUnits: units, activation: act)
                 }
                 if cell.outputSize == inDepth && rng.next() % 2 == 0 { cell = .residual(cell) }
                 if rng.next() % 3 == 0 {
@@ -112,6 +119,48 @@ final class GradientCheckTests: XCTestCase {
                          cellBackward: rng.next() % 4 == 0 ? .gru(numUnits: 2, activation: .tanh) : nil,
                          depth: depth, lengths: lengths, timeMajor: rng.next() % 2 == 0, initialState: rng.next() % 2 == 0)
             try check(c)
+        }
+    }
+
+    /// The reset-after GRU's two bias rows: in the `z` and `r` blocks both rows are added before the sigmoid, so
+    /// their gradients are the same; in the candidate block `r` multiplies the recurrent row, so they differ. Each
+    /// element is checked against central finite differences.
+    func testResetAfterGRUBiasRows() throws {
+        let units = 3, depth = 2, lengths = [4, 2, 0]
+        let spec = CellSpec.gruResetAfter(numUnits: units, activation: .tanh)
+        var weights: [String: Tensor<Double>] = [
+            "rnn/gru_cell/kernel": randomTensor([depth, 3 * units], seed: 41, scale: 0.6),
+            "rnn/gru_cell/recurrent_kernel": randomTensor([units, 3 * units], seed: 42, scale: 0.6),
+            "rnn/gru_cell/bias": randomTensor([2, 3 * units], seed: 43, scale: 0.6),
+        ]
+        let inputs: Tensor<Double> = randomTensor([3, 4, depth], seed: 44)
+        let cot: Tensor<Double> = randomTensor([3, 4, units], seed: 45)
+        func loss(_ w: [String: Tensor<Double>]) throws -> Double {
+            let r = try dynamicRNN(cell: spec.makeCell(store: VariableStore(arrays: w, missing: .fail)), inputs: inputs,
+                                   sequenceLength: lengths, dtype: .float64)
+            return zip(r.outputs.scalars, cot.scalars).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        let g = try dynamicRNNGradients(cell: spec.makeCell(store: VariableStore(arrays: weights, missing: .fail)), inputs: inputs,
+                                        sequenceLength: lengths, dtype: .float64, loss: .cotangents(outputs: cot, state: nil))
+        let bias = try XCTUnwrap(g.weights["rnn/gru_cell/bias"])
+        XCTAssertEqual(bias.shape, [2, 3 * units])
+        let w = 3 * units, eps = 1e-6
+        for j in 0..<w {
+            let (input, recurrent) = (bias.scalars[j], bias.scalars[w + j])
+            if j < 2 * units {
+                XCTAssertEqual(input, recurrent, "z/r block column \(j): both rows are added before the sigmoid")
+            } else {
+                XCTAssertGreaterThan(abs(input - recurrent), 1e-4, "candidate column \(j): r multiplies only the recurrent row")
+            }
+            for (k, analytic) in [(j, input), (w + j, recurrent)] {
+                weights["rnn/gru_cell/bias"]!.scalars[k] += eps
+                let plus = try loss(weights)
+                weights["rnn/gru_cell/bias"]!.scalars[k] -= 2 * eps
+                let minus = try loss(weights)
+                weights["rnn/gru_cell/bias"]!.scalars[k] += eps
+                let numeric = (plus - minus) / (2 * eps)
+                XCTAssertEqual(analytic, numeric, accuracy: 2e-7 + 2e-6 * abs(numeric), "bias[\(k / w), \(k % w)]")
+            }
         }
     }
 
