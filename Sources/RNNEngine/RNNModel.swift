@@ -174,7 +174,7 @@ public struct RNNModel: Sendable, Equatable {
     }
 
     /// A direction's state as one state per layer (a stack's tuple items, or the single layer's state).
-    private func stackLayers<T>(_ state: Nest<T>, count: Int) -> [Nest<T>] {
+    func stackLayers<T>(_ state: Nest<T>, count: Int) -> [Nest<T>] {
         if count > 1 || isStack, case let .tuple(items) = state { return items }
         return [state]
     }
