@@ -4,7 +4,8 @@ import RNNEngine
 import XCTest
 
 /// Gradients that Keras 3.15 (`tf.GradientTape`) and PyTorch 2.15 (autograd) computed, in Fixtures/framework_gradients
-/// (specs in its specs.json.txt; the generator is described in the README's Gradients section): the loss is defined on
+/// (specs in its specs.json.txt, run as ../shared/tools/make_framework_cases.py runs them, with random cotangents for
+/// every result; `"convention": "tf"` runs Keras' layer with `zero_output_for_mask`, dynamic_rnn's rule): the loss is defined on
 /// each framework's own results (`loss/outputs`, `loss/state/...`; PyTorch's `loss/output`, `loss/h_n`, `loss/c_n`)
 /// and the weight gradients are named as the framework names its weights. Through the engine via the experiment
 /// loader, 1e-5 for float32 and 1e-10 for float64, exactly the framework's arrays.
