@@ -230,12 +230,12 @@ final class GradientCheckTests: XCTestCase {
                 let r = try bidirectionalDynamicRNN(cellForward: c.cell.makeCell(store: store), cellBackward: bwSpec.makeCell(store: store),
                                                     inputs: .leaf(x), sequenceLength: c.lengths, initialStateForward: i0,
                                                     initialStateBackward: i0b, dtype: .float64, timeMajor: c.timeMajor)
-                return evaluate(lossFw, outputs: r.outputsForward, state: r.stateForward, c)
-                    + evaluate(lossBw, outputs: r.outputsBackward, state: r.stateBackward, c)
+                return lossValue(lossFw, outputs: r.outputsForward, state: r.stateForward, timeMajor: c.timeMajor)
+                    + lossValue(lossBw, outputs: r.outputsBackward, state: r.stateBackward, timeMajor: c.timeMajor)
             }
             let r = try dynamicRNN(cell: c.cell.makeCell(store: store), inputs: x, sequenceLength: c.lengths, initialState: i0,
                                    dtype: .float64, timeMajor: c.timeMajor)
-            return evaluate(lossFw, outputs: r.outputs, state: r.state, c)
+            return lossValue(lossFw, outputs: r.outputs, state: r.state, timeMajor: c.timeMajor)
         }
 
         // The engine's gradients.
@@ -256,71 +256,21 @@ final class GradientCheckTests: XCTestCase {
         }
         if corrupt, let name = dWeights.keys.sorted().first { dWeights[name]!.scalars[0] += 1e-4 }
 
-        var problems: [String] = []
-        let eps = 1e-6
-        func judge(_ label: String, _ analytic: Double, _ plus: Double, _ minus: Double) {
-            let numeric = (plus - minus) / (2 * eps)
-            if !(abs(analytic - numeric) <= 2e-7 + 2e-6 * abs(numeric)) {
-                problems.append("\(label): engine \(analytic), finite difference \(numeric)")
-            }
-        }
         XCTAssertEqual(Set(dWeights.keys), Set(weights.keys), "\(c.name): a gradient for every weight")
-        for name in weights.keys.sorted() {
-            guard let grad = dWeights[name] else { problems.append("no gradient for \(name)"); continue }
-            for k in 0..<grad.count {
-                var w = weights
-                w[name]!.scalars[k] += eps
-                let plus = try value(w, inputs, s0, s0b)
-                w[name]!.scalars[k] -= 2 * eps
-                judge("\(name)[\(k)]", grad.scalars[k], plus, try value(w, inputs, s0, s0b))
-            }
-        }
-        for k in 0..<inputs.count {
-            var x = inputs
-            x.scalars[k] += eps
-            let plus = try value(weights, x, s0, s0b)
-            x.scalars[k] -= 2 * eps
-            judge("inputs[\(k)]", dInputs.scalars[k], plus, try value(weights, x, s0, s0b))
-        }
-        for (which, state, grad) in [(0, s0, Optional(dS0)), (1, s0b, dS0b)] {
+        // Every weight, input and initial-state element, as one set of named tensors.
+        var point = weights, gradient = dWeights
+        point["inputs"] = inputs
+        gradient["inputs"] = dInputs
+        for (prefix, state, grad) in [("initial_state/0", s0, Optional(dS0)), ("initial_state/1", s0b, dS0b)] {
             guard let state, let grad else { continue }
-            let flat = state.flattened, gflat = grad.flattened
-            for (a, t) in flat.enumerated() {
-                for k in 0..<t.count {
-                    func shifted(_ d: Double) -> Nest<Tensor<Double>> {
-                        var i = 0
-                        return state.map { s in
-                            defer { i += 1 }
-                            var s = s
-                            if i == a { s.scalars[k] += d }
-                            return s
-                        }
-                    }
-                    let plus = try which == 0 ? value(weights, inputs, shifted(eps), s0b) : value(weights, inputs, s0, shifted(eps))
-                    let minus = try which == 0 ? value(weights, inputs, shifted(-eps), s0b) : value(weights, inputs, s0, shifted(-eps))
-                    judge("initial_state/\(which)/\(a)[\(k)]", gflat[a].scalars[k], plus, minus)
-                }
-            }
+            point.merge(namedArrays(of: state, prefix: prefix)) { a, _ in a }
+            gradient.merge(namedArrays(of: grad, prefix: prefix)) { a, _ in a }
         }
-        return problems
+        return try finiteDifferenceProblems(at: point, gradient: gradient) { p in
+            try value(p.filter { weights[$0.key] != nil }, p["inputs"] ?? inputs,
+                      s0.map { state($0, from: p, prefix: "initial_state/0") }, s0b.map { state($0, from: p, prefix: "initial_state/1") })
+        }
     }
 
     private func shape(_ c: Case) -> [Int] { c.timeMajor ? [c.time, c.batch, c.depth] : [c.batch, c.time, c.depth] }
-
-    /// `L` for one direction's results, written out from the loss's definition.
-    private func evaluate(_ loss: RNNLoss<Double>, outputs: Tensor<Double>, state: Nest<Tensor<Double>>, _ c: Case) -> Double {
-        switch loss {
-        case let .cotangents(o, s):
-            var total = 0.0
-            if let o { for (a, b) in zip(outputs.scalars, o.scalars) { total += a * b } }
-            if let s { for (x, y) in zip(state.flattened, s.flattened) { for (a, b) in zip(x.scalars, y.scalars) { total += a * b } } }
-            return total
-        case .sumOfOutputs:
-            return outputs.scalars.reduce(0, +)
-        case let .outputUnit(b, t, u):
-            return c.timeMajor ? outputs[t, b, u] : outputs[b, t, u]
-        case let .finalState(path):
-            return state.flattenedWithPaths.filter { path == nil || $0.path == path }.reduce(0) { $0 + $1.value.scalars.reduce(0, +) }
-        }
-    }
 }

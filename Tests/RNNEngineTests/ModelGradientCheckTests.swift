@@ -112,7 +112,7 @@ final class ModelGradientCheckTests: XCTestCase {
                     total + zip(named.tensor.scalars, cotangents[named.name]?.scalars ?? []).reduce(0) { $0 + $1.0 * $1.1 }
                 }
             case let .perDirection(losses):
-                return zip(losses, zip(r.outputs, r.states)).reduce(0) { $0 + evaluate($1.0, outputs: $1.1.0, state: $1.1.1, c) }
+                return zip(losses, zip(r.outputs, r.states)).reduce(0) { $0 + lossValue($1.0, outputs: $1.1.0, state: $1.1.1, timeMajor: c.timeMajor) }
             }
         }
         let losses: [RNNLoss<Double>]
@@ -129,69 +129,20 @@ final class ModelGradientCheckTests: XCTestCase {
             XCTAssertEqual(a, b, "\(c.name): results")
         }
 
-        var problems: [String] = []
-        let eps = 1e-6
-        func judge(_ label: String, _ analytic: Double, _ plus: Double, _ minus: Double) {
-            let numeric = (plus - minus) / (2 * eps)
-            if !(abs(analytic - numeric) <= 2e-7 + 2e-6 * abs(numeric)) { problems.append("\(label): engine \(analytic), finite difference \(numeric)") }
-        }
         XCTAssertEqual(Set(dWeights.keys), Set(weights.keys), "\(c.name): a gradient for every weight")
         XCTAssertEqual(Set(g.weightNames), Set(weights.keys), "\(c.name): every weight named once")
-        for name in weights.keys.sorted() {
-            guard let grad = dWeights[name] else { problems.append("no gradient for \(name)"); continue }
-            for k in 0..<grad.count {
-                var w = weights
-                w[name]!.scalars[k] += eps
-                let plus = try value(w, inputs, initial)
-                w[name]!.scalars[k] -= 2 * eps
-                judge("\(name)[\(k)]", grad.scalars[k], plus, try value(w, inputs, initial))
-            }
+        // Every weight, input and initial-state element, as one set of named tensors.
+        var point = weights, gradient = dWeights
+        point["inputs"] = inputs
+        gradient["inputs"] = g.inputs
+        for (d, s0) in initial.enumerated() {
+            guard let s0 else { continue }
+            point.merge(namedArrays(of: s0, prefix: "initial_state/\(d)")) { a, _ in a }
+            gradient.merge(namedArrays(of: g.initialStates[d], prefix: "initial_state/\(d)")) { a, _ in a }
         }
-        for k in 0..<inputs.count {
-            var x = inputs
-            x.scalars[k] += eps
-            let plus = try value(weights, x, initial)
-            x.scalars[k] -= 2 * eps
-            judge("inputs[\(k)]", g.inputs.scalars[k], plus, try value(weights, x, initial))
-        }
-        for (d, state) in initial.enumerated() {
-            guard let state else { continue }
-            let gflat = g.initialStates[d].flattened
-            for (a, t) in state.flattened.enumerated() {
-                for k in 0..<t.count {
-                    func shifted(_ delta: Double) -> [Nest<Tensor<Double>>?] {
-                        var i = 0
-                        var out = initial
-                        out[d] = state.map { s in
-                            defer { i += 1 }
-                            var s = s
-                            if i == a { s.scalars[k] += delta }
-                            return s
-                        }
-                        return out
-                    }
-                    judge("initial_state/\(d)/\(a)[\(k)]", gflat[a].scalars[k], try value(weights, inputs, shifted(eps)),
-                          try value(weights, inputs, shifted(-eps)))
-                }
-            }
-        }
-        return problems
-    }
-
-    /// `L` of one direction's results for a built-in loss, from its definition.
-    private func evaluate(_ loss: RNNLoss<Double>, outputs: Tensor<Double>, state: Nest<Tensor<Double>>, _ c: Case) -> Double {
-        switch loss {
-        case let .cotangents(o, s):
-            var total = 0.0
-            if let o { for (a, b) in zip(outputs.scalars, o.scalars) { total += a * b } }
-            if let s { for (x, y) in zip(state.flattened, s.flattened) { for (a, b) in zip(x.scalars, y.scalars) { total += a * b } } }
-            return total
-        case .sumOfOutputs:
-            return outputs.scalars.reduce(0, +)
-        case let .outputUnit(b, t, u):
-            return c.timeMajor ? outputs[t, b, u] : outputs[b, t, u]
-        case let .finalState(path):
-            return state.flattenedWithPaths.filter { path == nil || $0.path == path }.reduce(0) { $0 + $1.value.scalars.reduce(0, +) }
+        return try finiteDifferenceProblems(at: point, gradient: gradient) { p in
+            let s0 = initial.enumerated().map { d, s in s.map { state($0, from: p, prefix: "initial_state/\(d)") } }
+            return try value(p.filter { weights[$0.key] != nil }, p["inputs"] ?? inputs, s0)
         }
     }
 }

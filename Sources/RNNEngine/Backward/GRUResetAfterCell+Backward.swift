@@ -50,12 +50,7 @@ extension GRUResetAfterCell: DifferentiableCell {
             dC[k] = dh[k] * (1 - z[k])
         }
         // c = act(c_pre), c_pre = x̂_c + r·ĥ_c
-        var dCPre = [Scalar](repeating: 0, count: n)
-        dC.withUnsafeBufferPointer { dy in c.withUnsafeBufferPointer { y in cPre.withUnsafeBufferPointer { xp in
-            dCPre.withUnsafeMutableBufferPointer { dx in
-                if n > 0 { activation.backward(n, dy: dy.baseAddress!, y: y.baseAddress!, x: xp.baseAddress!, into: dx.baseAddress!) }
-            }
-        }}}
+        let dCPre = activation.backward(dy: dC, y: c, x: cPre)
         var dR = [Scalar](repeating: 0, count: n)
         var dXs = [Scalar](repeating: 0, count: batch * w), dHs = dXs
         for b in 0..<batch {
@@ -68,31 +63,22 @@ extension GRUResetAfterCell: DifferentiableCell {
                 dXs[row + 2 * u + j] = dCPre[e]; dHs[row + 2 * u + j] = dCPre[e] * r[e]
             }
         }
-        // dx = dx̂·Wᵀ, dh += dĥ·Uᵀ, and the weights' products.
-        var dx = [Scalar](repeating: 0, count: batch * depth)
-        var dhU = [Scalar](repeating: 0, count: n)
-        dXs.withUnsafeBufferPointer { gx in
-            dHs.withUnsafeBufferPointer { gh in
-                if depth > 0, batch > 0 {
-                    dx.withUnsafeMutableBufferPointer { o in
-                        inputKernelT.packed.multiply(rows: batch, a: gx.baseAddress, lda: w, into: o.baseAddress!, ldc: depth, accumulate: false)
-                    }
-                    x.withUnsafeBufferPointer { xp in
-                        context.gradients.addProduct(kernel: names.kernel, bias: nil, left: [(xp.baseAddress!, depth)],
-                                                     right: gx.baseAddress!, rows: batch, width: w)
-                    }
+        // dx = dx̂·Wᵀ, dh += dĥ·Uᵀ, and the weights' products dW += xᵀ·dx̂, dU += hᵀ·dĥ.
+        func product(_ d: [Scalar], _ transposed: TransposedPack<Scalar>, left: [Scalar], width k: Int, kernel: String) -> [Scalar] {
+            var out = [Scalar](repeating: 0, count: batch * k)
+            guard k > 0, batch > 0 else { return out }
+            d.withUnsafeBufferPointer { g in
+                out.withUnsafeMutableBufferPointer { o in
+                    transposed.packed.multiply(rows: batch, a: g.baseAddress, lda: w, into: o.baseAddress!, ldc: k, accumulate: false)
                 }
-                if batch > 0 {
-                    dhU.withUnsafeMutableBufferPointer { o in
-                        recurrentKernelT.packed.multiply(rows: batch, a: gh.baseAddress, lda: w, into: o.baseAddress!, ldc: u, accumulate: false)
-                    }
-                    h.withUnsafeBufferPointer { hp in
-                        context.gradients.addProduct(kernel: names.recurrentKernel, bias: nil, left: [(hp.baseAddress!, u)],
-                                                     right: gh.baseAddress!, rows: batch, width: w)
-                    }
+                left.withUnsafeBufferPointer { l in
+                    context.gradients.addProduct(kernel: kernel, bias: nil, left: [(l.baseAddress!, k)], right: g.baseAddress!, rows: batch, width: w)
                 }
             }
+            return out
         }
+        let dx = product(dXs, inputKernelT, left: x, width: depth, kernel: names.kernel)
+        let dhU = product(dHs, recurrentKernelT, left: h, width: u, kernel: names.recurrentKernel)
         for k in 0..<n { dHPrev[k] += dhU[k] }
         var dBias = [Scalar](repeating: 0, count: 2 * w)
         for b in 0..<batch {

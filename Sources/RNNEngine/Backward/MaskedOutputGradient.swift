@@ -5,19 +5,12 @@ extension MaskedOutputRule {
     /// passes nothing on. With `zeros` (or without lengths) the cotangent is unchanged.
     public func pullBack<Scalar: RNNScalar>(_ cotangent: Tensor<Scalar>, sequenceLength: [Int]?, timeMajor: Bool) -> Tensor<Scalar> {
         guard self == .repeatLastValid, let lengths = sequenceLength, cotangent.rank == 3 else { return cotangent }
-        let (time, batch, width) = timeMajor ? (cotangent.shape[0], cotangent.shape[1], cotangent.shape[2])
-                                             : (cotangent.shape[1], cotangent.shape[0], cotangent.shape[2])
         var out = cotangent.scalars
-        func offset(_ t: Int, _ b: Int) -> Int { timeMajor ? (t * batch + b) * width : (b * time + t) * width }
-        for b in 0..<min(batch, lengths.count) {
-            let length = min(max(lengths[b], 0), time)
-            for t in length..<time {
-                let s = offset(t, b)
-                if length > 0 {
-                    let d = offset(length - 1, b)
-                    for k in 0..<width { out[d + k] += out[s + k] }
-                }
-                for k in 0..<width { out[s + k] = 0 }
+        let width = cotangent.shape[2]
+        Self.forEachRepeat(shape: cotangent.shape, lengths: lengths, timeMajor: timeMajor) { at, source in
+            for k in 0..<width {
+                if let source { out[source + k] += out[at + k] }
+                out[at + k] = 0
             }
         }
         return Tensor(unchecked: cotangent.shape, scalars: out)

@@ -38,8 +38,7 @@ extension RNNModel {
                           width: cell(for: d).outputSize, timeMajor: timeMajor)
         }
         func finish(_ outputs: [Tensor<Scalar>], _ states: [Nest<Tensor<Scalar>>]) -> ModelResult<Scalar> {
-            ModelResult(model: self, outputs: outputs.map { rule.apply(to: $0, sequenceLength: sequenceLength, timeMajor: timeMajor) },
-                        states: states)
+            result(outputs: outputs, states: states, sequenceLength: sequenceLength, timeMajor: timeMajor)
         }
         guard bidirectional else {
             let g = try dynamicRNNGradients(cell: try cell.makeCell(store: store), inputs: inputs, sequenceLength: sequenceLength,
