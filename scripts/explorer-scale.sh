@@ -17,7 +17,8 @@ tmux capture-pane -p -t lg | sed -n 2p
 tmux send-keys -t lg G
 until tmux capture-pane -p -t lg | grep -q "t=19999"; do sleep 0.05; done; echo "t=19999 shown at $(el)s"
 until tmux capture-pane -p -t lg | grep -q "done: 20"; do sleep 0.05; done; echo "done at $(el)s"
-pid=$(pgrep -f "$bin samples/scale/long_sequence.json" | head -1); grep VmHWM /proc/$pid/status; grep VmRSS /proc/$pid/status
+# The explorer is the child of the pane's shell.
+pid=$(pgrep -P "$(tmux display-message -p -t lg '#{pane_pid}')" | head -1); grep VmHWM /proc/$pid/status; grep VmRSS /proc/$pid/status
 # Waits until the status line shows step $2 after sending key $1; prints the time.
 jump() {
   local s; s=$(date +%s.%N); tmux send-keys -t lg "$1"

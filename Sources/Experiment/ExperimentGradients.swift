@@ -85,16 +85,15 @@ extension LoadedExperiment {
             guard direction == d else { return .cotangents(outputs: nil, state: nil) }
             guard example < batchSize else { throw fail("example \(example) is out of range: batch_size is \(batchSize)") }
             guard unit < cellSpec.outputSize else { throw fail("unit \(unit) is out of range: the output has \(cellSpec.outputSize) units") }
-            let length = min(maxTime, max(0, spec.sequenceLength?[example] ?? maxTime))
-            let t: Int
-            if let step {
-                guard step < maxTime else { throw fail("step \(step) is out of range: max_time is \(maxTime)") }
-                t = step
-            } else {
-                guard length > 0 else { throw fail("example \(example) has length 0: it has no last step") }
-                t = length - 1
+            guard let step else {
+                guard let last = RNNLoss<Scalar>.lastValidOutput(example: example, unit: unit, maxTime: maxTime,
+                                                                 sequenceLength: spec.sequenceLength) else {
+                    throw fail("example \(example) has no step (length 0 or max_time 0): it has no last step")
+                }
+                return last
             }
-            return .outputUnit(example: example, step: t, unit: unit)
+            guard step < maxTime else { throw fail("step \(step) is out of range: max_time is \(maxTime)") }
+            return .outputUnit(example: example, step: step, unit: unit)
         case let .state(path):
             guard let path else { return .finalState(path: nil) }
             var local = path

@@ -43,12 +43,14 @@ public final class ExplorerApp {
             if let key = terminal.nextKey(timeoutMilliseconds: 50) {
                 idle = 0
                 if !handle(key) { return true }
+                // Answer the key at once with what is computed (the cursor's frame); the rest fills on ticks.
+                if dirty { redraw(fill: false) }
             } else {
                 idle += 1
                 if let m = maxIdleTicks, idle >= m { return false }
                 tick()
+                if dirty { redraw() }
             }
-            if dirty { redraw() }
         }
     }
 
@@ -77,11 +79,16 @@ public final class ExplorerApp {
         state.windowStart = FrameWindow.adjusted(start: state.windowStart, t: state.t, columns: columns, maxTime: state.maxTime)
         // The frame's size for this step (the layout gives it that many rows), and its scroll range.
         let width = layout.frame.interior.width
-        let count = FramePane.lines(state: state, data: screenData(), width: width,
+        // Sizes need only the cursor's frame: the rest of the window is filled when drawing.
+        let data = screenData(fill: false)
+        let count = FramePane.lines(state: state, data: data, width: width,
                                     glyphs: terminal.capabilities.unicode ? .unicode : .ascii).count
         state.frameRows = count + 2
         let inner = Layout(width: terminal.size.width, height: terminal.size.height, state: state).frame.interior
-        state.frameScroll = min(state.frameScroll, max(0, count - inner.height))
+        let glyphs: Glyphs = terminal.capabilities.unicode ? .unicode : .ascii
+        // J K scroll the frame, or the equations in view 3.
+        let scrollable = state.view == .equations ? EquationsPane.rows(state: state, data: data, inner: inner, glyphs: glyphs).count : count
+        state.frameScroll = min(state.frameScroll, max(0, scrollable - inner.height))
     }
 
     /// An experiment being opened in the background, and the path as the user typed it.
@@ -115,6 +122,7 @@ public final class ExplorerApp {
         finishOpening()
         let p = model.session.progress.done
         if p != lastProgress { lastProgress = p; dirty = true; follow() }
+        if model.windowIncomplete { dirty = true }
         guard state.playing else { return }
         let now = Date()
         let atEnd = state.t >= state.maxTime - 1
@@ -131,23 +139,26 @@ public final class ExplorerApp {
     }
 
     /// Draws the current screen and presents it.
-    public func redraw() {
+    /// Draws and presents the screen; with `fill`, missing frames of the heatmap window are computed first
+    /// (within a time budget: `tick` redraws until the window is complete).
+    public func redraw(fill: Bool = true) {
         // What this screen shows of the background pass; `tick` redraws when it moves on.
         lastProgress = model.session.progress.done
         if lastProgress != followedProgress { follow() }
         var grid = terminal.makeGrid()
-        draw(into: &grid)
+        draw(into: &grid, fill: fill)
         terminal.present(grid)
         dirty = false
     }
 
     /// Draws the current screen into `grid`: a pure function of the state and the data gathered once for it.
-    public func draw(into grid: inout CellGrid) {
-        Screen.render(into: &grid, state: state, data: screenData())
+    public func draw(into grid: inout CellGrid, fill: Bool = true) {
+        Screen.render(into: &grid, state: state, data: screenData(fill: fill))
     }
 
     /// What the panes need from the model for this state, gathered once per redraw.
-    func screenData() -> ScreenData {
+    /// With `fill`, missing frames of the window are computed within a time budget (the cursor's always).
+    func screenData(fill: Bool = true) -> ScreenData {
         let s = model.session
         let layout = Layout(width: terminal.size.width, height: terminal.size.height, state: state)
         let columns = HeatmapPane.columns(for: layout.heatmap, maxTime: state.maxTime)
@@ -159,7 +170,8 @@ public final class ExplorerApp {
         }
         // The frame view needs the cursor's step even when the heatmaps are too small to hold it.
         if !range.contains(state.t) && state.t < state.maxTime { range = state.t..<(state.t + 1) }
-        let (frames, error) = model.window(direction: state.direction, range: range)
+        // The cursor's frame first; the rest of a window never shown fills in over the next redraws.
+        let (frames, error) = model.window(direction: state.direction, range: range, cursor: state.t, timeBudget: fill ? 0.03 : 0)
         let d = state.direction
         let saturation = state.view == .saturation ? model.saturation(direction: d, layer: state.layer, around: state.t, gates: state.saturationGates, units: state.layerSpec?.numUnits ?? 0) : nil
         return ScreenData(window: frames, windowRange: range, inputShape: s.inputShape,

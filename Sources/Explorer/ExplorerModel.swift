@@ -108,23 +108,47 @@ public final class ExplorerModel {
 
     /// Frames of direction `d` for `range` (clamped to what is computed). Steps shown recently come from the
     /// cache; only the missing ones are recomputed (from the engine's nearest checkpoint).
-    public func window(direction d: Int, range: Range<Int>) -> (frames: [FrameData], error: String?) {
+    ///
+    /// With a `cursor`, its step comes first, then runs of the missing ones until `timeBudget` seconds have gone:
+    /// a jump to a window never shown shows the cursor's frame at once and fills the rest on the next redraws
+    /// (`windowIncomplete` says more is to come).
+    public func window(direction d: Int, range: Range<Int>, cursor: Int? = nil,
+                       timeBudget: TimeInterval = .infinity) -> (frames: [FrameData], error: String?) {
         let done = session.completed(d)
         let wanted = range.lowerBound..<max(range.lowerBound, min(range.upperBound, done))
         if frameCache.generation != generation || frameCache.direction != d {
             frameCache = FrameCache(generation: generation, direction: d)
         }
-        let missing = wanted.filter { frameCache.frames[$0] == nil }
-        if let first = missing.first, let last = missing.last {
-            do {
-                for f in try session.frames(d, first..<(last + 1)) { frameCache.insert(f) }
-            } catch {
-                return ([], describe(error))
+        let started = Date()
+        var missing = wanted.filter { frameCache.frames[$0] == nil }
+        // A few missing steps are computed at once (one recomputation from the checkpoint is the cost anyway).
+        let budget = missing.count <= 16 ? .infinity : timeBudget
+        var worked = false
+        do {
+            if let c = cursor, missing.contains(c), budget.isFinite {
+                for f in try session.frames(d, c..<(c + 1)) { frameCache.insert(f) }
+                missing.removeAll { $0 == c }
+                worked = true
             }
+            // Then the missing steps in runs (each run recomputes from the engine's nearest checkpoint once); every
+            // call does some work, then stops when the budget is spent.
+            while let first = missing.first, budget > 0, !worked || Date().timeIntervalSince(started) < budget {
+                worked = true
+                var last = first
+                while missing.contains(last + 1), last - first < (budget.isFinite ? 15 : 255) { last += 1 }
+                for f in try session.frames(d, first..<(last + 1)) { frameCache.insert(f) }
+                missing.removeAll { $0 <= last }
+            }
+        } catch {
+            return ([], describe(error))
         }
+        windowIncomplete = !missing.isEmpty
         frameCache.keep(wanted)
         return (wanted.compactMap { frameCache.frames[$0] }, nil)
     }
+
+    /// Whether the last `window` left steps to compute (the app redraws until it is complete).
+    public private(set) var windowIncomplete = false
 
     /// Most (row, step) gate values one saturation chart counts: long runs are counted over a window around `t`.
     static let saturationBudget = 400_000

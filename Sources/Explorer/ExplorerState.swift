@@ -247,10 +247,8 @@ public struct LayerVariable: Equatable, Sendable {
         case let .basicRNN(n, _):
             return [LayerVariable(source: .stateH, name: "h", label: "h state after the step", count: n, isGate01: false)]
         case let .gru(n, _), let .gruResetAfter(n, _):
-            return [LayerVariable(source: .stateH, name: "h", label: "h state after the step", count: n, isGate01: false),
-                    LayerVariable(source: .gate("r"), name: "r", label: "r reset gate", count: n, isGate01: true),
-                    LayerVariable(source: .gate("u"), name: "u", label: "u update gate", count: n, isGate01: true),
-                    LayerVariable(source: .gate("c"), name: "c~", label: "c candidate", count: n, isGate01: false)]
+            return [LayerVariable(source: .stateH, name: "h", label: "h state after the step", count: n, isGate01: false)]
+                + GateTable.gru.map { gate($0, count: n) }
         case let .basicLSTM(n, _, _):
             return lstm(units: n, proj: nil)
         case let .lstm(n, o):
@@ -258,13 +256,16 @@ public struct LayerVariable: Equatable, Sendable {
         }
     }
 
+    /// A gate's heatmap variable from the engine's gate table (sigmoid gates live in 0...1).
+    private static func gate(_ g: GateDescription, count n: Int) -> LayerVariable {
+        LayerVariable(source: .gate(g.name), name: g.name == "c" ? "c~" : g.name, label: "\(g.name) \(g.title)", count: n,
+                      isGate01: g.activation == "sigmoid")
+    }
+
     private static func lstm(units n: Int, proj: Int?) -> [LayerVariable] {
         var v = [LayerVariable(source: .stateH, name: "h", label: proj == nil ? "h state after the step" : "h (projected) state after the step", count: proj ?? n, isGate01: false),
-                 LayerVariable(source: .stateC, name: "c", label: "c state after the step", count: n, isGate01: false),
-                 LayerVariable(source: .gate("i"), name: "i", label: "i input gate", count: n, isGate01: true),
-                 LayerVariable(source: .gate("j"), name: "j", label: "j candidate", count: n, isGate01: false),
-                 LayerVariable(source: .gate("f"), name: "f", label: "f forget gate", count: n, isGate01: true),
-                 LayerVariable(source: .gate("o"), name: "o", label: "o output gate", count: n, isGate01: true)]
+                 LayerVariable(source: .stateC, name: "c", label: "c state after the step", count: n, isGate01: false)]
+        v += GateTable.lstm.map { gate($0, count: n) }
         if proj != nil {
             v.append(LayerVariable(source: .gate("m"), name: "m", label: "m before projection", count: n, isGate01: false))
         }

@@ -39,22 +39,9 @@ enum Format {
         return (n < 0 ? "-" : "") + out
     }
 
-    /// What a learner reads for a recorded gate.
-    static func gateLabel(_ name: String, cellName: String) -> String {
-        let gru = cellName.hasPrefix("gru")
-        switch name {
-        case "i": return "i input gate"
-        case "j": return "j candidate"
-        case "f": return "f forget gate"
-        case "o": return "o output gate"
-        case "r": return "r reset gate"
-        case "u": return "u update gate"
-        case "c": return gru ? "c candidate" : "c"
-        case "m": return "m before proj"
-        case "cell output": return "cell output"
-        case "output after dropout": return "after dropout"
-        default: return name
-        }
+    /// What a learner reads for a gate (`i input gate`), from the engine's gate table; the name alone for others.
+    static func gateLabel(_ name: String, gates: [GateDescription]) -> String {
+        gates.first { $0.name == name }.map { "\($0.name) \($0.title)" } ?? name
     }
 
     /// The state shapes of one layer, e.g. `c=[4, 6] h=[4, 6]` or `[4, 4]`.

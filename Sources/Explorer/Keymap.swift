@@ -49,9 +49,12 @@ public struct KeyBinding: Sendable {
     public let hint: String?
     /// Panes whose key bar shows this global binding before the rest (empty: shown after the pane's own).
     public let barFirstIn: Set<Pane>
+    /// How the key bar names the keys when not by the binding's first key (`1-4` for the views).
+    public let barKeys: String?
 
     init(_ keys: [Key], _ action: Action, _ scope: KeyScope = .global, help: String, hint: String? = nil,
-         barFirstIn: Set<Pane> = []) {
+         barFirstIn: Set<Pane> = [], barKeys: String? = nil) {
+        self.barKeys = barKeys
         self.keys = keys
         self.action = action
         self.scope = scope
@@ -97,7 +100,8 @@ public enum Keymap {
         KeyBinding([.char("V")], .heatmapPrevious, help: "previous heatmap"),
         KeyBinding([.char("z")], .heatmapScale,
                    help: "heatmap colour scale: auto (the largest |value| in view, shown as ±N (z) in the title) / fixed ±1"),
-        KeyBinding([.char("1")], .view(.frame), help: "view: the frame and the heatmaps", hint: "views 1-4"),
+        KeyBinding([.char("1")], .view(.frame), help: "view: the frame and the heatmaps", hint: "views",
+                   barFirstIn: Set(Pane.allCases), barKeys: "1-4"),
         KeyBinding([.char("2")], .view(.unrolled), help: "view: the unrolled network around t"),
         KeyBinding([.char("3")], .view(.equations), help: "view: the cell's equations with this step's numbers"),
         KeyBinding([.char("4")], .view(.saturation), help: "view: gate saturation per unit over the run"),
@@ -146,6 +150,7 @@ public enum Keymap {
     public static func barHints(focus: Pane, glyphs: Glyphs, bidirectional: Bool) -> [(keys: String, hint: String)] {
         func hinted(_ b: KeyBinding) -> (keys: String, hint: String)? {
             guard let h = b.hint, let key = b.keys.first else { return nil }
+            if let k = b.barKeys { return (k, h) }
             var label = Keymap.name(of: key, glyphs: glyphs)
             // The hint covers the binding and its partner (`← →` step, `+ -` units).
             if let a = pairs[b.action], let p = bindings.first(where: { $0.action == a && $0.scope == b.scope }), let k = p.keys.first {

@@ -45,10 +45,20 @@ public final class RecordedRun<Scalar: RNNScalar>: @unchecked Sendable {
     /// Computes forward until `limit` steps are done (all by default). `shouldStop` is polled between steps
     /// (between chunks of `checkpointInterval` steps on the fused path).
     public func compute(until limit: Int? = nil, shouldStop: () -> Bool = { false }) {
+        compute(until: limit, shouldStop: shouldStop, fused: true) { state, t in
+            let step = try self.loop.step(from: state, at: t)
+            return (step.output, step.state)
+        }
+    }
+
+    /// `compute` with the fused path allowed or not, taking steps outside it with `step` (the emitted output
+    /// and the next state from the state before step `t`; the backward pass passes a step that keeps tapes).
+    func compute(until limit: Int?, shouldStop: () -> Bool, fused: Bool,
+                 step: (Nest<Tensor<Scalar>>, Int) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>)) {
         let target = min(limit ?? loop.maxTime, loop.maxTime)
         var (t, state) = lock.withLock { (done, finalState) }
         let width = loop.batchSize * loop.outputSize
-        if t < min(target, loop.loopBound), t % checkpointInterval == 0, let plan = loop.makeFastPlan() {
+        if fused, t < min(target, loop.loopBound), t % checkpointInterval == 0, let plan = loop.makeFastPlan() {
             // Fused path, a checkpoint interval at a time; outputs land in place.
             let end = min(target, loop.loopBound)
             withoutActuallyEscaping(shouldStop) { shouldStop in
@@ -68,7 +78,7 @@ public final class RecordedRun<Scalar: RNNScalar>: @unchecked Sendable {
                 return
             }
             do {
-                let step = try loop.step(from: state, at: t)
+                let step = try step(state, t)
                 state = step.state
                 step.output.scalars.withUnsafeBufferPointer { src in
                     if let p = src.baseAddress { (outputs + t * width).update(from: p, count: width) }

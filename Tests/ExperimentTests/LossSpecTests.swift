@@ -67,6 +67,37 @@ final class LossSpecTests: XCTestCase {
         }
     }
 
+    /// The same for a bidirectional run: a direction's output unit (in the inputs' time order) and state arrays.
+    func testBuiltInLossesOfABidirectionalRun() throws {
+        let bi = #", "dtype": "float64", "bidirectional": true, "cell_bw": {"type": "gru", "num_units": 2}"#
+        var unit = Tensor<Double>(zeros: [3, 5, 2])
+        unit[0, 4, 1] = 1 // example 0 has length 5: its last step is 4
+        let cases: [(String, [String: Tensor<Double>])] = [
+            (#"{"output": {"example": 0, "step": "last", "unit": 1, "direction": 1}}"#, ["loss/outputs/1": unit]),
+            (#"{"output": {"example": 1, "step": 0, "unit": 2}}"#,
+             ["loss/outputs/0": { var t = Tensor<Double>(zeros: [3, 5, 3]); t[1, 0, 2] = 1; return t }()]),
+            (#"{"state": "1"}"#, ["loss/state/1": Tensor(repeating: 1, shape: [3, 2])]),
+            (#"{"state": "0/h"}"#, ["loss/state/0/h": Tensor(repeating: 1, shape: [3, 3])]),
+            (#"{"sum": "outputs"}"#, ["loss/outputs/0": Tensor(repeating: 1, shape: [3, 5, 3]), "loss/outputs/1": Tensor(repeating: 1, shape: [3, 5, 2])]),
+        ]
+        for (text, arrays) in cases {
+            let s = try spec(text, extra: bi)
+            let builtIn = try ExperimentLoader.load(s, file: "e.json", baseDirectory: URL(fileURLWithPath: "/"), as: Double.self)
+            var f = s
+            f.loss = .file("cotangents.npz")
+            var e = LoadedExperiment(spec: f, file: "e.json", inputs: builtIn.inputs, store: builtIn.store)
+            e.lossArrays = arrays
+            let a = try builtIn.gradients(), b = try e.gradients()
+            XCTAssertEqual(a.inputs, b.inputs, text)
+            XCTAssertEqual(a.weights, b.weights, text)
+            XCTAssertGreaterThan(a.inputs.scalars.map(abs).max() ?? 0, 0, text)
+        }
+        XCTAssertThrowsError(try ExperimentLoader.load(try spec(#"{"state": "h"}"#, extra: bi), file: "e.json",
+                                                       baseDirectory: URL(fileURLWithPath: "/"), as: Double.self).gradients()) {
+            XCTAssertTrue("\($0)".contains("a bidirectional run's state arrays start with the direction"), "\($0)")
+        }
+    }
+
     /// A cotangent file with a misnamed or misshaped array is refused, naming the array.
     func testCotangentArraysAreChecked() throws {
         let s = try spec(#""c.npz""#, extra: #", "dtype": "float64""#)

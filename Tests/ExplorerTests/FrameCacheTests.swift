@@ -45,4 +45,28 @@ final class FrameCacheTests: XCTestCase {
         XCTAssertNotNil(cache.frames[2])
         XCTAssertNotNil(cache.frames[7])
     }
+
+    /// A jump to a window never shown computes the cursor's frame first; the rest fills in on later calls.
+    func testColdWindowsShowTheCursorFirstAndFillIn() throws {
+        let spec = ExperimentSpec(name: "long", cell: .lstm(numUnits: 4, options: LSTMOptions()), batchSize: 2, maxTime: 200,
+                                  inputDepth: 3, seed: 1)
+        let model = try ExplorerModel.make(spec: spec, file: nil, baseDirectory: URL(fileURLWithPath: NSTemporaryDirectory()))
+        XCTAssertTrue(model.session.waitUntilComplete(timeout: 30))
+        let first = model.window(direction: 0, range: 100..<160, cursor: 130, timeBudget: 1e-9).frames
+        XCTAssertEqual(first.map(\.time), [130])
+        XCTAssertTrue(model.windowIncomplete)
+        var calls = 0
+        var frames = first
+        while model.windowIncomplete && calls < 100 {
+            frames = model.window(direction: 0, range: 100..<160, cursor: 130, timeBudget: 1e-9).frames
+            calls += 1
+        }
+        XCTAssertFalse(model.windowIncomplete)
+        XCTAssertEqual(frames.map(\.time), Array(100..<160))
+        XCTAssertGreaterThan(calls, 1)
+        // Pieced together, the window is what one recomputation gives.
+        let fresh = try model.session.frames(0, 100..<160)
+        XCTAssertEqual(frames.map { $0.output.scalars }, fresh.map { $0.output.scalars })
+        XCTAssertEqual(frames.map { $0.layers[0].gates.map(\.value.scalars) }, fresh.map { $0.layers[0].gates.map(\.value.scalars) })
+    }
 }

@@ -5,25 +5,7 @@ import RNNEngine
 import TerminalUI
 
 /// Renders the explorer into a `MemoryTerminal` and asserts on the grid's text.
-final class ScreenTests: XCTestCase {
-    func makeApp(width: Int = 80, height: Int = 24, unicode: Bool = true, spec: ExperimentSpec? = nil) throws -> (ExplorerApp, MemoryTerminal) {
-        let terminal = MemoryTerminal(width: width, height: height,
-                                      capabilities: TerminalCapabilities(colorMode: unicode ? .palette256 : .none, unicode: unicode, mouse: true))
-        let model = try spec.map { try ExplorerModel.make(spec: $0, file: nil, baseDirectory: URL(fileURLWithPath: NSTemporaryDirectory())) }
-            ?? ExplorerModel.builtIn()
-        XCTAssertTrue(model.session.waitUntilComplete(timeout: 30))
-        return (ExplorerApp(terminal: terminal, model: model), terminal)
-    }
-
-    func screen(_ app: ExplorerApp, _ terminal: MemoryTerminal) -> String {
-        app.redraw()
-        return terminal.screenText
-    }
-
-    func press(_ app: ExplorerApp, _ keys: Key...) {
-        for k in keys { XCTAssertTrue(app.handle(k)) }
-    }
-
+final class ScreenTests: ExplorerAppTestCase {
     func testMainScreenAt80x24() throws {
         let (app, term) = try makeApp()
         let text = screen(app, term)

@@ -135,4 +135,36 @@ final class ViewTests: ExplorerAppTestCase {
         press(ascii, .char("4"))
         XCTAssertTrue(screen(ascii, aterm).unicodeScalars.allSatisfy(\.isASCII), aterm.screenText)
     }
+
+    /// Keras: a reset_after GRU's equations with its numbers, and a masked step that repeats the last valid output.
+    func testKerasResetAfterGRUEquationsAndMasking() throws {
+        let spec = ExperimentSpec(name: "k", cell: .gruResetAfter(numUnits: 3, activation: .tanh), convention: .keras,
+                                  sequenceLength: [4, 2], batchSize: 2, maxTime: 4, inputDepth: 2, seed: 3)
+        let (app, term) = try makeApp(width: 200, height: 50, spec: spec)
+        press(app, .char("j"), .char("l"), .char("l"))  // example 1 (length 2) at t=2: masked
+        var text = screen(app, term)
+        XCTAssertTrue(text.contains("emitted =last"), text)
+        XCTAssertFalse(text.contains("emitted =0"), text)
+        press(app, .char("k"), .char("3"))
+        text = screen(app, term)
+        guard let line = text.split(separator: "\n").first(where: { $0.contains("│u = σ(x·W_u") }) else { return XCTFail(text) }
+        let eq = String(line.split(separator: "│").first { $0.hasPrefix("u = σ") } ?? "")
+        let n = numbers(eq.components(separatedBy: " = ").dropFirst(2).joined(separator: " = "))
+        XCTAssertEqual(n.count, 3, eq)
+        if n.count == 3 { XCTAssertEqual(sigmoid(n[0] + n[1]), n[2], accuracy: 1e-3) }
+        XCTAssertTrue(text.contains("c̃ = tanh(x·W_c + b_c + r·(h·U_c + b'_c))"), text)
+    }
+
+    /// At the 60x18 minimum the equations do not fit: J scrolls them and the border says what is left.
+    func testEquationsScrollAtTheMinimumSize() throws {
+        let (app, term) = try makeApp(width: 60, height: 18)
+        press(app, .char("3"))
+        var text = screen(app, term)
+        XCTAssertTrue(text.contains("more"), text)
+        XCTAssertFalse(text.contains("h = o·tanh(c)"), text)
+        for _ in 0..<30 { press(app, .char("J")) }
+        text = screen(app, term)
+        XCTAssertTrue(text.contains("h = o·tanh(c)"), text)
+        XCTAssertTrue(text.contains("↑"), text)
+    }
 }

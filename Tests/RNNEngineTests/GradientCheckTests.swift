@@ -238,24 +238,38 @@ final class GradientCheckTests: XCTestCase {
             return lossValue(lossFw, outputs: r.outputs, state: r.state, timeMajor: c.timeMajor)
         }
 
-        // The engine's gradients.
-        let store = VariableStore(arrays: weights, missing: .fail)
-        var dWeights: [String: Tensor<Double>], dInputs: Tensor<Double>, dS0: Nest<Tensor<Double>>, dS0b: Nest<Tensor<Double>>?
-        if let bwSpec = c.cellBackward, let lossBw {
-            let g = try bidirectionalDynamicRNNGradients(cellForward: c.cell.makeCell(store: store), cellBackward: bwSpec.makeCell(store: store),
-                                                         inputs: inputs, sequenceLength: c.lengths, initialStateForward: s0,
-                                                         initialStateBackward: s0b, dtype: .float64, timeMajor: c.timeMajor,
-                                                         lossForward: lossFw, lossBackward: lossBw)
-            dWeights = g.forward.weights.merging(g.backward.weights) { a, _ in a }
-            dInputs = g.inputs
-            (dS0, dS0b) = (g.forward.initialState, g.backward.initialState)
-        } else {
-            let g = try dynamicRNNGradients(cell: c.cell.makeCell(store: store), inputs: inputs, sequenceLength: c.lengths,
-                                            initialState: s0, dtype: .float64, timeMajor: c.timeMajor, loss: lossFw)
-            (dWeights, dInputs, dS0, dS0b) = (g.weights, g.inputs, g.initialState, nil)
+        // The engine's gradients, every segment recomputed from the checkpoints (tape budget 0) and every step's
+        // tape kept by the forward pass (unlimited budget).
+        var problems: [String] = []
+        for budget in [0, Int.max] {
+            let store = VariableStore(arrays: weights, missing: .fail)
+            var dWeights: [String: Tensor<Double>], dInputs: Tensor<Double>, dS0: Nest<Tensor<Double>>, dS0b: Nest<Tensor<Double>>?
+            if let bwSpec = c.cellBackward, let lossBw {
+                let g = try bidirectionalDynamicRNNGradients(cellForward: c.cell.makeCell(store: store), cellBackward: bwSpec.makeCell(store: store),
+                                                             inputs: inputs, sequenceLength: c.lengths, initialStateForward: s0,
+                                                             initialStateBackward: s0b, dtype: .float64, timeMajor: c.timeMajor,
+                                                             lossForward: lossFw, lossBackward: lossBw, tapeBudget: budget)
+                dWeights = g.forward.weights.merging(g.backward.weights) { a, _ in a }
+                dInputs = g.inputs
+                (dS0, dS0b) = (g.forward.initialState, g.backward.initialState)
+            } else {
+                let g = try dynamicRNNGradients(cell: c.cell.makeCell(store: store), inputs: inputs, sequenceLength: c.lengths,
+                                                initialState: s0, dtype: .float64, timeMajor: c.timeMajor, loss: lossFw, tapeBudget: budget)
+                (dWeights, dInputs, dS0, dS0b) = (g.weights, g.inputs, g.initialState, nil)
+            }
+            if corrupt, let name = dWeights.keys.sorted().first { dWeights[name]!.scalars[0] += 1e-4 }
+            problems += try compare(c, budget: budget, weights: weights, inputs: inputs, s0: s0, s0b: s0b, value: value,
+                                    dWeights: dWeights, dInputs: dInputs, dS0: dS0, dS0b: dS0b)
         }
-        if corrupt, let name = dWeights.keys.sorted().first { dWeights[name]!.scalars[0] += 1e-4 }
+        return problems
+    }
 
+    /// Each gradient element against its central finite difference.
+    private func compare(_ c: Case, budget: Int, weights: [String: Tensor<Double>], inputs: Tensor<Double>,
+                         s0: Nest<Tensor<Double>>?, s0b: Nest<Tensor<Double>>?,
+                         value: ([String: Tensor<Double>], Tensor<Double>, Nest<Tensor<Double>>?, Nest<Tensor<Double>>?) throws -> Double,
+                         dWeights: [String: Tensor<Double>], dInputs: Tensor<Double>, dS0: Nest<Tensor<Double>>,
+                         dS0b: Nest<Tensor<Double>>?) throws -> [String] {
         XCTAssertEqual(Set(dWeights.keys), Set(weights.keys), "\(c.name): a gradient for every weight")
         // Every weight, input and initial-state element, as one set of named tensors.
         var point = weights, gradient = dWeights
@@ -269,7 +283,7 @@ final class GradientCheckTests: XCTestCase {
         return try finiteDifferenceProblems(at: point, gradient: gradient) { p in
             try value(p.filter { weights[$0.key] != nil }, p["inputs"] ?? inputs,
                       s0.map { state($0, from: p, prefix: "initial_state/0") }, s0b.map { state($0, from: p, prefix: "initial_state/1") })
-        }
+        }.map { "\($0) (tape budget \(budget))" }
     }
 
     private func shape(_ c: Case) -> [Int] { c.timeMajor ? [c.time, c.batch, c.depth] : [c.batch, c.time, c.depth] }

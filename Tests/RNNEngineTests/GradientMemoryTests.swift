@@ -5,7 +5,7 @@ import XCTest
 /// it holds at its peak stays under 3× the inputs plus outputs for a long sequence.
 final class GradientMemoryTests: XCTestCase {
     /// Issue 7's size: a 2-layer LSTM(256), batch 4, max_time 20,000, input depth 64. The whole forward pass
-    /// and the first segments of the sweep run (every segment holds the same: one segment's tapes; the state
+    /// (fused, keeping no tapes) and the first segments of the sweep run (every segment holds the same: one segment's tapes; the state
     /// gradients of all segments are counted from the start), so the peak seen is the whole pass's.
     func testLongSequencePeakStaysUnderThreeTimesInputsPlusOutputs() throws {
         let (batch, time, depth, units) = (4, 20_000, 64, 256)
@@ -21,6 +21,10 @@ final class GradientMemoryTests: XCTestCase {
         XCTAssertGreaterThan(run.peakScalars, inputsPlusOutputs, "the count includes the inputs and outputs themselves")
         XCTAssertLessThan(run.peakScalars, 3 * inputsPlusOutputs,
                           "peak \(run.peakScalars) scalars vs inputs + outputs \(inputsPlusOutputs)")
+        // By default a run that computes its own forward pass may also keep step tapes within its budget (half
+        // the inputs and outputs; testTapeBudget checks the kept tapes stay within it): still under 3×.
+        XCTAssertEqual(run.tapeBudget, inputsPlusOutputs / 2)
+        XCTAssertLessThan(run.peakScalars + run.tapeBudget, 3 * inputsPlusOutputs)
         XCTAssertLessThan(run.segmentLength, 400)
     }
 
@@ -37,6 +41,34 @@ final class GradientMemoryTests: XCTestCase {
         XCTAssertEqual(complete.peakScalars, partial.peakScalars)
         let result = try XCTUnwrap(complete.result())
         XCTAssertGreaterThan(result.inputs.scalars[0..<16].map { abs($0) }.max() ?? 0, 0)
+    }
+
+    /// The forward pass keeps the last segments' tapes within the budget and the sweep uses them instead of
+    /// recomputing; the gradients are the same whatever the budget, and the peak stays within the budget's bound.
+    func testTapeBudget() throws {
+        var results: [(GradientRun<Double>, RNNGradients<Double>)] = []
+        let store = VariableStore<Double>(missing: .initialize(seed: 3))
+        let cell = try CellSpec.multi([.lstm(numUnits: 6, options: LSTMOptions(usePeepholes: true)), .gru(numUnits: 4, activation: .tanh)])
+            .makeCell(store: store)
+        let inputs: Tensor<Double> = randomTensor([3, 90, 5], seed: 5)
+        for budget in [0, 20_000, Int.max] {
+            let loop = try UnrolledLoop(cell: cell, inputs: .leaf(inputs), sequenceLength: [90, 41, 0], initialState: nil,
+                                        dtype: .float64, timeMajor: false, scope: "rnn")
+            let run = try GradientRun(loop: loop, loss: .sumOfOutputs, tapeBudget: budget)
+            run.compute()
+            results.append((run, try XCTUnwrap(run.result())))
+        }
+        let segments = (90 + results[0].0.segmentLength - 1) / results[0].0.segmentLength
+        XCTAssertEqual(results.map(\.0.recomputedSegments).first, segments, "budget 0 recomputes every segment")
+        XCTAssertEqual(results.map(\.0.recomputedSegments).last, 0, "an unlimited budget recomputes none")
+        XCTAssertTrue((1..<segments).contains(results[1].0.recomputedSegments), "a partial budget keeps the last segments only")
+        XCTAssertLessThan(results[0].0.peakScalars, results[2].0.peakScalars)
+        XCTAssertLessThanOrEqual(results[1].0.peakScalars, results[0].0.peakScalars + 20_000, "kept tapes stay within the budget")
+        for (_, g) in results.dropFirst() {
+            XCTAssertLessThan(g.inputs.maxAbsDifference(results[0].1.inputs), 1e-12)
+            for (name, w) in g.weights { XCTAssertLessThan(w.maxAbsDifference(try XCTUnwrap(results[0].1.weights[name])), 1e-12, name) }
+            XCTAssertLessThan(g.result.outputs.maxAbsDifference(results[0].1.result.outputs), 1e-12)
+        }
     }
 
     private func longRun(batch: Int, time: Int, depth: Int, units: Int) throws -> (GradientRun<Float>, Int) {

@@ -230,9 +230,11 @@ final class RecordedRunTests: XCTestCase {
         let direct = try directFrames(try loop(spec, x: x, lengths: lengths))
         let run = RecordedRun(loop: try loop(spec, x: x, lengths: lengths), swapMemory: true)
         let finished = DispatchSemaphore(value: 0)
+        let reader = ReaderHandshake()
         let thread = Thread {
-            // A short pause between steps keeps the computation going while the test thread reads frames.
-            run.compute(shouldStop: { usleep(200); return false })
+            // Between steps the pass waits (up to 10 s) until the test thread has read a few frames mid-pass,
+            // so the overlap is certain however loaded the machine is.
+            run.compute(shouldStop: { reader.waitForReads(3); return false })
             finished.signal()
         }
         thread.start()
@@ -242,7 +244,7 @@ final class RecordedRunTests: XCTestCase {
             if done > 0 && done < 300 { sawPartial = true }
             if done > 0 {
                 let t = checks % 2 == 0 ? done - 1 : (done - 1) / 2
-                if let f = try run.frame(at: t) { assertSameFrame(f, direct[t]); checks += 1 }
+                if let f = try run.frame(at: t) { assertSameFrame(f, direct[t]); checks += 1; reader.didRead() }
                 let frames = try run.frames(max(0, done - 3)..<(done + 5))
                 XCTAssertLessThanOrEqual(frames.last.map { $0.time + 1 } ?? 0, run.completedSteps)
                 for f in frames { assertSameFrame(f, direct[f.time]) }
@@ -272,19 +274,43 @@ final class RecordedRunTests: XCTestCase {
         let direct = try directFrames(try loop(spec, x: x, lengths: lengths))
         let run = RecordedRun(loop: try loop(spec, x: x, lengths: lengths), swapMemory: true)
         let finished = DispatchSemaphore(value: 0)
+        let reader = ReaderHandshake()
         let thread = Thread {
-            run.compute()
+            // Between chunks the pass waits (up to 10 s) until the test thread has read a frame mid-pass.
+            run.compute(shouldStop: { reader.waitForReads(1); return false })
             finished.signal()
         }
         thread.start()
         var checked = 0
         repeat {
             let done = run.completedSteps
-            if done > 0, let f = try run.frame(at: done - 1) { assertSameFrame(f, direct[done - 1]); checked += 1 }
+            if done > 0, let f = try run.frame(at: done - 1) { assertSameFrame(f, direct[done - 1]); checked += 1; reader.didRead() }
         } while !run.isComplete
         XCTAssertEqual(finished.wait(timeout: .now() + 30), .success)
         XCTAssertNil(run.error)
         for f in try run.frames(0..<40) { assertSameFrame(f, direct[f.time]) }
         XCTAssertGreaterThan(checked, 0)
+    }
+}
+
+/// Lets a background pass wait, between its steps, until a reader thread has read some frames, so a test of
+/// reads during a pass does not depend on the machine's load (the pass could otherwise finish first).
+private final class ReaderHandshake: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var reads = 0
+
+    func didRead() {
+        condition.lock()
+        reads += 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Returns once `count` reads happened, or after 10 s.
+    func waitForReads(_ count: Int) {
+        condition.lock()
+        let deadline = Date().addingTimeInterval(10)
+        while reads < count && condition.wait(until: deadline) {}
+        condition.unlock()
     }
 }

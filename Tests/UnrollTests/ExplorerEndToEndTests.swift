@@ -193,6 +193,22 @@ final class ExplorerEndToEndTests: XCTestCase {
         XCTAssertEqual(waitForExit(), "EXIT=0")
     }
 
+    /// Defect 5: with 8 colours (TERM=xterm) unfocused pane borders are not drawn in black (they vanished on a
+    /// dark background).
+    func testUnfocusedBordersAreNotBlackWithEightColours() throws {
+        try start([], width: 80, height: 24, env: ["LANG": "C.UTF-8", "TERM": "xterm"])
+        waitFor("the built-in experiment") { $0.contains("t=0 of max_time 9") }
+        let styled = (try? Self.run(["tmux", "-L", socket, "capture-pane", "-e", "-p", "-t", session]).out) ?? ""
+        let stackBorder = try XCTUnwrap(styled.split(separator: "\n").first { $0.contains("Stack") })
+        // The escape right before the border's corner sets its colour: not black (30).
+        let corner = try XCTUnwrap(stackBorder.range(of: "┌"))
+        let before = String(stackBorder[..<corner.lowerBound])
+        XCTAssertFalse(before.hasSuffix("\u{1B}[30m"), "border drawn in black: \(before.debugDescription)")
+        XCTAssertFalse(before.contains("[30m"), before.debugDescription)
+        try keys("q")
+        XCTAssertEqual(waitForExit(), "EXIT=0")
+    }
+
     /// The three lecture views in a real terminal at 80x24: Unicode with colour, then ASCII without colour.
     func testViewsAt80x24() throws {
         try start([], width: 80, height: 24, env: ["LANG": "C.UTF-8", "TERM": "xterm-256color"])

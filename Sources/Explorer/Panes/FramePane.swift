@@ -34,7 +34,8 @@ enum FramePane {
             return out
         }
         if f.isMasked(b) {
-            out.append((FrameRows.maskSentence(layer: state.layer, layerCount: state.layers.count, t: t, length: lengths[b], symbols: s),
+            out.append((FrameRows.maskSentence(layer: state.layer, layerCount: state.layers.count, t: t, length: lengths[b], symbols: s,
+                                               spec: state.spec),
                         Styles.masked.adding(.bold)))
         } else {
             out.append(("active: t=\(t) < length \(lengths[b]) \(s.arrow) the cell runs, state updated", Styles.ok))
@@ -65,7 +66,8 @@ enum FramePane {
                 out.append(.text(text, .plain))
             }
             out.append(.header)
-            let rows = FrameRows.rows(ld, spec: spec, frame: f, row: b, layer: state.layer, layerCount: state.layers.count)
+            let rows = FrameRows.rows(ld, spec: spec, frame: f, row: b, layer: state.layer, layerCount: state.layers.count,
+                                      zeroMasked: FrameRows.masksToZero(state.spec))
             for r in rows { out.append(.values(r)) }
             if rows.contains(where: { $0.clipped.contains(true) }) {
                 out.append(.text("! = the clip bound this unit (the value before the clip lies beyond it)", Styles.dim))

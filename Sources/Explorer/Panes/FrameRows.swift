@@ -1,3 +1,4 @@
+import Experiment
 import RNNEngine
 
 /// The rows of the Frame pane for one layer at one step, in the order the cell computes them, from the values
@@ -37,8 +38,15 @@ enum FrameRows {
         }
     }
 
+    /// Whether the experiment's convention emits zeros at a masked step (TF, PyTorch, Keras' Bidirectional) rather
+    /// than repeating the row's last valid output (a plain Keras layer).
+    static func masksToZero(_ spec: ExperimentSpec) -> Bool {
+        spec.convention.maskedOutput(bidirectional: spec.bidirectional) == .zeros
+    }
+
     /// The rows for layer `ld` (spec `spec`, index `l` of `layerCount`) of row `b` at frame `f`.
-    static func rows(_ ld: LayerData, spec: CellSpec, frame f: FrameData, row b: Int, layer l: Int, layerCount: Int) -> [Row] {
+    static func rows(_ ld: LayerData, spec: CellSpec, frame f: FrameData, row b: Int, layer l: Int, layerCount: Int,
+                     zeroMasked: Bool = true) -> [Row] {
         let masked = f.isMasked(b)
         let before = StateParts(ld.stateBefore), computed = StateParts(ld.computedState), after = StateParts(ld.stateAfter)
         func v(_ t: Tensor<Double>?) -> [Double]? { t.flatMap { rowValues($0, b) } }
@@ -54,9 +62,9 @@ enum FrameRows {
         case .basicLSTM, .lstm:
             rows.append(Row(label: "c before", values: v(before.part("c"))))
             rows.append(Row(label: "h before", values: v(before.part("h"))))
-            rows.append(Row(label: "i input gate", values: v(ld.gate("i"))))
-            rows.append(Row(label: "j candidate", values: v(ld.gate("j"))))
-            rows.append(Row(label: "f forget gate", values: v(ld.gate("f"))))
+            // i, j, f, then (after the new c) o: the engine's gate table names them.
+            let gates = GateTable.lstm
+            for g in gates.prefix(3) { rows.append(Row(label: Format.gateLabel(g.name, gates: gates), values: v(ld.gate(g.name)))) }
             let c = v(computed.part("c"))
             if let raw = v(ld.term("c_unclipped")) {
                 rows.append(Row(label: "c before clip", values: raw))
@@ -64,7 +72,7 @@ enum FrameRows {
             } else {
                 rows.append(Row(label: "c \(newWord)", values: c, emphasis: new))
             }
-            rows.append(Row(label: "o output gate", values: v(ld.gate("o"))))
+            rows.append(Row(label: Format.gateLabel("o", gates: gates), values: v(ld.gate("o"))))
             let h = v(computed.part("h"))
             if let m = v(ld.gate("m")) {
                 rows.append(Row(label: "m = o*act(c)", values: m))
@@ -77,11 +85,9 @@ enum FrameRows {
             } else {
                 rows.append(Row(label: "h \(newWord)", values: h, emphasis: new))
             }
-        case .gru:
+        case .gru, .gruResetAfter:
             rows.append(Row(label: "h before", values: v(before.part("h"))))
-            rows.append(Row(label: "r reset gate", values: v(ld.gate("r"))))
-            rows.append(Row(label: "u update gate", values: v(ld.gate("u"))))
-            rows.append(Row(label: "c candidate", values: v(ld.gate("c"))))
+            for g in GateTable.gru { rows.append(Row(label: Format.gateLabel(g.name, gates: GateTable.gru), values: v(ld.gate(g.name)))) }
             rows.append(Row(label: "h \(newWord)", values: v(computed.part("h")), emphasis: new))
         default:
             rows.append(Row(label: "h before", values: v(before.part("h"))))
@@ -110,7 +116,8 @@ enum FrameRows {
             }
         } else {
             if masked && !outputShown { rows.append(Row(label: "out computed", values: v(ld.cellOutput), emphasis: .discarded)) }
-            rows.append(Row(label: masked ? "emitted =0" : "emitted", values: v(f.output), emphasis: masked ? .copied : .result))
+            rows.append(Row(label: masked ? (zeroMasked ? "emitted =0" : "emitted =last") : "emitted", values: v(f.output),
+                            emphasis: masked ? .copied : .result))
         }
         return rows
     }
@@ -118,8 +125,13 @@ enum FrameRows {
     /// What happens to row `b` at this step, per layer, in words (TF masks the whole cell given to
     /// `dynamic_rnn`: inside a stack every layer computes, only the emitted output is zeroed and every layer's
     /// state is copied through).
-    static func maskSentence(layer l: Int, layerCount: Int, t: Int, length: Int, symbols s: Symbols) -> String {
+    static func maskSentence(layer l: Int, layerCount: Int, t: Int, length: Int, symbols s: Symbols,
+                             spec: ExperimentSpec? = nil) -> String {
         let head = "masked: t=\(t) \(s.geq) length \(length) \(s.arrow) "
+        if let spec, spec.convention != .tf {
+            // Keras and PyTorch decide this differently; the engine says how.
+            return head + spec.convention.maskedStepDescription(bidirectional: spec.bidirectional)
+        }
         if layerCount <= 1 {
             return head + "the cell computes, but its state is copied through (computed values discarded) and the emitted output is 0"
         }

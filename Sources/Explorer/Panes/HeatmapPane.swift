@@ -194,7 +194,7 @@ enum HeatmapPane {
                             // The state is copied through; what the layer passed on is another matter (TF masks the whole cell).
                             text += state.layer < layerCount - 1
                                 ? " (masked: state copied, output to layer \(state.layer + 1))"
-                                : " (masked: state copied, emitted 0)"
+                                : (FrameRows.masksToZero(state.spec) ? " (masked: state copied, emitted 0)" : " (masked: state copied, last output again)")
                         } else {
                             text += " (masked: computed, then discarded)"
                         }

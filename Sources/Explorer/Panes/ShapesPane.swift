@@ -50,8 +50,9 @@ enum ShapesPane {
         }
         // Keep the selected layer's rows in view.
         let firstSelected = rows.firstIndex { $0.selected } ?? 0
-        // Inputs stay on top when the selected layer fits below them.
-        let top = rows.count <= inner.height || firstSelected + 2 < inner.height ? 0
+        // Inputs stay on top when the selected layer fits below them, and whenever another pane has the focus
+        // (↑/↓ in this pane scroll to the selected layer; the border says what is hidden).
+        let top = !focused || rows.count <= inner.height || firstSelected + 2 < inner.height ? 0
             : max(0, min(firstSelected - 1, rows.count - inner.height))
         for (row, item) in rows.dropFirst(top).prefix(inner.height).enumerated() {
             let y = inner.y + row

@@ -38,7 +38,9 @@ enum EquationsPane {
             func peepTerm(_ name: String) -> String { peep ? " + " + (at(ld.term(name)) ?? q) : "" }
             eq("i = σ(W_i·[x, h] + b_i\(peep ? " + w_i⊙c_prev" : "")) = σ(\(at(ld.term("i_pre")) ?? q)\(peepTerm("peep_i"))) = \(at(ld.gate("i")) ?? q)")
             eq("j = \(act)(W_j·[x, h] + b_j) = \(act)(\(at(ld.term("j_pre")) ?? q)) = \(at(ld.gate("j")) ?? q)")
-            eq("f = σ(W_f·[x, h] + b_f + forget_bias\(peep ? " + w_f⊙c_prev" : "")) = σ(\(at(ld.term("f_pre")) ?? q) + \(fb)\(peepTerm("peep_f"))) = \(at(ld.gate("f")) ?? q)")
+            // Keras' and PyTorch's LSTMs have no forget_bias term (a converted model carries it in b_f).
+            let hasFB = state.spec.convention.hasForgetBiasTerm || opts.forgetBias != 0
+            eq("f = σ(W_f·[x, h] + b_f\(hasFB ? " + forget_bias" : "")\(peep ? " + w_f⊙c_prev" : "")) = σ(\(at(ld.term("f_pre")) ?? q)\(hasFB ? " + \(fb)" : "")\(peepTerm("peep_f"))) = \(at(ld.gate("f")) ?? q)")
             let cPrev = at(before.part("c")) ?? q
             let cNew = at(computed.part("c")) ?? q
             if let clip = opts.cellClip {
@@ -71,6 +73,15 @@ enum EquationsPane {
             let u = at(ld.gate("u")) ?? q
             let uPlain = u.hasPrefix("+") ? String(u.dropFirst()) : "(\(u))"
             eq("h = u·h_prev + (1 - u)·c̃ = (\(u))(\(at(before.part("h")) ?? q)) + (1 - \(uPlain))(\(at(ld.gate("c")) ?? q)) = \(at(computed.part("h")) ?? q)")
+        case let .gruResetAfter(_, a):
+            // reset_after (Keras, PyTorch): the reset gate multiplies the recurrent product, bias included.
+            let act = a.rawValue
+            eq("u = σ(x·W_u + b_u + h·U_u + b'_u) = σ(\(at(ld.term("u_x")) ?? q) + \(at(ld.term("u_h")) ?? q)) = \(at(ld.gate("u")) ?? q)")
+            eq("r = σ(x·W_r + b_r + h·U_r + b'_r) = σ(\(at(ld.term("r_x")) ?? q) + \(at(ld.term("r_h")) ?? q)) = \(at(ld.gate("r")) ?? q)")
+            eq("c̃ = \(act)(x·W_c + b_c + r·(h·U_c + b'_c)) = \(act)(\(at(ld.term("c_x")) ?? q) + (\(at(ld.gate("r")) ?? q))(\(at(ld.term("c_h")) ?? q))) = \(at(ld.gate("c")) ?? q)")
+            let u = at(ld.gate("u")) ?? q
+            let uPlain = u.hasPrefix("+") ? String(u.dropFirst()) : "(\(u))"
+            eq("h = u·h_prev + (1 - u)·c̃ = (\(u))(\(at(before.part("h")) ?? q)) + (1 - \(uPlain))(\(at(ld.gate("c")) ?? q)) = \(at(computed.part("h")) ?? q)")
         case let .basicRNN(_, a):
             let act = a.rawValue
             eq("h = \(act)(W·[x, h] + b) = \(act)(\(at(ld.term("h_pre")) ?? q)) = \(at(computed.part("h")) ?? q)")
@@ -85,27 +96,33 @@ enum EquationsPane {
         }
         if let lengths = state.spec.sequenceLength, lengths.indices.contains(b), masked {
             out.append((FrameRows.maskSentence(layer: state.layer, layerCount: state.layers.count, t: state.t, length: lengths[b],
-                                               symbols: Symbols(glyphs: glyphs)), Styles.masked))
+                                               symbols: Symbols(glyphs: glyphs), spec: state.spec), Styles.masked))
         }
         if state.layer == state.layers.count - 1 {
-            out.append(("emitted output[\(b), \(k)] = \(at(f.output) ?? q)" + (masked ? " (masked: 0)" : ""), masked ? Styles.masked : .bold))
+            let note = FrameRows.masksToZero(state.spec) ? " (masked: 0)" : " (masked: the row's last valid output)"
+            out.append(("emitted output[\(b), \(k)] = \(at(f.output) ?? q)" + (masked ? note : ""), masked ? Styles.masked : .bold))
         }
         return out
+    }
+
+    /// The lines as drawn in `inner`: wrapped with an indent, a blank line between equations when they fit.
+    static func rows(state: ExplorerState, data: ScreenData, inner: Rect, glyphs: Glyphs) -> [(String, CellStyle)] {
+        var rows: [(String, CellStyle)] = []
+        for (text, style) in lines(state: state, data: data, glyphs: glyphs) {
+            let t = glyphs.isUnicode ? text : asciiOnly(text)
+            for (i, line) in wrapText(t, width: max(8, inner.width - 4)).enumerated() {
+                rows.append((i == 0 ? line : "    " + line, style))
+            }
+            rows.append(("", .plain))
+        }
+        return rows.count > inner.height ? rows.filter { !$0.0.isEmpty } : rows
     }
 
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
         let sep = Symbols(glyphs: c.glyphs).sep
         let inner = drawPaneBox(&c, rect, title: "Equations \(sep) t=\(state.t) \(sep) layer \(state.layer) \(sep) unit \(state.unit) \(sep) 3", focused: focused)
         guard inner.height > 0, inner.width > 8 else { return }
-        var rows: [(String, CellStyle)] = []
-        for (text, style) in lines(state: state, data: data, glyphs: c.glyphs) {
-            let t = c.glyphs.isUnicode ? text : asciiOnly(text)
-            for (i, line) in wrapText(t, width: inner.width - 4).enumerated() {
-                rows.append((i == 0 ? line : "    " + line, style))
-            }
-            rows.append(("", .plain))
-        }
-        if rows.count > inner.height { rows = rows.filter { !$0.0.isEmpty } }
+        let rows = rows(state: state, data: data, inner: inner, glyphs: c.glyphs)
         let top = min(max(0, state.frameScroll), max(0, rows.count - inner.height))
         for (i, row) in rows.dropFirst(top).prefix(inner.height).enumerated() {
             c.put(x: inner.x, y: inner.y + i, width: inner.width, row.0, align: .left, style: row.1)

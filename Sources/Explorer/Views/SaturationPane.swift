@@ -1,3 +1,4 @@
+import RNNEngine
 import TerminalUI
 
 /// Gate saturation per unit (`GateSaturation`): one row per unit, one bar per gate, the left-saturated share
@@ -23,7 +24,7 @@ enum SaturationPane {
         let barW = max(4, (inner.width - labelW) / s.gates.count - 2)
         // Header: gate names over their bars.
         for (g, name) in s.gates.enumerated() {
-            let label = Format.gateLabel(name, cellName: "")
+            let label = Format.gateLabel(name, gates: GateTable.lstm + GateTable.gru)
             c.put(x: inner.x + labelW + g * (barW + 2), y: inner.y, width: barW, label.count <= barW ? label : name,
                   align: .left, style: Styles.label.adding(.bold))
         }

@@ -48,7 +48,8 @@ enum UnrolledPane {
             notes.append(("no sequence_length: every row runs all \(state.maxTime) steps", .plain))
         }
         let copy = c.glyphs.isUnicode ? "══copy═▶" : "==copy=>"
-        notes.append(("\(copy) masked step: the state goes around the cell (copied through); 0 is emitted", Styles.masked))
+        let emitted = FrameRows.masksToZero(state.spec) ? "0 is emitted" : "the last valid output is emitted again (Keras)"
+        notes.append(("\(copy) masked step: the state goes around the cell (copied through); \(emitted)", Styles.masked))
         if state.spec.bidirectional { notes.append(("x@s: the input step the backward pass reads (reverse_sequence within the length)", Styles.dim)) }
         for (text, style) in notes where y < inner.maxY {
             for line in wrapText(c.glyphs.isUnicode ? text : asciiOnly(text), width: inner.width) where y < inner.maxY {
@@ -89,7 +90,7 @@ enum UnrolledPane {
         emit(y) {
             c.put(x: inner.x, y: y, "out", style: Styles.label)
             for t in steps {
-                let text = masked(t) ? "0" : "\(up) y"
+                let text = masked(t) ? (FrameRows.masksToZero(state.spec) ? "0" : "last") : "\(up) y"
                 c.put(x: columnX(t) + 4, y: y, text, style: masked(t) ? Styles.masked : .plain)
             }
         }

@@ -8,13 +8,18 @@ import Foundation
 /// start, keeping each step's tape, then walks them backward, handing the state's gradient from one segment to
 /// the one before. Memory: the forward's outputs and checkpoints, one segment of tapes, the input gradient and
 /// the weight gradients, plus one state gradient per segment (kept so that `frames` can replay any window);
-/// nothing grows with `max_time` except the inputs, outputs and their gradients. `compute` may run on a
-/// background thread while another asks for the frames of the segments already swept.
+/// nothing grows with `max_time` except the inputs, outputs and their gradients. When the run computes its own
+/// forward pass and `tapeBudget` allows, that pass keeps the tapes of the last segments (as many as fit in
+/// the budget), so those are not recomputed. `compute` may run on a background thread while another asks for
+/// the frames of the segments already swept.
 public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     /// The forward pass the gradients go through.
     public let forward: RecordedRun<Scalar>
     /// Steps recomputed and swept together (a multiple of the forward's checkpoint interval).
     public let segmentLength: Int
+    /// Scalars of step tapes the forward pass may keep (for the last segments) to spare recomputing them;
+    /// 0 keeps none. Used only when `compute` runs the forward pass itself.
+    public let tapeBudget: Int
     public var loop: UnrolledLoop<Scalar> { forward.loop }
 
     private let cell: any DifferentiableCell<Scalar>
@@ -33,10 +38,18 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     /// `‖∂L/∂state_t‖` per step, example and state array (flattened `[t][b][array]`), filled as the sweep goes.
     private var norms: [Double]
     private let stateArrays: Int
+    /// Tapes the forward pass kept, by segment; segments up to `tapesDroppedThrough` were evicted (or not kept).
+    private var keptTapes: [Int: [StepTape<Scalar>]] = [:]
+    private var keptScalars = 0
+    private var tapesDroppedThrough = -1
+    /// Segments `compute` recomputed from their checkpoints (the others used the forward pass's tapes).
+    private(set) var recomputedSegments = 0
 
-    /// A backward pass through `forward` (computed first by `compute` if it is not complete yet).
-    public init(forward: RecordedRun<Scalar>, loss: RNNLoss<Scalar>) throws {
+    /// A backward pass through `forward` (computed first by `compute` if it is not complete yet, keeping up to
+    /// `tapeBudget` scalars of step tapes when it starts from step 0).
+    public init(forward: RecordedRun<Scalar>, loss: RNNLoss<Scalar>, tapeBudget: Int = 0) throws {
         self.forward = forward
+        self.tapeBudget = max(0, tapeBudget)
         let loop = forward.loop
         guard case .leaf = loop.inputs.tensors else {
             throw RNNError.invalidArgument("gradients: nested inputs are not supported (the built-in cells take one input tensor)")
@@ -62,9 +75,16 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
         norms = []
     }
 
-    /// A backward pass through a forward pass over `loop` that keeps states every √max_time steps.
-    public convenience init(loop: UnrolledLoop<Scalar>, loss: RNNLoss<Scalar>) throws {
-        try self.init(forward: RecordedRun(loop: loop, swapMemory: true), loss: loss)
+    /// A backward pass through a forward pass over `loop` that keeps states every √max_time steps, and step
+    /// tapes within `tapeBudget` (by default half the scalars of the inputs and outputs).
+    public convenience init(loop: UnrolledLoop<Scalar>, loss: RNNLoss<Scalar>, tapeBudget: Int? = nil) throws {
+        try self.init(forward: RecordedRun(loop: loop, swapMemory: true), loss: loss,
+                      tapeBudget: tapeBudget ?? GradientRun.defaultTapeBudget(for: loop))
+    }
+
+    /// Half the scalars of `loop`'s inputs and outputs: what a run over it keeps of step tapes by default.
+    public static func defaultTapeBudget(for loop: UnrolledLoop<Scalar>) -> Int {
+        (loop.inputs.tensors.flattened.reduce(0) { $0 + $1.count } + loop.maxTime * loop.batchSize * loop.outputSize) / 2
     }
 
     /// Steps swept so far, counted from the end (of `loop.maxTime`; steps past the loop bound need no work).
@@ -76,10 +96,21 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     /// (segment tapes, state gradients, input and weight gradients, collection buffers, the loss's arrays).
     public var peakScalars: Int { lock.withLock { peak } }
 
-    /// Runs the forward pass if needed, then the backward sweep to step 0. `shouldStop` is polled between
+    /// Runs the forward pass if needed (do not run `forward.compute` on another thread meanwhile), then the
+    /// backward sweep to step 0. `shouldStop` is polled between
     /// segments (and between the forward pass's chunks); a later call continues where it stopped.
     public func compute(shouldStop: () -> Bool = { false }) {
-        if !forward.isComplete { forward.compute(shouldStop: shouldStop) }
+        if !forward.isComplete {
+            if tapeBudget > 0 && forward.completedSteps == 0 {
+                forward.compute(until: nil, shouldStop: shouldStop, fused: false) { state, t in
+                    let r = try self.loop.tapedStep(self.cell, from: state, at: t)
+                    self.lock.withLock { self.keep(r.tape, at: t) }
+                    return (r.output, r.state)
+                }
+            } else {
+                forward.compute(shouldStop: shouldStop)
+            }
+        }
         if let e = forward.error { return lock.withLock { failure = e } }
         guard forward.isComplete else { return }
         let loop = self.loop
@@ -101,14 +132,20 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
                 return stateGradient
             }
             do {
-                let swept = try sweep(segment: k, from: dEnd, gradients: gradients, recording: nil) { t, dx, dState in
+                let kept = lock.withLock { () -> [StepTape<Scalar>]? in
+                    defer { keptTapes[k] = nil }
+                    return keptTapes[k]
+                }
+                if kept == nil { lock.withLock { recomputedSegments += 1 } }
+                let swept = try sweep(segment: k, from: dEnd, gradients: gradients, recording: nil, tapes: kept) { t, dx, dState in
                     self.lock.withLock { self.storeNorms(dState, at: t) }
                     self.storeInputGradient(dx, at: t)
                 }
                 lock.withLock {
                     stateGradient = swept.stateGradient
                     sweptFrom = segmentStart
-                    peak = max(peak, heldScalars() + swept.tapeScalars)
+                    keptScalars -= kept?.reduce(0) { $0 + $1.scalarCount } ?? 0
+                    peak = max(peak, heldScalars() + keptScalars + swept.tapeScalars)
                 }
             } catch {
                 lock.withLock { failure = error }
@@ -177,27 +214,44 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
 
     // MARK: - The sweep
 
-    /// Recomputes segment `k` forward from its checkpoint, then walks it backward from `dEnd` (`∂L/∂state` at its
+    /// Keeps the tape of step `t` (called under the lock while the forward pass runs), evicting the earliest
+    /// segments' tapes beyond the budget: the sweep starts from the end, so the latest are worth keeping.
+    private func keep(_ tape: StepTape<Scalar>, at t: Int) {
+        let k = t / segmentLength
+        guard tapeBudget > 0, k > tapesDroppedThrough else { return }
+        keptTapes[k, default: []].append(tape)
+        keptScalars += tape.scalarCount
+        while keptScalars > tapeBudget, let first = keptTapes.keys.min() {
+            keptScalars -= keptTapes[first]?.reduce(0) { $0 + $1.scalarCount } ?? 0
+            keptTapes[first] = nil
+            tapesDroppedThrough = first
+        }
+        peak = max(peak, heldScalars() + keptScalars)
+    }
+
+    /// Recomputes segment `k` forward from its checkpoint (or takes the forward pass's `tapes` of it), then walks it backward from `dEnd` (`∂L/∂state` at its
     /// end). Returns `∂L/∂state` at its start, the frames of the steps in `recording` (last step first) and the
     /// scalars its tapes held; `emit` gets each step's `∂L/∂x_t` and `∂L/∂state_t` (arriving from t+1).
     private func sweep(segment k: Int, from dEnd: Nest<Tensor<Scalar>>, gradients: GradientStore<Scalar>,
-                       recording: Range<Int>?, emit: ((Int, Tensor<Scalar>, Nest<Tensor<Scalar>>) -> Void)? = nil) throws
+                       recording: Range<Int>?, tapes kept: [StepTape<Scalar>]? = nil,
+                       emit: ((Int, Tensor<Scalar>, Nest<Tensor<Scalar>>) -> Void)? = nil) throws
         -> (stateGradient: Nest<Tensor<Scalar>>, frames: [GradientFrame<Scalar>], tapeScalars: Int) {
         let loop = self.loop
         let start = k * segmentLength, end = min(loop.loopBound, start + segmentLength)
-        guard let checkpoint = forward.checkpoint(start / forward.checkpointInterval) else {
-            throw RNNError.invalidArgument("gradients: the forward pass kept no state at step \(start)")
-        }
         let batch = loop.batchSize, width = loop.outputSize
-        // Forward over the segment, keeping each step's tape.
         var tapes: [StepTape<Scalar>] = []
-        var state = checkpoint
-        for t in start..<end {
-            let x = try loop.inputs.slice(at: t).single(for: "gradients") as Tensor<Scalar>
-            let r = try cell.tapedCall(x, state: state, time: t)
-            let masked = (0..<batch).map { loop.isMasked(row: $0, time: t) }
-            state = masked.contains(true) ? try r.state.zip(state) { copyRows($0, from: $1, masked) } : r.state
-            tapes.append(r.tape)
+        if let kept, kept.count == end - start {
+            tapes = kept
+        } else {
+            // Forward over the segment from its checkpoint, keeping each step's tape.
+            guard var state = forward.checkpoint(start / forward.checkpointInterval) else {
+                throw RNNError.invalidArgument("gradients: the forward pass kept no state at step \(start)")
+            }
+            for t in start..<end {
+                let r = try loop.tapedStep(cell, from: state, at: t)
+                state = r.state
+                tapes.append(r.tape)
+            }
         }
         let tapeScalars = tapes.reduce(0) { $0 + $1.scalarCount }
         // Backward over the segment.
@@ -234,29 +288,37 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     }
 
     /// Writes `∂L/∂x_t` (`[batch, depth]`) into the input gradient in the inputs' layout.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func storeInputGradient(_ dx: Tensor<Scalar>, at t: Int) {
         let loop = self.loop
         let batch = loop.batchSize, time = loop.maxTime, depth = loop.inputs.depth
         lock.withLock {
-            for b in 0..<batch {
-                let o = loop.inputs.timeMajor ? (t * batch + b) * depth : (b * time + t) * depth
-                for j in 0..<depth { inputGradient[o + j] = dx.scalars[b * depth + j] }
+            inputGradient.withUnsafeMutableBufferPointer { out in
+                dx.scalars.withUnsafeBufferPointer { src in
+                    guard depth > 0, let o = out.baseAddress, let s = src.baseAddress else { return }
+                    for b in 0..<batch {
+                        let at = loop.inputs.timeMajor ? (t * batch + b) * depth : (b * time + t) * depth
+                        (o + at).update(from: s + b * depth, count: depth)
+                    }
+                }
             }
         }
     }
 
     /// Records the norms of `dState` (`∂L/∂state_t`) per example and array (called under the lock).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func storeNorms(_ dState: Nest<Tensor<Scalar>>, at t: Int) {
         let batch = loop.batchSize
         for (a, array) in dState.flattened.enumerated() {
             let width = batch > 0 ? array.count / batch : 0
             for b in 0..<batch {
-                var sum = 0.0
-                for j in 0..<width {
-                    let v = Double(array.scalars[b * width + j])
-                    sum += v * v
+                var sum: Scalar = 0
+                array.scalars.withUnsafeBufferPointer { p in
+                    for j in 0..<width { sum += p[b * width + j] * p[b * width + j] }
                 }
-                norms[(t * batch + b) * stateArrays + a] = sum.squareRoot()
+                norms[(t * batch + b) * stateArrays + a] = Double(sum).squareRoot()
             }
         }
     }

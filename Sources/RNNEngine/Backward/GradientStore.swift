@@ -80,6 +80,8 @@ public final class GradientStore<Scalar: RNNScalar> {
     }
 
     /// `grad[name][k] += Σ_rows a[r, k]·b[r, k]` over `rows` rows of width `width` (peephole diagonals).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func addRowSumsOfProducts(_ name: String, _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, rows: Int, width: Int) {
         guard collecting, let buffer = buffers[name] else { return }
         buffer.values.withUnsafeMutableBufferPointer { g in
@@ -91,6 +93,8 @@ public final class GradientStore<Scalar: RNNScalar> {
 
     /// Collects `rows` rows of a kernel's product: `grad[kernel] += [left₀, left₁, …]ᵀ·right` and
     /// `grad[bias] += Σ_rows right`. `left` gives the column blocks of the left operand (`x` then `h`).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     func addProduct(kernel: String, bias: String?, left: [(pointer: UnsafePointer<Scalar>, width: Int)],
                     right: UnsafePointer<Scalar>, rows: Int, width n: Int) {
         guard collecting, rows > 0 else { return }
@@ -125,6 +129,8 @@ public final class GradientStore<Scalar: RNNScalar> {
         for (name, p) in pending where p.rows > 0 { form(name, p) }
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func form(_ name: String, _ p: PendingProduct) {
         defer { p.rows = 0 }
         guard p.rows > 0, let w = buffers[name], w.values.count == p.k * p.n else { return }

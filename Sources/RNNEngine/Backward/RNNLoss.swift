@@ -14,6 +14,31 @@ public enum RNNLoss<Scalar: RNNScalar>: Sendable {
     case finalState(path: String?)
 }
 
+extension RNNLoss {
+    /// One output unit of `example` at its last step within its length (`sequence_length`, clamped to
+    /// `max_time`; `max_time − 1` without lengths), or nil when the example has no step (length 0 or no time).
+    public static func lastValidOutput(example: Int, unit: Int, maxTime: Int, sequenceLength: [Int]?) -> RNNLoss? {
+        let length = min(maxTime, max(0, sequenceLength.map { $0.indices.contains(example) ? $0[example] : 0 } ?? maxTime))
+        return length > 0 ? .outputUnit(example: example, step: length - 1, unit: unit) : nil
+    }
+
+    /// This loss as the backward direction of a bidirectional run sees it. Its loop runs over the inputs reversed
+    /// within each row's length (`reverse_sequence`), so its outputs are the returned backward outputs reversed
+    /// the same way; a loss given against the returned outputs (the inputs' time order) maps by that reversal,
+    /// its own inverse. State losses are unchanged.
+    public func reversedInTime(lengths: [Int]?, maxTime: Int, timeMajor: Bool) throws -> RNNLoss {
+        switch self {
+        case let .cotangents(outputs?, state):
+            return .cotangents(outputs: try reverseSequence(outputs, lengths: lengths, timeMajor: timeMajor), state: state)
+        case let .outputUnit(example, step, unit):
+            let n = lengths.map { $0.indices.contains(example) ? $0[example] : 0 } ?? maxTime
+            return step < n ? .outputUnit(example: example, step: n - 1 - step, unit: unit) : self
+        default:
+            return self
+        }
+    }
+}
+
 /// A loss checked against one loop: it gives each step's output cotangent and the final state's cotangent.
 struct ResolvedLoss<Scalar: RNNScalar> {
     let loss: RNNLoss<Scalar>
@@ -89,20 +114,6 @@ struct ResolvedLoss<Scalar: RNNScalar> {
             return true
         case .cotangents(nil, _), .finalState:
             return false
-        }
-    }
-
-    /// The loss seen from a loop over the inputs reversed within each row's length (the backward direction of a
-    /// bidirectional run): its outputs are the reversed outputs, so output cotangents are reversed the same way.
-    static func reversed(_ loss: RNNLoss<Scalar>, lengths: [Int]?, maxTime: Int, timeMajor: Bool) throws -> RNNLoss<Scalar> {
-        switch loss {
-        case let .cotangents(outputs?, state):
-            return .cotangents(outputs: try reverseSequence(outputs, lengths: lengths, timeMajor: timeMajor), state: state)
-        case let .outputUnit(example, step, unit):
-            let n = lengths.map { $0.indices.contains(example) ? $0[example] : 0 } ?? maxTime
-            return step < n ? .outputUnit(example: example, step: n - 1 - step, unit: unit) : loss
-        default:
-            return loss
         }
     }
 }

@@ -116,6 +116,10 @@ public final class GRUResetAfterCell<Scalar: RNNScalar>: RNNCell {
         let s = try step(x, h)
         let shape = [x.shape[0], numUnits]
         if let rec = context.recorder {
+            // What goes into the activations: x̂ = x·W + b_in and ĥ = h·U + b_rec, per gate (z is named u).
+            let w = 3 * numUnits
+            rec.recordColumnBlocks(["u_x", "r_x", "c_x"], of: Tensor(unchecked: [x.shape[0], w], scalars: s.xs), units: numUnits)
+            rec.recordColumnBlocks(["u_h", "r_h", "c_h"], of: Tensor(unchecked: [x.shape[0], w], scalars: s.hs), units: numUnits)
             rec.record("r", Tensor(unchecked: shape, scalars: s.r))
             rec.record("u", Tensor(unchecked: shape, scalars: s.z))
             rec.record("c", Tensor(unchecked: shape, scalars: s.c))
