@@ -145,7 +145,7 @@ final class BackwardViewTests: ExplorerAppTestCase {
         XCTAssertEqual(app.state.spec.convention, .keras)
         press(app, .char("5"))
         let text = screen(app, term)
-        XCTAssertTrue(text.contains("gradients follow TensorFlow's dynamic_rnn"), text)
+        XCTAssertTrue(text.contains("the backward view follows dynamic_rnn"), text)
     }
 
     /// A row of length 0, no time steps, a bidirectional run and a stack edit: the view says what it can, never crashes.
