@@ -3,21 +3,23 @@ import XCTest
 
 /// Replays every input scripts/fuzz.sh kept (fuzz/crashes/<target>/) through the built `unroll`, for both `run`
 /// and `shapes`: each must end with exit 0 or 1 (never a signal), within the time limit, under `ulimit -v`.
+/// The experiment seeds (fuzz/corpus/FuzzExperiment/) are replayed too, so the harness itself is always tested.
 final class FuzzRegressionTests: XCTestCase {
     private static var fuzzDirectory: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("fuzz")
     }
 
-    private func keptInputs(_ target: String) -> [URL] {
-        let folder = Self.fuzzDirectory.appendingPathComponent("crashes/\(target)")
+    private func keptInputs(_ target: String, in kind: String = "crashes") -> [URL] {
+        let folder = Self.fuzzDirectory.appendingPathComponent("\(kind)/\(target)")
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         return names.filter { !$0.hasPrefix(".") }.sorted().map { folder.appendingPathComponent($0) }
     }
 
     func testKeptFuzzInputsEndCleanly() throws {
-        let npy = keptInputs("FuzzNpy"), npz = keptInputs("FuzzNpz"), experiments = keptInputs("FuzzExperiment")
-        guard !(npy + npz + experiments).isEmpty else { throw XCTSkip("no kept fuzz inputs in fuzz/crashes/") }
+        let npy = keptInputs("FuzzNpy"), npz = keptInputs("FuzzNpz")
+        let experiments = keptInputs("FuzzExperiment") + keptInputs("FuzzExperiment", in: "corpus")
+        XCTAssertFalse(experiments.isEmpty, "fuzz/corpus/FuzzExperiment/ holds the seeds")
         let dir = try BinaryRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         // The archives the fuzzed experiments may name (as the FuzzExperiment target provides them).
