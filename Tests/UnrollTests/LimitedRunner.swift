@@ -4,7 +4,9 @@ import Glibc
 #endif
 
 /// Runs the built `unroll` under an address-space limit (`ulimit -v`), killing it after a timeout, and reports
-/// its exit, its output, the wall time and its own peak resident memory (from `wait4`, this child alone).
+/// its exit, its output, the wall time and its own peak resident memory: the `VmHWM` of /proc/<pid>/status,
+/// polled while it runs (`wait4`'s `ru_maxrss` would count the test process's own memory, inherited at
+/// spawn time).
 enum LimitedRunner {
     struct Result {
         /// The exit status, or nil when a signal ended the process.
@@ -40,7 +42,9 @@ enum LimitedRunner {
         var status: Int32 = 0
         var usage = rusage()
         var timedOut = false
+        var peakKB = 0
         while true {
+            peakKB = max(peakKB, highWaterKB(of: pid))
             let done = wait4(pid, &status, WNOHANG, &usage)
             if done == pid { break }
             if done < 0 && errno != EINTR { throw NSError(domain: "LimitedRunner", code: Int(errno)) }
@@ -48,13 +52,20 @@ enum LimitedRunner {
                 timedOut = true
                 kill(pid, SIGKILL)
             }
-            usleep(5_000)
+            usleep(2_000)
         }
         let seconds = Date().timeIntervalSince(start)
         let signal = status & 0x7f
         return Result(status: signal == 0 ? (status >> 8) & 0xff : nil, signal: signal == 0 ? nil : signal,
                       stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
                       stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
-                      seconds: seconds, peakMegabytes: Double(usage.ru_maxrss) / 1024, timedOut: timedOut)
+                      seconds: seconds, peakMegabytes: Double(peakKB) / 1024, timedOut: timedOut)
+    }
+
+    /// The resident-memory high-water mark of process `pid` in KB (0 once it has exited).
+    private static func highWaterKB(of pid: pid_t) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 }
