@@ -7,17 +7,22 @@ public struct ExperimentGradients<Scalar: RNNScalar> {
     public let inputs: Tensor<Scalar>
     /// `∂L/∂initial_state` per direction.
     public let initialStates: [Nest<Tensor<Scalar>>]
-    /// `∂L/∂W` by TF variable name, and the names in the cells' order.
+    /// `∂L/∂W` by the convention's weight names (TF's variables, Keras' paths, PyTorch's `state_dict` keys), and
+    /// the names in the cells' order.
     public let weights: [String: Tensor<Scalar>]
     public let weightNames: [String]
     /// Whether the experiment gave an initial state (only then is its gradient written).
     public let hasInitialState: Bool
 
     /// The arrays `unroll run` writes beside the results: `grad/inputs`, `grad/initial_state/...` (when the
-    /// experiment gives one) and `grad/<weight name>`.
+    /// experiment gives one; PyTorch's `grad/initial_state/h_0` and `c_0` under torch) and `grad/<weight name>`.
     public func namedArrays() throws -> [(String, NumpyArray)] {
         var out: [(String, NumpyArray)] = [("grad/inputs", try NumpyArray(inputs))]
-        if hasInitialState {
+        if hasInitialState, let model = result.model, model.convention == .torch {
+            let stacked = try TorchStateLayout.stack(initialStates, model: model)
+            out.append(("grad/initial_state/h_0", try NumpyArray(stacked.h)))
+            if let c = stacked.c { out.append(("grad/initial_state/c_0", try NumpyArray(c))) }
+        } else if hasInitialState {
             for (i, s) in initialStates.enumerated() {
                 let prefix = result.bidirectional ? "grad/initial_state/\(i)" : "grad/initial_state"
                 for (path, t) in s.flattenedWithPaths {
@@ -33,39 +38,33 @@ public struct ExperimentGradients<Scalar: RNNScalar> {
 }
 
 extension LoadedExperiment {
-    /// Runs the experiment forward and backward through its `"loss"`.
+    /// Runs the experiment forward and backward through its `"loss"`, as its convention's framework computes the
+    /// results (`RNNModel.gradients`); weight gradients are named as the convention names the weights.
     public func gradients() throws -> ExperimentGradients<Scalar> {
         guard let lossSpec = spec.loss else {
             throw ExperimentError(file: file, field: "loss", "missing: name a loss to differentiate")
         }
-        guard spec.convention == .tf else {
-            throw ExperimentError(file: file, field: "loss",
-                "gradients follow TensorFlow's dynamic_rnn; this experiment's convention is \(spec.convention.rawValue) (\(spec.convention.frameworkName)), whose backward pass is not computed yet")
+        let losses: [RNNLoss<Scalar>]
+        if spec.convention == .torch {
+            losses = try torchLosses(lossSpec)
+        } else if case .file = lossSpec {
+            losses = try fileLosses()
+        } else {
+            losses = try (0..<directions).map { try loss(lossSpec, direction: $0) }
         }
-        let directions = spec.bidirectional ? 2 : 1
-        let losses = try (0..<directions).map { try loss(lossSpec, direction: $0) }
         return try located {
-            guard spec.bidirectional else {
-                let cell = try spec.cell.makeCell(store: store)
-                let g = try dynamicRNNGradients(cell: cell, inputs: inputs, sequenceLength: spec.sequenceLength,
-                                                initialState: initialState, dtype: spec.dtype, timeMajor: spec.timeMajor,
-                                                scope: scope, loss: losses[0])
-                return ExperimentGradients(result: ExperimentResult(outputs: [g.result.outputs], states: [g.result.state], bidirectional: false),
-                                           inputs: g.inputs, initialStates: [g.initialState], weights: g.weights,
-                                           weightNames: g.weightNames, hasInitialState: initialState != nil)
+            let model = spec.model
+            let g = try model.gradients(store: store, inputs: inputs, sequenceLength: spec.sequenceLength,
+                                        initialStates: [initialState, initialStateBackward], timeMajor: spec.timeMajor, losses: losses)
+            var weights = g.weights, names = g.weightNames
+            if spec.convention != .tf {
+                let framework = try WeightLayouts.frameworkGradients(model: model, inputDepth: inputDepth, engine: g.weights)
+                weights = Dictionary(framework.map { ($0.name, $0.tensor) }) { a, _ in a }
+                names = framework.map(\.name)
             }
-            let fw = try spec.cell.makeCell(store: store)
-            let bw = try (spec.cellBackward ?? spec.cell).makeCell(store: store)
-            let g = try bidirectionalDynamicRNNGradients(
-                cellForward: fw, cellBackward: bw, inputs: inputs, sequenceLength: spec.sequenceLength,
-                initialStateForward: initialState, initialStateBackward: initialStateBackward, dtype: spec.dtype,
-                timeMajor: spec.timeMajor, scope: scope, lossForward: losses[0], lossBackward: losses[1])
-            let result = ExperimentResult(outputs: [g.forward.result.outputs, g.outputsBackward],
-                                          states: [g.forward.result.state, g.backward.result.state], bidirectional: true)
-            return ExperimentGradients(result: result, inputs: g.inputs,
-                                       initialStates: [g.forward.initialState, g.backward.initialState],
-                                       weights: g.forward.weights.merging(g.backward.weights) { a, _ in a },
-                                       weightNames: g.forward.weightNames + g.backward.weightNames,
+            return ExperimentGradients(result: ExperimentResult(outputs: g.result.outputs, states: g.result.states,
+                                                                bidirectional: spec.bidirectional, model: model),
+                                       inputs: g.inputs, initialStates: g.initialStates, weights: weights, weightNames: names,
                                        hasInitialState: initialState != nil || initialStateBackward != nil)
         }
     }
@@ -78,37 +77,7 @@ extension LoadedExperiment {
         let bi = spec.bidirectional
         switch lossSpec {
         case .file:
-            let outputsName = bi ? "loss/outputs/\(d)" : "loss/outputs"
-            let statePrefix = bi ? "loss/state/\(d)" : "loss/state"
-            let width = cellSpec.outputSize
-            let outputShape = spec.timeMajor ? [maxTime, batchSize, width] : [batchSize, maxTime, width]
-            if d == directions - 1 {
-                let known = Set((0..<directions).flatMap { dir -> [String] in
-                    let cs = dir == 0 ? spec.cell : (spec.cellBackward ?? spec.cell)
-                    let o = bi ? "loss/outputs/\(dir)" : "loss/outputs", s = bi ? "loss/state/\(dir)" : "loss/state"
-                    return [o] + cs.stateSize.flattenedWithPaths.map { $0.path.isEmpty ? s : s + "/" + $0.path }
-                })
-                if let stray = lossArrays.keys.sorted().first(where: { !known.contains($0) }) {
-                    throw fail("unexpected array \(stray) in the loss file; expected \(known.sorted().joined(separator: ", "))")
-                }
-            }
-            let outputs = lossArrays[outputsName]
-            if let o = outputs, o.shape != outputShape {
-                throw fail("\(outputsName) has shape \(formatShape(o.shape)), expected \(formatShape(outputShape)) (the outputs')")
-            }
-            var anyState = false
-            let state = try cellSpec.stateSize.flattenedWithPaths.map { (path, size) -> Tensor<Scalar> in
-                let name = path.isEmpty ? statePrefix : statePrefix + "/" + path
-                guard let t = lossArrays[name] else { return Tensor(zeros: [batchSize, size]) }
-                guard t.shape == [batchSize, size] else {
-                    throw fail("\(name) has shape \(formatShape(t.shape)), expected \(formatShape([batchSize, size]))")
-                }
-                anyState = true
-                return t
-            }
-            var it = state.makeIterator()
-            let nest = cellSpec.stateSize.map { _ in it.next() ?? Tensor(zeros: [0]) }
-            return .cotangents(outputs: outputs, state: anyState ? nest : nil)
+            return try fileLosses()[d]
         case .sumOfOutputs:
             return .sumOfOutputs
         case let .output(example, step, unit, direction):

@@ -9,6 +9,9 @@ import RNNEngine
 ///   last step within its length; `"direction": 0 or 1` picks the direction of a bidirectional run.
 /// - `{"state": "h"}`: the sum of one final state array, named as in `state/...` (`"c"`, `"0/h"`; bidirectional
 ///   `"0/c"`, `"1"`); `{"state": "all"}` sums every final state array.
+///
+/// Under the torch convention the results are PyTorch's: the file holds `loss/output`, `loss/h_n`, `loss/c_n`;
+/// `"output"`'s unit counts along `output`'s last axis (both directions); `{"state": "h_n"}` (or `"c_n"`).
 public enum LossSpec: Equatable, Sendable {
     case file(String)
     case sumOfOutputs

@@ -86,9 +86,9 @@ public final class ExplorerApp {
         state.frameRows = count + 2
         let inner = Layout(width: terminal.size.width, height: terminal.size.height, state: state).frame.interior
         let glyphs: Glyphs = terminal.capabilities.unicode ? .unicode : .ascii
-        // J K scroll the frame, or the equations in view 3.
+        // J K scroll the frame, or the equations in view 3 (the backward view clamps its own).
         let scrollable = state.view == .equations ? EquationsPane.rows(state: state, data: data, inner: inner, glyphs: glyphs).count : count
-        state.frameScroll = min(state.frameScroll, max(0, scrollable - inner.height))
+        if state.view != .backward { state.frameScroll = min(state.frameScroll, max(0, scrollable - inner.height)) }
     }
 
     /// An experiment being opened in the background, and the path as the user typed it.
@@ -120,10 +120,11 @@ public final class ExplorerApp {
     /// Time passing without a key: playback, background progress and background opening.
     public func tick() {
         finishOpening()
-        let p = model.session.progress.done
+        let p = model.session.progress.done &+ model.backwardProgress &+ (model.comparisonCache.comparison?.result == nil ? 0 : 1)
         if p != lastProgress { lastProgress = p; dirty = true; follow() }
         if model.windowIncomplete { dirty = true }
         guard state.playing else { return }
+        if state.view == .backward { return playBackward() }
         let now = Date()
         let atEnd = state.t >= state.maxTime - 1
         guard atEnd || now.timeIntervalSince(lastPlayStep) >= playInterval else { return }
@@ -138,13 +139,28 @@ public final class ExplorerApp {
         dirty = true
     }
 
+    /// One step of playing in the backward view: towards t=0, once the sweep has reached the step.
+    private func playBackward() {
+        let now = Date()
+        guard now.timeIntervalSince(lastPlayStep) >= playInterval else { return }
+        if state.t <= 0 {
+            state.playing = false
+            state.setMessage("t=0: the sweep is done; g goes back to the loss's step (Space plays it again)")
+        } else if state.maxTime - model.backwardProgress <= state.t - 1 {
+            state.t -= 1
+            lastPlayStep = now
+        }
+        follow()
+        dirty = true
+    }
+
     /// Draws the current screen and presents it.
     /// Draws and presents the screen; with `fill`, missing frames of the heatmap window are computed first
     /// (within a time budget: `tick` redraws until the window is complete).
     public func redraw(fill: Bool = true) {
         // What this screen shows of the background pass; `tick` redraws when it moves on.
-        lastProgress = model.session.progress.done
-        if lastProgress != followedProgress { follow() }
+        lastProgress = model.session.progress.done &+ model.backwardProgress &+ (model.comparisonCache.comparison?.result == nil ? 0 : 1)
+        if model.session.progress.done != followedProgress { follow() }
         var grid = terminal.makeGrid()
         draw(into: &grid, fill: fill)
         terminal.present(grid)
@@ -166,7 +182,7 @@ public final class ExplorerApp {
         switch state.view {
         case .frame: range = FrameWindow.range(start: state.windowStart, columns: columns, maxTime: state.maxTime)
         case .unrolled: range = UnrolledPane.range(t: state.t, maxTime: state.maxTime, width: layout.frame.interior.width)
-        case .equations, .saturation: range = state.t..<min(state.maxTime, state.t + 1)
+        case .equations, .saturation, .backward, .compare: range = state.t..<min(state.maxTime, state.t + 1)
         }
         // The frame view needs the cursor's step even when the heatmaps are too small to hold it.
         if !range.contains(state.t) && state.t < state.maxTime { range = state.t..<(state.t + 1) }
@@ -174,13 +190,19 @@ public final class ExplorerApp {
         let (frames, error) = model.window(direction: state.direction, range: range, cursor: state.t, timeBudget: fill ? 0.03 : 0)
         let d = state.direction
         let saturation = state.view == .saturation ? model.saturation(direction: d, layer: state.layer, around: state.t, gates: state.saturationGates, units: state.layerSpec?.numUnits ?? 0) : nil
-        return ScreenData(window: frames, windowRange: range, inputShape: s.inputShape,
+        var data = ScreenData(window: frames, windowRange: range, inputShape: s.inputShape,
                           computed: s.completed(d), progress: s.progress,
                           loopBound: s.loopBound(d), failure: error ?? s.failure,
                           fileName: model.displayName, colorMode: terminal.capabilities.colorMode,
                           isMasked: { d, b, t in s.isMasked(d, row: b, time: t) },
                           sourceStep: { d, b, t in s.sourceStep(d, row: b, time: t) },
                           loopBounds: (0..<s.directionCount).map { s.loopBound($0) }, saturation: saturation)
+        if state.view == .backward {
+            let g = BackwardView.geometry(rect: layout.frame, state: state)
+            data.backward = model.backwardData(state: state, range: g.range)
+        }
+        if state.view == .compare { data.comparison = model.comparison(with: ConventionChoice.other(state)) }
+        return data
     }
 
     // MARK: - Commands
@@ -258,10 +280,22 @@ public final class ExplorerApp {
             } catch {
                 state.setMessage("could not export: \(errorLine(error, path: path))", error: true)
             }
+        case let .switchConvention(convention):
+            do {
+                let note = try model.switchConvention(to: convention)
+                sync()
+                // Earlier edits name weights the conversion renamed: undo does not cross a switch.
+                state.history = EditHistory()
+                state.setMessage("convention \(convention.rawValue): runs as \(convention.frameworkName) does; \(note)")
+            } catch {
+                state.setMessage("refused: \(describe(error))", error: true)
+            }
         case let .loadWeights(path):
             do {
+                let before = state.spec.convention
                 let note = try model.loadWeights(path: expand(path))
                 sync()
+                if state.spec.convention != before { state.history = EditHistory() }
                 state.setMessage(note)
             } catch {
                 state.setMessage("refused: \(errorLine(error, path: path))", error: true)

@@ -23,6 +23,10 @@ public final class ExplorerModel {
     /// Frames recently shown, by step, for one generation and direction (least recently used first out), so
     /// going back to a window (g, G, PgUp after PgDn) recomputes nothing and a moved window only its new steps.
     private(set) var frameCache = FrameCache()
+    /// The backward view's sweep and its recently shown frames (`Backward/BackwardData.swift`).
+    var backwardCache = BackwardCache()
+    /// The comparison view's runs (`Compare/Session+Convention.swift`).
+    var comparisonCache = ComparisonCache()
 
     init(session: ExplorerSession, file: String?, baseDirectory: URL) {
         self.session = session
@@ -63,6 +67,9 @@ public final class ExplorerModel {
     /// Starts (or continues) the background pass.
     public func start() { session.start() }
 
+    /// Swaps in a new session (an edit, a convention switch).
+    func replaceSession(_ s: ExplorerSession) { replace(s) }
+
     private func replace(_ s: ExplorerSession) {
         session.cancel()
         session = s
@@ -89,7 +96,7 @@ public final class ExplorerModel {
         replace(s)
     }
 
-    /// Loads weights by TF variable name from an `.npz` (path relative to the current directory).
+    /// Loads weights from an `.npz` under TensorFlow's, Keras' or PyTorch's names (path relative to the current directory).
     public func loadWeights(path: String) throws -> String {
         let url = URL(fileURLWithPath: path)
         let arrays: [String: NumpyArray]
@@ -203,7 +210,7 @@ public final class ExplorerModel {
             return abs.path.hasPrefix(d) ? String(abs.path.dropFirst(d.count)) : abs.path
         }
         let cellsUnchanged = out.cell == loadedSpec.cell && out.cellBackward == loadedSpec.cellBackward
-            && out.bidirectional == loadedSpec.bidirectional
+            && out.bidirectional == loadedSpec.bidirectional && out.convention == loadedSpec.convention  // C renames the weights
         if !cellsUnchanged {
             // The old name and description may name cells that are no longer there: say what the stack is now.
             out.name = stem

@@ -26,6 +26,10 @@ public enum ExplorerView: Int, CaseIterable, Hashable, Sendable {
     case equations
     /// Per unit, how often each gate is saturated over the run.
     case saturation
+    /// The backward pass: the gradient of a loss flowing back step by step (`Views/BackwardView.swift`).
+    case backward
+    /// The same weights and inputs under two conventions, and where they differ (`Views/CompareView.swift`).
+    case compare
 
     public var title: String {
         switch self {
@@ -33,6 +37,8 @@ public enum ExplorerView: Int, CaseIterable, Hashable, Sendable {
         case .unrolled: return "Unrolled network"
         case .equations: return "Equations"
         case .saturation: return "Gate saturation"
+        case .backward: return "Backward pass"
+        case .compare: return "Conventions compared"
         }
     }
 }
@@ -46,7 +52,7 @@ public enum PromptKind: Equatable, Sendable {
         case .open: return "open experiment (.json)"
         case .save: return "save experiment as (.json)"
         case .export: return "export frames to (.npz, a .csv is written next to it)"
-        case .loadWeights: return "load weights from (.npz, by TF variable name)"
+        case .loadWeights: return "load weights from (.npz: TensorFlow, Keras or PyTorch names)"
         case .units: return "num_units"
         case .numProj: return "num_proj (empty or none: no projection)"
         case .sequenceLength: return "sequence_length"
@@ -145,6 +151,10 @@ public struct ExplorerState: Equatable {
     public var opened: ExperimentSpec
     /// Lengths `n` set aside when masking was switched off, restored by the next `n`.
     public var savedLengths: [Int]?
+    /// What the backward view differentiates.
+    public var backward = BackwardSelection()
+    /// The convention the comparison view sets beside the experiment's (nil: the next one).
+    public var compareWith: Convention?
 
     public init(spec: ExperimentSpec, batchSize: Int, maxTime: Int, inputDepth: Int) {
         self.spec = spec

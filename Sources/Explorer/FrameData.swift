@@ -44,7 +44,8 @@ public struct FrameData: Sendable {
     /// False past the loop bound: no cell ran at this step.
     public let ran: Bool
     public let layers: [LayerData]
-    public let output: Tensor<Double>
+    /// What the run emits at this step under its convention (`dynamic_rnn`: masked rows 0).
+    public private(set) var output: Tensor<Double>
     public let state: Nest<Tensor<Double>>
 
     init<S: RNNScalar>(_ f: Frame<S>) {
@@ -54,6 +55,18 @@ public struct FrameData: Sendable {
         layers = f.layers.map(LayerData.init)
         output = f.output.cast()
         state = f.state.map { $0.cast() }
+    }
+
+    /// Sets masked rows' emitted output as `rule` has it (Keras: the row's last valid output, read through
+    /// `output(at:)`, the run's emitted outputs by step); `dynamic_rnn`'s zeros stay for `.zeros`.
+    mutating func applyMaskedOutputRule(_ rule: MaskedOutputRule, lengths: [Int]?, output: (Int) -> Tensor<Double>?) {
+        guard rule != .zeros, let lengths, self.output.rank == 2 else { return }
+        let width = self.output.shape[1]
+        for (b, isMasked) in masked.enumerated() where isMasked && lengths.indices.contains(b) {
+            guard let source = rule.sourceStep(time: time, length: lengths[b]), source != time,
+                  let emitted = output(source), emitted.shape == self.output.shape else { continue }
+            for k in 0..<width { self.output.scalars[b * width + k] = emitted.scalars[b * width + k] }
+        }
     }
 
     /// Whether row `b` is masked at this step.

@@ -14,6 +14,8 @@ public enum Command: Equatable {
     case save(String, overwrite: Bool = false)
     case export(String, overwrite: Bool = false)
     case loadWeights(String)
+    /// Run the experiment under another convention (its model and weights converted).
+    case switchConvention(Convention)
     /// Complete the path typed in the prompt (Tab).
     case completePath
 }
@@ -64,6 +66,7 @@ public enum KeyHandler {
 
     /// Carries out one action of the keymap.
     static func perform(_ action: Action, _ s: inout ExplorerState) -> [Command] {
+        if s.view == .backward, BackwardSelection.step(action, &s) { return [] }
         let lastT = max(0, s.maxTime - 1)
         let jump = max(10, s.maxTime / 10)
         switch action {
@@ -98,8 +101,20 @@ public enum KeyHandler {
             s.setMessage(s.heatAutoScale ? "heatmaps scaled to the largest |value| in view, shown as (z) in the title (z: fixed -1..1)"
                                          : "heatmaps on a fixed -1..1 scale; values beyond it are marked (z: auto)")
         case let .view(v):
+            if v == .compare && s.view == .compare {
+                s.compareWith = ConventionChoice.next(after: ConventionChoice.other(s), skipping: s.spec.convention)
+                s.setMessage("comparing \(s.spec.convention.rawValue) with \(ConventionChoice.other(s).rawValue) (6: the other one)")
+                return []
+            }
             s.view = v
-            s.setMessage("view \(v.rawValue + 1): \(v.title) (1 frame, 2 unrolled, 3 equations, 4 saturation)")
+            s.frameScroll = 0
+            s.setMessage("view \(v.rawValue + 1): \(v.title) (1 frame, 2 unrolled, 3 equations, 4 saturation, 5 backward, 6 compare)")
+            if v == .backward { BackwardSelection.enter(&s, next: false) }
+        case .lossNext:
+            guard s.view == .backward else { s.setMessage("b picks what the backward view (5) differentiates"); return [] }
+            BackwardSelection.enter(&s, next: true)
+        case .conventionNext:
+            return [.switchConvention(ConventionChoice.next(after: s.spec.convention))]
         case .toggleTimeMajor: return [.toggleTimeMajor]
         case .direction:
             if s.spec.bidirectional {

@@ -12,6 +12,7 @@ public enum Action: Hashable, Sendable {
     case heatmapNext, heatmapPrevious, heatmapScale
     case toggleTimeMajor, direction
     case view(ExplorerView)
+    case lossNext, conventionNext
     case undo, redo
     case open, loadWeights, save, export
     // Stack pane
@@ -101,16 +102,24 @@ public enum Keymap {
         KeyBinding([.char("z")], .heatmapScale,
                    help: "heatmap colour scale: auto (the largest |value| in view, shown as ±N (z) in the title) / fixed ±1"),
         KeyBinding([.char("1")], .view(.frame), help: "view: the frame and the heatmaps", hint: "views",
-                   barFirstIn: Set(Pane.allCases), barKeys: "1-4"),
+                   barFirstIn: Set(Pane.allCases), barKeys: "1-6"),
         KeyBinding([.char("2")], .view(.unrolled), help: "view: the unrolled network around t"),
         KeyBinding([.char("3")], .view(.equations), help: "view: the cell's equations with this step's numbers"),
         KeyBinding([.char("4")], .view(.saturation), help: "view: gate saturation per unit over the run"),
+        KeyBinding([.char("5")], .view(.backward),
+                   help: "view: the backward pass (gradients flowing back; l/Right steps towards t=0, g is the loss's step)"),
+        KeyBinding([.char("6")], .view(.compare),
+                   help: "view: the experiment under two conventions and where they differ (6 again: the other convention)"),
+        KeyBinding([.char("b")], .lossNext,
+                   help: "backward view: what to differentiate: the selected output unit at its last valid step / the final state / the sum of outputs"),
+        KeyBinding([.char("C")], .conventionNext, help: "convention: tf / keras / torch (the model converted, run as that framework runs it)",
+                   hint: "convention", barFirstIn: [.sequences, .shapes]),
         KeyBinding([.char("t")], .toggleTimeMajor, help: "toggle time_major (inputs and outputs transpose; the numbers do not change)"),
         KeyBinding([.char("d")], .direction, help: "forward / backward pass (bidirectional experiments)", hint: "fw/bw"),
         KeyBinding([.char("u"), .ctrl("z")], .undo, help: "undo the last edit", hint: "undo"),
         KeyBinding([.ctrl("r"), .ctrl("y")], .redo, help: "redo"),
         KeyBinding([.char("o")], .open, help: "open an experiment (.json; Tab completes the path)", hint: "open"),
-        KeyBinding([.char("L")], .loadWeights, help: "load weights (.npz, by TF variable name)"),
+        KeyBinding([.char("L")], .loadWeights, help: "load weights (.npz under TensorFlow's, Keras' or PyTorch's names: recognised, the convention follows)"),
         KeyBinding([.char("w")], .save, help: "save the experiment (JSON; asks before overwriting)", hint: "save"),
         KeyBinding([.char("x")], .export, help: "export the recorded frames (.npz and CSV; asks before overwriting)", hint: "export"),
         // Stack pane

@@ -24,6 +24,8 @@ public enum Screen {
             case .unrolled: UnrolledPane.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
             case .equations: EquationsPane.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
             case .saturation: SaturationPane.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
+            case .backward: BackwardView.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
+            case .compare: CompareView.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
             }
             MessageLine.render(into: &c, rect: layout.message, state: state)
             KeyHintBar.render(into: &c, rect: layout.keys, state: state)

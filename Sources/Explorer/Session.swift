@@ -5,7 +5,7 @@ import RNNEngine
 /// A loaded experiment being computed, seen without its scalar type: what the explorer asks of a run.
 /// Frames come from the engine's `RecordedRun` (recomputed from checkpoints on demand); nothing here does
 /// RNN math.
-public protocol ExplorerSession: AnyObject {
+public protocol ExplorerSession: AnyObject, SessionViews {
     var spec: ExperimentSpec { get }
     var inputShape: [Int] { get }
     var batchSize: Int { get }
@@ -36,7 +36,7 @@ public protocol ExplorerSession: AnyObject {
     /// for the rest; `transposeInputs` swaps the inputs' first two axes (a time-major toggle). Throws when the
     /// edited experiment is invalid (the engine's reason).
     func rebuilt(spec: ExperimentSpec, transposeInputs: Bool) throws -> (session: ExplorerSession, note: String)
-    /// A new session with weights from an archive (by TF variable name), strictly checked.
+    /// A new session with weights from an archive (TensorFlow, Keras or PyTorch names: the convention follows the names), strictly checked.
     func withWeights(_ arrays: [String: NumpyArray], from file: String) throws -> (session: ExplorerSession, note: String)
     /// The weights the cells use, by TF variable name (given or created from the seed).
     func weightArrays() throws -> [(String, NumpyArray)]
@@ -57,6 +57,14 @@ extension ExplorerSession {
     }
 
     public var isComplete: Bool { let p = progress; return p.done >= p.total }
+}
+
+/// Runs `body` on a new thread with room for deep engine stacks (the explorer's background passes).
+func runInBackground(_ body: @escaping @Sendable () -> Void) {
+    let thread = Thread(block: body)
+    thread.stackSize = 16 << 20
+    thread.qualityOfService = .userInitiated
+    thread.start()
 }
 
 /// A thread-safe flag.
@@ -117,7 +125,15 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
 
     func frames(_ d: Int, _ range: Range<Int>) throws -> [FrameData] {
         guard runs.indices.contains(d), !range.isEmpty else { return [] }
-        return try runs[d].frames(range).map(FrameData.init)
+        let run = runs[d], lengths = spec.sequenceLength
+        let rule = spec.convention.maskedOutput(bidirectional: spec.bidirectional)
+        return try run.frames(range).map { f in
+            var data = FrameData(f)
+            // The frames are dynamic_rnn's (masked rows emit 0); a convention that emits something else there
+            // (Keras: the row's last valid output) gets that output from the run's kept outputs.
+            data.applyMaskedOutputRule(rule, lengths: lengths) { run.output(at: $0)?.cast() }
+            return data
+        }
     }
 
     func start() {
@@ -126,7 +142,7 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
         guard !running, !done else { return }
         running = true
         let runs = self.runs, stop = self.stop, finished = self.finished
-        let thread = Thread { [weak self] in
+        runInBackground { [weak self] in
             for r in runs {
                 r.compute(shouldStop: { stop.isSet })
                 if stop.isSet || r.error != nil { break }
@@ -136,9 +152,6 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
             finished.broadcast()
             finished.unlock()
         }
-        thread.stackSize = 16 << 20
-        thread.qualityOfService = .userInitiated
-        thread.start()
     }
 
     func cancel() { stop.set() }
@@ -191,6 +204,9 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
 
     func withWeights(_ arrays: [String: NumpyArray], from file: String) throws -> (session: ExplorerSession, note: String) {
         let old = experiment
+        if WeightLayouts.detect(names: Array(arrays.keys)) != .tf || old.spec.convention != .tf {
+            return try withFrameworkWeights(arrays, from: file)  // Compare/Session+Convention.swift
+        }
         let scope = old.scope + "/"
         var tensors: [String: Tensor<Scalar>] = [:]
         for (name, a) in arrays where name.hasPrefix(scope) {
@@ -208,7 +224,7 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
                                       initialState: old.initialState, initialStateBackward: old.initialStateBackward)
         let session = try Session(loaded)
         let unused = store.unusedNames
-        let note = "loaded \(tensors.count - unused.count) weights from \(file)"
+        let note = "TensorFlow names: loaded \(tensors.count - unused.count) weights from \(file) for the tf convention"
             + (unused.isEmpty ? "" : "; \(unused.count) unused (\(unused.prefix(2).joined(separator: ", ")))")
         return (session, note)
     }
@@ -216,6 +232,7 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     // MARK: - Arrays for saving
 
     func weightArrays() throws -> [(String, NumpyArray)] {
+        if spec.convention != .tf { return try frameworkWeightArrays() }  // Compare/Session+Convention.swift
         var out: [(String, NumpyArray)] = []
         var seen = Set<String>()
         for r in experiment.store.requests where !seen.contains(r.name) {
@@ -229,6 +246,7 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     func inputsArray() throws -> NumpyArray { try NumpyArray(experiment.inputs) }
 
     func initialStateArrays() throws -> [(String, NumpyArray)] {
+        if spec.convention == .torch { return try torchInitialStateArrays() }  // Compare/Session+Convention.swift
         var out: [(String, NumpyArray)] = []
         for direction in spec.directions {
             guard let s = direction == .forward ? experiment.initialState : experiment.initialStateBackward else { continue }

@@ -108,19 +108,24 @@ public enum MaskedOutputRule: Sendable, Equatable {
     /// and only the masked steps' outputs differ.
     public func apply<Scalar: RNNScalar>(to outputs: Tensor<Scalar>, sequenceLength: [Int]?, timeMajor: Bool) -> Tensor<Scalar> {
         guard self == .repeatLastValid, let lengths = sequenceLength, outputs.rank == 3 else { return outputs }
-        let (time, batch, width) = timeMajor ? (outputs.shape[0], outputs.shape[1], outputs.shape[2])
-                                             : (outputs.shape[1], outputs.shape[0], outputs.shape[2])
         var out = outputs.scalars
-        func offset(_ t: Int, _ b: Int) -> Int { timeMajor ? (t * batch + b) * width : (b * time + t) * width }
-        for b in 0..<min(batch, lengths.count) {
-            let last = min(lengths[b], time) - 1
-            guard last >= 0 else { continue }
-            for t in (last + 1)..<max(time, last + 1) {
-                let s = offset(last, b), d = offset(t, b)
-                for k in 0..<width { out[d + k] = out[s + k] }
-            }
+        let width = outputs.shape[2]
+        Self.forEachRepeat(shape: outputs.shape, lengths: lengths, timeMajor: timeMajor) { at, source in
+            guard let source else { return }
+            for k in 0..<width { out[at + k] = out[source + k] }
         }
         return Tensor(unchecked: outputs.shape, scalars: out)
+    }
+
+    /// Keras' repeats in outputs of `shape` (`[batch, time, width]`, or time-major): for each masked step of each row
+    /// with a length, the offset of its output and of the output it repeats (nil for a row of length 0: zeros).
+    static func forEachRepeat(shape: [Int], lengths: [Int], timeMajor: Bool, _ body: (_ at: Int, _ source: Int?) -> Void) {
+        let (time, batch, width) = timeMajor ? (shape[0], shape[1], shape[2]) : (shape[1], shape[0], shape[2])
+        func offset(_ t: Int, _ b: Int) -> Int { timeMajor ? (t * batch + b) * width : (b * time + t) * width }
+        for b in 0..<min(batch, lengths.count) {
+            let length = min(max(lengths[b], 0), time)
+            for t in length..<time { body(offset(t, b), length > 0 ? offset(length - 1, b) : nil) }
+        }
     }
 
     /// The time step whose output a masked step `t` of a row of length `length` shows, or nil for zeros.

@@ -4,9 +4,12 @@ public enum CellKind: String, CaseIterable, Sendable {
     case basicLSTM = "basic_lstm"
     case lstm
     case gru
+    /// The GRU with `reset_after` (`GRUResetAfterCell`: Keras', PyTorch's, TF 2's `GRUCell(reset_after=True)`).
+    case gruResetAfter = "gru_reset_after"
 
     /// The kind of a built-in cell by TF's variable-scope name (`lstm_cell`, ...), nil for others.
-    /// (`lstm_cell` is `LSTMCell`; `basic_lstm_cell` is `BasicLSTMCell`.)
+    /// (`lstm_cell` is `LSTMCell`; `basic_lstm_cell` is `BasicLSTMCell`; `gru_cell` is TF 1's `GRUCell`, and also
+    /// the reset-after GRU's scope name: both have the gates `r`, `u`, `c`.)
     public init?(cellName: String) {
         switch cellName {
         case "basic_rnn_cell": self = .basicRNN
@@ -40,6 +43,7 @@ public enum GateTable {
         case .basicRNN: return []
         case .basicLSTM, .lstm: return lstm
         case .gru: return gru
+        case .gruResetAfter: return gruResetAfter
         }
     }
 
@@ -67,6 +71,18 @@ public enum GateTable {
         GateDescription(name: "u", title: "update gate", meaning: "how much of the old h is kept: h' = u·h + (1 − u)·c",
                         activation: "sigmoid"),
         GateDescription(name: "c", title: "candidate", meaning: "the new state offered, from x and r·h",
+                        activation: "activation"),
+    ]
+
+    /// The reset-after GRU (`GRUResetAfterCell`): the same gate names as TF 1's GRU, but the candidate differs:
+    /// the reset gate multiplies the recurrent product after it is taken, bias included. The kernels' column
+    /// blocks are `u` (Keras' `z`), `r`, `c` (Keras' `h`); frames and gradient records list `r`, `u`, `c`.
+    public static let gruResetAfter: [GateDescription] = [
+        GateDescription(name: "r", title: "reset gate", meaning: "how much of the recurrent product h·U_c + b_rec,c the candidate sees",
+                        activation: "sigmoid"),
+        GateDescription(name: "u", title: "update gate", meaning: "how much of the old h is kept: h' = u·h + (1 − u)·c",
+                        activation: "sigmoid"),
+        GateDescription(name: "c", title: "candidate", meaning: "the new state offered: x·W_c + b_in,c + r·(h·U_c + b_rec,c)",
                         activation: "activation"),
     ]
 }

@@ -140,10 +140,8 @@ public struct RNNModel: Sendable, Equatable {
         if rulesOnly { try validateComposition() } else { try validate() }
         if inputs.rank >= 2 { try convention.checkSequenceLength(sequenceLength, maxTime: inputs.shape[timeMajor ? 0 : 1]) }
         let initial = { (d: Int) in d < initialStates.count ? initialStates[d] : nil }
-        let rule = convention.maskedOutput(bidirectional: bidirectional)
         func finish(_ outputs: [Tensor<Scalar>], _ states: [Nest<Tensor<Scalar>>]) -> ModelResult<Scalar> {
-            ModelResult(model: self, outputs: outputs.map { rule.apply(to: $0, sequenceLength: sequenceLength, timeMajor: timeMajor) },
-                        states: states)
+            result(outputs: outputs, states: states, sequenceLength: sequenceLength, timeMajor: timeMajor)
         }
         guard bidirectional else {
             let r = try dynamicRNN(cell: try cell.makeCell(store: store), inputs: .leaf(inputs), sequenceLength: sequenceLength,
@@ -173,8 +171,17 @@ public struct RNNModel: Sendable, Equatable {
         return finish([r.outputsForward, r.outputsBackward], [r.stateForward, r.stateBackward])
     }
 
+    /// The results as the convention emits them, from each direction's `dynamicRNN` outputs (masked steps zero)
+    /// and final state: the convention's masked-output rule applied.
+    func result<Scalar: RNNScalar>(outputs: [Tensor<Scalar>], states: [Nest<Tensor<Scalar>>], sequenceLength: [Int]?,
+                                   timeMajor: Bool) -> ModelResult<Scalar> {
+        let rule = convention.maskedOutput(bidirectional: bidirectional)
+        return ModelResult(model: self, outputs: outputs.map { rule.apply(to: $0, sequenceLength: sequenceLength, timeMajor: timeMajor) },
+                           states: states)
+    }
+
     /// A direction's state as one state per layer (a stack's tuple items, or the single layer's state).
-    private func stackLayers<T>(_ state: Nest<T>, count: Int) -> [Nest<T>] {
+    func stackLayers<T>(_ state: Nest<T>, count: Int) -> [Nest<T>] {
         if count > 1 || isStack, case let .tuple(items) = state { return items }
         return [state]
     }

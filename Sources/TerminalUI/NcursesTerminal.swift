@@ -178,7 +178,7 @@ public final class NcursesTerminal: Terminal {
                 var mx: Int32 = 0, my: Int32 = 0
                 var state: mmask_t = 0
                 if unroll_getmouse(&mx, &my, &state) == OK,
-                   let key = Key.mouse(buttonState: state, x: Int(mx), y: Int(my)) {
+                   let key = NcursesKeyDecoder.mouse(buttonState: state, x: Int(mx), y: Int(my)) {
                     return key
                 }
                 if timeoutMilliseconds == 0 { return nil }
@@ -189,7 +189,7 @@ public final class NcursesTerminal: Terminal {
                 needsFullRedraw = true
                 return .resize
             }
-            if let key = Key.fromNcurses(status: status, code: UInt32(ch)) { return key }
+            if let key = NcursesKeyDecoder.key(status: status, code: UInt32(ch)) { return key }
             if timeoutMilliseconds == 0 { return nil }
         }
     }

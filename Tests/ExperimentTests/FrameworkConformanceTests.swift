@@ -20,14 +20,15 @@ final class FrameworkConformanceTests: XCTestCase {
             .filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
     }
 
-    func check(_ urls: [URL]) throws {
+    /// Runs each case through the loader: every `expected/...` array matches, and exactly those arrays are produced.
+    static func check(_ urls: [URL], file: StaticString = #filePath, line: UInt = #line) throws {
         for url in urls {
             let produced = try ExperimentLoader.runFile(url)
             let expected = try Npz.read(url.deletingPathExtension().appendingPathExtension("npz"))
             let problems = ConformanceCases.compare(produced: produced, expected: expected)
-            XCTAssertTrue(problems.isEmpty, "\(url.lastPathComponent): \(problems.joined(separator: "; "))")
+            XCTAssertTrue(problems.isEmpty, "\(url.lastPathComponent): \(problems.joined(separator: "; "))", file: file, line: line)
             let wanted = Set(expected.keys.filter { $0.hasPrefix("expected/") }.map { String($0.dropFirst(9)) })
-            XCTAssertEqual(Set(produced.map(\.0)), wanted, "\(url.lastPathComponent): exactly the framework's arrays")
+            XCTAssertEqual(Set(produced.map(\.0)), wanted, "\(url.lastPathComponent): exactly the framework's arrays", file: file, line: line)
         }
     }
 
@@ -36,7 +37,7 @@ final class FrameworkConformanceTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(urls.count, 12, "expected the 12 public framework cases at least")
         XCTAssertTrue(urls.contains { $0.lastPathComponent.hasPrefix("keras_") })
         XCTAssertTrue(urls.contains { $0.lastPathComponent.hasPrefix("torch_") })
-        try check(urls)
+        try Self.check(urls)
     }
 
     /// Specs in Fixtures/framework_cases/specs.json.txt, made with ../shared/tools/make_framework_cases.py (Keras 3.15.1,
@@ -44,7 +45,7 @@ final class FrameworkConformanceTests: XCTestCase {
     func testProjectFrameworkCasesMatch() throws {
         let urls = try Self.cases(in: Self.fixtureDirectory)
         XCTAssertEqual(urls.count, 14)
-        try check(urls)
+        try Self.check(urls)
     }
 
     /// Keras' names mean nothing to the tf convention: the loader says which weight has the wrong shape.

@@ -170,9 +170,8 @@ final class NpzTests: XCTestCase {
 
     func testReadsAConformanceCase() throws {
         let url = Self.conformanceCases.appendingPathComponent("basic_rnn_tanh.npz")
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            throw XCTSkip("no conformance cases at \(Self.conformanceCases.path)")
-        }
+        // CI always has ../shared beside the clone (as ConformanceTests requires): a missing case fails here too.
+        XCTAssertTrue(FileManager.default.fileExists(atPath: url.path), "no conformance cases at \(Self.conformanceCases.path)")
         let keys = try Npz.keys(url)
         XCTAssertTrue(keys.contains("rnn/basic_rnn_cell/kernel") && keys.contains("inputs"), "\(keys)")
         let arrays = try Npz.read(url)

@@ -165,14 +165,9 @@ final class ErrorTests: XCTestCase {
 
     func testParallelIterationsZeroMeansTheDefaultAsInTF() throws {
         // TF's dynamic_rnn does `parallel_iterations = parallel_iterations or 32`, so 0 runs like the default.
-        do {
-            let r = try dynamicRNN(cell: rnnCell(), inputs: x, dtype: .float32, parallelIterations: 0)
-            let d = try dynamicRNN(cell: rnnCell(), inputs: x, dtype: .float32)
-            XCTAssertEqual(r.outputs, d.outputs)
-        } catch let e as RNNError {
-            guard case .invalidArgument = e else { throw e }
-            throw XCTSkip("engine bug: DynamicRNN.swift:29 rejects parallel_iterations 0 (\(e)); TF treats 0 as 32")
-        }
+        let r = try dynamicRNN(cell: rnnCell(), inputs: x, dtype: .float32, parallelIterations: 0)
+        let d = try dynamicRNN(cell: rnnCell(), inputs: x, dtype: .float32)
+        XCTAssertEqual(r.outputs, d.outputs)
     }
 
     func testTensorShapeErrors() throws {

@@ -39,6 +39,12 @@ final class GradientCheckTests: XCTestCase {
             Case(name: "gru relu, time-major, initial state", cell: .gru(numUnits: 3, activation: .relu), lengths: [2, 4, 1],
                  timeMajor: true, initialState: true),
             Case(name: "gru sigmoid", cell: .gru(numUnits: 2, activation: .sigmoid)),
+            Case(name: "gru reset_after tanh, masked, initial state", cell: .gruResetAfter(numUnits: 3, activation: .tanh),
+                 lengths: [4, 0, 2], initialState: true),
+            Case(name: "gru reset_after relu, time-major", cell: .gruResetAfter(numUnits: 2, activation: .relu), timeMajor: true),
+            Case(name: "stack gru reset_after softsign / lstm, bidirectional reset_after", cell: .multi([.gruResetAfter(numUnits: 2, activation: .softsign),
+                                                                                                       .lstm(numUnits: 2, options: LSTMOptions())]),
+                 cellBackward: .gruResetAfter(numUnits: 3, activation: .elu), lengths: [3, 4, 1], initialState: true),
             Case(name: "gru softsign, elu stack", cell: .multi([.gru(numUnits: 2, activation: .softsign), .gru(numUnits: 3, activation: .elu)])),
             Case(name: "stack lstm(proj) gru residual(rnn)", cell: .multi([.lstm(numUnits: 3, options: lstmAll), .gru(numUnits: 3, activation: .tanh),
                                                                           .residual(.basicRNN(numUnits: 3, activation: .tanh))]),
@@ -90,7 +96,7 @@ final class GradientCheckTests: XCTestCase {
                 let units = 2 + Int(rng.next() % 2)
                 let act = pick(Activation.allCases)
                 var cell: CellSpec
-                switch rng.next() % 4 {
+                switch rng.next() % 5 {
                 case 0: cell = .basicRNN(numUnits: units, activation: act)
                 case 1: cell = .basicLSTM(numUnits: units, forgetBias: 0.5, activation: act)
                 case 2:
@@ -98,7 +104,8 @@ final class GradientCheckTests: XCTestCase {
                                         numProj: rng.next() % 2 == 0 ? 2 : nil, projClip: rng.next() % 2 == 0 ? 0.3 : nil,
                                         forgetBias: 0.8, activation: act)
                     cell = .lstm(numUnits: units, options: o)
-                default: cell = .gru(numUnits: units, activation: act)
+                case 3: cell = .gru(numUnits: units, activation: act)
+                default: cell = .gruResetAfter(numUnits: units, activation: act)
                 }
                 if cell.outputSize == inDepth && rng.next() % 2 == 0 { cell = .residual(cell) }
                 if rng.next() % 3 == 0 {
@@ -112,6 +119,48 @@ final class GradientCheckTests: XCTestCase {
                          cellBackward: rng.next() % 4 == 0 ? .gru(numUnits: 2, activation: .tanh) : nil,
                          depth: depth, lengths: lengths, timeMajor: rng.next() % 2 == 0, initialState: rng.next() % 2 == 0)
             try check(c)
+        }
+    }
+
+    /// The reset-after GRU's two bias rows: in the `z` and `r` blocks both rows are added before the sigmoid, so
+    /// their gradients are the same; in the candidate block `r` multiplies the recurrent row, so they differ. Each
+    /// element is checked against central finite differences.
+    func testResetAfterGRUBiasRows() throws {
+        let units = 3, depth = 2, lengths = [4, 2, 0]
+        let spec = CellSpec.gruResetAfter(numUnits: units, activation: .tanh)
+        var weights: [String: Tensor<Double>] = [
+            "rnn/gru_cell/kernel": randomTensor([depth, 3 * units], seed: 41, scale: 0.6),
+            "rnn/gru_cell/recurrent_kernel": randomTensor([units, 3 * units], seed: 42, scale: 0.6),
+            "rnn/gru_cell/bias": randomTensor([2, 3 * units], seed: 43, scale: 0.6),
+        ]
+        let inputs: Tensor<Double> = randomTensor([3, 4, depth], seed: 44)
+        let cot: Tensor<Double> = randomTensor([3, 4, units], seed: 45)
+        func loss(_ w: [String: Tensor<Double>]) throws -> Double {
+            let r = try dynamicRNN(cell: spec.makeCell(store: VariableStore(arrays: w, missing: .fail)), inputs: inputs,
+                                   sequenceLength: lengths, dtype: .float64)
+            return zip(r.outputs.scalars, cot.scalars).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        let g = try dynamicRNNGradients(cell: spec.makeCell(store: VariableStore(arrays: weights, missing: .fail)), inputs: inputs,
+                                        sequenceLength: lengths, dtype: .float64, loss: .cotangents(outputs: cot, state: nil))
+        let bias = try XCTUnwrap(g.weights["rnn/gru_cell/bias"])
+        XCTAssertEqual(bias.shape, [2, 3 * units])
+        let w = 3 * units, eps = 1e-6
+        for j in 0..<w {
+            let (input, recurrent) = (bias.scalars[j], bias.scalars[w + j])
+            if j < 2 * units {
+                XCTAssertEqual(input, recurrent, "z/r block column \(j): both rows are added before the sigmoid")
+            } else {
+                XCTAssertGreaterThan(abs(input - recurrent), 1e-4, "candidate column \(j): r multiplies only the recurrent row")
+            }
+            for (k, analytic) in [(j, input), (w + j, recurrent)] {
+                weights["rnn/gru_cell/bias"]!.scalars[k] += eps
+                let plus = try loss(weights)
+                weights["rnn/gru_cell/bias"]!.scalars[k] -= 2 * eps
+                let minus = try loss(weights)
+                weights["rnn/gru_cell/bias"]!.scalars[k] += eps
+                let numeric = (plus - minus) / (2 * eps)
+                XCTAssertEqual(analytic, numeric, accuracy: 2e-7 + 2e-6 * abs(numeric), "bias[\(k / w), \(k % w)]")
+            }
         }
     }
 
@@ -181,12 +230,12 @@ final class GradientCheckTests: XCTestCase {
                 let r = try bidirectionalDynamicRNN(cellForward: c.cell.makeCell(store: store), cellBackward: bwSpec.makeCell(store: store),
                                                     inputs: .leaf(x), sequenceLength: c.lengths, initialStateForward: i0,
                                                     initialStateBackward: i0b, dtype: .float64, timeMajor: c.timeMajor)
-                return evaluate(lossFw, outputs: r.outputsForward, state: r.stateForward, c)
-                    + evaluate(lossBw, outputs: r.outputsBackward, state: r.stateBackward, c)
+                return lossValue(lossFw, outputs: r.outputsForward, state: r.stateForward, timeMajor: c.timeMajor)
+                    + lossValue(lossBw, outputs: r.outputsBackward, state: r.stateBackward, timeMajor: c.timeMajor)
             }
             let r = try dynamicRNN(cell: c.cell.makeCell(store: store), inputs: x, sequenceLength: c.lengths, initialState: i0,
                                    dtype: .float64, timeMajor: c.timeMajor)
-            return evaluate(lossFw, outputs: r.outputs, state: r.state, c)
+            return lossValue(lossFw, outputs: r.outputs, state: r.state, timeMajor: c.timeMajor)
         }
 
         // The engine's gradients, every segment recomputed from the checkpoints (tape budget 0) and every step's
@@ -221,71 +270,21 @@ final class GradientCheckTests: XCTestCase {
                          value: ([String: Tensor<Double>], Tensor<Double>, Nest<Tensor<Double>>?, Nest<Tensor<Double>>?) throws -> Double,
                          dWeights: [String: Tensor<Double>], dInputs: Tensor<Double>, dS0: Nest<Tensor<Double>>,
                          dS0b: Nest<Tensor<Double>>?) throws -> [String] {
-        var problems: [String] = []
-        let eps = 1e-6
-        func judge(_ label: String, _ analytic: Double, _ plus: Double, _ minus: Double) {
-            let numeric = (plus - minus) / (2 * eps)
-            if !(abs(analytic - numeric) <= 2e-7 + 2e-6 * abs(numeric)) {
-                problems.append("\(label) (tape budget \(budget)): engine \(analytic), finite difference \(numeric)")
-            }
-        }
         XCTAssertEqual(Set(dWeights.keys), Set(weights.keys), "\(c.name): a gradient for every weight")
-        for name in weights.keys.sorted() {
-            guard let grad = dWeights[name] else { problems.append("no gradient for \(name)"); continue }
-            for k in 0..<grad.count {
-                var w = weights
-                w[name]!.scalars[k] += eps
-                let plus = try value(w, inputs, s0, s0b)
-                w[name]!.scalars[k] -= 2 * eps
-                judge("\(name)[\(k)]", grad.scalars[k], plus, try value(w, inputs, s0, s0b))
-            }
-        }
-        for k in 0..<inputs.count {
-            var x = inputs
-            x.scalars[k] += eps
-            let plus = try value(weights, x, s0, s0b)
-            x.scalars[k] -= 2 * eps
-            judge("inputs[\(k)]", dInputs.scalars[k], plus, try value(weights, x, s0, s0b))
-        }
-        for (which, state, grad) in [(0, s0, Optional(dS0)), (1, s0b, dS0b)] {
+        // Every weight, input and initial-state element, as one set of named tensors.
+        var point = weights, gradient = dWeights
+        point["inputs"] = inputs
+        gradient["inputs"] = dInputs
+        for (prefix, state, grad) in [("initial_state/0", s0, Optional(dS0)), ("initial_state/1", s0b, dS0b)] {
             guard let state, let grad else { continue }
-            let flat = state.flattened, gflat = grad.flattened
-            for (a, t) in flat.enumerated() {
-                for k in 0..<t.count {
-                    func shifted(_ d: Double) -> Nest<Tensor<Double>> {
-                        var i = 0
-                        return state.map { s in
-                            defer { i += 1 }
-                            var s = s
-                            if i == a { s.scalars[k] += d }
-                            return s
-                        }
-                    }
-                    let plus = try which == 0 ? value(weights, inputs, shifted(eps), s0b) : value(weights, inputs, s0, shifted(eps))
-                    let minus = try which == 0 ? value(weights, inputs, shifted(-eps), s0b) : value(weights, inputs, s0, shifted(-eps))
-                    judge("initial_state/\(which)/\(a)[\(k)]", gflat[a].scalars[k], plus, minus)
-                }
-            }
+            point.merge(namedArrays(of: state, prefix: prefix)) { a, _ in a }
+            gradient.merge(namedArrays(of: grad, prefix: prefix)) { a, _ in a }
         }
-        return problems
+        return try finiteDifferenceProblems(at: point, gradient: gradient) { p in
+            try value(p.filter { weights[$0.key] != nil }, p["inputs"] ?? inputs,
+                      s0.map { state($0, from: p, prefix: "initial_state/0") }, s0b.map { state($0, from: p, prefix: "initial_state/1") })
+        }.map { "\($0) (tape budget \(budget))" }
     }
 
     private func shape(_ c: Case) -> [Int] { c.timeMajor ? [c.time, c.batch, c.depth] : [c.batch, c.time, c.depth] }
-
-    /// `L` for one direction's results, written out from the loss's definition.
-    private func evaluate(_ loss: RNNLoss<Double>, outputs: Tensor<Double>, state: Nest<Tensor<Double>>, _ c: Case) -> Double {
-        switch loss {
-        case let .cotangents(o, s):
-            var total = 0.0
-            if let o { for (a, b) in zip(outputs.scalars, o.scalars) { total += a * b } }
-            if let s { for (x, y) in zip(state.flattened, s.flattened) { for (a, b) in zip(x.scalars, y.scalars) { total += a * b } } }
-            return total
-        case .sumOfOutputs:
-            return outputs.scalars.reduce(0, +)
-        case let .outputUnit(b, t, u):
-            return c.timeMajor ? outputs[t, b, u] : outputs[b, t, u]
-        case let .finalState(path):
-            return state.flattenedWithPaths.filter { path == nil || $0.path == path }.reduce(0) { $0 + $1.value.scalars.reduce(0, +) }
-        }
-    }
 }

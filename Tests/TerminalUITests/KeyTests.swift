@@ -3,8 +3,8 @@ import CNcursesw
 @testable import TerminalUI
 
 final class KeyTests: XCTestCase {
-    private func code(_ k: Int32) -> Key? { Key.fromNcurses(status: KEY_CODE_YES, code: UInt32(k)) }
-    private func char(_ c: UInt32) -> Key? { Key.fromNcurses(status: OK, code: c) }
+    private func code(_ k: Int32) -> Key? { NcursesKeyDecoder.key(status: KEY_CODE_YES, code: UInt32(k)) }
+    private func char(_ c: UInt32) -> Key? { NcursesKeyDecoder.key(status: OK, code: c) }
 
     func testFunctionKeyCodes() {
         XCTAssertEqual(code(KEY_UP), .up)
@@ -47,15 +47,15 @@ final class KeyTests: XCTestCase {
     }
 
     func testErrIsNil() {
-        XCTAssertNil(Key.fromNcurses(status: ERR, code: 65))
+        XCTAssertNil(NcursesKeyDecoder.key(status: ERR, code: 65))
     }
 
     func testMouseButtonStates() {
-        XCTAssertEqual(Key.mouse(buttonState: unroll_button1_pressed(), x: 3, y: 4), .mouse(x: 3, y: 4, kind: .press))
-        XCTAssertEqual(Key.mouse(buttonState: unroll_button1_released(), x: 0, y: 0), .mouse(x: 0, y: 0, kind: .release))
-        XCTAssertEqual(Key.mouse(buttonState: unroll_button4_pressed(), x: 1, y: 2), .mouse(x: 1, y: 2, kind: .scrollUp))
+        XCTAssertEqual(NcursesKeyDecoder.mouse(buttonState: unroll_button1_pressed(), x: 3, y: 4), .mouse(x: 3, y: 4, kind: .press))
+        XCTAssertEqual(NcursesKeyDecoder.mouse(buttonState: unroll_button1_released(), x: 0, y: 0), .mouse(x: 0, y: 0, kind: .release))
+        XCTAssertEqual(NcursesKeyDecoder.mouse(buttonState: unroll_button4_pressed(), x: 1, y: 2), .mouse(x: 1, y: 2, kind: .scrollUp))
         XCTAssertNotEqual(unroll_button5_pressed(), 0)
-        XCTAssertEqual(Key.mouse(buttonState: unroll_button5_pressed(), x: 1, y: 2), .mouse(x: 1, y: 2, kind: .scrollDown))
-        XCTAssertNil(Key.mouse(buttonState: 0, x: 1, y: 2))
+        XCTAssertEqual(NcursesKeyDecoder.mouse(buttonState: unroll_button5_pressed(), x: 1, y: 2), .mouse(x: 1, y: 2, kind: .scrollDown))
+        XCTAssertNil(NcursesKeyDecoder.mouse(buttonState: 0, x: 1, y: 2))
     }
 }

@@ -11,8 +11,8 @@ final class ExplorerEndToEndTests: XCTestCase {
     var workDir: URL!
 
     override func setUpWithError() throws {
-        guard let _ = Self.which("tmux") else { throw XCTSkip("tmux is not installed") }
-        guard Self.binary != nil else { throw XCTSkip("the unroll binary was not found next to the tests; run swift build first") }
+        guard let _ = Self.which("tmux") else { throw SetUpFailure("tmux is not installed (apt-get install tmux; .ci/run installs it): the end-to-end tests drive the explorer in it") }
+        guard Self.binary != nil else { throw SetUpFailure("the unroll binary was not found next to the tests (swift test builds it)") }
         socket = "unroll-e2e-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         session = "ex"
         workDir = FileManager.default.temporaryDirectory.appendingPathComponent(socket)
@@ -246,7 +246,7 @@ final class ExplorerEndToEndTests: XCTestCase {
     }
 
     func testBadFileFailsBeforeOpeningTheTerminal() throws {
-        guard let bin = Self.binary else { throw XCTSkip("no binary") }
+        guard let bin = Self.binary else { return XCTFail("the unroll binary was not found next to the tests") }
         let bad = workDir.appendingPathComponent("bad.json")
         try Data(#"{"name": "x", "cell": {"type": "lstm", "num_units": 0}, "batch_size": 1, "max_time": 2, "input_depth": 1}"#.utf8).write(to: bad)
         let r = try Self.run([bin.path, bad.path])
@@ -256,4 +256,10 @@ final class ExplorerEndToEndTests: XCTestCase {
         XCTAssertEqual(missing.status, 1)
         XCTAssertTrue(missing.err.contains("no such file"), missing.err)
     }
+}
+
+/// Why an end-to-end test cannot run: thrown from `setUpWithError`, so the test fails (never skips) with the reason.
+struct SetUpFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -52,3 +52,13 @@ final class FrameworkRunTests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("outputs/0"))
     }
 }
+
+/// `unroll run` on the Keras and PyTorch gradient fixtures (Tests/ExperimentTests/Fixtures/framework_gradients): the
+/// results and grad/inputs, grad/initial_state/... (PyTorch's h_0, c_0) and grad/<framework weight name>.
+final class FrameworkGradientRunTests: XCTestCase {
+    func testRunReproducesEveryFrameworkGradientCase() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ExperimentTests/Fixtures/framework_gradients")
+        try BinaryRunner.assertRunMatchesEveryCase(in: fixtures, atLeast: 9)
+    }
+}

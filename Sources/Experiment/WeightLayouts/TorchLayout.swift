@@ -40,4 +40,11 @@ enum TorchLayout: WeightLayout {
         if let p = w.projection { out.append(("weight_hr" + s, WeightMath.transpose(p))) }
         return out
     }
+
+    /// `bias_ih` and `bias_hh` are summed into one bias (every kind but the reset-after GRU): each gets its gradient.
+    static func writeGradients<S: RNNScalar>(_ g: LayerWeights<S>, _ layer: RNNModel.Layer, in model: RNNModel) -> [(String, Tensor<S>)] {
+        let out = write(g, layer, in: model)
+        guard g.recurrentBias == nil, let ih = out.first(where: { $0.0 == "bias_ih" + suffix(layer) }) else { return out }
+        return out.map { $0.0 == "bias_hh" + suffix(layer) ? ($0.0, ih.1) : $0 }
+    }
 }

@@ -6,6 +6,16 @@ protocol WeightLayout {
     static var convention: Convention { get }
     static func read<S: RNNScalar>(_ layer: RNNModel.Layer, in model: RNNModel, from source: WeightSource<S>) throws -> LayerWeights<S>
     static func write<S: RNNScalar>(_ weights: LayerWeights<S>, _ layer: RNNModel.Layer, in model: RNNModel) -> [(String, Tensor<S>)]
+    /// The gradients of this framework's arrays from the gradients of the neutral weights: the transpose of `read`.
+    /// Where `read` only copies, transposes and reorders, that is `write`; a layout whose `read` sums arrays gives
+    /// each summand the sum's gradient.
+    static func writeGradients<S: RNNScalar>(_ gradients: LayerWeights<S>, _ layer: RNNModel.Layer, in model: RNNModel) -> [(String, Tensor<S>)]
+}
+
+extension WeightLayout {
+    static func writeGradients<S: RNNScalar>(_ gradients: LayerWeights<S>, _ layer: RNNModel.Layer, in model: RNNModel) -> [(String, Tensor<S>)] {
+        write(gradients, layer, in: model)
+    }
 }
 
 /// What a layout needs to know about a layer's cell: kind, depths and LSTM options, wrappers removed.

@@ -9,6 +9,7 @@ enum TitleBar {
         let name = state.displayName.isEmpty ? data.fileName : state.displayName
         var text = " unroll \(s.sep) \(state.isEdited ? "\(data.fileName) \(name)" : name)"
         let description = state.displayDescription
+        if state.spec.convention != .tf { text += " [\(state.spec.convention.rawValue): \(state.spec.convention.frameworkName)]" }
         if !description.isEmpty { text += " \(c.glyphs.dash) \(description)" }
         if !c.glyphs.isUnicode { text = asciiOnly(text) }
         c.put(x: rect.x, y: rect.y, width: rect.width, text, align: .left, style: Styles.title)
@@ -32,6 +33,8 @@ enum StatusBar {
         var right = ""
         if let f = data.failure {
             right = "failed: \(f)"
+        } else if let bd = data.backward, bd.isComputing, !data.isComputing {
+            right = "backward \(Format.count(bd.completed))/\(Format.count(bd.maxTime))"
         } else if data.isComputing {
             right = "computing \(Format.count(data.progress.done))/\(Format.count(data.progress.total))"
         } else {
@@ -51,7 +54,9 @@ enum KeyHintBar {
         if state.prompt != nil { return [("Enter", "confirm"), ("Esc", "cancel"), ("^U", "clear")] + (state.prompt.map { $0.kind.isPath } == true ? [("Tab", "complete")] : []) }
         if state.confirmation != nil { return [("y", "yes"), ("any other key", "no")] }
         if state.showHelp || state.showLog { return [("Esc", "close"), ("j k PgUp PgDn", "scroll"), ("q", "quit")] }
-        return Keymap.barHints(focus: state.focus, glyphs: glyphs, bidirectional: state.spec.bidirectional).map { ($0.keys, $0.hint) }
+        let own = ViewKeyHints.hints(state, glyphs: glyphs)
+        return own + Keymap.barHints(focus: state.focus, glyphs: glyphs, bidirectional: state.spec.bidirectional)
+            .filter { h in !own.contains { $0.0 == h.keys } }.map { ($0.keys, $0.hint) }
     }
 
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState) {

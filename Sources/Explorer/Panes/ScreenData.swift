@@ -25,6 +25,10 @@ public struct ScreenData {
     public var loopBounds: [Int]
     /// Gate saturation of the selected layer (view 4 only).
     public var saturation: GateSaturation?
+    /// The backward sweep (view 5 only).
+    public var backward: BackwardData?
+    /// The comparison of two conventions (view 6 only).
+    public var comparison: ComparisonRun?
 
     public init(window: [FrameData], windowRange: Range<Int>, inputShape: [Int], computed: Int,
                 progress: (done: Int, total: Int), loopBound: Int, failure: String?, fileName: String,

@@ -24,6 +24,11 @@ enum ShapesPane {
                 depth = layer.outputSize
             }
         }
+        if state.spec.convention == .torch,
+           let results = try? state.spec.model.resultShapes(batch: b, maxTime: t, inputDepth: state.inputDepth, timeMajor: state.timeMajor) {
+            // PyTorch's own result structure: output (directions concatenated), h_n and c_n.
+            return out + results.map { ($0.name, formatShape($0.shape) + ($0.name == "output" ? "" : " [layers*dirs, batch, size]")) }
+        }
         for (i, (_, cell)) in dirs.enumerated() {
             out.append((state.spec.bidirectional ? "outputs[\(i)]" : "outputs", seq(cell.outputSize)))
         }

@@ -24,6 +24,20 @@ extension Activation {
     }
 }
 
+extension Activation {
+    /// `backward` over whole arrays of one size: `dy`, the output `y` and the input `x`.
+    func backward<Scalar: RNNScalar>(dy: [Scalar], y: [Scalar], x: [Scalar]) -> [Scalar] {
+        let n = dy.count
+        var dx = [Scalar](repeating: 0, count: n)
+        dy.withUnsafeBufferPointer { d in y.withUnsafeBufferPointer { yp in x.withUnsafeBufferPointer { xp in
+            dx.withUnsafeMutableBufferPointer { o in
+                if n > 0 { backward(n, dy: d.baseAddress!, y: yp.baseAddress!, x: xp.baseAddress!, into: o.baseAddress!) }
+            }
+        }}}
+        return dx
+    }
+}
+
 /// `dx = dy · σ(x)·(1 − σ(x))` from the sigmoid's output `y` (TF's `SigmoidGrad`).
 @inline(__always)
 func sigmoidBackward<Scalar: RNNScalar>(_ dy: Scalar, _ y: Scalar) -> Scalar { dy * y * (1 - y) }

@@ -30,12 +30,7 @@ extension BasicRNNCell: DifferentiableCell {
         let (x, h, pre, out) = (tape.values[0], tape.values[1], tape.values[2], tape.values[3])
         var dh = [Scalar](repeating: 0, count: n)
         for k in 0..<n { dh[k] = outputGradient.scalars[k] + dState.scalars[k] }
-        var dPre = [Scalar](repeating: 0, count: n)
-        dh.withUnsafeBufferPointer { dy in out.withUnsafeBufferPointer { y in pre.withUnsafeBufferPointer { xp in
-            dPre.withUnsafeMutableBufferPointer { dx in
-                if n > 0 { activation.backward(n, dy: dy.baseAddress!, y: y.baseAddress!, x: xp.baseAddress!, into: dx.baseAddress!) }
-            }
-        }}}
+        let dPre = activation.backward(dy: dh, y: out, x: pre)
         context.recorder?.record("h", Tensor(unchecked: [batch, numUnits], scalars: dh))
         let (dx, dhPrev) = linear.backward(dGates: dPre, x: x, h: h, batch: batch, gradients: context.gradients)
         return (Tensor(unchecked: [batch, linear.inputDepth], scalars: dx),

@@ -71,12 +71,7 @@ extension GRUCell: DifferentiableCell {
             }
         }
         // c = act(c_pre), c_pre = [x, r·h]·W_c + b_c
-        var dCPre = [Scalar](repeating: 0, count: n)
-        dC.withUnsafeBufferPointer { dy in c.withUnsafeBufferPointer { y in cPre.withUnsafeBufferPointer { xp in
-            dCPre.withUnsafeMutableBufferPointer { dx in
-                if n > 0 { activation.backward(n, dy: dy.baseAddress!, y: y.baseAddress!, x: xp.baseAddress!, into: dx.baseAddress!) }
-            }
-        }}}
+        let dCPre = activation.backward(dy: dC, y: c, x: cPre)
         let (dxC, dRH) = cl.backward(dGates: dCPre, x: x, h: rh, batch: batch, gradients: context.gradients)
         // r·h, then σ of both gates
         var dR = [Scalar](repeating: 0, count: n)

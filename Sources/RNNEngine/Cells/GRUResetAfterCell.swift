@@ -13,11 +13,15 @@ public final class GRUResetAfterCell<Scalar: RNNScalar>: RNNCell {
     public let numUnits: Int
     public let activation: Activation
     public let store: VariableStore<Scalar>
-    private var inputKernel: PackedMatrix<Scalar>?
-    private var recurrentKernel: PackedMatrix<Scalar>?
-    private var inputBias: [Scalar] = []
-    private var recurrentBias: [Scalar] = []
-    private var builtDepth = -1
+    var inputKernel: PackedMatrix<Scalar>?
+    var recurrentKernel: PackedMatrix<Scalar>?
+    var inputBias: [Scalar] = []
+    var recurrentBias: [Scalar] = []
+    var builtDepth = -1
+    /// `Wᵀ` and `Uᵀ` for the backward pass (packed on first use), and the variables' names (for gradients).
+    var inputKernelT: TransposedPack<Scalar>?
+    var recurrentKernelT: TransposedPack<Scalar>?
+    var variableNames: (kernel: String, recurrentKernel: String, bias: String)?
 
     public init(numUnits: Int, activation: Activation = .tanh, store: VariableStore<Scalar>) throws {
         guard numUnits >= 1 else { throw RNNError.invalidCell("GRUCell(reset_after): num_units must be at least 1, got \(numUnits)") }
@@ -41,6 +45,9 @@ public final class GRUResetAfterCell<Scalar: RNNScalar>: RNNCell {
         inputBias = Array(b.scalars[0..<(3 * u)])
         recurrentBias = Array(b.scalars[(3 * u)..<(6 * u)])
         builtDepth = inputDepth
+        inputKernelT = TransposedPack(k.scalars, rows: inputDepth, cols: 3 * u)
+        recurrentKernelT = TransposedPack(rk.scalars, rows: u, cols: 3 * u)
+        variableNames = (prefix + "/kernel", prefix + "/recurrent_kernel", prefix + "/bias")
     }
 
     /// `a·m + bias` for `rows` rows of `a` (`[rows, m.rows]`), `[rows, 3·units]`.
@@ -56,10 +63,19 @@ public final class GRUResetAfterCell<Scalar: RNNScalar>: RNNCell {
         return out
     }
 
-    public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
-                     context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
-        let x = try input.single(for: "GRUCell(reset_after)")
-        let h = try state.single(for: "GRUCell(reset_after) state")
+    /// What one step computes (each `[batch, units]` unless noted): the one place the step's equations live,
+    /// for `call` and for the backward pass's recomputation.
+    struct Step {
+        /// `x·W + b_in` and `h·U + b_rec`, `[batch, 3·units]` (blocks z, r, c).
+        var xs: [Scalar], hs: [Scalar]
+        var z: [Scalar], r: [Scalar]
+        /// The candidate before and after its activation.
+        var cPre: [Scalar], c: [Scalar]
+        var out: [Scalar]
+    }
+
+    /// The step from `x` (`[batch, depth]`) and `h`, checking that the cell was built for this depth.
+    func step(_ x: Tensor<Scalar>, _ h: Tensor<Scalar>) throws -> Step {
         guard let inputKernel, let recurrentKernel else {
             throw RNNError.invalidArgument("GRUCell(reset_after) was called before it was built")
         }
@@ -85,20 +101,30 @@ public final class GRUResetAfterCell<Scalar: RNNScalar>: RNNCell {
                 c[b * u + j] = xs[b * w + 2 * u + j] + r[b * u + j] * hs[b * w + 2 * u + j]
             }
         }
+        let cPre = c
         c.withUnsafeMutableBufferPointer { if let p = $0.baseAddress { activation.apply(p, count: n) } }
         for i in 0..<n {
             out[i] = z[i] * h.scalars[i] + (1 - z[i]) * c[i]
         }
-        let shape = [batch, u]
+        return Step(xs: xs, hs: hs, z: z, r: r, cPre: cPre, c: c, out: out)
+    }
+
+    public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
+                     context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
+        let x = try input.single(for: "GRUCell(reset_after)")
+        let h = try state.single(for: "GRUCell(reset_after) state")
+        let s = try step(x, h)
+        let shape = [x.shape[0], numUnits]
         if let rec = context.recorder {
             // What goes into the activations: x̂ = x·W + b_in and ĥ = h·U + b_rec, per gate (z is named u).
-            rec.recordColumnBlocks(["u_x", "r_x", "c_x"], of: Tensor(unchecked: [batch, w], scalars: xs), units: u)
-            rec.recordColumnBlocks(["u_h", "r_h", "c_h"], of: Tensor(unchecked: [batch, w], scalars: hs), units: u)
-            rec.record("r", Tensor(unchecked: shape, scalars: r))
-            rec.record("u", Tensor(unchecked: shape, scalars: z))
-            rec.record("c", Tensor(unchecked: shape, scalars: c))
+            let w = 3 * numUnits
+            rec.recordColumnBlocks(["u_x", "r_x", "c_x"], of: Tensor(unchecked: [x.shape[0], w], scalars: s.xs), units: numUnits)
+            rec.recordColumnBlocks(["u_h", "r_h", "c_h"], of: Tensor(unchecked: [x.shape[0], w], scalars: s.hs), units: numUnits)
+            rec.record("r", Tensor(unchecked: shape, scalars: s.r))
+            rec.record("u", Tensor(unchecked: shape, scalars: s.z))
+            rec.record("c", Tensor(unchecked: shape, scalars: s.c))
         }
-        let result = Tensor(unchecked: shape, scalars: out)
+        let result = Tensor(unchecked: shape, scalars: s.out)
         return (result, .leaf(result))
     }
 }

@@ -64,17 +64,3 @@ func lstmPointwise<Scalar: RNNScalar>(gates: Tensor<Scalar>, cPrev: Tensor<Scala
     }
     return (Tensor(unchecked: shape, scalars: c), Tensor(unchecked: shape, scalars: h))
 }
-
-/// `clip_by_value(v, -limit, limit)`; NaN stays NaN.
-@inline(__always)
-func clipValue<Scalar: RNNScalar>(_ v: Scalar, _ limit: Scalar) -> Scalar {
-    if v > limit { return limit }
-    if v < -limit { return -limit }
-    return v
-}
-
-@inline(__always)
-func sigmoidInPlace<Scalar: RNNScalar>(_ a: inout [Scalar]) {
-    let n = a.count
-    a.withUnsafeMutableBufferPointer { if let b = $0.baseAddress { Scalar.vectorSigmoid(n, b, b) } }
-}

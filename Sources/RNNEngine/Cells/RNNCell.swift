@@ -46,5 +46,3 @@ extension Nest {
     }
 }
 
-/// A type-erased cell, so stacks can mix cell types.
-public typealias AnyRNNCell<Scalar: RNNScalar> = any RNNCell<Scalar>

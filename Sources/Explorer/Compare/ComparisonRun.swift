@@ -1,0 +1,100 @@
+import Experiment
+import Foundation
+import RNNEngine
+
+/// The engine's `ConventionComparison` of the open experiment (its cells, weights, inputs and initial state under
+/// the rules of two conventions), computed in the background and converted to `Double` for display.
+public final class ComparisonRun: @unchecked Sendable {
+    public let left: Convention
+    public let right: Convention
+
+    /// What the engine's comparison gave.
+    public struct Outcome: Sendable {
+        /// Per side (left, right), per direction: outputs in the inputs' layout, masked steps as each convention emits them.
+        public let outputs: [[Tensor<Double>]]
+        /// `|left - right|` per direction (exactly zero where the frameworks agree).
+        public let difference: [Tensor<Double>]
+        public let timeMajor: Bool
+        /// The engine's first difference (earliest step, then example, direction, unit), nil when they agree.
+        public let firstDifference: (t: Int, example: Int, direction: Int)?
+        /// The engine's words for it.
+        public let summary: String
+        /// Whether the final states are identical.
+        public let statesEqual: Bool
+
+        /// Row `b` of `tensors[d]` (outputs of a side, or the difference) at step `t`.
+        public static func row(_ tensors: [Tensor<Double>], direction d: Int, t: Int, example b: Int, timeMajor: Bool) -> [Double]? {
+            guard tensors.indices.contains(d), tensors[d].rank == 3 else { return nil }
+            let o = tensors[d]
+            let (time, batch, width) = timeMajor ? (o.shape[0], o.shape[1], o.shape[2]) : (o.shape[1], o.shape[0], o.shape[2])
+            guard (0..<time).contains(t), (0..<batch).contains(b) else { return nil }
+            let start = timeMajor ? (t * batch + b) * width : (b * time + t) * width
+            return Array(o.scalars[start..<(start + width)])
+        }
+
+        /// Row `b` of direction `d`'s outputs at step `t` for `side` (0 left, 1 right).
+        public func output(side: Int, direction d: Int, t: Int, example b: Int) -> [Double]? {
+            outputs.indices.contains(side) ? Self.row(outputs[side], direction: d, t: t, example: b, timeMajor: timeMajor) : nil
+        }
+
+        /// `|left - right|` of row `b`, direction `d`, at step `t`.
+        public func difference(direction d: Int, t: Int, example b: Int) -> [Double]? {
+            Self.row(difference, direction: d, t: t, example: b, timeMajor: timeMajor)
+        }
+    }
+
+    private let lock = NSLock()
+    private var outcome: Result<Outcome, BackwardRefusal>?
+
+    init(left: Convention, right: Convention) {
+        self.left = left
+        self.right = right
+    }
+
+    /// The outcome once computed (or why the engine refused to compare).
+    public var result: Result<Outcome, BackwardRefusal>? { lock.withLock { outcome } }
+
+    func finish(_ r: Result<Outcome, BackwardRefusal>) { lock.withLock { outcome = r } }
+
+    /// Blocks until done (tests).
+    public func waitUntilDone(timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if result != nil { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return false
+    }
+
+    /// Most output scalars (both sides and the difference, every direction) the explorer keeps for the view.
+    static let scalarBudget = 6_000_000
+}
+
+extension Session {
+    /// Starts the engine's comparison of this experiment under its convention and `other` on a background thread.
+    func comparison(with other: Convention) -> ComparisonRun {
+        let comparison = ComparisonRun(left: spec.convention, right: other)
+        let experiment = self.experiment
+        runInBackground {
+            comparison.finish(Result { try Self.compare(experiment, with: other) }.mapError { BackwardRefusal(describe($0)) })
+        }
+        return comparison
+    }
+
+    static func compare(_ e: LoadedExperiment<Scalar>, with other: Convention) throws -> ComparisonRun.Outcome {
+        let widths = e.spec.directions.map { e.spec.cell(for: $0).outputSize }
+        let scalars = 3 * e.batchSize * e.maxTime * widths.reduce(0, +)
+        guard scalars <= ComparisonRun.scalarBudget else {
+            throw RNNError.invalidArgument("comparing \(Format.count(scalars)) output values is more than the explorer keeps (\(Format.count(ComparisonRun.scalarBudget))); unroll compare computes it")
+        }
+        let c = try e.compare(e.spec.convention, other)
+        let double = { (ts: [Tensor<Scalar>]) in ts.map { $0.cast(to: Double.self) } }
+        let statesEqual = zip(c.results.0.states, c.results.1.states).allSatisfy { a, b in
+            zip(a.flattened, b.flattened).allSatisfy { $0.scalars == $1.scalars }
+        }
+        return ComparisonRun.Outcome(outputs: [double(c.results.0.outputs), double(c.results.1.outputs)], difference: double(c.difference),
+                                     timeMajor: e.spec.timeMajor,
+                                     firstDifference: c.firstDifference.map { (t: $0.time, example: $0.example, direction: $0.direction == .forward ? 0 : 1) },
+                                     summary: c.summary, statesEqual: statesEqual)
+    }
+}

@@ -1,0 +1,20 @@
+import TerminalUI
+
+/// The key bar's first hints in the backward and comparison views: the keys that matter there, named from the
+/// keymap table (what they do there is said here, in a word or two).
+enum ViewKeyHints {
+    static func hints(_ s: ExplorerState, glyphs: Glyphs) -> [(String, String)] {
+        func key(_ a: Action) -> String {
+            Keymap.bindings.first { $0.action == a }.map { b in b.keys.prefix(1).map { Keymap.name(of: $0, glyphs: glyphs) }.joined() } ?? "?"
+        }
+        switch s.view {
+        case .backward:
+            return [(key(.stepNext), "back"), (key(.stepPrevious), "fwd"), (key(.first), "loss step"), (key(.lossNext), "loss"),
+                    (key(.conventionNext), "convention"), (key(.view(.frame)), "frame")]
+        case .compare:
+            return [(key(.view(.compare)), "other convention"), (key(.conventionNext), "convention"), (key(.view(.frame)), "frame")]
+        default:
+            return []
+        }
+    }
+}
