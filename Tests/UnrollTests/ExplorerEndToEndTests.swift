@@ -214,14 +214,18 @@ final class ExplorerEndToEndTests: XCTestCase {
         try start([], width: 80, height: 24, env: ["LANG": "C.UTF-8", "TERM": "xterm-256color"])
         waitFor("the built-in experiment") { $0.contains("t=0 of max_time 9") }
         try keys("j", "l", "l", "l", "l", "l", "2")
-        var screen = waitFor("the unrolled network") { $0.contains("Unrolled network") }
+        // Each wait asks for everything checked after it: on a loaded machine a view's title can be drawn before
+        // its contents are computed.
+        var screen = waitFor("the unrolled network") { $0.contains("Unrolled network") && $0.contains("══copy═▶") }
         XCTAssertTrue(screen.contains("══copy═▶"), screen)
         XCTAssertTrue(screen.contains("[lstm"), screen)
         try keys("3")
-        screen = waitFor("the equations") { $0.contains("Equations") && $0.contains("f = σ(W_f·[x, h] + b_f + forget_bias)") }
+        screen = waitFor("the equations") {
+            $0.contains("Equations") && $0.contains("f = σ(W_f·[x, h] + b_f + forget_bias)") && $0.contains("c = f·c_prev + i·j")
+        }
         XCTAssertTrue(screen.contains("c = f·c_prev + i·j"), screen)
         try keys("4")
-        screen = waitFor("the saturation chart") { $0.contains("Gate saturation") }
+        screen = waitFor("the saturation chart") { $0.contains("Gate saturation") && $0.contains("< 0.1") }
         XCTAssertTrue(screen.contains("< 0.1"), screen)
         try keys("1")
         waitFor("the frame again") { $0.contains("i input gate") }

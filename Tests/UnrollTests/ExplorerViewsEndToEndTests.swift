@@ -22,26 +22,31 @@ extension ExplorerEndToEndTests {
         try start([path], width: 80, height: 24, env: ["LANG": "C", "TERM": "xterm", "NO_COLOR": "1"])
         waitFor("the sample") { $0.contains("vanishing_rnn") && $0.contains("done: 100 steps") }
         try keys("5")
-        var screen = waitFor("the backward view at the loss's step") { $0.contains("Backward") && $0.contains("t=99, unit 0: from t+1") }
+        // Each wait asks for what is checked after it: on a loaded machine a view can be drawn before its numbers.
+        var screen = waitFor("the backward view at the loss's step") {
+            $0.contains("Backward") && $0.contains("t=99, unit 0: from t+1") && $0.contains("L = output[ex 0, t=99, unit 0]")
+        }
         XCTAssertTrue(screen.contains("L = output[ex 0, t=99, unit 0]"), screen)
         XCTAssertTrue(screen.unicodeScalars.allSatisfy(\.isASCII), screen)
         // The engine's sweep for the same loss, computed here.
         let run = try GradientRun(loop: try loadSample("gradients/vanishing_rnn.json").makeLoop(), loss: .outputUnit(example: 0, step: 99, unit: 0))
         run.compute()
         func sci(_ v: Float) -> String { v == 0 ? "0" : String(format: "%+.2e", Double(v)) }
-        try keys("l", "l", "l")
-        screen = waitFor("t=96") { $0.contains("t=96, unit 0: from t+1") }
         let f = try XCTUnwrap(try run.frame(at: 96))
         let arriving = sci(f.stateGradient.flattened[0].scalars[0])
         let total = sci(try XCTUnwrap(f.layers[0].gradient("h")).scalars[0])
+        try keys("l", "l", "l")
+        screen = waitFor("t=96") {
+            $0.contains("t=96, unit 0: from t+1") && $0.contains("from t+1 dh[0] \(arriving)") && $0.contains("total dh_t[0] \(total)")
+        }
         XCTAssertTrue(screen.contains("from t+1 dh[0] \(arriving)"), "expected \(arriving):\n\(screen)")
         XCTAssertTrue(screen.contains("total dh_t[0] \(total)"), "expected \(total):\n\(screen)")
         XCTAssertTrue(screen.contains("t=96 of max_time 100"), screen)
         // Far back, the gradient has vanished: the engine's number at t=5 is tiny, and that is what shows.
         try keys("G")
         for _ in 0..<5 { try keys("h") }
-        screen = waitFor("t=5") { $0.contains("t=5, unit 0: from t+1") }
         let far = try XCTUnwrap(try run.frame(at: 5)).stateGradient.flattened[0].scalars[0]
+        screen = waitFor("t=5") { $0.contains("t=5, unit 0: from t+1") && $0.contains("from t+1 dh[0] \(sci(far))") }
         XCTAssertLessThan(abs(far), 1e-9)
         XCTAssertTrue(screen.contains("from t+1 dh[0] \(sci(far))"), "expected \(sci(far)):\n\(screen)")
         try keys("q")

@@ -99,9 +99,11 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     /// Runs the forward pass if needed (do not run `forward.compute` on another thread meanwhile), then the
     /// backward sweep to step 0. `shouldStop` is polled between
     /// segments (and between the forward pass's chunks); a later call continues where it stopped.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func compute(shouldStop: () -> Bool = { false }) {
         if !forward.isComplete {
-            if tapeBudget > 0 && forward.completedSteps == 0 {
+            if tapeBudget > 0 && forward.completedSteps == 0 && budgetHoldsASegment() {
                 forward.compute(until: nil, shouldStop: shouldStop, fused: false) { state, t in
                     let r = try self.loop.tapedStep(self.cell, from: state, at: t)
                     self.lock.withLock { self.keep(r.tape, at: t) }
@@ -158,6 +160,8 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     }
 
     /// The gradients, or nil until `compute` has finished.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func result() -> RNNGradients<Scalar>? {
         guard isComplete, let r = forward.result() else { return nil }
         return lock.withLock {
@@ -169,6 +173,8 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
 
     /// Gradient frames for steps `range` (clamped to `0..<max_time`), recomputed from the checkpoints; only
     /// steps already swept are returned.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func frames(_ range: Range<Int>) throws -> [GradientFrame<Scalar>] {
         let loop = self.loop
         let lower = max(0, range.lowerBound), upper = min(range.upperBound, loop.maxTime)
@@ -214,8 +220,21 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
 
     // MARK: - The sweep
 
+    /// Whether `tapeBudget` holds the tapes of one whole segment (one step's tape, taken from the initial state,
+    /// times the segment's length). Only then does keeping tapes spare a recomputation; otherwise the forward
+    /// pass takes the fused path, which is faster than stepping with tapes. Always true when the loop has no
+    /// fused path (its forward pass steps anyway).
+    private func budgetHoldsASegment() -> Bool {
+        let loop = self.loop
+        guard loop.loopBound > 0, loop.makeFastPlan() != nil else { return true }
+        guard let probe = try? loop.tapedStep(cell, from: loop.initialState, at: 0) else { return true }
+        return probe.tape.scalarCount * min(segmentLength, loop.loopBound) <= tapeBudget
+    }
+
     /// Keeps the tape of step `t` (called under the lock while the forward pass runs), evicting the earliest
     /// segments' tapes beyond the budget: the sweep starts from the end, so the latest are worth keeping.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func keep(_ tape: StepTape<Scalar>, at t: Int) {
         let k = t / segmentLength
         guard tapeBudget > 0, k > tapesDroppedThrough else { return }
@@ -232,6 +251,8 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     /// Recomputes segment `k` forward from its checkpoint (or takes the forward pass's `tapes` of it), then walks it backward from `dEnd` (`∂L/∂state` at its
     /// end). Returns `∂L/∂state` at its start, the frames of the steps in `recording` (last step first) and the
     /// scalars its tapes held; `emit` gets each step's `∂L/∂x_t` and `∂L/∂state_t` (arriving from t+1).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func sweep(segment k: Int, from dEnd: Nest<Tensor<Scalar>>, gradients: GradientStore<Scalar>,
                        recording: Range<Int>?, tapes kept: [StepTape<Scalar>]? = nil,
                        emit: ((Int, Tensor<Scalar>, Nest<Tensor<Scalar>>) -> Void)? = nil) throws
@@ -324,6 +345,8 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     }
 
     /// Scalars held now, besides a segment's tapes (called under the lock).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func heldScalars() -> Int {
         let stateScalars = stateGradient.flattened.reduce(0) { $0 + $1.count }
         let kept = incoming.count * stateScalars // every segment's, counted from the start

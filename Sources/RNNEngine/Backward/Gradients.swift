@@ -13,6 +13,8 @@ public func dynamicRNNGradients<Scalar: RNNScalar>(
 }
 
 /// The gradients of `loss` through the whole loop (forward and backward passes, in the calling thread).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
 public func gradients<Scalar: RNNScalar>(of loop: UnrolledLoop<Scalar>, loss: RNNLoss<Scalar>,
                                          tapeBudget: Int? = nil) throws -> RNNGradients<Scalar> {
     let run = try GradientRun(loop: loop, loss: loss, tapeBudget: tapeBudget)
