@@ -12,9 +12,15 @@ public indirect enum JSONValue: Equatable {
 
     /// Parses JSON text; the error names the problem (Foundation's message, with its position).
     public static func parse(_ data: Data) throws -> JSONValue {
+        let scan = scan(data)
         // Foundation's parser accepts `[1, 2,]`; JSON (and Python's json, and TF's tools) refuse it.
-        if let (line, column) = trailingComma(in: data) {
+        if let (line, column) = scan.trailingComma {
             throw JSONParseError(message: "not valid JSON (trailing comma at line \(line), column \(column): remove the comma before the closing bracket)")
+        }
+        // Converting Foundation's objects costs microseconds a value: a file of millions of values would take
+        // seconds before any field is checked. Experiment files hold a few fields and lists of batch size.
+        if scan.commas >= maxValues {
+            throw JSONParseError(message: "holds more than \(maxValues) values (\(scan.commas + 1) or more); an experiment file names its arrays in .npz files")
         }
         let any: Any
         do {
@@ -26,11 +32,14 @@ public indirect enum JSONValue: Equatable {
         return try convert(any)
     }
 
-    /// The 1-based line and column of the first comma followed only by white space and `]` or `}`
-    /// (outside strings), if any.
-    static func trailingComma(in data: Data) -> (line: Int, column: Int)? {
+    /// The most values (counted by their separating commas) an experiment file may hold.
+    static let maxValues = 300_000
+
+    /// One pass over the text outside strings: the 1-based line and column of the first comma followed only by
+    /// white space and `]` or `}`, if any, and the number of commas (values less one per list or object).
+    static func scan(_ data: Data) -> (trailingComma: (line: Int, column: Int)?, commas: Int) {
         var inString = false, escaped = false
-        var line = 1, column = 0
+        var line = 1, column = 0, commas = 0
         var comma: (line: Int, column: Int)?
         for byte in data {
             column += 1
@@ -41,13 +50,13 @@ public indirect enum JSONValue: Equatable {
             }
             switch byte {
             case UInt8(ascii: "\""): inString = true; comma = nil
-            case UInt8(ascii: ","): comma = (line, column)
-            case UInt8(ascii: "]"), UInt8(ascii: "}"): if let c = comma { return c }
+            case UInt8(ascii: ","): comma = (line, column); commas += 1
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): if let c = comma { return (c, commas) }
             case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): break
             default: comma = nil
             }
         }
-        return nil
+        return (nil, commas)
     }
 
     private static func convert(_ any: Any) throws -> JSONValue {

@@ -22,7 +22,7 @@ public struct ShapeReport {
         add("experiment", "\(spec.name.isEmpty ? "(unnamed)" : spec.name)  \(spec.dtype.rawValue), \(spec.timeMajor ? "time-major [time, batch, depth]" : "batch-major [batch, time, depth]")\(spec.bidirectional ? ", bidirectional" : "")")
         add("inputs", formatShape(experiment.inputShape))
         if let lengths = spec.sequenceLength {
-            add("sequence_length", "\(formatShape([lengths.count]))  \(formatShape(lengths))")
+            add("sequence_length", "\(formatShape([lengths.count]))  \(formatValues(lengths))")
         } else {
             add("sequence_length", "none (no masking)")
         }

@@ -114,3 +114,11 @@ public struct Tensor<Scalar: RNNScalar>: Equatable, Sendable {
 public func formatShape(_ shape: [Int]) -> String {
     "[" + shape.map(String.init).joined(separator: ", ") + "]"
 }
+
+/// A list of integers for display, `[9, 5, 2, 0]`, with the middle left out past `limit` values
+/// (`[1, 2, 3, …, 99, 100] (100 values)`), so a batch-sized list stays one readable line.
+public func formatValues(_ values: [Int], limit: Int = 16) -> String {
+    guard values.count > limit else { return formatShape(values) }
+    let head = values.prefix(limit / 2).map(String.init), tail = values.suffix(limit / 4).map(String.init)
+    return "[" + (head + ["…"] + tail).joined(separator: ", ") + "] (\(values.count) values)"
+}

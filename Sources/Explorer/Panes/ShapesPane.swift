@@ -10,7 +10,7 @@ enum ShapesPane {
         var out: [(String, String)] = []
         out.append(("inputs", "\(formatShape(inputShape)) \(state.timeMajor ? "[time, batch, depth]" : "[batch, time, depth]")"))
         if let l = state.spec.sequenceLength {
-            out.append(("seq_length", "\(formatShape([l.count])) \(formatShape(l))"))
+            out.append(("seq_length", "\(formatShape([l.count])) \(formatValues(l))"))
         } else {
             out.append(("seq_length", "None (no masking)"))
         }
