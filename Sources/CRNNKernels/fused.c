@@ -1,5 +1,6 @@
 /* Element-wise halves of the RNN steps (see include/rnn_fused.h). */
 #include "rnn_fused.h"
+#include "rk_internal.h"
 #include "rk_template.h"
 #include "rnn_kernels.h"
 #include <math.h>
@@ -10,11 +11,15 @@
 #endif
 /* (gcc, as scripts/gemm-bench.sh uses it, targets baseline x86-64 here, which has no FMA to contract into.) */
 
+/* What one job of a fused recurrent step computes (fused_template.h). */
+enum { RK_STEP_LSTM, RK_STEP_GRU_GATES, RK_STEP_GRU_FINISH, RK_STEP_RNN };
+
 #define T float
 #define RK_SUF s
 #define TANH rk_stanh
 #define SIGMOID rk_ssigmoid
 #define EXPM1 expm1f
+#define NRP RK_SNRP
 #include "fused_template.h"
 
 #define T double
@@ -22,4 +27,5 @@
 #define TANH rk_dtanh
 #define SIGMOID rk_dsigmoid
 #define EXPM1 expm1
+#define NRP RK_DNRP
 #include "fused_template.h"

@@ -3,6 +3,7 @@
  * this file once for float and once for double, after defining
  *   T       the element type (float, double)    RK_SUF  its letter in the names (s, d)
  *   TANH, SIGMOID  the vectorised activations (rk_stanh, rk_ssigmoid, ...)    EXPM1  expm1f or expm1
+ *   NRP     the packed panel width (RK_SNRP, RK_DNRP): the fused steps split units at panel edges
  * and undefines them again. Not a public header: no include guard.
  */
 
@@ -38,72 +39,213 @@ void RK_API(clip)(long n, T *x, T limit) {
     }
 }
 
+/* The LSTM element-wise part for units [0, nu) of every batch row: gate g of a unit at
+   gates[b * ldg + g * gs + k] (gs: the layer's units, so a slice of units reads all four gates);
+   c_prev, c_out (and gi..go when given) rows ldcs apart; h_out rows ldh apart. The activations run
+   on blocks of at most 64 units (their results do not depend on the blocking). */
+#define RK_LSTM_BLOCK 64
+static void RK_LOCAL(lstm_rows)(long batch, long nu, long gs, const T *gates, long ldg, const T *c_prev, long ldcs,
+                                T forget_bias, const T *wi, const T *wf, const T *wo, T cell_clip, int act,
+                                T *c_out, T *h_out, long ldh, T *gi, T *gj, T *gf, T *go) {
+    T scratch[4 * RK_LSTM_BLOCK] __attribute__((aligned(64)));
+    T *restrict si = scratch, *restrict sf = scratch + RK_LSTM_BLOCK, *restrict sj = scratch + 2 * RK_LSTM_BLOCK;
+    T *restrict so = scratch + 3 * RK_LSTM_BLOCK;
+    for (long b = 0; b < batch; b++) {
+        for (long k0 = 0; k0 < nu; k0 += RK_LSTM_BLOCK) {
+            const long u = nu - k0 < RK_LSTM_BLOCK ? nu - k0 : RK_LSTM_BLOCK;
+            const T *restrict g = gates + b * ldg + k0;
+            const T *restrict cp = c_prev + b * ldcs + k0;
+            T *restrict co = c_out + b * ldcs + k0;
+            T *restrict h = h_out + b * ldh + k0;
+            if (wi) {
+                for (long k = 0; k < u; k++) {
+                    si[k] = g[k] + wi[k0 + k] * cp[k];
+                    sf[k] = (g[2 * gs + k] + forget_bias) + wf[k0 + k] * cp[k];
+                }
+            } else {
+                for (long k = 0; k < u; k++) {
+                    si[k] = g[k];
+                    sf[k] = g[2 * gs + k] + forget_bias;
+                }
+            }
+            SIGMOID(u, si, si);
+            SIGMOID(u, sf, sf);
+            memcpy(sj, g + gs, sizeof(T) * (size_t)u);
+            RK_API(act)(u, sj, act);
+            for (long k = 0; k < u; k++) co[k] = sf[k] * cp[k] + si[k] * sj[k];
+            if (cell_clip >= 0) RK_API(clip)(u, co, cell_clip);
+            if (gi) {
+                memcpy(gi + b * ldcs + k0, si, sizeof(T) * (size_t)u);
+                memcpy(gj + b * ldcs + k0, sj, sizeof(T) * (size_t)u);
+                memcpy(gf + b * ldcs + k0, sf, sizeof(T) * (size_t)u);
+            }
+            if (wo) {
+                for (long k = 0; k < u; k++) so[k] = g[3 * gs + k] + wo[k0 + k] * co[k];
+            } else {
+                memcpy(so, g + 3 * gs, sizeof(T) * (size_t)u);
+            }
+            SIGMOID(u, so, so);
+            if (go) memcpy(go + b * ldcs + k0, so, sizeof(T) * (size_t)u);
+            memcpy(sj, co, sizeof(T) * (size_t)u);
+            RK_API(act)(u, sj, act);
+            for (long k = 0; k < u; k++) h[k] = sj[k] * so[k];
+        }
+    }
+}
+
 void RK_API(lstm_step)(long batch, long units, const T *gates, long ldg, const T *c_prev,
                        T forget_bias, const T *wi, const T *wf, const T *wo, T cell_clip,
-                       int act, T *c_out, T *h_out, long ldh,
-                       T *gi, T *gj, T *gf, T *go, T *scratch) {
-    const long u = units;
-    T *restrict si = scratch, *restrict sf = scratch + u, *restrict sj = scratch + 2 * u;
-    T *restrict so = scratch + 3 * u;
+                       int act, T *c_out, T *h_out, long ldh, T *gi, T *gj, T *gf, T *go) {
+    RK_LOCAL(lstm_rows)(batch, units, units, gates, ldg, c_prev, units, forget_bias, wi, wf, wo, cell_clip, act,
+                        c_out, h_out, ldh, gi, gj, gf, go);
+}
+
+/* GRU halves for units [0, nu) of every row; gates rows ldg apart with u at + gs; h, rh, cand,
+   h_out rows ldu apart. */
+static void RK_LOCAL(gru_gate_rows)(long batch, long nu, long gs, T *gates, long ldg, const T *h, T *rh, long ldu) {
     for (long b = 0; b < batch; b++) {
-        const T *restrict g = gates + b * ldg;
-        const T *restrict cp = c_prev + b * u;
-        T *restrict co = c_out + b * u;
-        T *restrict h = h_out + b * ldh;
-        if (wi) {
-            for (long k = 0; k < u; k++) {
-                si[k] = g[k] + wi[k] * cp[k];
-                sf[k] = (g[2 * u + k] + forget_bias) + wf[k] * cp[k];
-            }
-        } else {
-            for (long k = 0; k < u; k++) {
-                si[k] = g[k];
-                sf[k] = g[2 * u + k] + forget_bias;
-            }
-        }
-        SIGMOID(2 * u, si, si); /* si and sf are adjacent */
-        memcpy(sj, g + u, sizeof(T) * (size_t)u);
-        RK_API(act)(u, sj, act);
-        for (long k = 0; k < u; k++) co[k] = sf[k] * cp[k] + si[k] * sj[k];
-        if (cell_clip >= 0) RK_API(clip)(u, co, cell_clip);
-        if (gi) {
-            memcpy(gi + b * u, si, sizeof(T) * (size_t)u);
-            memcpy(gj + b * u, sj, sizeof(T) * (size_t)u);
-            memcpy(gf + b * u, sf, sizeof(T) * (size_t)u);
-        }
-        if (wo) {
-            for (long k = 0; k < u; k++) so[k] = g[3 * u + k] + wo[k] * co[k];
-        } else {
-            memcpy(so, g + 3 * u, sizeof(T) * (size_t)u);
-        }
-        SIGMOID(u, so, so);
-        if (go) memcpy(go + b * u, so, sizeof(T) * (size_t)u);
-        memcpy(sj, co, sizeof(T) * (size_t)u);
-        RK_API(act)(u, sj, act);
-        for (long k = 0; k < u; k++) h[k] = sj[k] * so[k];
+        T *restrict g = gates + b * ldg;
+        SIGMOID(nu, g, g);
+        SIGMOID(nu, g + gs, g + gs);
+        const T *restrict hb = h + b * ldu;
+        T *restrict o = rh + b * ldu;
+        for (long k = 0; k < nu; k++) o[k] = g[k] * hb[k];
+    }
+}
+
+static void RK_LOCAL(gru_finish_rows)(long batch, long nu, long gs, const T *gates, long ldg, T *cand, const T *h,
+                                      T *h_out, long ldu, int act) {
+    for (long b = 0; b < batch; b++) {
+        const T *restrict ug = gates + b * ldg + gs;
+        T *restrict c = cand + b * ldu;
+        RK_API(act)(nu, c, act);
+        const T *restrict hb = h + b * ldu;
+        T *restrict o = h_out + b * ldu;
+        for (long k = 0; k < nu; k++) o[k] = ug[k] * hb[k] + ((T)1 - ug[k]) * c[k];
     }
 }
 
 void RK_API(gru_gates)(long batch, long units, T *gates, long ldg, const T *h, T *rh) {
-    for (long b = 0; b < batch; b++) {
-        T *restrict g = gates + b * ldg;
-        SIGMOID(2 * units, g, g);
-        const T *restrict hb = h + b * units;
-        T *restrict o = rh + b * units;
-        for (long k = 0; k < units; k++) o[k] = g[k] * hb[k];
-    }
+    RK_LOCAL(gru_gate_rows)(batch, units, units, gates, ldg, h, rh, units);
 }
 
 void RK_API(gru_finish)(long batch, long units, const T *gates, long ldg, T *cand, const T *h,
                         T *h_out, int act) {
-    RK_API(act)(batch * units, cand, act);
-    for (long b = 0; b < batch; b++) {
-        const T *restrict ug = gates + b * ldg + units;
-        const T *restrict c = cand + b * units;
-        const T *restrict hb = h + b * units;
-        T *restrict o = h_out + b * units;
-        for (long k = 0; k < units; k++) o[k] = ug[k] * hb[k] + ((T)1 - ug[k]) * c[k];
+    RK_LOCAL(gru_finish_rows)(batch, units, units, gates, ldg, cand, h, h_out, units, act);
+}
+
+/* ---------------- whole recurrent steps, split by units across the pool ---------------- */
+
+typedef struct {
+    int kind, act;
+    long batch, units, per_chunk;
+    const rk_packed *w;   /* the product's packed weights */
+    const T *a;           /* its left-hand rows (h_prev, or r·h for the GRU candidate) */
+    long lda;
+    T *gates;             /* pre-activations the product is added onto */
+    long ldg;
+    const T *h_prev;      /* GRU: h (rows `units` apart) */
+    const T *c_prev;
+    T forget_bias, cell_clip;
+    const T *wi, *wf, *wo;
+    T *c_out, *h_out, *rh;
+    long ldh;
+    const T *ugates;      /* GRU candidate job: the activated gates (u at + units), rows ldug apart */
+    long ldug;
+} RK_LOCAL(step_job);
+
+typedef struct {
+    int apacked;          /* this thread packed `a` for the current job */
+    T *ap;
+} RK_LOCAL(step_tstate);
+
+static void RK_LOCAL(step_chunk)(const void *vj, long chunk, void *vts) {
+    const RK_LOCAL(step_job) *j = vj;
+    RK_LOCAL(step_tstate) *ts = vts;
+    const long u = j->units, u0 = chunk * j->per_chunk;
+    const long u1 = u0 + j->per_chunk < u ? u0 + j->per_chunk : u;
+    if (u0 >= u1) return;
+    const long nu = u1 - u0, B = j->batch;
+    if (!ts->apacked) {
+        ts->ap = RK_INTERNAL(pack_rows)(B, j->w->k, j->a, j->lda);
+        ts->apacked = 1;
     }
+    /* the product for this chunk's units of every gate block, then their element-wise part */
+    int blocks = j->kind == RK_STEP_LSTM ? 4 : j->kind == RK_STEP_GRU_GATES ? 2 : 1;
+    for (int g = 0; g < blocks; g++)
+        RK_INTERNAL(packed_cols)(B, j->a, j->lda, ts->ap, j->w, g * u + u0, g * u + u1, j->gates, j->ldg, 1);
+    switch (j->kind) {
+    case RK_STEP_LSTM:
+        RK_LOCAL(lstm_rows)(B, nu, u, j->gates + u0, j->ldg, j->c_prev + u0, u, j->forget_bias,
+                            j->wi ? j->wi + u0 : NULL, j->wf ? j->wf + u0 : NULL, j->wo ? j->wo + u0 : NULL,
+                            j->cell_clip, j->act, j->c_out + u0, j->h_out + u0, j->ldh, NULL, NULL, NULL, NULL);
+        break;
+    case RK_STEP_GRU_GATES:
+        RK_LOCAL(gru_gate_rows)(B, nu, u, j->gates + u0, j->ldg, j->h_prev + u0, j->rh + u0, u);
+        break;
+    case RK_STEP_GRU_FINISH: /* `gates` is the candidate here */
+        RK_LOCAL(gru_finish_rows)(B, nu, u, j->ugates + u0, j->ldug, j->gates + u0, j->h_prev + u0, j->h_out + u0,
+                                  u, j->act);
+        break;
+    default:
+        for (long b = 0; b < B; b++) {
+            T *g = j->gates + b * j->ldg + u0;
+            RK_API(act)(nu, g, j->act);
+            memcpy(j->h_out + b * j->ldh + u0, g, sizeof(T) * (size_t)nu);
+        }
+        break;
+    }
+}
+
+/* Runs one job: chunks of whole NRP-column panels of units, one per thread (each thread keeps the
+   same columns of the weights from step to step). */
+static void RK_LOCAL(step_run)(RK_LOCAL(step_job) *j, long gate_blocks) {
+    const long u = j->units;
+    if (j->batch <= 0 || u <= 0) return;
+    int nt = rk_threads_for((double)j->batch * (double)j->w->k * (double)(gate_blocks * u));
+    long per = (u + nt - 1) / nt;
+    per = (per + NRP - 1) / NRP * NRP;
+    j->per_chunk = per;
+    rk_pool_run(RK_LOCAL(step_chunk), j, sizeof *j, (u + per - 1) / per, nt);
+}
+
+void RK_API(lstm_recurrent)(const rk_packed *wh, long batch, const T *h_prev, long ldhp, T *gates, long ldg,
+                            long units, const T *c_prev, T forget_bias, const T *wi, const T *wf, const T *wo,
+                            T cell_clip, int act, T *c_out, T *h_out, long ldh) {
+    if (!wh || wh->is_double != (sizeof(T) == 8) || wh->n != 4 * units) return;
+    RK_LOCAL(step_job) j;
+    memset(&j, 0, sizeof j);
+    j.kind = RK_STEP_LSTM; j.act = act; j.batch = batch; j.units = units;
+    j.w = wh; j.a = h_prev; j.lda = ldhp; j.gates = gates; j.ldg = ldg;
+    j.c_prev = c_prev; j.forget_bias = forget_bias; j.cell_clip = cell_clip;
+    j.wi = wi; j.wf = wf; j.wo = wo; j.c_out = c_out; j.h_out = h_out; j.ldh = ldh;
+    RK_LOCAL(step_run)(&j, 4);
+}
+
+void RK_API(gru_recurrent)(const rk_packed *wg, const rk_packed *wc, long batch, const T *h_prev, T *gates,
+                           long ldg, T *cand, T *rh, long units, int act, T *h_out) {
+    if (!wg || !wc || wg->is_double != (sizeof(T) == 8) || wc->is_double != (sizeof(T) == 8) ||
+        wg->n != 2 * units || wc->n != units || wc->k != units)
+        return;
+    RK_LOCAL(step_job) j;
+    memset(&j, 0, sizeof j);
+    j.kind = RK_STEP_GRU_GATES; j.act = act; j.batch = batch; j.units = units;
+    j.w = wg; j.a = h_prev; j.lda = units; j.gates = gates; j.ldg = ldg; j.h_prev = h_prev; j.rh = rh;
+    RK_LOCAL(step_run)(&j, 2);
+    /* every unit's r·h is needed by the candidate's product: a second job */
+    j.kind = RK_STEP_GRU_FINISH; j.w = wc; j.a = rh; j.lda = units; j.gates = cand; j.ldg = units;
+    j.ugates = gates; j.ldug = ldg; j.h_out = h_out;
+    RK_LOCAL(step_run)(&j, 1);
+}
+
+void RK_API(rnn_recurrent)(const rk_packed *wh, long batch, const T *h_prev, long ldhp, T *gates, long ldg,
+                           long units, int act, T *h_out, long ldh) {
+    if (!wh || wh->is_double != (sizeof(T) == 8) || wh->n != units) return;
+    RK_LOCAL(step_job) j;
+    memset(&j, 0, sizeof j);
+    j.kind = RK_STEP_RNN; j.act = act; j.batch = batch; j.units = units;
+    j.w = wh; j.a = h_prev; j.lda = ldhp; j.gates = gates; j.ldg = ldg; j.h_out = h_out; j.ldh = ldh;
+    RK_LOCAL(step_run)(&j, 1);
 }
 
 #undef T
@@ -111,3 +253,4 @@ void RK_API(gru_finish)(long batch, long units, const T *gates, long ldg, T *can
 #undef TANH
 #undef SIGMOID
 #undef EXPM1
+#undef NRP

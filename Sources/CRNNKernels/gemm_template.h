@@ -228,13 +228,7 @@ static void RK_LOCAL(gemm_run)(RK_LOCAL(gemm_job) *g) {
     g->im = im;
     g->kcb = KCV;
     g->mcb = MCV / im->MRF * im->MRF;
-    double macs = (double)m * (double)n * (double)k;
-    int nt = 1;
-    int tset = rk_threads_setting();
-    if (tset > 1 && macs >= (double)par_min_macs) {
-        double maxt = macs / (double)(par_min_macs / 2 > 0 ? par_min_macs / 2 : 1);
-        nt = (double)tset < maxt ? tset : (int)maxt;
-    }
+    int nt = rk_threads_for((double)m * (double)n * (double)k);
     long np = (n + NRP - 1) / NRP;
     long nchunks;
     g->by_rows = m >= rows_min_m;
@@ -286,6 +280,57 @@ void RK_API(packed_gemm)(long m, const T *a, long lda, const rk_packed *b, T *c,
     g.c = c; g.ldc = ldc; g.acc = accumulate;
     g.bmode = B_PACKED;
     RK_LOCAL(gemm_run)(&g);
+}
+
+
+/* ---------------- column ranges of a packed product, on the calling thread ---------------- */
+
+/* The fused recurrent steps (fused_template.h) split one step's product by output units across the
+   pool; each thread packs the state rows once and multiplies them by the column ranges it owns. */
+
+T *RK_INTERNAL(pack_rows)(long m, long k, const T *a, long lda) {
+    const rk_impl *im = impl();
+    long mpad = (m + im->MRF - 1) / im->MRF * im->MRF;
+    T *abuf = rk_scratch(0, sizeof(T) * (size_t)mpad * (size_t)(k > 0 ? k : 1));
+    if (abuf) RK_LOCAL(pack_a)(m, k, KCV, a, lda, abuf, im->MRF, im->PACK8);
+    return abuf;
+}
+
+void RK_INTERNAL(packed_cols)(long m, const T *a, long lda, const T *apacked, const rk_packed *b, long j0,
+                              long j1, T *c, long ldc, int acc) {
+    const long k = b->k;
+    if (j1 > b->n) j1 = b->n;
+    if (m <= 0 || j0 >= j1) return;
+    const T *bp = (const T *)b->data;
+    if (k <= 0 || !apacked) { /* no depth, or no memory for the packed rows: plain loops */
+        for (long i = 0; i < m; i++)
+            for (long j = j0; j < j1; j++) {
+                T sum = 0;
+                for (long p = 0; p < k; p++) sum += a[i * lda + p] * bp[(j / NRP) * k * NRP + p * NRP + j % NRP];
+                T *cij = c + i * ldc + j;
+                *cij = acc ? *cij + sum : sum;
+            }
+        return;
+    }
+    const rk_impl *im = impl();
+    const int MR = im->MRF, NR = im->NRF;
+    const long KC = KCV, mpad = (m + MR - 1) / MR * MR;
+    for (long jr = j0; jr < j1; ) {
+        long off = jr % NRP, nr = j1 - jr < NR ? j1 - jr : NR;
+        if (nr > NRP - off) nr = NRP - off; /* never across a panel's edge */
+        int bfl = off + NR > NRP ? RK_BMASK : 0; /* the block would read past its panel */
+        const T *bpanel = bp + (jr / NRP) * k * NRP + off;
+        for (long pc = 0; pc < k; pc += KC) {
+            long kc = k - pc < KC ? k - pc : KC;
+            int fl = ((pc > 0 || acc) ? RK_LOADC : 0) | bfl;
+            const T *ablock = apacked + pc * mpad;
+            for (long ir = 0; ir < m; ir += MR) {
+                int mr = m - ir < MR ? (int)(m - ir) : MR;
+                im->KTAB[mr](kc, ablock + ir * kc, bpanel + pc * NRP, NRP, c + ir * ldc + jr, ldc, nr, fl);
+            }
+        }
+        jr += nr;
+    }
 }
 
 #undef T

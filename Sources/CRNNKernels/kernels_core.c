@@ -94,12 +94,6 @@ void rk_dsigmoid(long n, const double *x, double *y) { if (n > 0) impl()->dsigmo
 
 /* ---------------- packed right-hand matrices ---------------- */
 
-struct rk_packed {
-    long k, n;
-    int is_double;
-    void *data; /* panels: ceil(n / NRP) x k x NRP, zero padded */
-};
-
 void rk_packed_free(rk_packed *p) {
     if (p) {
         free(p->data);
@@ -118,6 +112,13 @@ static long d_kc = 192, d_mc = 96;
 static long par_min_macs = 160000; /* products smaller than this run on the calling thread */
 static long packb_min_m = 16;      /* an unpacked B larger than L2 is packed per call when m >= this */
 static long rows_min_m = 241;      /* m from which work is split by row blocks (else by columns) */
+
+int rk_threads_for(double macs) {
+    int tset = rk_threads_setting();
+    if (tset <= 1 || macs < (double)par_min_macs) return 1;
+    double maxt = macs / (double)(par_min_macs / 2 > 0 ? par_min_macs / 2 : 1);
+    return (double)tset < maxt ? tset : (int)maxt;
+}
 
 void rk_tune(long skc, long smc, long dkc, long dmc, long parmin, long packbm) {
     if (skc > 0) s_kc = skc;

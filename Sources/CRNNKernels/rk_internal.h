@@ -2,6 +2,7 @@
 #ifndef UNROLL_RK_INTERNAL_H
 #define UNROLL_RK_INTERNAL_H
 #include <stddef.h>
+#include "rnn_kernels.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #define RK_X86 1
@@ -32,8 +33,8 @@
 typedef void (*rk_skern)(long kc, const float *ap, const float *b, long ldb, float *c, long ldc, long nr, int flags);
 typedef void (*rk_dkern)(long kc, const double *ap, const double *b, long ldb, double *c, long ldc, long nr,
                          int flags);
-typedef void (*rk_sact)(long n, const float *x, float *y);
-typedef void (*rk_dact)(long n, const double *x, double *y);
+typedef void (*rk_sactfn)(long n, const float *x, float *y);
+typedef void (*rk_dactfn)(long n, const double *x, double *y);
 
 typedef struct rk_impl {
     const char *name;
@@ -41,8 +42,8 @@ typedef struct rk_impl {
     rk_skern sk[RK_MAXMR + 1];  /* sk[mr] for mr = 1..smr */
     int dmr, dnr;
     rk_dkern dk[RK_MAXMR + 1];
-    rk_sact stanh, ssigmoid;
-    rk_dact dtanh, dsigmoid;
+    rk_sactfn stanh, ssigmoid;
+    rk_dactfn dtanh, dsigmoid;
     /* Optional fast packing of one full 8-row A sliver (used when the path's MR is 8):
        d[p * 8 + i] = s[i * lda + p] for i < 8, p < kc. NULL: generic loop. */
     void (*spack8)(long kc, const float *s, long lda, float *d);
@@ -75,6 +76,25 @@ void rk_pool_stats(long *total, long *by_workers);
    current setting): float KC, MC; double KC, MC; minimum multiply-adds for threading; minimum m
    for packing an unpacked B per call. */
 void rk_tune(long skc, long smc, long dkc, long dmc, long parmin, long packbm);
+
+/* Threads a product of `macs` multiply-adds is split across (1: the calling thread only). */
+int rk_threads_for(double macs);
+
+/* Column ranges of a packed product on the calling thread, for the fused recurrent steps:
+   pack_rows packs rows [0, m) of A (m x b->k) into this thread's scratch slot 0 (NULL when out of
+   memory); packed_cols computes C[:, j0:j1) (+)= A · B[:, j0:j1) from them (from `a` itself when
+   apacked is NULL). Any j0 < j1 <= b->n. */
+struct rk_packed {
+    long k, n;
+    int is_double;
+    void *data; /* panels: ceil(n / NRP) x k x NRP, zero padded */
+};
+float *rk_s_pack_rows(long m, long k, const float *a, long lda);
+double *rk_d_pack_rows(long m, long k, const double *a, long lda);
+void rk_s_packed_cols(long m, const float *a, long lda, const float *apacked, const rk_packed *b, long j0, long j1,
+                      float *c, long ldc, int acc);
+void rk_d_packed_cols(long m, const double *a, long lda, const double *apacked, const rk_packed *b, long j0,
+                      long j1, double *c, long ldc, int acc);
 
 /* Per-thread scratch buffers (64-byte aligned, grown on demand, freed at thread exit). */
 void *rk_scratch(int slot, size_t bytes);

@@ -7,5 +7,7 @@
 #define RK_PASTE3(a, b, c) RK_PASTE3_(a, b, c)
 #define RK_LOCAL(name) RK_PASTE3(name, _, RK_SUF)
 #define RK_API(name) RK_PASTE3(rk_, RK_SUF, name)
+/* Internal functions shared between translation units (declared in rk_internal.h): rk_s_pack_rows. */
+#define RK_INTERNAL(name) RK_PASTE3(rk_, RK_SUF, _##name)
 
 #endif

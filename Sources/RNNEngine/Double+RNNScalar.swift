@@ -44,9 +44,8 @@ extension Double: RNNScalar {
                                 cellClip: Double, act: Int32, cOut: UnsafeMutablePointer<Double>,
                                 hOut: UnsafeMutablePointer<Double>, ldh: Int,
                                 gi: UnsafeMutablePointer<Double>?, gj: UnsafeMutablePointer<Double>?,
-                                gf: UnsafeMutablePointer<Double>?, go: UnsafeMutablePointer<Double>?,
-                                scratch: UnsafeMutablePointer<Double>) {
-        rk_dlstm_step(batch, units, gates, ldg, cPrev, forgetBias, wi, wf, wo, cellClip, act, cOut, hOut, ldh, gi, gj, gf, go, scratch)
+                                gf: UnsafeMutablePointer<Double>?, go: UnsafeMutablePointer<Double>?) {
+        rk_dlstm_step(batch, units, gates, ldg, cPrev, forgetBias, wi, wf, wo, cellClip, act, cOut, hOut, ldh, gi, gj, gf, go)
     }
     @inlinable
     public static func gruGates(batch: Int, units: Int, gates: UnsafeMutablePointer<Double>, ldg: Int,
@@ -58,5 +57,25 @@ extension Double: RNNScalar {
                                  cand: UnsafeMutablePointer<Double>, h: UnsafePointer<Double>,
                                  hOut: UnsafeMutablePointer<Double>, act: Int32) {
         rk_dgru_finish(batch, units, gates, ldg, cand, h, hOut, act)
+    }
+    @inlinable
+    public static func lstmRecurrent(wh: OpaquePointer, batch: Int, hPrev: UnsafePointer<Double>, ldhp: Int,
+                                     gates: UnsafeMutablePointer<Double>, ldg: Int, units: Int, cPrev: UnsafePointer<Double>,
+                                     forgetBias: Double, wi: UnsafePointer<Double>?, wf: UnsafePointer<Double>?, wo: UnsafePointer<Double>?,
+                                     cellClip: Double, act: Int32, cOut: UnsafeMutablePointer<Double>,
+                                     hOut: UnsafeMutablePointer<Double>, ldh: Int) {
+        rk_dlstm_recurrent(wh, batch, hPrev, ldhp, gates, ldg, units, cPrev, forgetBias, wi, wf, wo, cellClip, act, cOut, hOut, ldh)
+    }
+    @inlinable
+    public static func gruRecurrent(wg: OpaquePointer, wc: OpaquePointer, batch: Int, hPrev: UnsafePointer<Double>,
+                                    gates: UnsafeMutablePointer<Double>, ldg: Int, cand: UnsafeMutablePointer<Double>,
+                                    rh: UnsafeMutablePointer<Double>, units: Int, act: Int32, hOut: UnsafeMutablePointer<Double>) {
+        rk_dgru_recurrent(wg, wc, batch, hPrev, gates, ldg, cand, rh, units, act, hOut)
+    }
+    @inlinable
+    public static func rnnRecurrent(wh: OpaquePointer, batch: Int, hPrev: UnsafePointer<Double>, ldhp: Int,
+                                    gates: UnsafeMutablePointer<Double>, ldg: Int, units: Int, act: Int32,
+                                    hOut: UnsafeMutablePointer<Double>, ldh: Int) {
+        rk_drnn_recurrent(wh, batch, hPrev, ldhp, gates, ldg, units, act, hOut, ldh)
     }
 }

@@ -44,9 +44,8 @@ extension Float: RNNScalar {
                                 cellClip: Double, act: Int32, cOut: UnsafeMutablePointer<Float>,
                                 hOut: UnsafeMutablePointer<Float>, ldh: Int,
                                 gi: UnsafeMutablePointer<Float>?, gj: UnsafeMutablePointer<Float>?,
-                                gf: UnsafeMutablePointer<Float>?, go: UnsafeMutablePointer<Float>?,
-                                scratch: UnsafeMutablePointer<Float>) {
-        rk_slstm_step(batch, units, gates, ldg, cPrev, Float(forgetBias), wi, wf, wo, Float(cellClip), act, cOut, hOut, ldh, gi, gj, gf, go, scratch)
+                                gf: UnsafeMutablePointer<Float>?, go: UnsafeMutablePointer<Float>?) {
+        rk_slstm_step(batch, units, gates, ldg, cPrev, Float(forgetBias), wi, wf, wo, Float(cellClip), act, cOut, hOut, ldh, gi, gj, gf, go)
     }
     @inlinable
     public static func gruGates(batch: Int, units: Int, gates: UnsafeMutablePointer<Float>, ldg: Int,
@@ -58,5 +57,25 @@ extension Float: RNNScalar {
                                  cand: UnsafeMutablePointer<Float>, h: UnsafePointer<Float>,
                                  hOut: UnsafeMutablePointer<Float>, act: Int32) {
         rk_sgru_finish(batch, units, gates, ldg, cand, h, hOut, act)
+    }
+    @inlinable
+    public static func lstmRecurrent(wh: OpaquePointer, batch: Int, hPrev: UnsafePointer<Float>, ldhp: Int,
+                                     gates: UnsafeMutablePointer<Float>, ldg: Int, units: Int, cPrev: UnsafePointer<Float>,
+                                     forgetBias: Double, wi: UnsafePointer<Float>?, wf: UnsafePointer<Float>?, wo: UnsafePointer<Float>?,
+                                     cellClip: Double, act: Int32, cOut: UnsafeMutablePointer<Float>,
+                                     hOut: UnsafeMutablePointer<Float>, ldh: Int) {
+        rk_slstm_recurrent(wh, batch, hPrev, ldhp, gates, ldg, units, cPrev, Float(forgetBias), wi, wf, wo, Float(cellClip), act, cOut, hOut, ldh)
+    }
+    @inlinable
+    public static func gruRecurrent(wg: OpaquePointer, wc: OpaquePointer, batch: Int, hPrev: UnsafePointer<Float>,
+                                    gates: UnsafeMutablePointer<Float>, ldg: Int, cand: UnsafeMutablePointer<Float>,
+                                    rh: UnsafeMutablePointer<Float>, units: Int, act: Int32, hOut: UnsafeMutablePointer<Float>) {
+        rk_sgru_recurrent(wg, wc, batch, hPrev, gates, ldg, cand, rh, units, act, hOut)
+    }
+    @inlinable
+    public static func rnnRecurrent(wh: OpaquePointer, batch: Int, hPrev: UnsafePointer<Float>, ldhp: Int,
+                                    gates: UnsafeMutablePointer<Float>, ldg: Int, units: Int, act: Int32,
+                                    hOut: UnsafeMutablePointer<Float>, ldh: Int) {
+        rk_srnn_recurrent(wh, batch, hPrev, ldhp, gates, ldg, units, act, hOut, ldh)
     }
 }

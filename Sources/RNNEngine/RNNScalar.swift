@@ -54,8 +54,7 @@ where Self.RawSignificand: FixedWidthInteger {
                          cellClip: Double, act: Int32, cOut: UnsafeMutablePointer<Self>,
                          hOut: UnsafeMutablePointer<Self>, ldh: Int,
                          gi: UnsafeMutablePointer<Self>?, gj: UnsafeMutablePointer<Self>?,
-                         gf: UnsafeMutablePointer<Self>?, go: UnsafeMutablePointer<Self>?,
-                         scratch: UnsafeMutablePointer<Self>)
+                         gf: UnsafeMutablePointer<Self>?, go: UnsafeMutablePointer<Self>?)
     /// GRU, first half (`rk_sgru_gates`): `r, u` pre-activations become `σ(r), σ(u)` in place; `rh = r·h`.
     static func gruGates(batch: Int, units: Int, gates: UnsafeMutablePointer<Self>, ldg: Int,
                          h: UnsafePointer<Self>, rh: UnsafeMutablePointer<Self>)
@@ -63,6 +62,24 @@ where Self.RawSignificand: FixedWidthInteger {
     static func gruFinish(batch: Int, units: Int, gates: UnsafePointer<Self>, ldg: Int,
                           cand: UnsafeMutablePointer<Self>, h: UnsafePointer<Self>,
                           hOut: UnsafeMutablePointer<Self>, act: Int32)
+
+    // Whole recurrent steps (`rk_slstm_recurrent` …): the recurrent product and the element-wise part, split by
+    // units across the kernels' threads. `wh`, `wg`, `wc` are packed matrices (`pack`).
+
+    /// LSTM: `gates += hPrev·wh`, then `lstmStep`'s element-wise part.
+    static func lstmRecurrent(wh: OpaquePointer, batch: Int, hPrev: UnsafePointer<Self>, ldhp: Int,
+                              gates: UnsafeMutablePointer<Self>, ldg: Int, units: Int, cPrev: UnsafePointer<Self>,
+                              forgetBias: Double, wi: UnsafePointer<Self>?, wf: UnsafePointer<Self>?, wo: UnsafePointer<Self>?,
+                              cellClip: Double, act: Int32, cOut: UnsafeMutablePointer<Self>,
+                              hOut: UnsafeMutablePointer<Self>, ldh: Int)
+    /// GRU: `gates += h·wg`, `gruGates`, `cand += rh·wc`, `gruFinish`.
+    static func gruRecurrent(wg: OpaquePointer, wc: OpaquePointer, batch: Int, hPrev: UnsafePointer<Self>,
+                             gates: UnsafeMutablePointer<Self>, ldg: Int, cand: UnsafeMutablePointer<Self>,
+                             rh: UnsafeMutablePointer<Self>, units: Int, act: Int32, hOut: UnsafeMutablePointer<Self>)
+    /// Basic RNN: `hOut = act(gates + hPrev·wh)`.
+    static func rnnRecurrent(wh: OpaquePointer, batch: Int, hPrev: UnsafePointer<Self>, ldhp: Int,
+                             gates: UnsafeMutablePointer<Self>, ldg: Int, units: Int, act: Int32,
+                             hOut: UnsafeMutablePointer<Self>, ldh: Int)
 }
 
 /// Kernel settings shared by every product the engine runs.

@@ -10,6 +10,7 @@
  * contraction, so results do not depend on the instruction set chosen for these loops.
  */
 #include <stddef.h>
+#include "rnn_kernels.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,16 +38,15 @@ void rk_dclip(long n, double *x, double limit);
  * c_prev, c_out: [batch, units] contiguous; h_out row b at h_out + b*ldh (the un-projected output m).
  * wi, wf, wo: peephole diagonals (units each) or all NULL.
  * gi, gj, gf, go: when not NULL, [batch, units] copies of the activated gates (for frames).
- * scratch: at least 4*units elements.
  */
 void rk_slstm_step(long batch, long units, const float *gates, long ldg, const float *c_prev,
                    float forget_bias, const float *wi, const float *wf, const float *wo, float cell_clip,
                    int act, float *c_out, float *h_out, long ldh,
-                   float *gi, float *gj, float *gf, float *go, float *scratch);
+                   float *gi, float *gj, float *gf, float *go);
 void rk_dlstm_step(long batch, long units, const double *gates, long ldg, const double *c_prev,
                    double forget_bias, const double *wi, const double *wf, const double *wo, double cell_clip,
                    int act, double *c_out, double *h_out, long ldh,
-                   double *gi, double *gj, double *gf, double *go, double *scratch);
+                   double *gi, double *gj, double *gf, double *go);
 
 /*
  * GRU, first half: gates [batch, ldg] rows hold r, u pre-activations (units each); they are replaced by
@@ -63,6 +63,36 @@ void rk_sgru_finish(long batch, long units, const float *gates, long ldg, float 
                     float *h_out, int act);
 void rk_dgru_finish(long batch, long units, const double *gates, long ldg, double *cand, const double *h,
                     double *h_out, int act);
+
+/*
+ * Whole recurrent steps, split by units across the kernels' thread pool (rk_set_threads): each thread
+ * multiplies the previous state by its units' columns of the packed recurrent weights, adding them onto
+ * the step's pre-activations (which hold the input projections and bias), and runs the element-wise
+ * part for those units while they are in its cache. Results equal the product followed by the
+ * element-wise routines above. Nothing is done when a packed matrix has the wrong type or shape.
+ *
+ * LSTM: wh is (state depth) x 4·units (i, j, f, o); h_prev rows ldhp apart; gates [batch, ldg];
+ *   c_prev, c_out [batch, units]; h_out rows ldh apart (the un-projected output m); the rest as
+ *   rk_slstm_step.
+ * GRU: wg units x 2·units (r, u), wc units x units (the candidate's state block); gates [batch, ldg]
+ *   hold the r, u input projections and end activated; cand [batch, units] the candidate's input
+ *   projection (ends activated); rh [batch, units] receives r·h; h_prev, h_out [batch, units].
+ * Basic RNN: wh is (state depth) x units; h_out = act(gates + h_prev·wh), rows ldh apart.
+ */
+void rk_slstm_recurrent(const rk_packed *wh, long batch, const float *h_prev, long ldhp, float *gates, long ldg,
+                        long units, const float *c_prev, float forget_bias, const float *wi, const float *wf,
+                        const float *wo, float cell_clip, int act, float *c_out, float *h_out, long ldh);
+void rk_dlstm_recurrent(const rk_packed *wh, long batch, const double *h_prev, long ldhp, double *gates, long ldg,
+                        long units, const double *c_prev, double forget_bias, const double *wi, const double *wf,
+                        const double *wo, double cell_clip, int act, double *c_out, double *h_out, long ldh);
+void rk_sgru_recurrent(const rk_packed *wg, const rk_packed *wc, long batch, const float *h_prev, float *gates,
+                       long ldg, float *cand, float *rh, long units, int act, float *h_out);
+void rk_dgru_recurrent(const rk_packed *wg, const rk_packed *wc, long batch, const double *h_prev, double *gates,
+                       long ldg, double *cand, double *rh, long units, int act, double *h_out);
+void rk_srnn_recurrent(const rk_packed *wh, long batch, const float *h_prev, long ldhp, float *gates, long ldg,
+                       long units, int act, float *h_out, long ldh);
+void rk_drnn_recurrent(const rk_packed *wh, long batch, const double *h_prev, long ldhp, double *gates, long ldg,
+                       long units, int act, double *h_out, long ldh);
 
 #ifdef __cplusplus
 }

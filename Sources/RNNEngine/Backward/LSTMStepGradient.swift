@@ -36,7 +36,6 @@ func lstmTapedStep<Scalar: RNNScalar>(_ p: LSTMStepParameters<Scalar>, x: Tensor
     let batch = x.shape[0], u = p.units, n = batch * u
     let gates = p.linear.apply(x, hPrev)
     var gi = [Scalar](repeating: 0, count: n), gj = gi, gf = gi, go = gi, c = gi, m = gi
-    var scratch = [Scalar](repeating: 0, count: 4 * u)
     let empty: [Scalar] = []
     gates.scalars.withUnsafeBufferPointer { g in
     cPrev.scalars.withUnsafeBufferPointer { cp in
@@ -49,16 +48,14 @@ func lstmTapedStep<Scalar: RNNScalar>(_ p: LSTMStepParameters<Scalar>, x: Tensor
     gj.withUnsafeMutableBufferPointer { pj in
     gf.withUnsafeMutableBufferPointer { pf in
     go.withUnsafeMutableBufferPointer { po in
-    scratch.withUnsafeMutableBufferPointer { sc in
         guard n > 0 else { return }
         let peep = p.peepholes != nil
         Fused.lstmStep(batch: batch, units: u, gates: g.baseAddress!, ldg: 4 * u, cPrev: cp.baseAddress!,
                        forgetBias: p.forgetBias, wi: peep ? wi.baseAddress : nil, wf: peep ? wf.baseAddress : nil,
                        wo: peep ? wo.baseAddress : nil, cellClip: p.cellClip ?? -1, act: p.activation.fusedCode,
                        cOut: co.baseAddress!, hOut: mo.baseAddress!, ldh: u,
-                       gi: pi.baseAddress, gj: pj.baseAddress, gf: pf.baseAddress, go: po.baseAddress,
-                       scratch: sc.baseAddress!)
-    }}}}}}}}}}}}
+                       gi: pi.baseAddress, gj: pj.baseAddress, gf: pf.baseAddress, go: po.baseAddress)
+    }}}}}}}}}}}
     var cUnclipped: [Scalar] = []
     if p.cellClip != nil {
         cUnclipped = [Scalar](repeating: 0, count: n)

@@ -18,7 +18,6 @@ func lstmPointwise<Scalar: RNNScalar>(gates: Tensor<Scalar>, cPrev: Tensor<Scala
     var c = [Scalar](repeating: 0, count: n), h = c
     let recording = recorder != nil
     var gi = recording ? c : [], gj = gi, gf = gi, go = gi
-    var scratch = [Scalar](repeating: 0, count: 4 * units)
     let empty: [Scalar] = []
     gates.scalars.withUnsafeBufferPointer { g in
     cPrev.scalars.withUnsafeBufferPointer { cp in
@@ -31,16 +30,14 @@ func lstmPointwise<Scalar: RNNScalar>(gates: Tensor<Scalar>, cPrev: Tensor<Scala
     gj.withUnsafeMutableBufferPointer { pj in
     gf.withUnsafeMutableBufferPointer { pf in
     go.withUnsafeMutableBufferPointer { po in
-    scratch.withUnsafeMutableBufferPointer { sc in
         let peep = peepholes != nil
         Fused.lstmStep(batch: batch, units: units, gates: g.baseAddress!, ldg: 4 * units, cPrev: cp.baseAddress!,
                        forgetBias: forgetBias, wi: peep ? wi.baseAddress : nil, wf: peep ? wf.baseAddress : nil,
                        wo: peep ? wo.baseAddress : nil, cellClip: cellClip ?? -1, act: activation.fusedCode,
                        cOut: co.baseAddress!, hOut: ho.baseAddress!, ldh: units,
                        gi: recording ? pi.baseAddress : nil, gj: recording ? pj.baseAddress : nil,
-                       gf: recording ? pf.baseAddress : nil, go: recording ? po.baseAddress : nil,
-                       scratch: sc.baseAddress!)
-    }}}}}}}}}}}}
+                       gf: recording ? pf.baseAddress : nil, go: recording ? po.baseAddress : nil)
+    }}}}}}}}}}}
     let shape = [batch, units]
     if let rec = recorder {
         rec.recordColumnBlocks(["i_pre", "j_pre", "f_pre", "o_pre"], of: gates, units: units)

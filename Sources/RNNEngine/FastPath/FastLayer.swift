@@ -13,6 +13,9 @@ final class FastLayer<Scalar: RNNScalar> {
     let linear: ConcatLinear<Scalar>
     /// GRU candidate product.
     let candidate: ConcatLinear<Scalar>?
+    /// The packed recurrent blocks the fused steps take (`linear`'s and `candidate`'s state blocks).
+    let recurrent: OpaquePointer
+    let candidateRecurrent: OpaquePointer?
     let forgetBias: Double
     /// Peephole diagonals `w_i, w_f, w_o` (owned copies) or nil.
     let wi: UnsafeMutablePointer<Scalar>?, wf: UnsafeMutablePointer<Scalar>?, wo: UnsafeMutablePointer<Scalar>?
@@ -23,9 +26,18 @@ final class FastLayer<Scalar: RNNScalar> {
     var gateWidth: Int { linear.width }
     var candidateWidth: Int { candidate?.width ?? 0 }
 
-    init(kind: Kind, units: Int, outWidth: Int, residual: Bool, act: Activation, linear: ConcatLinear<Scalar>,
-         candidate: ConcatLinear<Scalar>? = nil, forgetBias: Double = 0, peepholes: Peepholes<Scalar>? = nil,
-         cellClip: Double? = nil, projection: PackedMatrix<Scalar>? = nil, projClip: Double? = nil) {
+    /// Nil when a recurrent block is empty (no state depth): the step-by-step path runs such a cell.
+    init?(kind: Kind, units: Int, outWidth: Int, residual: Bool, act: Activation, linear: ConcatLinear<Scalar>,
+          candidate: ConcatLinear<Scalar>? = nil, forgetBias: Double = 0, peepholes: Peepholes<Scalar>? = nil,
+          cellClip: Double? = nil, projection: PackedMatrix<Scalar>? = nil, projClip: Double? = nil) {
+        guard let recurrent = linear.stateBlock.handle else { return nil }
+        if let candidate {
+            guard let h = candidate.stateBlock.handle else { return nil }
+            candidateRecurrent = h
+        } else {
+            candidateRecurrent = nil
+        }
+        self.recurrent = recurrent
         self.kind = kind
         self.units = units
         self.outWidth = outWidth

@@ -7,8 +7,8 @@ struct FusedBuffers<Scalar: RNNScalar> {
     let chunkOut: [UnsafeMutablePointer<Scalar>]
     /// A chunk's input rows gathered in (step, batch row) order; nil when the inputs are time-major already.
     let gather: UnsafeMutablePointer<Scalar>?
-    /// The LSTM kernel's scratch, the un-projected LSTM output `m`, and the GRU's `r·h`.
-    let scratch: UnsafeMutablePointer<Scalar>, mBuf: UnsafeMutablePointer<Scalar>, rh: UnsafeMutablePointer<Scalar>
+    /// The un-projected LSTM output `m`, and the GRU's `r·h`.
+    let mBuf: UnsafeMutablePointer<Scalar>, rh: UnsafeMutablePointer<Scalar>
 
     init(arena: Arena<Scalar>, layers: [FastLayer<Scalar>], chunk P: Int, batch B: Int, inputDepth D: Int, timeMajor: Bool) {
         let maxGate = layers.map(\.gateWidth).max() ?? 0
@@ -19,7 +19,6 @@ struct FusedBuffers<Scalar: RNNScalar> {
         let maxInner = layers.dropLast().map(\.outWidth).max() ?? 0 // outputs handed from layer to layer
         chunkOut = [arena.make(P * B * maxInner), arena.make(P * B * maxInner)]
         gather = timeMajor ? nil : arena.make(P * B * D)
-        scratch = arena.make(4 * maxUnits)
         mBuf = arena.make(B * maxUnits)
         rh = arena.make(B * maxUnits)
     }

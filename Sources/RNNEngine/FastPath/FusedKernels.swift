@@ -37,10 +37,9 @@ enum Fused {
                                        cellClip: Double, act: Int32, cOut: UnsafeMutablePointer<S>,
                                        hOut: UnsafeMutablePointer<S>, ldh: Int,
                                        gi: UnsafeMutablePointer<S>? = nil, gj: UnsafeMutablePointer<S>? = nil,
-                                       gf: UnsafeMutablePointer<S>? = nil, go: UnsafeMutablePointer<S>? = nil,
-                                       scratch: UnsafeMutablePointer<S>) {
+                                       gf: UnsafeMutablePointer<S>? = nil, go: UnsafeMutablePointer<S>? = nil) {
         S.lstmStep(batch: batch, units: units, gates: gates, ldg: ldg, cPrev: cPrev, forgetBias: forgetBias, wi: wi, wf: wf, wo: wo,
-                   cellClip: cellClip, act: act, cOut: cOut, hOut: hOut, ldh: ldh, gi: gi, gj: gj, gf: gf, go: go, scratch: scratch)
+                   cellClip: cellClip, act: act, cOut: cOut, hOut: hOut, ldh: ldh, gi: gi, gj: gj, gf: gf, go: go)
     }
 
     /// GRU, first half (see `RNNScalar.gruGates`).

@@ -169,35 +169,33 @@ private struct FusedSegment<Scalar: RNNScalar> {
     }
 
     /// Step `s` of the chunk for `layer`, every batch row: the recurrent product `h·W_h` onto the step's
-    /// projected inputs, then the cell's element-wise kernel from `h.cur` (and `c.cur`) to `h.next` (and `c.next`).
+    /// projected inputs and the cell's element-wise part from `h.cur` (and `c.cur`) to `h.next` (and `c.next`),
+    /// as one kernel call split by units across the threads (rnn_fused.h).
     @inline(__always)
     func step(_ layer: FastLayer<Scalar>, at s: Int,
               h: (cur: UnsafeMutablePointer<Scalar>, next: UnsafeMutablePointer<Scalar>),
               c: (cur: UnsafeMutablePointer<Scalar>, next: UnsafeMutablePointer<Scalar>)?) {
         let B = batch, G = layer.gateWidth, u = layer.units, ow = layer.outWidth
         let g = buffers.xGates + s * B * G
-        layer.linear.stateBlock.multiply(rows: B, a: h.cur, lda: ow, into: g, ldc: G, accumulate: true)
         switch layer.kind {
         case .lstm:
             guard let c else { preconditionFailure("an LSTM layer has a c state") }
             let target = layer.projection == nil ? h.next : buffers.mBuf
-            Fused.lstmStep(batch: B, units: u, gates: g, ldg: G, cPrev: c.cur, forgetBias: layer.forgetBias,
-                           wi: layer.wi.map { UnsafePointer($0) }, wf: layer.wf.map { UnsafePointer($0) },
-                           wo: layer.wo.map { UnsafePointer($0) }, cellClip: layer.cellClip, act: layer.act,
-                           cOut: c.next, hOut: target, ldh: u, scratch: buffers.scratch)
+            Scalar.lstmRecurrent(wh: layer.recurrent, batch: B, hPrev: h.cur, ldhp: ow, gates: g, ldg: G, units: u,
+                                 cPrev: c.cur, forgetBias: layer.forgetBias, wi: layer.wi.map { UnsafePointer($0) },
+                                 wf: layer.wf.map { UnsafePointer($0) }, wo: layer.wo.map { UnsafePointer($0) },
+                                 cellClip: layer.cellClip, act: layer.act, cOut: c.next, hOut: target, ldh: u)
             if let proj = layer.projection {
                 proj.multiply(rows: B, a: buffers.mBuf, lda: u, into: h.next, ldc: ow, accumulate: false)
                 if let clip = layer.projClip { Fused.clip(B * ow, h.next, clip) }
             }
         case .gru:
-            let cand = layer.candidate!
-            Fused.gruGates(batch: B, units: u, gates: g, ldg: G, h: h.cur, rh: buffers.rh)
-            let cg = buffers.xCand + s * B * u
-            cand.stateBlock.multiply(rows: B, a: buffers.rh, lda: u, into: cg, ldc: u, accumulate: true)
-            Fused.gruFinish(batch: B, units: u, gates: g, ldg: G, cand: cg, h: h.cur, hOut: h.next, act: layer.act)
+            guard let wc = layer.candidateRecurrent else { preconditionFailure("a GRU layer has a candidate") }
+            Scalar.gruRecurrent(wg: layer.recurrent, wc: wc, batch: B, hPrev: h.cur, gates: g, ldg: G,
+                                cand: buffers.xCand + s * B * u, rh: buffers.rh, units: u, act: layer.act, hOut: h.next)
         case .rnn:
-            Fused.act(B * u, g, layer.act)
-            h.next.update(from: g, count: B * u)
+            Scalar.rnnRecurrent(wh: layer.recurrent, batch: B, hPrev: h.cur, ldhp: ow, gates: g, ldg: G, units: u,
+                                act: layer.act, hOut: h.next, ldh: ow)
         }
     }
 

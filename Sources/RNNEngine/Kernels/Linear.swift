@@ -49,7 +49,8 @@ final class ConcatLinear<Scalar: RNNScalar> {
 final class PackedMatrix<Scalar: RNNScalar> {
     let rows: Int
     let cols: Int
-    private let handle: OpaquePointer?
+    /// The kernels' packed matrix (`rk_packed`), nil when empty.
+    let handle: OpaquePointer?
 
     /// Packs rows `rowOffset ..< rowOffset + rows` of a row-major matrix with `cols` columns.
     init(_ scalars: [Scalar], rows: Int, cols: Int, rowOffset: Int) {

@@ -1,0 +1,118 @@
+import CRNNKernels
+import RNNEngine
+import XCTest
+
+/// The whole-step kernels (`rk_slstm_recurrent`, `rk_sgru_recurrent`, `rk_srnn_recurrent` and their double twins),
+/// which split a step by units across threads, against the same step done in parts: the packed product on the
+/// whole matrix, then the element-wise routine on every unit. Both sum each product in the same order, so the
+/// results must be identical bit for bit, on every instruction-set path, at odd sizes, with 1, 2 and 3 threads.
+final class FusedRecurrentStepTests: XCTestCase {
+    override func tearDown() {
+        _ = rk_force_kernel("auto")
+        rk_set_threads(0)
+        super.tearDown()
+    }
+
+    /// (batch, units, state depth): units that do not fill a panel, straddle the split, or split unevenly.
+    static let shapes: [(Int, Int, Int)] = [
+        (1, 1, 1), (3, 17, 17), (7, 33, 5), (2, 100, 100), (64, 257, 257), (5, 130, 47), (257, 40, 40), (32, 256, 256),
+    ]
+
+    private struct Rng {
+        var s: UInt64
+        mutating func next<S: RNNScalar>() -> S {
+            s = s &* 6364136223846793005 &+ 1442695040888963407
+            return S(Double(Int64(bitPattern: s >> 11) % 2_000_001 - 1_000_000) / 700_000)
+        }
+        mutating func array<S: RNNScalar>(_ n: Int) -> [S] { (0..<n).map { _ in next() } }
+    }
+
+    /// Bit-for-bit equality, reporting the first element that differs (not both whole arrays).
+    private func assertIdentical<S: RNNScalar>(_ a: [S], _ b: [S], _ what: String, line: UInt = #line) {
+        XCTAssertEqual(a.count, b.count, what, line: line)
+        if let i = a.indices.first(where: { i in i < b.count && a[i] != b[i] && !(a[i].isNaN && b[i].isNaN) }) {
+            XCTFail("\(what): element \(i) of \(a.count) is \(a[i]) in parts, \(b[i]) whole", line: line)
+        }
+    }
+
+    private func packed<S: RNNScalar>(_ w: [S], k: Int, n: Int) -> OpaquePointer {
+        w.withUnsafeBufferPointer { S.pack(k: k, n: n, b: $0.baseAddress!, ldb: n)! }
+    }
+
+    private func checkLSTM<S: RNNScalar>(_: S.Type, batch b: Int, units u: Int, depth k: Int, peepholes: Bool,
+                                         clip: Double, act: Int32, rng: inout Rng, label: String) {
+        let w: [S] = rng.array(k * 4 * u), h: [S] = rng.array(b * k), c: [S] = rng.array(b * u)
+        let gates0: [S] = rng.array(b * 4 * u)
+        let wi: [S] = rng.array(u), wf: [S] = rng.array(u), wo: [S] = rng.array(u)
+        let wp = packed(w, k: k, n: 4 * u)
+        defer { rk_packed_free(wp) }
+        // In parts.
+        var g1 = gates0, c1 = [S](repeating: 0, count: b * u), h1 = [S](repeating: 0, count: b * u)
+        S.packedGemm(m: b, a: h, lda: k, packed: wp, c: &g1, ldc: 4 * u, accumulate: true)
+        S.lstmStep(batch: b, units: u, gates: g1, ldg: 4 * u, cPrev: c, forgetBias: 0.5,
+                   wi: peepholes ? wi : nil, wf: peepholes ? wf : nil, wo: peepholes ? wo : nil, cellClip: clip, act: act,
+                   cOut: &c1, hOut: &h1, ldh: u, gi: nil, gj: nil, gf: nil, go: nil)
+        // Whole.
+        var g2 = gates0, c2 = [S](repeating: 0, count: b * u), h2 = [S](repeating: 0, count: b * u)
+        S.lstmRecurrent(wh: wp, batch: b, hPrev: h, ldhp: k, gates: &g2, ldg: 4 * u, units: u, cPrev: c, forgetBias: 0.5,
+                        wi: peepholes ? wi : nil, wf: peepholes ? wf : nil, wo: peepholes ? wo : nil, cellClip: clip,
+                        act: act, cOut: &c2, hOut: &h2, ldh: u)
+        assertIdentical(g1, g2, "LSTM gates " + label)
+        assertIdentical(c1, c2, "LSTM c " + label)
+        assertIdentical(h1, h2, "LSTM h " + label)
+    }
+
+    private func checkGRU<S: RNNScalar>(_: S.Type, batch b: Int, units u: Int, act: Int32, rng: inout Rng, label: String) {
+        let wg: [S] = rng.array(u * 2 * u), wc: [S] = rng.array(u * u), h: [S] = rng.array(b * u)
+        let gates0: [S] = rng.array(b * 2 * u), cand0: [S] = rng.array(b * u)
+        let gp = packed(wg, k: u, n: 2 * u), cp = packed(wc, k: u, n: u)
+        defer { rk_packed_free(gp); rk_packed_free(cp) }
+        var g1 = gates0, cand1 = cand0, rh1 = [S](repeating: 0, count: b * u), h1 = [S](repeating: 0, count: b * u)
+        S.packedGemm(m: b, a: h, lda: u, packed: gp, c: &g1, ldc: 2 * u, accumulate: true)
+        S.gruGates(batch: b, units: u, gates: &g1, ldg: 2 * u, h: h, rh: &rh1)
+        S.packedGemm(m: b, a: rh1, lda: u, packed: cp, c: &cand1, ldc: u, accumulate: true)
+        S.gruFinish(batch: b, units: u, gates: g1, ldg: 2 * u, cand: &cand1, h: h, hOut: &h1, act: act)
+        var g2 = gates0, cand2 = cand0, rh2 = [S](repeating: 0, count: b * u), h2 = [S](repeating: 0, count: b * u)
+        S.gruRecurrent(wg: gp, wc: cp, batch: b, hPrev: h, gates: &g2, ldg: 2 * u, cand: &cand2, rh: &rh2, units: u,
+                       act: act, hOut: &h2)
+        assertIdentical(g1, g2, "GRU gates " + label)
+        assertIdentical(rh1, rh2, "GRU r·h " + label)
+        assertIdentical(cand1, cand2, "GRU candidate " + label)
+        assertIdentical(h1, h2, "GRU h " + label)
+    }
+
+    private func checkRNN<S: RNNScalar>(_: S.Type, batch b: Int, units u: Int, depth k: Int, act: Int32, rng: inout Rng,
+                                        label: String) {
+        let w: [S] = rng.array(k * u), h: [S] = rng.array(b * k), gates0: [S] = rng.array(b * u)
+        let wp = packed(w, k: k, n: u)
+        defer { rk_packed_free(wp) }
+        var g1 = gates0
+        S.packedGemm(m: b, a: h, lda: k, packed: wp, c: &g1, ldc: u, accumulate: true)
+        S.vectorActivation(b * u, &g1, act)
+        var g2 = gates0, h2 = [S](repeating: 0, count: b * u)
+        S.rnnRecurrent(wh: wp, batch: b, hPrev: h, ldhp: k, gates: &g2, ldg: u, units: u, act: act, hOut: &h2, ldh: u)
+        assertIdentical(g1, h2, "RNN h " + label)
+    }
+
+    private func sweep<S: RNNScalar>(_ type: S.Type) {
+        var rng = Rng(s: 42)
+        for path in KernelTests.paths {
+            XCTAssertEqual(rk_force_kernel(path), 0)
+            for threads in [1, 2, 3] {
+                rk_set_threads(Int32(threads))
+                for (i, (b, u, k)) in Self.shapes.enumerated() {
+                    let label = "\(S.self) \(path) threads=\(threads) batch=\(b) units=\(u) depth=\(k)"
+                    let act = Int32(i % 5) // every activation code in turn
+                    checkLSTM(type, batch: b, units: u, depth: k, peepholes: i % 2 == 0, clip: i % 3 == 0 ? 0.4 : -1,
+                              act: act, rng: &rng, label: label)
+                    checkGRU(type, batch: b, units: u, act: act, rng: &rng, label: label)
+                    checkRNN(type, batch: b, units: u, depth: k, act: act, rng: &rng, label: label)
+                }
+            }
+        }
+    }
+
+    func testFloatStepsEqualTheirParts() { sweep(Float.self) }
+
+    func testDoubleStepsEqualTheirParts() { sweep(Double.self) }
+}
