@@ -48,11 +48,11 @@ static void RK_LOCAL(lstm_rows)(long batch, long nu, long gs, const T *gates, lo
                                 T forget_bias, const T *wi, const T *wf, const T *wo, T cell_clip, int act,
                                 T *c_out, T *h_out, long ldh, T *gi, T *gj, T *gf, T *go) {
     T scratch[4 * RK_LSTM_BLOCK] __attribute__((aligned(64)));
-    T *restrict si = scratch, *restrict sf = scratch + RK_LSTM_BLOCK, *restrict sj = scratch + 2 * RK_LSTM_BLOCK;
-    T *restrict so = scratch + 3 * RK_LSTM_BLOCK;
     for (long b = 0; b < batch; b++) {
         for (long k0 = 0; k0 < nu; k0 += RK_LSTM_BLOCK) {
             const long u = nu - k0 < RK_LSTM_BLOCK ? nu - k0 : RK_LSTM_BLOCK;
+            /* i and f adjacent, so that one call activates both */
+            T *restrict si = scratch, *restrict sf = scratch + u, *restrict sj = scratch + 2 * u, *restrict so = scratch + 3 * u;
             const T *restrict g = gates + b * ldg + k0;
             const T *restrict cp = c_prev + b * ldcs + k0;
             T *restrict co = c_out + b * ldcs + k0;
@@ -68,8 +68,7 @@ static void RK_LOCAL(lstm_rows)(long batch, long nu, long gs, const T *gates, lo
                     sf[k] = g[2 * gs + k] + forget_bias;
                 }
             }
-            SIGMOID(u, si, si);
-            SIGMOID(u, sf, sf);
+            SIGMOID(2 * u, si, si);
             memcpy(sj, g + gs, sizeof(T) * (size_t)u);
             RK_API(act)(u, sj, act);
             for (long k = 0; k < u; k++) co[k] = sf[k] * cp[k] + si[k] * sj[k];
@@ -206,7 +205,7 @@ static void RK_LOCAL(step_run)(RK_LOCAL(step_job) *j, long gate_blocks) {
     long per = (u + nt - 1) / nt;
     per = (per + NRP - 1) / NRP * NRP;
     j->per_chunk = per;
-    rk_pool_run(RK_LOCAL(step_chunk), j, sizeof *j, (u + per - 1) / per, nt);
+    rk_pool_run_owned(RK_LOCAL(step_chunk), j, sizeof *j, (u + per - 1) / per, nt);
 }
 
 void RK_API(lstm_recurrent)(const rk_packed *wh, long batch, const T *h_prev, long ldhp, T *gates, long ldg,

@@ -51,6 +51,11 @@ static _Alignas(64) atomic_long done;
 static rk_chunk_fn job_fn;
 static _Alignas(64) unsigned char job_args[RK_MAX_ARGS];
 static unsigned job_seq;
+/* Jobs run with rk_pool_run_owned: chunk c belongs to thread c. `owned` = seq << 32 | mask of the
+   chunks claimed so far (at most 32 chunks); job_nchunks is the job's chunk count. */
+static atomic_int job_owned;
+static atomic_long job_nchunks;
+static _Alignas(64) atomic_ullong owned;
 
 static pthread_mutex_t pool_mx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t sleep_mx = PTHREAD_MUTEX_INITIALIZER;
@@ -98,11 +103,49 @@ static unsigned wait_for_job(rk_worker *w, unsigned seen) {
     return g;
 }
 
-/* Claims and runs chunks of job `seq` until none is left; returns how many it ran. */
-static long run_chunks(unsigned seq) {
+/* Claims the next chunk of an owned job `seq` for thread `tid`: its own chunk first, then any chunk
+   nobody has started (its thread is late or busy). -1 when none is left or the job is over. */
+static long claim_owned(unsigned seq, int tid, int *own_tried) {
+    for (;;) {
+        unsigned long long w = atomic_load_explicit(&owned, memory_order_acquire);
+        if ((unsigned)(w >> 32) != seq) return -1;
+        long count = atomic_load_explicit(&job_nchunks, memory_order_relaxed);
+        unsigned long long all = count >= 32 ? 0xFFFFFFFFull : (1ull << count) - 1;
+        unsigned long long free = ~w & all;
+        if (!free) return -1;
+        long pick;
+        if (!*own_tried && tid < count && (free & (1ull << tid))) {
+            pick = tid;
+        } else {
+            *own_tried = 1;
+            pick = __builtin_ctzll(free);
+        }
+        if (atomic_compare_exchange_weak_explicit(&owned, &w, w | (1ull << pick), memory_order_acq_rel,
+                                                  memory_order_acquire)) {
+            *own_tried = 1;
+            return pick;
+        }
+    }
+}
+
+/* Claims and runs chunks of job `seq` (on thread `tid`) until none is left; returns how many it ran. */
+static long run_chunks(unsigned seq, int tid) {
     char ts[RK_TSTATE_BYTES] __attribute__((aligned(16)));
-    int ts_init = 0;
+    int ts_init = 0, own_tried = 0;
     long ran = 0;
+    if (atomic_load_explicit(&job_owned, memory_order_relaxed)) {
+        long idx;
+        while ((idx = claim_owned(seq, tid, &own_tried)) >= 0) {
+            if (!ts_init) {
+                memset(ts, 0, sizeof ts);
+                ts_init = 1;
+            }
+            job_fn(job_args, idx, ts);
+            ran++;
+            atomic_fetch_add_explicit(&done, 1, memory_order_release);
+        }
+        return ran;
+    }
     for (;;) {
         unsigned long long st = atomic_load_explicit(&state, memory_order_acquire);
         long idx;
@@ -136,7 +179,7 @@ static void *worker_main(void *arg) {
     unsigned seen = 0;
     for (;;) {
         seen = wait_for_job(w, seen);
-        long ran = run_chunks(seen);
+        long ran = run_chunks(seen, w->tid);
         if (ran) atomic_fetch_add_explicit(&chunks_by_workers, ran, memory_order_relaxed);
     }
     return NULL;
@@ -176,8 +219,9 @@ static int ensure_workers(int want) {
     return nstarted;
 }
 
-void rk_pool_run(rk_chunk_fn fn, const void *args, size_t args_size, long nchunks, int nthreads) {
+static void pool_run(rk_chunk_fn fn, const void *args, size_t args_size, long nchunks, int nthreads, int own) {
     if (nchunks <= 0) return;
+    if (own && nchunks > 32) own = 0;
     if (nthreads > 1 && nchunks > 1 && nchunks <= 0xFFFF && args_size <= RK_MAX_ARGS &&
         pthread_mutex_trylock(&pool_mx) == 0) {
         int nt = ensure_workers(nthreads);
@@ -189,6 +233,9 @@ void rk_pool_run(rk_chunk_fn fn, const void *args, size_t args_size, long nchunk
             atomic_store_explicit(&done, 0, memory_order_relaxed);
             unsigned seq = ++job_seq;
             if (seq == 0) seq = ++job_seq;
+            atomic_store_explicit(&job_owned, own, memory_order_relaxed);
+            atomic_store_explicit(&job_nchunks, nchunks, memory_order_relaxed);
+            atomic_store(&owned, (unsigned long long)seq << 32);
             atomic_store(&state, (unsigned long long)seq << 32 | (unsigned long long)nchunks);
             for (int t = 1; t < nt; t++) atomic_store(&workers[t].go, seq); /* seq_cst */
             if (atomic_load(&nsleep) > 0) {
@@ -197,7 +244,7 @@ void rk_pool_run(rk_chunk_fn fn, const void *args, size_t args_size, long nchunk
                 pthread_mutex_unlock(&sleep_mx);
             }
             atomic_fetch_add_explicit(&chunks_total, nchunks, memory_order_relaxed);
-            run_chunks(seq);
+            run_chunks(seq, 0);
             /* Chunks still running on workers: wait (yielding the CPU if it takes long, in case a
                worker was descheduled on an oversubscribed machine). */
             for (unsigned it = 1; atomic_load_explicit(&done, memory_order_acquire) < nchunks; it++) {
@@ -212,6 +259,14 @@ void rk_pool_run(rk_chunk_fn fn, const void *args, size_t args_size, long nchunk
     char ts[RK_TSTATE_BYTES] __attribute__((aligned(16)));
     memset(ts, 0, sizeof ts);
     for (long c = 0; c < nchunks; c++) fn(args, c, ts);
+}
+
+void rk_pool_run(rk_chunk_fn fn, const void *args, size_t args_size, long nchunks, int nthreads) {
+    pool_run(fn, args, args_size, nchunks, nthreads, 0);
+}
+
+void rk_pool_run_owned(rk_chunk_fn fn, const void *args, size_t args_size, long nchunks, int nthreads) {
+    pool_run(fn, args, args_size, nchunks, nthreads, 1);
 }
 
 static int default_threads(void) {
