@@ -169,10 +169,14 @@ static void RK_LOCAL(step_chunk)(const void *vj, long chunk, void *vts) {
         ts->ap = RK_INTERNAL(pack_rows)(B, j->w->k, j->a, j->lda);
         ts->apacked = 1;
     }
-    /* the product for this chunk's units of every gate block, then their element-wise part */
+    /* the product for this chunk's units of every gate block (one range when the chunk has every
+       unit), then their element-wise part */
     int blocks = j->kind == RK_STEP_LSTM ? 4 : j->kind == RK_STEP_GRU_GATES ? 2 : 1;
-    for (int g = 0; g < blocks; g++)
-        RK_INTERNAL(packed_cols)(B, j->a, j->lda, ts->ap, j->w, g * u + u0, g * u + u1, j->gates, j->ldg, 1);
+    if (nu == u)
+        RK_INTERNAL(packed_cols)(B, j->a, j->lda, ts->ap, j->w, 0, blocks * u, j->gates, j->ldg, 1);
+    else
+        for (int g = 0; g < blocks; g++)
+            RK_INTERNAL(packed_cols)(B, j->a, j->lda, ts->ap, j->w, g * u + u0, g * u + u1, j->gates, j->ldg, 1);
     switch (j->kind) {
     case RK_STEP_LSTM:
         RK_LOCAL(lstm_rows)(B, nu, u, j->gates + u0, j->ldg, j->c_prev + u0, u, j->forget_bias,
