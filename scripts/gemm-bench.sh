@@ -5,6 +5,7 @@
 #   scripts/gemm-bench.sh            benchmark (UNROLL_KERNEL=portable|avx2|avx512 to force a path)
 #   scripts/gemm-bench.sh check      correctness sweep of every path (add VALGRIND=1 to run it under memcheck)
 #   scripts/gemm-bench.sh shape M K N [packed|unpacked] [threads] [float|double]
+#   scripts/gemm-bench.sh step UNITS BATCH DEPTH   where the time of one LSTM step goes
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 src="$root/Sources/CRNNKernels"

@@ -7,11 +7,17 @@
  *                           (small sizes; meant to be run under valgrind too)
  *   gemm_bench shape M K N [packed|unpacked] [threads]
  *                           one shape
+ *   gemm_bench step UNITS BATCH DEPTH
+ *                           where the time of one LSTM step goes (float, 2 threads): the recurrent
+ *                           product, the element-wise part, a pool hand-off, the step as two calls
+ *                           (product split across threads, element-wise on the calling thread) and
+ *                           as one fused call, and the step's share of the hoisted input projection
  * Environment: UNROLL_KERNEL=portable|avx2|avx512 selects the path; BENCH_SECONDS (default 0.4)
  * is the measuring time per shape; BENCH_BATCH (default 0.02 s) the length of the timed batches,
  * of which the fastest is reported (shorter batches dodge other processes on a busy machine).
  */
 #define _GNU_SOURCE
+#include "rnn_fused.h"
 #include "rnn_kernels.h"
 
 #include <math.h>
@@ -23,6 +29,8 @@
 
 void rk_tune(long skc, long smc, long dkc, long dmc, long parmin, long packbm);
 void rk_pool_stats(long *total, long *by_workers);
+typedef void (*rk_chunk_fn)(const void *args, long chunk, void *tstate);
+void rk_pool_run(rk_chunk_fn fn, const void *args, size_t args_size, long nchunks, int nthreads);
 static double last_worker_share = -1; /* share of parallel chunks the worker threads ran */
 
 static double now(void) {
@@ -302,6 +310,67 @@ static int run_checks(void) {
     return fails != 0;
 }
 
+/* ---------------- one LSTM step, part by part ---------------- */
+
+/* Best seconds per call of `body` (batches timed as bench_shape does). */
+#define BEST_SECONDS(result, body)                                                              \
+    do {                                                                                        \
+        for (int warm_ = 0; warm_ < 3; warm_++) { body; }                                       \
+        long reps_ = 1;                                                                         \
+        double best_ = 1e30, t0_ = now();                                                       \
+        while (now() - t0_ < bench_seconds) {                                                   \
+            double s_ = now();                                                                  \
+            for (long r_ = 0; r_ < reps_; r_++) { body; }                                       \
+            double e_ = now() - s_;                                                             \
+            if (e_ / reps_ < best_) best_ = e_ / reps_;                                         \
+            if (e_ < batch_seconds) reps_ *= 2;                                                 \
+        }                                                                                       \
+        result = best_;                                                                         \
+    } while (0)
+
+static void empty_chunk(const void *args, long chunk, void *ts) { (void)args; (void)chunk; (void)ts; }
+
+static int bench_step(long u, long b, long d) {
+    const long g = 4 * u, p = 32; /* parallel_iterations: steps whose input products are hoisted */
+    float *wh = malloc(sizeof(float) * u * g), *wx = malloc(sizeof(float) * d * g);
+    float *h = malloc(sizeof(float) * b * u), *c = malloc(sizeof(float) * b * u), *x = malloc(sizeof(float) * p * b * d);
+    float *gates = malloc(sizeof(float) * p * b * g), *c2 = malloc(sizeof(float) * b * u), *h2 = malloc(sizeof(float) * b * u);
+    if (!wh || !wx || !h || !c || !x || !gates || !c2 || !h2) return 1;
+    for (long i = 0; i < u * g; i++) wh[i] = frand() * 0.05f;
+    for (long i = 0; i < d * g; i++) wx[i] = frand() * 0.05f;
+    for (long i = 0; i < b * u; i++) h[i] = frand(), c[i] = frand();
+    for (long i = 0; i < p * b * d; i++) x[i] = frand();
+    for (long i = 0; i < p * b * g; i++) gates[i] = frand();
+    rk_packed *pwh = rk_spack(u, g, wh, g), *pwx = rk_spack(d, g, wx, g);
+    double prod1, prod2, ew, handoff, two_calls, fused, proj;
+    rk_set_threads(1);
+    BEST_SECONDS(prod1, rk_spacked_gemm(b, h, u, pwh, gates, g, 1));
+    BEST_SECONDS(ew, rk_slstm_step(b, u, gates, g, c, 1.0f, NULL, NULL, NULL, -1.0f, 0, c2, h2, u, NULL, NULL, NULL, NULL));
+    rk_set_threads(2);
+    BEST_SECONDS(prod2, rk_spacked_gemm(b, h, u, pwh, gates, g, 1));
+    BEST_SECONDS(handoff, rk_pool_run(empty_chunk, NULL, 0, 2, 2));
+    BEST_SECONDS(two_calls, {
+        rk_spacked_gemm(b, h, u, pwh, gates, g, 1);
+        rk_slstm_step(b, u, gates, g, c, 1.0f, NULL, NULL, NULL, -1.0f, 0, c2, h2, u, NULL, NULL, NULL, NULL);
+    });
+    BEST_SECONDS(fused, rk_slstm_recurrent(pwh, b, h, u, gates, g, u, c, 1.0f, NULL, NULL, NULL, -1.0f, 0, c2, h2, u));
+    BEST_SECONDS(proj, rk_spacked_gemm(p * b, x, d, pwx, gates, g, 1));
+    proj /= (double)p;
+    double flops = 2.0 * b * u * g;
+    printf("one LSTM step, %ld units, batch %ld, input depth %ld (float32, %s; microseconds):\n", u, b, d, rk_kernel_name());
+    printf("  recurrent product h·W_h (%ldx%ldx%ld)   1 thread %9.1f (%.1f GFLOP/s)   2 threads %9.1f (%.1f GFLOP/s)\n",
+           b, u, g, prod1 * 1e6, flops / prod1 * 1e-9, prod2 * 1e6, flops / prod2 * 1e-9);
+    printf("  element-wise part (%ld units)           1 thread %9.1f\n", b * u, ew * 1e6);
+    printf("  pool hand-off (an empty job)                      %9.2f\n", handoff * 1e6);
+    printf("  step as two calls (split product, then element-wise on the caller)   %9.1f\n", two_calls * 1e6);
+    printf("  step as one fused call (each thread: its units' product and element-wise)  %9.1f\n", fused * 1e6);
+    printf("  hoisted input projection, per step (%ld steps at once, 2 threads)    %9.1f\n", p, proj * 1e6);
+    rk_packed_free(pwh);
+    rk_packed_free(pwx);
+    free(wh); free(wx); free(h); free(c); free(x); free(gates); free(c2); free(h2);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *bs = getenv("BENCH_SECONDS");
     if (bs) bench_seconds = atof(bs);
@@ -314,6 +383,7 @@ int main(int argc, char **argv) {
         rk_tune(v[0], v[1], v[2], v[3], v[4], v[5]);
     }
     if (argc > 1 && !strcmp(argv[1], "check")) return run_checks();
+    if (argc > 4 && !strcmp(argv[1], "step")) return bench_step(atol(argv[2]), atol(argv[3]), atol(argv[4]));
     if (argc > 4 && !strcmp(argv[1], "shape")) {
         long m = atol(argv[2]), k = atol(argv[3]), n = atol(argv[4]);
         int packed = argc > 5 ? strcmp(argv[5], "unpacked") != 0 : 1;
