@@ -15,16 +15,22 @@ $cc ${CFLAGS_EXTRA:-} -O3 -g -fno-math-errno -std=gnu11 -Wall -Wextra -Wno-unuse
     "$root/scripts/gemm_bench.c" "$src"/*.c -o "$out" -lpthread -lm
 
 if [[ "${1:-}" == "" ]]; then
-    # Peak estimate. Assumptions: the clock is the "cpu MHz" /proc/cpuinfo reports (a VM usually
-    # shows the nominal clock; turbo may run higher), and each core retires two 256-bit FMA per
-    # cycle (AVX2 or AVX-512 double-pumped, as on Zen 4): 2 x 8 lanes x 2 flops = 32 float32
-    # FLOP/cycle (16 for float64).
+    # Nominal peak: the clock /proc/cpuinfo reports (a VM usually shows the nominal clock; turbo runs
+    # higher) times the float32 FLOP a core retires per cycle: 32 with two 256-bit FMA pipes (AVX2 on
+    # Intel and on AMD since Zen 2; AVX-512 double-pumped on Zen 4), 16 on Zen 1 (AMD family 23, models
+    # below 0x30), which splits every 256-bit FMA into two 128-bit halves. The measured line below is
+    # the figure to trust.
     mhz=$(awk -F: '/^cpu MHz/ {print $2; exit}' /proc/cpuinfo | tr -d ' ')
+    vendor=$(awk -F: '/^vendor_id/ {print $2; exit}' /proc/cpuinfo | tr -d ' ')
+    family=$(awk -F: '/^cpu family/ {print $2; exit}' /proc/cpuinfo | tr -d ' ')
+    model=$(awk -F: '/^model\t/ || /^model[[:space:]]*:/ {print $2; exit}' /proc/cpuinfo | tr -d ' ')
+    per_cycle=32
+    if [[ "$vendor" == AuthenticAMD && "$family" == 23 && "${model:-99}" -lt 48 ]]; then per_cycle=16; fi
     cores=$(nproc)
-    awk -v mhz="$mhz" -v cores="$cores" 'BEGIN {
+    awk -v mhz="$mhz" -v cores="$cores" -v pc="$per_cycle" 'BEGIN {
         ghz = mhz / 1000
-        printf "nominal peak: %d cores x %.2f GHz (/proc/cpuinfo) x 32 float32 FLOP/cycle = %.0f GFLOP/s float32 (%.0f per core), float64 half that; boost clocks run higher, see the measured line\n",
-            cores, ghz, cores * ghz * 32, ghz * 32 }'
+        printf "nominal peak: %d cores x %.2f GHz (/proc/cpuinfo) x %d float32 FLOP/cycle = %.0f GFLOP/s float32 (%.0f per core), float64 half that; boost clocks run higher, see the measured line\n",
+            cores, ghz, pc, cores * ghz * pc, ghz * pc }'
 fi
 if [[ "${VALGRIND:-0}" == "1" ]]; then
     exec valgrind --error-exitcode=9 --leak-check=no "$out" "$@"
