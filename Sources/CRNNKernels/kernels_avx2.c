@@ -44,7 +44,8 @@ RK_INLINE __m256i a2_mask64(long valid) {
         }                                                                                         \
         if (!(flags & RK_BMASK)) {                                                                \
             for (long p = 0; p < kc; p++, ap += MRS, b += ldb) {                                  \
-                _mm_prefetch((const char *)(b + RK_PREFETCH_ROWS * ldb), _MM_HINT_T0);            \
+                if (p + RK_PREFETCH_ROWS < kc)                                                    \
+                    _mm_prefetch((const char *)(b + RK_PREFETCH_ROWS * ldb), _MM_HINT_T0);        \
                 V b0 = LOADU(b), b1 = LOADU(b + W);                                               \
                 A2_ROWS(A2_STEP_##NAME)                                                           \
             }                                                                                     \

@@ -43,8 +43,10 @@ RK_INLINE __mmask8 z_mask8(long valid) {
         }                                                                                         \
         if (!(flags & RK_BMASK)) {                                                                \
             for (long p = 0; p < kc; p++, ap += MRS, b += ldb) {                                  \
-                _mm_prefetch((const char *)(b + RK_PREFETCH_ROWS * ldb), _MM_HINT_T0);            \
-                _mm_prefetch((const char *)(b + RK_PREFETCH_ROWS * ldb + W), _MM_HINT_T0);        \
+                if (p + RK_PREFETCH_ROWS < kc) {                                                  \
+                    _mm_prefetch((const char *)(b + RK_PREFETCH_ROWS * ldb), _MM_HINT_T0);        \
+                    _mm_prefetch((const char *)(b + RK_PREFETCH_ROWS * ldb + W), _MM_HINT_T0);    \
+                }                                                                                 \
                 V b0 = LOADU(b), b1 = LOADU(b + W);                                               \
                 Z_ROWS(Z_STEP_##NAME)                                                             \
             }                                                                                     \

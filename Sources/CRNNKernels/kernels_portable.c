@@ -46,7 +46,7 @@ typedef double pv_d __attribute__((vector_size(16)));
         P_ROWS(PK_DECL_##SUF)                                                                     \
         _Pragma("GCC diagnostic pop")                                                             \
         for (long p = 0; p < kc; p++, ap += MRS, b += ldb) {                                      \
-            __builtin_prefetch(b + RK_PREFETCH_ROWS * ldb);                                       \
+            if (p + RK_PREFETCH_ROWS < kc) __builtin_prefetch(b + RK_PREFETCH_ROWS * ldb);        \
             VT b0 = pk_##SUF##_ld(b), b1 = pk_##SUF##_ld(b + W);                                  \
             P_ROWS(PK_STEP_##SUF)                                                                 \
         }                                                                                         \

@@ -19,7 +19,9 @@
 
 /* Rows of B a micro-kernel prefetches ahead of the row it reads: the first row sliver of a block
    streams B from memory (weights larger than the caches), and the hardware prefetchers do not keep
-   up with it (measured on Zen 1: 32.6 -> 35.2 GFLOP/s for a kernel whose B comes from DRAM). */
+   up with it (measured on Zen 1: 32.6 -> 35.2 GFLOP/s for a kernel whose B comes from DRAM). Never
+   past the block's own rows: prefetches beyond them made gemm-bench's 4x48x128 product 2.4 times slower
+   in one of its two runs (an address past the allocation can cost a page walk). */
 #define RK_PREFETCH_ROWS 16
 
 /* Largest register-block height of any path. */
