@@ -90,8 +90,19 @@ extension DrawingSurface {
     /// wide degrades to a line; an empty rect draws nothing.
     public mutating func box(_ rect: Rect, title: String? = nil, style: CellStyle = .plain,
                              titleStyle: CellStyle? = nil) {
+        box(rect, titles: title.map { [$0] } ?? [], style: style, titleStyle: titleStyle)
+    }
+
+    /// A border around the edge of `rect` (the inside is left alone) with a title and marks on its edges, placed
+    /// by `BorderLabels`: the first of `titles` that fits whole, else the last shortened, on the top edge; the
+    /// first of `topMarks` that fits right-aligned on the top edge (it wins over the title), the first of
+    /// `bottomMarks` that fits on the bottom one. A rect one cell high or wide degrades to a line (with the
+    /// title only); an empty rect draws nothing.
+    public mutating func box(_ rect: Rect, titles: [String], style: CellStyle = .plain, titleStyle: CellStyle? = nil,
+                             topMarks: [String] = [], bottomMarks: [String] = [], markStyle: CellStyle? = nil) {
         guard !rect.isEmpty else { return }
         let g = glyphs
+        let framed = rect.height > 1 && rect.width > 1
         if rect.height == 1 {
             hline(x: rect.x, y: rect.y, length: rect.width, style: style)
         } else if rect.width == 1 {
@@ -106,10 +117,11 @@ extension DrawingSurface {
             set(x: rect.x, y: rect.maxY - 1, Cell(g.bottomLeft, style: style))
             set(x: rect.maxX - 1, y: rect.maxY - 1, Cell(g.bottomRight, style: style))
         }
-        if let title = title, !title.isEmpty, rect.width >= 5 {
-            // "┌─ " + title + " " ... "┐": at most width - 5 title characters.
-            let t = g.truncate(title, to: rect.width - 5)
-            put(x: rect.x + 2, y: rect.y, " " + t + " ", style: titleStyle ?? style)
+        let top = BorderLabels.top(width: rect.width, titles: titles, marks: framed ? topMarks : [], glyphs: g)
+        if let t = top.title { put(x: rect.x + t.x, y: rect.y, t.text, style: titleStyle ?? style) }
+        if let m = top.mark { put(x: rect.x + m.x, y: rect.y, m.text, style: markStyle ?? style) }
+        if framed, let m = BorderLabels.bottom(width: rect.width, marks: bottomMarks) {
+            put(x: rect.x + m.x, y: rect.maxY - 1, m.text, style: markStyle ?? style)
         }
     }
 
