@@ -114,7 +114,7 @@ enum FramePane {
             }
             y += 1
         }
-        drawMoreMarks(&c, rect, above: top, below: max(0, all.count - top - inner.height))
+        drawMoreMarks(&c, rect, title: title, focused: focused, above: top, below: max(0, all.count - top - inner.height))
     }
 
     private static func draw(_ row: FrameRows.Row, _ c: inout Canvas, x x0: Int, y: Int, width: Int, first: Int, perRow: Int, selected: Int) {

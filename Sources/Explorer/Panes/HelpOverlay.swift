@@ -41,26 +41,13 @@ enum ScrollingOverlay {
         let h = min(c.height, lines.count + 2)
         let rect = Rect(x: (c.width - w) / 2, y: (c.height - h) / 2, width: w, height: h)
         c.fill(rect)
-        c.box(rect, title: title, style: Styles.focusedBorder, titleStyle: Styles.focusedBorder.adding(.reverse))
+        drawPaneBox(&c, rect, title: title, focused: true)
         let rows = max(0, h - 2)
         let top = min(max(0, scroll), max(0, lines.count - rows))
         for (i, line) in lines.dropFirst(top).prefix(rows).enumerated() {
             c.put(x: rect.x + 2, y: rect.y + 1 + i, width: max(0, w - 4), line, align: .left)
         }
-        drawMoreMarks(&c, rect, above: top, below: max(0, lines.count - top - rows))
-    }
-}
-
-/// "↑ N more" on a box's top border and "↓ N more" on its bottom border (right-aligned), when rows are hidden.
-func drawMoreMarks(_ c: inout Canvas, _ rect: Rect, above: Int, below: Int) {
-    guard rect.width >= 14, rect.height >= 2 else { return }
-    if above > 0 {
-        let t = " \(c.glyphs.arrowUp) \(above) more "
-        c.put(x: rect.maxX - t.count - 1, y: rect.y, t, style: Styles.more)
-    }
-    if below > 0 {
-        let t = " \(c.glyphs.arrowDown) \(below) more "
-        c.put(x: rect.maxX - t.count - 1, y: rect.maxY - 1, t, style: Styles.more)
+        drawMoreMarks(&c, rect, title: title, focused: true, above: top, below: max(0, lines.count - top - rows))
     }
 }
 

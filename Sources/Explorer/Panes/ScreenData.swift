@@ -62,11 +62,28 @@ public struct ScreenData {
 }
 
 /// A pane's border with its title; the focused pane's border is highlighted. Returns the interior.
+/// When rows are hidden, "↑ N more" goes on the top edge (`above` rows) and "↓ N more" on the bottom one (`below`
+/// rows), right-aligned; `BorderLabels` keeps them clear of the title (shortening it first). `longTitle` is
+/// used instead of `title` when it fits whole.
 @discardableResult
-func drawPaneBox(_ c: inout Canvas, _ rect: Rect, title: String, focused: Bool) -> Rect {
+func drawPaneBox(_ c: inout Canvas, _ rect: Rect, title: String, longTitle: String? = nil, focused: Bool,
+                 above: Int = 0, below: Int = 0) -> Rect {
     let style = focused ? Styles.focusedBorder : Styles.border
-    c.box(rect, title: title, style: style, titleStyle: focused ? Styles.focusedBorder.adding(.reverse) : CellStyle.bold)
+    c.box(rect, titles: (longTitle.map { [$0] } ?? []) + [title], style: style,
+          titleStyle: focused ? Styles.focusedBorder.adding(.reverse) : CellStyle.bold,
+          topMarks: moreMarks(c.glyphs.arrowUp, above), bottomMarks: moreMarks(c.glyphs.arrowDown, below), markStyle: Styles.more)
     return rect.interior
+}
+
+/// Redraws a scrolling pane's border (drawn first by `drawPaneBox`; the interior is left alone) once the pane knows
+/// how many rows are hidden above and below.
+func drawMoreMarks(_ c: inout Canvas, _ rect: Rect, title: String, longTitle: String? = nil, focused: Bool, above: Int, below: Int) {
+    drawPaneBox(&c, rect, title: title, longTitle: longTitle, focused: focused, above: above, below: below)
+}
+
+/// The forms of the mark for `count` hidden rows, longest first ("↑ 3 more", "↑ 3", "↑"); none for 0.
+func moreMarks(_ arrow: Character, _ count: Int) -> [String] {
+    count > 0 ? ["\(arrow) \(count) more", "\(arrow) \(count)", String(arrow)] : []
 }
 
 /// Greedy word wrap of `text` into lines of at most `width` (long words are cut). Spaces inside

@@ -82,7 +82,7 @@ enum SequencesPane {
                 }
             }
         }
-        drawMoreMarks(&c, rect, above: g.top, below: max(0, state.batchSize - g.top - g.rows))
+        drawMoreMarks(&c, rect, title: title, focused: focused, above: g.top, below: max(0, state.batchSize - g.top - g.rows))
         // Axis: 0 at the left, max_time at the right, a marker under the current step.
         let y = g.inner.maxY - 1
         guard y >= g.inner.y + min(g.rows, state.batchSize) || g.rows == 0 else { return }

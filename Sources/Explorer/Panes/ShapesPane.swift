@@ -39,7 +39,8 @@ enum ShapesPane {
     }
 
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
-        let inner = drawPaneBox(&c, rect, title: "Shapes (\(state.timeMajor ? "time_major=True" : "time_major=False"))", focused: focused)
+        let title = "Shapes (\(state.timeMajor ? "time_major=True" : "time_major=False"))"
+        let inner = drawPaneBox(&c, rect, title: title, focused: focused)
         guard inner.height > 0, inner.width > 0 else { return }
         let items = lines(state: state, inputShape: data.inputShape)
         let labelWidth = min(items.map(\.0.count).max() ?? 0, max(8, inner.width / 2))
@@ -65,6 +66,6 @@ enum ShapesPane {
                   style: item.selected ? (focused ? Styles.selected : Styles.label.adding(.bold)) : Styles.label)
             c.put(x: inner.x + labelWidth + 1, y: y, width: valueWidth, item.value, align: .left)
         }
-        drawMoreMarks(&c, rect, above: top, below: max(0, rows.count - top - inner.height))
+        drawMoreMarks(&c, rect, title: title, focused: focused, above: top, below: max(0, rows.count - top - inner.height))
     }
 }

@@ -5,7 +5,8 @@ import TerminalUI
 enum StackPane {
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, focused: Bool) {
         let dir = state.spec.bidirectional ? (state.direction == 0 ? " fw (d: bw)" : " bw (d: fw)") : ""
-        let inner = drawPaneBox(&c, rect, title: "Stack\(dir)", focused: focused)
+        let title = "Stack\(dir)"
+        let inner = drawPaneBox(&c, rect, title: title, focused: focused)
         guard inner.height > 0 else { return }
         let layers = state.layers
         var depth = state.inputDepth
@@ -26,7 +27,7 @@ enum StackPane {
             c.put(x: inner.x, y: y, width: max(0, inner.width - params.count - 1), text, align: .left, style: style)
             c.put(x: inner.maxX - params.count, y: y, params, style: style)
         }
-        drawMoreMarks(&c, rect, above: top, below: max(0, layers.count - top - listRows))
+        drawMoreMarks(&c, rect, title: title, focused: focused, above: top, below: max(0, layers.count - top - listRows))
         if inner.height >= 2 {
             let total = counts.reduce(0, +)
             let footer = "depth \(state.inputDepth) \(Symbols(glyphs: c.glyphs).sep) \(layers.count) layer\(layers.count == 1 ? "" : "s") \(Symbols(glyphs: c.glyphs).sep) \(Format.count(total)) params"

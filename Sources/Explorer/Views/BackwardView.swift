@@ -203,12 +203,10 @@ enum BackwardView {
             c.put(x: inner.x, y: y, width: inner.width, text(line), align: .left, style: style)
             y += 1
         }
-        drawMoreMarks(&c, rect, above: top, below: max(0, lines.count - top - g.textRows))
-        // The heatmap's scale in the title, when it fits.
+        // The heatmap's scale in the title, when it fits whole beside the marks.
         let full = "Backward\(dir) \(sep) layer \(state.layer) \(sep) example \(state.example) \(sep) \(text(scaleNote)) \(sep) 5"
-        if !scaleNote.isEmpty, full.count + 5 <= rect.width {
-            c.put(x: rect.x + 2, y: rect.y, " " + full + " ", style: focused ? Styles.focusedBorder.adding(.reverse) : CellStyle.bold)
-        }
+        drawMoreMarks(&c, rect, title: title, longTitle: scaleNote.isEmpty ? nil : full, focused: focused,
+                      above: top, below: max(0, lines.count - top - g.textRows))
     }
 
     /// The frame at `state.t` for the selected example, layer and unit, in words and numbers (wrapped).

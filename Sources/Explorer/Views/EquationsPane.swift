@@ -120,13 +120,14 @@ enum EquationsPane {
 
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
         let sep = Symbols(glyphs: c.glyphs).sep
-        let inner = drawPaneBox(&c, rect, title: "Equations \(sep) t=\(state.t) \(sep) layer \(state.layer) \(sep) unit \(state.unit) \(sep) 3", focused: focused)
+        let title = "Equations \(sep) t=\(state.t) \(sep) layer \(state.layer) \(sep) unit \(state.unit) \(sep) 3"
+        let inner = drawPaneBox(&c, rect, title: title, focused: focused)
         guard inner.height > 0, inner.width > 8 else { return }
         let rows = rows(state: state, data: data, inner: inner, glyphs: c.glyphs)
         let top = min(max(0, state.frameScroll), max(0, rows.count - inner.height))
         for (i, row) in rows.dropFirst(top).prefix(inner.height).enumerated() {
             c.put(x: inner.x, y: inner.y + i, width: inner.width, row.0, align: .left, style: row.1)
         }
-        drawMoreMarks(&c, rect, above: top, below: max(0, rows.count - top - inner.height))
+        drawMoreMarks(&c, rect, title: title, focused: focused, above: top, below: max(0, rows.count - top - inner.height))
     }
 }

@@ -6,7 +6,8 @@ import TerminalUI
 enum SaturationPane {
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
         let sep = Symbols(glyphs: c.glyphs).sep
-        let inner = drawPaneBox(&c, rect, title: "Gate saturation \(sep) layer \(state.layer) \(sep) 4", focused: focused)
+        let title = "Gate saturation \(sep) layer \(state.layer) \(sep) 4"
+        let inner = drawPaneBox(&c, rect, title: title, focused: focused)
         guard inner.height > 3, inner.width > 20 else { return }
         guard let s = data.saturation else {
             c.put(x: inner.x, y: inner.y, width: inner.width, "computing: the gates of the steps so far", align: .left, style: Styles.dim)
@@ -46,7 +47,7 @@ enum SaturationPane {
                 }
             }
         }
-        drawMoreMarks(&c, rect, above: top, below: max(0, units - top - unitRows))
+        drawMoreMarks(&c, rect, title: title, focused: focused, above: top, below: max(0, units - top - unitRows))
         var y = inner.maxY - footer
         let k = min(max(0, state.unit), max(0, units - 1))
         func pct(_ v: Double) -> String { "\(Int((v * 100).rounded()))%" }
