@@ -128,35 +128,27 @@ static long claim_owned(unsigned seq, int tid, int *own_tried) {
     }
 }
 
+/* Claims the next chunk of a shared job `seq` (any thread takes the next one). -1 when none is left or
+   the job is over. */
+static long claim_shared(unsigned seq) {
+    unsigned long long st = atomic_load_explicit(&state, memory_order_acquire);
+    for (;;) {
+        if ((unsigned)(st >> 32) != seq) return -1;
+        long idx = (long)((st >> 16) & 0xFFFF);
+        if (idx >= (long)(st & 0xFFFF)) return -1;
+        if (atomic_compare_exchange_weak_explicit(&state, &st, st + (1ull << 16), memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return idx;
+    }
+}
+
 /* Claims and runs chunks of job `seq` (on thread `tid`) until none is left; returns how many it ran. */
 static long run_chunks(unsigned seq, int tid) {
     char ts[RK_TSTATE_BYTES] __attribute__((aligned(16)));
     int ts_init = 0, own_tried = 0;
-    long ran = 0;
-    if (atomic_load_explicit(&job_owned, memory_order_relaxed)) {
-        long idx;
-        while ((idx = claim_owned(seq, tid, &own_tried)) >= 0) {
-            if (!ts_init) {
-                memset(ts, 0, sizeof ts);
-                ts_init = 1;
-            }
-            job_fn(job_args, idx, ts);
-            ran++;
-            atomic_fetch_add_explicit(&done, 1, memory_order_release);
-        }
-        return ran;
-    }
-    for (;;) {
-        unsigned long long st = atomic_load_explicit(&state, memory_order_acquire);
-        long idx;
-        for (;;) {
-            if ((unsigned)(st >> 32) != seq) return ran;
-            idx = (long)((st >> 16) & 0xFFFF);
-            if (idx >= (long)(st & 0xFFFF)) return ran;
-            if (atomic_compare_exchange_weak_explicit(&state, &st, st + (1ull << 16), memory_order_acq_rel,
-                                                      memory_order_acquire))
-                break;
-        }
+    const int own = atomic_load_explicit(&job_owned, memory_order_relaxed);
+    long ran = 0, idx;
+    while ((idx = own ? claim_owned(seq, tid, &own_tried) : claim_shared(seq)) >= 0) {
         if (!ts_init) {
             memset(ts, 0, sizeof ts);
             ts_init = 1;
@@ -165,6 +157,7 @@ static long run_chunks(unsigned seq, int tid) {
         ran++;
         atomic_fetch_add_explicit(&done, 1, memory_order_release);
     }
+    return ran;
 }
 
 static atomic_long chunks_total, chunks_by_workers; /* statistics for benchmarks */
