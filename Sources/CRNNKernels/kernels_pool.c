@@ -103,9 +103,10 @@ static unsigned wait_for_job(rk_worker *w, unsigned seen) {
     return g;
 }
 
-/* Claims the next chunk of an owned job `seq` for thread `tid`: its own chunk first, then any chunk
-   nobody has started (its thread is late or busy). -1 when none is left or the job is over. */
-static long claim_owned(unsigned seq, int tid, int *own_tried) {
+/* Claims the next chunk of an owned job `seq` for thread `tid`: chunk `tid` when nobody has started it,
+   else the last chunk nobody has started (its thread is late or busy). -1 when none is left or the job
+   is over. */
+static long claim_owned(unsigned seq, int tid) {
     for (;;) {
         unsigned long long w = atomic_load_explicit(&owned, memory_order_acquire);
         if ((unsigned)(w >> 32) != seq) return -1;
@@ -113,18 +114,10 @@ static long claim_owned(unsigned seq, int tid, int *own_tried) {
         unsigned long long all = count >= 32 ? 0xFFFFFFFFull : (1ull << count) - 1;
         unsigned long long free = ~w & all;
         if (!free) return -1;
-        long pick;
-        if (!*own_tried && tid < count && (free & (1ull << tid))) {
-            pick = tid;
-        } else {
-            *own_tried = 1;
-            pick = __builtin_ctzll(free);
-        }
+        long pick = tid < count && (free & (1ull << tid)) ? tid : 63 - __builtin_clzll(free);
         if (atomic_compare_exchange_weak_explicit(&owned, &w, w | (1ull << pick), memory_order_acq_rel,
-                                                  memory_order_acquire)) {
-            *own_tried = 1;
+                                                  memory_order_acquire))
             return pick;
-        }
     }
 }
 
@@ -145,10 +138,10 @@ static long claim_shared(unsigned seq) {
 /* Claims and runs chunks of job `seq` (on thread `tid`) until none is left; returns how many it ran. */
 static long run_chunks(unsigned seq, int tid) {
     char ts[RK_TSTATE_BYTES] __attribute__((aligned(16)));
-    int ts_init = 0, own_tried = 0;
+    int ts_init = 0;
     const int own = atomic_load_explicit(&job_owned, memory_order_relaxed);
     long ran = 0, idx;
-    while ((idx = own ? claim_owned(seq, tid, &own_tried) : claim_shared(seq)) >= 0) {
+    while ((idx = own ? claim_owned(seq, tid) : claim_shared(seq)) >= 0) {
         if (!ts_init) {
             memset(ts, 0, sizeof ts);
             ts_init = 1;

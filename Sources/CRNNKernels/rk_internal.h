@@ -75,10 +75,10 @@ extern const rk_impl rk_impl_avx512;
 #define RK_MAX_ARGS 512
 typedef void (*rk_chunk_fn)(const void *args, long chunk, void *tstate);
 void rk_pool_run(rk_chunk_fn fn, const void *args, size_t args_size, long nchunks, int nthreads);
-/* As rk_pool_run, but chunk c belongs to thread c (the caller is thread 0) and runs there whenever
-   that thread is free, so that a job repeated step after step finds its share of the data in the
-   same core's cache; a chunk its thread has not started when another runs out of work is taken
-   by that one. At most 32 chunks (more run as rk_pool_run). */
+/* As rk_pool_run, but chunk c belongs to thread c (the caller is thread 0) and runs there whenever that
+   thread is free, so that a job repeated step after step finds each thread's share of the data in the
+   same core's cache; a thread done with its own chunk takes the last one nobody has started (its
+   thread is late). At most 32 chunks (more run as rk_pool_run). */
 void rk_pool_run_owned(rk_chunk_fn fn, const void *args, size_t args_size, long nchunks, int nthreads);
 int rk_threads_setting(void);
 /* Chunks of multi-threaded jobs so far, and how many of them the workers ran (for benchmarks). */
