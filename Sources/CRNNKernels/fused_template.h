@@ -137,6 +137,7 @@ void RK_API(gru_finish)(long batch, long units, const T *gates, long ldg, T *can
 
 typedef struct {
     int kind, act;
+    int blocks;           /* gate blocks of `units` columns each in the product (LSTM 4, GRU gates 2, else 1) */
     long batch, units, per_chunk;
     const rk_packed *w;   /* the product's packed weights */
     const T *a;           /* its left-hand rows (h_prev, or r·h for the GRU candidate) */
@@ -171,7 +172,7 @@ static void RK_LOCAL(step_chunk)(const void *vj, long chunk, void *vts) {
     }
     /* the product for this chunk's units of every gate block (one range when the chunk has every
        unit), then their element-wise part */
-    int blocks = j->kind == RK_STEP_LSTM ? 4 : j->kind == RK_STEP_GRU_GATES ? 2 : 1;
+    const int blocks = j->blocks;
     if (nu == u)
         RK_INTERNAL(packed_cols)(B, j->a, j->lda, ts->ap, j->w, 0, blocks * u, j->gates, j->ldg, 1);
     else
@@ -203,9 +204,10 @@ static void RK_LOCAL(step_chunk)(const void *vj, long chunk, void *vts) {
 /* Runs one job: one chunk of whole NRP-column panels of units per thread, owned by it (each thread keeps
    the same columns of the weights from step to step). Four smaller chunks per thread, so that a fast
    thread could take a slowed-down one's last chunks, measured 2-4% slower on a quiet machine. */
-static void RK_LOCAL(step_run)(RK_LOCAL(step_job) *j, long gate_blocks) {
+static void RK_LOCAL(step_run)(RK_LOCAL(step_job) *j, int gate_blocks) {
     const long u = j->units;
     if (j->batch <= 0 || u <= 0) return;
+    j->blocks = gate_blocks;
     int nt = rk_threads_for((double)j->batch * (double)j->w->k * (double)(gate_blocks * u));
     long per = (u + nt - 1) / nt;
     per = (per + NRP - 1) / NRP * NRP;
