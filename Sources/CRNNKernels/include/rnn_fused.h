@@ -1,9 +1,11 @@
 #ifndef UNROLL_RNN_FUSED_H
 #define UNROLL_RNN_FUSED_H
 /*
- * Element-wise halves of one RNN step, for a batch of rows, in float (s) and double (d).
- * The matrix products (x·W_x + b, h·W_h, projection) are done by the caller with rnn_kernels.h;
- * these routines take the finished pre-activations and produce the new state.
+ * Element-wise halves of one RNN step, for a batch of rows, in float (s) and double (d): these routines
+ * take the finished pre-activations (products done by the caller with rnn_kernels.h) and produce the
+ * new state. At the end, whole recurrent steps (rk_slstm_recurrent, ...) that also do the product h·W_h
+ * themselves, split across the kernels' threads; the input projections x·W_x + b and an LSTM's
+ * projection stay the caller's.
  *
  * Activation codes (TF names): 0 tanh, 1 relu, 2 sigmoid, 3 softsign, 4 elu.
  * Arithmetic is done in the same order as TF's (and the Swift reference's) formulas, without FMA
