@@ -11,7 +11,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 src="$root/Sources/CRNNKernels"
 out="${TMPDIR:-/tmp}/unroll-gemm-bench"
 cc="${CC:-gcc}"
-$cc ${CFLAGS_EXTRA:-} -O3 -g -fno-math-errno -std=gnu11 -Wall -Wextra -Wno-unused-parameter -I"$src/include" -I"$src" \
+$cc ${CFLAGS_EXTRA:-} -O3 -g -fno-math-errno -ffp-contract=off -std=gnu11 -Wall -Wextra -Wno-unused-parameter -I"$src/include" -I"$src" \
     "$root/scripts/gemm_bench.c" "$src"/*.c -o "$out" -lpthread -lm
 
 if [[ "${1:-}" == "" ]]; then

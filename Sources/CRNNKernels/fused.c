@@ -9,7 +9,7 @@
 #ifdef __clang__
 #pragma clang fp contract(off)
 #endif
-/* (gcc, as scripts/gemm-bench.sh uses it, targets baseline x86-64 here, which has no FMA to contract into.) */
+/* (scripts/gemm-bench.sh builds with gcc -ffp-contract=off, which does the same for every file.) */
 
 /* What one job of a fused recurrent step computes (fused_template.h). */
 enum { RK_STEP_LSTM, RK_STEP_GRU_GATES, RK_STEP_GRU_FINISH, RK_STEP_RNN };

@@ -47,9 +47,17 @@ void RK_API(clip)(long n, T *x, T limit) {
 static void RK_LOCAL(lstm_rows)(long batch, long nu, long gs, const T *gates, long ldg, const T *c_prev, long ldcs,
                                 T forget_bias, const T *wi, const T *wf, const T *wo, T cell_clip, int act,
                                 T *c_out, T *h_out, long ldh, T *gi, T *gj, T *gf, T *go) {
+    long k_start = 0; /* units done in one pass by the path, when it can (float, tanh, no gate copies) */
+    if (sizeof(T) == 4 && act == RK_ACT_TANH && !gi) {
+        const rk_impl *im = rk_current_impl();
+        if (im->slstm_cell)
+            k_start = im->slstm_cell(batch, nu, gs, (const float *)gates, ldg, (const float *)c_prev, ldcs,
+                                     (float)forget_bias, (const float *)wi, (const float *)wf, (const float *)wo,
+                                     (float)cell_clip, (float *)c_out, (float *)h_out, ldh);
+    }
     T scratch[4 * RK_LSTM_BLOCK] __attribute__((aligned(64)));
     for (long b = 0; b < batch; b++) {
-        for (long k0 = 0; k0 < nu; k0 += RK_LSTM_BLOCK) {
+        for (long k0 = k_start; k0 < nu; k0 += RK_LSTM_BLOCK) {
             const long u = nu - k0 < RK_LSTM_BLOCK ? nu - k0 : RK_LSTM_BLOCK;
             /* i and f adjacent, so that one call activates both */
             T *restrict si = scratch, *restrict sf = scratch + u, *restrict sj = scratch + 2 * u, *restrict so = scratch + 3 * u;

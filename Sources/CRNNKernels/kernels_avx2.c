@@ -236,6 +236,43 @@ RK_INLINE __m256d a2_sigmoid_pd(__m256d x) {
     return _mm256_blendv_pd(s, x, _mm256_cmp_pd(x, x, _CMP_UNORD_Q));
 }
 
+/* The LSTM element-wise part in one pass over registers (rk_impl.slstm_cell; see rk_internal.h): the
+   same operations in the same order as fused_template.h's lstm_rows with tanh, so the results are the
+   same bit for bit, without the copies into scratch and the separate activation calls. Whole vectors
+   of units only: returns how many units of each row it did (a multiple of 8). */
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+static long a2_slstm_cell(long batch, long nu, long gs, const float *gates, long ldg, const float *c_prev, long ldcs,
+                          float forget_bias, const float *wi, const float *wf, const float *wo, float cell_clip,
+                          float *c_out, float *h_out, long ldh) {
+    const long nv = nu / 8 * 8;
+    const __m256 fb = _mm256_set1_ps(forget_bias), lim = _mm256_set1_ps(cell_clip), nlim = _mm256_set1_ps(-cell_clip);
+    for (long b = 0; b < batch; b++) {
+        const float *g = gates + b * ldg, *cp = c_prev + b * ldcs;
+        float *co = c_out + b * ldcs, *h = h_out + b * ldh;
+        for (long k = 0; k < nv; k += 8) {
+            __m256 c = _mm256_loadu_ps(cp + k);
+            __m256 gi = _mm256_loadu_ps(g + k), gf = _mm256_add_ps(_mm256_loadu_ps(g + 2 * gs + k), fb);
+            if (wi) {
+                gi = _mm256_add_ps(gi, _mm256_mul_ps(_mm256_loadu_ps(wi + k), c));
+                gf = _mm256_add_ps(gf, _mm256_mul_ps(_mm256_loadu_ps(wf + k), c));
+            }
+            __m256 i = a2_sigmoid_ps(gi), f = a2_sigmoid_ps(gf), j = a2_tanh_ps(_mm256_loadu_ps(g + gs + k));
+            __m256 cn = _mm256_add_ps(_mm256_mul_ps(f, c), _mm256_mul_ps(i, j));
+            if (cell_clip >= 0) { /* v > limit ? limit : (v < -limit ? -limit : v), NaN kept */
+                cn = _mm256_blendv_ps(cn, nlim, _mm256_cmp_ps(cn, nlim, _CMP_LT_OQ));
+                cn = _mm256_blendv_ps(cn, lim, _mm256_cmp_ps(cn, lim, _CMP_GT_OQ));
+            }
+            _mm256_storeu_ps(co + k, cn);
+            __m256 go = _mm256_loadu_ps(g + 3 * gs + k);
+            if (wo) go = _mm256_add_ps(go, _mm256_mul_ps(_mm256_loadu_ps(wo + k), cn));
+            _mm256_storeu_ps(h + k, _mm256_mul_ps(a2_tanh_ps(cn), a2_sigmoid_ps(go)));
+        }
+    }
+    return nv;
+}
+
 #define A2_ACT(NAME, T, VT, W, LOAD, STORE, FN)                                                    \
     static void NAME(long n, const T *x, T *y) {                                                  \
         long i = 0;                                                                               \
@@ -271,5 +308,6 @@ const rk_impl rk_impl_avx2 = {
     .ssigmoid = a2_ssigmoid,
     .dtanh = a2_dtanh,
     .dsigmoid = a2_dsigmoid,
+    .slstm_cell = a2_slstm_cell,
 };
 #endif

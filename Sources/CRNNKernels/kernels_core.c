@@ -85,6 +85,8 @@ int rk_kernel_supported(const char *name) {
 
 const char *rk_kernel_name(void) { return impl()->name; }
 
+const rk_impl *rk_current_impl(void) { return impl(); }
+
 /* ---------------- activations ---------------- */
 
 void rk_stanh(long n, const float *x, float *y) { if (n > 0) impl()->stanh(n, x, y); }

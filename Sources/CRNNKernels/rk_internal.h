@@ -55,6 +55,12 @@ typedef struct rk_impl {
        d[p * 8 + i] = s[i * lda + p] for i < 8, p < kc. NULL: generic loop. */
     void (*spack8)(long kc, const float *s, long lda, float *d);
     void (*dpack8)(long kc, const double *s, long lda, double *d);
+    /* Optional: the float LSTM element-wise part with tanh in one pass, for units [0, n) of every row, where
+       n (the return value) is what it covers (whole vectors); the caller does the rest. Arguments as
+       fused_template.h's lstm_rows. NULL: lstm_rows does all. */
+    long (*slstm_cell)(long batch, long nu, long gs, const float *gates, long ldg, const float *c_prev, long ldcs,
+                       float forget_bias, const float *wi, const float *wf, const float *wo, float cell_clip,
+                       float *c_out, float *h_out, long ldh);
     /* Reads an unpacked B in place efficiently when it fits in L2 (measured: true for the AVX-512
        kernels; the AVX2 ones lose up to half their speed on strided B rows, so they pack). */
     int direct_b_in_l2;
@@ -107,6 +113,9 @@ void rk_s_packed_cols(long m, const float *a, long lda, const float *apacked, co
                       float *c, long ldc, int acc);
 void rk_d_packed_cols(long m, const double *a, long lda, const double *apacked, const rk_packed *b, long j0,
                       long j1, double *c, long ldc, int acc);
+
+/* The kernels' path chosen at run time (kernels_core.c). */
+const rk_impl *rk_current_impl(void);
 
 /* Per-thread scratch buffers (64-byte aligned, grown on demand, freed at thread exit). */
 void *rk_scratch(int slot, size_t bytes);

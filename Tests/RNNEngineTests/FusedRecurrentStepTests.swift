@@ -112,6 +112,34 @@ final class FusedRecurrentStepTests: XCTestCase {
         }
     }
 
+    /// The float LSTM element-wise part with tanh runs in one pass over registers where the path has one (AVX2),
+    /// except when the activated gates are wanted (frames): both must give the same bits, with and without
+    /// peepholes and clipping, for unit counts that do and do not fill whole vectors, on every path.
+    func testOnePassLSTMCellEqualsTheBlockedOne() {
+        var rng = Rng(s: 7)
+        for path in KernelTests.paths {
+            XCTAssertEqual(rk_force_kernel(path), 0)
+            for (b, u) in [(1, 1), (3, 8), (5, 17), (2, 64), (4, 71), (9, 130)] {
+                for variant in 0..<4 {
+                    let peep = variant & 1 == 1, clip: Double = variant & 2 == 2 ? 0.3 : -1
+                    let g: [Float] = rng.array(b * 4 * u), c: [Float] = rng.array(b * u)
+                    let wi: [Float] = rng.array(u), wf: [Float] = rng.array(u), wo: [Float] = rng.array(u)
+                    var c1 = [Float](repeating: 0, count: b * u), h1 = c1, c2 = c1, h2 = c1
+                    var gi = c1, gj = c1, gf = c1, go = c1
+                    Float.lstmStep(batch: b, units: u, gates: g, ldg: 4 * u, cPrev: c, forgetBias: 1,
+                                   wi: peep ? wi : nil, wf: peep ? wf : nil, wo: peep ? wo : nil, cellClip: clip,
+                                   act: Int32(RK_ACT_TANH), cOut: &c1, hOut: &h1, ldh: u, gi: nil, gj: nil, gf: nil, go: nil)
+                    Float.lstmStep(batch: b, units: u, gates: g, ldg: 4 * u, cPrev: c, forgetBias: 1,
+                                   wi: peep ? wi : nil, wf: peep ? wf : nil, wo: peep ? wo : nil, cellClip: clip,
+                                   act: Int32(RK_ACT_TANH), cOut: &c2, hOut: &h2, ldh: u, gi: &gi, gj: &gj, gf: &gf, go: &go)
+                    let label = "\(path) batch=\(b) units=\(u) peepholes=\(peep) clip=\(clip)"
+                    assertIdentical(c1, c2, "c " + label)
+                    assertIdentical(h1, h2, "h " + label)
+                }
+            }
+        }
+    }
+
     func testFloatStepsEqualTheirParts() { sweep(Float.self) }
 
     func testDoubleStepsEqualTheirParts() { sweep(Double.self) }
