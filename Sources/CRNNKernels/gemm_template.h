@@ -101,6 +101,55 @@ static void RK_LOCAL(naive)(long m, long n, long k, const T *a, long lda, const 
     }
 }
 
+/* C[0:m, j0:j1) (+)= A · B[:, j0:j1) in plain loops, B packed in panels (when there is no memory for packing A). */
+static void RK_LOCAL(naive_packed)(long m, long k, const T *a, long lda, const T *bp, long j0, long j1, T *c, long ldc,
+                               int acc) {
+    for (long i = 0; i < m; i++)
+        for (long j = j0; j < j1; j++) {
+            const T *bj = bp + (j / NRP) * k * NRP + (j % NRP);
+            T sum = 0;
+            for (long p = 0; p < k; p++) sum += a[i * lda + p] * bj[p * NRP];
+            T *cij = c + i * ldc + j;
+            *cij = acc ? *cij + sum : sum;
+        }
+}
+
+/* C[0:m, j0:j1) (+)= A · B[:, j0:j1) from A packed for the full k (pack_a, blocks of KC), column blocks
+   outermost: each B block streams once down the whole k while its C tiles stay in L1 (A is re-read from
+   L2). B is packed panels (bp; any j0: a block never crosses a panel's edge) or, when bp is NULL, the
+   caller's rows b, ldb apart. */
+static void RK_LOCAL(column_blocks)(const rk_impl *im, long m, long k, long KC, const T *ap, const T *bp,
+                                    const T *b, long ldb, long j0, long j1, T *c, long ldc, int acc) {
+    const int MR = im->MRF, NR = im->NRF;
+    const long mpad = (m + MR - 1) / MR * MR;
+    for (long jr = j0; jr < j1;) {
+        long nr = j1 - jr < NR ? j1 - jr : NR, ld;
+        const T *block;
+        int bfl = 0;
+        if (bp) {
+            long off = jr % NRP;
+            if (nr > NRP - off) nr = NRP - off;
+            if (off + NR > NRP) bfl = RK_BMASK; /* a full block would read past its panel */
+            block = bp + (jr / NRP) * k * NRP + off;
+            ld = NRP;
+        } else {
+            if (nr < NR) bfl = RK_BMASK;
+            block = b + jr;
+            ld = ldb;
+        }
+        for (long pc = 0; pc < k; pc += KC) {
+            long kc = k - pc < KC ? k - pc : KC;
+            int fl = ((pc > 0 || acc) ? RK_LOADC : 0) | bfl;
+            const T *ablock = ap + pc * mpad;
+            for (long ir = 0; ir < m; ir += MR) {
+                int mr = m - ir < MR ? (int)(m - ir) : MR;
+                im->KTAB[mr](kc, ablock + ir * kc, block + pc * ld, ld, c + ir * ldc + jr, ldc, nr, fl);
+            }
+        }
+        jr += nr;
+    }
+}
+
 /* Pack-B job: chunk = a run of column panels of the caller's B into g->bp. */
 static void RK_LOCAL(packb_chunk)(const void *vg, long chunk, void *ts) {
     const RK_LOCAL(gemm_job) *g = vg;
@@ -133,19 +182,12 @@ static void RK_LOCAL(gemm_chunk)(const void *vg, long chunk, void *vts) {
     }
     if (!abuf || (g->bmode == B_SLAB && !bbuf)) { /* out of memory: plain loops */
         ts->apacked = 0;
-        if (g->bmode != B_PACKED) {
+        if (g->bmode != B_PACKED)
             RK_LOCAL(naive)(rows, j1 - j0, k, g->a + i0 * g->lda, g->lda, g->b + j0, g->ldb,
                         g->c + i0 * g->ldc + j0, g->ldc, g->acc);
-        } else {
-            for (long i = i0; i < i1; i++)
-                for (long j = j0; j < j1; j++) {
-                    const T *bj = g->bp + (j / NRP) * k * NRP + (j % NRP);
-                    T sum = 0;
-                    for (long p = 0; p < k; p++) sum += g->a[i * g->lda + p] * bj[p * NRP];
-                    T *cij = g->c + i * g->ldc + j;
-                    *cij = g->acc ? *cij + sum : sum;
-                }
-        }
+        else
+            RK_LOCAL(naive_packed)(rows, k, g->a + i0 * g->lda, g->lda, g->bp, j0, j1, g->c + i0 * g->ldc, g->ldc,
+                               g->acc);
         return;
     }
     if (g->by_rows || !ts->apacked) {
@@ -153,33 +195,8 @@ static void RK_LOCAL(gemm_chunk)(const void *vg, long chunk, void *vts) {
         ts->apacked = !g->by_rows;
     }
     if (g->bmode != B_SLAB && !g->by_rows) {
-        /* Column panels outermost: each B panel streams once down the whole k while its C
-           tiles stay in L1 (A, packed once, is re-read from L2). */
-        for (long jr = j0; jr < j1; jr += NR) {
-            long nr = j1 - jr < NR ? j1 - jr : NR;
-            const T *bpanel;
-            long ldb;
-            int bfl = 0;
-            if (g->bmode == B_PACKED) {
-                bpanel = g->bp + (jr / NRP) * k * NRP + (jr % NRP);
-                ldb = NRP;
-            } else {
-                bpanel = g->b + jr;
-                ldb = g->ldb;
-                if (nr < NR) bfl = RK_BMASK;
-            }
-            for (long pc = 0; pc < k; pc += KC) {
-                long kc = k - pc < KC ? k - pc : KC;
-                int fl = ((pc > 0 || g->acc) ? RK_LOADC : 0) | bfl;
-                const T *ablock = abuf + pc * mpad;
-                T *cc = g->c + i0 * g->ldc + jr;
-                for (long ir = 0; ir < rows; ir += MR) {
-                    int mr = rows - ir < MR ? (int)(rows - ir) : MR;
-                    im->KTAB[mr](kc, ablock + ir * kc, bpanel + pc * ldb, ldb, cc + ir * g->ldc,
-                                 g->ldc, nr, fl);
-                }
-            }
-        }
+        RK_LOCAL(column_blocks)(im, rows, k, KC, abuf, g->bmode == B_PACKED ? g->bp : NULL, g->b, g->ldb, j0, j1,
+                                g->c + i0 * g->ldc, g->ldc, g->acc);
         return;
     }
     for (long pc = 0; pc < k; pc += KC) {
@@ -298,39 +315,12 @@ T *RK_INTERNAL(pack_rows)(long m, long k, const T *a, long lda) {
 
 void RK_INTERNAL(packed_cols)(long m, const T *a, long lda, const T *apacked, const rk_packed *b, long j0,
                               long j1, T *c, long ldc, int acc) {
-    const long k = b->k;
     if (j1 > b->n) j1 = b->n;
     if (m <= 0 || j0 >= j1) return;
-    const T *bp = (const T *)b->data;
-    if (k <= 0 || !apacked) { /* no depth, or no memory for the packed rows: plain loops */
-        for (long i = 0; i < m; i++)
-            for (long j = j0; j < j1; j++) {
-                T sum = 0;
-                for (long p = 0; p < k; p++) sum += a[i * lda + p] * bp[(j / NRP) * k * NRP + p * NRP + j % NRP];
-                T *cij = c + i * ldc + j;
-                *cij = acc ? *cij + sum : sum;
-            }
-        return;
-    }
-    const rk_impl *im = impl();
-    const int MR = im->MRF, NR = im->NRF;
-    const long KC = KCV, mpad = (m + MR - 1) / MR * MR;
-    for (long jr = j0; jr < j1; ) {
-        long off = jr % NRP, nr = j1 - jr < NR ? j1 - jr : NR;
-        if (nr > NRP - off) nr = NRP - off; /* never across a panel's edge */
-        int bfl = off + NR > NRP ? RK_BMASK : 0; /* the block would read past its panel */
-        const T *bpanel = bp + (jr / NRP) * k * NRP + off;
-        for (long pc = 0; pc < k; pc += KC) {
-            long kc = k - pc < KC ? k - pc : KC;
-            int fl = ((pc > 0 || acc) ? RK_LOADC : 0) | bfl;
-            const T *ablock = apacked + pc * mpad;
-            for (long ir = 0; ir < m; ir += MR) {
-                int mr = m - ir < MR ? (int)(m - ir) : MR;
-                im->KTAB[mr](kc, ablock + ir * kc, bpanel + pc * NRP, NRP, c + ir * ldc + jr, ldc, nr, fl);
-            }
-        }
-        jr += nr;
-    }
+    if (b->k <= 0 || !apacked) /* no depth, or no memory for the packed rows */
+        RK_LOCAL(naive_packed)(m, b->k, a, lda, (const T *)b->data, j0, j1, c, ldc, acc);
+    else
+        RK_LOCAL(column_blocks)(impl(), m, b->k, KCV, apacked, (const T *)b->data, NULL, 0, j0, j1, c, ldc, acc);
 }
 
 #undef T
