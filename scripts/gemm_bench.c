@@ -50,53 +50,50 @@ static double frand(void) {
 static double bench_seconds = 0.4;
 static double batch_seconds = 0.02; /* timed batches at least this long; the best batch counts */
 
+/* Best seconds per call of `body`: three warm-up calls, then batches (doubled while shorter than
+   batch_seconds) until bench_seconds have passed; the fastest batch counts. */
+#define BEST_SECONDS(result, body)                                                              \
+    do {                                                                                        \
+        for (int warm_ = 0; warm_ < 3; warm_++) { body; }                                       \
+        long reps_ = 1;                                                                         \
+        double best_ = 1e30, t0_ = now();                                                       \
+        while (now() - t0_ < bench_seconds) {                                                   \
+            double s_ = now();                                                                  \
+            for (long r_ = 0; r_ < reps_; r_++) { body; }                                       \
+            double e_ = now() - s_;                                                             \
+            if (e_ / reps_ < best_) best_ = e_ / reps_;                                         \
+            if (e_ < batch_seconds) reps_ *= 2;                                                 \
+        }                                                                                       \
+        result = best_;                                                                         \
+    } while (0)
+
 /* Returns GFLOP/s for C[m x n] = A[m x k] B[k x n] (float). */
 static double bench_shape(long m, long k, long n, int packed, int threads, int is_double) {
     rk_set_threads(threads);
     size_t es = is_double ? 8 : 4;
-    void *a = malloc(es * m * k), *b = malloc(es * k * n), *c = malloc(es * m * n);
+    void *a = malloc(es * m * k), *b = malloc(es * k * n), *c = calloc((size_t)(m * n), es);
     for (long i = 0; i < m * k; i++) is_double ? (((double *)a)[i] = frand()) : (((float *)a)[i] = frand());
     for (long i = 0; i < k * n; i++) is_double ? (((double *)b)[i] = frand()) : (((float *)b)[i] = frand());
     rk_packed *pb = packed ? (is_double ? rk_dpack(k, n, b, n) : rk_spack(k, n, b, n)) : NULL;
-    double flops = 2.0 * m * n * k;
-    long reps = 1;
-    double best = 1e30;
-    /* warm up, then time batches until bench_seconds elapsed; report the best batch */
-    for (int warm = 0; warm < 3; warm++) {
-        if (pb) {
-            if (is_double) rk_dpacked_gemm(m, a, k, pb, c, n, 0);
-            else rk_spacked_gemm(m, a, k, pb, c, n, 0);
-        } else {
-            if (is_double) rk_dgemm(m, n, k, a, k, b, n, c, n, 0);
-            else rk_sgemm(m, n, k, a, k, b, n, c, n, 0);
-        }
-    }
     long tot0, w0, tot1, w1;
     rk_pool_stats(&tot0, &w0);
-    double t0 = now();
-    double target = batch_seconds;
-    while (now() - t0 < bench_seconds) {
-        double s = now();
-        for (long r = 0; r < reps; r++) {
-            if (pb) {
-                if (is_double) rk_dpacked_gemm(m, a, k, pb, c, n, 1);
-                else rk_spacked_gemm(m, a, k, pb, c, n, 1);
-            } else {
-                if (is_double) rk_dgemm(m, n, k, a, k, b, n, c, n, 1);
-                else rk_sgemm(m, n, k, a, k, b, n, c, n, 1);
-            }
+    double best;
+    BEST_SECONDS(best, {
+        if (pb) {
+            if (is_double) rk_dpacked_gemm(m, a, k, pb, c, n, 1);
+            else rk_spacked_gemm(m, a, k, pb, c, n, 1);
+        } else {
+            if (is_double) rk_dgemm(m, n, k, a, k, b, n, c, n, 1);
+            else rk_sgemm(m, n, k, a, k, b, n, c, n, 1);
         }
-        double e = now() - s;
-        if (e / reps < best) best = e / reps;
-        if (e < target) reps *= 2;
-    }
+    });
     rk_pool_stats(&tot1, &w1);
     last_worker_share = tot1 > tot0 ? (double)(w1 - w0) / (double)(tot1 - tot0) : -1;
     rk_packed_free(pb);
     free(a);
     free(b);
     free(c);
-    return flops / best * 1e-9;
+    return 2.0 * m * n * k / best * 1e-9;
 }
 
 /* ---------------- measured FMA peak (one core) ---------------- */
@@ -312,21 +309,6 @@ static int run_checks(void) {
 
 /* ---------------- one LSTM step, part by part ---------------- */
 
-/* Best seconds per call of `body` (batches timed as bench_shape does). */
-#define BEST_SECONDS(result, body)                                                              \
-    do {                                                                                        \
-        for (int warm_ = 0; warm_ < 3; warm_++) { body; }                                       \
-        long reps_ = 1;                                                                         \
-        double best_ = 1e30, t0_ = now();                                                       \
-        while (now() - t0_ < bench_seconds) {                                                   \
-            double s_ = now();                                                                  \
-            for (long r_ = 0; r_ < reps_; r_++) { body; }                                       \
-            double e_ = now() - s_;                                                             \
-            if (e_ / reps_ < best_) best_ = e_ / reps_;                                         \
-            if (e_ < batch_seconds) reps_ *= 2;                                                 \
-        }                                                                                       \
-        result = best_;                                                                         \
-    } while (0)
 
 static void empty_chunk(const void *args, long chunk, void *ts) { (void)args; (void)chunk; (void)ts; }
 
