@@ -2,7 +2,7 @@ import Foundation
 import RNNEngine
 
 /// An experiment file (JSON): the cell, the data layout, and where the arrays come from.
-/// The format is described in the README; paths are relative to the file.
+/// The format is described in docs/experiment-files.md; paths are relative to the file.
 public struct ExperimentSpec: Equatable {
     public var name: String
     public var description: String
