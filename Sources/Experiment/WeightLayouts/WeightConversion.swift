@@ -53,12 +53,7 @@ public enum WeightLayouts {
         }
         func convert(_ spec: CellSpec) -> CellSpec {
             switch spec {
-            case let .basicLSTM(n, fb, a) where !convention.hasForgetBiasTerm:
-                _ = fb
-                return .lstm(numUnits: n, options: LSTMOptions(forgetBias: 0, activation: a))
-            case var .lstm(n, o) where !convention.hasForgetBiasTerm:
-                o.forgetBias = 0
-                return .lstm(numUnits: n, options: o)
+            case let .layer(l): return .layer(l.descriptor.converted(l, to: convention))
             case let .multi(cells): return .multi(cells.map(convert))
             default: return spec
             }
@@ -107,12 +102,6 @@ public enum WeightLayouts {
         return keras ? .keras : .tf
     }
 
-    private static func forgetBias(of spec: CellSpec) -> Double {
-        switch spec {
-        case let .basicLSTM(_, fb, _): return fb
-        case let .lstm(_, o): return o.forgetBias
-        case let .residual(c), let .dropout(c, _): return forgetBias(of: c)
-        default: return 0
-        }
-    }
+    /// The layer's `forget_bias` (0 for a kind without the term).
+    private static func forgetBias(of spec: CellSpec) -> Double { spec.unwrappedLayer?.options.forgetBias ?? 0 }
 }
