@@ -4,8 +4,11 @@
 public indirect enum CellSpec: Sendable, Equatable {
     /// One built-in cell.
     case layer(CellLayer)
+    /// TF's `MultiRNNCell`: the layers in order, each reading the one below.
     case multi([CellSpec])
+    /// TF's `ResidualWrapper`: the cell's output plus its input.
     case residual(CellSpec)
+    /// TF's `DropoutWrapper`.
     case dropout(CellSpec, DropoutOptions)
 
     /// TF's `BasicRNNCell`.
@@ -138,14 +141,18 @@ public indirect enum CellSpec: Sendable, Equatable {
 /// One built-in cell: its kind, `num_units`, activation and options. Options the kind does not take (see its
 /// descriptor's `jsonKeys`) are kept at their defaults, so two layers that build the same cell are equal.
 public struct CellLayer: Sendable, Equatable {
+    /// Which built-in cell.
     public let kind: CellKind
+    /// `num_units`.
     public var numUnits: Int
+    /// The cell's activation (`activation`; an LSTM's candidate and output, a GRU's candidate, a basic RNN's step).
     public var activation: Activation
     /// The options (set values the kind does not take are reset to the defaults).
     public var options: CellOptions {
         didSet { options = options.restricted(to: kind.descriptor.jsonKeys) }
     }
 
+    /// A layer of `kind`; options the kind does not take are dropped.
     public init(kind: CellKind, numUnits: Int, activation: Activation = .tanh, options: CellOptions = CellOptions()) {
         self.kind = kind
         self.numUnits = numUnits
@@ -192,11 +199,16 @@ public struct CellLayer: Sendable, Equatable {
 public struct CellOptions: Sendable, Equatable {
     /// The constant added to the forget gate (`forget_bias`).
     public var forgetBias: Double
+    /// `use_peepholes`: the diagonal peephole connections `w_i_diag`, `w_f_diag`, `w_o_diag`.
     public var usePeepholes: Bool
+    /// `cell_clip`: `c` clipped to ±this (nil: no clip).
     public var cellClip: Double?
+    /// `num_proj`: `h = m·P` projected to this depth (nil: no projection).
     public var numProj: Int?
+    /// `proj_clip`: the projection clipped to ±this (nil: no clip).
     public var projClip: Double?
 
+    /// Options by TF's arguments (`forget_bias` 1 as TF's default).
     public init(forgetBias: Double = 1.0, usePeepholes: Bool = false, cellClip: Double? = nil, numProj: Int? = nil,
                 projClip: Double? = nil) {
         self.forgetBias = forgetBias

@@ -1,6 +1,7 @@
 /// TF's `BasicLSTMCell`: the LSTM with a `forget_bias` term and nothing else (Keras and PyTorch have none; under
 /// their conventions it is an `lstm` with the constant in the forget gate's bias). See `BasicLSTMCell`.
 public struct BasicLSTMKind: CellKindDescriptor {
+    /// The descriptor (`CellKind.basicLSTM.descriptor`).
     public init() {}
     public var kind: CellKind { .basicLSTM }
 

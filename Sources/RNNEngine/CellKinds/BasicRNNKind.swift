@@ -1,5 +1,6 @@
 /// TF's `BasicRNNCell`: `h' = act([x, h]·W + b)` (Keras' `SimpleRNN`, PyTorch's `nn.RNN`). See `BasicRNNCell`.
 public struct BasicRNNKind: CellKindDescriptor {
+    /// The descriptor (`CellKind.basicRNN.descriptor`).
     public init() {}
     public var kind: CellKind { .basicRNN }
 

@@ -1,6 +1,7 @@
 /// TF 1's `GRUCell`: the reset gate multiplies `h` before the candidate's product (`{"type": "gru",
 /// "reset_after": false}`; Keras' `GRU(reset_after=False)`; PyTorch has none). See `GRUCell`.
 public struct GRUKind: CellKindDescriptor {
+    /// The descriptor (`CellKind.gru.descriptor`).
     public init() {}
     public var kind: CellKind { .gru }
 

@@ -2,6 +2,7 @@
 /// (`{"type": "gru", "reset_after": true}`; Keras' `GRU`, PyTorch's `nn.GRU`, TF 2's `GRUCell(reset_after=True)`).
 /// See `GRUResetAfterCell`.
 public struct GRUResetAfterKind: CellKindDescriptor {
+    /// The descriptor (`CellKind.gruResetAfter.descriptor`).
     public init() {}
     public var kind: CellKind { .gruResetAfter }
 

@@ -1,6 +1,7 @@
 /// TF's `LSTMCell`: the LSTM with optional peepholes, `cell_clip`, a projection (`num_proj`, `proj_clip`) and a
 /// `forget_bias` term (Keras' `LSTM`, PyTorch's `nn.LSTM` without the TF-only options). See `LSTMCell`.
 public struct LSTMKind: CellKindDescriptor {
+    /// The descriptor (`CellKind.lstm.descriptor`).
     public init() {}
     public var kind: CellKind { .lstm }
 
