@@ -39,4 +39,11 @@ final class CellKindJSONTests: XCTestCase {
         }
         XCTAssertEqual(CellSpecJSON.types, ["basic_rnn", "basic_lstm", "lstm", "gru", "multi", "residual", "dropout"])
     }
+
+    /// A Keras cell name no TF cell has tells Keras' weights apart (the names come from the descriptors).
+    func testKerasOnlyCellNamesDetectKeras() {
+        XCTAssertEqual(WeightLayouts.detect(names: ["rnn/simple_rnn_cell/kernel", "rnn/simple_rnn_cell/bias"]), .keras)
+        XCTAssertEqual(WeightLayouts.detect(names: ["rnn/basic_rnn_cell/kernel", "rnn/basic_rnn_cell/bias"]), .tf)
+        XCTAssertEqual(WeightLayouts.detect(names: ["rnn/lstm_cell/kernel", "rnn/lstm_cell/bias"]), .tf)
+    }
 }

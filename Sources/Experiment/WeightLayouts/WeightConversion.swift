@@ -95,9 +95,12 @@ public enum WeightLayouts {
     /// `recurrent_kernel` is both Keras' GRU and TF 2's reset-after `GRUCell` (the same layout); it reads as Keras.
     public static func detect(names: [String]) -> Convention {
         if names.contains(where: { $0.hasPrefix("weight_ih_l") || $0.hasPrefix("weight_hh_l") }) { return .torch }
+        // Keras' cell names that no TF cell uses (`simple_rnn_cell`).
+        let kinds = CellKind.allCases.map(\.descriptor)
+        let kerasOnly = Set(kinds.compactMap(\.kerasCellName)).subtracting(kinds.map(\.scopeName)).map { "/\($0)/" }
         let keras = names.contains { n in
             n.hasSuffix("/recurrent_kernel") && !n.contains("multi_rnn_cell") && !n.hasPrefix("bidirectional_rnn/")
-                || n.hasPrefix("bidirectional/forward_rnn/") || n.contains("/simple_rnn_cell/")
+                || n.hasPrefix("bidirectional/forward_rnn/") || kerasOnly.contains { n.contains($0) }
         }
         return keras ? .keras : .tf
     }

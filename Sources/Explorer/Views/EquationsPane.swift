@@ -81,8 +81,8 @@ enum EquationsPane {
         case .basicRNN?:
             let act = (layer?.activation ?? .tanh).rawValue
             eq("h = \(act)(W·[x, h] + b) = \(act)(\(at(ld.term("h_pre")) ?? q)) = \(at(computed.part("h")) ?? q)")
-        case nil:
-            break
+        default:
+            break  // a stack, or a kind whose equations are not written out here
         }
         if residual, let inner = at(ld.gate("cell output")) {
             eq("out = h + x (ResidualWrapper) = \(inner) + \(at(ld.input) ?? q) = \(at(ld.cellOutput) ?? q)")
