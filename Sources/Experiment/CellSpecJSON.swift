@@ -2,7 +2,12 @@ import RNNEngine
 
 /// Reading and writing `CellSpec`s in the experiment-file form (TensorFlow's argument names).
 enum CellSpecJSON {
-    static let types = ["basic_rnn", "basic_lstm", "lstm", "gru", "multi", "residual", "dropout"]
+    /// The types a file may name: each built-in kind's (its descriptor's `jsonType`), then the wrappers.
+    static var types: [String] { CellKind.jsonTypes + ["multi", "residual", "dropout"] }
+    /// The keys of a plain layer this format reads (a descriptor's `jsonKeys` come from these).
+    static let layerKeys: Set<String> = ["type", "num_units", "activation", "reset_after", CellOptions.Key.forgetBias,
+                                         CellOptions.Key.usePeepholes, CellOptions.Key.cellClip, CellOptions.Key.numProj,
+                                         CellOptions.Key.projClip]
     /// Largest `num_units` accepted by the parser; the memory check refuses smaller sizes that still do not fit.
     static let maxUnits = 1 << 30
 
@@ -22,29 +27,31 @@ enum CellSpecJSON {
             }
             return a
         }
+        if CellKind.jsonTypes.contains(type) {
+            // Kinds sharing a type (the two GRUs) take the same keys; `reset_after` tells them apart.
+            let keys = CellKind.allCases.first { $0.descriptor.jsonType == type }?.descriptor.jsonKeys ?? []
+            try r.onlyKeys(keys)
+            var numUnits = 0, act = Activation.tanh, resetAfter: Bool?
+            var options = CellOptions(forgetBias: defaultForgetBias)
+            for key in keys {
+                switch key {
+                case "num_units": numUnits = try units()
+                case "activation": act = try activation()
+                case "reset_after": resetAfter = try r.bool(key)
+                case CellOptions.Key.forgetBias: options.forgetBias = try r.double(key) ?? defaultForgetBias
+                case CellOptions.Key.usePeepholes: options.usePeepholes = try r.bool(key) ?? false
+                case CellOptions.Key.cellClip: options.cellClip = try nonNegative(r, key)
+                case CellOptions.Key.numProj: options.numProj = try r.int(key, min: 1, max: maxUnits)
+                case CellOptions.Key.projClip: options.projClip = try nonNegative(r, key)
+                default: continue
+                }
+            }
+            guard let kind = CellKind.kind(jsonType: type, resetAfter: resetAfter, defaultResetAfter: convention.defaultResetAfter) else {
+                throw r.fail("type", "unknown cell type \"\(type)\"; one of \(types.joined(separator: ", "))")
+            }
+            return .layer(CellLayer(kind: kind, numUnits: numUnits, activation: act, options: options))
+        }
         switch type {
-        case "basic_rnn":
-            try r.onlyKeys(["type", "num_units", "activation"])
-            return .basicRNN(numUnits: try units(), activation: try activation())
-        case "basic_lstm":
-            try r.onlyKeys(["type", "num_units", "forget_bias", "activation"])
-            return .basicLSTM(numUnits: try units(), forgetBias: try r.double("forget_bias") ?? defaultForgetBias, activation: try activation())
-        case "lstm":
-            try r.onlyKeys(["type", "num_units", "use_peepholes", "cell_clip", "num_proj", "proj_clip", "forget_bias", "activation"])
-            let n = try units()
-            let options = LSTMOptions(
-                usePeepholes: try r.bool("use_peepholes") ?? false,
-                cellClip: try nonNegative(r, "cell_clip"),
-                numProj: try r.int("num_proj", min: 1, max: maxUnits),
-                projClip: try nonNegative(r, "proj_clip"),
-                forgetBias: try r.double("forget_bias") ?? defaultForgetBias,
-                activation: try activation())
-            return .lstm(numUnits: n, options: options)
-        case "gru":
-            try r.onlyKeys(["type", "num_units", "activation", "reset_after"])
-            let n = try units(), a = try activation()
-            return try r.bool("reset_after") ?? convention.defaultResetAfter
-                ? .gruResetAfter(numUnits: n, activation: a) : .gru(numUnits: n, activation: a)
         case "multi":
             try r.onlyKeys(["type", "cells"])
             guard let v = r.object["cells"], case let .array(items) = v else {
@@ -91,26 +98,22 @@ enum CellSpecJSON {
         let defaultForgetBias: Double = convention.hasForgetBiasTerm ? 1 : 0
         func encode(_ spec: CellSpec) -> [String: Any] { CellSpecJSON.encode(spec, convention: convention) }
         switch spec {
-        case let .basicRNN(n, a):
-            d["num_units"] = n
-            if a != .tanh { d["activation"] = a.rawValue }
-        case let .gru(n, a), let .gruResetAfter(n, a):
-            d["num_units"] = n
-            if a != .tanh { d["activation"] = a.rawValue }
-            let resetAfter = spec != .gru(numUnits: n, activation: a)
-            if convention != .tf || resetAfter { d["reset_after"] = resetAfter }
-        case let .basicLSTM(n, fb, a):
-            d["num_units"] = n
-            if fb != defaultForgetBias { d["forget_bias"] = fb }
-            if a != .tanh { d["activation"] = a.rawValue }
-        case let .lstm(n, o):
-            d["num_units"] = n
-            if o.usePeepholes { d["use_peepholes"] = true }
-            if let c = o.cellClip { d["cell_clip"] = c }
-            if let p = o.numProj { d["num_proj"] = p }
-            if let c = o.projClip { d["proj_clip"] = c }
-            if o.forgetBias != defaultForgetBias { d["forget_bias"] = o.forgetBias }
-            if o.activation != .tanh { d["activation"] = o.activation.rawValue }
+        case let .layer(l):
+            let o = l.options
+            d["num_units"] = l.numUnits
+            for key in l.descriptor.jsonKeys {
+                switch key {
+                case "activation": if l.activation != .tanh { d[key] = l.activation.rawValue }
+                case "reset_after":
+                    if let resetAfter = l.descriptor.resetAfter, convention != .tf || resetAfter { d[key] = resetAfter }
+                case CellOptions.Key.forgetBias: if o.forgetBias != defaultForgetBias { d[key] = o.forgetBias }
+                case CellOptions.Key.usePeepholes: if o.usePeepholes { d[key] = true }
+                case CellOptions.Key.cellClip: if let c = o.cellClip { d[key] = c }
+                case CellOptions.Key.numProj: if let p = o.numProj { d[key] = p }
+                case CellOptions.Key.projClip: if let c = o.projClip { d[key] = c }
+                default: continue
+                }
+            }
         case let .multi(cells):
             d["cells"] = cells.map(encode)
         case let .residual(c):

@@ -254,15 +254,18 @@ public struct LayerVariable: Equatable, Sendable {
         switch spec {
         case let .residual(c), let .dropout(c, _): return all(for: c)
         case let .multi(cells): return cells.first.map(all(for:)) ?? []
-        case let .basicRNN(n, _):
-            return [LayerVariable(source: .stateH, name: "h", label: "h state after the step", count: n, isGate01: false)]
-        case let .gru(n, _), let .gruResetAfter(n, _):
-            return [LayerVariable(source: .stateH, name: "h", label: "h state after the step", count: n, isGate01: false)]
-                + GateTable.gru.map { gate($0, count: n) }
-        case let .basicLSTM(n, _, _):
-            return lstm(units: n, proj: nil)
-        case let .lstm(n, o):
-            return lstm(units: n, proj: o.numProj)
+        case let .layer(l):
+            // h, c for an LSTM state, the kind's gates, and m before a projection.
+            let n = l.numUnits, proj = l.options.numProj
+            var v = [LayerVariable(source: .stateH, name: "h", label: proj == nil ? "h state after the step" : "h (projected) state after the step", count: proj ?? n, isGate01: false)]
+            if case .lstm = l.descriptor.stateSize(l) {
+                v.append(LayerVariable(source: .stateC, name: "c", label: "c state after the step", count: n, isGate01: false))
+            }
+            v += l.descriptor.gates.map { gate($0, count: n) }
+            if proj != nil {
+                v.append(LayerVariable(source: .gate("m"), name: "m", label: "m before projection", count: n, isGate01: false))
+            }
+            return v
         }
     }
 
@@ -270,15 +273,5 @@ public struct LayerVariable: Equatable, Sendable {
     private static func gate(_ g: GateDescription, count n: Int) -> LayerVariable {
         LayerVariable(source: .gate(g.name), name: g.name == "c" ? "c~" : g.name, label: "\(g.name) \(g.title)", count: n,
                       isGate01: g.activation == "sigmoid")
-    }
-
-    private static func lstm(units n: Int, proj: Int?) -> [LayerVariable] {
-        var v = [LayerVariable(source: .stateH, name: "h", label: proj == nil ? "h state after the step" : "h (projected) state after the step", count: proj ?? n, isGate01: false),
-                 LayerVariable(source: .stateC, name: "c", label: "c state after the step", count: n, isGate01: false)]
-        v += GateTable.lstm.map { gate($0, count: n) }
-        if proj != nil {
-            v.append(LayerVariable(source: .gate("m"), name: "m", label: "m before projection", count: n, isGate01: false))
-        }
-        return v
     }
 }

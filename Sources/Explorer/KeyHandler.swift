@@ -195,7 +195,7 @@ public enum KeyHandler {
     // MARK: - Stack pane
 
     static func stackEdit(_ edit: StackEdit, _ s: inout ExplorerState) -> [Command] {
-        switch StackEditor.apply(edit, to: s.directionCell, layer: s.layer) {
+        switch StackEditor.apply(edit, to: s.directionCell, layer: s.layer, convention: s.spec.convention) {
         case let .failure(r):
             s.setMessage("refused: " + r.reason, error: true)
             return []

@@ -9,7 +9,9 @@ public enum StackEdit: Equatable, Sendable {
 }
 
 /// Pure edits of a `CellSpec` stack: each returns the new spec and the layer to select, or the reason it
-/// was refused. Whether the result runs (residual shapes, units ≥ 1, …) is checked by building it.
+/// was refused. Whether the result runs (residual shapes, units ≥ 1, …) is checked by building it. A layer's
+/// type, units, activation and options are edited through its kind's descriptor: the type cycle offers exactly
+/// the kinds the convention runs (`CellKind.offered(by:)`), each with the convention's default options.
 public enum StackEditor {
     public struct Result: Equatable {
         public var cell: CellSpec
@@ -17,7 +19,8 @@ public enum StackEditor {
         public var summary: String
     }
 
-    public static func apply(_ edit: StackEdit, to cell: CellSpec, layer: Int) -> Swift.Result<Result, Refusal> {
+    public static func apply(_ edit: StackEdit, to cell: CellSpec, layer: Int,
+                             convention: Convention = .tf) -> Swift.Result<Result, Refusal> {
         let isMulti: Bool
         var layers: [CellSpec]
         if case let .multi(cells) = cell { isMulti = true; layers = cells } else { isMulti = false; layers = [cell] }
@@ -47,7 +50,7 @@ public enum StackEditor {
             selected = layer + 1
             summary = "moved layer \(layer) down"
         default:
-            switch editLayer(edit, layers[layer]) {
+            switch editLayer(edit, layers[layer], convention: convention) {
             case let .success(new):
                 layers[layer] = new
                 summary = "layer \(layer): \(new.summary)"
@@ -59,13 +62,7 @@ public enum StackEditor {
     }
 
     /// The LSTMCell's `num_proj` inside any wrappers (nil when it has none or is another cell).
-    public static func numProj(_ c: CellSpec) -> Int? {
-        switch c {
-        case let .residual(i), let .dropout(i, _): return numProj(i)
-        case let .lstm(_, o): return o.numProj
-        default: return nil
-        }
-    }
+    public static func numProj(_ c: CellSpec) -> Int? { c.unwrappedLayer?.options.numProj }
 
     /// A refused edit and why.
     public struct Refusal: Error, Equatable {
@@ -78,7 +75,7 @@ public enum StackEditor {
         return c
     }
 
-    private static func editLayer(_ edit: StackEdit, _ layer: CellSpec) -> Swift.Result<CellSpec, Refusal> {
+    private static func editLayer(_ edit: StackEdit, _ layer: CellSpec, convention: Convention) -> Swift.Result<CellSpec, Refusal> {
         switch edit {
         case .toggleResidual:
             if case let .residual(inner) = layer { return .success(inner) }
@@ -91,7 +88,7 @@ public enum StackEditor {
         default:
             var refusal: Refusal?
             let new = mapInner(layer) { c in
-                switch editCell(edit, c) {
+                switch editCell(edit, c, convention: convention) {
                 case let .success(n): return n
                 case let .failure(r): refusal = r; return c
                 }
@@ -115,44 +112,50 @@ public enum StackEditor {
         return f(c)
     }
 
-    private static func activation(of c: CellSpec) -> Activation {
-        switch c {
-        case let .basicRNN(_, a), let .gru(_, a), let .gruResetAfter(_, a), let .basicLSTM(_, _, a): return a
-        case let .lstm(_, o): return o.activation
-        default: return .tanh
-        }
+    /// The kind after `kind` (nil: before the first) in `CellKind.allCases` that `convention` runs, as a layer
+    /// with the convention's default options, keeping `activation` where the convention accepts it.
+    static func nextKind(after kind: CellKind?, numUnits n: Int, activation a: Activation, convention: Convention) -> CellLayer {
+        let all = CellKind.allCases, offered = CellKind.offered(by: convention)
+        let start = kind.flatMap { all.firstIndex(of: $0) } ?? -1
+        let next = (1...all.count).lazy.map { all[(start + $0) % all.count] }.first { offered.contains($0) } ?? .basicRNN
+        var layer = CellLayer.defaults(next, numUnits: n, activation: a, convention: convention)
+        if next.descriptor.unsupportedReason(layer, convention: convention) != nil { layer.activation = .tanh }
+        return layer
     }
 
-    private static func editCell(_ edit: StackEdit, _ c: CellSpec) -> Swift.Result<CellSpec, Refusal> {
+    private static func editCell(_ edit: StackEdit, _ c: CellSpec, convention: Convention) -> Swift.Result<CellSpec, Refusal> {
         let n = c.numUnits
-        switch edit {
-        case .cycleType:
-            let a = activation(of: c)
-            switch c {
-            case .basicRNN: return .success(.basicLSTM(numUnits: n, forgetBias: 1, activation: a))
-            case .basicLSTM: return .success(.lstm(numUnits: n, options: LSTMOptions(activation: a)))
-            case .lstm: return .success(.gru(numUnits: n, activation: a))
-            default: return .success(.basicRNN(numUnits: n, activation: a))
-            }
-        case let .units(delta):
-            return setUnits(c, n + delta)
-        case let .setUnits(v):
-            return setUnits(c, v)
-        case .cycleActivation:
-            let all = Activation.allCases
-            let next = all[((all.firstIndex(of: activation(of: c)) ?? 0) + 1) % all.count]
-            switch c {
-            case let .basicRNN(n, _): return .success(.basicRNN(numUnits: n, activation: next))
-            case let .gru(n, _): return .success(.gru(numUnits: n, activation: next))
-            case let .gruResetAfter(n, _): return .success(.gruResetAfter(numUnits: n, activation: next))
-            case let .basicLSTM(n, fb, _): return .success(.basicLSTM(numUnits: n, forgetBias: fb, activation: next))
-            case .lstm(let n, var o): o.activation = next; return .success(.lstm(numUnits: n, options: o))
+        if case .cycleType = edit {
+            let plain = c.unwrappedLayer
+            return .success(.layer(nextKind(after: plain?.kind, numUnits: n, activation: plain?.activation ?? .tanh, convention: convention)))
+        }
+        if case let .units(delta) = edit { return setUnits(c, n + delta) }
+        if case let .setUnits(v) = edit { return setUnits(c, v) }
+        guard case var .layer(l) = c else {
+            switch edit {
+            case .togglePeepholes, .cycleCellClip, .setProjection:
+                return .failure(Refusal("peepholes, cell_clip and num_proj are LSTMCell options: T changes this \(c.typeName) layer's type"))
+            case .cycleForgetBias: return .failure(Refusal("forget_bias is an LSTM option; this layer is \(c.typeName)"))
             default: return .success(c)
             }
+        }
+        let keys = l.descriptor.jsonKeys
+        switch edit {
+        case .cycleActivation:
+            let all = Activation.allCases
+            l.activation = all[((all.firstIndex(of: l.activation) ?? 0) + 1) % all.count]
+            return .success(.layer(l))
         case .togglePeepholes, .cycleCellClip, .setProjection:
-            guard case .lstm(let n, var o) = c else {
+            let key: String
+            switch edit {
+            case .togglePeepholes: key = CellOptions.Key.usePeepholes
+            case .cycleCellClip: key = CellOptions.Key.cellClip
+            default: key = CellOptions.Key.numProj
+            }
+            guard keys.contains(key) else {
                 return .failure(Refusal("peepholes, cell_clip and num_proj are LSTMCell options: T changes this \(c.typeName) layer's type"))
             }
+            var o = l.options
             switch edit {
             case .togglePeepholes: o.usePeepholes.toggle()
             case .cycleCellClip:
@@ -166,15 +169,15 @@ public enum StackEditor {
                 if p == nil { o.projClip = nil }
             default: break
             }
-            return .success(.lstm(numUnits: n, options: o))
+            l.options = o
+            return .success(.layer(l))
         case .cycleForgetBias:
-            let steps: [Double] = [1, 0, 0.5, 2]
-            func next(_ v: Double) -> Double { steps[((steps.firstIndex(of: v) ?? 0) + 1) % steps.count] }
-            switch c {
-            case let .basicLSTM(n, fb, a): return .success(.basicLSTM(numUnits: n, forgetBias: next(fb), activation: a))
-            case .lstm(let n, var o): o.forgetBias = next(o.forgetBias); return .success(.lstm(numUnits: n, options: o))
-            default: return .failure(Refusal("forget_bias is an LSTM option; this layer is \(c.typeName)"))
+            guard keys.contains(CellOptions.Key.forgetBias) else {
+                return .failure(Refusal("forget_bias is an LSTM option; this layer is \(c.typeName)"))
             }
+            let steps: [Double] = [1, 0, 0.5, 2]
+            l.options.forgetBias = steps[((steps.firstIndex(of: l.options.forgetBias) ?? 0) + 1) % steps.count]
+            return .success(.layer(l))
         default:
             return .success(c)
         }
@@ -183,15 +186,9 @@ public enum StackEditor {
     private static func setUnits(_ c: CellSpec, _ v: Int) -> Swift.Result<CellSpec, Refusal> {
         guard v >= 1 else { return .failure(Refusal("num_units must be at least 1 (got \(v))")) }
         guard v <= 4096 else { return .failure(Refusal("num_units above 4096 is not offered here (got \(v))")) }
-        switch c {
-        case let .basicRNN(_, a): return .success(.basicRNN(numUnits: v, activation: a))
-        case let .gru(_, a): return .success(.gru(numUnits: v, activation: a))
-        case let .gruResetAfter(_, a): return .success(.gruResetAfter(numUnits: v, activation: a))
-        case let .basicLSTM(_, fb, a): return .success(.basicLSTM(numUnits: v, forgetBias: fb, activation: a))
-        case let .lstm(_, o):
-            // num_proj is independent of num_units in TF (it may be larger): it is kept as typed.
-            return .success(.lstm(numUnits: v, options: o))
-        default: return .success(c)
-        }
+        // An LSTM's num_proj is independent of num_units in TF (it may be larger): it is kept as typed.
+        guard case var .layer(l) = c else { return .success(c) }
+        l.numUnits = v
+        return .success(.layer(l))
     }
 }

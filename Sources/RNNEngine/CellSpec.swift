@@ -1,34 +1,65 @@
 /// A description of a cell or a stack of cells, by TensorFlow's arguments: what experiment files hold and
-/// what the explorer edits. `makeCell` turns it into a cell that fetches its weights from a store.
+/// what the explorer edits. A plain layer is a `CellLayer` (kind, units, activation, options); `multi`,
+/// `residual` and `dropout` wrap layers. `makeCell` turns it into a cell that fetches its weights from a store.
 public indirect enum CellSpec: Sendable, Equatable {
-    case basicRNN(numUnits: Int, activation: Activation)
-    case basicLSTM(numUnits: Int, forgetBias: Double, activation: Activation)
-    case lstm(numUnits: Int, options: LSTMOptions)
-    case gru(numUnits: Int, activation: Activation)
+    /// One built-in cell.
+    case layer(CellLayer)
+    /// TF's `MultiRNNCell`: the layers in order, each reading the one below.
+    case multi([CellSpec])
+    /// TF's `ResidualWrapper`: the cell's output plus its input.
+    case residual(CellSpec)
+    /// TF's `DropoutWrapper`.
+    case dropout(CellSpec, DropoutOptions)
+
+    /// TF's `BasicRNNCell`.
+    public static func basicRNN(numUnits: Int, activation: Activation) -> CellSpec {
+        .layer(CellLayer(kind: .basicRNN, numUnits: numUnits, activation: activation))
+    }
+
+    /// TF's `BasicLSTMCell`.
+    public static func basicLSTM(numUnits: Int, forgetBias: Double, activation: Activation) -> CellSpec {
+        .layer(CellLayer(kind: .basicLSTM, numUnits: numUnits, activation: activation, options: CellOptions(forgetBias: forgetBias)))
+    }
+
+    /// TF's `LSTMCell`.
+    public static func lstm(numUnits: Int, options: LSTMOptions) -> CellSpec {
+        .layer(CellLayer(kind: .lstm, numUnits: numUnits, activation: options.activation, options: CellOptions(options)))
+    }
+
+    /// TF 1's `GRUCell` (the reset gate applied before the recurrent product).
+    public static func gru(numUnits: Int, activation: Activation) -> CellSpec {
+        .layer(CellLayer(kind: .gru, numUnits: numUnits, activation: activation))
+    }
+
     /// The GRU with `reset_after` (Keras' default, PyTorch's GRU, TF 2's `GRUCell(reset_after=True)`); experiment
     /// files write it `{"type": "gru", "reset_after": true}`. See `GRUResetAfterCell`.
-    case gruResetAfter(numUnits: Int, activation: Activation)
-    case multi([CellSpec])
-    case residual(CellSpec)
-    case dropout(CellSpec, DropoutOptions)
+    public static func gruResetAfter(numUnits: Int, activation: Activation) -> CellSpec {
+        .layer(CellLayer(kind: .gruResetAfter, numUnits: numUnits, activation: activation))
+    }
 
     /// The experiment-file type name (`basic_rnn`, `lstm`, ...).
     public var typeName: String {
         switch self {
-        case .basicRNN: return "basic_rnn"
-        case .basicLSTM: return "basic_lstm"
-        case .lstm: return "lstm"
-        case .gru, .gruResetAfter: return "gru"
+        case let .layer(l): return l.descriptor.jsonType
         case .multi: return "multi"
         case .residual: return "residual"
         case .dropout: return "dropout"
         }
     }
 
+    /// The plain layer inside any `residual` and `dropout` wrappers (nil for a stack).
+    public var unwrappedLayer: CellLayer? {
+        switch self {
+        case let .layer(l): return l
+        case .multi: return nil
+        case let .residual(c), let .dropout(c, _): return c.unwrappedLayer
+        }
+    }
+
     /// `num_units` of a plain cell (the wrapped cell's for a wrapper, the last layer's for a stack).
     public var numUnits: Int {
         switch self {
-        case let .basicRNN(n, _), let .basicLSTM(n, _, _), let .lstm(n, _), let .gru(n, _), let .gruResetAfter(n, _): return n
+        case let .layer(l): return l.numUnits
         case let .multi(cells): return cells.last?.numUnits ?? 0
         case let .residual(c), let .dropout(c, _): return c.numUnits
         }
@@ -37,8 +68,7 @@ public indirect enum CellSpec: Sendable, Equatable {
     /// The output depth.
     public var outputSize: Int {
         switch self {
-        case let .lstm(n, o): return o.numProj ?? n
-        case .basicRNN, .basicLSTM, .gru, .gruResetAfter: return numUnits
+        case let .layer(l): return l.descriptor.outputSize(l)
         case let .multi(cells): return cells.last?.outputSize ?? 0
         case let .residual(c), let .dropout(c, _): return c.outputSize
         }
@@ -47,9 +77,7 @@ public indirect enum CellSpec: Sendable, Equatable {
     /// The state structure and sizes.
     public var stateSize: Nest<Int> {
         switch self {
-        case let .basicRNN(n, _), let .gru(n, _), let .gruResetAfter(n, _): return .leaf(n)
-        case let .basicLSTM(n, _, _): return .lstm(c: n, h: n)
-        case let .lstm(n, o): return .lstm(c: n, h: o.numProj ?? n)
+        case let .layer(l): return l.descriptor.stateSize(l)
         case let .multi(cells): return .tuple(cells.map(\.stateSize))
         case let .residual(c), let .dropout(c, _): return c.stateSize
         }
@@ -64,11 +92,7 @@ public indirect enum CellSpec: Sendable, Equatable {
     /// The cell this spec describes, fetching weights from `store` when it is built.
     public func makeCell<Scalar: RNNScalar>(store: VariableStore<Scalar>) throws -> any RNNCell<Scalar> {
         switch self {
-        case let .basicRNN(n, a): return try BasicRNNCell(numUnits: n, activation: a, store: store)
-        case let .basicLSTM(n, fb, a): return try BasicLSTMCell(numUnits: n, forgetBias: fb, activation: a, store: store)
-        case let .lstm(n, o): return try LSTMCell(numUnits: n, options: o, store: store)
-        case let .gru(n, a): return try GRUCell(numUnits: n, activation: a, store: store)
-        case let .gruResetAfter(n, a): return try GRUResetAfterCell(numUnits: n, activation: a, store: store)
+        case let .layer(l): return try l.descriptor.makeCell(l, store: store)
         case let .multi(cells): return try MultiRNNCell(cells.map { try $0.makeCell(store: store) })
         case let .residual(c): return ResidualWrapper(try c.makeCell(store: store))
         case let .dropout(c, o): return try DropoutWrapper(try c.makeCell(store: store), options: o)
@@ -85,21 +109,7 @@ public indirect enum CellSpec: Sendable, Equatable {
     /// (exact below 2^53, far beyond anything that fits in memory).
     public func estimatedParameters(inputDepth d: Double) -> Double {
         switch self {
-        case let .basicRNN(n, _):
-            let u = Double(n)
-            return (d + u) * u + u
-        case let .basicLSTM(n, _, _):
-            let u = Double(n)
-            return (d + u) * 4 * u + 4 * u
-        case let .lstm(n, o):
-            let u = Double(n), h = Double(o.numProj ?? n)
-            return (d + h) * 4 * u + 4 * u + (o.usePeepholes ? 3 * u : 0) + (o.numProj.map { u * Double($0) } ?? 0)
-        case let .gru(n, _):
-            let u = Double(n)
-            return (d + u) * 3 * u + 3 * u
-        case let .gruResetAfter(n, _):
-            let u = Double(n)
-            return (d + u) * 3 * u + 6 * u
+        case let .layer(l): return l.descriptor.estimatedParameters(l, inputDepth: d)
         case let .multi(cells):
             var depth = d, total = 0.0
             for c in cells {
@@ -118,31 +128,119 @@ public indirect enum CellSpec: Sendable, Equatable {
     /// The summary as experiment files of `convention` read: arguments at that convention's defaults left out
     /// (`forget_bias` 1 for tf and 0 for keras and torch; `reset_after` false for tf and true for keras and torch).
     public func summary(for convention: Convention) -> String {
-        let defaultForgetBias: Double = convention.hasForgetBiasTerm ? 1 : 0
-        func act(_ a: Activation) -> String { a == .tanh ? "" : ", " + a.rawValue }
-        func gru(_ n: Int, _ a: Activation, resetAfter: Bool) -> String {
-            let note = resetAfter == convention.defaultResetAfter ? "" : (resetAfter ? ", reset_after" : ", reset_after=false")
-            return "gru(\(n)\(note)\(act(a)))"
-        }
         switch self {
-        case let .basicRNN(n, a): return "basic_rnn(\(n)\(act(a)))"
-        case let .basicLSTM(n, fb, a):
-            return "basic_lstm(\(n)\(fb == defaultForgetBias ? "" : ", forget_bias=\(fb)")\(act(a)))"
-        case let .lstm(n, o):
-            var parts = ["\(n)"]
-            if o.usePeepholes { parts.append("peepholes") }
-            if let c = o.cellClip { parts.append("cell_clip=\(c)") }
-            if let p = o.numProj { parts.append("num_proj=\(p)") }
-            if let c = o.projClip { parts.append("proj_clip=\(c)") }
-            if o.forgetBias != defaultForgetBias { parts.append("forget_bias=\(o.forgetBias)") }
-            if o.activation != .tanh { parts.append(o.activation.rawValue) }
-            return "lstm(" + parts.joined(separator: ", ") + ")"
-        case let .gru(n, a): return gru(n, a, resetAfter: false)
-        case let .gruResetAfter(n, a): return gru(n, a, resetAfter: true)
+        case let .layer(l): return l.summary(for: convention)
         case let .multi(cells): return "multi[" + cells.map { $0.summary(for: convention) }.joined(separator: ", ") + "]"
         case let .residual(c): return "residual(" + c.summary(for: convention) + ")"
         case let .dropout(c, o):
             return "dropout(" + c.summary(for: convention) + ", keep in/out/state=\(o.inputKeepProb)/\(o.outputKeepProb)/\(o.stateKeepProb))"
         }
+    }
+}
+
+/// One built-in cell: its kind, `num_units`, activation and options. Options the kind does not take (see its
+/// descriptor's `jsonKeys`) are kept at their defaults, so two layers that build the same cell are equal.
+public struct CellLayer: Sendable, Equatable {
+    /// Which built-in cell.
+    public let kind: CellKind
+    /// `num_units`.
+    public var numUnits: Int
+    /// The cell's activation (`activation`; an LSTM's candidate and output, a GRU's candidate, a basic RNN's step).
+    public var activation: Activation
+    /// The options (set values the kind does not take are reset to the defaults).
+    public var options: CellOptions {
+        didSet { options = options.restricted(to: kind.descriptor.jsonKeys) }
+    }
+
+    /// A layer of `kind`; options the kind does not take are dropped.
+    public init(kind: CellKind, numUnits: Int, activation: Activation = .tanh, options: CellOptions = CellOptions()) {
+        self.kind = kind
+        self.numUnits = numUnits
+        self.activation = activation
+        self.options = options.restricted(to: kind.descriptor.jsonKeys)
+    }
+
+    /// A layer of `kind` with `convention`'s default options (`forget_bias` 1 where the framework has that term,
+    /// 0 where it has none).
+    public static func defaults(_ kind: CellKind, numUnits: Int, activation: Activation, convention: Convention) -> CellLayer {
+        CellLayer(kind: kind, numUnits: numUnits, activation: activation,
+                  options: CellOptions(forgetBias: convention.hasForgetBiasTerm ? 1 : 0))
+    }
+
+    /// The descriptor of `kind`.
+    public var descriptor: any CellKindDescriptor { kind.descriptor }
+
+    /// The layer's activation and options as an `LSTMCell` takes them.
+    public var lstmOptions: LSTMOptions {
+        LSTMOptions(usePeepholes: options.usePeepholes, cellClip: options.cellClip, numProj: options.numProj,
+                    projClip: options.projClip, forgetBias: options.forgetBias, activation: activation)
+    }
+
+    /// The summary (see `CellSpec.summary(for:)`): the type, the units, then the options and the activation
+    /// that differ from `convention`'s defaults.
+    public func summary(for convention: Convention) -> String {
+        let d = descriptor, keys = d.jsonKeys, o = options
+        var parts = ["\(numUnits)"]
+        if keys.contains(CellOptions.Key.usePeepholes), o.usePeepholes { parts.append("peepholes") }
+        if keys.contains(CellOptions.Key.cellClip), let c = o.cellClip { parts.append("cell_clip=\(c)") }
+        if keys.contains(CellOptions.Key.numProj), let p = o.numProj { parts.append("num_proj=\(p)") }
+        if keys.contains(CellOptions.Key.projClip), let c = o.projClip { parts.append("proj_clip=\(c)") }
+        if keys.contains(CellOptions.Key.forgetBias), o.forgetBias != (convention.hasForgetBiasTerm ? 1 : 0) {
+            parts.append("forget_bias=\(o.forgetBias)")
+        }
+        if let r = d.resetAfter, r != convention.defaultResetAfter { parts.append(r ? "reset_after" : "reset_after=false") }
+        if activation != .tanh { parts.append(activation.rawValue) }
+        return d.jsonType + "(" + parts.joined(separator: ", ") + ")"
+    }
+}
+
+/// The options of a built-in cell beyond `num_units` and the activation, by TF's arguments. A kind takes those
+/// its descriptor's `jsonKeys` list (the LSTM all of them, `basic_lstm` only `forget_bias`).
+public struct CellOptions: Sendable, Equatable {
+    /// The constant added to the forget gate (`forget_bias`).
+    public var forgetBias: Double
+    /// `use_peepholes`: the diagonal peephole connections `w_i_diag`, `w_f_diag`, `w_o_diag`.
+    public var usePeepholes: Bool
+    /// `cell_clip`: `c` clipped to ±this (nil: no clip).
+    public var cellClip: Double?
+    /// `num_proj`: `h = m·P` projected to this depth (nil: no projection).
+    public var numProj: Int?
+    /// `proj_clip`: the projection clipped to ±this (nil: no clip).
+    public var projClip: Double?
+
+    /// Options by TF's arguments (`forget_bias` 1 as TF's default).
+    public init(forgetBias: Double = 1.0, usePeepholes: Bool = false, cellClip: Double? = nil, numProj: Int? = nil,
+                projClip: Double? = nil) {
+        self.forgetBias = forgetBias
+        self.usePeepholes = usePeepholes
+        self.cellClip = cellClip
+        self.numProj = numProj
+        self.projClip = projClip
+    }
+
+    /// The options of an `LSTMCell` (its activation aside).
+    public init(_ o: LSTMOptions) {
+        self.init(forgetBias: o.forgetBias, usePeepholes: o.usePeepholes, cellClip: o.cellClip, numProj: o.numProj,
+                  projClip: o.projClip)
+    }
+
+    /// The experiment-file keys of the options.
+    public enum Key {
+        public static let forgetBias = "forget_bias"
+        public static let usePeepholes = "use_peepholes"
+        public static let cellClip = "cell_clip"
+        public static let numProj = "num_proj"
+        public static let projClip = "proj_clip"
+    }
+
+    /// These options with every one whose key is not in `keys` back at its default (`forget_bias` at 0: a kind
+    /// without the term adds nothing).
+    public func restricted(to keys: [String]) -> CellOptions {
+        let d = CellOptions()
+        return CellOptions(forgetBias: keys.contains(Key.forgetBias) ? forgetBias : 0,
+                           usePeepholes: keys.contains(Key.usePeepholes) ? usePeepholes : d.usePeepholes,
+                           cellClip: keys.contains(Key.cellClip) ? cellClip : d.cellClip,
+                           numProj: keys.contains(Key.numProj) ? numProj : d.numProj,
+                           projClip: keys.contains(Key.projClip) ? projClip : d.projClip)
     }
 }

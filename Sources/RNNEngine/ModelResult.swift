@@ -85,7 +85,7 @@ public enum TorchStateLayout {
         let layerSpecs = model.cell.layers
         let count = layerSpecs.count * model.directions.count
         guard let first = layerSpecs.first else { return [] }
-        let isLSTM = { if case .lstm = first { return true } else { return false } }()
+        let isLSTM = { if case .lstm = first.stateSize { return true } else { return false } }()
         let hSize = first.outputSize
         let cSize = first.numUnits
         guard h0.shape == [count, batch, hSize] else {

@@ -95,32 +95,12 @@ public struct RNNModel: Sendable, Equatable {
         }
     }
 
-    /// Why the convention's framework has no layer like `spec`, or nil when it has one.
+    /// Why the convention's framework has no layer like `spec`, or nil when it has one (a plain layer's descriptor
+    /// answers; wrappers and nested stacks are TF's alone).
     private func unsupportedReason(_ spec: CellSpec) -> String? {
-        let keras = convention == .keras
         let framework = convention.frameworkName, frameworks = convention.frameworkPossessive
         switch spec {
-        case let .basicRNN(_, a):
-            if !keras && a != .tanh && a != .relu { return "nn.RNN's nonlinearity is tanh or relu, got \(a.rawValue)" }
-            return nil
-        case .basicLSTM:
-            return "\(framework) has no BasicLSTMCell; use \"lstm\" (the same equations without a forget_bias term)"
-        case let .lstm(_, o):
-            if o.usePeepholes { return "\(frameworks) LSTM has no peepholes (use_peepholes)" }
-            if o.cellClip != nil { return "\(frameworks) LSTM has no cell_clip" }
-            if o.projClip != nil { return "\(frameworks) LSTM has no proj_clip" }
-            if keras && o.numProj != nil { return "Keras' LSTM has no projection (num_proj); PyTorch's proj_size has one" }
-            if o.forgetBias != 0 {
-                return "\(frameworks) LSTM has no forget_bias term (got forget_bias = \(o.forgetBias)); it lives in the forget gate's bias"
-            }
-            if !keras && o.activation != .tanh { return "nn.LSTM's activation is tanh, got \(o.activation.rawValue)" }
-            return nil
-        case .gru:
-            if keras { return nil }
-            return "PyTorch's GRU always applies the reset gate after the recurrent product: it needs \"reset_after\": true"
-        case let .gruResetAfter(_, a):
-            if !keras && a != .tanh { return "nn.GRU's activation is tanh, got \(a.rawValue)" }
-            return nil
+        case let .layer(l): return l.descriptor.unsupportedReason(l, convention: convention)
         case .multi: return "a stack inside a stack has no \(framework) form"
         case .residual: return "\(framework) has no ResidualWrapper layer"
         case .dropout: return "\(frameworks) dropout is not TF's DropoutWrapper; leave it out of the experiment"
@@ -195,11 +175,7 @@ public struct RNNModel: Sendable, Equatable {
 extension CellSpec {
     /// Whether two layers can be layers of one `torch.nn` module (same kind, sizes and options).
     func sameTorchModule(as other: CellSpec) -> Bool {
-        switch (self, other) {
-        case let (.basicRNN(a, x), .basicRNN(b, y)): return a == b && x == y
-        case let (.lstm(a, x), .lstm(b, y)): return a == b && x == y
-        case let (.gruResetAfter(a, x), .gruResetAfter(b, y)): return a == b && x == y
-        default: return false
-        }
+        guard case let .layer(a) = self, case let .layer(b) = other else { return false }
+        return a == b
     }
 }

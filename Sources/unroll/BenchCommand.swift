@@ -7,9 +7,13 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time the forward pass, or forward plus gradients (default weights, seeded inputs): median seconds per pass and GFLOP/s.")
 
-    enum CellKind: String, ExpressibleByArgument, CaseIterable { case basic_rnn, lstm, gru }
+    /// The kinds the bench times (each TF 1 cell with its own fused kernel), by their `CellKind` names.
+    static let kinds: [CellKind] = [.basicRNN, .lstm, .gru]
 
-    @Option(help: "basic_rnn, lstm or gru.") var cell: CellKind = .lstm
+    /// `basic_rnn, lstm or gru.`
+    static let cellHelp = kinds.map(\.rawValue).dropLast().joined(separator: ", ") + " or " + (kinds.last?.rawValue ?? "") + "."
+
+    @Option(help: ArgumentHelp(stringLiteral: Bench.cellHelp)) var cell: CellKind = .lstm
     @Option(help: "Units per layer.") var numUnits = 256
     @Option(help: "Layers (a MultiRNNCell when more than 1).") var layers = 1
     @Option(help: "Batch size.") var batchSize = 32
@@ -42,7 +46,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         Kernels.threads = threads
         let seconds = try time(dtype.scalarType)
-        let gates = ["basic_rnn": 1, "lstm": 4, "gru": 3][cell.rawValue] ?? 1
+        let gates = cell.descriptor.blockCount
         var flop = 0.0, depth = Double(inputDepth)
         for _ in 0..<layers {
             flop += 2 * Double(batchSize) * (depth + Double(numUnits)) * Double(gates * numUnits)
@@ -68,14 +72,8 @@ struct Bench: ParsableCommand {
 
     private func time<Scalar: RNNScalar>(_: Scalar.Type) throws -> Double {
         let store = VariableStore<Scalar>(missing: .initialize(seed: 1))
-        func one() throws -> CellSpec {
-            switch cell {
-            case .basic_rnn: return .basicRNN(numUnits: numUnits, activation: .tanh)
-            case .lstm: return .lstm(numUnits: numUnits, options: LSTMOptions())
-            case .gru: return .gru(numUnits: numUnits, activation: .tanh)
-            }
-        }
-        let spec: CellSpec = layers == 1 ? try one() : .multi(try (0..<layers).map { _ in try one() })
+        let one = CellSpec.layer(CellLayer.defaults(cell, numUnits: numUnits, activation: .tanh, convention: .tf))
+        let spec: CellSpec = layers == 1 ? one : .multi(Array(repeating: one, count: layers))
         let rnnCell = try spec.makeCell(store: store)
         var rng = SplitMix64(seed: 0)
         let inputs = try Tensor<Scalar>(shape: [batchSize, maxTime, inputDepth],
@@ -99,3 +97,13 @@ struct Bench: ParsableCommand {
 }
 
 extension DType: ExpressibleByArgument {}
+
+/// `--cell`: one of the kinds `Bench.kinds` lists.
+extension CellKind: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let kind = CellKind(rawValue: argument), Bench.kinds.contains(kind) else { return nil }
+        self = kind
+    }
+
+    public static var allValueStrings: [String] { Bench.kinds.map(\.rawValue) }
+}

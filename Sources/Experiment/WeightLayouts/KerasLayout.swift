@@ -14,23 +14,17 @@ enum KerasLayout: WeightLayout {
         return "rnn"
     }
 
-    /// Keras' cell name for a layer kind.
-    static func cellName(_ kind: LayerKind) -> String {
-        switch kind {
-        case .rnn: return "simple_rnn_cell"
-        case .lstm: return "lstm_cell"
-        case .gru, .gruResetAfter: return "gru_cell"
-        }
-    }
+    /// Keras' cell name for a layer kind (a kind Keras lacks, refused before any layout is read, keeps TF's).
+    static func cellName(_ kind: CellKind) -> String { kind.descriptor.kerasCellName ?? kind.descriptor.scopeName }
 
     static func read<S: RNNScalar>(_ layer: RNNModel.Layer, in model: RNNModel, from src: WeightSource<S>) throws -> LayerWeights<S> {
         let l = try LayerShape(layer)
         let p = layerPath(layer, in: model) + "/" + cellName(l.kind)
-        let order = GateOrders.order(l.kind, .keras)
+        let order = l.descriptor.storedGateOrder(.keras)
         var w = LayerWeights<S>(kind: l.kind, inputKernel: Tensor(zeros: [0]), recurrentKernel: Tensor(zeros: [0]), bias: Tensor(zeros: [0]))
         w.inputKernel = try src(p + "/kernel", [l.depth, l.width])
         w.recurrentKernel = try src(p + "/recurrent_kernel", [l.hDepth, l.width])
-        if l.kind == .gruResetAfter {
+        if l.descriptor.hasRecurrentBias {
             let b = try src(p + "/bias", [2, l.width])
             w.bias = WeightMath.row(b, 0)
             w.recurrentBias = WeightMath.reorder(WeightMath.row(b, 1), from: order, to: w.gates)
@@ -44,12 +38,12 @@ enum KerasLayout: WeightLayout {
     }
 
     static func write<S: RNNScalar>(_ w: LayerWeights<S>, _ layer: RNNModel.Layer, in model: RNNModel) -> [(String, Tensor<S>)] {
-        let p = layerPath(layer, in: model) + "/" + cellName(w.kind)
-        let order = GateOrders.order(w.kind, .keras)
+        let p = layerPath(layer, in: model) + "/" + cellName(layer.spec.unwrappedLayer?.kind ?? w.kind)
+        let order = w.kind.descriptor.storedGateOrder(.keras)
         let bias = WeightMath.reorder(w.bias, from: w.gates, to: order)
         return [(p + "/kernel", WeightMath.reorder(w.inputKernel, from: w.gates, to: order)),
                 (p + "/recurrent_kernel", WeightMath.reorder(w.recurrentKernel, from: w.gates, to: order)),
-                (p + "/bias", w.kind == .gruResetAfter
+                (p + "/bias", w.kind.descriptor.hasRecurrentBias
                     ? WeightMath.twoRows(bias, WeightMath.reorder(w.recurrentBias ?? Tensor(zeros: w.bias.shape), from: w.gates, to: order))
                     : bias)]
     }

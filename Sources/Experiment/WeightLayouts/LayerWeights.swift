@@ -2,9 +2,9 @@ import RNNEngine
 
 /// One layer's weights in a framework-neutral form that every weight layout reads from and writes to:
 /// input and recurrent kernels `[in, k·units]` / `[h, k·units]` with gate blocks in the neutral order
-/// (`GateOrders.neutralLSTM`, `GateOrders.neutralGRU`), the biases, and the LSTM's optional extras.
+/// (`CellKindDescriptor.neutralGateOrder`), the biases, and the LSTM's optional extras.
 struct LayerWeights<Scalar: RNNScalar> {
-    var kind: LayerKind
+    var kind: CellKind
     var inputKernel: Tensor<Scalar>
     var recurrentKernel: Tensor<Scalar>
     /// `[k·units]`: every bias term the cell adds to the gates (PyTorch's `bias_ih + bias_hh` where they are only summed).
@@ -16,47 +16,16 @@ struct LayerWeights<Scalar: RNNScalar> {
     /// TF's peephole diagonals `w_i_diag`, `w_f_diag`, `w_o_diag` (TF only).
     var peepholes: [String: Tensor<Scalar>] = [:]
 
-    /// The neutral gate order of this kind.
-    var gates: [Gate] {
-        switch kind {
-        case .rnn: return [.candidate]
-        case .lstm: return GateOrders.neutralLSTM
-        case .gru, .gruResetAfter: return GateOrders.neutralGRU
-        }
-    }
+    /// The neutral gate order of this kind (its descriptor's `neutralGateOrder`).
+    var gates: [Gate] { kind.descriptor.neutralGateOrder }
 
     /// Adds `amount` to the forget gate's bias (folding TF's `forget_bias` into a framework that has no such term).
     mutating func addToForgetBias(_ amount: Double) {
-        guard kind == .lstm, amount != 0 else { return }
-        let units = bias.count / 4
-        let start = (gates.firstIndex(of: .forget) ?? 1) * units
+        let gates = gates
+        guard let forget = gates.firstIndex(of: .forget), amount != 0 else { return }
+        let units = bias.count / gates.count
+        let start = forget * units
         for j in start..<(start + units) { bias.scalars[j] += Scalar(amount) }
-    }
-}
-
-/// The kinds of layer weight layouts know.
-enum LayerKind: Sendable {
-    case rnn, lstm, gru, gruResetAfter
-
-    /// The kind of a layer's cell (wrappers add no weights), nil for a nested stack.
-    init?(_ spec: CellSpec) {
-        switch spec {
-        case .basicRNN: self = .rnn
-        case .basicLSTM, .lstm: self = .lstm
-        case .gru: self = .gru
-        case .gruResetAfter: self = .gruResetAfter
-        case let .residual(c), let .dropout(c, _): self.init(c)
-        case .multi: return nil
-        }
-    }
-
-    /// Gate blocks along a kernel's columns.
-    var blockCount: Int {
-        switch self {
-        case .rnn: return 1
-        case .lstm: return 4
-        case .gru, .gruResetAfter: return 3
-        }
     }
 }
 

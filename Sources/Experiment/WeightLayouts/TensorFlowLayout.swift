@@ -11,12 +11,11 @@ enum TensorFlowLayout: WeightLayout {
         let l = try LayerShape(layer)
         let p = layer.scope + "/" + l.cellName
         let d = l.depth, u = l.units
-        switch l.kind {
-        case .rnn, .lstm:
+        let order = l.descriptor.storedGateOrder(.tf), neutral = l.descriptor.neutralGateOrder
+        switch l.descriptor.tensorFlowVariables {
+        case .concatenated:
             let kernel = try src(p + "/kernel", [d + l.hDepth, l.width])
             let bias = try src(p + "/bias", [l.width])
-            let order = GateOrders.order(l.kind, .tf)
-            let neutral = l.kind == .lstm ? GateOrders.neutralLSTM : [.candidate]
             let k = WeightMath.reorder(kernel, from: order, to: neutral)
             var w = LayerWeights(kind: l.kind, inputKernel: WeightMath.rows(k, 0..<d),
                                  recurrentKernel: WeightMath.rows(k, d..<(d + l.hDepth)),
@@ -26,43 +25,42 @@ enum TensorFlowLayout: WeightLayout {
                 for name in ["w_i_diag", "w_f_diag", "w_o_diag"] { w.peepholes[name] = try src(p + "/" + name, [u]) }
             }
             return w
-        case .gru:
-            let gk = try src(p + "/gates/kernel", [d + u, 2 * u]), gb = try src(p + "/gates/bias", [2 * u])
+        case .gatesAndCandidate:
+            let g = order.count - 1
+            let gk = try src(p + "/gates/kernel", [d + u, g * u]), gb = try src(p + "/gates/bias", [g * u])
             let ck = try src(p + "/candidate/kernel", [d + u, u]), cb = try src(p + "/candidate/bias", [u])
-            let stored = GateOrders.tfGRUGates + [.candidate]
-            let k = WeightMath.reorder(WeightMath.hstack([gk, ck]), from: stored, to: GateOrders.neutralGRU)
-            return LayerWeights(kind: .gru, inputKernel: WeightMath.rows(k, 0..<d), recurrentKernel: WeightMath.rows(k, d..<(d + u)),
-                                bias: WeightMath.reorder(WeightMath.hstack([gb, cb]), from: stored, to: GateOrders.neutralGRU))
-        case .gruResetAfter:
-            let order = GateOrders.gru(.tf)
-            let k = try src(p + "/kernel", [d, 3 * u]), rk = try src(p + "/recurrent_kernel", [u, 3 * u])
-            let b = try src(p + "/bias", [2, 3 * u])
-            return LayerWeights(kind: .gruResetAfter, inputKernel: WeightMath.reorder(k, from: order, to: GateOrders.neutralGRU),
-                                recurrentKernel: WeightMath.reorder(rk, from: order, to: GateOrders.neutralGRU),
-                                bias: WeightMath.reorder(WeightMath.row(b, 0), from: order, to: GateOrders.neutralGRU),
-                                recurrentBias: WeightMath.reorder(WeightMath.row(b, 1), from: order, to: GateOrders.neutralGRU))
+            let k = WeightMath.reorder(WeightMath.hstack([gk, ck]), from: order, to: neutral)
+            return LayerWeights(kind: l.kind, inputKernel: WeightMath.rows(k, 0..<d), recurrentKernel: WeightMath.rows(k, d..<(d + u)),
+                                bias: WeightMath.reorder(WeightMath.hstack([gb, cb]), from: order, to: neutral))
+        case .inputAndRecurrent:
+            let k = try src(p + "/kernel", [d, l.width]), rk = try src(p + "/recurrent_kernel", [u, l.width])
+            let b = try src(p + "/bias", [2, l.width])
+            return LayerWeights(kind: l.kind, inputKernel: WeightMath.reorder(k, from: order, to: neutral),
+                                recurrentKernel: WeightMath.reorder(rk, from: order, to: neutral),
+                                bias: WeightMath.reorder(WeightMath.row(b, 0), from: order, to: neutral),
+                                recurrentBias: WeightMath.reorder(WeightMath.row(b, 1), from: order, to: neutral))
         }
     }
 
     static func write<S: RNNScalar>(_ w: LayerWeights<S>, _ layer: RNNModel.Layer, in model: RNNModel) -> [(String, Tensor<S>)] {
         guard let l = try? LayerShape(layer) else { return [] }
         let p = layer.scope + "/" + l.cellName
-        switch w.kind {
-        case .rnn, .lstm:
-            let order = GateOrders.order(w.kind, .tf)
+        let order = w.kind.descriptor.storedGateOrder(.tf)
+        switch w.kind.descriptor.tensorFlowVariables {
+        case .concatenated:
             var out = [(p + "/kernel", WeightMath.reorder(WeightMath.vstack(w.inputKernel, w.recurrentKernel), from: w.gates, to: order)),
                        (p + "/bias", WeightMath.reorder(w.bias, from: w.gates, to: order))]
             if let proj = w.projection { out.append((p + "/projection/kernel", proj)) }
             for (name, t) in w.peepholes.sorted(by: { $0.key < $1.key }) { out.append((p + "/" + name, t)) }
             return out
-        case .gru:
+        case .gatesAndCandidate:
             let k = WeightMath.vstack(w.inputKernel, w.recurrentKernel)
-            return [(p + "/gates/kernel", WeightMath.select(k, from: w.gates, GateOrders.tfGRUGates)),
-                    (p + "/gates/bias", WeightMath.select(w.bias, from: w.gates, GateOrders.tfGRUGates)),
-                    (p + "/candidate/kernel", WeightMath.select(k, from: w.gates, [.candidate])),
-                    (p + "/candidate/bias", WeightMath.select(w.bias, from: w.gates, [.candidate]))]
-        case .gruResetAfter:
-            let order = GateOrders.gru(.tf)
+            let gates = Array(order.dropLast()), candidate = Array(order.suffix(1))
+            return [(p + "/gates/kernel", WeightMath.select(k, from: w.gates, gates)),
+                    (p + "/gates/bias", WeightMath.select(w.bias, from: w.gates, gates)),
+                    (p + "/candidate/kernel", WeightMath.select(k, from: w.gates, candidate)),
+                    (p + "/candidate/bias", WeightMath.select(w.bias, from: w.gates, candidate))]
+        case .inputAndRecurrent:
             let rb = w.recurrentBias ?? Tensor(zeros: w.bias.shape)
             return [(p + "/kernel", WeightMath.reorder(w.inputKernel, from: w.gates, to: order)),
                     (p + "/recurrent_kernel", WeightMath.reorder(w.recurrentKernel, from: w.gates, to: order)),

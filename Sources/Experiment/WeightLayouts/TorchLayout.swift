@@ -12,16 +12,16 @@ enum TorchLayout: WeightLayout {
 
     static func read<S: RNNScalar>(_ layer: RNNModel.Layer, in model: RNNModel, from src: WeightSource<S>) throws -> LayerWeights<S> {
         let l = try LayerShape(layer)
-        let s = suffix(layer), order = GateOrders.order(l.kind, .torch)
+        let s = suffix(layer), order = l.descriptor.storedGateOrder(.torch)
         let ih = try src("weight_ih" + s, [l.width, l.depth])
         let hh = try src("weight_hh" + s, [l.width, l.hDepth])
         let bih = try src("bias_ih" + s, [l.width])
         let bhh = try src("bias_hh" + s, [l.width])
-        let gates: [Gate] = LayerWeights<S>(kind: l.kind, inputKernel: ih, recurrentKernel: hh, bias: bih).gates
+        let gates = l.descriptor.neutralGateOrder
         func neutral(_ t: Tensor<S>) -> Tensor<S> { WeightMath.reorder(t, from: order, to: gates) }
         var w = LayerWeights(kind: l.kind, inputKernel: neutral(WeightMath.transpose(ih)),
                              recurrentKernel: neutral(WeightMath.transpose(hh)), bias: neutral(bih))
-        if l.kind == .gruResetAfter {
+        if l.descriptor.hasRecurrentBias {
             w.recurrentBias = neutral(bhh)
         } else {
             w.bias = neutral(WeightMath.add(bih, bhh))
@@ -31,7 +31,7 @@ enum TorchLayout: WeightLayout {
     }
 
     static func write<S: RNNScalar>(_ w: LayerWeights<S>, _ layer: RNNModel.Layer, in model: RNNModel) -> [(String, Tensor<S>)] {
-        let s = suffix(layer), order = GateOrders.order(w.kind, .torch)
+        let s = suffix(layer), order = w.kind.descriptor.storedGateOrder(.torch)
         func torch(_ t: Tensor<S>) -> Tensor<S> { WeightMath.reorder(t, from: w.gates, to: order) }
         var out = [("weight_ih" + s, WeightMath.transpose(torch(w.inputKernel))),
                    ("weight_hh" + s, WeightMath.transpose(torch(w.recurrentKernel))),

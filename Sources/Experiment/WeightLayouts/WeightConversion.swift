@@ -53,12 +53,7 @@ public enum WeightLayouts {
         }
         func convert(_ spec: CellSpec) -> CellSpec {
             switch spec {
-            case let .basicLSTM(n, fb, a) where !convention.hasForgetBiasTerm:
-                _ = fb
-                return .lstm(numUnits: n, options: LSTMOptions(forgetBias: 0, activation: a))
-            case var .lstm(n, o) where !convention.hasForgetBiasTerm:
-                o.forgetBias = 0
-                return .lstm(numUnits: n, options: o)
+            case let .layer(l): return .layer(l.descriptor.converted(l, to: convention))
             case let .multi(cells): return .multi(cells.map(convert))
             default: return spec
             }
@@ -100,19 +95,16 @@ public enum WeightLayouts {
     /// `recurrent_kernel` is both Keras' GRU and TF 2's reset-after `GRUCell` (the same layout); it reads as Keras.
     public static func detect(names: [String]) -> Convention {
         if names.contains(where: { $0.hasPrefix("weight_ih_l") || $0.hasPrefix("weight_hh_l") }) { return .torch }
+        // Keras' cell names that no TF cell uses (`simple_rnn_cell`).
+        let kinds = CellKind.allCases.map(\.descriptor)
+        let kerasOnly = Set(kinds.compactMap(\.kerasCellName)).subtracting(kinds.map(\.scopeName)).map { "/\($0)/" }
         let keras = names.contains { n in
             n.hasSuffix("/recurrent_kernel") && !n.contains("multi_rnn_cell") && !n.hasPrefix("bidirectional_rnn/")
-                || n.hasPrefix("bidirectional/forward_rnn/") || n.contains("/simple_rnn_cell/")
+                || n.hasPrefix("bidirectional/forward_rnn/") || kerasOnly.contains { n.contains($0) }
         }
         return keras ? .keras : .tf
     }
 
-    private static func forgetBias(of spec: CellSpec) -> Double {
-        switch spec {
-        case let .basicLSTM(_, fb, _): return fb
-        case let .lstm(_, o): return o.forgetBias
-        case let .residual(c), let .dropout(c, _): return forgetBias(of: c)
-        default: return 0
-        }
-    }
+    /// The layer's `forget_bias` (0 for a kind without the term).
+    private static func forgetBias(of spec: CellSpec) -> Double { spec.unwrappedLayer?.options.forgetBias ?? 0 }
 }

@@ -20,7 +20,7 @@ extension WeightLayout {
 
 /// What a layout needs to know about a layer's cell: kind, depths and LSTM options, wrappers removed.
 struct LayerShape {
-    let kind: LayerKind
+    let kind: CellKind
     /// The layer's input depth.
     let depth: Int
     let units: Int
@@ -28,35 +28,29 @@ struct LayerShape {
     let hDepth: Int
     let numProj: Int?
     let peepholes: Bool
-    /// The cell's own scope name (`lstm_cell`, `gru_cell`, ...).
-    let cellName: String
-    let spec: CellSpec
 
     init(_ layer: RNNModel.Layer) throws {
-        var spec = layer.spec
-        while true {
-            if case let .residual(c) = spec { spec = c; continue }
-            if case let .dropout(c, _) = spec { spec = c; continue }
-            break
-        }
-        guard let kind = LayerKind(spec) else {
+        guard let cell = layer.spec.unwrappedLayer else {
+            var spec = layer.spec
+            while true {
+                if case let .residual(c) = spec { spec = c; continue }
+                if case let .dropout(c, _) = spec { spec = c; continue }
+                break
+            }
             throw RNNError.invalidCell("a stack nested inside a stack has no layer-by-layer weight layout (layer \(layer.index): \(spec.summary))")
         }
-        self.kind = kind
-        self.spec = spec
+        kind = cell.kind
         depth = layer.inputDepth
-        units = spec.numUnits
-        hDepth = spec.outputSize
-        if case let .lstm(_, o) = spec {
-            numProj = o.numProj
-            peepholes = o.usePeepholes
-        } else {
-            numProj = nil
-            peepholes = false
-        }
-        cellName = (try? spec.makeCell(store: VariableStore<Float>()).name) ?? spec.typeName
+        units = cell.numUnits
+        hDepth = cell.descriptor.outputSize(cell)
+        numProj = cell.options.numProj
+        peepholes = cell.options.usePeepholes
     }
 
+    /// The kind's descriptor.
+    var descriptor: any CellKindDescriptor { kind.descriptor }
+    /// The cell's own scope name (`lstm_cell`, `gru_cell`, ...).
+    var cellName: String { descriptor.scopeName }
     /// Columns of a kernel: gate blocks times units.
-    var width: Int { kind.blockCount * units }
+    var width: Int { descriptor.blockCount * units }
 }

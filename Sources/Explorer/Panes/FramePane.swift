@@ -147,11 +147,10 @@ enum FramePane {
         guard let spec = state.layerSpec else { return 5 }
         let (cell, residual, dropout) = FrameRows.unwrap(spec)
         var rows: Int
-        switch cell {
-        case let .lstm(_, o): rows = 9 + (o.cellClip == nil ? 0 : 2) + (o.numProj == nil ? 0 : 1) + (o.projClip == nil ? 0 : 1)
-        case .basicLSTM: rows = 9
-        case .gru, .gruResetAfter: rows = 6
-        default: rows = 3
+        if case .lstm = cell.stateSize, let o = cell.unwrappedLayer?.options {
+            rows = 9 + (o.cellClip == nil ? 0 : 2) + (o.numProj == nil ? 0 : 1) + (o.projClip == nil ? 0 : 1)
+        } else {
+            rows = 3 + (cell.unwrappedLayer?.descriptor.gates.count ?? 0)
         }
         rows += spec.stateSize.flattened.count  // copied through on a masked step
         rows += (residual ? 2 : 0) + (dropout ? 1 : 0) + 2  // wrappers, output rows

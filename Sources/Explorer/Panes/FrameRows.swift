@@ -58,8 +58,8 @@ enum FrameRows {
         let newWord = masked ? "computed" : "new"
         var rows: [Row] = []
         let (cell, residual, dropout) = unwrap(spec)
-        switch cell {
-        case .basicLSTM, .lstm:
+        // A cell with an LSTM state (c, h) shows its cell-state update; any other its gates (its descriptor's).
+        if case .lstm = cell.stateSize {
             rows.append(Row(label: "c before", values: v(before.part("c"))))
             rows.append(Row(label: "h before", values: v(before.part("h"))))
             // i, j, f, then (after the new c) o: the engine's gate table names them.
@@ -85,12 +85,10 @@ enum FrameRows {
             } else {
                 rows.append(Row(label: "h \(newWord)", values: h, emphasis: new))
             }
-        case .gru, .gruResetAfter:
+        } else {
+            let gates = cell.unwrappedLayer?.descriptor.gates ?? []
             rows.append(Row(label: "h before", values: v(before.part("h"))))
-            for g in GateTable.gru { rows.append(Row(label: Format.gateLabel(g.name, gates: GateTable.gru), values: v(ld.gate(g.name)))) }
-            rows.append(Row(label: "h \(newWord)", values: v(computed.part("h")), emphasis: new))
-        default:
-            rows.append(Row(label: "h before", values: v(before.part("h"))))
+            for g in gates { rows.append(Row(label: Format.gateLabel(g.name, gates: gates), values: v(ld.gate(g.name)))) }
             rows.append(Row(label: "h \(newWord)", values: v(computed.part("h")), emphasis: new))
         }
         if masked {

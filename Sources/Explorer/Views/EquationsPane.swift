@@ -24,14 +24,10 @@ enum EquationsPane {
         out.append(("\(spec.summary), layer \(state.layer), unit \(k), example \(b), t=\(state.t)  (, . unit  [ ] layer  \(glyphs.arrowUp)\(glyphs.arrowDown) example)", Styles.label.adding(.bold)))
         func eq(_ text: String) { out.append((text, .plain)) }
         let q = "?"
-        switch cell {
-        case .basicLSTM, .lstm:
-            let opts: LSTMOptions
-            switch cell {
-            case let .lstm(_, o): opts = o
-            case let .basicLSTM(_, fb, a): opts = LSTMOptions(forgetBias: fb, activation: a)
-            default: opts = LSTMOptions()
-            }
+        let layer = cell.unwrappedLayer
+        switch layer?.kind {
+        case .basicLSTM?, .lstm?:
+            let opts = layer?.lstmOptions ?? LSTMOptions()
             let act = opts.activation.rawValue
             let peep = opts.usePeepholes
             let fb = Format.compact(opts.forgetBias)
@@ -65,28 +61,28 @@ enum EquationsPane {
             } else {
                 eq("h = o·\(act)(c) = (\(at(ld.gate("o")) ?? q))·\(act)(\(cNew)) = \(at(computed.part("h")) ?? q)")
             }
-        case let .gru(_, a):
-            let act = a.rawValue
+        case .gru?:
+            let act = (layer?.activation ?? .tanh).rawValue
             eq("r = σ(W_r·[x, h] + b_r) = σ(\(at(ld.term("r_pre")) ?? q)) = \(at(ld.gate("r")) ?? q)")
             eq("u = σ(W_u·[x, h] + b_u) = σ(\(at(ld.term("u_pre")) ?? q)) = \(at(ld.gate("u")) ?? q)")
             eq("c̃ = \(act)(W_c·[x, r⊙h] + b_c) = \(act)(\(at(ld.term("c_pre")) ?? q)) = \(at(ld.gate("c")) ?? q)")
             let u = at(ld.gate("u")) ?? q
             let uPlain = u.hasPrefix("+") ? String(u.dropFirst()) : "(\(u))"
             eq("h = u·h_prev + (1 - u)·c̃ = (\(u))(\(at(before.part("h")) ?? q)) + (1 - \(uPlain))(\(at(ld.gate("c")) ?? q)) = \(at(computed.part("h")) ?? q)")
-        case let .gruResetAfter(_, a):
+        case .gruResetAfter?:
             // reset_after (Keras, PyTorch): the reset gate multiplies the recurrent product, bias included.
-            let act = a.rawValue
+            let act = (layer?.activation ?? .tanh).rawValue
             eq("u = σ(x·W_u + b_u + h·U_u + b'_u) = σ(\(at(ld.term("u_x")) ?? q) + \(at(ld.term("u_h")) ?? q)) = \(at(ld.gate("u")) ?? q)")
             eq("r = σ(x·W_r + b_r + h·U_r + b'_r) = σ(\(at(ld.term("r_x")) ?? q) + \(at(ld.term("r_h")) ?? q)) = \(at(ld.gate("r")) ?? q)")
             eq("c̃ = \(act)(x·W_c + b_c + r·(h·U_c + b'_c)) = \(act)(\(at(ld.term("c_x")) ?? q) + (\(at(ld.gate("r")) ?? q))(\(at(ld.term("c_h")) ?? q))) = \(at(ld.gate("c")) ?? q)")
             let u = at(ld.gate("u")) ?? q
             let uPlain = u.hasPrefix("+") ? String(u.dropFirst()) : "(\(u))"
             eq("h = u·h_prev + (1 - u)·c̃ = (\(u))(\(at(before.part("h")) ?? q)) + (1 - \(uPlain))(\(at(ld.gate("c")) ?? q)) = \(at(computed.part("h")) ?? q)")
-        case let .basicRNN(_, a):
-            let act = a.rawValue
+        case .basicRNN?:
+            let act = (layer?.activation ?? .tanh).rawValue
             eq("h = \(act)(W·[x, h] + b) = \(act)(\(at(ld.term("h_pre")) ?? q)) = \(at(computed.part("h")) ?? q)")
         default:
-            break
+            break  // a stack, or a kind whose equations are not written out here
         }
         if residual, let inner = at(ld.gate("cell output")) {
             eq("out = h + x (ResidualWrapper) = \(inner) + \(at(ld.input) ?? q) = \(at(ld.cellOutput) ?? q)")

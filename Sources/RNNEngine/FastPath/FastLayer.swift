@@ -1,8 +1,8 @@
 /// One layer of a stack the fused path can run: a built-in cell, possibly inside a `ResidualWrapper` and
 /// identity `DropoutWrapper`s.
 final class FastLayer<Scalar: RNNScalar> {
-    enum Kind { case rnn, lstm, gru }
-    let kind: Kind
+    /// The fused kernel its step runs (its kind's `CellKindDescriptor.fusedKernel`).
+    let kind: FusedKernel
     let units: Int
     /// Output (and `h`) depth.
     let outWidth: Int
@@ -27,7 +27,7 @@ final class FastLayer<Scalar: RNNScalar> {
     var candidateWidth: Int { candidate?.width ?? 0 }
 
     /// Nil when a recurrent block is empty (no state depth): the step-by-step path runs such a cell.
-    init?(kind: Kind, units: Int, outWidth: Int, residual: Bool, act: Activation, linear: ConcatLinear<Scalar>,
+    init?(kind: FusedKernel, units: Int, outWidth: Int, residual: Bool, act: Activation, linear: ConcatLinear<Scalar>,
           candidate: ConcatLinear<Scalar>? = nil, forgetBias: Double = 0, peepholes: Peepholes<Scalar>? = nil,
           cellClip: Double? = nil, projection: PackedMatrix<Scalar>? = nil, projClip: Double? = nil) {
         guard let recurrent = linear.stateBlock.handle else { return nil }
