@@ -25,17 +25,37 @@ public final class BasicRNNCell<Scalar: RNNScalar>: RNNCell {
         linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias, kernelName: kernelName, biasName: biasName)
     }
 
+    /// What one step computes (each `[batch, units]`): the one place the step's equations live, for `call`
+    /// and for the backward pass's recomputation.
+    struct Step: StepIntermediates {
+        /// The step's input and previous state.
+        var x: [Scalar], h: [Scalar]
+        /// `[x, h]·W + b`, and the new state (and output) `act` of it.
+        var pre: [Scalar], out: [Scalar]
+
+        var scalarCount: Int { RNNEngine.scalarCount(x, h, pre, out) }
+    }
+
+    /// The step from `x` (`[batch, depth]`) and `h`, checking that the cell was built for this depth.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
+    func step(_ x: Tensor<Scalar>, _ h: Tensor<Scalar>) throws -> Step {
+        let linear = try builtLinear(linear, inputDepth: x.shape.last ?? 0, cell: "BasicRNNCell")
+        let pre = linear.apply(x, h).scalars
+        var out = pre
+        let n = out.count
+        out.withUnsafeMutableBufferPointer { p in if let b = p.baseAddress { activation.apply(b, count: n) } }
+        return Step(x: x.scalars, h: h.scalars, pre: pre, out: out)
+    }
+
     public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
                      context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
         let x = try input.single(for: "BasicRNNCell")
         let h = try state.single(for: "BasicRNNCell state")
-        let linear = try builtLinear(linear, inputDepth: x.shape.last ?? 0, cell: "BasicRNNCell")
-        var out = linear.apply(x, h)
-        context.recorder?.recordTerm("h_pre", out)
-        let n = out.count
-        out.scalars.withUnsafeMutableBufferPointer { p in if let b = p.baseAddress { Fused.act(n, b, activation.fusedCode) } }
+        let s = try step(x, h)
+        let shape = [x.shape[0], numUnits]
+        context.recorder?.recordTerm("h_pre", Tensor(unchecked: shape, scalars: s.pre))
+        let out = Tensor(unchecked: shape, scalars: s.out)
         return (out, .leaf(out))
     }
 }

@@ -65,13 +65,17 @@ public final class GRUResetAfterCell<Scalar: RNNScalar>: RNNCell {
 
     /// What one step computes (each `[batch, units]` unless noted): the one place the step's equations live,
     /// for `call` and for the backward pass's recomputation.
-    struct Step {
+    struct Step: StepIntermediates {
+        /// The step's input and previous state.
+        var x: [Scalar], h: [Scalar]
         /// `x·W + b_in` and `h·U + b_rec`, `[batch, 3·units]` (blocks z, r, c).
         var xs: [Scalar], hs: [Scalar]
         var z: [Scalar], r: [Scalar]
         /// The candidate before and after its activation.
         var cPre: [Scalar], c: [Scalar]
         var out: [Scalar]
+
+        var scalarCount: Int { RNNEngine.scalarCount(x, h, xs, hs, z, r, cPre, c, out) }
     }
 
     /// The step from `x` (`[batch, depth]`) and `h`, checking that the cell was built for this depth.
@@ -106,7 +110,7 @@ public final class GRUResetAfterCell<Scalar: RNNScalar>: RNNCell {
         for i in 0..<n {
             out[i] = z[i] * h.scalars[i] + (1 - z[i]) * c[i]
         }
-        return Step(xs: xs, hs: hs, z: z, r: r, cPre: cPre, c: c, out: out)
+        return Step(x: x.scalars, h: h.scalars, xs: xs, hs: hs, z: z, r: r, cPre: cPre, c: c, out: out)
     }
 
     public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
