@@ -107,12 +107,18 @@ final class CellStepTests: XCTestCase {
     }
 
     func testFusedPathEqualsTheStepFunctions() throws {
-        defer { _ = rk_force_kernel("auto") }
+        defer { _ = rk_force_kernel("auto"); rk_set_threads(0) }
+        // Units that fill no vector, and units the whole-step kernels split across threads.
+        let wide: [CellSpec] = [.basicRNN(numUnits: 130, activation: .relu), .gru(numUnits: 130, activation: .tanh),
+                                .lstm(numUnits: 130, options: LSTMOptions(usePeepholes: true, cellClip: 0.5, numProj: 33, projClip: 0.3))]
         for path in KernelTests.paths {
             XCTAssertEqual(rk_force_kernel(path), 0)
-            for spec in Self.specs {
-                try checkFusedEqualsSteps(spec, Float.self, path: path)
-                try checkFusedEqualsSteps(spec, Double.self, path: path)
+            for threads in [1, 3] {
+                rk_set_threads(Int32(threads))
+                for spec in Self.specs + wide {
+                    try checkFusedEqualsSteps(spec, Float.self, path: "\(path) threads=\(threads)")
+                    try checkFusedEqualsSteps(spec, Double.self, path: "\(path) threads=\(threads)")
+                }
             }
         }
     }

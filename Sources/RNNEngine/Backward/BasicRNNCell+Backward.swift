@@ -5,14 +5,6 @@ extension BasicRNNCell: DifferentiableCell {
         linear?.registerGradients(in: gradients)
     }
 
-    public func tapedCall(_ input: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, time: Int) throws
-        -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, tape: StepTape<Scalar>) {
-        let h = try state.single(for: "BasicRNNCell state")
-        let s = try step(input, h)
-        let out = Tensor(unchecked: [input.shape[0], numUnits], scalars: s.out)
-        return (out, .leaf(out), StepTape(step: s))
-    }
-
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward(_ tape: StepTape<Scalar>, outputGradient: Tensor<Scalar>, stateGradient: Nest<Tensor<Scalar>>,
@@ -20,7 +12,7 @@ extension BasicRNNCell: DifferentiableCell {
         let linear = try builtLinear(linear, inputDepth: linear?.inputDepth ?? 0, cell: "BasicRNNCell")
         let dState = try stateGradient.single(for: "BasicRNNCell state gradient")
         let batch = outputGradient.shape[0], n = batch * numUnits
-        let s = try tape.step(Step.self, of: "BasicRNNCell")
+        let s = try tapedStep(tape)
         var dh = [Scalar](repeating: 0, count: n)
         for k in 0..<n { dh[k] = outputGradient.scalars[k] + dState.scalars[k] }
         let dPre = activation.backward(dy: dh, y: s.out, x: s.pre)

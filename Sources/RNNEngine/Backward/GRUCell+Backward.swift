@@ -14,14 +14,6 @@ extension GRUCell: DifferentiableCell {
                 try builtLinear(candidateLinear, inputDepth: depth, cell: "GRUCell"))
     }
 
-    public func tapedCall(_ input: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, time: Int) throws
-        -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, tape: StepTape<Scalar>) {
-        let h = try state.single(for: "GRUCell state")
-        let s = try step(input, h, for: .tape)
-        let out = Tensor(unchecked: [input.shape[0], numUnits], scalars: s.out)
-        return (out, .leaf(out), StepTape(step: s))
-    }
-
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward(_ tape: StepTape<Scalar>, outputGradient: Tensor<Scalar>, stateGradient: Nest<Tensor<Scalar>>,
@@ -29,7 +21,7 @@ extension GRUCell: DifferentiableCell {
         let (gl, cl) = try linears()
         let dNext = try stateGradient.single(for: "GRUCell state gradient")
         let batch = outputGradient.shape[0], u = numUnits, n = batch * u
-        let s = try tape.step(Step.self, of: "GRUCell")
+        let s = try tapedStep(tape)
         let (x, h, gates, rh, cPre, c) = (s.x, s.h, s.gates, s.rh, s.cPre, s.c)
         var dh = [Scalar](repeating: 0, count: n)
         for k in 0..<n { dh[k] = outputGradient.scalars[k] + dNext.scalars[k] }

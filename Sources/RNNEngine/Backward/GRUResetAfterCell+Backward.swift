@@ -14,14 +14,6 @@ extension GRUResetAfterCell: DifferentiableCell {
         gradients.register(names.bias, shape: [2, 3 * u])
     }
 
-    public func tapedCall(_ input: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, time: Int) throws
-        -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, tape: StepTape<Scalar>) {
-        let h = try state.single(for: "GRUCell(reset_after) state")
-        let s = try step(input, h)
-        let out = Tensor(unchecked: [input.shape[0], numUnits], scalars: s.out)
-        return (out, .leaf(out), StepTape(step: s))
-    }
-
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func backward(_ tape: StepTape<Scalar>, outputGradient: Tensor<Scalar>, stateGradient: Nest<Tensor<Scalar>>,
@@ -31,7 +23,7 @@ extension GRUResetAfterCell: DifferentiableCell {
         }
         let dNext = try stateGradient.single(for: "GRUCell(reset_after) state gradient")
         let batch = outputGradient.shape[0], u = numUnits, w = 3 * u, n = batch * u, depth = builtDepth
-        let s = try tape.step(Step.self, of: "GRUCell(reset_after)")
+        let s = try tapedStep(tape)
         let (x, h, z, r, cPre, c, hs) = (s.x, s.h, s.z, s.r, s.cPre, s.c, s.hs)
         var dh = [Scalar](repeating: 0, count: n)
         for k in 0..<n { dh[k] = outputGradient.scalars[k] + dNext.scalars[k] }

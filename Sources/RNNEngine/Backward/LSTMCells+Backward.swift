@@ -6,20 +6,12 @@ extension LSTMStepCell {
         (try? stepParameters())?.registerGradients(in: gradients)
     }
 
-    public func tapedCall(_ input: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, time: Int) throws
-        -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, tape: StepTape<Scalar>) {
-        let (s, p) = try step(input, state: state, for: .tape)
-        let r = result(s, batch: input.shape[0], p)
-        return (r.output, r.state, StepTape(step: s))
-    }
-
     public func backward(_ tape: StepTape<Scalar>, outputGradient: Tensor<Scalar>, stateGradient: Nest<Tensor<Scalar>>,
                          context: BackwardContext<Scalar>) throws -> (inputGradient: Tensor<Scalar>, stateGradient: Nest<Tensor<Scalar>>) {
         guard case let .lstm(dc, dh) = stateGradient else {
             throw RNNError.badInitialState("\(label) expects an LSTMStateTuple(c, h) gradient, got \(stateGradient.structureDescription)")
         }
-        let s = try tape.step(LSTMStep<Scalar>.self, of: label)
-        let r = lstmStepBackward(try stepParameters(), s, dOutput: outputGradient, dc: dc, dh: dh, context: context)
+        let r = lstmStepBackward(try tapedStep(tape), dOutput: outputGradient, dc: dc, dh: dh, context: context)
         return (r.dx, .lstm(c: r.dc, h: r.dh))
     }
 }

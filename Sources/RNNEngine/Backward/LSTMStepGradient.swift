@@ -13,9 +13,10 @@ extension LSTMStepParameters {
 
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
-func lstmStepBackward<Scalar: RNNScalar>(_ p: LSTMStepParameters<Scalar>, _ s: LSTMStep<Scalar>, dOutput: Tensor<Scalar>,
+func lstmStepBackward<Scalar: RNNScalar>(_ s: LSTMStep<Scalar>, dOutput: Tensor<Scalar>,
                                          dc dcNext: Tensor<Scalar>, dh dhNext: Tensor<Scalar>,
                                          context: BackwardContext<Scalar>) -> (dx: Tensor<Scalar>, dc: Tensor<Scalar>, dh: Tensor<Scalar>) {
+    let p = s.parameters
     let batch = dOutput.shape[0], u = p.units, n = batch * u, hd = p.hDepth
     let x = s.x, hPrev = s.hPrev, cPrev = s.cPrev, gates = s.gates
     let i = s.i, j = s.j, f = s.f, o = s.o, c = s.c, actC = s.actC, m = s.m

@@ -27,24 +27,3 @@ public final class StepTape<Scalar: RNNScalar> {
         return s
     }
 }
-
-/// The intermediates of one step of a built-in cell (its `Step`): returned by the cell's step function, which both
-/// its recorded forward (`call`) and its taped step use, and read back by its VJP (`backward`).
-protocol StepIntermediates {
-    /// The scalars it holds (counted against the backward pass's tape budget).
-    var scalarCount: Int { get }
-}
-
-/// The scalars in some arrays (for `StepIntermediates.scalarCount`).
-func scalarCount<Scalar>(_ arrays: [Scalar]...) -> Int { arrays.reduce(0) { $0 + $1.count } }
-
-/// What a built-in cell's step function is called for, which decides the intermediates its `Step` holds
-/// beyond the step's inputs, output and new state (each `Step` says which fields each use fills).
-enum StepUse {
-    /// The forward step with nobody watching: only what the output and the new state need.
-    case run
-    /// The recorded forward step: also what the recorder shows (gates, the values going into activations).
-    case record
-    /// The backward pass's recomputation: also what the cell's VJP reads from the tape.
-    case tape
-}

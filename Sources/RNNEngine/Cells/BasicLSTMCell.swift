@@ -29,7 +29,7 @@ public final class BasicLSTMCell<Scalar: RNNScalar>: RNNCell {
     }
 }
 
-/// Its step is the shared LSTM step (LSTMStep.swift), which also gives its `call`.
+/// Its step is the shared LSTM step (LSTMStep.swift), which gives its `call` and `tapedCall`.
 extension BasicLSTMCell: LSTMStepCell {
     var label: String { "BasicLSTMCell" }
 

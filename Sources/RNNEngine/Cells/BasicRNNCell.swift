@@ -24,10 +24,14 @@ public final class BasicRNNCell<Scalar: RNNScalar>: RNNCell {
         let bias = try store.variable(biasName, shape: [numUnits], initializer: .zeros)
         linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias, kernelName: kernelName, biasName: biasName)
     }
+}
 
-    /// What one step computes (each `[batch, units]`): the one place the step's equations live, for `call`
-    /// and for the backward pass's recomputation.
-    struct Step: StepIntermediates {
+extension BasicRNNCell: StepFunctionCell {
+    var label: String { "BasicRNNCell" }
+
+    /// What one step computes (each `[batch, units]`): the one place the step's equations live. It keeps the
+    /// same values for every use.
+    struct Step: SingleStateStep {
         /// The step's input and previous state.
         var x: [Scalar], h: [Scalar]
         /// `[x, h]·W + b`, and the new state (and output) `act` of it.
@@ -36,11 +40,11 @@ public final class BasicRNNCell<Scalar: RNNScalar>: RNNCell {
         var scalarCount: Int { RNNEngine.scalarCount(x, h, pre, out) }
     }
 
-    /// The step from `x` (`[batch, depth]`) and `h`, checking that the cell was built for this depth.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func step(_ x: Tensor<Scalar>, _ h: Tensor<Scalar>) throws -> Step {
-        let linear = try builtLinear(linear, inputDepth: x.shape.last ?? 0, cell: "BasicRNNCell")
+    func step(_ x: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, for use: StepUse) throws -> Step {
+        let h = try state.single(for: "BasicRNNCell state")
+        let linear = try builtLinear(linear, inputDepth: x.shape.last ?? 0, cell: label)
         let pre = linear.apply(x, h).scalars
         var out = pre
         let n = out.count
@@ -48,15 +52,8 @@ public final class BasicRNNCell<Scalar: RNNScalar>: RNNCell {
         return Step(x: x.scalars, h: h.scalars, pre: pre, out: out)
     }
 
-    public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
-                     context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
-        let x = try input.single(for: "BasicRNNCell")
-        let h = try state.single(for: "BasicRNNCell state")
-        let s = try step(x, h)
-        let shape = [x.shape[0], numUnits]
-        context.recorder?.recordTerm("h_pre", Tensor(unchecked: shape, scalars: s.pre))
-        let out = Tensor(unchecked: shape, scalars: s.out)
-        return (out, .leaf(out))
+    func record(_ s: Step, batch: Int, into rec: StepRecorder<Scalar>) {
+        rec.recordTerm("h_pre", Tensor(unchecked: [batch, numUnits], scalars: s.pre))
     }
 }
 

@@ -31,10 +31,14 @@ public final class GRUCell<Scalar: RNNScalar>: RNNCell {
         gatesLinear = ConcatLinear(kernel: gk, inputDepth: inputDepth, bias: gb, kernelName: g.kernel, biasName: g.bias)
         candidateLinear = ConcatLinear(kernel: ck, inputDepth: inputDepth, bias: cb, kernelName: c.kernel, biasName: c.bias)
     }
+}
+
+extension GRUCell: StepFunctionCell {
+    var label: String { "GRUCell" }
 
     /// What one step computes (each `[batch, units]` unless noted): the one place the step's equations live,
     /// for `call` and for the backward pass's recomputation.
-    struct Step: StepIntermediates {
+    struct Step: SingleStateStep {
         /// The step's input and previous state.
         var x: [Scalar], h: [Scalar]
         /// `[x, h]·W_g + b_g`, `[batch, 2·units]` (blocks r, u); only for `.record`.
@@ -51,10 +55,10 @@ public final class GRUCell<Scalar: RNNScalar>: RNNCell {
         var scalarCount: Int { RNNEngine.scalarCount(x, h, gatesPre, gates, rh, cPre, c, out) }
     }
 
-    /// The step from `x` (`[batch, depth]`) and `h`, checking that the cell was built for this depth.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    func step(_ x: Tensor<Scalar>, _ h: Tensor<Scalar>, for use: StepUse) throws -> Step {
+    func step(_ x: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, for use: StepUse) throws -> Step {
+        let h = try state.single(for: "GRUCell state")
         let depth = x.shape.last ?? 0
         let gl = try builtLinear(gatesLinear, inputDepth: depth, cell: "GRUCell")
         let cl = try builtLinear(candidateLinear, inputDepth: depth, cell: "GRUCell")
@@ -87,26 +91,18 @@ public final class GRUCell<Scalar: RNNScalar>: RNNCell {
         return Step(x: x.scalars, h: h.scalars, gatesPre: gatesPre, gates: gates, rh: rh, cPre: cPre, c: c, out: out)
     }
 
-    public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
-                     context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
-        let x = try input.single(for: "GRUCell")
-        let h = try state.single(for: "GRUCell state")
-        let s = try step(x, h, for: context.recorder == nil ? .run : .record)
-        let batch = x.shape[0], units = numUnits, shape = [batch, units]
-        if let rec = context.recorder {
-            rec.recordColumnBlocks(["r_pre", "u_pre"], of: Tensor(unchecked: [batch, 2 * units], scalars: s.gatesPre), units: units)
-            rec.recordTerm("c_pre", Tensor(unchecked: shape, scalars: s.cPre))
-            var r = [Scalar](), u = [Scalar]()
-            r.reserveCapacity(batch * units); u.reserveCapacity(batch * units)
-            for b in 0..<batch {
-                r.append(contentsOf: s.gates[(b * 2 * units)..<(b * 2 * units + units)])
-                u.append(contentsOf: s.gates[(b * 2 * units + units)..<((b + 1) * 2 * units)])
-            }
-            for (gate, values) in zip(GateTable.gru, [r, u, s.c]) {
-                rec.record(gate.name, Tensor(unchecked: shape, scalars: values))
-            }
+    func record(_ s: Step, batch: Int, into rec: StepRecorder<Scalar>) {
+        let units = numUnits, shape = [batch, units]
+        rec.recordColumnBlocks(["r_pre", "u_pre"], of: Tensor(unchecked: [batch, 2 * units], scalars: s.gatesPre), units: units)
+        rec.recordTerm("c_pre", Tensor(unchecked: shape, scalars: s.cPre))
+        var r = [Scalar](), u = [Scalar]()
+        r.reserveCapacity(batch * units); u.reserveCapacity(batch * units)
+        for b in 0..<batch {
+            r.append(contentsOf: s.gates[(b * 2 * units)..<(b * 2 * units + units)])
+            u.append(contentsOf: s.gates[(b * 2 * units + units)..<((b + 1) * 2 * units)])
         }
-        let out = Tensor(unchecked: shape, scalars: s.out)
-        return (out, .leaf(out))
+        for (gate, values) in zip(GateTable.gru, [r, u, s.c]) {
+            rec.record(gate.name, Tensor(unchecked: shape, scalars: values))
+        }
     }
 }

@@ -70,7 +70,7 @@ public final class LSTMCell<Scalar: RNNScalar>: RNNCell {
     }
 }
 
-/// Its step is the shared LSTM step (LSTMStep.swift), which also gives its `call`.
+/// Its step is the shared LSTM step (LSTMStep.swift), which gives its `call` and `tapedCall`.
 extension LSTMCell: LSTMStepCell {
     var label: String { "LSTMCell" }
 

@@ -29,6 +29,8 @@ struct LSTMStepParameters<Scalar: RNNScalar> {
 /// What one LSTM step computes (each `[batch, units]` unless noted): the one place the step's equations live,
 /// for the recorded forward (`call`) and for the backward pass's recomputation (`tapedCall`).
 struct LSTMStep<Scalar: RNNScalar>: StepIntermediates {
+    /// The weights and options it ran with.
+    var parameters: LSTMStepParameters<Scalar>
     /// The step's input and previous state (`h₋` is `[batch, hDepth]`).
     var x: [Scalar], hPrev: [Scalar], cPrev: [Scalar]
     /// `[x, h₋]·W + b`, `[batch, 4·units]` (blocks i, j, f, o).
@@ -109,69 +111,53 @@ func lstmStep<Scalar: RNNScalar>(_ p: LSTMStepParameters<Scalar>, x: Tensor<Scal
             h.withUnsafeMutableBufferPointer { if count > 0 { Fused.clip(count, $0.baseAddress!, clip) } }
         }
     }
-    return LSTMStep(x: x.scalars, hPrev: hPrev.scalars, cPrev: cPrev.scalars, gates: gates, i: gi, j: gj, f: gf, o: go,
+    return LSTMStep(parameters: p, x: x.scalars, hPrev: hPrev.scalars, cPrev: cPrev.scalars, gates: gates, i: gi, j: gj, f: gf, o: go,
                     cUnclipped: cUnclipped, c: c, actC: actC, m: m, hUnclipped: hUnclipped, h: h)
 }
 
-extension LSTMStep {
-    /// Records a `.record` step: the gates' pre-activations, peephole terms, the gates, the values before the clips
-    /// and, with a projection, `m`.
-    func record(into rec: StepRecorder<Scalar>, _ p: LSTMStepParameters<Scalar>) {
-        let batch = c.count / p.units
-        let shape = [batch, p.units]
-        rec.recordColumnBlocks(["i_pre", "j_pre", "f_pre", "o_pre"], of: Tensor(unchecked: [batch, 4 * p.units], scalars: gates),
-                               units: p.units)
-        if let peep = p.peepholes {
-            rec.recordTerm("peep_i", rowScaled(Tensor(unchecked: shape, scalars: cPrev), by: peep.wi))
-            rec.recordTerm("peep_f", rowScaled(Tensor(unchecked: shape, scalars: cPrev), by: peep.wf))
-            // The output gate's peephole looks at the new (clipped) c, as in TF.
-            rec.recordTerm("peep_o", rowScaled(Tensor(unchecked: shape, scalars: c), by: peep.wo))
-        }
-        for (gate, values) in zip(GateTable.lstm, [i, j, f, o]) {
-            rec.record(gate.name, Tensor(unchecked: shape, scalars: values))
-        }
-        if p.cellClip != nil { rec.recordTerm("c_unclipped", Tensor(unchecked: shape, scalars: cUnclipped)) }
-        if p.projection != nil {
-            rec.record("m", Tensor(unchecked: shape, scalars: m))
-            if p.projClip != nil {
-                rec.recordTerm("proj_unclipped", Tensor(unchecked: [batch, p.hDepth], scalars: hUnclipped))
-            }
-        }
-    }
-}
-
 /// A cell whose step is the shared LSTM step, given its weights and options (`BasicLSTMCell`, `LSTMCell`).
-protocol LSTMStepCell: DifferentiableCell {
-    /// The cell's class name, for messages.
-    var label: String { get }
+protocol LSTMStepCell: StepFunctionCell where Step == LSTMStep<Scalar> {
     /// The step's weights and options, or an error when the cell was not built.
     func stepParameters() throws -> LSTMStepParameters<Scalar>
 }
 
 extension LSTMStepCell {
-    /// The step from `x` (`[batch, depth]`) and an `LSTMStateTuple(c, h)` state, checking that the cell was built
-    /// for this depth.
-    func step(_ x: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, for use: StepUse) throws
-        -> (step: LSTMStep<Scalar>, parameters: LSTMStepParameters<Scalar>) {
+    func step(_ x: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, for use: StepUse) throws -> LSTMStep<Scalar> {
         guard case let .lstm(c, h) = state else {
             throw RNNError.badInitialState("\(label) expects an LSTMStateTuple(c, h) state, got \(state.structureDescription)")
         }
         let p = try stepParameters()
         _ = try builtLinear(p.linear, inputDepth: x.shape.last ?? 0, cell: label)
-        return (lstmStep(p, x: x, c: c, h: h, for: use), p)
+        return lstmStep(p, x: x, c: c, h: h, for: use)
     }
 
-    /// The step's output and new state `LSTMStateTuple(c, h)`.
-    func result(_ s: LSTMStep<Scalar>, batch: Int, _ p: LSTMStepParameters<Scalar>) -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
-        let h = Tensor(unchecked: [batch, p.hDepth], scalars: s.h)
-        return (h, .lstm(c: Tensor(unchecked: [batch, p.units], scalars: s.c), h: h))
+    /// The step's output `h` and new state `LSTMStateTuple(c, h)`.
+    func result(of s: LSTMStep<Scalar>, batch: Int) -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
+        let h = Tensor(unchecked: [batch, s.parameters.hDepth], scalars: s.h)
+        return (h, .lstm(c: Tensor(unchecked: [batch, s.parameters.units], scalars: s.c), h: h))
     }
 
-    public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
-                     context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
-        let x = try input.single(for: label)
-        let (s, p) = try step(x, state: state, for: context.recorder == nil ? .run : .record)
-        if let rec = context.recorder { s.record(into: rec, p) }
-        return result(s, batch: x.shape[0], p)
+    /// Records a `.record` step: the gates' pre-activations, peephole terms, the gates, the values before the clips
+    /// and, with a projection, `m`.
+    func record(_ s: LSTMStep<Scalar>, batch: Int, into rec: StepRecorder<Scalar>) {
+        let p = s.parameters, shape = [batch, p.units]
+        rec.recordColumnBlocks(["i_pre", "j_pre", "f_pre", "o_pre"], of: Tensor(unchecked: [batch, 4 * p.units], scalars: s.gates),
+                               units: p.units)
+        if let peep = p.peepholes {
+            rec.recordTerm("peep_i", rowScaled(Tensor(unchecked: shape, scalars: s.cPrev), by: peep.wi))
+            rec.recordTerm("peep_f", rowScaled(Tensor(unchecked: shape, scalars: s.cPrev), by: peep.wf))
+            // The output gate's peephole looks at the new (clipped) c, as in TF.
+            rec.recordTerm("peep_o", rowScaled(Tensor(unchecked: shape, scalars: s.c), by: peep.wo))
+        }
+        for (gate, values) in zip(GateTable.lstm, [s.i, s.j, s.f, s.o]) {
+            rec.record(gate.name, Tensor(unchecked: shape, scalars: values))
+        }
+        if p.cellClip != nil { rec.recordTerm("c_unclipped", Tensor(unchecked: shape, scalars: s.cUnclipped)) }
+        if p.projection != nil {
+            rec.record("m", Tensor(unchecked: shape, scalars: s.m))
+            if p.projClip != nil {
+                rec.recordTerm("proj_unclipped", Tensor(unchecked: [batch, p.hDepth], scalars: s.hUnclipped))
+            }
+        }
     }
 }
