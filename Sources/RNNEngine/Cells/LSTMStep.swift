@@ -50,7 +50,11 @@ struct LSTMStep<Scalar: RNNScalar>: StepIntermediates {
     /// The new `h` (and output): `m`, or `m·P` clipped; `[batch, hDepth]`.
     var h: [Scalar]
 
-    var scalarCount: Int { RNNEngine.scalarCount(x, hPrev, cPrev, gates, i, j, f, o, cUnclipped, c, actC, m, hUnclipped, h) }
+    var scalarCount: Int {
+        // Without a projection `h` is `m` (the same storage).
+        RNNEngine.scalarCount(x, hPrev, cPrev, gates, i, j, f, o, cUnclipped, c, actC, m, hUnclipped)
+            + (parameters.projection == nil ? 0 : h.count)
+    }
 }
 
 /// The LSTM step from `x`, `c₋` and `h₋` with the weights and options `p` (the caller checks `x`'s depth).
