@@ -29,12 +29,11 @@ public final class BasicRNNCell<Scalar: RNNScalar>: RNNCell {
 extension BasicRNNCell: StepFunctionCell {
     var label: String { "BasicRNNCell" }
 
-    /// What one step computes (each `[batch, units]`): the one place the step's equations live. It keeps the
-    /// same values for every use.
+    /// What one step computes (each `[batch, units]`): the one place the step's equations live.
     struct Step: SingleStateStep {
         /// The step's input and previous state.
         var x: [Scalar], h: [Scalar]
-        /// `[x, h]·W + b`, and the new state (and output) `act` of it.
+        /// `[x, h]·W + b` (for `.record` and `.tape`), and the new state (and output) `act` of it.
         var pre: [Scalar], out: [Scalar]
 
         var scalarCount: Int { RNNEngine.scalarCount(x, h, pre, out) }
@@ -45,8 +44,8 @@ extension BasicRNNCell: StepFunctionCell {
     func step(_ x: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, for use: StepUse) throws -> Step {
         let h = try state.single(for: "BasicRNNCell state")
         let linear = try builtLinear(linear, inputDepth: x.shape.last ?? 0, cell: label)
-        let pre = linear.apply(x, h).scalars
-        var out = pre
+        var out = linear.apply(x, h).scalars
+        let pre = use == .run ? [] : out
         let n = out.count
         out.withUnsafeMutableBufferPointer { p in if let b = p.baseAddress { activation.apply(b, count: n) } }
         return Step(x: x.scalars, h: h.scalars, pre: pre, out: out)
