@@ -3,7 +3,7 @@
 //   dz = dh'·(h − c), dc = dh'·(1 − z), dh = dh'·z
 //   dc_pre = act′(dc);  dx̂ = [σ′(dz), σ′(dr), dc_pre],  dĥ = [σ′(dz), σ′(dr), r·dc_pre],  dr = dc_pre·ĥ_c
 //   dx = dx̂·Wᵀ, dh += dĥ·Uᵀ;  dW += xᵀ·dx̂, dU += hᵀ·dĥ;  d bias = [Σ dx̂; Σ dĥ] (row 0 input, row 1 recurrent).
-// Tape: x, h, z, r, the candidate before and after its activation, ĥ_c.
+// Tape: its `Step` (x, h, x̂, ĥ, z, r, the candidate before and after its activation).
 
 extension GRUResetAfterCell: DifferentiableCell {
     public func registerGradients(in gradients: GradientStore<Scalar>) {
@@ -12,21 +12,6 @@ extension GRUResetAfterCell: DifferentiableCell {
         gradients.register(names.kernel, shape: [builtDepth, 3 * u])
         gradients.register(names.recurrentKernel, shape: [u, 3 * u])
         gradients.register(names.bias, shape: [2, 3 * u])
-    }
-
-    public func tapedCall(_ input: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, time: Int) throws
-        -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, tape: StepTape<Scalar>) {
-        let h = try state.single(for: "GRUCell(reset_after) state")
-        let s = try step(input, h)
-        let batch = input.shape[0], u = numUnits, w = 3 * u
-        var hsC = [Scalar](repeating: 0, count: batch * u)
-        for b in 0..<batch {
-            for j in 0..<u { hsC[b * u + j] = s.hs[b * w + 2 * u + j] }
-        }
-        let tape = StepTape<Scalar>()
-        tape.values = [input.scalars, h.scalars, s.z, s.r, s.cPre, s.c, hsC]
-        let out = Tensor(unchecked: [batch, u], scalars: s.out)
-        return (out, .leaf(out), tape)
     }
 
     @_specialize(where Scalar == Float)
@@ -38,8 +23,8 @@ extension GRUResetAfterCell: DifferentiableCell {
         }
         let dNext = try stateGradient.single(for: "GRUCell(reset_after) state gradient")
         let batch = outputGradient.shape[0], u = numUnits, w = 3 * u, n = batch * u, depth = builtDepth
-        let (x, h, z, r, cPre, c, hsC) = (tape.values[0], tape.values[1], tape.values[2], tape.values[3], tape.values[4],
-                                           tape.values[5], tape.values[6])
+        let s = try tapedStep(tape)
+        let (x, h, z, r, cPre, c, hs) = (s.x, s.h, s.z, s.r, s.cPre, s.c, s.hs)
         var dh = [Scalar](repeating: 0, count: n)
         for k in 0..<n { dh[k] = outputGradient.scalars[k] + dNext.scalars[k] }
         // h' = z·h + (1 − z)·c
@@ -56,7 +41,7 @@ extension GRUResetAfterCell: DifferentiableCell {
         for b in 0..<batch {
             for j in 0..<u {
                 let e = b * u + j, row = b * w
-                dR[e] = dCPre[e] * hsC[e]
+                dR[e] = dCPre[e] * hs[row + 2 * u + j]
                 let dz = sigmoidBackward(dZ[e], z[e]), dr = sigmoidBackward(dR[e], r[e])
                 dXs[row + j] = dz; dHs[row + j] = dz
                 dXs[row + u + j] = dr; dHs[row + u + j] = dr

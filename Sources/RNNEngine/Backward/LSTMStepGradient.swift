@@ -1,22 +1,7 @@
-// The LSTM step shared by BasicLSTMCell and LSTMCell, taped and differentiated:
-//   i = σ(g_i + w_i·c₋), f = σ(g_f + forget_bias + w_f·c₋), j = act(g_j)
-//   c = clip(f·c₋ + i·j, ±cell_clip), o = σ(g_o + w_o·c), m = act(c)·o, h = clip(m·P, ±proj_clip)
-// with g = [x, h₋]·W + b split i, j, f, o (GateTable.lstm), peepholes, clips and the projection optional.
+// The VJP of the LSTM step (Cells/LSTMStep.swift), reading the step's `LSTMStep`.
 
-/// An LSTM step's weights and options.
-struct LSTMStepParameters<Scalar: RNNScalar> {
-    let linear: ConcatLinear<Scalar>
-    let units: Int
-    let forgetBias: Double
-    let activation: Activation
-    let peepholes: Peepholes<Scalar>?
-    let cellClip: Double?
-    /// The projection packed, its transpose packed, its variable name.
-    let projection: (packed: PackedMatrix<Scalar>, transposed: PackedMatrix<Scalar>, name: String)?
-    let projClip: Double?
-
-    var hDepth: Int { projection?.packed.cols ?? units }
-
+extension LSTMStepParameters {
+    /// Declares the step's variables, so each gets a gradient.
     func registerGradients(in gradients: GradientStore<Scalar>) {
         linear.registerGradients(in: gradients)
         if let p = peepholes {
@@ -26,72 +11,15 @@ struct LSTMStepParameters<Scalar: RNNScalar> {
     }
 }
 
-/// Positions of the values an LSTM tape holds.
-private enum Slot: Int { case x, hPrev, cPrev, gates, i, j, f, o, cUnclipped, c, actC, m, hUnclipped }
-
 @_specialize(where Scalar == Float)
 @_specialize(where Scalar == Double)
-func lstmTapedStep<Scalar: RNNScalar>(_ p: LSTMStepParameters<Scalar>, x: Tensor<Scalar>, c cPrev: Tensor<Scalar>,
-                                      h hPrev: Tensor<Scalar>) -> (c: Tensor<Scalar>, h: Tensor<Scalar>, tape: StepTape<Scalar>) {
-    let batch = x.shape[0], u = p.units, n = batch * u
-    let gates = p.linear.apply(x, hPrev)
-    var gi = [Scalar](repeating: 0, count: n), gj = gi, gf = gi, go = gi, c = gi, m = gi
-    let empty: [Scalar] = []
-    gates.scalars.withUnsafeBufferPointer { g in
-    cPrev.scalars.withUnsafeBufferPointer { cp in
-    (p.peepholes?.wi ?? empty).withUnsafeBufferPointer { wi in
-    (p.peepholes?.wf ?? empty).withUnsafeBufferPointer { wf in
-    (p.peepholes?.wo ?? empty).withUnsafeBufferPointer { wo in
-    c.withUnsafeMutableBufferPointer { co in
-    m.withUnsafeMutableBufferPointer { mo in
-    gi.withUnsafeMutableBufferPointer { pi in
-    gj.withUnsafeMutableBufferPointer { pj in
-    gf.withUnsafeMutableBufferPointer { pf in
-    go.withUnsafeMutableBufferPointer { po in
-        guard n > 0 else { return }
-        let peep = p.peepholes != nil
-        Fused.lstmStep(batch: batch, units: u, gates: g.baseAddress!, ldg: 4 * u, cPrev: cp.baseAddress!,
-                       forgetBias: p.forgetBias, wi: peep ? wi.baseAddress : nil, wf: peep ? wf.baseAddress : nil,
-                       wo: peep ? wo.baseAddress : nil, cellClip: p.cellClip ?? -1, act: p.activation.fusedCode,
-                       cOut: co.baseAddress!, hOut: mo.baseAddress!, ldh: u,
-                       gi: pi.baseAddress, gj: pj.baseAddress, gf: pf.baseAddress, go: po.baseAddress)
-    }}}}}}}}}}}
-    var cUnclipped: [Scalar] = []
-    if p.cellClip != nil {
-        cUnclipped = [Scalar](repeating: 0, count: n)
-        for k in 0..<n { cUnclipped[k] = gf[k] * cPrev.scalars[k] + gi[k] * gj[k] }
-    }
-    var actC = c
-    actC.withUnsafeMutableBufferPointer { if let b = $0.baseAddress { p.activation.apply(b, count: n) } }
-    var h = m, hUnclipped: [Scalar] = []
-    if let proj = p.projection {
-        let w = proj.packed.cols
-        h = [Scalar](repeating: 0, count: batch * w)
-        m.withUnsafeBufferPointer { a in
-            h.withUnsafeMutableBufferPointer { o in
-                proj.packed.multiply(rows: batch, a: a.baseAddress, lda: u, into: o.baseAddress!, ldc: w, accumulate: false)
-            }
-        }
-        if let clip = p.projClip {
-            hUnclipped = h
-            let count = h.count
-            h.withUnsafeMutableBufferPointer { if count > 0 { Fused.clip(count, $0.baseAddress!, clip) } }
-        }
-    }
-    let tape = StepTape<Scalar>()
-    tape.values = [x.scalars, hPrev.scalars, cPrev.scalars, gates.scalars, gi, gj, gf, go, cUnclipped, c, actC, m, hUnclipped]
-    return (Tensor(unchecked: [batch, u], scalars: c), Tensor(unchecked: [batch, p.hDepth], scalars: h), tape)
-}
-
-@_specialize(where Scalar == Float)
-@_specialize(where Scalar == Double)
-func lstmStepBackward<Scalar: RNNScalar>(_ p: LSTMStepParameters<Scalar>, tape: StepTape<Scalar>, dOutput: Tensor<Scalar>,
+func lstmStepBackward<Scalar: RNNScalar>(_ s: LSTMStep<Scalar>, dOutput: Tensor<Scalar>,
                                          dc dcNext: Tensor<Scalar>, dh dhNext: Tensor<Scalar>,
                                          context: BackwardContext<Scalar>) -> (dx: Tensor<Scalar>, dc: Tensor<Scalar>, dh: Tensor<Scalar>) {
-    func v(_ s: Slot) -> [Scalar] { tape.values[s.rawValue] }
+    let p = s.parameters
     let batch = dOutput.shape[0], u = p.units, n = batch * u, hd = p.hDepth
-    let x = v(.x), hPrev = v(.hPrev), cPrev = v(.cPrev), gates = v(.gates)
-    let i = v(.i), j = v(.j), f = v(.f), o = v(.o), c = v(.c), actC = v(.actC), m = v(.m)
+    let x = s.x, hPrev = s.hPrev, cPrev = s.cPrev, gates = s.gates
+    let i = s.i, j = s.j, f = s.f, o = s.o, c = s.c, actC = s.actC, m = s.m
     let rec = context.recorder
     // ∂L/∂h in total: from the output and from the next step.
     var dh = [Scalar](repeating: 0, count: batch * hd)
@@ -102,7 +30,7 @@ func lstmStepBackward<Scalar: RNNScalar>(_ p: LSTMStepParameters<Scalar>, tape: 
     if let proj = p.projection {
         var dhu = dh
         if let clip = p.projClip {
-            let hu = v(.hUnclipped), limit = Scalar(clip)
+            let hu = s.hUnclipped, limit = Scalar(clip)
             for k in 0..<dhu.count { dhu[k] = clipBackward(dh[k], hu[k], limit) }
         }
         dm = [Scalar](repeating: 0, count: n)
@@ -144,7 +72,7 @@ func lstmStepBackward<Scalar: RNNScalar>(_ p: LSTMStepParameters<Scalar>, tape: 
     // c = clip(f·c₋ + i·j)
     var dcu = dc
     if let clip = p.cellClip {
-        let cu = v(.cUnclipped), limit = Scalar(clip)
+        let cu = s.cUnclipped, limit = Scalar(clip)
         for k in 0..<n { dcu[k] = clipBackward(dc[k], cu[k], limit) }
     }
     var dI = [Scalar](repeating: 0, count: n), dJ = dI, dF = dI, dcPrev = dI

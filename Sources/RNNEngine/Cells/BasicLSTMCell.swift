@@ -27,19 +27,15 @@ public final class BasicLSTMCell<Scalar: RNNScalar>: RNNCell {
         let bias = try store.variable(biasName, shape: [4 * numUnits], initializer: .zeros)
         linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias, kernelName: kernelName, biasName: biasName)
     }
+}
 
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
-                     context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
-        let x = try input.single(for: "BasicLSTMCell")
-        guard case let .lstm(c, h) = state else {
-            throw RNNError.badInitialState("BasicLSTMCell expects an LSTMStateTuple(c, h) state, got \(state.structureDescription)")
-        }
-        let linear = try builtLinear(linear, inputDepth: x.shape.last ?? 0, cell: "BasicLSTMCell")
-        let gates = linear.apply(x, h)
-        let result = lstmPointwise(gates: gates, cPrev: c, units: numUnits, forgetBias: forgetBias,
-                                   activation: activation, peepholes: nil, cellClip: nil, recorder: context.recorder)
-        return (result.h, .lstm(c: result.c, h: result.h))
+/// Its step is the shared LSTM step (LSTMStep.swift), which gives its `call` and `tapedCall`.
+extension BasicLSTMCell: LSTMStepCell {
+    var label: String { "BasicLSTMCell" }
+
+    func stepParameters() throws -> LSTMStepParameters<Scalar> {
+        let l = try builtLinear(linear, inputDepth: linear?.inputDepth ?? 0, cell: label)
+        return LSTMStepParameters(linear: l, units: numUnits, forgetBias: forgetBias, activation: activation,
+                                  peepholes: nil, cellClip: nil, projection: nil, projClip: nil)
     }
 }

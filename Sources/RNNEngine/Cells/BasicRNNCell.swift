@@ -24,19 +24,35 @@ public final class BasicRNNCell<Scalar: RNNScalar>: RNNCell {
         let bias = try store.variable(biasName, shape: [numUnits], initializer: .zeros)
         linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias, kernelName: kernelName, biasName: biasName)
     }
+}
+
+extension BasicRNNCell: StepFunctionCell {
+    var label: String { "BasicRNNCell" }
+
+    /// What one step computes (each `[batch, units]`): the one place the step's equations live.
+    struct Step: SingleStateStep {
+        /// The step's input and previous state.
+        var x: [Scalar], h: [Scalar]
+        /// `[x, h]·W + b` (for `.record` and `.tape`), and the new state (and output) `act` of it.
+        var pre: [Scalar], out: [Scalar]
+
+        var scalarCount: Int { RNNEngine.scalarCount(x, h, pre, out) }
+    }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
-                     context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
-        let x = try input.single(for: "BasicRNNCell")
+    func step(_ x: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, for use: StepUse) throws -> Step {
         let h = try state.single(for: "BasicRNNCell state")
-        let linear = try builtLinear(linear, inputDepth: x.shape.last ?? 0, cell: "BasicRNNCell")
-        var out = linear.apply(x, h)
-        context.recorder?.recordTerm("h_pre", out)
+        let linear = try builtLinear(linear, inputDepth: x.shape.last ?? 0, cell: label)
+        var out = linear.apply(x, h).scalars
+        let pre = use == .run ? [] : out
         let n = out.count
-        out.scalars.withUnsafeMutableBufferPointer { p in if let b = p.baseAddress { Fused.act(n, b, activation.fusedCode) } }
-        return (out, .leaf(out))
+        out.withUnsafeMutableBufferPointer { p in if let b = p.baseAddress { activation.apply(b, count: n) } }
+        return Step(x: x.scalars, h: h.scalars, pre: pre, out: out)
+    }
+
+    func record(_ s: Step, batch: Int, into rec: StepRecorder<Scalar>) {
+        rec.recordTerm("h_pre", Tensor(unchecked: [batch, numUnits], scalars: s.pre))
     }
 }
 

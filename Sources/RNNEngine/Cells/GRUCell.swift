@@ -31,38 +31,56 @@ public final class GRUCell<Scalar: RNNScalar>: RNNCell {
         gatesLinear = ConcatLinear(kernel: gk, inputDepth: inputDepth, bias: gb, kernelName: g.kernel, biasName: g.bias)
         candidateLinear = ConcatLinear(kernel: ck, inputDepth: inputDepth, bias: cb, kernelName: c.kernel, biasName: c.bias)
     }
+}
+
+extension GRUCell: StepFunctionCell {
+    var label: String { "GRUCell" }
+
+    /// What one step computes (each `[batch, units]` unless noted): the one place the step's equations live,
+    /// for `call` and for the backward pass's recomputation.
+    struct Step: SingleStateStep {
+        /// The step's input and previous state.
+        var x: [Scalar], h: [Scalar]
+        /// `[x, h]·W_g + b_g`, `[batch, 2·units]` (blocks r, u); only for `.record`.
+        var gatesPre: [Scalar]
+        /// `σ` of it: the reset and update gates, `[batch, 2·units]` (blocks r, u).
+        var gates: [Scalar]
+        /// `r·h`.
+        var rh: [Scalar]
+        /// The candidate before (only for `.record` and `.tape`) and after its activation.
+        var cPre: [Scalar], c: [Scalar]
+        /// The new state (and output).
+        var out: [Scalar]
+
+        var scalarCount: Int { RNNEngine.scalarCount(x, h, gatesPre, gates, rh, cPre, c, out) }
+    }
 
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
-    public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
-                     context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
-        let x = try input.single(for: "GRUCell")
+    func step(_ x: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, for use: StepUse) throws -> Step {
         let h = try state.single(for: "GRUCell state")
         let depth = x.shape.last ?? 0
         let gl = try builtLinear(gatesLinear, inputDepth: depth, cell: "GRUCell")
         let cl = try builtLinear(candidateLinear, inputDepth: depth, cell: "GRUCell")
-        var value = gl.apply(x, h)
-        let batch = x.shape[0], units = numUnits
-        context.recorder?.recordColumnBlocks(["r_pre", "u_pre"], of: value, units: units)
-        var rh = [Scalar](repeating: 0, count: batch * units)
-        value.scalars.withUnsafeMutableBufferPointer { g in
+        let batch = x.shape[0], units = numUnits, n = batch * units
+        var gates = gl.apply(x, h).scalars
+        let gatesPre = use == .record ? gates : []
+        var rh = [Scalar](repeating: 0, count: n)
+        gates.withUnsafeMutableBufferPointer { g in
             h.scalars.withUnsafeBufferPointer { hp in
                 rh.withUnsafeMutableBufferPointer { r in
-                    if batch * units > 0 {
-                        Fused.gruGates(batch: batch, units: units, gates: g.baseAddress!, ldg: 2 * units, h: hp.baseAddress!, rh: r.baseAddress!)
-                    }
+                    if n > 0 { Fused.gruGates(batch: batch, units: units, gates: g.baseAddress!, ldg: 2 * units, h: hp.baseAddress!, rh: r.baseAddress!) }
                 }
             }
         }
-        let shape = [batch, units]
-        var c = cl.apply(x, Tensor(unchecked: shape, scalars: rh))
-        context.recorder?.recordTerm("c_pre", c)
-        var newH = [Scalar](repeating: 0, count: batch * units)
-        c.scalars.withUnsafeMutableBufferPointer { cp in
-            value.scalars.withUnsafeBufferPointer { g in
+        var c = cl.apply(x, Tensor(unchecked: [batch, units], scalars: rh)).scalars
+        let cPre = use == .run ? [] : c
+        var out = [Scalar](repeating: 0, count: n)
+        c.withUnsafeMutableBufferPointer { cp in
+            gates.withUnsafeBufferPointer { g in
                 h.scalars.withUnsafeBufferPointer { hp in
-                    newH.withUnsafeMutableBufferPointer { o in
-                        if batch * units > 0 {
+                    out.withUnsafeMutableBufferPointer { o in
+                        if n > 0 {
                             Fused.gruFinish(batch: batch, units: units, gates: g.baseAddress!, ldg: 2 * units, cand: cp.baseAddress!,
                                             h: hp.baseAddress!, hOut: o.baseAddress!, act: activation.fusedCode)
                         }
@@ -70,18 +88,21 @@ public final class GRUCell<Scalar: RNNScalar>: RNNCell {
                 }
             }
         }
-        if let rec = context.recorder {
-            var r = [Scalar](), u = [Scalar]()
-            r.reserveCapacity(batch * units); u.reserveCapacity(batch * units)
-            for b in 0..<batch {
-                r.append(contentsOf: value.scalars[(b * 2 * units)..<(b * 2 * units + units)])
-                u.append(contentsOf: value.scalars[(b * 2 * units + units)..<((b + 1) * 2 * units)])
-            }
-            for (gate, values) in zip(GateTable.gru, [r, u, c.scalars]) {
-                rec.record(gate.name, Tensor(unchecked: shape, scalars: values))
-            }
+        return Step(x: x.scalars, h: h.scalars, gatesPre: gatesPre, gates: gates, rh: rh, cPre: cPre, c: c, out: out)
+    }
+
+    func record(_ s: Step, batch: Int, into rec: StepRecorder<Scalar>) {
+        let units = numUnits, shape = [batch, units]
+        rec.recordColumnBlocks(["r_pre", "u_pre"], of: Tensor(unchecked: [batch, 2 * units], scalars: s.gatesPre), units: units)
+        rec.recordTerm("c_pre", Tensor(unchecked: shape, scalars: s.cPre))
+        var r = [Scalar](), u = [Scalar]()
+        r.reserveCapacity(batch * units); u.reserveCapacity(batch * units)
+        for b in 0..<batch {
+            r.append(contentsOf: s.gates[(b * 2 * units)..<(b * 2 * units + units)])
+            u.append(contentsOf: s.gates[(b * 2 * units + units)..<((b + 1) * 2 * units)])
         }
-        let out = Tensor(unchecked: shape, scalars: newH)
-        return (out, .leaf(out))
+        for (gate, values) in zip(GateTable.gru, [r, u, s.c]) {
+            rec.record(gate.name, Tensor(unchecked: shape, scalars: values))
+        }
     }
 }

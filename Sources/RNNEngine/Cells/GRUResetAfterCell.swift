@@ -62,20 +62,28 @@ public final class GRUResetAfterCell<Scalar: RNNScalar>: RNNCell {
         }
         return out
     }
+}
+
+extension GRUResetAfterCell: StepFunctionCell {
+    var label: String { "GRUCell(reset_after)" }
 
     /// What one step computes (each `[batch, units]` unless noted): the one place the step's equations live,
-    /// for `call` and for the backward pass's recomputation.
-    struct Step {
+    /// for `call` and for the backward pass's recomputation. It keeps the same values for every use.
+    struct Step: SingleStateStep {
+        /// The step's input and previous state.
+        var x: [Scalar], h: [Scalar]
         /// `x·W + b_in` and `h·U + b_rec`, `[batch, 3·units]` (blocks z, r, c).
         var xs: [Scalar], hs: [Scalar]
         var z: [Scalar], r: [Scalar]
         /// The candidate before and after its activation.
         var cPre: [Scalar], c: [Scalar]
         var out: [Scalar]
+
+        var scalarCount: Int { RNNEngine.scalarCount(x, h, xs, hs, z, r, cPre, c, out) }
     }
 
-    /// The step from `x` (`[batch, depth]`) and `h`, checking that the cell was built for this depth.
-    func step(_ x: Tensor<Scalar>, _ h: Tensor<Scalar>) throws -> Step {
+    func step(_ x: Tensor<Scalar>, state: Nest<Tensor<Scalar>>, for use: StepUse) throws -> Step {
+        let h = try state.single(for: "GRUCell(reset_after) state")
         guard let inputKernel, let recurrentKernel else {
             throw RNNError.invalidArgument("GRUCell(reset_after) was called before it was built")
         }
@@ -106,25 +114,16 @@ public final class GRUResetAfterCell<Scalar: RNNScalar>: RNNCell {
         for i in 0..<n {
             out[i] = z[i] * h.scalars[i] + (1 - z[i]) * c[i]
         }
-        return Step(xs: xs, hs: hs, z: z, r: r, cPre: cPre, c: c, out: out)
+        return Step(x: x.scalars, h: h.scalars, xs: xs, hs: hs, z: z, r: r, cPre: cPre, c: c, out: out)
     }
 
-    public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
-                     context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
-        let x = try input.single(for: "GRUCell(reset_after)")
-        let h = try state.single(for: "GRUCell(reset_after) state")
-        let s = try step(x, h)
-        let shape = [x.shape[0], numUnits]
-        if let rec = context.recorder {
-            // What goes into the activations: x̂ = x·W + b_in and ĥ = h·U + b_rec, per gate (z is named u).
-            let w = 3 * numUnits
-            rec.recordColumnBlocks(["u_x", "r_x", "c_x"], of: Tensor(unchecked: [x.shape[0], w], scalars: s.xs), units: numUnits)
-            rec.recordColumnBlocks(["u_h", "r_h", "c_h"], of: Tensor(unchecked: [x.shape[0], w], scalars: s.hs), units: numUnits)
-            rec.record("r", Tensor(unchecked: shape, scalars: s.r))
-            rec.record("u", Tensor(unchecked: shape, scalars: s.z))
-            rec.record("c", Tensor(unchecked: shape, scalars: s.c))
-        }
-        let result = Tensor(unchecked: shape, scalars: s.out)
-        return (result, .leaf(result))
+    func record(_ s: Step, batch: Int, into rec: StepRecorder<Scalar>) {
+        // What goes into the activations: x̂ = x·W + b_in and ĥ = h·U + b_rec, per gate (z is named u).
+        let shape = [batch, numUnits], w = 3 * numUnits
+        rec.recordColumnBlocks(["u_x", "r_x", "c_x"], of: Tensor(unchecked: [batch, w], scalars: s.xs), units: numUnits)
+        rec.recordColumnBlocks(["u_h", "r_h", "c_h"], of: Tensor(unchecked: [batch, w], scalars: s.hs), units: numUnits)
+        rec.record("r", Tensor(unchecked: shape, scalars: s.r))
+        rec.record("u", Tensor(unchecked: shape, scalars: s.z))
+        rec.record("c", Tensor(unchecked: shape, scalars: s.c))
     }
 }

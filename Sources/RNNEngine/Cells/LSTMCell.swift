@@ -68,38 +68,19 @@ public final class LSTMCell<Scalar: RNNScalar>: RNNCell {
             projectionKernel = (name, TransposedPack(proj.scalars, rows: numUnits, cols: p))
         }
     }
+}
 
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public func call(_ input: Nest<Tensor<Scalar>>, state: Nest<Tensor<Scalar>>,
-                     context: StepContext<Scalar>) throws -> (output: Tensor<Scalar>, state: Nest<Tensor<Scalar>>) {
-        let x = try input.single(for: "LSTMCell")
-        guard case let .lstm(c, h) = state else {
-            throw RNNError.badInitialState("LSTMCell expects an LSTMStateTuple(c, h) state, got \(state.structureDescription)")
+/// Its step is the shared LSTM step (LSTMStep.swift), which gives its `call` and `tapedCall`.
+extension LSTMCell: LSTMStepCell {
+    var label: String { "LSTMCell" }
+
+    func stepParameters() throws -> LSTMStepParameters<Scalar> {
+        let l = try builtLinear(linear, inputDepth: linear?.inputDepth ?? 0, cell: label)
+        var proj: (packed: PackedMatrix<Scalar>, transposed: PackedMatrix<Scalar>, name: String)?
+        if let packed = projection, let kernel = projectionKernel {
+            proj = (packed, kernel.transposed.packed, kernel.name)
         }
-        let linear = try builtLinear(linear, inputDepth: x.shape.last ?? 0, cell: "LSTMCell")
-        let gates = linear.apply(x, h)
-        var result = lstmPointwise(gates: gates, cPrev: c, units: numUnits, forgetBias: options.forgetBias,
-                                   activation: options.activation, peepholes: peepholes,
-                                   cellClip: options.cellClip, recorder: context.recorder)
-        if let projection {
-            let batch = x.shape[0]
-            context.recorder?.record("m", result.h)
-            var m = [Scalar](repeating: 0, count: batch * projection.cols)
-            result.h.scalars.withUnsafeBufferPointer { a in
-                m.withUnsafeMutableBufferPointer { o in
-                    if let ob = o.baseAddress {
-                        projection.multiply(rows: batch, a: a.baseAddress, lda: numUnits, into: ob, ldc: projection.cols, accumulate: false)
-                    }
-                }
-            }
-            if let clip = options.projClip {
-                context.recorder?.recordTerm("proj_unclipped", Tensor(unchecked: [batch, projection.cols], scalars: m))
-                let count = m.count
-                m.withUnsafeMutableBufferPointer { Fused.clip(count, $0.baseAddress!, clip) }
-            }
-            result.h = Tensor(unchecked: [batch, projection.cols], scalars: m)
-        }
-        return (result.h, .lstm(c: result.c, h: result.h))
+        return LSTMStepParameters(linear: l, units: numUnits, forgetBias: options.forgetBias, activation: options.activation,
+                                  peepholes: peepholes, cellClip: options.cellClip, projection: proj, projClip: options.projClip)
     }
 }
