@@ -32,7 +32,8 @@ public final class ExplorerApp {
     static func initialState(for model: ExplorerModel) -> ExplorerState {
         let s = model.session
         var st = ExplorerState(spec: s.spec, batchSize: s.batchSize, maxTime: s.maxTime, inputDepth: s.inputDepth)
-        st.setMessage("opened \(model.displayName) \(Symbols(glyphs: .ascii).sep) press ? for help, q to quit")
+        let k = Keymap.names()
+        st.setMessage("opened \(model.displayName) \(Symbols(glyphs: .ascii).sep) press \(k(.help)) for help, \(k(.quit)) to quit")
         st.clamp()
         return st
     }
@@ -63,7 +64,8 @@ public final class ExplorerApp {
         dirty = true
         if key == .resize { follow(); return true }
         let layout = Layout(width: terminal.size.width, height: terminal.size.height, state: state)
-        if !layout.fits, key != .char("q"), key != .ctrl("c") { return true }  // only q works on the "enlarge" screen
+        // Only quit works on the "enlarge" screen (its text names the key: `KeymapTests`).
+        if !layout.fits, Keymap.action(for: key, in: .global) != .quit, key != .ctrl("c") { return true }
         if key == .ctrl("c") { return false }
         let wasPlaying = state.playing
         let commands = KeyHandler.handle(key, state: &state, layout: layout)
@@ -90,7 +92,7 @@ public final class ExplorerApp {
         state.frameRows = count + 2
         let inner = Layout(width: terminal.size.width, height: terminal.size.height, state: state).frame.interior
         let glyphs: Glyphs = terminal.capabilities.unicode ? .unicode : .ascii
-        // J K scroll the frame, or the equations in view 3 (the backward view clamps its own).
+        // Scrolling (J K) moves the frame, or the equations in their view (the backward view clamps its own).
         let scrollable = state.view == .equations ? EquationsPane.rows(state: state, data: data, inner: inner, glyphs: glyphs).count : count
         if state.view != .backward { state.frameScroll = min(state.frameScroll, max(0, scrollable - inner.height)) }
     }
@@ -143,7 +145,7 @@ public final class ExplorerApp {
         guard atEnd || now - lastPlayStep >= playInterval else { return }
         if atEnd {
             state.playing = false
-            state.setMessage("end of the sequence: t=\(state.t) is the last step (Space plays again from t=0)")
+            state.setMessage("end of the sequence: t=\(state.t) is the last step (\(Keymap.names()(.play)) plays again from t=0)")
         } else if model.session.completed(state.direction) > state.t + 1 {
             state.t += 1
             lastPlayStep = now
@@ -158,7 +160,8 @@ public final class ExplorerApp {
         guard now - lastPlayStep >= playInterval else { return }
         if state.t <= 0 {
             state.playing = false
-            state.setMessage("t=0: the sweep is done; g goes back to the loss's step (Space plays it again)")
+            let k = Keymap.names()
+            state.setMessage("t=0: the sweep is done; \(k(.first)) goes back to the loss's step (\(k(.play)) plays it again)")
         } else if state.maxTime - model.backwardProgress <= state.t - 1 {
             state.t -= 1
             lastPlayStep = now
@@ -283,7 +286,7 @@ public final class ExplorerApp {
                 }
                 if let select { state.layer = select }
                 sync()
-                state.setMessage("re-ran: \(summary)" + (note.isEmpty ? "" : " (\(note))") + (origin == .edit ? " (u undoes)" : ""))
+                state.setMessage("re-ran: \(summary)" + (note.isEmpty ? "" : " (\(note))") + (origin == .edit ? " (\(Keymap.names()(.undo)) undoes)" : ""))
             } catch {
                 sync()
                 state.setMessage("refused: \(describe(error))", error: true)
@@ -346,7 +349,8 @@ public final class ExplorerApp {
     /// When `path` exists, asks whether to replace it (a yes runs `command`) and returns true.
     private func askBeforeOverwriting(_ path: String, _ command: Command) -> Bool {
         guard FileManager.default.fileExists(atPath: expand(path)) else { return false }
-        state.confirmation = Confirmation(question: "\(path) exists: overwrite it? (y: yes, any other key: no)", command: command)
+        let yes = Keymap.names()(.confirm, in: .question)
+        state.confirmation = Confirmation(question: "\(path) exists: overwrite it? (\(yes): yes, any other key: no)", command: command)
         return true
     }
 

@@ -151,7 +151,7 @@ public enum StackEditor {
             }
         case .togglePeepholes, .cycleCellClip, .setProjection:
             guard case .lstm(let n, var o) = c else {
-                return .failure(Refusal("peepholes, cell_clip and num_proj are LSTMCell options: T changes this \(c.typeName) layer's type"))
+                return .failure(Refusal("peepholes, cell_clip and num_proj are LSTMCell options: \(Keymap.names()(.cycleType, in: .pane(.stack))) changes this \(c.typeName) layer's type"))
             }
             switch edit {
             case .togglePeepholes: o.usePeepholes.toggle()

@@ -153,12 +153,12 @@ final class IssueNineDefectTests: ExplorerAppTestCase {
         var text = screen(app, term)
         XCTAssertTrue(text.contains("more"), "the help says it has more rows:\n\(text)")
         XCTAssertTrue(text.contains("(z)"), text)
-        press(app, .pageDown, .pageDown, .pageDown)
+        press(app, .pageDown, .pageDown, .pageDown, .pageDown, .pageDown)
         text = screen(app, term)
         XCTAssertTrue(text.contains("no colour"), text)
         XCTAssertFalse(text.contains("blue"), text)
         let (colour, cterm) = try makeApp(width: 100, height: 60)
-        press(colour, .char("?"), .pageDown, .pageDown, .pageDown)
+        press(colour, .char("?"), .pageDown, .pageDown, .pageDown, .pageDown, .pageDown)
         XCTAssertTrue(screen(colour, cterm).contains("blue < 0 < red"))
     }
 

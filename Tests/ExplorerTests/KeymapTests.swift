@@ -20,10 +20,12 @@ final class KeymapTests: XCTestCase {
     /// Every binding in the table does what the table says: its keys reach its action.
     func testEveryKeyReachesItsAction() {
         for b in Keymap.bindings {
-            let focus: Pane
-            if case let .pane(p) = b.scope { focus = p } else { focus = .frame }
             for k in b.keys {
-                XCTAssertEqual(Keymap.action(for: k, focus: focus), b.action, "\(k) in \(focus)")
+                switch b.scope {
+                case .global: XCTAssertEqual(Keymap.action(for: k, focus: .frame), b.action, "\(k) anywhere")
+                case let .pane(p): XCTAssertEqual(Keymap.action(for: k, focus: p), b.action, "\(k) in \(p)")
+                case .overlay, .prompt, .question: XCTAssertEqual(Keymap.action(for: k, in: b.scope), b.action, "\(k) in \(b.scope)")
+                }
             }
         }
     }

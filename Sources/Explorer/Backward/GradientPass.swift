@@ -69,7 +69,7 @@ extension Session {
     /// the reason) where the engine computes no gradient.
     func gradientPass(direction d: Int, selection: BackwardSelection, state: ExplorerState) -> Result<GradientSource, BackwardRefusal> {
         guard spec.convention == .tf else {
-            return .failure(BackwardRefusal("the backward view follows dynamic_rnn; under \(spec.convention.frameworkName) unroll run writes the gradients (grad/...), but this view cannot step them yet: C switches the convention to tf"))
+            return .failure(BackwardRefusal("the backward view follows dynamic_rnn; under \(spec.convention.frameworkName) unroll run writes the gradients (grad/...), but this view cannot step them yet: \(Keymap.names()(.conventionNext)) switches the convention to tf"))
         }
         guard runs.indices.contains(d) else { return .failure(BackwardRefusal("no direction \(d)")) }
         let forward = runs[d]
