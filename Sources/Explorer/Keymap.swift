@@ -277,14 +277,19 @@ public enum Keymap {
     /// The scopes in the order the help and the README list them.
     static let scopes: [KeyScope] = [.global, .pane(.stack), .pane(.frame), .pane(.sequences), .overlay, .prompt, .question]
 
+    /// The widest key label the help's key column is sized for.
+    static let helpKeyColumn = 12
+
     /// The help overlay's lines: one heading per scope, then `keys  what they do`.
     public static func helpLines(glyphs: Glyphs) -> [String] {
-        let width = bindings.map { $0.keyLabel(glyphs).count }.max() ?? 0
+        // The key column fits the usual labels; a longer one (the overlay's six closing keys) runs past it.
+        let width = bindings.map { $0.keyLabel(glyphs).count }.filter { $0 <= helpKeyColumn }.max() ?? 0
         var out: [String] = []
         for scope in scopes {
             out.append(scope.heading)
             for b in bindings where b.scope == scope {
-                out.append("  " + fit(b.keyLabel(glyphs), width) + "  " + b.help)
+                let label = b.keyLabel(glyphs)
+                out.append("  " + (label.count > width ? label : fit(label, width)) + "  " + b.help)
             }
         }
         return out
