@@ -53,6 +53,7 @@ public final class Mailbox: @unchecked Sendable {
     private var progressQueued = false
     private var running = 0
 
+    /// An empty mailbox with no job running.
     public init() {}
 
     /// Queues `message` (from any thread).

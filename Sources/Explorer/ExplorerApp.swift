@@ -64,7 +64,7 @@ public final class ExplorerApp {
         dirty = true
         if key == .resize { follow(); return true }
         let layout = Layout(width: terminal.size.width, height: terminal.size.height, state: state)
-        // Only quit works on the "enlarge" screen (its text names the key: `KeymapTests`).
+        // Only quit works on the "enlarge" screen (its text names the key: `KeyTextTests`).
         if !layout.fits, Keymap.action(for: key, in: .global) != .quit, key != .ctrl("c") { return true }
         if key == .ctrl("c") { return false }
         let wasPlaying = state.playing
