@@ -96,6 +96,16 @@ public final class Mailbox: @unchecked Sendable {
         return true
     }
 
+    /// Blocks until no job runs, their messages left queued (tests); false once `deadline` has passed first.
+    func waitUntilNoJobRuns(until deadline: Date) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while running > 0 {
+            if !condition.wait(until: deadline) { return running == 0 }
+        }
+        return true
+    }
+
     fileprivate func jobStarted() {
         condition.lock()
         running += 1

@@ -89,9 +89,11 @@ final class BackgroundJobTests: ExplorerAppTestCase {
         press(app, .char("6"))
         let run = app.model.comparison(with: .keras)
         XCTAssertTrue(run === app.model.comparison(with: .keras), "one job per pair of conventions")
-        XCTAssertNil(run.result, "not applied before the loop takes the message")
-        settle(app)
-        XCTAssertNotNil(run.result)
+        XCTAssertTrue(app.model.mailbox.waitUntilNoJobRuns(until: Date().addingTimeInterval(30)))
+        XCTAssertNil(run.result, "the job has ended, but its outcome waits in the mailbox for the loop")
+        app.tick()
+        XCTAssertNotNil(run.result, "a tick applies it")
+        XCTAssertTrue(app.model.mailbox.isIdle)
     }
 
     /// A later `o` supersedes an earlier one still loading: only the last request's experiment is swapped in.
