@@ -66,6 +66,10 @@ public enum KeyHandler {
     /// Carries out one action of the keymap.
     static func perform(_ action: Action, _ s: inout ExplorerState) -> [Command] {
         if s.view == .backward, BackwardSelection.step(action, &s) { return [] }
+        if let reason = Keymap.disabledReason(action, in: s) {
+            s.setMessage(reason)
+            return []
+        }
         let k = Keymap.names()
         let lastT = max(0, s.maxTime - 1)
         let jump = max(10, s.maxTime / 10)
@@ -123,13 +127,9 @@ public enum KeyHandler {
             return [.switchConvention(ConventionChoice.next(after: s.spec.convention))]
         case .toggleTimeMajor: return [.toggleTimeMajor]
         case .direction:
-            if s.spec.bidirectional {
-                s.direction = 1 - s.direction
-                s.clamp()
-                s.setMessage(s.direction == 0 ? "forward pass (fw)" : "backward pass (bw): each row reversed within its length")
-            } else {
-                s.setMessage("this experiment is not bidirectional: there is only one direction")
-            }
+            s.direction = 1 - s.direction
+            s.clamp()
+            s.setMessage(s.direction == 0 ? "forward pass (fw)" : "backward pass (bw): each row reversed within its length")
         case .undo:
             guard let last = s.history.past.last else { s.setMessage("nothing to undo"); return [] }
             return [.apply(last.spec, summary: "undid: \(last.summary)", origin: .undo)]

@@ -64,10 +64,15 @@ public struct KeyBinding: Sendable {
     public let barFirstIn: Set<Pane>
     /// The bar names the keys from this binding's first key through this action's (`1-6` for the views).
     public let barThrough: Action?
+    /// Why the binding does nothing in a state, when it does nothing there (lazygit's disabled reason): the bar
+    /// leaves it out and the key says why.
+    let disabled: @Sendable (ExplorerState) -> String?
 
     init(_ keys: [Key], _ action: Action, _ scope: KeyScope = .global, hint: String? = nil,
-         barFirstIn: Set<Pane> = [], barThrough: Action? = nil, help: @escaping @Sendable (KeyNames) -> String) {
+         barFirstIn: Set<Pane> = [], barThrough: Action? = nil, disabled: @escaping @Sendable (ExplorerState) -> String? = { _ in nil },
+         help: @escaping @Sendable (KeyNames) -> String) {
         self.barThrough = barThrough
+        self.disabled = disabled
         self.keys = keys
         self.action = action
         self.scope = scope
@@ -77,8 +82,8 @@ public struct KeyBinding: Sendable {
     }
 
     init(_ keys: [Key], _ action: Action, _ scope: KeyScope = .global, help: String, hint: String? = nil,
-         barFirstIn: Set<Pane> = [], barThrough: Action? = nil) {
-        self.init(keys, action, scope, hint: hint, barFirstIn: barFirstIn, barThrough: barThrough, help: { _ in help })
+         barFirstIn: Set<Pane> = [], barThrough: Action? = nil, disabled: @escaping @Sendable (ExplorerState) -> String? = { _ in nil }) {
+        self.init(keys, action, scope, hint: hint, barFirstIn: barFirstIn, barThrough: barThrough, disabled: disabled, help: { _ in help })
     }
 
     /// The sentence the help and the README show (keys it mentions named from the table, in ASCII).
@@ -179,7 +184,8 @@ public enum Keymap {
         KeyBinding([.char("C")], .conventionNext, help: "convention: tf / keras / torch (the model converted, run as that framework runs it)",
                    hint: "convention", barFirstIn: [.sequences, .shapes]),
         KeyBinding([.char("t")], .toggleTimeMajor, help: "toggle time_major (inputs and outputs transpose; the numbers do not change)"),
-        KeyBinding([.char("d")], .direction, help: "forward / backward pass (bidirectional experiments)", hint: "fw/bw"),
+        KeyBinding([.char("d")], .direction, help: "forward / backward pass (bidirectional experiments)", hint: "fw/bw",
+                   disabled: { $0.spec.bidirectional ? nil : "this experiment is not bidirectional: there is only one direction" }),
         KeyBinding([.char("u"), .ctrl("z")], .undo, help: "undo the last edit", hint: "undo"),
         KeyBinding([.ctrl("r"), .ctrl("y")], .redo, help: "redo"),
         KeyBinding([.char("o")], .open, hint: "open") { k in "open an experiment (.json; \(k(.complete, in: .prompt)) completes the path)" },
@@ -239,13 +245,20 @@ public enum Keymap {
         bindings.first { $0.scope == scope && $0.keys.contains(key) }?.action
     }
 
-    /// The key bar's hints for a focused pane: that pane's bindings, the global ones marked for it, then the rest.
-    public static func barHints(focus: Pane, glyphs: Glyphs, bidirectional: Bool) -> [(keys: String, hint: String)] {
-        let own = hints(in: .pane(focus), glyphs: glyphs)
-        let first = bindings.filter { $0.scope == .global && $0.barFirstIn.contains(focus) }.compactMap { hinted($0, glyphs) }
-        let rest = bindings.filter { $0.scope == .global && !$0.barFirstIn.contains(focus) && !($0.action == .direction && !bidirectional) }
-            .compactMap { hinted($0, glyphs) }
+    /// The key bar's hints for the state's focused pane: that pane's bindings, the global ones marked for it, then
+    /// the rest; bindings disabled in `state` are left out.
+    public static func barHints(_ state: ExplorerState, glyphs: Glyphs) -> [(keys: String, hint: String)] {
+        let focus = state.focus
+        let enabled = bindings.filter { $0.disabled(state) == nil }
+        let own = enabled.filter { $0.scope == .pane(focus) }.compactMap { hinted($0, glyphs) }
+        let first = enabled.filter { $0.scope == .global && $0.barFirstIn.contains(focus) }.compactMap { hinted($0, glyphs) }
+        let rest = enabled.filter { $0.scope == .global && !$0.barFirstIn.contains(focus) }.compactMap { hinted($0, glyphs) }
         return first + own + rest
+    }
+
+    /// Why `action`'s binding (in the focused pane or anywhere) does nothing in `state`, nil when it does something.
+    static func disabledReason(_ action: Action, in state: ExplorerState) -> String? {
+        bindings.first { $0.action == action && ($0.scope == .pane(state.focus) || $0.scope == .global) }?.disabled(state)
     }
 
     /// The key bar's hints of `scope`'s bindings, in the table's order.

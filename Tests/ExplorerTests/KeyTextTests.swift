@@ -121,7 +121,7 @@ final class KeyTextTests: ExplorerAppTestCase {
         XCTAssertTrue(help.contains("(9 again: the other convention)"), help)
         XCTAssertTrue(help.contains("open an experiment (.json; ^T completes the path)"), help)
         XCTAssertTrue(help.contains("this help (Q closes;"), help)
-        XCTAssertTrue(Keymap.barHints(focus: .frame, glyphs: .unicode, bidirectional: false).contains { $0.keys == "1-9" && $0.hint == "views" })
+        XCTAssertTrue(Keymap.barHints(ExplorerState(spec: DefaultExperiment.spec, batchSize: 4, maxTime: 9, inputDepth: 3), glyphs: .unicode).contains { $0.keys == "1-9" && $0.hint == "views" })
         // The keys themselves moved too: the old ones no longer do what the table took from them.
         XCTAssertEqual(Keymap.action(for: .char("U"), focus: .stack), .undo)
         XCTAssertNil(Keymap.action(for: .char("u"), focus: .stack))

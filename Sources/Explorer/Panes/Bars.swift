@@ -59,7 +59,7 @@ enum KeyHintBar {
         if state.confirmation != nil { return Keymap.hints(in: .question, glyphs: glyphs).map { ($0.keys, $0.hint) } + [("any other key", "no")] }
         if state.showHelp || state.showLog { return Keymap.hints(in: .overlay, glyphs: glyphs).map { ($0.keys, $0.hint) } }
         let own = ViewKeyHints.hints(state, glyphs: glyphs)
-        return own + Keymap.barHints(focus: state.focus, glyphs: glyphs, bidirectional: state.spec.bidirectional)
+        return own + Keymap.barHints(state, glyphs: glyphs)
             .filter { h in !own.contains { $0.0 == h.keys } }.map { ($0.keys, $0.hint) }
     }
 
