@@ -118,10 +118,6 @@ public enum KeyHandler {
             s.setMessage("view \(v.rawValue + 1): \(v.title) (\(views))")
             if v == .backward { BackwardSelection.enter(&s, next: false) }
         case .lossNext:
-            guard s.view == .backward else {
-                s.setMessage("\(k(.lossNext)) picks what the backward view (\(k(.view(.backward)))) differentiates")
-                return []
-            }
             BackwardSelection.enter(&s, next: true)
         case .conventionNext:
             return [.switchConvention(ConventionChoice.next(after: s.spec.convention))]

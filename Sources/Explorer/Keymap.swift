@@ -180,7 +180,11 @@ public enum Keymap {
             "view: the experiment under two conventions and where they differ (\(k(.view(.compare))) again: the other convention)"
         },
         KeyBinding([.char("b")], .lossNext,
-                   help: "backward view: what to differentiate: the selected output unit at its last valid step / the final state / the sum of outputs"),
+                   help: "backward view: what to differentiate: the selected output unit at its last valid step / the final state / the sum of outputs",
+                   disabled: { s in
+                       let k = Keymap.names()
+                       return s.view == .backward ? nil : "\(k(.lossNext)) picks what the backward view (\(k(.view(.backward)))) differentiates"
+                   }),
         KeyBinding([.char("C")], .conventionNext, help: "convention: tf / keras / torch (the model converted, run as that framework runs it)",
                    hint: "convention", barFirstIn: [.sequences, .shapes]),
         KeyBinding([.char("t")], .toggleTimeMajor, help: "toggle time_major (inputs and outputs transpose; the numbers do not change)"),

@@ -72,6 +72,9 @@ final class KeymapTests: XCTestCase {
         XCTAssertEqual(KeyHandler.handle(.char("d"), state: &s), [])
         XCTAssertEqual(s.message, Keymap.disabledReason(.direction, in: s))
         XCTAssertEqual(s.direction, 0)
+        XCTAssertEqual(KeyHandler.handle(.char("b"), state: &s), [])
+        XCTAssertEqual(s.message, "b picks what the backward view (5) differentiates")
+        XCTAssertEqual(s.backward, BackwardSelection(), "outside the backward view b changes no loss")
     }
 
     /// Under a non-UTF-8 locale the keys are named in ASCII.
