@@ -4,22 +4,26 @@ import RNNEngine
 import TerminalUI
 
 /// The explorer's loop: reads keys (waiting at most ~50 ms so progress and playback keep moving), lets
-/// `KeyHandler` change the state, carries out its commands on the model, and redraws.
+/// `KeyHandler` change the state, carries out its commands on the model, applies what background jobs posted
+/// (`update`), and redraws.
 public final class ExplorerApp {
     public let terminal: Terminal
     public private(set) var model: ExplorerModel
     public private(set) var state: ExplorerState
+    /// The time playback and the window's fill budget read (a `ManualClock` in tests).
+    public let clock: ExplorerClock
     /// Seconds between two steps while playing (from the state's play speed).
     public var playInterval: TimeInterval { 1 / ExplorerState.playSpeeds[min(max(0, state.playSpeed), ExplorerState.playSpeeds.count - 1)] }
-    private var lastPlayStep = Date.distantPast
-    private var lastProgress = -1
+    /// When playback last moved the cursor (on `clock`).
+    private var lastPlayStep = -TimeInterval.infinity
     private(set) var dirty = true
     /// The progress `follow` last saw (sizes depend on what is computed).
     private var followedProgress = -1
 
-    public init(terminal: Terminal, model: ExplorerModel) {
+    public init(terminal: Terminal, model: ExplorerModel, clock: ExplorerClock = SystemClock()) {
         self.terminal = terminal
         self.model = model
+        self.clock = clock
         self.state = ExplorerApp.initialState(for: model)
         model.start()
         follow()
@@ -28,7 +32,8 @@ public final class ExplorerApp {
     static func initialState(for model: ExplorerModel) -> ExplorerState {
         let s = model.session
         var st = ExplorerState(spec: s.spec, batchSize: s.batchSize, maxTime: s.maxTime, inputDepth: s.inputDepth)
-        st.setMessage("opened \(model.displayName) \(Symbols(glyphs: .ascii).sep) press ? for help, q to quit")
+        let k = Keymap.names()
+        st.setMessage("opened \(model.displayName) \(Symbols(glyphs: .ascii).sep) press \(k(.help)) for help, \(k(.quit)) to quit")
         st.clamp()
         return st
     }
@@ -59,11 +64,12 @@ public final class ExplorerApp {
         dirty = true
         if key == .resize { follow(); return true }
         let layout = Layout(width: terminal.size.width, height: terminal.size.height, state: state)
-        if !layout.fits, key != .char("q"), key != .ctrl("c") { return true }  // only q works on the "enlarge" screen
+        // Only quit works on the "enlarge" screen (its text names the key: `KeyTextTests`).
+        if !layout.fits, Keymap.action(for: key, in: .global) != .quit, key != .ctrl("c") { return true }
         if key == .ctrl("c") { return false }
         let wasPlaying = state.playing
         let commands = KeyHandler.handle(key, state: &state, layout: layout)
-        if state.playing && !wasPlaying { lastPlayStep = Date() }
+        if state.playing && !wasPlaying { lastPlayStep = clock.now }
         for command in commands {
             if !execute(command) { return false }
         }
@@ -86,22 +92,33 @@ public final class ExplorerApp {
         state.frameRows = count + 2
         let inner = Layout(width: terminal.size.width, height: terminal.size.height, state: state).frame.interior
         let glyphs: Glyphs = terminal.capabilities.unicode ? .unicode : .ascii
-        // J K scroll the frame, or the equations in view 3 (the backward view clamps its own).
+        // Scrolling (J K) moves the frame, or the equations in their view (the backward view clamps its own).
         let scrollable = state.view == .equations ? EquationsPane.rows(state: state, data: data, inner: inner, glyphs: glyphs).count : count
         if state.view != .backward { state.frameScroll = min(state.frameScroll, max(0, scrollable - inner.height)) }
     }
 
-    /// An experiment being opened in the background, and the path as the user typed it.
-    private var opening: (load: BackgroundOpen, path: String)?
+    /// The experiment being opened in the background: the request's number (a later `o` supersedes it) and the
+    /// path as the user typed it.
+    private var opening: (request: Int, path: String)?
+    private var openRequests = 0
 
     /// Whether an experiment is still being opened.
     public var isOpening: Bool { opening != nil }
 
-    /// Swaps in an experiment opened in the background once it is loaded.
-    private func finishOpening() {
-        guard let (load, path) = opening, let result = load.result else { return }
+    /// Starts loading `path` as a background job; its `opened` message swaps the experiment in (`update`).
+    private func startOpening(_ path: String) {
+        openRequests += 1
+        let request = openRequests, file = expand(path)
+        opening = (request, path)
+        Job.start(posting: model.mailbox) { job in
+            job.post(.opened(request: request, Result { try ExplorerModel.load(path: file) }))
+        }
+    }
+
+    /// Swaps in the experiment open request `request` loaded, or says why it could not be loaded.
+    private func finishOpening(_ request: Int, _ result: Result<ExplorerModel, Error>) {
+        guard let (current, path) = opening, current == request else { return }  // superseded by a later `o`
         opening = nil
-        dirty = true
         switch result {
         case let .success(m):
             model.session.cancel()
@@ -117,20 +134,18 @@ public final class ExplorerApp {
         }
     }
 
-    /// Time passing without a key: playback, background progress and background opening.
+    /// Time passing without a key: the background jobs' messages, then playback (on `clock`).
     public func tick() {
-        finishOpening()
-        let p = model.session.progress.done &+ model.backwardProgress &+ (model.comparisonCache.comparison?.result == nil ? 0 : 1)
-        if p != lastProgress { lastProgress = p; dirty = true; follow() }
+        for message in model.mailbox.take() { update(message) }
         if model.windowIncomplete { dirty = true }
         guard state.playing else { return }
         if state.view == .backward { return playBackward() }
-        let now = Date()
+        let now = clock.now
         let atEnd = state.t >= state.maxTime - 1
-        guard atEnd || now.timeIntervalSince(lastPlayStep) >= playInterval else { return }
+        guard atEnd || now - lastPlayStep >= playInterval else { return }
         if atEnd {
             state.playing = false
-            state.setMessage("end of the sequence: t=\(state.t) is the last step (Space plays again from t=0)")
+            state.setMessage("end of the sequence: t=\(state.t) is the last step (\(Keymap.names()(.play)) plays again from t=0)")
         } else if model.session.completed(state.direction) > state.t + 1 {
             state.t += 1
             lastPlayStep = now
@@ -141,11 +156,12 @@ public final class ExplorerApp {
 
     /// One step of playing in the backward view: towards t=0, once the sweep has reached the step.
     private func playBackward() {
-        let now = Date()
-        guard now.timeIntervalSince(lastPlayStep) >= playInterval else { return }
+        let now = clock.now
+        guard now - lastPlayStep >= playInterval else { return }
         if state.t <= 0 {
             state.playing = false
-            state.setMessage("t=0: the sweep is done; g goes back to the loss's step (Space plays it again)")
+            let k = Keymap.names()
+            state.setMessage("t=0: the sweep is done; \(k(.first)) goes back to the loss's step (\(k(.play)) plays it again)")
         } else if state.maxTime - model.backwardProgress <= state.t - 1 {
             state.t -= 1
             lastPlayStep = now
@@ -154,12 +170,39 @@ public final class ExplorerApp {
         dirty = true
     }
 
-    /// Draws the current screen and presents it.
+    /// The update for one message from a background job (applied on the loop's thread, in the order posted).
+    func update(_ message: JobMessage) {
+        dirty = true
+        switch message {
+        case .progress, .sweepDone:
+            follow()
+        case .forwardDone:
+            model.startWaitingSweep()
+            follow()
+        case let .compared(run, result):
+            run.result = result
+        case let .opened(request, result):
+            finishOpening(request, result)
+        }
+    }
+
+    /// Applies the jobs' messages until no job runs and none is queued, waiting for the mailbox in between (tests,
+    /// whose `ManualClock` stands still while jobs compute); false once `timeout` seconds have passed first.
+    func settle(timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            for message in model.mailbox.take() { update(message) }
+            let mailbox = model.mailbox  // an `opened` message may have swapped the model
+            if mailbox.isIdle { return true }
+            if !mailbox.waitForMessage(until: deadline) { return false }
+        }
+    }
+
     /// Draws and presents the screen; with `fill`, missing frames of the heatmap window are computed first
     /// (within a time budget: `tick` redraws until the window is complete).
     public func redraw(fill: Bool = true) {
-        // What this screen shows of the background pass; `tick` redraws when it moves on.
-        lastProgress = model.session.progress.done &+ model.backwardProgress &+ (model.comparisonCache.comparison?.result == nil ? 0 : 1)
+        // Sizes follow what is computed: a pass that moved on since `follow` (the messages saying so may still
+        // be queued) is followed before drawing.
         if model.session.progress.done != followedProgress { follow() }
         var grid = terminal.makeGrid()
         draw(into: &grid, fill: fill)
@@ -187,7 +230,8 @@ public final class ExplorerApp {
         // The frame view needs the cursor's step even when the heatmaps are too small to hold it.
         if !range.contains(state.t) && state.t < state.maxTime { range = state.t..<(state.t + 1) }
         // The cursor's frame first; the rest of a window never shown fills in over the next redraws.
-        let (frames, error) = model.window(direction: state.direction, range: range, cursor: state.t, timeBudget: fill ? 0.03 : 0)
+        let (frames, error) = model.window(direction: state.direction, range: range, cursor: state.t, timeBudget: fill ? 0.03 : 0,
+                                           clock: clock)
         let d = state.direction
         let saturation = state.view == .saturation ? model.saturation(direction: d, layer: state.layer, around: state.t, gates: state.saturationGates, units: state.layerSpec?.numUnits ?? 0) : nil
         var data = ScreenData(window: frames, windowRange: range, inputShape: s.inputShape,
@@ -242,7 +286,7 @@ public final class ExplorerApp {
                 }
                 if let select { state.layer = select }
                 sync()
-                state.setMessage("re-ran: \(summary)" + (note.isEmpty ? "" : " (\(note))") + (origin == .edit ? " (u undoes)" : ""))
+                state.setMessage("re-ran: \(summary)" + (note.isEmpty ? "" : " (\(note))") + (origin == .edit ? " (\(Keymap.names()(.undo)) undoes)" : ""))
             } catch {
                 sync()
                 state.setMessage("refused: \(describe(error))", error: true)
@@ -258,9 +302,7 @@ public final class ExplorerApp {
             }
         case let .open(path):
             // Loading can take seconds: it runs in the background and the current experiment stays until then.
-            let load = BackgroundOpen(path: expand(path))
-            opening = (load, path)
-            load.start()
+            startOpening(path)
             state.setMessage("opening \(path)... (loading in the background; the current experiment stays until it is ready)")
         case let .save(path, overwrite):
             if !overwrite, askBeforeOverwriting(path, .save(path, overwrite: true)) { return true }
@@ -307,7 +349,8 @@ public final class ExplorerApp {
     /// When `path` exists, asks whether to replace it (a yes runs `command`) and returns true.
     private func askBeforeOverwriting(_ path: String, _ command: Command) -> Bool {
         guard FileManager.default.fileExists(atPath: expand(path)) else { return false }
-        state.confirmation = Confirmation(question: "\(path) exists: overwrite it? (y: yes, any other key: no)", command: command)
+        let yes = Keymap.names()(.confirm, in: .question)
+        state.confirmation = Confirmation(question: "\(path) exists: overwrite it? (\(yes): yes, any other key: no)", command: command)
         return true
     }
 

@@ -27,12 +27,15 @@ public final class ExplorerModel {
     var backwardCache = BackwardCache()
     /// The comparison view's runs (`Compare/Session+Convention.swift`).
     var comparisonCache = ComparisonCache()
+    /// Where the jobs of this model's sessions post their messages; the app takes them on its ticks.
+    public let mailbox = Mailbox()
 
     init(session: ExplorerSession, file: String?, baseDirectory: URL) {
         self.session = session
         self.file = file
         self.baseDirectory = baseDirectory
         self.loadedSpec = session.spec
+        session.mailbox = mailbox
     }
 
     deinit { session.cancel() }
@@ -64,7 +67,7 @@ public final class ExplorerModel {
     public var spec: ExperimentSpec { session.spec }
     public var displayName: String { file ?? DefaultExperiment.displayName }
 
-    /// Starts (or continues) the background pass.
+    /// Starts the forward pass's job (once).
     public func start() { session.start() }
 
     /// Swaps in a new session (an edit, a convention switch).
@@ -72,6 +75,7 @@ public final class ExplorerModel {
 
     private func replace(_ s: ExplorerSession) {
         session.cancel()
+        s.mailbox = mailbox
         session = s
         generation += 1
         frameCache = FrameCache()
@@ -116,17 +120,17 @@ public final class ExplorerModel {
     /// Frames of direction `d` for `range` (clamped to what is computed). Steps shown recently come from the
     /// cache; only the missing ones are recomputed (from the engine's nearest checkpoint).
     ///
-    /// With a `cursor`, its step comes first, then runs of the missing ones until `timeBudget` seconds have gone:
-    /// a jump to a window never shown shows the cursor's frame at once and fills the rest on the next redraws
-    /// (`windowIncomplete` says more is to come).
-    public func window(direction d: Int, range: Range<Int>, cursor: Int? = nil,
-                       timeBudget: TimeInterval = .infinity) -> (frames: [FrameData], error: String?) {
+    /// With a `cursor`, its step comes first, then runs of the missing ones until `timeBudget` seconds of `clock`
+    /// have gone: a jump to a window never shown shows the cursor's frame at once and fills the rest on the next
+    /// redraws (`windowIncomplete` says more is to come).
+    public func window(direction d: Int, range: Range<Int>, cursor: Int? = nil, timeBudget: TimeInterval = .infinity,
+                       clock: ExplorerClock = SystemClock()) -> (frames: [FrameData], error: String?) {
         let done = session.completed(d)
         let wanted = range.lowerBound..<max(range.lowerBound, min(range.upperBound, done))
         if frameCache.generation != generation || frameCache.direction != d {
             frameCache = FrameCache(generation: generation, direction: d)
         }
-        let started = Date()
+        let started = clock.now
         var missing = wanted.filter { frameCache.frames[$0] == nil }
         // A few missing steps are computed at once (one recomputation from the checkpoint is the cost anyway).
         let budget = missing.count <= 16 ? .infinity : timeBudget
@@ -139,7 +143,7 @@ public final class ExplorerModel {
             }
             // Then the missing steps in runs (each run recomputes from the engine's nearest checkpoint once); every
             // call does some work, then stops when the budget is spent.
-            while let first = missing.first, budget > 0, !worked || Date().timeIntervalSince(started) < budget {
+            while let first = missing.first, budget > 0, !worked || clock.now - started < budget {
                 worked = true
                 var last = first
                 while missing.contains(last + 1), last - first < (budget.isFinite ? 15 : 255) { last += 1 }

@@ -16,7 +16,7 @@ public enum Pane: Int, CaseIterable, Sendable {
     }
 }
 
-/// What the right-hand side of the screen shows (keys 1–4).
+/// What the right-hand side of the screen shows (the view keys, 1-6 in `Keymap`).
 public enum ExplorerView: Int, CaseIterable, Hashable, Sendable {
     /// The frame of the current step above the heatmaps.
     case frame

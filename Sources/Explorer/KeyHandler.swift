@@ -34,20 +34,19 @@ public enum KeyHandler {
         if s.prompt != nil { return handlePrompt(key, &s) }
         if let c = s.confirmation {
             s.confirmation = nil
-            if key == .char("y") || key == .char("Y") { return [c.command] }
+            if Keymap.action(for: key, in: .question) == .confirm { return [c.command] }
             s.setMessage("cancelled: nothing written")
             return []
         }
         if s.showHelp || s.showLog {
-            switch key {
-            case .char("q"): return [.quit]
-            case .escape, .char("?"), .function(1), .enter, .char(" "), .char("M"):
-                s.showHelp = false; s.showLog = false; s.overlayScroll = 0
-            case .down, .char("j"): s.overlayScroll += 1
-            case .up, .char("k"): s.overlayScroll = max(0, s.overlayScroll - 1)
-            case .pageDown: s.overlayScroll += 10
-            case .pageUp: s.overlayScroll = max(0, s.overlayScroll - 10)
-            case .home, .char("g"): s.overlayScroll = 0
+            switch Keymap.action(for: key, in: .overlay) {
+            case .quit?: return [.quit]
+            case .cancel?: s.showHelp = false; s.showLog = false; s.overlayScroll = 0
+            case .down?: s.overlayScroll += 1
+            case .up?: s.overlayScroll = max(0, s.overlayScroll - 1)
+            case .pageDown?: s.overlayScroll += 10
+            case .pageUp?: s.overlayScroll = max(0, s.overlayScroll - 10)
+            case .first?: s.overlayScroll = 0
             default: break
             }
             return []
@@ -67,6 +66,11 @@ public enum KeyHandler {
     /// Carries out one action of the keymap.
     static func perform(_ action: Action, _ s: inout ExplorerState) -> [Command] {
         if s.view == .backward, BackwardSelection.step(action, &s) { return [] }
+        if let reason = Keymap.disabledReason(action, in: s) {
+            s.setMessage(reason)
+            return []
+        }
+        let k = Keymap.names()
         let lastT = max(0, s.maxTime - 1)
         let jump = max(10, s.maxTime / 10)
         switch action {
@@ -85,7 +89,7 @@ public enum KeyHandler {
             if s.playing && s.t >= lastT { s.t = 0 }
         case .slower, .faster:
             s.playSpeed = min(ExplorerState.playSpeeds.count - 1, max(0, s.playSpeed + (action == .faster ? 1 : -1)))
-            s.setMessage("play speed: \(Format.compact(ExplorerState.playSpeeds[s.playSpeed])) steps/s ({ slower, } faster)")
+            s.setMessage("play speed: \(Format.compact(ExplorerState.playSpeeds[s.playSpeed])) steps/s (\(k(.slower)) slower, \(k(.faster)) faster)")
         case .nextPane: s.focus = Pane(rawValue: (s.focus.rawValue + 1) % Pane.allCases.count) ?? .frame
         case .previousPane: s.focus = Pane(rawValue: (s.focus.rawValue + Pane.allCases.count - 1) % Pane.allCases.count) ?? .frame
         case .up: move(&s, by: -1)
@@ -98,32 +102,30 @@ public enum KeyHandler {
         case .heatmapPrevious: s.heatVariable = (s.heatVariable + max(1, s.variables.count) - 1) % max(1, s.variables.count); s.clamp()
         case .heatmapScale:
             s.heatAutoScale.toggle()
-            s.setMessage(s.heatAutoScale ? "heatmaps scaled to the largest |value| in view, shown as (z) in the title (z: fixed -1..1)"
-                                         : "heatmaps on a fixed -1..1 scale; values beyond it are marked (z: auto)")
+            let z = k(.heatmapScale)
+            s.setMessage(s.heatAutoScale ? "heatmaps scaled to the largest |value| in view, shown as (\(z)) in the title (\(z): fixed -1..1)"
+                                         : "heatmaps on a fixed -1..1 scale; values beyond it are marked (\(z): auto)")
         case let .view(v):
             if v == .compare && s.view == .compare {
                 s.compareWith = ConventionChoice.next(after: ConventionChoice.other(s), skipping: s.spec.convention)
-                s.setMessage("comparing \(s.spec.convention.rawValue) with \(ConventionChoice.other(s).rawValue) (6: the other one)")
+                s.setMessage("comparing \(s.spec.convention.rawValue) with \(ConventionChoice.other(s).rawValue) (\(k(.view(.compare))): the other one)")
                 return []
             }
             s.view = v
             s.frameScroll = 0
-            s.setMessage("view \(v.rawValue + 1): \(v.title) (1 frame, 2 unrolled, 3 equations, 4 saturation, 5 backward, 6 compare)")
+            // Each view's key and its case's name (`1 frame, 2 unrolled, ...`).
+            let views = ExplorerView.allCases.map { "\(k(.view($0))) \($0)" }.joined(separator: ", ")
+            s.setMessage("view \(v.rawValue + 1): \(v.title) (\(views))")
             if v == .backward { BackwardSelection.enter(&s, next: false) }
         case .lossNext:
-            guard s.view == .backward else { s.setMessage("b picks what the backward view (5) differentiates"); return [] }
             BackwardSelection.enter(&s, next: true)
         case .conventionNext:
             return [.switchConvention(ConventionChoice.next(after: s.spec.convention))]
         case .toggleTimeMajor: return [.toggleTimeMajor]
         case .direction:
-            if s.spec.bidirectional {
-                s.direction = 1 - s.direction
-                s.clamp()
-                s.setMessage(s.direction == 0 ? "forward pass (fw)" : "backward pass (bw): each row reversed within its length")
-            } else {
-                s.setMessage("this experiment is not bidirectional: there is only one direction")
-            }
+            s.direction = 1 - s.direction
+            s.clamp()
+            s.setMessage(s.direction == 0 ? "forward pass (fw)" : "backward pass (bw): each row reversed within its length")
         case .undo:
             guard let last = s.history.past.last else { s.setMessage("nothing to undo"); return [] }
             return [.apply(last.spec, summary: "undid: \(last.summary)", origin: .undo)]
@@ -156,6 +158,7 @@ public enum KeyHandler {
         case .toggleMasking: return toggleMasking(&s)
         case .scrollDown: s.frameScroll += 1
         case .scrollUp: s.frameScroll = max(0, s.frameScroll - 1)
+        case .confirm, .erase, .clearLine, .complete: break  // prompts and questions only (`handlePrompt`, `handle`)
         }
         return []
     }
@@ -215,7 +218,7 @@ public enum KeyHandler {
         if let lengths = spec.sequenceLength {
             s.savedLengths = lengths
             spec.sequenceLength = nil
-            return [.apply(spec, summary: "sequence_length = None for the whole batch: no masking, every row runs all \(s.maxTime) steps (n restores \(formatShape(lengths)))")]
+            return [.apply(spec, summary: "sequence_length = None for the whole batch: no masking, every row runs all \(s.maxTime) steps (\(Keymap.names()(.toggleMasking, in: .pane(.sequences))) restores \(formatShape(lengths)))")]
         }
         let restored = s.savedLengths.flatMap { $0.count == s.batchSize ? $0 : nil } ?? Array(repeating: s.maxTime, count: s.batchSize)
         spec.sequenceLength = restored
@@ -250,24 +253,23 @@ public enum KeyHandler {
 
     static func handlePrompt(_ key: Key, _ s: inout ExplorerState) -> [Command] {
         guard var p = s.prompt else { return [] }
-        switch key {
-        case .escape:
+        switch Keymap.action(for: key, in: .prompt) {
+        case .cancel?:
             s.prompt = nil
             s.setMessage("cancelled")
             return []
-        case .backspace, .delete:
+        case .erase?:
             if !p.text.isEmpty { p.text.removeLast() }
-        case .ctrl("u"):
+        case .clearLine?:
             p.text = ""
-        case .tab:
+        case .complete?:
             if p.kind.isPath { return [.completePath] }
-        case let .char(c):
-            if p.text.count < 1024 { p.text.append(c) }
-        case .enter:
+        case .confirm?:
             s.prompt = nil
             return submit(p, &s)
         default:
-            break
+            // Any other character goes into the text.
+            if case let .char(c) = key, p.text.count < 1024 { p.text.append(c) }
         }
         s.prompt = p
         return []

@@ -26,11 +26,13 @@ public protocol ExplorerSession: AnyObject, SessionViews {
     var failure: String? { get }
     /// Frames of direction `d` for `range`, clamped to the steps computed so far.
     func frames(_ d: Int, _ range: Range<Int>) throws -> [FrameData]
-    /// Starts the pass on a background thread (once).
+    /// Where this session's jobs (its forward pass, sweeps and comparisons) post their messages; set before `start`.
+    var mailbox: Mailbox { get set }
+    /// Starts the forward pass as a background job (once).
     func start()
     /// Asks the background pass to stop (between two steps).
     func cancel()
-    /// Blocks until the background pass is done (tests and export).
+    /// Blocks until the background pass has ended, starting it if needed (tests).
     func waitUntilComplete(timeout: TimeInterval) -> Bool
     /// A new session for an edited spec: kept weights whose names and shapes still fit, defaults from the seed
     /// for the rest; `transposeInputs` swaps the inputs' first two axes (a time-major toggle). Throws when the
@@ -59,31 +61,14 @@ extension ExplorerSession {
     public var isComplete: Bool { let p = progress; return p.done >= p.total }
 }
 
-/// Runs `body` on a new thread with room for deep engine stacks (the explorer's background passes).
-func runInBackground(_ body: @escaping @Sendable () -> Void) {
-    let thread = Thread(block: body)
-    thread.stackSize = 16 << 20
-    thread.qualityOfService = .userInitiated
-    thread.start()
-}
-
-/// A thread-safe flag.
-final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool { lock.withLock { value } }
-    func set() { lock.withLock { value = true } }
-}
-
-/// The session for one scalar type: the loaded experiment, one `RecordedRun` per direction and the thread
+/// The session for one scalar type: the loaded experiment, one `RecordedRun` per direction and the job
 /// computing them.
 final class Session<Scalar: RNNScalar>: ExplorerSession {
     let experiment: LoadedExperiment<Scalar>
     let runs: [RecordedRun<Scalar>]
-    private let stop = StopFlag()
-    private let finished = NSCondition()
-    private var running = false
-    private var done = false
+    var mailbox = Mailbox()
+    private let lock = NSLock()
+    private var job: Job?
 
     /// Builds the loops (validating the experiment the way `dynamic_rnn` does) and the recorded runs.
     /// Long runs keep sparse checkpoints (`swapMemory`) so memory stays bounded.
@@ -96,7 +81,7 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
         }
     }
 
-    deinit { stop.set() }
+    deinit { cancel() }
 
     var spec: ExperimentSpec { experiment.spec }
     var inputShape: [Int] { experiment.inputs.shape }
@@ -136,35 +121,30 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
         }
     }
 
+    /// Starts the job computing every direction's run in turn; it posts progress at every step (or chunk) and
+    /// `forwardDone` at the end.
     func start() {
-        finished.lock()
-        defer { finished.unlock() }
-        guard !running, !done else { return }
-        running = true
-        let runs = self.runs, stop = self.stop, finished = self.finished
-        runInBackground { [weak self] in
+        lock.lock()
+        defer { lock.unlock() }
+        guard job == nil else { return }
+        let runs = self.runs
+        job = Job.start(posting: mailbox) { job in
             for r in runs {
-                r.compute(shouldStop: { stop.isSet })
-                if stop.isSet || r.error != nil { break }
+                r.compute(shouldStop: {
+                    job.post(.progress)
+                    return job.isCancelled
+                })
+                if job.isCancelled || r.error != nil { break }
             }
-            finished.lock()
-            self?.done = true
-            finished.broadcast()
-            finished.unlock()
+            job.post(.forwardDone)
         }
     }
 
-    func cancel() { stop.set() }
+    func cancel() { lock.withLock { job }?.cancel() }
 
     func waitUntilComplete(timeout: TimeInterval) -> Bool {
         start()
-        let deadline = Date().addingTimeInterval(timeout)
-        finished.lock()
-        defer { finished.unlock() }
-        while !done {
-            if !finished.wait(until: deadline) { return false }
-        }
-        return true
+        return lock.withLock { job }?.wait(timeout: timeout) ?? false
     }
 
     // MARK: - Edits

@@ -153,7 +153,7 @@ public enum StackEditor {
             default: key = CellOptions.Key.numProj
             }
             guard keys.contains(key) else {
-                return .failure(Refusal("peepholes, cell_clip and num_proj are LSTMCell options: T changes this \(c.typeName) layer's type"))
+                return .failure(Refusal("peepholes, cell_clip and num_proj are LSTMCell options: \(Keymap.names()(.cycleType, in: .pane(.stack))) changes this \(c.typeName) layer's type"))
             }
             var o = l.options
             switch edit {

@@ -16,14 +16,15 @@ final class BackwardViewTests: ExplorerAppTestCase {
                                       capabilities: TerminalCapabilities(colorMode: colorMode, unicode: unicode, mouse: true))
         let model = try ExplorerModel.load(path: Self.samples.appendingPathComponent(name).path)
         XCTAssertTrue(model.session.waitUntilComplete(timeout: 30))
-        return (ExplorerApp(terminal: terminal, model: model), terminal)
+        return (ExplorerApp(terminal: terminal, model: model, clock: clock), terminal)
     }
 
-    /// Waits for the backward view's sweep.
+    /// Waits for the backward view's sweep (its job's messages applied).
     func sweep(_ app: ExplorerApp) {
         _ = app.model.backwardData(state: app.state, range: 0..<1)
         guard case let .success(s)? = app.model.backwardCache.source else { return XCTFail("no sweep") }
-        XCTAssertTrue(s.waitUntilComplete(timeout: 30))
+        settle(app)
+        XCTAssertTrue(s.isComplete || s.failure != nil)
     }
 
     /// The engine's gradient frames for a sample, computed here without the explorer.
@@ -175,7 +176,7 @@ final class BackwardViewTests: ExplorerAppTestCase {
         }
     }
 
-    /// Space plays the sweep: the cursor moves towards t=0, one step per tick interval, and stops there.
+    /// Space plays the sweep: the cursor moves towards t=0, one step per play interval, and stops there.
     func testPlayRunsTheSweepBackwards() throws {
         let (app, _) = try openSample("gradients/masked_batch.json")
         press(app, .char("5"))
@@ -184,10 +185,17 @@ final class BackwardViewTests: ExplorerAppTestCase {
         press(app, .char(" "))
         XCTAssertTrue(app.state.playing)
         let start = app.state.t
-        let deadline = Date().addingTimeInterval(5)
-        while app.state.playing && Date() < deadline {
+        app.tick()
+        XCTAssertEqual(app.state.t, start, "no step before the play interval has passed")
+        clock.advance(by: app.playInterval / 2)
+        app.tick()
+        XCTAssertEqual(app.state.t, start)
+        clock.advance(by: app.playInterval / 2 + 1e-9)
+        app.tick()
+        XCTAssertEqual(app.state.t, start - 1, "one step per play interval")
+        for _ in 0..<40 where app.state.playing {
+            clock.advance(by: app.playInterval + 1e-9)
             app.tick()
-            Thread.sleep(forTimeInterval: 0.01)
         }
         XCTAssertEqual(start, 19)
         XCTAssertEqual(app.state.t, 0, "played back to t=0")

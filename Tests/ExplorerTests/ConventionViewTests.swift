@@ -52,7 +52,8 @@ final class ConventionViewTests: ExplorerAppTestCase {
     func testComparisonNamesWhereKerasAndTensorFlowFirstDiffer() throws {
         let (app, term) = try open("ports/lstm_tf.json")
         press(app, .char("6"))
-        XCTAssertTrue(app.model.comparison(with: .keras).waitUntilDone(timeout: 30))
+        settle(app)
+        XCTAssertNotNil(app.model.comparison(with: .keras).result)
         // The engine's own runs of the sample saved for TF and for Keras: where do they first differ?
         let tf = try outputs("ports/lstm_tf.json").tensor(Float.self, name: "tf").cast(to: Double.self), keras = try outputs("ports/lstm_keras.json").tensor(Float.self, name: "keras").cast(to: Double.self)
         XCTAssertEqual(tf.shape, [4, 8, 4])
@@ -82,7 +83,8 @@ final class ConventionViewTests: ExplorerAppTestCase {
         XCTAssertEqual(diffLine.filter { $0 == "·" }.count, 8, "example 0 never differs: 8 dots\n\(text)")
         // 6 again compares with PyTorch: zeros on masked steps as TF writes them.
         press(app, .char("6"))
-        XCTAssertTrue(app.model.comparison(with: .torch).waitUntilDone(timeout: 30))
+        settle(app)
+        XCTAssertNotNil(app.model.comparison(with: .torch).result)
         text = screen(app, term)
         XCTAssertTrue(text.contains("Compare tf vs torch"), text)
         XCTAssertTrue(text.contains("give the same"), text)
@@ -91,7 +93,8 @@ final class ConventionViewTests: ExplorerAppTestCase {
     func testComparisonSaysWhyAFrameworkCannotRunTheModel() throws {
         let (app, term) = try makeApp(width: 80, height: 24, colorMode: .none, unicode: false)
         press(app, .char("6"), .char("6"))  // the built-in batch has a row of length 0: PyTorch refuses it
-        XCTAssertTrue(app.model.comparison(with: .torch).waitUntilDone(timeout: 30))
+        settle(app)
+        XCTAssertNotNil(app.model.comparison(with: .torch).result)
         let text = screen(app, term)
         XCTAssertTrue(text.contains("PyTorch cannot run this model"), text)
         XCTAssertTrue(text.contains("refuses lengths"), text)

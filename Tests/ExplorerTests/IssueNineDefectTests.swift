@@ -153,12 +153,12 @@ final class IssueNineDefectTests: ExplorerAppTestCase {
         var text = screen(app, term)
         XCTAssertTrue(text.contains("more"), "the help says it has more rows:\n\(text)")
         XCTAssertTrue(text.contains("(z)"), text)
-        press(app, .pageDown, .pageDown, .pageDown)
+        press(app, .pageDown, .pageDown, .pageDown, .pageDown, .pageDown)
         text = screen(app, term)
         XCTAssertTrue(text.contains("no colour"), text)
         XCTAssertFalse(text.contains("blue"), text)
         let (colour, cterm) = try makeApp(width: 100, height: 60)
-        press(colour, .char("?"), .pageDown, .pageDown, .pageDown)
+        press(colour, .char("?"), .pageDown, .pageDown, .pageDown, .pageDown, .pageDown)
         XCTAssertTrue(screen(colour, cterm).contains("blue < 0 < red"))
     }
 
@@ -403,11 +403,7 @@ final class BackgroundOpenTests: ExplorerAppTestCase {
         XCTAssertTrue(screen(app, term).contains("opening"))
         // Keys still work while it loads.
         XCTAssertTrue(app.handle(.char("l")))
-        let deadline = Date().addingTimeInterval(60)
-        while app.isOpening && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.02)
-            app.tick()
-        }
+        settle(app, timeout: 60)
         XCTAssertFalse(app.isOpening)
         XCTAssertEqual(app.model.file, file.path)
         XCTAssertEqual(app.state.spec.name, "big")
@@ -415,7 +411,7 @@ final class BackgroundOpenTests: ExplorerAppTestCase {
         XCTAssertTrue(app.handle(.char("o")))
         for ch in dir.path { XCTAssertTrue(app.handle(.char(ch))) }
         XCTAssertTrue(app.handle(.enter))
-        while app.isOpening && Date() < deadline { Thread.sleep(forTimeInterval: 0.02); app.tick() }
+        settle(app, timeout: 60)
         XCTAssertTrue(app.state.message.contains("is a directory"), app.state.message)
         XCTAssertEqual(app.state.spec.name, "big")
     }

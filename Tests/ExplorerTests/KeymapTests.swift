@@ -20,10 +20,12 @@ final class KeymapTests: XCTestCase {
     /// Every binding in the table does what the table says: its keys reach its action.
     func testEveryKeyReachesItsAction() {
         for b in Keymap.bindings {
-            let focus: Pane
-            if case let .pane(p) = b.scope { focus = p } else { focus = .frame }
             for k in b.keys {
-                XCTAssertEqual(Keymap.action(for: k, focus: focus), b.action, "\(k) in \(focus)")
+                switch b.scope {
+                case .global: XCTAssertEqual(Keymap.action(for: k, focus: .frame), b.action, "\(k) anywhere")
+                case let .pane(p): XCTAssertEqual(Keymap.action(for: k, focus: p), b.action, "\(k) in \(p)")
+                case .overlay, .prompt, .question: XCTAssertEqual(Keymap.action(for: k, in: b.scope), b.action, "\(k) in \(b.scope)")
+                }
             }
         }
     }
@@ -46,18 +48,33 @@ final class KeymapTests: XCTestCase {
                       "README.md's key table differs from Keymap.markdownTable(); replace it with:\n\(Keymap.markdownTable())")
     }
 
-    /// The key bar shows hints from the table, the focused pane's own first.
+    /// The key bar shows hints from the table, the focused pane's own first; a binding disabled in the state is
+    /// left out, and its key says why.
     func testKeyBarComesFromTheTable() {
-        let stack = Keymap.barHints(focus: .stack, glyphs: .unicode, bidirectional: false)
+        func state(_ focus: Pane, bidirectional: Bool = false) -> ExplorerState {
+            var spec = DefaultExperiment.spec
+            spec.bidirectional = bidirectional
+            var s = ExplorerState(spec: spec, batchSize: 4, maxTime: 9, inputDepth: 3)
+            s.focus = focus
+            return s
+        }
+        let stack = Keymap.barHints(state(.stack), glyphs: .unicode)
         XCTAssertTrue(stack.contains { $0.hint == "add" && $0.keys == "a" })
-        let seq = Keymap.barHints(focus: .sequences, glyphs: .unicode, bidirectional: false)
+        let seq = Keymap.barHints(state(.sequences), glyphs: .unicode)
         XCTAssertTrue(seq.contains { $0.hint == "length" && $0.keys == "+ -" })
         XCTAssertFalse(seq.contains { $0.hint == "add" })
         XCTAssertFalse(seq.contains { $0.hint == "fw/bw" })
-        XCTAssertTrue(Keymap.barHints(focus: .frame, glyphs: .unicode, bidirectional: true).contains { $0.hint == "fw/bw" })
+        XCTAssertTrue(Keymap.barHints(state(.frame, bidirectional: true), glyphs: .unicode).contains { $0.hint == "fw/bw" })
         for h in stack {
             XCTAssertTrue(Keymap.bindings.contains { $0.hint == h.hint }, "hint \(h.hint) not in the table")
         }
+        var s = state(.frame)
+        XCTAssertEqual(KeyHandler.handle(.char("d"), state: &s), [])
+        XCTAssertEqual(s.message, Keymap.disabledReason(.direction, in: s))
+        XCTAssertEqual(s.direction, 0)
+        XCTAssertEqual(KeyHandler.handle(.char("b"), state: &s), [])
+        XCTAssertEqual(s.message, "b picks what the backward view (5) differentiates")
+        XCTAssertEqual(s.backward, BackwardSelection(), "outside the backward view b changes no loss")
     }
 
     /// Under a non-UTF-8 locale the keys are named in ASCII.

@@ -45,7 +45,8 @@ struct BackwardCache {
 }
 
 extension ExplorerModel {
-    /// The sweep for the state's direction and loss (started in the background on first use), or the refusal.
+    /// The sweep for the state's direction and loss (its job started on first use, or once the forward pass is
+    /// done), or the refusal.
     func gradientSource(state: ExplorerState) -> Result<GradientSource, BackwardRefusal> {
         let key = BackwardCache.Key(generation: generation, direction: state.direction, selection: state.backward)
         if backwardCache.key != key {
@@ -89,9 +90,14 @@ extension ExplorerModel {
         }
     }
 
-    /// Steps swept by the backward view's sweep (for redrawing while it runs).
+    /// Steps swept by the backward view's sweep (playback waits for them).
     var backwardProgress: Int {
         if case let .success(s)? = backwardCache.source { return s.completedSteps }
         return 0
+    }
+
+    /// A forward pass ended (its `forwardDone` message): the sweep waiting for it starts.
+    func startWaitingSweep() {
+        if case let .success(s)? = backwardCache.source { s.start() }
     }
 }

@@ -60,7 +60,7 @@ public struct BackwardSelection: Equatable, Sendable {
         switch choice {
         case .outputUnit:
             let n = BackwardSelection.validSteps(s, example: example)
-            guard n > 0 else { return .failure(BackwardRefusal("example \(example) has length 0: its outputs are constant zeros, nothing to differentiate (b: another loss)")) }
+            guard n > 0 else { return .failure(BackwardRefusal("example \(example) has length 0: its outputs are constant zeros, nothing to differentiate (\(Keymap.names()(.lossNext)): another loss)")) }
             guard unit < outputSize else { return .failure(BackwardRefusal("unit \(unit) is beyond the output's \(outputSize) units")) }
             return .success(.outputUnit(example: example, step: n - 1, unit: unit))
         case .finalState: return .success(.finalState(path: nil))
@@ -91,8 +91,9 @@ public struct BackwardSelection: Equatable, Sendable {
         sel.opened = true
         s.backward = sel
         s.t = sel.lossStep(s)
+        let k = Keymap.names()
         s.setMessage(sel.describe(s) + (sel.choice == .outputUnit ? " (its last valid step)" : "")
-                     + "; the sweep runs from t=\(s.t) back to t=0: l/Right steps back, b picks another loss")
+                     + "; the sweep runs from t=\(s.t) back to t=0: \(k.all(.stepNext, separator: "/")) steps back, \(k(.lossNext)) picks another loss")
     }
 
     /// In the backward view the step keys follow the sweep: next goes towards t=0, first is the loss's step.

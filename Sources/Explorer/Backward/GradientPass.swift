@@ -2,7 +2,7 @@ import Foundation
 import RNNEngine
 
 /// A backward sweep the explorer shows, seen without its scalar type: the engine's `GradientRun` computing in
-/// the background once the forward pass is done, its progress, and frames recomputed from checkpoints on demand.
+/// a background job once the forward pass is done, its progress, and frames recomputed from checkpoints on demand.
 public protocol GradientSource: AnyObject {
     /// Steps swept so far, counted from the end (`max_time` when done).
     var completedSteps: Int { get }
@@ -16,24 +16,24 @@ public protocol GradientSource: AnyObject {
     func frames(_ range: Range<Int>) throws -> [GradientFrameData]
     /// `‖∂L/∂state_t‖` of example `b` per state array, as the engine kept it during the sweep (nil until swept).
     func norms(at t: Int, example b: Int) -> [Double]?
+    /// Starts the sweep as a background job once the forward pass is complete (until then a no-op: the model
+    /// calls it again when the forward pass's `forwardDone` arrives).
     func start()
     func cancel()
-    /// Blocks until the sweep is done (tests).
-    func waitUntilComplete(timeout: TimeInterval) -> Bool
 }
 
 /// `GradientSource` for one scalar type.
-final class GradientPass<Scalar: RNNScalar>: GradientSource, @unchecked Sendable {
+final class GradientPass<Scalar: RNNScalar>: GradientSource {
     let run: GradientRun<Scalar>
-    private let stop = StopFlag()
-    private let lock = NSLock()
-    private var started = false
+    private let mailbox: Mailbox
+    private var job: Job?
 
-    init(forward: RecordedRun<Scalar>, loss: RNNLoss<Scalar>) throws {
+    init(forward: RecordedRun<Scalar>, loss: RNNLoss<Scalar>, mailbox: Mailbox) throws {
         run = try GradientRun(forward: forward, loss: loss)
+        self.mailbox = mailbox
     }
 
-    deinit { stop.set() }
+    deinit { job?.cancel() }
 
     var completedSteps: Int { run.completedSteps }
     var maxTime: Int { run.loop.maxTime }
@@ -47,33 +47,21 @@ final class GradientPass<Scalar: RNNScalar>: GradientSource, @unchecked Sendable
 
     func norms(at t: Int, example b: Int) -> [Double]? { run.stateGradientNorms(at: t, example: b) }
 
-    /// Starts the sweep on a background thread once the session's forward pass (computed by its own thread) is done.
+    /// The session's own job computes the forward pass, and `GradientRun.compute` must not run it beside that
+    /// job: the sweep's job starts only once the forward pass is complete (a failed one never completes).
     func start() {
-        let go = lock.withLock { () -> Bool in
-            if started { return false }
-            started = true
-            return true
-        }
-        guard go else { return }
-        let run = self.run, stop = self.stop
-        runInBackground {
-            // The session's own thread computes the forward pass; the sweep starts once it is complete.
-            while !run.forward.isComplete && run.forward.error == nil && !stop.isSet { Thread.sleep(forTimeInterval: 0.01) }
-            if run.forward.error == nil && !stop.isSet { run.compute(shouldStop: { stop.isSet }) }
+        guard job == nil, run.forward.isComplete else { return }
+        let run = self.run
+        job = Job.start(posting: mailbox) { job in
+            run.compute(shouldStop: {
+                job.post(.progress)
+                return job.isCancelled
+            })
+            job.post(.sweepDone)
         }
     }
 
-    func cancel() { stop.set() }
-
-    func waitUntilComplete(timeout: TimeInterval) -> Bool {
-        start()
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if run.isComplete || failure != nil { return true }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        return false
-    }
+    func cancel() { job?.cancel() }
 }
 
 extension Session {
@@ -81,7 +69,7 @@ extension Session {
     /// the reason) where the engine computes no gradient.
     func gradientPass(direction d: Int, selection: BackwardSelection, state: ExplorerState) -> Result<GradientSource, BackwardRefusal> {
         guard spec.convention == .tf else {
-            return .failure(BackwardRefusal("the backward view follows dynamic_rnn; under \(spec.convention.frameworkName) unroll run writes the gradients (grad/...), but this view cannot step them yet: C switches the convention to tf"))
+            return .failure(BackwardRefusal("the backward view follows dynamic_rnn; under \(spec.convention.frameworkName) unroll run writes the gradients (grad/...), but this view cannot step them yet: \(Keymap.names()(.conventionNext)) switches the convention to tf"))
         }
         guard runs.indices.contains(d) else { return .failure(BackwardRefusal("no direction \(d)")) }
         let forward = runs[d]
@@ -90,7 +78,7 @@ extension Session {
         case let .failure(r): return .failure(r)
         case let .success(l):
             do {
-                return .success(try GradientPass(forward: forward, loss: l))
+                return .success(try GradientPass(forward: forward, loss: l, mailbox: mailbox))
             } catch {
                 return .failure(BackwardRefusal(describe(error)))
             }

@@ -3,7 +3,7 @@ import Foundation
 import RNNEngine
 
 /// The engine's `ConventionComparison` of the open experiment (its cells, weights, inputs and initial state under
-/// the rules of two conventions), computed in the background and converted to `Double` for display.
+/// the rules of two conventions), computed in a background job and converted to `Double` for display.
 public final class ComparisonRun: @unchecked Sendable {
     public let left: Convention
     public let right: Convention
@@ -43,27 +43,13 @@ public final class ComparisonRun: @unchecked Sendable {
         }
     }
 
-    private let lock = NSLock()
-    private var outcome: Result<Outcome, BackwardRefusal>?
+    /// The outcome once the job has posted it (or why the engine refused to compare). Set and read on the update
+    /// loop's thread only (`ExplorerApp.update` applies the job's `compared` message).
+    public internal(set) var result: Result<Outcome, BackwardRefusal>?
 
     init(left: Convention, right: Convention) {
         self.left = left
         self.right = right
-    }
-
-    /// The outcome once computed (or why the engine refused to compare).
-    public var result: Result<Outcome, BackwardRefusal>? { lock.withLock { outcome } }
-
-    func finish(_ r: Result<Outcome, BackwardRefusal>) { lock.withLock { outcome = r } }
-
-    /// Blocks until done (tests).
-    public func waitUntilDone(timeout: TimeInterval) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if result != nil { return true }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        return false
     }
 
     /// Most output scalars (both sides and the difference, every direction) the explorer keeps for the view.
@@ -71,12 +57,13 @@ public final class ComparisonRun: @unchecked Sendable {
 }
 
 extension Session {
-    /// Starts the engine's comparison of this experiment under its convention and `other` on a background thread.
+    /// Starts the engine's comparison of this experiment under its convention and `other` as a background job,
+    /// which posts the outcome (`compared`) to the session's mailbox.
     func comparison(with other: Convention) -> ComparisonRun {
         let comparison = ComparisonRun(left: spec.convention, right: other)
         let experiment = self.experiment
-        runInBackground {
-            comparison.finish(Result { try Self.compare(experiment, with: other) }.mapError { BackwardRefusal(describe($0)) })
+        Job.start(posting: mailbox) { job in
+            job.post(.compared(comparison, Result { try Self.compare(experiment, with: other) }.mapError { BackwardRefusal(describe($0)) }))
         }
         return comparison
     }

@@ -51,11 +51,15 @@ enum StatusBar {
 /// The bottom row: the keys of the focused pane and the global ones, from `Keymap`.
 enum KeyHintBar {
     static func hints(for state: ExplorerState, glyphs: Glyphs) -> [(String, String)] {
-        if state.prompt != nil { return [("Enter", "confirm"), ("Esc", "cancel"), ("^U", "clear")] + (state.prompt.map { $0.kind.isPath } == true ? [("Tab", "complete")] : []) }
-        if state.confirmation != nil { return [("y", "yes"), ("any other key", "no")] }
-        if state.showHelp || state.showLog { return [("Esc", "close"), ("j k PgUp PgDn", "scroll"), ("q", "quit")] }
+        if let p = state.prompt {
+            // Tab completes paths only.
+            let complete = Keymap.names(glyphs: glyphs)(.complete, in: .prompt)
+            return Keymap.hints(in: .prompt, glyphs: glyphs).filter { p.kind.isPath || $0.keys != complete }.map { ($0.keys, $0.hint) }
+        }
+        if state.confirmation != nil { return Keymap.hints(in: .question, glyphs: glyphs).map { ($0.keys, $0.hint) } + [("any other key", "no")] }
+        if state.showHelp || state.showLog { return Keymap.hints(in: .overlay, glyphs: glyphs).map { ($0.keys, $0.hint) } }
         let own = ViewKeyHints.hints(state, glyphs: glyphs)
-        return own + Keymap.barHints(focus: state.focus, glyphs: glyphs, bidirectional: state.spec.bidirectional)
+        return own + Keymap.barHints(state, glyphs: glyphs)
             .filter { h in !own.contains { $0.0 == h.keys } }.map { ($0.keys, $0.hint) }
     }
 
@@ -98,7 +102,7 @@ enum MessageLine {
         guard !state.message.isEmpty else { return }
         var text = c.glyphs.isUnicode ? state.message : asciiOnly(state.message)
         if text.count > rect.width {
-            let more = " \(c.glyphs.ellipsis)(M: full message)"
+            let more = " \(c.glyphs.ellipsis)(\(Keymap.names()(.messageLog)): full message)"
             text = String(text.prefix(max(0, rect.width - more.count))) + more
         }
         c.put(x: rect.x, y: rect.y, width: rect.width, text, align: .left,

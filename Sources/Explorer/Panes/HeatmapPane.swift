@@ -117,6 +117,7 @@ enum HeatmapPane {
         // Blocks.
         var selectedScale = ""
         let pm = c.glyphs.isUnicode ? "±" : "+-"
+        let z = Keymap.names()(.heatmapScale)
         for block in g.blocks {
             let v = vars[block.variable]
             let scale = HeatScale(kind: v.isGate01 ? .sequential : .diverging, mode: data.colorMode, glyphs: c.glyphs)
@@ -133,7 +134,7 @@ enum HeatmapPane {
                 for col in columns { for x in col.values ?? [] where x.isFinite { m = max(m, abs(x)) } }
                 divisor = m > 1e-12 ? m : 1
             }
-            if selectedVar { selectedScale = v.isGate01 ? "0..1" : (state.heatAutoScale ? "\(pm)\(Format.precise(divisor).dropFirst().prefix(5)) (z)" : "\(pm)1 (z)") }
+            if selectedVar { selectedScale = v.isGate01 ? "0..1" : (state.heatAutoScale ? "\(pm)\(Format.precise(divisor).dropFirst().prefix(5)) (\(z))" : "\(pm)1 (\(z))") }
             for r in 0..<block.rows {
                 let unit = block.firstUnit + r
                 let y = block.y + r

@@ -5,13 +5,16 @@ import TerminalUI
 enum HelpOverlay {
     static func lines(glyphs: Glyphs, colorMode: ColorMode) -> [String] {
         Keymap.helpLines(glyphs: glyphs) + [""] + HeatmapLegend.lines(glyphs: glyphs, colorMode: colorMode) + [
-            "Every edit re-runs the engine at once; a refused edit says why (M: message log).",
+            "Every edit re-runs the engine at once; a refused edit says why (\(Keymap.names()(.messageLog)): message log).",
         ]
     }
 
     static func render(into c: inout Canvas, glyphs: Glyphs, colorMode: ColorMode, scroll: Int) {
-        ScrollingOverlay.render(into: &c, title: "Help (Esc closes)", lines: lines(glyphs: glyphs, colorMode: colorMode), scroll: scroll)
+        ScrollingOverlay.render(into: &c, title: "Help (\(closeKey) closes)", lines: lines(glyphs: glyphs, colorMode: colorMode), scroll: scroll)
     }
+
+    /// The key that closes an overlay, as its title names it.
+    static var closeKey: String { Keymap.names()(.cancel, in: .overlay) }
 }
 
 /// The message log (`M`): every message of the session, wrapped to the screen, newest last.
@@ -21,7 +24,7 @@ enum MessageLogOverlay {
         var lines: [String] = []
         for m in log { lines += wrapText(c.glyphs.isUnicode ? m : asciiOnly(m), width: width) }
         if lines.isEmpty { lines = ["(no messages yet)"] }
-        ScrollingOverlay.render(into: &c, title: "Messages (Esc closes)", lines: lines, scroll: scroll, fixedWidth: width + 4)
+        ScrollingOverlay.render(into: &c, title: "Messages (\(HelpOverlay.closeKey) closes)", lines: lines, scroll: scroll, fixedWidth: width + 4)
     }
 }
 
@@ -65,7 +68,7 @@ enum HeatmapLegend {
             return ["Heatmaps (no colour): characters by value, h c and candidates " + ramp.joined(separator: " "),
                     "(times the scale in the title), gates " + gateRamp.joined(separator: " ") + "; " + common]
         case .basic8, .palette256:
-            return ["Heatmaps: background blue < 0 < red for h, c and candidates (scaled: title's (z)),",
+            return ["Heatmaps: background blue < 0 < red for h, c and candidates (scaled: title's (\(Keymap.names()(.heatmapScale)))),",
                     "gates dark 0 .. bright 1; " + common]
         }
     }

@@ -80,11 +80,11 @@ enum BackwardView {
         let sep = Symbols(glyphs: glyphs).sep
         let layerCount = state.layers.count
         let dir = state.spec.bidirectional ? (state.direction == 0 ? " fw" : " bw") : ""
-        let title = "Backward\(dir) \(sep) layer \(state.layer) \(sep) example \(state.example) \(sep) 5"
+        let title = "Backward\(dir) \(sep) layer \(state.layer) \(sep) example \(state.example) \(sep) \(Keymap.names()(.view(.backward)))"
         let inner = drawPaneBox(&c, rect, title: title, focused: focused)
         guard inner.height > 4, inner.width > labelWidth + 4 else { return }
         func text(_ s: String) -> String { glyphs.isUnicode ? s : asciiOnly(s) }
-        let loss = state.backward.describe(state) + " (b)"
+        let loss = state.backward.describe(state) + " (\(Keymap.names()(.lossNext)))"
         c.put(x: inner.x, y: inner.y, width: inner.width, text(loss), align: .left, style: Styles.label.adding(.bold))
         guard let bd = data.backward else { return }
         if let r = bd.refusal {
@@ -204,7 +204,7 @@ enum BackwardView {
             y += 1
         }
         // The heatmap's scale in the title, when it fits whole beside the marks.
-        let full = "Backward\(dir) \(sep) layer \(state.layer) \(sep) example \(state.example) \(sep) \(text(scaleNote)) \(sep) 5"
+        let full = "Backward\(dir) \(sep) layer \(state.layer) \(sep) example \(state.example) \(sep) \(text(scaleNote)) \(sep) \(Keymap.names()(.view(.backward)))"
         drawMoreMarks(&c, rect, title: title, longTitle: scaleNote.isEmpty ? nil : full, focused: focused,
                       above: top, below: max(0, lines.count - top - g.textRows))
     }

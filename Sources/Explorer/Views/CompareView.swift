@@ -13,7 +13,8 @@ enum CompareView {
         let glyphs = c.glyphs
         let sep = Symbols(glyphs: glyphs).sep
         let left = state.spec.convention, right = ConventionChoice.other(state)
-        let title = "Compare \(sideName(left)) vs \(sideName(right)) \(sep) example \(state.example) \(sep) 6"
+        let k = Keymap.names()
+        let title = "Compare \(sideName(left)) vs \(sideName(right)) \(sep) example \(state.example) \(sep) \(k(.view(.compare)))"
         let inner = drawPaneBox(&c, rect, title: title, focused: focused)
         guard inner.height > 4, inner.width > labelWidth + 4 else { return }
         func text(_ s: String) -> String { glyphs.isUnicode ? s : asciiOnly(s) }
@@ -32,7 +33,7 @@ enum CompareView {
         switch result {
         case let .failure(r):
             line("\(right.frameworkName) cannot run this model: " + r.reason, Styles.masked)
-            line("6: compare with the other convention; C: switch the experiment's", Styles.dim)
+            line("\(k(.view(.compare))): compare with the other convention; \(k(.conventionNext)): switch the experiment's", Styles.dim)
             return
         case let .success(v): o = v
         }

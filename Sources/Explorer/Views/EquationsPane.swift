@@ -21,7 +21,8 @@ enum EquationsPane {
         let before = StateParts(ld.stateBefore), computed = StateParts(ld.computedState)
         var out: [(String, CellStyle)] = []
         let masked = f.isMasked(b)
-        out.append(("\(spec.summary), layer \(state.layer), unit \(k), example \(b), t=\(state.t)  (, . unit  [ ] layer  \(glyphs.arrowUp)\(glyphs.arrowDown) example)", Styles.label.adding(.bold)))
+        let keys = Keymap.names(glyphs: glyphs)
+        out.append(("\(spec.summary), layer \(state.layer), unit \(k), example \(b), t=\(state.t)  (\(keys.together(.unitPrevious, .unitNext)) unit  \(keys.together(.layerPrevious, .layerNext)) layer  \(keys.together(.up, .down)) example)", Styles.label.adding(.bold)))
         func eq(_ text: String) { out.append((text, .plain)) }
         let q = "?"
         let layer = cell.unwrappedLayer
@@ -116,7 +117,7 @@ enum EquationsPane {
 
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
         let sep = Symbols(glyphs: c.glyphs).sep
-        let title = "Equations \(sep) t=\(state.t) \(sep) layer \(state.layer) \(sep) unit \(state.unit) \(sep) 3"
+        let title = "Equations \(sep) t=\(state.t) \(sep) layer \(state.layer) \(sep) unit \(state.unit) \(sep) \(Keymap.names()(.view(.equations)))"
         let inner = drawPaneBox(&c, rect, title: title, focused: focused)
         guard inner.height > 0, inner.width > 8 else { return }
         let rows = rows(state: state, data: data, inner: inner, glyphs: c.glyphs)

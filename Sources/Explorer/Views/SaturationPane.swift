@@ -6,7 +6,7 @@ import TerminalUI
 enum SaturationPane {
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
         let sep = Symbols(glyphs: c.glyphs).sep
-        let title = "Gate saturation \(sep) layer \(state.layer) \(sep) 4"
+        let title = "Gate saturation \(sep) layer \(state.layer) \(sep) \(Keymap.names()(.view(.saturation)))"
         let inner = drawPaneBox(&c, rect, title: title, focused: focused)
         guard inner.height > 3, inner.width > 20 else { return }
         guard let s = data.saturation else {

@@ -22,7 +22,7 @@ enum UnrolledPane {
 
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
         let sep = Symbols(glyphs: c.glyphs).sep
-        let inner = drawPaneBox(&c, rect, title: "Unrolled network \(sep) example \(state.example) \(sep) 2", focused: focused)
+        let inner = drawPaneBox(&c, rect, title: "Unrolled network \(sep) example \(state.example) \(sep) \(Keymap.names()(.view(.unrolled)))", focused: focused)
         guard inner.height > 2, inner.width > labelWidth + columnWidth else { return }
         let steps = range(t: state.t, maxTime: state.maxTime, width: inner.width)
         var y = inner.y
@@ -43,7 +43,7 @@ enum UnrolledPane {
         var notes: [(String, CellStyle)] = []
         if let lengths = state.spec.sequenceLength, lengths.indices.contains(state.example) {
             let l = lengths[state.example]
-            notes.append(("example \(state.example): length \(l) \(s.sep) lengths \(formatShape(lengths)) (\(c.glyphs.arrowUp)\(c.glyphs.arrowDown) example)", .plain))
+            notes.append(("example \(state.example): length \(l) \(s.sep) lengths \(formatShape(lengths)) (\(Keymap.names(glyphs: c.glyphs).together(.up, .down)) example)", .plain))
         } else {
             notes.append(("no sequence_length: every row runs all \(state.maxTime) steps", .plain))
         }

@@ -4,9 +4,7 @@ import TerminalUI
 /// keymap table (what they do there is said here, in a word or two).
 enum ViewKeyHints {
     static func hints(_ s: ExplorerState, glyphs: Glyphs) -> [(String, String)] {
-        func key(_ a: Action) -> String {
-            Keymap.bindings.first { $0.action == a }.map { b in b.keys.prefix(1).map { Keymap.name(of: $0, glyphs: glyphs) }.joined() } ?? "?"
-        }
+        let key = Keymap.names(glyphs: glyphs)
         switch s.view {
         case .backward:
             return [(key(.stepNext), "back"), (key(.stepPrevious), "fwd"), (key(.first), "loss step"), (key(.lossNext), "loss"),
