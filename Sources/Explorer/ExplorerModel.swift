@@ -214,7 +214,7 @@ public final class ExplorerModel {
         if !cellsUnchanged {
             // The old name and description may name cells that are no longer there: say what the stack is now.
             out.name = stem
-            out.description = "\(out.cell.summary)" + (out.bidirectional ? " / bw \((out.cellBackward ?? out.cell).summary)" : "")
+            out.description = "\(out.cell.summary)" + (out.bidirectional ? " / bw \(out.cell(for: .backward).summary)" : "")
                 + " (edited in unroll)"
         }
         // Weights.
@@ -248,10 +248,7 @@ public final class ExplorerModel {
             companion += initial
             out.initialState = companionName
         }
-        if !companion.isEmpty {
-            try Npz.write(companion, to: dir.appendingPathComponent(companionName))
-        }
-        try out.jsonData().write(to: target, options: .atomic)
+        try ExperimentWriter.write(out, to: target, arrays: companion, companion: companionName)
         return companion.isEmpty ? "saved \(path)" : "saved \(path) and \(companionName) (\(companion.count) arrays)"
     }
 }

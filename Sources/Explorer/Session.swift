@@ -182,8 +182,9 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
             let probe = VariableStore<Scalar>(arrays: old.store.arrays, missing: .initialize(seed: newSpec.seed))
             probe.strict = false
             for direction in newSpec.directions {
-                let cell = try located(old.file) { try newSpec.cell(for: direction).makeCell(store: probe) }
-                try located(old.file) { try cell.build(inputDepth: old.inputDepth, scope: newSpec.scope(for: direction)) }
+                try ExperimentError.located(file: old.file, field: "cell") {
+                    try newSpec.cell(for: direction).makeCell(store: probe).build(inputDepth: old.inputDepth, scope: newSpec.scope(for: direction))
+                }
             }
             var kept: [String: Tensor<Scalar>] = [:]
             var fresh = 0
@@ -210,11 +211,7 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
         let scope = old.scope + "/"
         var tensors: [String: Tensor<Scalar>] = [:]
         for (name, a) in arrays where name.hasPrefix(scope) {
-            do {
-                tensors[name] = try a.tensor(Scalar.self, name: "weight \(name)")
-            } catch let e as RNNError {
-                throw ExperimentError(file: file, field: "weights", e.description)
-            }
+            tensors[name] = try ExperimentError.located(file: file, field: "weights") { try a.tensor(Scalar.self, name: "weight \(name)") }
         }
         guard !tensors.isEmpty else {
             throw ExperimentError(file: file, field: "weights", "no arrays named \(scope)… in this archive")
@@ -231,41 +228,15 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
 
     // MARK: - Arrays for saving
 
-    func weightArrays() throws -> [(String, NumpyArray)] {
-        if spec.convention != .tf { return try frameworkWeightArrays() }  // Compare/Session+Convention.swift
-        var out: [(String, NumpyArray)] = []
-        var seen = Set<String>()
-        for r in experiment.store.requests where !seen.contains(r.name) {
-            seen.insert(r.name)
-            let t = try experiment.store.variable(r.name, shape: r.expectedShape, initializer: .zeros)
-            out.append((r.name, try NumpyArray(t)))
-        }
-        return out
-    }
+    func weightArrays() throws -> [(String, NumpyArray)] { try experiment.weightArrays() }
 
     func inputsArray() throws -> NumpyArray { try NumpyArray(experiment.inputs) }
 
-    func initialStateArrays() throws -> [(String, NumpyArray)] {
-        if spec.convention == .torch { return try torchInitialStateArrays() }  // Compare/Session+Convention.swift
-        var out: [(String, NumpyArray)] = []
-        for direction in spec.directions {
-            guard let s = direction == .forward ? experiment.initialState : experiment.initialStateBackward else { continue }
-            for (name, t) in s.flattenedWithPaths(under: spec.arrayName("initial_state", for: direction)) {
-                out.append((name, try NumpyArray(t)))
-            }
-        }
-        return out
-    }
+    func initialStateArrays() throws -> [(String, NumpyArray)] { try experiment.initialStateArrays() }
 
     private func fits(_ state: Nest<Tensor<Scalar>>, _ sizes: Nest<Int>) -> Bool {
         guard state.sameStructure(as: sizes) else { return false }
         return zip(state.flattened, sizes.flattened).allSatisfy { $0.shape == [batchSize, $1] }
-    }
-
-    private func located<T>(_ file: String, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as RNNError {
-            throw ExperimentError(file: file, field: "cell", e.description)
-        }
     }
 }
 
