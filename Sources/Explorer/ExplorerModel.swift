@@ -99,12 +99,7 @@ public final class ExplorerModel {
     /// Loads weights from an `.npz` under TensorFlow's, Keras' or PyTorch's names (path relative to the current directory).
     public func loadWeights(path: String) throws -> String {
         let url = URL(fileURLWithPath: path)
-        let arrays: [String: NumpyArray]
-        do {
-            arrays = try Npz.read(url)
-        } catch let e as NumpyError {
-            throw ExperimentError(file: path, field: "", e.description)
-        }
+        let arrays = try ExperimentError.located(file: path, field: "") { try Npz.read(url) }
         let (s, note) = try session.withWeights(arrays, from: path)
         replacedWeights = url.standardizedFileURL.path
         replace(s)

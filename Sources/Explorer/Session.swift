@@ -204,24 +204,16 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     }
 
     func withWeights(_ arrays: [String: NumpyArray], from file: String) throws -> (session: ExplorerSession, note: String) {
-        let old = experiment
-        if WeightLayouts.detect(names: Array(arrays.keys)) != .tf || old.spec.convention != .tf {
-            return try withFrameworkWeights(arrays, from: file)  // Compare/Session+Convention.swift
+        // Read under the framework the names show (`LoadedExperiment.withWeights`), the convention following them.
+        let (loaded, convention) = try experiment.withWeights(arrays, file: file)
+        let session = try loaded.located { try Session(loaded) }
+        guard convention == .tf, spec.convention == .tf else {
+            let note = "recognised \(convention.frameworkPossessive) names: loaded weights from \(file) for the \(convention.rawValue) convention"
+                + (convention == spec.convention ? "" : " (now run as \(convention.frameworkName) runs it)")
+            return (session, note)
         }
-        let scope = old.scope + "/"
-        var tensors: [String: Tensor<Scalar>] = [:]
-        for (name, a) in arrays where name.hasPrefix(scope) {
-            tensors[name] = try ExperimentError.located(file: file, field: "weights") { try a.tensor(Scalar.self, name: "weight \(name)") }
-        }
-        guard !tensors.isEmpty else {
-            throw ExperimentError(file: file, field: "weights", "no arrays named \(scope)… in this archive")
-        }
-        let store = VariableStore(arrays: tensors, missing: .fail)
-        let loaded = LoadedExperiment(spec: old.spec, file: file, inputs: old.inputs, store: store,
-                                      initialState: old.initialState, initialStateBackward: old.initialStateBackward)
-        let session = try Session(loaded)
-        let unused = store.unusedNames
-        let note = "TensorFlow names: loaded \(tensors.count - unused.count) weights from \(file) for the tf convention"
+        let unused = loaded.store.unusedNames
+        let note = "TensorFlow names: loaded \(loaded.store.arrays.count - unused.count) weights from \(file) for the tf convention"
             + (unused.isEmpty ? "" : "; \(unused.count) unused (\(unused.prefix(2).joined(separator: ", ")))")
         return (session, note)
     }

@@ -19,18 +19,6 @@ extension Session {
     }
 }
 
-extension Session {
-    /// Weights under Keras' or PyTorch's names (or TF's, into a keras or torch experiment): the experiment switched
-    /// to the convention the names belong to (`LoadedExperiment.withWeights`), the weights read strictly.
-    func withFrameworkWeights(_ arrays: [String: NumpyArray], from file: String) throws -> (session: ExplorerSession, note: String) {
-        let (loaded, convention) = try experiment.withWeights(arrays, file: file)
-        let session = try loaded.located { try Session(loaded) }
-        let note = "recognised \(convention.frameworkPossessive) names: loaded weights from \(file) for the \(convention.rawValue) convention"
-            + (convention == spec.convention ? "" : " (now run as \(convention.frameworkName) runs it)")
-        return (session, note)
-    }
-}
-
 /// The comparison view's background comparison, for one session generation and pair of conventions.
 struct ComparisonCache {
     var key: (generation: Int, other: Convention)?
