@@ -114,7 +114,7 @@ public final class ExplorerModel {
     /// With a `cursor`, its step comes first, then runs of the missing ones until `timeBudget` seconds have gone:
     /// a jump to a window never shown shows the cursor's frame at once and fills the rest on the next redraws
     /// (`windowIncomplete` says more is to come).
-    public func window(direction d: Int, range: Range<Int>, cursor: Int? = nil,
+    public func window(direction d: Direction, range: Range<Int>, cursor: Int? = nil,
                        timeBudget: TimeInterval = .infinity) -> (frames: [FrameData], error: String?) {
         let done = session.completed(d)
         let wanted = range.lowerBound..<max(range.lowerBound, min(range.upperBound, done))
@@ -158,13 +158,13 @@ public final class ExplorerModel {
 
     /// Gate saturation of `layer` in direction `d` over the computed steps (a window around `t` when the run is
     /// long), counted from frames recomputed in chunks; cached until the session or the window changes.
-    public func saturation(direction d: Int, layer: Int, around t: Int, gates: [String], units: Int) -> GateSaturation? {
+    public func saturation(direction d: Direction, layer: Int, around t: Int, gates: [String], units: Int) -> GateSaturation? {
         let done = session.completed(d)
         let perStep = max(1, session.batchSize * units * max(1, gates.count))
         let span = max(1, min(session.maxTime, Self.saturationBudget / perStep))
         let start = min(max(0, t - span / 2), max(0, session.maxTime - span))
         let steps = start..<min(done, start + span)
-        let key = [generation, d, layer, steps.lowerBound, steps.upperBound, gates.count]
+        let key = [generation, d.rawValue, layer, steps.lowerBound, steps.upperBound, gates.count]
         if let c = saturationCache, c.key == key { return c.value }
         guard !gates.isEmpty else {
             return GateSaturation(gates: [], left: [], right: [], steps: steps, samples: 0)

@@ -38,8 +38,8 @@ public enum Export {
         }
         // Size check first.
         var perStep = 0
-        for d in 0..<session.directionCount {
-            let cell = d == 0 ? spec.cell : (spec.cellBackward ?? spec.cell)
+        for d in spec.directions {
+            let cell = spec.cell(for: d)
             var depth = session.inputDepth
             for l in cell.layers {
                 perStep += batch * (depth + LayerVariable.all(for: l).reduce(0) { $0 + $1.count } + l.outputSize)
@@ -50,9 +50,9 @@ public enum Export {
         guard total <= maxValues else {
             throw ExperimentError(file: path, field: "", "the frames hold about \(Format.count(total)) values; more than the \(Format.count(maxValues)) an export writes")
         }
-        for d in 0..<session.directionCount {
-            let prefix = spec.bidirectional ? (d == 0 ? "frames/fw/" : "frames/bw/") : "frames/"
-            let cell = d == 0 ? spec.cell : (spec.cellBackward ?? spec.cell)
+        for d in spec.directions {
+            let prefix = spec.bidirectional ? "frames/\(d.name)/" : "frames/"
+            let cell = spec.cell(for: d)
             let layers = cell.layers
             var depths: [Int] = []
             var depth = session.inputDepth

@@ -1,8 +1,10 @@
+import RNNEngine
+
 /// Recently shown frames of one session generation and direction, by step, within a memory budget; the least
 /// recently used go first.
 struct FrameCache {
     var generation = -1
-    var direction = -1
+    var direction: Direction?
     private(set) var frames: [Int: FrameData] = [:]
     /// Steps from least to most recently used.
     private var order: [Int] = []
@@ -10,7 +12,7 @@ struct FrameCache {
     let budget: Int
     static let defaultBudget = 64 << 20
 
-    init(generation: Int = -1, direction: Int = -1, budget: Int = FrameCache.defaultBudget) {
+    init(generation: Int = -1, direction: Direction? = nil, budget: Int = FrameCache.defaultBudget) {
         self.generation = generation
         self.direction = direction
         self.budget = budget

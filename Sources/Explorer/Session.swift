@@ -11,21 +11,19 @@ public protocol ExplorerSession: AnyObject, SessionViews {
     var batchSize: Int { get }
     var maxTime: Int { get }
     var inputDepth: Int { get }
-    /// 1, or 2 for a bidirectional experiment (0 forward, 1 backward).
-    var directionCount: Int { get }
     /// Steps the loop of direction `d` runs: `max(1, max(sequence_length))`, or max_time.
-    func loopBound(_ d: Int) -> Int
+    func loopBound(_ d: Direction) -> Int
     /// Steps computed so far in direction `d`.
-    func completed(_ d: Int) -> Int
+    func completed(_ d: Direction) -> Int
     /// The engine's masking rule: whether row `b` of direction `d` is masked (copied through) at step `t`.
-    func isMasked(_ d: Int, row b: Int, time t: Int) -> Bool
+    func isMasked(_ d: Direction, row b: Int, time t: Int) -> Bool
     /// The input step (and output position) step `t` of direction `d` reads for row `b`: `t` forward, the
     /// `reverse_sequence` position backward.
-    func sourceStep(_ d: Int, row b: Int, time t: Int) -> Int
+    func sourceStep(_ d: Direction, row b: Int, time t: Int) -> Int
     /// Why the background pass stopped, if it failed.
     var failure: String? { get }
     /// Frames of direction `d` for `range`, clamped to the steps computed so far.
-    func frames(_ d: Int, _ range: Range<Int>) throws -> [FrameData]
+    func frames(_ d: Direction, _ range: Range<Int>) throws -> [FrameData]
     /// Starts the pass on a background thread (once).
     func start()
     /// Asks the background pass to stop (between two steps).
@@ -51,9 +49,8 @@ public protocol ExplorerSession: AnyObject, SessionViews {
 extension ExplorerSession {
     /// Steps computed over all directions, and the total.
     public var progress: (done: Int, total: Int) {
-        var done = 0
-        for d in 0..<directionCount { done += completed(d) }
-        return (done, maxTime * directionCount)
+        let directions = spec.directions
+        return (directions.reduce(0) { $0 + completed($1) }, maxTime * directions.count)
     }
 
     public var isComplete: Bool { let p = progress; return p.done >= p.total }
@@ -103,15 +100,16 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     var batchSize: Int { experiment.batchSize }
     var maxTime: Int { experiment.maxTime }
     var inputDepth: Int { experiment.inputDepth }
-    var directionCount: Int { runs.count }
-    func loopBound(_ d: Int) -> Int { runs.indices.contains(d) ? runs[d].loop.loopBound : 0 }
-    func completed(_ d: Int) -> Int { runs.indices.contains(d) ? runs[d].completedSteps : 0 }
-    func isMasked(_ d: Int, row b: Int, time t: Int) -> Bool {
-        guard runs.indices.contains(d), b >= 0, b < batchSize else { return false }
-        return runs[d].loop.isMasked(row: b, time: t)
+    /// The recorded run of direction `d`, nil when the experiment has no such pass.
+    private func run(_ d: Direction) -> RecordedRun<Scalar>? { runs.indices.contains(d.rawValue) ? runs[d.rawValue] : nil }
+    func loopBound(_ d: Direction) -> Int { run(d)?.loop.loopBound ?? 0 }
+    func completed(_ d: Direction) -> Int { run(d)?.completedSteps ?? 0 }
+    func isMasked(_ d: Direction, row b: Int, time t: Int) -> Bool {
+        guard let run = run(d), b >= 0, b < batchSize else { return false }
+        return run.loop.isMasked(row: b, time: t)
     }
-    func sourceStep(_ d: Int, row b: Int, time t: Int) -> Int {
-        guard d == 1 else { return t }
+    func sourceStep(_ d: Direction, row b: Int, time t: Int) -> Int {
+        guard d == .backward else { return t }
         let length = spec.sequenceLength.flatMap { $0.indices.contains(b) ? $0[b] : nil }
         return reversedTimeIndex(t, length: length, maxTime: maxTime)
     }
@@ -123,9 +121,9 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
 
     var memoryFootprint: Int { runs.reduce(0) { $0 + $1.memoryFootprint } }
 
-    func frames(_ d: Int, _ range: Range<Int>) throws -> [FrameData] {
-        guard runs.indices.contains(d), !range.isEmpty else { return [] }
-        let run = runs[d], lengths = spec.sequenceLength
+    func frames(_ d: Direction, _ range: Range<Int>) throws -> [FrameData] {
+        guard let run = run(d), !range.isEmpty else { return [] }
+        let lengths = spec.sequenceLength
         let rule = spec.convention.maskedOutput(bidirectional: spec.bidirectional)
         return try run.frames(range).map { f in
             var data = FrameData(f)

@@ -23,7 +23,7 @@ final class SessionConversionTests: XCTestCase {
             XCTAssertEqual(model.spec, converted.spec)
             let outputs = try converted.run().outputs[0]  // [4, 8, 4], masked steps as the convention emits them
             for t in 0..<8 {
-                let frame = try XCTUnwrap(model.window(direction: 0, range: t..<(t + 1)).frames.first)
+                let frame = try XCTUnwrap(model.window(direction: .forward, range: t..<(t + 1)).frames.first)
                 for b in 0..<4 {
                     let want = (0..<4).map { Double(outputs.scalars[(b * 8 + t) * 4 + $0]) }
                     XCTAssertEqual(Array(frame.output.row(b)), want, "\(convention) t=\(t) example \(b)")

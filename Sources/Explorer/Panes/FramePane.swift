@@ -18,9 +18,9 @@ enum FramePane {
             return [("t=\(t) not computed yet (computing \(Format.count(data.computed))/\(Format.count(state.maxTime)))", Styles.dim.adding(.bold))]
         }
         var out: [(String, CellStyle)] = []
-        if state.direction == 1 {
+        if state.direction == .backward {
             // Where the backward pass reads and writes for this row (reverse_sequence within the length).
-            let src = data.sourceStep(1, b, t)
+            let src = data.sourceStep(.backward, b, t)
             let x = state.timeMajor ? "x[\(src), \(b)]" : "x[\(b), \(src)]"
             let o = state.timeMajor ? "outputs/1[\(src), \(b)]" : "outputs/1[\(b), \(src)]"
             out.append(("bw step t=\(t) of example \(b) reads \(x) and writes \(o)", Styles.label))
@@ -87,7 +87,7 @@ enum FramePane {
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
         let frame = data.frame(at: state.t)
         let cellName = frame?.layers.first { $0.layer == state.layer }?.cellName ?? state.layerSpec?.typeName ?? ""
-        let dir = state.spec.bidirectional ? (state.direction == 0 ? " fw" : " bw (rows reversed)") : ""
+        let dir = state.spec.bidirectional ? (state.direction == .forward ? " fw" : " bw (rows reversed)") : ""
         let sep = Symbols(glyphs: c.glyphs).sep
         let title = "Frame\(dir) t=\(state.t) of \(state.maxTime) \(sep) example \(state.example) \(sep) layer \(state.layer) \(cellName)"
         let inner = drawPaneBox(&c, rect, title: title, focused: focused)

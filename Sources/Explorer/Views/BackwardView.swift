@@ -79,7 +79,7 @@ enum BackwardView {
         let m = Marks(glyphs)
         let sep = Symbols(glyphs: glyphs).sep
         let layerCount = state.layers.count
-        let dir = state.spec.bidirectional ? (state.direction == 0 ? " fw" : " bw") : ""
+        let dir = state.spec.bidirectional ? " " + state.direction.name : ""
         let title = "Backward\(dir) \(sep) layer \(state.layer) \(sep) example \(state.example) \(sep) 5"
         let inner = drawPaneBox(&c, rect, title: title, focused: focused)
         guard inner.height > 4, inner.width > labelWidth + 4 else { return }
