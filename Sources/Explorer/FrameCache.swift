@@ -38,16 +38,3 @@ struct FrameCache {
         }
     }
 }
-
-extension FrameData {
-    /// Bytes its tensors hold (for the cache's budget).
-    var approximateBytes: Int {
-        var n = output.count + state.flattened.reduce(0) { $0 + $1.count }
-        for l in layers {
-            n += l.input.count + l.cellOutput.count
-            n += l.gates.reduce(0) { $0 + $1.value.count } + l.terms.reduce(0) { $0 + $1.value.count }
-            n += (l.stateBefore.flattened + l.computedState.flattened + l.stateAfter.flattened).reduce(0) { $0 + $1.count }
-        }
-        return n * MemoryLayout<Double>.size + 256
-    }
-}

@@ -122,16 +122,18 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     var memoryFootprint: Int { runs.reduce(0) { $0 + $1.memoryFootprint } }
 
     func frames(_ d: Direction, _ range: Range<Int>) throws -> [FrameData] {
+        try emittedFrames(d, range).map(FrameData.init)
+    }
+
+    /// The engine's frames of direction `d` for `range` (clamped to the steps computed so far), with what the run
+    /// emits under its convention.
+    func emittedFrames(_ d: Direction, _ range: Range<Int>) throws -> [EmittedFrame<Scalar>] {
         guard let run = run(d), !range.isEmpty else { return [] }
         let lengths = spec.sequenceLength
         let rule = spec.convention.maskedOutput(bidirectional: spec.bidirectional)
-        return try run.frames(range).map { f in
-            var data = FrameData(f)
-            // The frames are dynamic_rnn's (masked rows emit 0); a convention that emits something else there
-            // (Keras: the row's last valid output) gets that output from the run's kept outputs.
-            data.applyMaskedOutputRule(rule, lengths: lengths) { run.output(at: $0)?.cast() }
-            return data
-        }
+        // The frames are dynamic_rnn's (masked rows emit 0); a convention that emits something else there
+        // (Keras: the row's last valid output) gets that output from the run's kept outputs.
+        return try run.frames(range).map { EmittedFrame($0, rule: rule, lengths: lengths, output: run.output(at:)) }
     }
 
     func start() {
