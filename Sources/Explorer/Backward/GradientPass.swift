@@ -42,7 +42,7 @@ final class GradientPass<Scalar: RNNScalar>: GradientSource, @unchecked Sendable
     var stateArrayPaths: [String] { run.loop.cell.stateSize.flattenedWithPaths.map(\.path) }
 
     func frames(_ range: Range<Int>) throws -> [GradientFrameData] {
-        try run.frames(range).map(GradientFrameData.init)
+        try run.frames(range).map { GradientFrameData($0) }
     }
 
     func norms(at t: Int, example b: Int) -> [Double]? { run.stateGradientNorms(at: t, example: b) }
