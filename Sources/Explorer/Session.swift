@@ -44,6 +44,8 @@ public protocol ExplorerSession: AnyObject, SessionViews {
     func initialStateArrays() throws -> [(String, NumpyArray)]
     /// Bytes the recorded runs hold.
     var memoryFootprint: Int { get }
+    /// Writes the recorded frames to `path` (`Export`). Returns a note.
+    func exportFrames(to path: String) throws -> String
 }
 
 extension ExplorerSession {
@@ -223,6 +225,8 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     func weightArrays() throws -> [(String, NumpyArray)] { try experiment.weightArrays() }
 
     func inputsArray() throws -> NumpyArray { try NumpyArray(experiment.inputs) }
+
+    func exportFrames(to path: String) throws -> String { try Export.write(self, to: path) }
 
     func initialStateArrays() throws -> [(String, NumpyArray)] { try experiment.initialStateArrays() }
 
