@@ -51,15 +51,17 @@ public enum Export {
             (["frames"] + (direction.map { [$0.name] } ?? []) + [path] + (layer.map { ["layer\($0)"] } ?? [])).joined(separator: "/")
         }
 
-        /// The CSV's `name` column: `[fw|bw/]<path>`.
+        /// The CSV's `name` column: `[fw|bw/]<path>`. Kept as the export has always written it: `layer_output`
+        /// rows have no name of their own (only the direction's), a quirk of the names once parsed back.
         var csvName: String {
-            let shown = quantity == .layerOutput ? [] : [path]  // as the export has written it so far
+            let shown = quantity == .layerOutput ? [] : [path]
             return ((direction.map { [$0.name] } ?? []) + shown).joined(separator: "/")
         }
 
-        /// The CSV's `layer` column: the layer, or for what the stack emits its top layer (`topLayer`).
+        /// The CSV's `layer` column: the layer, or for what the stack emits its top layer (`topLayer`). Kept as the
+        /// export has always written it: every name ending in `output` (a wrapper's `gates/cell_output` too)
+        /// gets the top layer.
         func csvLayer(topLayer: Int) -> Int {
-            // As the export has written it so far: every name ending in "output" counts as the stack's.
             csvName.hasSuffix("output") ? topLayer : (layer ?? -1)
         }
     }
