@@ -29,6 +29,8 @@ protocol RecordedLayer: Sendable {
     func row(_ value: LayerValue, _ b: Int) -> [Double]?
     /// Row `b` of the state part `part` (`h`, `c`) of `kind`.
     func stateRow(_ kind: LayerStateKind, _ part: String, _ b: Int) -> [Double]?
+    /// Row `b` of every part of the state `kind`, by name.
+    func stateRows(_ kind: LayerStateKind, _ b: Int) -> [(name: String, values: [Double]?)]
     /// `value` as a tensor of Doubles.
     func doubles(_ value: LayerValue) -> Tensor<Double>?
     /// The state `kind` as tensors of Doubles.
@@ -63,6 +65,9 @@ extension LayerFrame: RecordedLayer {
     func stateRow(_ kind: LayerStateKind, _ part: String, _ b: Int) -> [Double]? {
         StateParts(state(kind)).part(part).flatMap { rowValues($0, b) }
     }
+    func stateRows(_ kind: LayerStateKind, _ b: Int) -> [(name: String, values: [Double]?)] {
+        StateParts(state(kind)).parts.map { ($0.name, rowValues($0.value, b)) }
+    }
     func doubles(_ value: LayerValue) -> Tensor<Double>? { tensor(value)?.cast() }
     func doubles(_ kind: LayerStateKind) -> Nest<Tensor<Double>> { state(kind).map { $0.cast() } }
 
@@ -84,6 +89,8 @@ public struct LayerData: Sendable {
     public func row(_ value: LayerValue, _ b: Int) -> [Double]? { recorded.row(value, b) }
     /// Row `b` of the state part `part` (`h`, `c`) before the step, as computed or as kept.
     public func stateRow(_ kind: LayerStateKind, _ part: String, _ b: Int) -> [Double]? { recorded.stateRow(kind, part, b) }
+    /// Row `b` of every part of the state `kind` (`c`, `h`), by name.
+    public func stateRows(_ kind: LayerStateKind, _ b: Int) -> [(name: String, values: [Double]?)] { recorded.stateRows(kind, b) }
     /// Whether the layer recorded `value`.
     public func has(_ value: LayerValue) -> Bool {
         switch value {
@@ -144,6 +151,8 @@ protocol RecordedStep: Sendable {
     var ran: Bool { get }
     var recordedLayers: [any RecordedLayer] { get }
     func outputRow(_ b: Int) -> [Double]?
+    /// Row `b` of every part of layer `l`'s state after the step, by name (nil when the state has no such layer).
+    func stateRows(layer l: Int, layerCount: Int, _ b: Int) -> [(name: String, values: [Double]?)]?
     var outputDoubles: Tensor<Double> { get }
     var stateDoubles: Nest<Tensor<Double>> { get }
     var byteCount: Int { get }
@@ -155,6 +164,11 @@ extension EmittedFrame: RecordedStep {
     var ran: Bool { frame.ran }
     var recordedLayers: [any RecordedLayer] { frame.layers }
     func outputRow(_ b: Int) -> [Double]? { rowValues(output, b) }
+    func stateRows(layer l: Int, layerCount: Int, _ b: Int) -> [(name: String, values: [Double]?)]? {
+        if let ld = frame.layers.first(where: { $0.layer == l }) { return ld.stateRows(.after, b) }
+        let state = layerCount <= 1 ? frame.state : frame.state[item: l]
+        return state.map { StateParts($0).parts.map { ($0.name, rowValues($0.value, b)) } }
+    }
     var outputDoubles: Tensor<Double> { output.cast() }
     var stateDoubles: Nest<Tensor<Double>> { frame.state.map { $0.cast() } }
     var byteCount: Int {
@@ -190,11 +204,10 @@ public struct FrameData: Sendable {
     /// Whether row `b` is masked at this step.
     public func isMasked(_ b: Int) -> Bool { masked.indices.contains(b) ? masked[b] : false }
 
-    /// The state of layer `l` after this step (the whole state for a single cell).
-    public func layerState(_ l: Int, layerCount: Int) -> Nest<Tensor<Double>>? {
-        if let ld = layer(l) { return ld.stateAfter }
-        if layerCount <= 1 { return state }
-        return state[item: l]
+    /// Row `b` of every part (`c`, `h`) of layer `l`'s state after this step (the whole state for a single cell),
+    /// by name; nil when the state has no such layer.
+    public func stateRows(layer l: Int, layerCount: Int, row b: Int) -> [(name: String, values: [Double]?)]? {
+        recorded.stateRows(layer: l, layerCount: layerCount, b)
     }
 
     /// The values of `variable` for row `b` of layer `l` (nil when not recorded at this step).
@@ -202,9 +215,7 @@ public struct FrameData: Sendable {
         switch variable.source {
         case .stateH, .stateC:
             let part = variable.source == .stateC ? "c" : "h"
-            if let ld = layer(l) { return ld.stateRow(.after, part, b) }
-            guard let s = layerState(l, layerCount: layerCount) else { return nil }
-            return StateParts(s).part(part).flatMap { rowValues($0, b) }
+            return stateRows(layer: l, layerCount: layerCount, row: b)?.first { $0.name == part }?.values
         case let .gate(name):
             return layer(l)?.row(.gate(name), b)
         }

@@ -59,7 +59,7 @@ enum FramePane {
         guard let f = frame, let spec = state.layerSpec else { return out }
         let b = state.example
         if let ld = f.layers.first(where: { $0.layer == state.layer }) {
-            if let x = rowValues(ld.input, b) {
+            if let x = ld.row(.input, b) {
                 let shown = x.prefix(max(1, (width - 12) / 7)).map { Format.num($0).trimmingCharacters(in: .whitespaces) }
                 let more = x.count > shown.count ? ", \(glyphs.ellipsis)" : ""
                 let text = "x_t [\(x.count)] = (" + shown.joined(separator: ", ") + more + ")"
@@ -72,13 +72,13 @@ enum FramePane {
             if rows.contains(where: { $0.clipped.contains(true) }) {
                 out.append(.text("! = the clip bound this unit (the value before the clip lies beyond it)", Styles.dim))
             }
-        } else if let s = f.layerState(state.layer, layerCount: state.layers.count) {
+        } else if let parts = f.stateRows(layer: state.layer, layerCount: state.layers.count, row: b) {
             out.append(.header)
-            for (name, value) in StateParts(s).parts {
-                out.append(.values(FrameRows.Row(label: "\(name) (unchanged)", values: rowValues(value, b), emphasis: .copied)))
+            for (name, values) in parts {
+                out.append(.values(FrameRows.Row(label: "\(name) (unchanged)", values: values, emphasis: .copied)))
             }
             if state.layer == state.layers.count - 1 {
-                out.append(.values(FrameRows.Row(label: "emitted =0", values: rowValues(f.output, b), emphasis: .copied)))
+                out.append(.values(FrameRows.Row(label: "emitted =0", values: f.outputRow(b), emphasis: .copied)))
             }
         }
         return out
