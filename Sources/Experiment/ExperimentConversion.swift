@@ -11,12 +11,10 @@ public enum ExperimentConversion {
         let name = displayName ?? url.path
         let spec = try ExperimentLoader.readSpec(url, displayName: name)
         let base = url.deletingLastPathComponent()
-        switch spec.dtype {
-        case .float32:
-            return try convert(ExperimentLoader.load(spec, file: name, baseDirectory: base, as: Float.self), to: convention, npzName: npzName)
-        case .float64:
-            return try convert(ExperimentLoader.load(spec, file: name, baseDirectory: base, as: Double.self), to: convention, npzName: npzName)
+        func convert<S: RNNScalar>(_: S.Type) throws -> (spec: ExperimentSpec, arrays: [(String, NumpyArray)]) {
+            try Self.convert(ExperimentLoader.load(spec, file: name, baseDirectory: base, as: S.self), to: convention, npzName: npzName)
         }
+        return try convert(spec.dtype.scalarType)
     }
 
     /// `loaded` run under `convention`, ready to run: the model converted (`spec.convention`, `cell`, `cell_bw`;
