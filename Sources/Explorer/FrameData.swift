@@ -91,14 +91,6 @@ public struct LayerData: Sendable {
     public func stateRow(_ kind: LayerStateKind, _ part: String, _ b: Int) -> [Double]? { recorded.stateRow(kind, part, b) }
     /// Row `b` of every part of the state `kind` (`c`, `h`), by name.
     public func stateRows(_ kind: LayerStateKind, _ b: Int) -> [(name: String, values: [Double]?)] { recorded.stateRows(kind, b) }
-    /// Whether the layer recorded `value`.
-    public func has(_ value: LayerValue) -> Bool {
-        switch value {
-        case .input, .cellOutput: return true
-        case let .gate(name): return recorded.gateNames.contains(name)
-        case let .term(name): return recorded.termNames.contains(name)
-        }
-    }
 
     public var input: Tensor<Double> { recorded.doubles(.input) ?? Tensor(zeros: [0]) }
     public var cellOutput: Tensor<Double> { recorded.doubles(.cellOutput) ?? Tensor(zeros: [0]) }

@@ -62,8 +62,6 @@ final class FrameDataTests: XCTestCase {
         XCTAssertGreaterThan(checked, 100)
         XCTAssertNil(shown[0].layer(0)?.row(.gate("no such gate"), 0))
         XCTAssertNil(shown[0].layer(0)?.row(.input, 3), "a row past the batch")
-        XCTAssertEqual(shown[0].layer(0)?.has(.term("i_pre")), true)
-        XCTAssertEqual(shown[0].layer(0)?.has(.gate("m")), false)
     }
 
     /// Past every row's length no cell runs: the layer's state rows come from the kept state.

@@ -58,7 +58,7 @@ enum FramePane {
         }
         guard let f = frame, let spec = state.layerSpec else { return out }
         let b = state.example
-        if let ld = f.layers.first(where: { $0.layer == state.layer }) {
+        if let ld = f.layer(state.layer) {
             if let x = ld.row(.input, b) {
                 let shown = x.prefix(max(1, (width - 12) / 7)).map { Format.num($0).trimmingCharacters(in: .whitespaces) }
                 let more = x.count > shown.count ? ", \(glyphs.ellipsis)" : ""
@@ -86,7 +86,7 @@ enum FramePane {
 
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
         let frame = data.frame(at: state.t)
-        let cellName = frame?.layers.first { $0.layer == state.layer }?.cellName ?? state.layerSpec?.typeName ?? ""
+        let cellName = frame?.layer(state.layer)?.cellName ?? state.layerSpec?.typeName ?? ""
         let dir = state.spec.bidirectional ? (state.direction == .forward ? " fw" : " bw (rows reversed)") : ""
         let sep = Symbols(glyphs: c.glyphs).sep
         let title = "Frame\(dir) t=\(state.t) of \(state.maxTime) \(sep) example \(state.example) \(sep) layer \(state.layer) \(cellName)"

@@ -9,7 +9,7 @@ enum EquationsPane {
     /// The equation lines for the state's selection, or why there are none.
     static func lines(state: ExplorerState, data: ScreenData, glyphs: Glyphs) -> [(String, CellStyle)] {
         guard let f = data.frame(at: state.t) else { return [("t=\(state.t) not computed yet", Styles.dim)] }
-        guard f.ran, let ld = f.layers.first(where: { $0.layer == state.layer }), let spec = state.layerSpec else {
+        guard f.ran, let ld = f.layer(state.layer), let spec = state.layerSpec else {
             return [("t=\(state.t): the loop ended (t \(Symbols(glyphs: glyphs).geq) max(sequence_length)): no cell ran, so there is no equation; the state is unchanged and 0 is emitted", Styles.masked)]
         }
         let b = state.example, k = state.unit

@@ -22,7 +22,7 @@ public struct GateSaturation: Equatable, Sendable {
         var right = left
         var samples = 0
         for f in frames where f.ran {
-            guard let ld = f.layers.first(where: { $0.layer == layer }) else { continue }
+            guard let ld = f.layer(layer) else { continue }
             for b in 0..<f.masked.count where !f.isMasked(b) {
                 samples += 1
                 for (g, gate) in gates.enumerated() {
