@@ -83,7 +83,9 @@ extension LayerFrame: RecordedLayer {
 public struct LayerData: Sendable {
     let recorded: any RecordedLayer
 
+    /// Index of the layer in the stack (0 for a single cell).
     public var layer: Int { recorded.layer }
+    /// TF's name for the cell (`lstm_cell`, ...).
     public var cellName: String { recorded.cellName }
     /// Row `b` of `value` as Doubles: what a pane draws.
     public func row(_ value: LayerValue, _ b: Int) -> [Double]? { recorded.row(value, b) }
@@ -92,7 +94,9 @@ public struct LayerData: Sendable {
     /// Row `b` of every part of the state `kind` (`c`, `h`), by name.
     public func stateRows(_ kind: LayerStateKind, _ b: Int) -> [(name: String, values: [Double]?)] { recorded.stateRows(kind, b) }
 
+    /// The layer's input `x_t`, `[batch, depth]`, as Doubles.
     public var input: Tensor<Double> { recorded.doubles(.input) ?? Tensor(zeros: [0]) }
+    /// The layer's output as computed (before masking), as Doubles.
     public var cellOutput: Tensor<Double> { recorded.doubles(.cellOutput) ?? Tensor(zeros: [0]) }
     /// The gates in the order the cell computed them.
     public var gates: [(name: String, value: Tensor<Double>)] {
@@ -102,8 +106,11 @@ public struct LayerData: Sendable {
     public var terms: [(name: String, value: Tensor<Double>)] {
         recorded.termNames.compactMap { n in recorded.doubles(.term(n)).map { (n, $0) } }
     }
+    /// The state before the step, as Doubles.
     public var stateBefore: Nest<Tensor<Double>> { recorded.doubles(.before) }
+    /// The state the cell computed (before masking), as Doubles.
     public var computedState: Nest<Tensor<Double>> { recorded.doubles(.computed) }
+    /// The state after the step (masked rows copied through), as Doubles.
     public var stateAfter: Nest<Tensor<Double>> { recorded.doubles(.after) }
 
     /// The term recorded under `name`, if any.
@@ -177,15 +184,19 @@ public struct FrameData: Sendable {
 
     init(_ recorded: any RecordedStep) { self.recorded = recorded }
 
+    /// TF's 0-based time index.
     public var time: Int { recorded.time }
+    /// `masked[b]`: row `b` is past its length at this step (state copied through).
     public var masked: [Bool] { recorded.masked }
     /// False past the loop bound: no cell ran at this step.
     public var ran: Bool { recorded.ran }
+    /// Per-layer detail (empty when no cell ran).
     public var layers: [LayerData] { recorded.recordedLayers.map(LayerData.init) }
     /// What the run emits at this step under its convention (`dynamic_rnn`: masked rows 0).
     public var output: Tensor<Double> { recorded.outputDoubles }
     /// Row `b` of `output`: what a pane draws.
     public func outputRow(_ b: Int) -> [Double]? { recorded.outputRow(b) }
+    /// The state after this step (after masking), as Doubles.
     public var state: Nest<Tensor<Double>> { recorded.stateDoubles }
 
     /// Layer `l` of this step, when a cell ran.

@@ -45,7 +45,9 @@ extension GradientFrame: RecordedGradientStep {
 public struct LayerGradientData: Sendable {
     let recorded: any RecordedGradientLayer
 
+    /// Index of the layer in the stack (0 for a single cell).
     public var layer: Int { recorded.layer }
+    /// TF's name for the cell; its gates are `GateTable.gates(ofCellNamed:)`.
     public var cellName: String { recorded.cellName }
     /// Row `b` of the gradient recorded under `name` (`h`, `c`, a gate), if any.
     public func gradientRow(_ name: String, _ b: Int) -> [Double]? { recorded.gradientRow(name, b) }
@@ -62,11 +64,16 @@ public struct GradientFrameData: Sendable {
 
     init(_ recorded: any RecordedGradientStep) { self.recorded = recorded }
 
+    /// TF's 0-based time index.
     public var time: Int { recorded.time }
+    /// `masked[b]`: row `b` is past its length (its state gradient passes back unchanged).
     public var masked: [Bool] { recorded.masked }
+    /// False past the loop bound: no cell ran, the state gradient passes back unchanged.
     public var ran: Bool { recorded.ran }
+    /// Per-layer detail (empty when no cell ran).
     public var layers: [LayerGradientData] { recorded.recordedLayers.map(LayerGradientData.init) }
 
+    /// Whether row `b` is masked at this step.
     public func isMasked(_ b: Int) -> Bool { masked.indices.contains(b) ? masked[b] : false }
 
     /// `∂L/∂h_t` (or `∂L/∂c_t` for `part` "c") of layer `l`, row `b`: the cell's total where the row ran, the gradient
