@@ -172,37 +172,16 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     // MARK: - Edits
 
     func rebuilt(spec newSpec: ExperimentSpec, transposeInputs: Bool) throws -> (session: ExplorerSession, note: String) {
-        let old = experiment
-        let inputs = transposeInputs ? old.inputs.transposedFirstTwo() : old.inputs
-        let cellsChanged = newSpec.cell != old.spec.cell || newSpec.cellBackward != old.spec.cellBackward
-            || newSpec.bidirectional != old.spec.bidirectional
-        var store = old.store
-        var note = ""
-        var initial = old.initialState, initialBw = old.initialStateBackward
-        if cellsChanged {
-            // Keep the given weights whose names and shapes still fit; the rest get defaults from the seed.
-            let probe = VariableStore<Scalar>(arrays: old.store.arrays, missing: .initialize(seed: newSpec.seed))
-            probe.strict = false
-            for direction in newSpec.directions {
-                try ExperimentError.located(file: old.file, field: "cell") {
-                    try newSpec.cell(for: direction).makeCell(store: probe).build(inputDepth: old.inputDepth, scope: newSpec.scope(for: direction))
-                }
+        let (edited, summary) = try experiment.edited(spec: newSpec, transposeInputs: transposeInputs)
+        var notes: [String] = []
+        if let summary {
+            let kept = summary.keptWeights
+            if !experiment.store.arrays.isEmpty {
+                notes.append("kept \(kept) given weight\(kept == 1 ? "" : "s"), \(summary.seededWeights) new from seed \(newSpec.seed)")
             }
-            var kept: [String: Tensor<Scalar>] = [:]
-            var fresh = 0
-            for r in probe.requests {
-                if r.foundShape == r.expectedShape, let a = old.store.arrays[r.name] { kept[r.name] = a } else { fresh += 1 }
-            }
-            store = VariableStore(arrays: kept, missing: .initialize(seed: newSpec.seed))
-            if !old.store.arrays.isEmpty {
-                note = "kept \(kept.count) given weight\(kept.count == 1 ? "" : "s"), \(fresh) new from seed \(newSpec.seed)"
-            }
-            if let s = initial, !fits(s, newSpec.cell.stateSize) { initial = nil; note += (note.isEmpty ? "" : "; ") + "initial state no longer fits: zero state" }
-            if let s = initialBw, !fits(s, newSpec.cell(for: .backward).stateSize) { initialBw = nil }
+            if summary.droppedInitialStates.contains(.forward) { notes.append("initial state no longer fits: zero state") }
         }
-        let loaded = LoadedExperiment(spec: newSpec, file: old.file, inputs: inputs, store: store,
-                                      initialState: initial, initialStateBackward: initialBw)
-        return (try Session(loaded), note)
+        return (try Session(edited), notes.joined(separator: "; "))
     }
 
     func withWeights(_ arrays: [String: NumpyArray], from file: String) throws -> (session: ExplorerSession, note: String) {
@@ -229,11 +208,6 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     func exportFrames(to path: String) throws -> String { try Export.write(self, to: path) }
 
     func initialStateArrays() throws -> [(String, NumpyArray)] { try experiment.initialStateArrays() }
-
-    private func fits(_ state: Nest<Tensor<Scalar>>, _ sizes: Nest<Int>) -> Bool {
-        guard state.sameStructure(as: sizes) else { return false }
-        return zip(state.flattened, sizes.flattened).allSatisfy { $0.shape == [batchSize, $1] }
-    }
 }
 
 /// An error as one line for the message bar.

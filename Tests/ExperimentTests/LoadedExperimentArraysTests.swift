@@ -137,4 +137,39 @@ final class LoadedExperimentArraysTests: XCTestCase {
         XCTAssertThrowsError(try ExperimentError.located(file: "e.json") { throw Other() }) { XCTAssertTrue($0 is Other) }
         XCTAssertEqual(try ExperimentError.located(file: "e.json") { 7 }, 7)
     }
+
+    /// An edited stack keeps the given weights that still fit (by name and shape) and seeds the rest; an initial
+    /// state that no longer fits is dropped; unchanged cells keep everything.
+    func testEditedKeepsWhatStillFits() throws {
+        let stack = try load("mixed_stack.json")
+        var spec = stack.spec
+        spec.cell = .multi([.lstm(numUnits: 8, options: LSTMOptions()), .gru(numUnits: 6, activation: .tanh), .gru(numUnits: 4, activation: .tanh)])
+        let (edited, summary) = try stack.edited(spec: spec)
+        XCTAssertEqual(summary?.keptWeights, 6)
+        XCTAssertEqual(summary?.seededWeights, 4)
+        XCTAssertEqual(summary?.droppedInitialStates, [])
+        let kept = try edited.engineVariablesByName(), given = try stack.engineVariablesByName()
+        XCTAssertEqual(kept["rnn/multi_rnn_cell/cell_0/lstm_cell/kernel"], given["rnn/multi_rnn_cell/cell_0/lstm_cell/kernel"])
+        XCTAssertEqual(kept.count, 10)
+        XCTAssertNoThrow(try edited.run())
+
+        let port = try load("ports/lstm_tf.json")
+        var wider = port.spec
+        wider.cell = .lstm(numUnits: 5, options: LSTMOptions())
+        let (grown, grownSummary) = try port.edited(spec: wider)
+        XCTAssertEqual(grownSummary?.keptWeights, 0)
+        XCTAssertEqual(grownSummary?.seededWeights, 2)
+        XCTAssertEqual(grownSummary?.droppedInitialStates, [.forward])
+        XCTAssertNil(grown.initialState)
+        XCTAssertNoThrow(try grown.run())
+
+        var lengths = port.spec
+        lengths.sequenceLength = [1, 1, 1, 1]
+        lengths.timeMajor = true
+        let (same, none) = try port.edited(spec: lengths, transposeInputs: true)
+        XCTAssertNil(none)
+        XCTAssertEqual(same.initialState, port.initialState)
+        XCTAssertEqual(same.inputs, port.inputs.transposedFirstTwo())
+        XCTAssertEqual(try same.engineVariables().map(\.tensor), try port.engineVariables().map(\.tensor))
+    }
 }
