@@ -33,7 +33,7 @@ final class ExperimentArrays<Scalar: RNNScalar> {
     /// What the header of `key` declares (only the header is read).
     func info(_ field: String, _ relative: String, _ key: String) throws -> NpzArchive.ArrayInfo {
         let a = try open(field, relative)
-        return try located(field, relative) { try a.info(key) }
+        return try ExperimentError.located(file: file, field: field, context: relative) { try a.info(key) }
     }
 
     /// The array under `key`, decoded once, or nil when the archive has none.
@@ -41,7 +41,7 @@ final class ExperimentArrays<Scalar: RNNScalar> {
         if let a = decoded[relative]?[key] { return a }
         let a = try open(field, relative)
         guard a.keys.contains(key) else { return nil }
-        let array = try located(field, relative) { try a.array(key) }
+        let array = try ExperimentError.located(file: file, field: field, context: relative) { try a.array(key) }
         decoded[relative, default: [:]][key] = array
         return array
     }
@@ -52,25 +52,13 @@ final class ExperimentArrays<Scalar: RNNScalar> {
         let a = try open(field, relative)
         let keys = a.keys.filter(isUsed)
         let missing = keys.filter { decoded[relative]?[$0] == nil }
-        let arrays = try located(field, relative) { try a.arrays(missing) }
+        let arrays = try ExperimentError.located(file: file, field: field, context: relative) { try a.arrays(missing) }
         decoded[relative, default: [:]].merge(arrays) { old, _ in old }
         return decoded[relative, default: [:]].filter { keys.contains($0.key) }
     }
 
     /// `array` (called `name` in messages) as a tensor of `Scalar`.
     func tensor(_ field: String, _ array: NumpyArray, _ name: String) throws -> Tensor<Scalar> {
-        do {
-            return try array.tensor(Scalar.self, name: name)
-        } catch let e as RNNError {
-            throw ExperimentError(file: file, field: field, e.description)
-        }
-    }
-
-    private func located<T>(_ field: String, _ relative: String, _ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let e as NumpyError {
-            throw ExperimentError(file: file, field: field, "\(relative): \(e.description)")
-        }
+        try ExperimentError.located(file: file, field: field) { try array.tensor(Scalar.self, name: name) }
     }
 }

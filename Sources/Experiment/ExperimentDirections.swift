@@ -5,10 +5,8 @@ extension ExperimentSpec {
     /// The passes: forward, and backward when bidirectional.
     public var directions: [Direction] { bidirectional ? [.forward, .backward] : [.forward] }
 
-    /// The cell of `direction` (`cell_bw` falls back to `cell`).
-    public func cell(for direction: Direction) -> CellSpec {
-        direction == .backward ? (cellBackward ?? cell) : cell
-    }
+    /// The cell of `direction` (`cell_bw` falls back to `cell`: `RNNModel.cell(for:)`).
+    public func cell(for direction: Direction) -> CellSpec { model.cell(for: direction) }
 
     /// The scope every weight lies under: `rnn`, or `bidirectional_rnn`.
     public var scope: String { VariableScope.root(bidirectional: bidirectional) }

@@ -72,7 +72,7 @@ extension LoadedExperiment {
     /// The engine's loss for one direction (0: forward, 1: backward), checked against the experiment's shapes.
     func loss(_ lossSpec: LossSpec, direction d: Int) throws -> RNNLoss<Scalar> {
         func fail(_ message: String) -> ExperimentError { ExperimentError(file: file, field: "loss", message) }
-        let cellSpec = d == 0 ? spec.cell : (spec.cellBackward ?? spec.cell)
+        let cellSpec = spec.cell(for: d == 0 ? .forward : .backward)
         let statePaths = cellSpec.stateSize.flattenedWithPaths.map(\.path)
         let bi = spec.bidirectional
         switch lossSpec {

@@ -85,13 +85,10 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
         }
     }
 
-    /// Runs `body`, turning engine errors into `ExperimentError`s that name this file and the field at fault.
+    /// Runs `body`, turning engine errors into `ExperimentError`s that name this file and the field at fault
+    /// (`ExperimentError.located`).
     public func located<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let e as RNNError {
-            throw ExperimentError(file: file, field: ExperimentError.field(for: e), e.description)
-        }
+        try ExperimentError.located(file: file, body)
     }
 }
 

@@ -240,7 +240,7 @@ public final class ExplorerApp {
                           fileName: model.displayName, colorMode: terminal.capabilities.colorMode,
                           isMasked: { d, b, t in s.isMasked(d, row: b, time: t) },
                           sourceStep: { d, b, t in s.sourceStep(d, row: b, time: t) },
-                          loopBounds: (0..<s.directionCount).map { s.loopBound($0) }, saturation: saturation)
+                          loopBounds: Dictionary(uniqueKeysWithValues: s.spec.directions.map { ($0, s.loopBound($0)) }), saturation: saturation)
         if state.view == .backward {
             let g = BackwardView.geometry(rect: layout.frame, state: state)
             data.backward = model.backwardData(state: state, range: g.range)

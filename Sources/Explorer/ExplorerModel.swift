@@ -103,12 +103,7 @@ public final class ExplorerModel {
     /// Loads weights from an `.npz` under TensorFlow's, Keras' or PyTorch's names (path relative to the current directory).
     public func loadWeights(path: String) throws -> String {
         let url = URL(fileURLWithPath: path)
-        let arrays: [String: NumpyArray]
-        do {
-            arrays = try Npz.read(url)
-        } catch let e as NumpyError {
-            throw ExperimentError(file: path, field: "", e.description)
-        }
+        let arrays = try ExperimentError.located(file: path, field: "") { try Npz.read(url) }
         let (s, note) = try session.withWeights(arrays, from: path)
         replacedWeights = url.standardizedFileURL.path
         replace(s)
@@ -123,7 +118,7 @@ public final class ExplorerModel {
     /// With a `cursor`, its step comes first, then runs of the missing ones until `timeBudget` seconds of `clock`
     /// have gone: a jump to a window never shown shows the cursor's frame at once and fills the rest on the next
     /// redraws (`windowIncomplete` says more is to come).
-    public func window(direction d: Int, range: Range<Int>, cursor: Int? = nil, timeBudget: TimeInterval = .infinity,
+    public func window(direction d: Direction, range: Range<Int>, cursor: Int? = nil, timeBudget: TimeInterval = .infinity,
                        clock: ExplorerClock = SystemClock()) -> (frames: [FrameData], error: String?) {
         let done = session.completed(d)
         let wanted = range.lowerBound..<max(range.lowerBound, min(range.upperBound, done))
@@ -167,13 +162,13 @@ public final class ExplorerModel {
 
     /// Gate saturation of `layer` in direction `d` over the computed steps (a window around `t` when the run is
     /// long), counted from frames recomputed in chunks; cached until the session or the window changes.
-    public func saturation(direction d: Int, layer: Int, around t: Int, gates: [String], units: Int) -> GateSaturation? {
+    public func saturation(direction d: Direction, layer: Int, around t: Int, gates: [String], units: Int) -> GateSaturation? {
         let done = session.completed(d)
         let perStep = max(1, session.batchSize * units * max(1, gates.count))
         let span = max(1, min(session.maxTime, Self.saturationBudget / perStep))
         let start = min(max(0, t - span / 2), max(0, session.maxTime - span))
         let steps = start..<min(done, start + span)
-        let key = [generation, d, layer, steps.lowerBound, steps.upperBound, gates.count]
+        let key = [generation, d.rawValue, layer, steps.lowerBound, steps.upperBound, gates.count]
         if let c = saturationCache, c.key == key { return c.value }
         guard !gates.isEmpty else {
             return GateSaturation(gates: [], left: [], right: [], steps: steps, samples: 0)
@@ -218,7 +213,7 @@ public final class ExplorerModel {
         if !cellsUnchanged {
             // The old name and description may name cells that are no longer there: say what the stack is now.
             out.name = stem
-            out.description = "\(out.cell.summary)" + (out.bidirectional ? " / bw \((out.cellBackward ?? out.cell).summary)" : "")
+            out.description = "\(out.cell.summary)" + (out.bidirectional ? " / bw \(out.cell(for: .backward).summary)" : "")
                 + " (edited in unroll)"
         }
         // Weights.
@@ -252,10 +247,7 @@ public final class ExplorerModel {
             companion += initial
             out.initialState = companionName
         }
-        if !companion.isEmpty {
-            try Npz.write(companion, to: dir.appendingPathComponent(companionName))
-        }
-        try out.jsonData().write(to: target, options: .atomic)
+        try ExperimentWriter.write(out, to: target, arrays: companion, companion: companionName)
         return companion.isEmpty ? "saved \(path)" : "saved \(path) and \(companionName) (\(companion.count) arrays)"
     }
 }

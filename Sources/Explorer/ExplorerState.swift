@@ -112,11 +112,11 @@ public struct ExplorerState: Equatable {
     public var inputDepth: Int
     /// The current step: TF's 0-based time index.
     public var t = 0
-    /// Selected example (batch row), layer, unit of that layer, direction (0 forward, 1 backward).
+    /// Selected example (batch row), layer, unit of that layer, direction.
     public var example = 0
     public var layer = 0
     public var unit = 0
-    public var direction = 0
+    public var direction = Direction.forward
     /// Which heatmap (h, c, a gate, …) of the selected layer is selected for the sparkline and value readout.
     public var heatVariable = 0
     /// Heatmaps of h, c and candidates scaled to the window's largest |value| (true) or fixed at ±1.
@@ -167,9 +167,7 @@ public struct ExplorerState: Equatable {
     public var timeMajor: Bool { spec.timeMajor }
 
     /// The cell spec of the selected direction.
-    public var directionCell: CellSpec {
-        direction == 1 ? (spec.cellBackward ?? spec.cell) : spec.cell
-    }
+    public var directionCell: CellSpec { spec.cell(for: direction) }
 
     /// The layers of the selected direction.
     public var layers: [CellSpec] { directionCell.layers }
@@ -217,14 +215,14 @@ public struct ExplorerState: Equatable {
 
     /// The one-line description, or, after an edit, what the stack is now.
     public var displayDescription: String {
-        isEdited ? "now \(spec.cell.summary)" + (spec.bidirectional ? " / bw \((spec.cellBackward ?? spec.cell).summary)" : "") : spec.description
+        isEdited ? "now \(spec.cell.summary)" + (spec.bidirectional ? " / bw \(spec.cell(for: .backward).summary)" : "") : spec.description
     }
 
     /// Puts every index back in range (after a re-run changed sizes).
     public mutating func clamp() {
         t = min(max(0, t), max(0, maxTime - 1))
         example = min(max(0, example), max(0, batchSize - 1))
-        if !spec.bidirectional { direction = 0 }
+        if !spec.bidirectional { direction = .forward }
         layer = min(max(0, layer), max(0, layers.count - 1))
         heatVariable = min(max(0, heatVariable), max(0, variables.count - 1))
         unit = min(max(0, unit), max(0, unitCount - 1))
@@ -274,4 +272,9 @@ public struct LayerVariable: Equatable, Sendable {
         LayerVariable(source: .gate(g.name), name: g.name == "c" ? "c~" : g.name, label: "\(g.name) \(g.title)", count: n,
                       isGate01: g.activation == "sigmoid")
     }
+}
+
+extension Direction {
+    /// The other pass of a bidirectional run.
+    public var opposite: Direction { self == .forward ? .backward : .forward }
 }

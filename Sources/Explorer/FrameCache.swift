@@ -1,8 +1,10 @@
+import RNNEngine
+
 /// Recently shown frames of one session generation and direction, by step, within a memory budget; the least
 /// recently used go first.
 struct FrameCache {
     var generation = -1
-    var direction = -1
+    var direction: Direction?
     private(set) var frames: [Int: FrameData] = [:]
     /// Steps from least to most recently used.
     private var order: [Int] = []
@@ -10,7 +12,7 @@ struct FrameCache {
     let budget: Int
     static let defaultBudget = 64 << 20
 
-    init(generation: Int = -1, direction: Int = -1, budget: Int = FrameCache.defaultBudget) {
+    init(generation: Int = -1, direction: Direction? = nil, budget: Int = FrameCache.defaultBudget) {
         self.generation = generation
         self.direction = direction
         self.budget = budget
@@ -34,18 +36,5 @@ struct FrameCache {
             order.removeFirst()
             frames[oldest] = nil
         }
-    }
-}
-
-extension FrameData {
-    /// Bytes its tensors hold (for the cache's budget).
-    var approximateBytes: Int {
-        var n = output.count + state.flattened.reduce(0) { $0 + $1.count }
-        for l in layers {
-            n += l.input.count + l.cellOutput.count
-            n += l.gates.reduce(0) { $0 + $1.value.count } + l.terms.reduce(0) { $0 + $1.value.count }
-            n += (l.stateBefore.flattened + l.computedState.flattened + l.stateAfter.flattened).reduce(0) { $0 + $1.count }
-        }
-        return n * MemoryLayout<Double>.size + 256
     }
 }

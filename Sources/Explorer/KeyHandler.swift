@@ -123,9 +123,9 @@ public enum KeyHandler {
             return [.switchConvention(ConventionChoice.next(after: s.spec.convention))]
         case .toggleTimeMajor: return [.toggleTimeMajor]
         case .direction:
-            s.direction = 1 - s.direction
+            s.direction = s.direction.opposite
             s.clamp()
-            s.setMessage(s.direction == 0 ? "forward pass (fw)" : "backward pass (bw): each row reversed within its length")
+            s.setMessage(s.direction == .forward ? "forward pass (fw)" : "backward pass (bw): each row reversed within its length")
         case .undo:
             guard let last = s.history.past.last else { s.setMessage("nothing to undo"); return [] }
             return [.apply(last.spec, summary: "undid: \(last.summary)", origin: .undo)]
@@ -204,7 +204,7 @@ public enum KeyHandler {
             return []
         case let .success(result):
             var spec = s.spec
-            if s.direction == 1 { spec.cellBackward = result.cell } else { spec.cell = result.cell }
+            if s.direction == .backward { spec.cellBackward = result.cell } else { spec.cell = result.cell }
             // The selection moves only once the edit has run (a refused edit leaves the cursor where it was).
             return [.apply(spec, summary: result.summary, select: result.selectedLayer)]
         }

@@ -11,21 +11,19 @@ public protocol ExplorerSession: AnyObject, SessionViews {
     var batchSize: Int { get }
     var maxTime: Int { get }
     var inputDepth: Int { get }
-    /// 1, or 2 for a bidirectional experiment (0 forward, 1 backward).
-    var directionCount: Int { get }
     /// Steps the loop of direction `d` runs: `max(1, max(sequence_length))`, or max_time.
-    func loopBound(_ d: Int) -> Int
+    func loopBound(_ d: Direction) -> Int
     /// Steps computed so far in direction `d`.
-    func completed(_ d: Int) -> Int
+    func completed(_ d: Direction) -> Int
     /// The engine's masking rule: whether row `b` of direction `d` is masked (copied through) at step `t`.
-    func isMasked(_ d: Int, row b: Int, time t: Int) -> Bool
+    func isMasked(_ d: Direction, row b: Int, time t: Int) -> Bool
     /// The input step (and output position) step `t` of direction `d` reads for row `b`: `t` forward, the
     /// `reverse_sequence` position backward.
-    func sourceStep(_ d: Int, row b: Int, time t: Int) -> Int
+    func sourceStep(_ d: Direction, row b: Int, time t: Int) -> Int
     /// Why the background pass stopped, if it failed.
     var failure: String? { get }
     /// Frames of direction `d` for `range`, clamped to the steps computed so far.
-    func frames(_ d: Int, _ range: Range<Int>) throws -> [FrameData]
+    func frames(_ d: Direction, _ range: Range<Int>) throws -> [FrameData]
     /// Where this session's jobs (its forward pass, sweeps and comparisons) post their messages; set before `start`.
     var mailbox: Mailbox { get set }
     /// Starts the forward pass as a background job (once).
@@ -48,14 +46,15 @@ public protocol ExplorerSession: AnyObject, SessionViews {
     func initialStateArrays() throws -> [(String, NumpyArray)]
     /// Bytes the recorded runs hold.
     var memoryFootprint: Int { get }
+    /// Writes the recorded frames to `path` (`Export`). Returns a note.
+    func exportFrames(to path: String) throws -> String
 }
 
 extension ExplorerSession {
     /// Steps computed over all directions, and the total.
     public var progress: (done: Int, total: Int) {
-        var done = 0
-        for d in 0..<directionCount { done += completed(d) }
-        return (done, maxTime * directionCount)
+        let directions = spec.directions
+        return (directions.reduce(0) { $0 + completed($1) }, maxTime * directions.count)
     }
 
     public var isComplete: Bool { let p = progress; return p.done >= p.total }
@@ -88,15 +87,16 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     var batchSize: Int { experiment.batchSize }
     var maxTime: Int { experiment.maxTime }
     var inputDepth: Int { experiment.inputDepth }
-    var directionCount: Int { runs.count }
-    func loopBound(_ d: Int) -> Int { runs.indices.contains(d) ? runs[d].loop.loopBound : 0 }
-    func completed(_ d: Int) -> Int { runs.indices.contains(d) ? runs[d].completedSteps : 0 }
-    func isMasked(_ d: Int, row b: Int, time t: Int) -> Bool {
-        guard runs.indices.contains(d), b >= 0, b < batchSize else { return false }
-        return runs[d].loop.isMasked(row: b, time: t)
+    /// The recorded run of direction `d`, nil when the experiment has no such pass.
+    private func run(_ d: Direction) -> RecordedRun<Scalar>? { runs.indices.contains(d.rawValue) ? runs[d.rawValue] : nil }
+    func loopBound(_ d: Direction) -> Int { run(d)?.loop.loopBound ?? 0 }
+    func completed(_ d: Direction) -> Int { run(d)?.completedSteps ?? 0 }
+    func isMasked(_ d: Direction, row b: Int, time t: Int) -> Bool {
+        guard let run = run(d), b >= 0, b < batchSize else { return false }
+        return run.loop.isMasked(row: b, time: t)
     }
-    func sourceStep(_ d: Int, row b: Int, time t: Int) -> Int {
-        guard d == 1 else { return t }
+    func sourceStep(_ d: Direction, row b: Int, time t: Int) -> Int {
+        guard d == .backward else { return t }
         let length = spec.sequenceLength.flatMap { $0.indices.contains(b) ? $0[b] : nil }
         return reversedTimeIndex(t, length: length, maxTime: maxTime)
     }
@@ -108,17 +108,19 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
 
     var memoryFootprint: Int { runs.reduce(0) { $0 + $1.memoryFootprint } }
 
-    func frames(_ d: Int, _ range: Range<Int>) throws -> [FrameData] {
-        guard runs.indices.contains(d), !range.isEmpty else { return [] }
-        let run = runs[d], lengths = spec.sequenceLength
+    func frames(_ d: Direction, _ range: Range<Int>) throws -> [FrameData] {
+        try emittedFrames(d, range).map(FrameData.init)
+    }
+
+    /// The engine's frames of direction `d` for `range` (clamped to the steps computed so far), with what the run
+    /// emits under its convention.
+    func emittedFrames(_ d: Direction, _ range: Range<Int>) throws -> [EmittedFrame<Scalar>] {
+        guard let run = run(d), !range.isEmpty else { return [] }
+        let lengths = spec.sequenceLength
         let rule = spec.convention.maskedOutput(bidirectional: spec.bidirectional)
-        return try run.frames(range).map { f in
-            var data = FrameData(f)
-            // The frames are dynamic_rnn's (masked rows emit 0); a convention that emits something else there
-            // (Keras: the row's last valid output) gets that output from the run's kept outputs.
-            data.applyMaskedOutputRule(rule, lengths: lengths) { run.output(at: $0)?.cast() }
-            return data
-        }
+        // The frames are dynamic_rnn's (masked rows emit 0); a convention that emits something else there
+        // (Keras: the row's last valid output) gets that output from the run's kept outputs.
+        return try run.frames(range).map { EmittedFrame($0, rule: rule, lengths: lengths, output: run.output(at:)) }
     }
 
     /// Starts the job computing every direction's run in turn; it posts progress at every step (or chunk) and
@@ -150,103 +152,42 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     // MARK: - Edits
 
     func rebuilt(spec newSpec: ExperimentSpec, transposeInputs: Bool) throws -> (session: ExplorerSession, note: String) {
-        let old = experiment
-        let inputs = transposeInputs ? old.inputs.transposedFirstTwo() : old.inputs
-        let cellsChanged = newSpec.cell != old.spec.cell || newSpec.cellBackward != old.spec.cellBackward
-            || newSpec.bidirectional != old.spec.bidirectional
-        var store = old.store
-        var note = ""
-        var initial = old.initialState, initialBw = old.initialStateBackward
-        if cellsChanged {
-            // Keep the given weights whose names and shapes still fit; the rest get defaults from the seed.
-            let probe = VariableStore<Scalar>(arrays: old.store.arrays, missing: .initialize(seed: newSpec.seed))
-            probe.strict = false
-            for direction in newSpec.directions {
-                let cell = try located(old.file) { try newSpec.cell(for: direction).makeCell(store: probe) }
-                try located(old.file) { try cell.build(inputDepth: old.inputDepth, scope: newSpec.scope(for: direction)) }
+        let (edited, summary) = try experiment.edited(spec: newSpec, transposeInputs: transposeInputs)
+        var notes: [String] = []
+        if let summary {
+            let kept = summary.keptWeights
+            if !experiment.store.arrays.isEmpty {
+                notes.append("kept \(kept) given weight\(kept == 1 ? "" : "s"), \(summary.seededWeights) new from seed \(newSpec.seed)")
             }
-            var kept: [String: Tensor<Scalar>] = [:]
-            var fresh = 0
-            for r in probe.requests {
-                if r.foundShape == r.expectedShape, let a = old.store.arrays[r.name] { kept[r.name] = a } else { fresh += 1 }
-            }
-            store = VariableStore(arrays: kept, missing: .initialize(seed: newSpec.seed))
-            if !old.store.arrays.isEmpty {
-                note = "kept \(kept.count) given weight\(kept.count == 1 ? "" : "s"), \(fresh) new from seed \(newSpec.seed)"
-            }
-            if let s = initial, !fits(s, newSpec.cell.stateSize) { initial = nil; note += (note.isEmpty ? "" : "; ") + "initial state no longer fits: zero state" }
-            if let s = initialBw, !fits(s, newSpec.cell(for: .backward).stateSize) { initialBw = nil }
+            if summary.droppedInitialStates.contains(.forward) { notes.append("initial state no longer fits: zero state") }
         }
-        let loaded = LoadedExperiment(spec: newSpec, file: old.file, inputs: inputs, store: store,
-                                      initialState: initial, initialStateBackward: initialBw)
-        return (try Session(loaded), note)
+        return (try Session(edited), notes.joined(separator: "; "))
     }
 
     func withWeights(_ arrays: [String: NumpyArray], from file: String) throws -> (session: ExplorerSession, note: String) {
-        let old = experiment
-        if WeightLayouts.detect(names: Array(arrays.keys)) != .tf || old.spec.convention != .tf {
-            return try withFrameworkWeights(arrays, from: file)  // Compare/Session+Convention.swift
+        // Read under the framework the names show (`LoadedExperiment.withWeights`), the convention following them.
+        let (loaded, convention) = try experiment.withWeights(arrays, file: file)
+        let session = try loaded.located { try Session(loaded) }
+        guard convention == .tf, spec.convention == .tf else {
+            let note = "recognised \(convention.frameworkPossessive) names: loaded weights from \(file) for the \(convention.rawValue) convention"
+                + (convention == spec.convention ? "" : " (now run as \(convention.frameworkName) runs it)")
+            return (session, note)
         }
-        let scope = old.scope + "/"
-        var tensors: [String: Tensor<Scalar>] = [:]
-        for (name, a) in arrays where name.hasPrefix(scope) {
-            do {
-                tensors[name] = try a.tensor(Scalar.self, name: "weight \(name)")
-            } catch let e as RNNError {
-                throw ExperimentError(file: file, field: "weights", e.description)
-            }
-        }
-        guard !tensors.isEmpty else {
-            throw ExperimentError(file: file, field: "weights", "no arrays named \(scope)… in this archive")
-        }
-        let store = VariableStore(arrays: tensors, missing: .fail)
-        let loaded = LoadedExperiment(spec: old.spec, file: file, inputs: old.inputs, store: store,
-                                      initialState: old.initialState, initialStateBackward: old.initialStateBackward)
-        let session = try Session(loaded)
-        let unused = store.unusedNames
-        let note = "TensorFlow names: loaded \(tensors.count - unused.count) weights from \(file) for the tf convention"
+        let unused = loaded.store.unusedNames
+        let note = "TensorFlow names: loaded \(loaded.store.arrays.count - unused.count) weights from \(file) for the tf convention"
             + (unused.isEmpty ? "" : "; \(unused.count) unused (\(unused.prefix(2).joined(separator: ", ")))")
         return (session, note)
     }
 
     // MARK: - Arrays for saving
 
-    func weightArrays() throws -> [(String, NumpyArray)] {
-        if spec.convention != .tf { return try frameworkWeightArrays() }  // Compare/Session+Convention.swift
-        var out: [(String, NumpyArray)] = []
-        var seen = Set<String>()
-        for r in experiment.store.requests where !seen.contains(r.name) {
-            seen.insert(r.name)
-            let t = try experiment.store.variable(r.name, shape: r.expectedShape, initializer: .zeros)
-            out.append((r.name, try NumpyArray(t)))
-        }
-        return out
-    }
+    func weightArrays() throws -> [(String, NumpyArray)] { try experiment.weightArrays() }
 
     func inputsArray() throws -> NumpyArray { try NumpyArray(experiment.inputs) }
 
-    func initialStateArrays() throws -> [(String, NumpyArray)] {
-        if spec.convention == .torch { return try torchInitialStateArrays() }  // Compare/Session+Convention.swift
-        var out: [(String, NumpyArray)] = []
-        for direction in spec.directions {
-            guard let s = direction == .forward ? experiment.initialState : experiment.initialStateBackward else { continue }
-            for (name, t) in s.flattenedWithPaths(under: spec.arrayName("initial_state", for: direction)) {
-                out.append((name, try NumpyArray(t)))
-            }
-        }
-        return out
-    }
+    func exportFrames(to path: String) throws -> String { try Export.write(self, to: path) }
 
-    private func fits(_ state: Nest<Tensor<Scalar>>, _ sizes: Nest<Int>) -> Bool {
-        guard state.sameStructure(as: sizes) else { return false }
-        return zip(state.flattened, sizes.flattened).allSatisfy { $0.shape == [batchSize, $1] }
-    }
-
-    private func located<T>(_ file: String, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as RNNError {
-            throw ExperimentError(file: file, field: "cell", e.description)
-        }
-    }
+    func initialStateArrays() throws -> [(String, NumpyArray)] { try experiment.initialStateArrays() }
 }
 
 /// An error as one line for the message bar.

@@ -5,7 +5,7 @@ import RNNEngine
 /// in `Backward/GradientPass.swift` and `Compare/`).
 public protocol SessionViews: AnyObject {
     /// The engine's backward sweep of direction `direction` for `selection`, or why there is none.
-    func gradientPass(direction: Int, selection: BackwardSelection, state: ExplorerState) -> Result<GradientSource, BackwardRefusal>
+    func gradientPass(direction: Direction, selection: BackwardSelection, state: ExplorerState) -> Result<GradientSource, BackwardRefusal>
     /// Starts comparing the experiment under its convention with `other` in the background.
     func comparison(with other: Convention) -> ComparisonRun
     /// A session running the same model under `convention` (converted), or why it cannot.

@@ -32,7 +32,7 @@ final class ConventionViewTests: ExplorerAppTestCase {
         let keras = try outputs("ports/lstm_keras.json").tensor(Float.self, name: "keras").cast(to: Double.self)
         XCTAssertEqual(keras.shape, [4, 8, 4])
         let lengths = [8, 5, 2, 6]
-        let frames = try model.session.frames(0, 0..<8)
+        let frames = try model.session.frames(.forward, 0..<8)
         XCTAssertEqual(frames.count, 8)
         var maskedChecked = 0
         for f in frames {
@@ -115,7 +115,7 @@ final class ConventionViewTests: ExplorerAppTestCase {
         XCTAssertTrue(app.state.message.contains("forget_bias folded"), app.state.message)
         // The switched model computes what the Keras sample computes (to float32 rounding of the folded bias).
         let keras = try outputs("ports/lstm_keras.json").tensor(Float.self, name: "keras").cast(to: Double.self)
-        let frame = try XCTUnwrap(app.model.window(direction: 0, range: 3..<4).frames.first)
+        let frame = try XCTUnwrap(app.model.window(direction: .forward, range: 3..<4).frames.first)
         for k in 0..<4 { XCTAssertEqual(rowValues(frame.output, 1)![k], keras.scalars[(1 * 8 + 3) * 4 + k], accuracy: 1e-6) }
         press(app, .char("C"))
         XCTAssertEqual(app.state.spec.convention, .torch)
@@ -132,14 +132,14 @@ final class ConventionViewTests: ExplorerAppTestCase {
 
     func testLoadingKerasWeightsRecognisesTheFramework() throws {
         let (app, _) = try open("ports/lstm_tf.json")
-        let before = try XCTUnwrap(app.model.window(direction: 0, range: 4..<5).frames.first)
+        let before = try XCTUnwrap(app.model.window(direction: .forward, range: 4..<5).frames.first)
         press(app, .char("L"))
         for ch in samples.appendingPathComponent("ports/lstm_keras.npz").path { press(app, .char(ch)) }
         press(app, .enter)
         XCTAssertEqual(app.state.spec.convention, .keras, app.state.message)
         XCTAssertTrue(app.state.message.contains("recognised Keras' names: loaded weights"), app.state.message)
         XCTAssertTrue(app.state.message.contains("for the keras convention"), app.state.message)
-        let after = try XCTUnwrap(app.model.window(direction: 0, range: 4..<5).frames.first)
+        let after = try XCTUnwrap(app.model.window(direction: .forward, range: 4..<5).frames.first)
         // The same numbers on rows still running at t=4 (masked rows differ by design: Keras repeats the last
         // valid output, see testKerasFramesEmitTheLastValidOutputAtMaskedSteps).
         for b in 0..<4 where !after.isMasked(b) {
@@ -175,8 +175,8 @@ final class ConventionViewTests: ExplorerAppTestCase {
                 XCTAssertNotNil(arrays["rnn/lstm_cell/recurrent_kernel"], "\(arrays.keys.sorted())")
             }
             for t in 0..<8 {
-                let a = try XCTUnwrap(app.model.window(direction: 0, range: t..<(t + 1)).frames.first)
-                let b = try XCTUnwrap(reopened.window(direction: 0, range: t..<(t + 1)).frames.first)
+                let a = try XCTUnwrap(app.model.window(direction: .forward, range: t..<(t + 1)).frames.first)
+                let b = try XCTUnwrap(reopened.window(direction: .forward, range: t..<(t + 1)).frames.first)
                 XCTAssertEqual(a.output.scalars, b.output.scalars, "\(convention) t=\(t)")
             }
         }

@@ -230,8 +230,8 @@ final class IssueNineFrameTests: ExplorerAppTestCase {
         XCTAssertEqual(values(text, "emitted =0"), ["0.000", "0.000", "0.000", "0.000"])
         XCTAssertFalse(values(text, "out computed").allSatisfy { Double($0) == 0 }, text)
         // The masking rule is the engine's: the frame agrees with UnrolledLoop.isMasked.
-        XCTAssertTrue(app.model.session.isMasked(0, row: 1, time: 6))
-        XCTAssertFalse(app.model.session.isMasked(0, row: 1, time: 4))
+        XCTAssertTrue(app.model.session.isMasked(.forward, row: 1, time: 6))
+        XCTAssertFalse(app.model.session.isMasked(.forward, row: 1, time: 4))
     }
 
     // 4. At 80x24 the whole LSTM frame is readable; panes that hide rows say so.

@@ -71,7 +71,7 @@ final class KeymapTests: XCTestCase {
         var s = state(.frame)
         XCTAssertEqual(KeyHandler.handle(.char("d"), state: &s), [])
         XCTAssertEqual(s.message, Keymap.disabledReason(.direction, in: s))
-        XCTAssertEqual(s.direction, 0)
+        XCTAssertEqual(s.direction, .forward)
         XCTAssertEqual(KeyHandler.handle(.char("b"), state: &s), [])
         XCTAssertEqual(s.message, "b picks what the backward view (5) differentiates")
         XCTAssertEqual(s.backward, BackwardSelection(), "outside the backward view b changes no loss")

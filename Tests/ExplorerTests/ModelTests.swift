@@ -17,7 +17,7 @@ final class ModelTests: XCTestCase {
         try? FileManager.default.removeItem(at: dir)
     }
 
-    func frame(_ model: ExplorerModel, _ t: Int, direction: Int = 0) throws -> FrameData {
+    func frame(_ model: ExplorerModel, _ t: Int, direction: Direction = .forward) throws -> FrameData {
         XCTAssertTrue(model.session.waitUntilComplete(timeout: 30))
         return try XCTUnwrap(model.session.frames(direction, t..<(t + 1)).first)
     }

@@ -79,7 +79,7 @@ final class ViewTests: ExplorerAppTestCase {
         XCTAssertEqual(sigmoid(o[0]), o[1], accuracy: 1e-3)
         XCTAssertEqual(h[0] * tanh(h[1]), h[2], accuracy: 2e-3)
         // The same numbers as the frame (unit 1, example 1, t=2).
-        let frame = try XCTUnwrap(app.model.window(direction: 0, range: 2..<3).frames.first)
+        let frame = try XCTUnwrap(app.model.window(direction: .forward, range: 2..<3).frames.first)
         let gi = try XCTUnwrap(frame.layers[0].gate("i").flatMap { rowValues($0, 1) })
         XCTAssertEqual(gi[1], i[1], accuracy: 5e-4)
         // GRU: h = u·h_prev + (1 - u)·c̃.
@@ -118,7 +118,7 @@ final class ViewTests: ExplorerAppTestCase {
         press(app, .char("4"))
         let text = screen(app, term)
         XCTAssertTrue(text.contains("Gate saturation"), text)
-        let frames = app.model.window(direction: 0, range: 0..<6).frames
+        let frames = app.model.window(direction: .forward, range: 0..<6).frames
         var low = 0, high = 0, samples = 0
         for f in frames {
             for b in 0..<2 where !(f.masked[b]) {

@@ -27,7 +27,7 @@ public struct BackwardData {
 struct BackwardCache {
     struct Key: Equatable {
         let generation: Int
-        let direction: Int
+        let direction: Direction
         let selection: BackwardSelection
     }
     var key: Key?

@@ -45,10 +45,10 @@ public struct BackwardSelection: Equatable, Sendable {
         switch choice {
         case .outputUnit:
             let n = BackwardSelection.validSteps(s, example: example)
-            let dir = s.spec.bidirectional ? (s.direction == 0 ? "fw " : "bw ") : ""
+            let dir = s.spec.bidirectional ? (s.direction.name + " ") : ""
             guard n > 0 else { return "L = \(dir)output unit \(unit) of example \(example): length 0, no valid step" }
             // The backward pass's loop step n-1 writes the output of input step 0 (reverse_sequence).
-            let input = s.direction == 1 ? " (input step \(reversedTimeIndex(n - 1, length: s.spec.sequenceLength.flatMap { $0.indices.contains(example) ? $0[example] : nil }, maxTime: s.maxTime)))" : ""
+            let input = s.direction == .backward ? " (input step \(reversedTimeIndex(n - 1, length: s.spec.sequenceLength.flatMap { $0.indices.contains(example) ? $0[example] : nil }, maxTime: s.maxTime)))" : ""
             return "L = \(dir)output[ex \(example), t=\(n - 1), unit \(unit)]" + input
         case .finalState: return "L = sum of the final state"
         case .sumOfOutputs: return "L = sum of all outputs"
@@ -78,7 +78,7 @@ public struct BackwardSelection: Equatable, Sendable {
         if !sel.opened, !next {
             // The experiment's "loss" field, when it names one of the view's losses.
             switch s.spec.loss {
-            case let .output(example, nil, unit, direction)? where direction == s.direction && example < s.batchSize && unit < outputUnits:
+            case let .output(example, nil, unit, direction)? where direction == s.direction.rawValue && example < s.batchSize && unit < outputUnits:
                 sel.choice = .outputUnit
                 sel.example = example
                 sel.unit = unit

@@ -42,7 +42,7 @@ final class GradientPass<Scalar: RNNScalar>: GradientSource {
     var stateArrayPaths: [String] { run.loop.cell.stateSize.flattenedWithPaths.map(\.path) }
 
     func frames(_ range: Range<Int>) throws -> [GradientFrameData] {
-        try run.frames(range).map(GradientFrameData.init)
+        try run.frames(range).map { GradientFrameData($0) }
     }
 
     func norms(at t: Int, example b: Int) -> [Double]? { run.stateGradientNorms(at: t, example: b) }
@@ -67,12 +67,12 @@ final class GradientPass<Scalar: RNNScalar>: GradientSource {
 extension Session {
     /// The backward sweep of direction `d` for `selection`, through this session's forward pass; refused (with
     /// the reason) where the engine computes no gradient.
-    func gradientPass(direction d: Int, selection: BackwardSelection, state: ExplorerState) -> Result<GradientSource, BackwardRefusal> {
+    func gradientPass(direction d: Direction, selection: BackwardSelection, state: ExplorerState) -> Result<GradientSource, BackwardRefusal> {
         guard spec.convention == .tf else {
             return .failure(BackwardRefusal("the backward view follows dynamic_rnn; under \(spec.convention.frameworkName) unroll run writes the gradients (grad/...), but this view cannot step them yet: \(Keymap.names()(.conventionNext)) switches the convention to tf"))
         }
-        guard runs.indices.contains(d) else { return .failure(BackwardRefusal("no direction \(d)")) }
-        let forward = runs[d]
+        guard runs.indices.contains(d.rawValue) else { return .failure(BackwardRefusal("no direction \(d.name)")) }
+        let forward = runs[d.rawValue]
         let loss: Result<RNNLoss<Scalar>, BackwardRefusal> = selection.loss(state, outputSize: forward.loop.outputSize)
         switch loss {
         case let .failure(r): return .failure(r)

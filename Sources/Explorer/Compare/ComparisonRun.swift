@@ -16,16 +16,16 @@ public final class ComparisonRun: @unchecked Sendable {
         public let difference: [Tensor<Double>]
         public let timeMajor: Bool
         /// The engine's first difference (earliest step, then example, direction, unit), nil when they agree.
-        public let firstDifference: (t: Int, example: Int, direction: Int)?
+        public let firstDifference: (t: Int, example: Int, direction: Direction)?
         /// The engine's words for it.
         public let summary: String
         /// Whether the final states are identical.
         public let statesEqual: Bool
 
         /// Row `b` of `tensors[d]` (outputs of a side, or the difference) at step `t`.
-        public static func row(_ tensors: [Tensor<Double>], direction d: Int, t: Int, example b: Int, timeMajor: Bool) -> [Double]? {
-            guard tensors.indices.contains(d), tensors[d].rank == 3 else { return nil }
-            let o = tensors[d]
+        public static func row(_ tensors: [Tensor<Double>], direction d: Direction, t: Int, example b: Int, timeMajor: Bool) -> [Double]? {
+            guard tensors.indices.contains(d.rawValue), tensors[d.rawValue].rank == 3 else { return nil }
+            let o = tensors[d.rawValue]
             let (time, batch, width) = timeMajor ? (o.shape[0], o.shape[1], o.shape[2]) : (o.shape[1], o.shape[0], o.shape[2])
             guard (0..<time).contains(t), (0..<batch).contains(b) else { return nil }
             let start = timeMajor ? (t * batch + b) * width : (b * time + t) * width
@@ -33,12 +33,12 @@ public final class ComparisonRun: @unchecked Sendable {
         }
 
         /// Row `b` of direction `d`'s outputs at step `t` for `side` (0 left, 1 right).
-        public func output(side: Int, direction d: Int, t: Int, example b: Int) -> [Double]? {
+        public func output(side: Int, direction d: Direction, t: Int, example b: Int) -> [Double]? {
             outputs.indices.contains(side) ? Self.row(outputs[side], direction: d, t: t, example: b, timeMajor: timeMajor) : nil
         }
 
         /// `|left - right|` of row `b`, direction `d`, at step `t`.
-        public func difference(direction d: Int, t: Int, example b: Int) -> [Double]? {
+        public func difference(direction d: Direction, t: Int, example b: Int) -> [Double]? {
             Self.row(difference, direction: d, t: t, example: b, timeMajor: timeMajor)
         }
     }
@@ -81,7 +81,7 @@ extension Session {
         }
         return ComparisonRun.Outcome(outputs: [double(c.results.0.outputs), double(c.results.1.outputs)], difference: double(c.difference),
                                      timeMajor: e.spec.timeMajor,
-                                     firstDifference: c.firstDifference.map { (t: $0.time, example: $0.example, direction: $0.direction == .forward ? 0 : 1) },
+                                     firstDifference: c.firstDifference.map { (t: $0.time, example: $0.example, direction: $0.direction) },
                                      summary: c.summary, statesEqual: statesEqual)
     }
 }

@@ -25,7 +25,7 @@ enum StatusBar {
         parts.append("inputs \(formatShape(data.inputShape))")
         parts.append("example \(state.example)")
         let layer = state.layerSpec.map { "layer \(state.layer) \($0.typeName)" } ?? "layer -"
-        parts.append((state.spec.bidirectional ? (state.direction == 0 ? "fw " : "bw ") : "") + layer)
+        parts.append((state.spec.bidirectional ? state.direction.name + " " : "") + layer)
         parts.append(state.timeMajor ? "time-major" : "batch-major")
         if state.playing { parts.append("\(s.play) playing") }
         c.fill(rect, style: Styles.status)

@@ -18,9 +18,9 @@ enum FramePane {
             return [("t=\(t) not computed yet (computing \(Format.count(data.computed))/\(Format.count(state.maxTime)))", Styles.dim.adding(.bold))]
         }
         var out: [(String, CellStyle)] = []
-        if state.direction == 1 {
+        if state.direction == .backward {
             // Where the backward pass reads and writes for this row (reverse_sequence within the length).
-            let src = data.sourceStep(1, b, t)
+            let src = data.sourceStep(.backward, b, t)
             let x = state.timeMajor ? "x[\(src), \(b)]" : "x[\(b), \(src)]"
             let o = state.timeMajor ? "outputs/1[\(src), \(b)]" : "outputs/1[\(b), \(src)]"
             out.append(("bw step t=\(t) of example \(b) reads \(x) and writes \(o)", Styles.label))
@@ -58,8 +58,8 @@ enum FramePane {
         }
         guard let f = frame, let spec = state.layerSpec else { return out }
         let b = state.example
-        if let ld = f.layers.first(where: { $0.layer == state.layer }) {
-            if let x = rowValues(ld.input, b) {
+        if let ld = f.layer(state.layer) {
+            if let x = ld.row(.input, b) {
                 let shown = x.prefix(max(1, (width - 12) / 7)).map { Format.num($0).trimmingCharacters(in: .whitespaces) }
                 let more = x.count > shown.count ? ", \(glyphs.ellipsis)" : ""
                 let text = "x_t [\(x.count)] = (" + shown.joined(separator: ", ") + more + ")"
@@ -72,13 +72,13 @@ enum FramePane {
             if rows.contains(where: { $0.clipped.contains(true) }) {
                 out.append(.text("! = the clip bound this unit (the value before the clip lies beyond it)", Styles.dim))
             }
-        } else if let s = f.layerState(state.layer, layerCount: state.layers.count) {
+        } else if let parts = f.stateRows(layer: state.layer, layerCount: state.layers.count, row: b) {
             out.append(.header)
-            for (name, value) in StateParts(s).parts {
-                out.append(.values(FrameRows.Row(label: "\(name) (unchanged)", values: rowValues(value, b), emphasis: .copied)))
+            for (name, values) in parts {
+                out.append(.values(FrameRows.Row(label: "\(name) (unchanged)", values: values, emphasis: .copied)))
             }
             if state.layer == state.layers.count - 1 {
-                out.append(.values(FrameRows.Row(label: "emitted =0", values: rowValues(f.output, b), emphasis: .copied)))
+                out.append(.values(FrameRows.Row(label: "emitted =0", values: f.outputRow(b), emphasis: .copied)))
             }
         }
         return out
@@ -86,8 +86,8 @@ enum FramePane {
 
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
         let frame = data.frame(at: state.t)
-        let cellName = frame?.layers.first { $0.layer == state.layer }?.cellName ?? state.layerSpec?.typeName ?? ""
-        let dir = state.spec.bidirectional ? (state.direction == 0 ? " fw" : " bw (rows reversed)") : ""
+        let cellName = frame?.layer(state.layer)?.cellName ?? state.layerSpec?.typeName ?? ""
+        let dir = state.spec.bidirectional ? (state.direction == .forward ? " fw" : " bw (rows reversed)") : ""
         let sep = Symbols(glyphs: c.glyphs).sep
         let title = "Frame\(dir) t=\(state.t) of \(state.maxTime) \(sep) example \(state.example) \(sep) layer \(state.layer) \(cellName)"
         let inner = drawPaneBox(&c, rect, title: title, focused: focused)

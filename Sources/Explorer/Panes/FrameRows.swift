@@ -48,8 +48,9 @@ enum FrameRows {
     static func rows(_ ld: LayerData, spec: CellSpec, frame f: FrameData, row b: Int, layer l: Int, layerCount: Int,
                      zeroMasked: Bool = true) -> [Row] {
         let masked = f.isMasked(b)
-        let before = StateParts(ld.stateBefore), computed = StateParts(ld.computedState), after = StateParts(ld.stateAfter)
-        func v(_ t: Tensor<Double>?) -> [Double]? { t.flatMap { rowValues($0, b) } }
+        func v(_ value: LayerValue) -> [Double]? { ld.row(value, b) }
+        func before(_ part: String) -> [Double]? { ld.stateRow(.before, part, b) }
+        func computed(_ part: String) -> [Double]? { ld.stateRow(.computed, part, b) }
         func bound(_ raw: [Double]?, _ kept: [Double]?) -> [Bool] {
             guard let raw, let kept else { return [] }
             return zip(raw, kept).map { $0 != $1 }
@@ -60,23 +61,23 @@ enum FrameRows {
         let (cell, residual, dropout) = unwrap(spec)
         // A cell with an LSTM state (c, h) shows its cell-state update; any other its gates (its descriptor's).
         if case .lstm = cell.stateSize {
-            rows.append(Row(label: "c before", values: v(before.part("c"))))
-            rows.append(Row(label: "h before", values: v(before.part("h"))))
+            rows.append(Row(label: "c before", values: before("c")))
+            rows.append(Row(label: "h before", values: before("h")))
             // i, j, f, then (after the new c) o: the engine's gate table names them.
             let gates = GateTable.lstm
-            for g in gates.prefix(3) { rows.append(Row(label: Format.gateLabel(g.name, gates: gates), values: v(ld.gate(g.name)))) }
-            let c = v(computed.part("c"))
-            if let raw = v(ld.term("c_unclipped")) {
+            for g in gates.prefix(3) { rows.append(Row(label: Format.gateLabel(g.name, gates: gates), values: v(.gate(g.name)))) }
+            let c = computed("c")
+            if let raw = v(.term("c_unclipped")) {
                 rows.append(Row(label: "c before clip", values: raw))
                 rows.append(Row(label: "c = clip(c)", values: c, emphasis: new, clipped: bound(raw, c)))
             } else {
                 rows.append(Row(label: "c \(newWord)", values: c, emphasis: new))
             }
-            rows.append(Row(label: Format.gateLabel("o", gates: gates), values: v(ld.gate("o"))))
-            let h = v(computed.part("h"))
-            if let m = v(ld.gate("m")) {
+            rows.append(Row(label: Format.gateLabel("o", gates: gates), values: v(.gate("o"))))
+            let h = computed("h")
+            if let m = v(.gate("m")) {
                 rows.append(Row(label: "m = o*act(c)", values: m))
-                if let raw = v(ld.term("proj_unclipped")) {
+                if let raw = v(.term("proj_unclipped")) {
                     rows.append(Row(label: "m*P before clip", values: raw))
                     rows.append(Row(label: "h = clip(m*P)", values: h, emphasis: new, clipped: bound(raw, h)))
                 } else {
@@ -87,34 +88,34 @@ enum FrameRows {
             }
         } else {
             let gates = cell.unwrappedLayer?.descriptor.gates ?? []
-            rows.append(Row(label: "h before", values: v(before.part("h"))))
-            for g in gates { rows.append(Row(label: Format.gateLabel(g.name, gates: gates), values: v(ld.gate(g.name)))) }
-            rows.append(Row(label: "h \(newWord)", values: v(computed.part("h")), emphasis: new))
+            rows.append(Row(label: "h before", values: before("h")))
+            for g in gates { rows.append(Row(label: Format.gateLabel(g.name, gates: gates), values: v(.gate(g.name)))) }
+            rows.append(Row(label: "h \(newWord)", values: computed("h"), emphasis: new))
         }
         if masked {
-            for (name, value) in after.parts {
-                rows.append(Row(label: "\(name) after =copy", values: v(value), emphasis: .copied))
+            for (name, values) in ld.stateRows(.after, b) {
+                rows.append(Row(label: "\(name) after =copy", values: values, emphasis: .copied))
             }
         }
         let top = l == layerCount - 1
         var outputShown = false
-        if residual, let inner = v(ld.gate("cell output")) {
+        if residual, let inner = v(.gate("cell output")) {
             rows.append(Row(label: "inner output", values: inner))
-            rows.append(Row(label: "out = inner + x", values: v(ld.cellOutput), emphasis: top ? .plain : .result))
+            rows.append(Row(label: "out = inner + x", values: v(.cellOutput), emphasis: top ? .plain : .result))
             outputShown = true
         }
-        if dropout, let dropped = v(ld.gate("output after dropout")) {
+        if dropout, let dropped = v(.gate("output after dropout")) {
             rows.append(Row(label: "out after drop", values: dropped, emphasis: top ? .plain : .result))
             outputShown = true
         }
         if !top {
             // A lower layer's output feeds the next layer as computed, masked or not.
             if masked || !outputShown {
-                rows.append(Row(label: "out to layer \(l + 1)", values: v(ld.cellOutput), emphasis: .result))
+                rows.append(Row(label: "out to layer \(l + 1)", values: v(.cellOutput), emphasis: .result))
             }
         } else {
-            if masked && !outputShown { rows.append(Row(label: "out computed", values: v(ld.cellOutput), emphasis: .discarded)) }
-            rows.append(Row(label: masked ? (zeroMasked ? "emitted =0" : "emitted =last") : "emitted", values: v(f.output),
+            if masked && !outputShown { rows.append(Row(label: "out computed", values: v(.cellOutput), emphasis: .discarded)) }
+            rows.append(Row(label: masked ? (zeroMasked ? "emitted =0" : "emitted =last") : "emitted", values: f.outputRow(b),
                             emphasis: masked ? .copied : .result))
         }
         return rows

@@ -18,11 +18,11 @@ public struct ScreenData {
     public var fileName: String
     public var colorMode: ColorMode
     /// The engine's masking rule: is row `b` of direction `d` masked at step `t`?
-    public var isMasked: (_ direction: Int, _ row: Int, _ time: Int) -> Bool
+    public var isMasked: (_ direction: Direction, _ row: Int, _ time: Int) -> Bool
     /// The input step a row reads at a step of direction `d` (the reversed position backward).
-    public var sourceStep: (_ direction: Int, _ row: Int, _ time: Int) -> Int
+    public var sourceStep: (_ direction: Direction, _ row: Int, _ time: Int) -> Int
     /// The loop bound of each direction.
-    public var loopBounds: [Int]
+    public var loopBounds: [Direction: Int]
     /// Gate saturation of the selected layer (view 4 only).
     public var saturation: GateSaturation?
     /// The backward sweep (view 5 only).
@@ -32,8 +32,8 @@ public struct ScreenData {
 
     public init(window: [FrameData], windowRange: Range<Int>, inputShape: [Int], computed: Int,
                 progress: (done: Int, total: Int), loopBound: Int, failure: String?, fileName: String,
-                colorMode: ColorMode, isMasked: @escaping (Int, Int, Int) -> Bool = { _, _, _ in false },
-                sourceStep: @escaping (Int, Int, Int) -> Int = { _, _, t in t }, loopBounds: [Int] = [],
+                colorMode: ColorMode, isMasked: @escaping (Direction, Int, Int) -> Bool = { _, _, _ in false },
+                sourceStep: @escaping (Direction, Int, Int) -> Int = { _, _, t in t }, loopBounds: [Direction: Int] = [:],
                 saturation: GateSaturation? = nil) {
         self.window = window
         self.windowRange = windowRange

@@ -15,7 +15,7 @@ enum ShapesPane {
             out.append(("seq_length", "None (no masking)"))
         }
         let dirs: [(String, CellSpec)] = state.spec.bidirectional
-            ? [("fw ", state.spec.cell), ("bw ", state.spec.cellBackward ?? state.spec.cell)] : [("", state.spec.cell)]
+            ? state.spec.directions.map { ($0.name + " ", state.spec.cell(for: $0)) } : [("", state.spec.cell)]
         for (prefix, cell) in dirs {
             var depth = state.inputDepth
             for (i, layer) in cell.layers.enumerated() {
@@ -47,7 +47,7 @@ enum ShapesPane {
         // "L0" is layer 0; the title says so when there is room.
         var rows: [(label: String, value: String, selected: Bool)] = []
         let valueWidth = max(1, inner.width - labelWidth - 1)
-        let prefix = state.spec.bidirectional ? (state.direction == 0 ? "fw " : "bw ") : ""
+        let prefix = state.spec.bidirectional ? state.direction.name + " " : ""
         for (label, value) in items {
             let selected = label.hasPrefix("\(prefix)L\(state.layer) ")
             for (k, part) in wrapText(value, width: valueWidth).enumerated() {

@@ -5,7 +5,7 @@ import TerminalUI
 enum StackPane {
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, focused: Bool) {
         let d = Keymap.names()(.direction)
-        let dir = state.spec.bidirectional ? (state.direction == 0 ? " fw (\(d): bw)" : " bw (\(d): fw)") : ""
+        let dir = state.spec.bidirectional ? " \(state.direction.name) (\(d): \(state.direction.opposite.name))" : ""
         let title = "Stack\(dir)"
         let inner = drawPaneBox(&c, rect, title: title, focused: focused)
         guard inner.height > 0 else { return }

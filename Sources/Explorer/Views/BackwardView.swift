@@ -79,7 +79,7 @@ enum BackwardView {
         let m = Marks(glyphs)
         let sep = Symbols(glyphs: glyphs).sep
         let layerCount = state.layers.count
-        let dir = state.spec.bidirectional ? (state.direction == 0 ? " fw" : " bw") : ""
+        let dir = state.spec.bidirectional ? " " + state.direction.name : ""
         let title = "Backward\(dir) \(sep) layer \(state.layer) \(sep) example \(state.example) \(sep) \(Keymap.names()(.view(.backward)))"
         let inner = drawPaneBox(&c, rect, title: title, focused: focused)
         guard inner.height > 4, inner.width > labelWidth + 4 else { return }
@@ -250,18 +250,18 @@ enum BackwardView {
             return out
         }
         guard let ld = f.layers.first(where: { $0.layer == l }) else { return out }
-        let fromOut = at(rowValues(ld.outputGradient, b), u)
+        let fromOut = at(ld.outputGradientRow(b), u)
         let source = l == layerCount - 1 ? "the output at t" : "layer \(l + 1) at t"
         add("from \(source): \(d)y[\(u)] \(sci(fromOut))")
-        let totalH = at(ld.gradient("h").flatMap { rowValues($0, b) }, u)
-        let totalC = hasC ? at(ld.gradient("c").flatMap { rowValues($0, b) }, u) : nil
+        let totalH = at(ld.gradientRow("h", b), u)
+        let totalC = hasC ? at(ld.gradientRow("c", b), u) : nil
         add("total \(d)h_t[\(u)] \(sci(totalH))" + cPart(totalC))
         let gates = GateTable.gates(ofCellNamed: ld.cellName)
         if !gates.isEmpty {
-            let items = gates.map { gate -> String in "\(d)\(gate.name) \(sci(at(ld.gradient(gate.name).flatMap { rowValues($0, b) }, u)))" }
+            let items = gates.map { gate -> String in "\(d)\(gate.name) \(sci(at(ld.gradientRow(gate.name, b), u)))" }
             add("gates: " + items.joined(separator: "  "))
         }
-        if let dx = rowValues(ld.inputGradient, b) {
+        if let dx = ld.inputGradientRow(b) {
             let shown = dx.prefix(max(1, (width - 14) / 11)).map(sci)
             add("\(d)x_t[\(dx.count)] (" + shown.joined(separator: ", ") + (dx.count > shown.count ? ", \(glyphs.ellipsis))" : ")"))
         }

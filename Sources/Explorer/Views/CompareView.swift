@@ -37,7 +37,7 @@ enum CompareView {
             return
         case let .success(v): o = v
         }
-        let d = state.spec.bidirectional ? state.direction : 0
+        let d = state.spec.bidirectional ? state.direction : .forward
         let b = state.example
         // Where they first differ, in the engine's words.
         line(o.summary, o.firstDifference == nil ? Styles.ok.adding(.bold) : Styles.masked.adding(.bold), max: 3)
@@ -50,7 +50,7 @@ enum CompareView {
         let columns = max(1, available / cw)
         let range = FrameWindow.range(start: FrameWindow.adjusted(start: state.windowStart, t: state.t, columns: columns, maxTime: state.maxTime),
                                       columns: columns, maxTime: state.maxTime)
-        let width = (state.spec.bidirectional && d == 1 ? (state.spec.cellBackward ?? state.spec.cell) : state.spec.cell).outputSize
+        let width = state.spec.cell(for: d).outputSize
         // The footer: the selected unit at t on one or two lines, then the final states.
         let u = state.unit
         func at(_ v: [Double]?) -> Double? { v.flatMap { $0.indices.contains(u) ? $0[u] : nil } }

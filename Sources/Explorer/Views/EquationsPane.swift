@@ -9,16 +9,19 @@ enum EquationsPane {
     /// The equation lines for the state's selection, or why there are none.
     static func lines(state: ExplorerState, data: ScreenData, glyphs: Glyphs) -> [(String, CellStyle)] {
         guard let f = data.frame(at: state.t) else { return [("t=\(state.t) not computed yet", Styles.dim)] }
-        guard f.ran, let ld = f.layers.first(where: { $0.layer == state.layer }), let spec = state.layerSpec else {
+        guard f.ran, let ld = f.layer(state.layer), let spec = state.layerSpec else {
             return [("t=\(state.t): the loop ended (t \(Symbols(glyphs: glyphs).geq) max(sequence_length)): no cell ran, so there is no equation; the state is unchanged and 0 is emitted", Styles.masked)]
         }
         let b = state.example, k = state.unit
-        func at(_ t: Tensor<Double>?, _ unit: Int = k) -> String? {
-            guard let row = t.flatMap({ rowValues($0, b) }), row.indices.contains(unit) else { return nil }
+        func at(_ row: [Double]?, _ unit: Int = k) -> String? {
+            guard let row, row.indices.contains(unit) else { return nil }
             return Format.num(row[unit]).trimmingCharacters(in: .whitespaces)
         }
         let (cell, residual, dropout) = FrameRows.unwrap(spec)
-        let before = StateParts(ld.stateBefore), computed = StateParts(ld.computedState)
+        func gate(_ name: String) -> [Double]? { ld.row(.gate(name), b) }
+        func term(_ name: String) -> [Double]? { ld.row(.term(name), b) }
+        func before(_ part: String) -> [Double]? { ld.stateRow(.before, part, b) }
+        func computed(_ part: String) -> [Double]? { ld.stateRow(.computed, part, b) }
         var out: [(String, CellStyle)] = []
         let masked = f.isMasked(b)
         let keys = Keymap.names(glyphs: glyphs)
@@ -32,63 +35,63 @@ enum EquationsPane {
             let act = opts.activation.rawValue
             let peep = opts.usePeepholes
             let fb = Format.compact(opts.forgetBias)
-            func peepTerm(_ name: String) -> String { peep ? " + " + (at(ld.term(name)) ?? q) : "" }
-            eq("i = σ(W_i·[x, h] + b_i\(peep ? " + w_i⊙c_prev" : "")) = σ(\(at(ld.term("i_pre")) ?? q)\(peepTerm("peep_i"))) = \(at(ld.gate("i")) ?? q)")
-            eq("j = \(act)(W_j·[x, h] + b_j) = \(act)(\(at(ld.term("j_pre")) ?? q)) = \(at(ld.gate("j")) ?? q)")
+            func peepTerm(_ name: String) -> String { peep ? " + " + (at(term(name)) ?? q) : "" }
+            eq("i = σ(W_i·[x, h] + b_i\(peep ? " + w_i⊙c_prev" : "")) = σ(\(at(term("i_pre")) ?? q)\(peepTerm("peep_i"))) = \(at(gate("i")) ?? q)")
+            eq("j = \(act)(W_j·[x, h] + b_j) = \(act)(\(at(term("j_pre")) ?? q)) = \(at(gate("j")) ?? q)")
             // Keras' and PyTorch's LSTMs have no forget_bias term (a converted model carries it in b_f).
             let hasFB = state.spec.convention.hasForgetBiasTerm || opts.forgetBias != 0
-            eq("f = σ(W_f·[x, h] + b_f\(hasFB ? " + forget_bias" : "")\(peep ? " + w_f⊙c_prev" : "")) = σ(\(at(ld.term("f_pre")) ?? q)\(hasFB ? " + \(fb)" : "")\(peepTerm("peep_f"))) = \(at(ld.gate("f")) ?? q)")
-            let cPrev = at(before.part("c")) ?? q
-            let cNew = at(computed.part("c")) ?? q
+            eq("f = σ(W_f·[x, h] + b_f\(hasFB ? " + forget_bias" : "")\(peep ? " + w_f⊙c_prev" : "")) = σ(\(at(term("f_pre")) ?? q)\(hasFB ? " + \(fb)" : "")\(peepTerm("peep_f"))) = \(at(gate("f")) ?? q)")
+            let cPrev = at(before("c")) ?? q
+            let cNew = at(computed("c")) ?? q
             if let clip = opts.cellClip {
-                let raw = at(ld.term("c_unclipped")) ?? q
-                eq("c = f·c_prev + i·j = (\(at(ld.gate("f")) ?? q))(\(cPrev)) + (\(at(ld.gate("i")) ?? q))(\(at(ld.gate("j")) ?? q)) = \(raw)")
+                let raw = at(term("c_unclipped")) ?? q
+                eq("c = f·c_prev + i·j = (\(at(gate("f")) ?? q))(\(cPrev)) + (\(at(gate("i")) ?? q))(\(at(gate("j")) ?? q)) = \(raw)")
                 let bound = raw != cNew
                 eq("c = clip(c, ±\(Format.compact(clip))) = \(cNew)" + (bound ? "   ! the clip bound" : "   (within the bound)"))
             } else {
-                eq("c = f·c_prev + i·j = (\(at(ld.gate("f")) ?? q))(\(cPrev)) + (\(at(ld.gate("i")) ?? q))(\(at(ld.gate("j")) ?? q)) = \(cNew)")
+                eq("c = f·c_prev + i·j = (\(at(gate("f")) ?? q))(\(cPrev)) + (\(at(gate("i")) ?? q))(\(at(gate("j")) ?? q)) = \(cNew)")
             }
-            eq("o = σ(W_o·[x, h] + b_o\(peep ? " + w_o⊙c" : "")) = σ(\(at(ld.term("o_pre")) ?? q)\(peepTerm("peep_o"))) = \(at(ld.gate("o")) ?? q)")
+            eq("o = σ(W_o·[x, h] + b_o\(peep ? " + w_o⊙c" : "")) = σ(\(at(term("o_pre")) ?? q)\(peepTerm("peep_o"))) = \(at(gate("o")) ?? q)")
             if let p = opts.numProj {
-                eq("m = o·\(act)(c) = (\(at(ld.gate("o")) ?? q))·\(act)(\(cNew)) = \(at(ld.gate("m")) ?? q)")
+                eq("m = o·\(act)(c) = (\(at(gate("o")) ?? q))·\(act)(\(cNew)) = \(at(gate("m")) ?? q)")
                 let hk = min(k, p - 1)
                 if let pc = opts.projClip {
-                    let raw = at(ld.term("proj_unclipped"), hk) ?? q, h = at(computed.part("h"), hk) ?? q
+                    let raw = at(term("proj_unclipped"), hk) ?? q, h = at(computed("h"), hk) ?? q
                     eq("h[\(hk)] = (m·P)[\(hk)] (projection to \(p), sums every unit of m) = \(raw)")
                     eq("h[\(hk)] = clip(h, ±\(Format.compact(pc))) = \(h)" + (raw != h ? "   ! the clip bound" : "   (within the bound)"))
                 } else {
-                    eq("h[\(hk)] = (m·P)[\(hk)] (projection to \(p), sums every unit of m) = \(at(computed.part("h"), hk) ?? q)")
+                    eq("h[\(hk)] = (m·P)[\(hk)] (projection to \(p), sums every unit of m) = \(at(computed("h"), hk) ?? q)")
                 }
             } else {
-                eq("h = o·\(act)(c) = (\(at(ld.gate("o")) ?? q))·\(act)(\(cNew)) = \(at(computed.part("h")) ?? q)")
+                eq("h = o·\(act)(c) = (\(at(gate("o")) ?? q))·\(act)(\(cNew)) = \(at(computed("h")) ?? q)")
             }
         case .gru?:
             let act = (layer?.activation ?? .tanh).rawValue
-            eq("r = σ(W_r·[x, h] + b_r) = σ(\(at(ld.term("r_pre")) ?? q)) = \(at(ld.gate("r")) ?? q)")
-            eq("u = σ(W_u·[x, h] + b_u) = σ(\(at(ld.term("u_pre")) ?? q)) = \(at(ld.gate("u")) ?? q)")
-            eq("c̃ = \(act)(W_c·[x, r⊙h] + b_c) = \(act)(\(at(ld.term("c_pre")) ?? q)) = \(at(ld.gate("c")) ?? q)")
-            let u = at(ld.gate("u")) ?? q
+            eq("r = σ(W_r·[x, h] + b_r) = σ(\(at(term("r_pre")) ?? q)) = \(at(gate("r")) ?? q)")
+            eq("u = σ(W_u·[x, h] + b_u) = σ(\(at(term("u_pre")) ?? q)) = \(at(gate("u")) ?? q)")
+            eq("c̃ = \(act)(W_c·[x, r⊙h] + b_c) = \(act)(\(at(term("c_pre")) ?? q)) = \(at(gate("c")) ?? q)")
+            let u = at(gate("u")) ?? q
             let uPlain = u.hasPrefix("+") ? String(u.dropFirst()) : "(\(u))"
-            eq("h = u·h_prev + (1 - u)·c̃ = (\(u))(\(at(before.part("h")) ?? q)) + (1 - \(uPlain))(\(at(ld.gate("c")) ?? q)) = \(at(computed.part("h")) ?? q)")
+            eq("h = u·h_prev + (1 - u)·c̃ = (\(u))(\(at(before("h")) ?? q)) + (1 - \(uPlain))(\(at(gate("c")) ?? q)) = \(at(computed("h")) ?? q)")
         case .gruResetAfter?:
             // reset_after (Keras, PyTorch): the reset gate multiplies the recurrent product, bias included.
             let act = (layer?.activation ?? .tanh).rawValue
-            eq("u = σ(x·W_u + b_u + h·U_u + b'_u) = σ(\(at(ld.term("u_x")) ?? q) + \(at(ld.term("u_h")) ?? q)) = \(at(ld.gate("u")) ?? q)")
-            eq("r = σ(x·W_r + b_r + h·U_r + b'_r) = σ(\(at(ld.term("r_x")) ?? q) + \(at(ld.term("r_h")) ?? q)) = \(at(ld.gate("r")) ?? q)")
-            eq("c̃ = \(act)(x·W_c + b_c + r·(h·U_c + b'_c)) = \(act)(\(at(ld.term("c_x")) ?? q) + (\(at(ld.gate("r")) ?? q))(\(at(ld.term("c_h")) ?? q))) = \(at(ld.gate("c")) ?? q)")
-            let u = at(ld.gate("u")) ?? q
+            eq("u = σ(x·W_u + b_u + h·U_u + b'_u) = σ(\(at(term("u_x")) ?? q) + \(at(term("u_h")) ?? q)) = \(at(gate("u")) ?? q)")
+            eq("r = σ(x·W_r + b_r + h·U_r + b'_r) = σ(\(at(term("r_x")) ?? q) + \(at(term("r_h")) ?? q)) = \(at(gate("r")) ?? q)")
+            eq("c̃ = \(act)(x·W_c + b_c + r·(h·U_c + b'_c)) = \(act)(\(at(term("c_x")) ?? q) + (\(at(gate("r")) ?? q))(\(at(term("c_h")) ?? q))) = \(at(gate("c")) ?? q)")
+            let u = at(gate("u")) ?? q
             let uPlain = u.hasPrefix("+") ? String(u.dropFirst()) : "(\(u))"
-            eq("h = u·h_prev + (1 - u)·c̃ = (\(u))(\(at(before.part("h")) ?? q)) + (1 - \(uPlain))(\(at(ld.gate("c")) ?? q)) = \(at(computed.part("h")) ?? q)")
+            eq("h = u·h_prev + (1 - u)·c̃ = (\(u))(\(at(before("h")) ?? q)) + (1 - \(uPlain))(\(at(gate("c")) ?? q)) = \(at(computed("h")) ?? q)")
         case .basicRNN?:
             let act = (layer?.activation ?? .tanh).rawValue
-            eq("h = \(act)(W·[x, h] + b) = \(act)(\(at(ld.term("h_pre")) ?? q)) = \(at(computed.part("h")) ?? q)")
+            eq("h = \(act)(W·[x, h] + b) = \(act)(\(at(term("h_pre")) ?? q)) = \(at(computed("h")) ?? q)")
         default:
             break  // a stack, or a kind whose equations are not written out here
         }
-        if residual, let inner = at(ld.gate("cell output")) {
-            eq("out = h + x (ResidualWrapper) = \(inner) + \(at(ld.input) ?? q) = \(at(ld.cellOutput) ?? q)")
+        if residual, let inner = at(gate("cell output")) {
+            eq("out = h + x (ResidualWrapper) = \(inner) + \(at(ld.row(.input, b)) ?? q) = \(at(ld.row(.cellOutput, b)) ?? q)")
         }
-        if dropout, let d = at(ld.gate("output after dropout")) {
+        if dropout, let d = at(gate("output after dropout")) {
             eq("out = dropout(h) (kept units scaled by 1/keep_prob, the rest 0) = \(d)")
         }
         if let lengths = state.spec.sequenceLength, lengths.indices.contains(b), masked {
@@ -97,7 +100,7 @@ enum EquationsPane {
         }
         if state.layer == state.layers.count - 1 {
             let note = FrameRows.masksToZero(state.spec) ? " (masked: 0)" : " (masked: the row's last valid output)"
-            out.append(("emitted output[\(b), \(k)] = \(at(f.output) ?? q)" + (masked ? note : ""), masked ? Styles.masked : .bold))
+            out.append(("emitted output[\(b), \(k)] = \(at(f.outputRow(b)) ?? q)" + (masked ? note : ""), masked ? Styles.masked : .bold))
         }
         return out
     }

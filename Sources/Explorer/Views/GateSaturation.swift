@@ -22,12 +22,11 @@ public struct GateSaturation: Equatable, Sendable {
         var right = left
         var samples = 0
         for f in frames where f.ran {
-            guard let ld = f.layers.first(where: { $0.layer == layer }) else { continue }
-            let values = gates.map { ld.gate($0) }
+            guard let ld = f.layer(layer) else { continue }
             for b in 0..<f.masked.count where !f.isMasked(b) {
                 samples += 1
-                for (g, tensor) in values.enumerated() {
-                    guard let row = tensor.flatMap({ rowValues($0, b) }) else { continue }
+                for (g, gate) in gates.enumerated() {
+                    guard let row = ld.row(.gate(gate), b) else { continue }
                     for k in 0..<min(units, row.count) {
                         if row[k] < low { left[g][k] += 1 } else if row[k] > high { right[g][k] += 1 }
                     }

@@ -26,13 +26,13 @@ enum UnrolledPane {
         guard inner.height > 2, inner.width > labelWidth + columnWidth else { return }
         let steps = range(t: state.t, maxTime: state.maxTime, width: inner.width)
         var y = inner.y
-        let directions: [Int]
+        let directions: [Direction]
         let both = state.spec.bidirectional && inner.height >= 2 * rows(layers: max(state.layers.count, 1)) + 4
-        directions = both ? [0, 1] : [state.direction]
+        directions = both ? state.spec.directions : [state.direction]
         for d in directions {
-            let layers = d == 1 ? (state.spec.cellBackward ?? state.spec.cell).layers : state.spec.cell.layers
+            let layers = state.spec.cell(for: d).layers
             if state.spec.bidirectional {
-                c.put(x: inner.x, y: y, width: inner.width, d == 0 ? "forward (fw): loop step t reads input step t" : "backward (bw): loop step t reads input step x@s (reversed within the length)",
+                c.put(x: inner.x, y: y, width: inner.width, d == .forward ? "forward (fw): loop step t reads input step t" : "backward (bw): loop step t reads input step x@s (reversed within the length)",
                       align: .left, style: d == state.direction ? Styles.label.adding(.bold) : Styles.label)
                 y += 1
             }
@@ -60,14 +60,14 @@ enum UnrolledPane {
     }
 
     /// Draws one direction from row `y`; returns the next free row.
-    private static func drawDirection(_ c: inout Canvas, inner: Rect, y startY: Int, direction d: Int, layers: [String],
+    private static func drawDirection(_ c: inout Canvas, inner: Rect, y startY: Int, direction d: Direction, layers: [String],
                                       steps: Range<Int>, state: ExplorerState, data: ScreenData) -> Int {
         var y = startY
         let g = c.glyphs
         let b = state.example
         let x0 = inner.x + labelWidth
-        let backward = d == 1
-        let loopBound = data.loopBounds.indices.contains(d) ? data.loopBounds[d] : state.maxTime
+        let backward = d == .backward
+        let loopBound = data.loopBounds[d] ?? state.maxTime
         func columnX(_ t: Int) -> Int { x0 + (t - steps.lowerBound) * columnWidth }
         func ran(_ t: Int) -> Bool { t < loopBound }
         func masked(_ t: Int) -> Bool { data.isMasked(d, b, t) || !ran(t) }
