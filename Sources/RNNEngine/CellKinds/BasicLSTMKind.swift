@@ -9,6 +9,7 @@ public struct BasicLSTMKind: CellKindDescriptor {
     public var jsonKeys: [String] { ["type", "num_units", "forget_bias", "activation"] }
     public var tensorFlowClass: String { "tf.nn.rnn_cell.BasicLSTMCell" }
     public var scopeName: String { "basic_lstm_cell" }
+    public var cellLabel: String { "BasicLSTMCell" }
     public var kerasClass: String? { nil }
     public var kerasCellName: String? { nil }
     public var torchModule: String? { nil }

@@ -8,6 +8,7 @@ public struct BasicRNNKind: CellKindDescriptor {
     public var jsonKeys: [String] { ["type", "num_units", "activation"] }
     public var tensorFlowClass: String { "tf.nn.rnn_cell.BasicRNNCell" }
     public var scopeName: String { "basic_rnn_cell" }
+    public var cellLabel: String { "BasicRNNCell" }
     public var kerasClass: String? { "keras.layers.SimpleRNN" }
     public var kerasCellName: String? { "simple_rnn_cell" }
     public var torchModule: String? { "torch.nn.RNN" }

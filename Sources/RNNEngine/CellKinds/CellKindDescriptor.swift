@@ -23,6 +23,8 @@ public protocol CellKindDescriptor: Sendable {
     var tensorFlowClass: String { get }
     /// TensorFlow's variable-scope name of the cell (`lstm_cell`, ...): the built cell's `name`.
     var scopeName: String { get }
+    /// The cell's name in messages (`LSTMCell`, `GRUCell(reset_after)`, ...).
+    var cellLabel: String { get }
     /// Keras' layer (`keras.layers.LSTM`, ...), nil when Keras has none (`unsupportedReason` says why).
     var kerasClass: String? { get }
     /// Keras' cell name in its variable paths (`simple_rnn_cell`, `lstm_cell`, `gru_cell`), nil when Keras has none.

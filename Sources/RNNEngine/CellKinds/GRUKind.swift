@@ -10,6 +10,7 @@ public struct GRUKind: CellKindDescriptor {
     public var jsonKeys: [String] { ["type", "num_units", "activation", "reset_after"] }
     public var tensorFlowClass: String { "tf.nn.rnn_cell.GRUCell" }
     public var scopeName: String { "gru_cell" }
+    public var cellLabel: String { "GRUCell" }
     public var kerasClass: String? { "keras.layers.GRU(reset_after=False)" }
     public var kerasCellName: String? { "gru_cell" }
     public var torchModule: String? { nil }

@@ -11,6 +11,7 @@ public struct GRUResetAfterKind: CellKindDescriptor {
     public var jsonKeys: [String] { ["type", "num_units", "activation", "reset_after"] }
     public var tensorFlowClass: String { "tf.keras.layers.GRUCell(reset_after=True)" }
     public var scopeName: String { "gru_cell" }
+    public var cellLabel: String { "GRUCell(reset_after)" }
     public var kerasClass: String? { "keras.layers.GRU" }
     public var kerasCellName: String? { "gru_cell" }
     public var torchModule: String? { "torch.nn.GRU" }

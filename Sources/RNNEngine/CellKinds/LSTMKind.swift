@@ -11,6 +11,7 @@ public struct LSTMKind: CellKindDescriptor {
     }
     public var tensorFlowClass: String { "tf.nn.rnn_cell.LSTMCell" }
     public var scopeName: String { "lstm_cell" }
+    public var cellLabel: String { "LSTMCell" }
     public var kerasClass: String? { "keras.layers.LSTM" }
     public var kerasCellName: String? { "lstm_cell" }
     public var torchModule: String? { "torch.nn.LSTM" }

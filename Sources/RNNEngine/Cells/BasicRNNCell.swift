@@ -1,34 +1,21 @@
 /// TF's `BasicRNNCell`: `output = new_state = act([x, h]·W + b)`.
 /// Variables: `kernel [depth + units, units]`, `bias [units]`.
-public final class BasicRNNCell<Scalar: RNNScalar>: RNNCell {
-    public let numUnits: Int
-    public let activation: Activation
+public final class BasicRNNCell<Scalar: RNNScalar>: BuiltInCell {
+    public let layer: CellLayer
     public let store: VariableStore<Scalar>
     var linear: ConcatLinear<Scalar>?
 
     public init(numUnits: Int, activation: Activation = .tanh, store: VariableStore<Scalar>) throws {
-        guard numUnits >= 1 else { throw RNNError.invalidCell("BasicRNNCell: num_units must be at least 1, got \(numUnits)") }
-        self.numUnits = numUnits
-        self.activation = activation
+        layer = try CellLayer(kind: .basicRNN, numUnits: numUnits, activation: activation).validated()
         self.store = store
     }
 
-    public var name: String { "basic_rnn_cell" }
-    public var stateSize: Nest<Int> { .leaf(numUnits) }
-    public var outputSize: Int { numUnits }
-
     public func build(inputDepth: Int, scope: String) throws {
-        let prefix = scope + "/" + name
-        let (kernelName, biasName) = (prefix + "/kernel", prefix + "/bias")
-        let kernel = try store.variable(kernelName, shape: [inputDepth + numUnits, numUnits], initializer: .glorotUniform)
-        let bias = try store.variable(biasName, shape: [numUnits], initializer: .zeros)
-        linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias, kernelName: kernelName, biasName: biasName)
+        linear = try .fetch(from: store, prefix: scope + "/" + name, inputDepth: inputDepth, stateDepth: numUnits, width: numUnits)
     }
 }
 
 extension BasicRNNCell: StepFunctionCell {
-    var label: String { "BasicRNNCell" }
-
     /// What one step computes (each `[batch, units]`): the one place the step's equations live.
     struct Step: SingleStateStep {
         /// The step's input and previous state.

@@ -2,40 +2,28 @@
 /// The reset gate multiplies `h` before the candidate product (TF's variant).
 /// Variables: `gates/kernel [depth + units, 2·units]`, `gates/bias` (default 1.0), `candidate/kernel [depth + units, units]`,
 /// `candidate/bias` (default 0).
-public final class GRUCell<Scalar: RNNScalar>: RNNCell {
-    public let numUnits: Int
-    public let activation: Activation
+public final class GRUCell<Scalar: RNNScalar>: BuiltInCell {
+    public let layer: CellLayer
     public let store: VariableStore<Scalar>
     var gatesLinear: ConcatLinear<Scalar>?
     var candidateLinear: ConcatLinear<Scalar>?
 
     public init(numUnits: Int, activation: Activation = .tanh, store: VariableStore<Scalar>) throws {
-        guard numUnits >= 1 else { throw RNNError.invalidCell("GRUCell: num_units must be at least 1, got \(numUnits)") }
-        self.numUnits = numUnits
-        self.activation = activation
+        layer = try CellLayer(kind: .gru, numUnits: numUnits, activation: activation).validated()
         self.store = store
     }
 
-    public var name: String { "gru_cell" }
-    public var stateSize: Nest<Int> { .leaf(numUnits) }
-    public var outputSize: Int { numUnits }
-
     public func build(inputDepth: Int, scope: String) throws {
         let prefix = scope + "/" + name
-        let g = (kernel: prefix + "/gates/kernel", bias: prefix + "/gates/bias")
-        let c = (kernel: prefix + "/candidate/kernel", bias: prefix + "/candidate/bias")
-        let gk = try store.variable(g.kernel, shape: [inputDepth + numUnits, 2 * numUnits], initializer: .glorotUniform)
-        let gb = try store.variable(g.bias, shape: [2 * numUnits], initializer: .constant(1.0))
-        let ck = try store.variable(c.kernel, shape: [inputDepth + numUnits, numUnits], initializer: .glorotUniform)
-        let cb = try store.variable(c.bias, shape: [numUnits], initializer: .zeros)
-        gatesLinear = ConcatLinear(kernel: gk, inputDepth: inputDepth, bias: gb, kernelName: g.kernel, biasName: g.bias)
-        candidateLinear = ConcatLinear(kernel: ck, inputDepth: inputDepth, bias: cb, kernelName: c.kernel, biasName: c.bias)
+        // TF creates the gates' variables first, then the candidate's (the order seeded initial values follow).
+        gatesLinear = try .fetch(from: store, prefix: prefix + "/gates", inputDepth: inputDepth, stateDepth: numUnits,
+                                 width: 2 * numUnits, biasInitializer: .constant(1.0))
+        candidateLinear = try .fetch(from: store, prefix: prefix + "/candidate", inputDepth: inputDepth, stateDepth: numUnits,
+                                     width: numUnits)
     }
 }
 
 extension GRUCell: StepFunctionCell {
-    var label: String { "GRUCell" }
-
     /// What one step computes (each `[batch, units]` unless noted): the one place the step's equations live,
     /// for `call` and for the backward pass's recomputation.
     struct Step: SingleStateStep {

@@ -9,9 +9,8 @@
 /// `recurrent_kernel [units, 3·units]`, `bias [2, 3·units]` (row 0 the input bias, row 1 the recurrent one).
 /// Recorded gates: `r`, `u` (the update gate, Keras' `z`, named as TF's `GRUCell` names it) and `c`.
 /// This cell runs on the step-by-step path (the fused path plans only TF 1's cells).
-public final class GRUResetAfterCell<Scalar: RNNScalar>: RNNCell {
-    public let numUnits: Int
-    public let activation: Activation
+public final class GRUResetAfterCell<Scalar: RNNScalar>: BuiltInCell {
+    public let layer: CellLayer
     public let store: VariableStore<Scalar>
     var inputKernel: PackedMatrix<Scalar>?
     var recurrentKernel: PackedMatrix<Scalar>?
@@ -24,15 +23,9 @@ public final class GRUResetAfterCell<Scalar: RNNScalar>: RNNCell {
     var variableNames: (kernel: String, recurrentKernel: String, bias: String)?
 
     public init(numUnits: Int, activation: Activation = .tanh, store: VariableStore<Scalar>) throws {
-        guard numUnits >= 1 else { throw RNNError.invalidCell("GRUCell(reset_after): num_units must be at least 1, got \(numUnits)") }
-        self.numUnits = numUnits
-        self.activation = activation
+        layer = try CellLayer(kind: .gruResetAfter, numUnits: numUnits, activation: activation).validated()
         self.store = store
     }
-
-    public var name: String { "gru_cell" }
-    public var stateSize: Nest<Int> { .leaf(numUnits) }
-    public var outputSize: Int { numUnits }
 
     public func build(inputDepth: Int, scope: String) throws {
         let prefix = scope + "/" + name
@@ -65,8 +58,6 @@ public final class GRUResetAfterCell<Scalar: RNNScalar>: RNNCell {
 }
 
 extension GRUResetAfterCell: StepFunctionCell {
-    var label: String { "GRUCell(reset_after)" }
-
     /// What one step computes (each `[batch, units]` unless noted): the one place the step's equations live,
     /// for `call` and for the backward pass's recomputation. It keeps the same values for every use.
     struct Step: SingleStateStep {

@@ -21,9 +21,8 @@ public struct LSTMOptions: Sendable, Equatable {
 /// TF's `LSTMCell`: like `BasicLSTMCell`, plus optional peepholes (`w_i_diag`, `w_f_diag`, `w_o_diag`),
 /// `cell_clip` on `c`, and a projection `h = m·P` (`projection/kernel [units, num_proj]`) clipped by `proj_clip`.
 /// State `LSTMStateTuple(c [units], h [num_proj or units])`.
-public final class LSTMCell<Scalar: RNNScalar>: RNNCell {
-    public let numUnits: Int
-    public let options: LSTMOptions
+public final class LSTMCell<Scalar: RNNScalar>: BuiltInCell {
+    public let layer: CellLayer
     public let store: VariableStore<Scalar>
     var linear: ConcatLinear<Scalar>?
     var peepholes: Peepholes<Scalar>?
@@ -32,28 +31,16 @@ public final class LSTMCell<Scalar: RNNScalar>: RNNCell {
     var projectionKernel: (name: String, transposed: TransposedPack<Scalar>)?
 
     public init(numUnits: Int, options: LSTMOptions = LSTMOptions(), store: VariableStore<Scalar>) throws {
-        guard numUnits >= 1 else { throw RNNError.invalidCell("LSTMCell: num_units must be at least 1, got \(numUnits)") }
-        if let p = options.numProj, p < 1 {
-            throw RNNError.invalidCell("LSTMCell: num_proj must be at least 1, got \(p)")
-        }
-        if let c = options.cellClip, !(c >= 0) { throw RNNError.invalidCell("LSTMCell: cell_clip must be non-negative, got \(c)") }
-        if let c = options.projClip, !(c >= 0) { throw RNNError.invalidCell("LSTMCell: proj_clip must be non-negative, got \(c)") }
-        self.numUnits = numUnits
-        self.options = options
+        layer = try CellLayer(kind: .lstm, numUnits: numUnits, activation: options.activation, options: CellOptions(options)).validated()
         self.store = store
     }
 
-    public var name: String { "lstm_cell" }
-    private var hDepth: Int { options.numProj ?? numUnits }
-    public var stateSize: Nest<Int> { .lstm(c: numUnits, h: hDepth) }
-    public var outputSize: Int { hDepth }
+    /// The options as TF's `LSTMCell` takes them.
+    public var options: LSTMOptions { layer.lstmOptions }
 
     public func build(inputDepth: Int, scope: String) throws {
         let prefix = scope + "/" + name
-        let (kernelName, biasName) = (prefix + "/kernel", prefix + "/bias")
-        let kernel = try store.variable(kernelName, shape: [inputDepth + hDepth, 4 * numUnits], initializer: .glorotUniform)
-        let bias = try store.variable(biasName, shape: [4 * numUnits], initializer: .zeros)
-        linear = ConcatLinear(kernel: kernel, inputDepth: inputDepth, bias: bias, kernelName: kernelName, biasName: biasName)
+        linear = try .fetch(from: store, prefix: prefix, inputDepth: inputDepth, stateDepth: outputSize, width: 4 * numUnits)
         if options.usePeepholes {
             let names = (i: prefix + "/w_i_diag", f: prefix + "/w_f_diag", o: prefix + "/w_o_diag")
             let wf = try store.variable(names.f, shape: [numUnits], initializer: .glorotUniform)
@@ -72,8 +59,6 @@ public final class LSTMCell<Scalar: RNNScalar>: RNNCell {
 
 /// Its step is the shared LSTM step (LSTMStep.swift), which gives its `call` and `tapedCall`.
 extension LSTMCell: LSTMStepCell {
-    var label: String { "LSTMCell" }
-
     func stepParameters() throws -> LSTMStepParameters<Scalar> {
         let l = try builtLinear(linear, inputDepth: linear?.inputDepth ?? 0, cell: label)
         var proj: (packed: PackedMatrix<Scalar>, transposed: PackedMatrix<Scalar>, name: String)?
