@@ -199,4 +199,28 @@ final class CellKindTests: XCTestCase {
         XCTAssertEqual(CellSpec.lstm(numUnits: 2, options: LSTMOptions(numProj: 1, activation: .elu)).unwrappedLayer?.lstmOptions,
                        LSTMOptions(numProj: 1, activation: .elu))
     }
+    /// A cell made with arguments TF refuses throws the error naming the cell's class and the argument.
+    func testCellsRefuseBadArgumentsByName() {
+        let store = VariableStore<Float>(missing: .initialize(seed: 1))
+        func message(_ spec: CellSpec) -> String {
+            do {
+                _ = try spec.makeCell(store: store)
+                return "made"
+            } catch { return "\(error)" }
+        }
+        let cases: [(CellSpec, String)] = [
+            (.basicRNN(numUnits: 0, activation: .tanh), "BasicRNNCell: num_units must be at least 1, got 0"),
+            (.basicLSTM(numUnits: -2, forgetBias: 1, activation: .tanh), "BasicLSTMCell: num_units must be at least 1, got -2"),
+            (.lstm(numUnits: 0, options: LSTMOptions()), "LSTMCell: num_units must be at least 1, got 0"),
+            (.lstm(numUnits: 3, options: LSTMOptions(numProj: 0)), "LSTMCell: num_proj must be at least 1, got 0"),
+            (.lstm(numUnits: 3, options: LSTMOptions(cellClip: -1)), "LSTMCell: cell_clip must be non-negative, got -1.0"),
+            (.lstm(numUnits: 3, options: LSTMOptions(numProj: 2, projClip: .nan)), "LSTMCell: proj_clip must be non-negative, got nan"),
+            (.gru(numUnits: 0, activation: .tanh), "GRUCell: num_units must be at least 1, got 0"),
+            (.gruResetAfter(numUnits: 0, activation: .tanh), "GRUCell(reset_after): num_units must be at least 1, got 0"),
+        ]
+        for (spec, expected) in cases {
+            XCTAssertEqual(message(spec), RNNError.invalidCell(expected).description, spec.summary)
+        }
+        XCTAssertEqual(message(.lstm(numUnits: 3, options: LSTMOptions(cellClip: 0, numProj: 1, projClip: 0))), "made")
+    }
 }
