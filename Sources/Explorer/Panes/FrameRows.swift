@@ -64,7 +64,7 @@ enum FrameRows {
             rows.append(Row(label: "c before", values: before("c")))
             rows.append(Row(label: "h before", values: before("h")))
             // i, j, f, then (after the new c) o: the engine's gate table names them.
-            let gates = GateTable.lstm
+            let gates = cell.unwrappedLayer?.descriptor.gates ?? GateTable.lstm
             for g in gates.prefix(3) { rows.append(Row(label: Format.gateLabel(g.name, gates: gates), values: v(.gate(g.name)))) }
             let c = computed("c")
             if let raw = v(.term("c_unclipped")) {

@@ -24,8 +24,9 @@ enum SaturationPane {
         let labelW = 5
         let barW = max(4, (inner.width - labelW) / s.gates.count - 2)
         // Header: gate names over their bars.
+        let table = state.layerSpec?.unwrappedLayer?.descriptor.gates ?? []
         for (g, name) in s.gates.enumerated() {
-            let label = Format.gateLabel(name, gates: GateTable.lstm + GateTable.gru)
+            let label = Format.gateLabel(name, gates: table)
             c.put(x: inner.x + labelW + g * (barW + 2), y: inner.y, width: barW, label.count <= barW ? label : name,
                   align: .left, style: Styles.label.adding(.bold))
         }
