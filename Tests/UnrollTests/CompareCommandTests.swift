@@ -22,6 +22,7 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("torch_lstm2_bidirectional.json: cell: torch and tf compose a bidirectional stack differently"), r.stderr)
         let bad = try BinaryRunner.run(["compare", torch.path, "--with", "mxnet"])
-        XCTAssertTrue(bad.stderr.contains("--with: unknown convention \"mxnet\""), bad.stderr)
+        XCTAssertEqual(bad.status, 64, "a bad --with value is a usage error")
+        XCTAssertTrue(bad.stderr.contains("The value 'mxnet' is invalid for '--with <with>'. Please provide one of 'tf', 'keras' or 'torch'."), bad.stderr)
     }
 }
