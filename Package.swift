@@ -48,12 +48,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "RNNEngineTests", dependencies: ["RNNEngine", "CRNNKernels"]),
-        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "RNNEngine"], exclude: ["Fixtures"]),
-        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "TerminalUI", "RNNEngine", "Experiment"]),
+        // What the test targets share: the one process runner, the closeness assertions, the package's paths.
+        .target(name: "TestSupport", dependencies: ["RNNEngine"], path: "Tests/TestSupport"),
+        .testTarget(name: "RNNEngineTests", dependencies: ["RNNEngine", "CRNNKernels", "TestSupport"]),
+        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "RNNEngine", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TestSupport"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "TerminalUI", "RNNEngine", "Experiment", "TestSupport"]),
         .testTarget(name: "UnrollTests", dependencies: [
-            "Experiment", "RNNEngine", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            "Experiment", "RNNEngine", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
     ]
 )

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// Bad input never crashes `unroll run`: each case gets one `error: <file>: <field>: ...` line on stderr,
 /// exit status 1, and no output file.

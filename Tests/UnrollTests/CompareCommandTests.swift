@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// `unroll compare`: the same cells and weights under two conventions' rules, where they first differ, per step.
 final class CompareCommandTests: XCTestCase {

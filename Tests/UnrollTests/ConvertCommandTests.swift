@@ -1,6 +1,7 @@
 import Experiment
 import Foundation
 import XCTest
+import TestSupport
 
 /// `unroll convert`: a model rewritten for another framework runs to the same numbers on full-length rows, and
 /// what cannot be converted is refused with the reason.

@@ -1,6 +1,7 @@
 import Experiment
 import Foundation
 import XCTest
+import TestSupport
 
 /// `unroll run` on every Keras and PyTorch case (../shared/conformance/frameworks), through the real binary:
 /// the framework's own result names, shapes and dtypes, within 1e-5 (float32) or 1e-10 (float64).

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// Replays every input scripts/fuzz.sh kept (fuzz/crashes/<target>/) through the built `unroll`, for both `run`
 /// and `shapes`: each must end with exit 0 or 1 (never a signal), within the time limit, under `ulimit -v`.
@@ -54,7 +55,7 @@ final class FuzzRegressionTests: XCTestCase {
             try prepare()
             for arguments in [["run", experiment.path, "--output", dir.appendingPathComponent("out.npz").path],
                               ["shapes", experiment.path]] {
-                let r = try LimitedRunner.run(arguments, timeout: 20)
+                let r = try BinaryRunner.runLimited(arguments, timeout: 20)
                 let label = "\(input.lastPathComponent) (\(arguments[0]))"
                 XCTAssertFalse(r.timedOut, "\(label) hung")
                 XCTAssertNil(r.signal, "\(label) died of signal \(r.signal ?? 0): \(r.stderr.prefix(2000))")
