@@ -15,9 +15,12 @@ let package = Package(
     ],
     targets: [
         // Matrix and activation kernels in C: packed, register-blocked, AVX2/FMA or AVX-512 chosen at run time.
+        // No unsafe flags (they would make the library products unusable as a dependency): the vector paths
+        // take their instruction sets from target attributes in the sources, and SwiftPM's own optimization
+        // level applies (-O2 in release builds, -O0 in debug ones; .ci/run passes -Xcc -O3 to keep the test
+        // suite's kernels fast).
         .target(
             name: "CRNNKernels",
-            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])],
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]
         ),
         // tf.nn.dynamic_rnn in Swift: tensors, nests, cells, the unrolled loop and its frames. No I/O, no terminal.
