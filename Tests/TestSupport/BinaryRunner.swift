@@ -58,4 +58,10 @@ public enum RepositoryPaths {
 
     /// TensorFlow's gradient cases (`tf.gradients` through `dynamic_rnn`).
     public static var gradientCases: URL { sharedConformance.appendingPathComponent("gradients") }
+
+    /// Keras' and PyTorch's cases (`frameworks/`).
+    public static var frameworkCases: URL { sharedConformance.appendingPathComponent("frameworks") }
+
+    /// The project's own test fixtures (Tests/ExperimentTests/Fixtures).
+    public static var fixtures: URL { root.appendingPathComponent("Tests/ExperimentTests/Fixtures") }
 }

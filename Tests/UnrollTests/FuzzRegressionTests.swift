@@ -7,8 +7,7 @@ import TestSupport
 /// The experiment seeds (fuzz/corpus/FuzzExperiment/) are replayed too, so the harness itself is always tested.
 final class FuzzRegressionTests: XCTestCase {
     private static var fuzzDirectory: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("fuzz")
+        RepositoryPaths.root.appendingPathComponent("fuzz")
     }
 
     private func keptInputs(_ target: String, in kind: String = "crashes") -> [URL] {
