@@ -15,9 +15,12 @@ let package = Package(
     ],
     targets: [
         // Matrix and activation kernels in C: packed, register-blocked, AVX2/FMA or AVX-512 chosen at run time.
+        // No unsafe flags (they would make the library products unusable as a dependency): the vector paths
+        // take their instruction sets from target attributes in the sources, and SwiftPM's own optimization
+        // level applies (-O2 in release builds, -O0 in debug ones; .ci/run passes -Xcc -O3 to keep the test
+        // suite's kernels fast).
         .target(
             name: "CRNNKernels",
-            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])],
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]
         ),
         // tf.nn.dynamic_rnn in Swift: tensors, nests, cells, the unrolled loop and its frames. No I/O, no terminal.
@@ -48,12 +51,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "RNNEngineTests", dependencies: ["RNNEngine", "CRNNKernels"]),
-        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "RNNEngine"], exclude: ["Fixtures"]),
-        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI"]),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "TerminalUI", "RNNEngine", "Experiment"]),
+        // What the test targets share: the one process runner, the closeness assertions, the package's paths.
+        .target(name: "TestSupport", dependencies: ["RNNEngine"], path: "Tests/TestSupport"),
+        .testTarget(name: "RNNEngineTests", dependencies: ["RNNEngine", "CRNNKernels", "TestSupport"]),
+        .testTarget(name: "ExperimentTests", dependencies: ["Experiment", "RNNEngine", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TerminalUITests", dependencies: ["TerminalUI", "TestSupport"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "TerminalUI", "RNNEngine", "Experiment", "TestSupport"]),
         .testTarget(name: "UnrollTests", dependencies: [
-            "Experiment", "RNNEngine", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            "Experiment", "RNNEngine", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
     ]
 )

@@ -19,7 +19,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Batch size.") var batchSize = 32
     @Option(help: "Time steps.") var maxTime = 100
     @Option(help: "Input depth.") var inputDepth = 128
-    @Option(help: "float32 or float64.") var dtype: DType = .float32
+    @Option(help: "The scalar type.") var dtype: DType = .float32
     @Option(help: "Timed passes (after 2 warm-up passes).") var repeats = 10
     @Option(help: "Threads for the matrix products (0: every core).") var threads = 0
     @Flag(help: "Print one JSON line.") var json = false
@@ -95,8 +95,6 @@ struct Bench: ParsableCommand {
         return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
     }
 }
-
-extension DType: ExpressibleByArgument {}
 
 /// `--cell`: one of the kinds `Bench.kinds` lists.
 extension CellKind: ExpressibleByArgument {

@@ -15,24 +15,17 @@ struct Compare: ParsableCommand {
     @Argument(help: "The experiment file (JSON).")
     var experiment: String
 
-    @Option(name: .customLong("with"), help: "The convention to compare with: tf, keras or torch.")
-    var other: String
+    @Option(name: .customLong("with"), help: "The convention to compare with.")
+    var other: Convention
 
     @Option(help: "The convention to compare against (default: the experiment's).")
-    var against: String?
+    var against: Convention?
 
     func run() throws {
-        func convention(_ name: String, _ flag: String) throws -> Convention {
-            guard let c = Convention(rawValue: name) else {
-                throw fail("\(flag): unknown convention \"\(name)\"; one of \(Convention.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return c
-        }
-        let second = try convention(other, "--with")
         let url = URL(fileURLWithPath: experiment)
         do {
             let spec = try ExperimentLoader.readSpec(url, displayName: experiment)
-            let first = try against.map { try convention($0, "--against") } ?? spec.convention
+            let first = against ?? spec.convention, second = other
             func report<S: RNNScalar>(_: S.Type) throws -> String {
                 let loaded = try ExperimentLoader.load(spec, file: experiment, baseDirectory: url.deletingLastPathComponent(), as: S.self)
                 let c = try loaded.compare(first, second)

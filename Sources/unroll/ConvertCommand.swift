@@ -17,27 +17,17 @@ struct Convert: ParsableCommand {
     @Argument(help: "The experiment file (JSON).")
     var experiment: String
 
-    @Option(help: "The convention to convert to: tf, keras or torch.")
-    var to: String
+    @Option(help: "The convention to convert to.")
+    var to: Convention
 
-    @Option(name: .shortAndLong, help: "The experiment file to write (its .npz is written beside it).")
-    var output: String
+    @OptionGroup var output: OutputOptions<ConvertOutput>
 
     func run() throws {
-        guard let convention = Convention(rawValue: to) else {
-            throw fail("--to: unknown convention \"\(to)\"; one of \(Convention.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let out = URL(fileURLWithPath: output)
-        guard out.pathExtension == "json" else { throw fail("\(output): --output: give a .json name (the .npz is written beside it)") }
-        let folder = out.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw fail("\(output): --output: the folder \(folder.path) does not exist")
-        }
+        let out = output.url
         let npz = out.deletingPathExtension().appendingPathExtension("npz")
         do {
             let converted = try ExperimentConversion.convert(URL(fileURLWithPath: experiment), displayName: experiment,
-                                                             to: convention, npzName: npz.lastPathComponent)
+                                                             to: to, npzName: npz.lastPathComponent)
             try Npz.write(converted.arrays, to: npz)
             try converted.spec.jsonData().write(to: out)
         } catch let e as ExperimentError {
@@ -45,7 +35,14 @@ struct Convert: ParsableCommand {
         } catch let e as NumpyError {
             throw fail("\(npz.path): \(e.description)")
         } catch {
-            throw fail("\(output): \(error)")
+            throw fail("\(output.path): \(error)")
         }
     }
+}
+
+/// `unroll convert`'s output: the experiment file (JSON), its .npz written beside it.
+enum ConvertOutput: OutputKind {
+    static let help = "The experiment file to write (its .npz is written beside it)."
+    static let exampleName = "out.json"
+    static let requiredExtension: (name: String, reason: String)? = ("json", "the .npz is written beside it")
 }

@@ -11,35 +11,28 @@ struct Run: ParsableCommand {
     @Argument(help: "The experiment file (JSON).")
     var experiment: String
 
-    @Option(name: .shortAndLong, help: "The .npz to write (outputs, state/...).")
-    var output: String
+    @OptionGroup var output: OutputOptions<RunOutput>
 
     @Flag(help: "Write a deflated archive (like np.savez_compressed).")
     var compressed = false
 
     func run() throws {
-        let url = URL(fileURLWithPath: experiment)
-        let out = URL(fileURLWithPath: output)
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: out.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw fail("\(output): --output: is a folder; give a file name such as \(out.appendingPathComponent("out.npz").path)")
-        }
-        let folder = out.deletingLastPathComponent().path
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw fail("\(output): --output: the folder \(folder) does not exist")
-        }
-        guard FileManager.default.isWritableFile(atPath: folder) else {
-            throw fail("\(output): --output: the folder \(folder) is not writable")
-        }
         do {
-            let arrays = try ExperimentLoader.runFile(url, displayName: experiment)
-            try Npz.write(arrays, to: URL(fileURLWithPath: output), compressed: compressed)
+            let arrays = try ExperimentLoader.runFile(URL(fileURLWithPath: experiment), displayName: experiment)
+            try Npz.write(arrays, to: output.url, compressed: compressed)
         } catch let e as ExperimentError {
             throw fail(e.description)
         } catch let e as NumpyError {
-            throw fail("\(output): \(e.description)")
+            throw fail("\(output.path): \(e.description)")
         } catch {
             throw fail("\(experiment): \(error)")
         }
     }
+}
+
+/// `unroll run`'s output: an .npz of outputs and state/... (any name).
+enum RunOutput: OutputKind {
+    static let help = "The .npz to write (outputs, state/...)."
+    static let exampleName = "out.npz"
+    static let requiredExtension: (name: String, reason: String)? = nil
 }

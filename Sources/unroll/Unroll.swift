@@ -18,8 +18,3 @@ func fail(_ message: String) -> ExitCode {
     FileHandle.standardError.write(Data(("error: " + SafeText.oneLine(message, limit: 600) + "\n").utf8))
     return ExitCode(1)
 }
-
-/// Prints a warning line to stderr.
-func warn(_ message: String) {
-    FileHandle.standardError.write(Data(("warning: " + message + "\n").utf8))
-}

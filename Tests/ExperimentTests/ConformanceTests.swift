@@ -2,6 +2,7 @@ import Experiment
 import Foundation
 import RNNEngine
 import XCTest
+import TestSupport
 
 /// Every case TensorFlow generated in ../shared/conformance/cases, run through the engine (via the
 /// experiment loader) and compared with TF's results: 1e-5 for float32, 1e-10 for float64 (numpy's allclose).
@@ -73,15 +74,9 @@ final class ConformanceTests: XCTestCase {
 
 /// Locating and comparing the shared conformance cases.
 enum ConformanceCases {
-    static var directory: URL { shared.appendingPathComponent("cases") }
+    static var directory: URL { RepositoryPaths.conformanceCases }
     /// TensorFlow's gradient cases.
-    static var gradientsDirectory: URL { shared.appendingPathComponent("gradients") }
-
-    private static var shared: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("shared/conformance")
-    }
+    static var gradientsDirectory: URL { RepositoryPaths.gradientCases }
 
     static func all(in folder: URL = directory) throws -> [URL] {
         let files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)

@@ -2,16 +2,17 @@ import Experiment
 import Foundation
 import RNNEngine
 import XCTest
+import TestSupport
 
 /// Every case Keras 3 and PyTorch computed (../shared/conformance/frameworks, and the project's own in
 /// Fixtures/framework_cases) through the engine via the experiment loader: 1e-5 for float32, 1e-10 for float64.
 final class FrameworkConformanceTests: XCTestCase {
     static var sharedDirectory: URL {
-        ConformanceCases.directory.deletingLastPathComponent().appendingPathComponent("frameworks")
+        RepositoryPaths.frameworkCases
     }
 
     static var fixtureDirectory: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/framework_cases")
+        RepositoryPaths.fixtures.appendingPathComponent("framework_cases")
     }
 
     static func cases(in dir: URL) throws -> [URL] {

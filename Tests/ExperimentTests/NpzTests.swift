@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Experiment
+import TestSupport
 
 final class NpzTests: XCTestCase {
     private var directory: URL!
@@ -18,8 +19,7 @@ final class NpzTests: XCTestCase {
     // MARK: - Helpers
 
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
-    static let conformanceCases = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../../../shared/conformance/cases").standardized
+    static let conformanceCases = RepositoryPaths.conformanceCases
 
 
     /// The files in the test directory (to check nothing half-written is left behind).

@@ -2,12 +2,12 @@ import Experiment
 import Foundation
 import RNNEngine
 import XCTest
+import TestSupport
 
 /// The experiment files in samples/ open, and those TensorFlow wrote (with `expected/...` arrays) match TF.
 final class SampleTests: XCTestCase {
     static var samples: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("samples")
+        RepositoryPaths.samples
     }
 
     func testEverySampleParsesAndHasADescription() throws {

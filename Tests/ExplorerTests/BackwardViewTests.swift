@@ -3,12 +3,12 @@ import XCTest
 import Experiment
 import RNNEngine
 import TerminalUI
+import TestSupport
 
 /// View 5, the backward pass: the numbers on screen are the engine's (checked against a `GradientRun` built here
 /// from the same experiment), stepping follows the sweep, masked steps say what happens, at 80x24.
 final class BackwardViewTests: ExplorerAppTestCase {
-    static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("samples")
+    static let samples = RepositoryPaths.samples
 
     func openSample(_ name: String, width: Int = 80, height: Int = 24, colorMode: ColorMode = .palette256,
                     unicode: Bool = true) throws -> (ExplorerApp, MemoryTerminal) {
@@ -47,7 +47,7 @@ final class BackwardViewTests: ExplorerAppTestCase {
 
     func assertClose(_ shown: Double?, _ engine: Float, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         guard let shown else { return XCTFail("\(what) not on screen", file: file, line: line) }
-        XCTAssertEqual(shown, Double(engine), accuracy: max(1e-30, abs(Double(engine)) * 6e-3), what, file: file, line: line)
+        XCTAssertTrue(isClose(shown, Double(engine), rtol: 6e-3, atol: 1e-30), "\(what): shown \(shown), engine \(engine)", file: file, line: line)
     }
 
     func testStepsBackFromTheLossAndShowsTheEnginesNumbers() throws {

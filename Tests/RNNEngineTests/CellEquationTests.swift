@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import RNNEngine
+import TestSupport
 
 /// Every cell's equations against the same equations written out in plain Double arithmetic,
 /// with weights chosen here (missing weights fail), for every activation, in Float and Double.

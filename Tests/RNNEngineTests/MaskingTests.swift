@@ -1,5 +1,6 @@
 import XCTest
 @testable import RNNEngine
+import TestSupport
 
 /// `sequence_length` semantics with random weights and inputs: zero outputs past a row's length, the state
 /// copied through, the loop bound, layouts and row independence.

@@ -56,37 +56,7 @@ func outputAt<S: RNNScalar>(_ y: Tensor<S>, b: Int, t: Int) -> [S] {
     return (0..<w).map { y[b, t, $0] }
 }
 
-// MARK: - Assertions
-
-/// A tolerance for comparing against plain Double arithmetic.
-func tolerance<S: RNNScalar>(_: S.Type) -> Double { S.self == Float.self ? 2e-6 : 1e-13 }
-
-func assertClose<S: RNNScalar>(_ actual: Tensor<S>, _ expected: [Double], tol: Double? = nil, _ message: String = "",
-                               file: StaticString = #filePath, line: UInt = #line) {
-    let tol = tol ?? tolerance(S.self)
-    XCTAssertEqual(actual.count, expected.count, "count differs \(message)", file: file, line: line)
-    for (i, (a, e)) in zip(actual.scalars, expected).enumerated() {
-        let err = abs(Double(a) - e)
-        if !(err <= tol * max(1, abs(e))) {
-            XCTFail("element \(i): got \(a), expected \(e) (|diff| \(err) > \(tol)) \(message)", file: file, line: line)
-            return
-        }
-    }
-}
-
-func assertClose<S: RNNScalar>(_ actual: Tensor<S>, _ expected: Tensor<S>, tol: Double, _ message: String = "",
-                               file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(actual.shape, expected.shape, "shape differs \(message)", file: file, line: line)
-    assertClose(actual, expected.scalars.map { Double($0) }, tol: tol, message, file: file, line: line)
-}
-
-func assertNestClose<S: RNNScalar>(_ actual: Nest<Tensor<S>>, _ expected: Nest<Tensor<S>>, tol: Double, _ message: String = "",
-                                   file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertTrue(actual.sameStructure(as: expected), "structure differs \(message)", file: file, line: line)
-    for ((p, a), e) in zip(actual.flattenedWithPaths, expected.flattened) {
-        assertClose(a, e, tol: tol, "\(message) at \(p)", file: file, line: line)
-    }
-}
+// MARK: - Assertions (closeness: TestSupport)
 
 /// Asserts `body` throws exactly `expected`.
 func assertThrows<T>(_ expected: RNNError, _ body: @autoclosure () throws -> T, _ message: String = "",

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// `unroll bench` runs and reports what it timed (no timing is asserted: the numbers depend on the machine).
 final class BenchCommandTests: XCTestCase {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// Bad input never crashes `unroll run`: each case gets one `error: <file>: <field>: ...` line on stderr,
 /// exit status 1, and no output file.
@@ -116,6 +117,43 @@ final class CLIErrorTests: XCTestCase {
         let folder = try BinaryRunner.run(["run", exp, "-o", dir.path])
         XCTAssertEqual(folder.status, 1)
         XCTAssertTrue(folder.stderr.contains("--output: is a folder"), folder.stderr)
+    }
+
+    /// `convert` checks its `--output` as `run` does (one shared option group), plus the .json name it needs.
+    func testConvertOutputIsCheckedLikeRun() throws {
+        let exp = BinaryRunner.conformanceDirectory.appendingPathComponent("gru_masked.json").path
+        let missing = try BinaryRunner.run(["convert", exp, "--to", "keras", "-o", dir.appendingPathComponent("no/such/out.json").path])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertEqual(missing.stderr, "error: \(dir.path)/no/such/out.json: --output: the folder \(dir.path)/no/such does not exist\n")
+        let folder = dir.appendingPathComponent("taken.json")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false)
+        let taken = try BinaryRunner.run(["convert", exp, "--to", "keras", "-o", folder.path])
+        XCTAssertEqual(taken.status, 1)
+        XCTAssertEqual(taken.stderr, "error: \(folder.path): --output: is a folder; give a file name such as \(folder.path)/out.json\n")
+        let npz = try BinaryRunner.run(["convert", exp, "--to", "keras", "-o", dir.appendingPathComponent("out.npz").path])
+        XCTAssertEqual(npz.status, 1)
+        XCTAssertTrue(npz.stderr.hasSuffix("out.npz: --output: give a .json name (the .npz is written beside it)\n"), npz.stderr)
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)), ["g.npz", "corrupt.npz", "taken.json"],
+                       "nothing written")
+    }
+
+    /// A convention or dtype the command line does not know is a usage error (exit 64) that lists the allowed values.
+    func testUnknownConventionOrDTypeListsTheValues() throws {
+        let exp = BinaryRunner.conformanceDirectory.appendingPathComponent("gru_masked.json").path
+        let cases: [([String], String)] = [
+            (["convert", exp, "--to", "jax", "-o", dir.appendingPathComponent("o.json").path],
+             "The value 'jax' is invalid for '--to <to>'. Please provide one of 'tf', 'keras' or 'torch'."),
+            (["compare", exp, "--with", "tf", "--against", "onnx"],
+             "The value 'onnx' is invalid for '--against <against>'. Please provide one of 'tf', 'keras' or 'torch'."),
+            (["bench", "--dtype", "float16"],
+             "The value 'float16' is invalid for '--dtype <dtype>'. Please provide one of 'float32' and 'float64'."),
+        ]
+        for (arguments, message) in cases {
+            let r = try BinaryRunner.run(arguments)
+            XCTAssertEqual(r.status, 64, arguments.joined(separator: " "))
+            XCTAssertTrue(r.stderr.hasPrefix("Error: " + message), r.stderr)
+        }
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)), ["g.npz", "corrupt.npz"], "nothing written")
     }
 
     func testShapesReportsEveryMismatchedWeight() throws {

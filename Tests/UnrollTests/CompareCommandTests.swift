@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// `unroll compare`: the same cells and weights under two conventions' rules, where they first differ, per step.
 final class CompareCommandTests: XCTestCase {
@@ -22,6 +23,7 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("torch_lstm2_bidirectional.json: cell: torch and tf compose a bidirectional stack differently"), r.stderr)
         let bad = try BinaryRunner.run(["compare", torch.path, "--with", "mxnet"])
-        XCTAssertTrue(bad.stderr.contains("--with: unknown convention \"mxnet\""), bad.stderr)
+        XCTAssertEqual(bad.status, 64, "a bad --with value is a usage error")
+        XCTAssertTrue(bad.stderr.contains("The value 'mxnet' is invalid for '--with <with>'. Please provide one of 'tf', 'keras' or 'torch'."), bad.stderr)
     }
 }

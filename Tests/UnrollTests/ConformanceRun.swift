@@ -1,6 +1,7 @@
 import Experiment
 import Foundation
 import XCTest
+import TestSupport
 
 extension BinaryRunner {
     /// Runs `unroll run` on every case in `directory` and compares each `expected/...` array with what it wrote

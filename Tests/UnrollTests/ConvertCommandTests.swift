@@ -1,6 +1,7 @@
 import Experiment
 import Foundation
 import XCTest
+import TestSupport
 
 /// `unroll convert`: a model rewritten for another framework runs to the same numbers on full-length rows, and
 /// what cannot be converted is refused with the reason.
@@ -36,7 +37,8 @@ final class ConvertCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("gru_masked.json: convention: cannot convert the tf model to the torch convention because PyTorch's GRU always applies the reset gate after the recurrent product"), r.stderr)
         let bad = try BinaryRunner.run(["convert", gru.path, "--to", "jax", "-o", dir.appendingPathComponent("g.json").path])
-        XCTAssertTrue(bad.stderr.contains("--to: unknown convention \"jax\"; one of tf, keras, torch"), bad.stderr)
+        XCTAssertEqual(bad.status, 64, "a bad --to value is a usage error")
+        XCTAssertTrue(bad.stderr.contains("The value 'jax' is invalid for '--to <to>'. Please provide one of 'tf', 'keras' or 'torch'."), bad.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("g.npz").path))
     }
 }

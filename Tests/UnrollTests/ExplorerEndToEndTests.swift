@@ -3,6 +3,7 @@ import XCTest
 #if canImport(Glibc)
 import Glibc
 #endif
+import TestSupport
 
 /// Runs the real `unroll` binary in tmux, sends keys, and reads the screen with `capture-pane`.
 final class ExplorerEndToEndTests: XCTestCase {
@@ -26,17 +27,8 @@ final class ExplorerEndToEndTests: XCTestCase {
 
     // MARK: - Locating things
 
-    /// The built `unroll`: next to the test bundle (the products directory), else under the package root.
-    static let binary: URL? = {
-        var candidates: [URL] = []
-        let products = Bundle(for: ExplorerEndToEndTests.self).bundleURL.deletingLastPathComponent()
-        candidates.append(products.appendingPathComponent("unroll"))
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for dir in [".build-ex/debug", ".build/debug", ".build-ex/release", ".build/release"] {
-            candidates.append(root.appendingPathComponent(dir).appendingPathComponent("unroll"))
-        }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
+    /// The built `unroll` (next to the test bundle), or nil when it is missing.
+    static let binary: URL? = FileManager.default.isExecutableFile(atPath: BinaryRunner.executable.path) ? BinaryRunner.executable : nil
 
     static func which(_ tool: String) -> String? {
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
@@ -46,37 +38,11 @@ final class ExplorerEndToEndTests: XCTestCase {
         return nil
     }
 
-    /// Runs a command (looked up on PATH) and returns its status and output. Uses `posix_spawn` and
-    /// `waitpid` with output in files: a tmux server started by `new-session` daemonizes and keeps inherited
-    /// descriptors, which makes pipe- or Foundation-`Process`-based waiting hang.
+    /// Runs a command (looked up on PATH) through the tests' one process runner.
     @discardableResult
-    static func run(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let dir = FileManager.default.temporaryDirectory
-        let outPath = dir.appendingPathComponent("e2e-out-\(UUID().uuidString)").path
-        let errPath = dir.appendingPathComponent("e2e-err-\(UUID().uuidString)").path
-        defer {
-            try? FileManager.default.removeItem(atPath: outPath)
-            try? FileManager.default.removeItem(atPath: errPath)
-        }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let argv: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-        defer { for a in argv { free(a) } }
-        var pid: pid_t = 0
-        let rc = posix_spawnp(&pid, args[0], &actions, nil, argv, environ)
-        guard rc == 0 else {
-            throw NSError(domain: "e2e", code: Int(rc), userInfo: [NSLocalizedDescriptionKey: "cannot run \(args[0])"])
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        let o = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()
-        let e = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
-        return (exitStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    static func run(_ args: [String]) throws -> (status: Int32?, out: String, err: String) {
+        let r = try ProcessRunner.run(args)
+        return (r.status, r.stdout, r.stderr)
     }
 
     // MARK: - tmux helpers

@@ -2,13 +2,13 @@ import Experiment
 import Foundation
 import RNNEngine
 import XCTest
+import TestSupport
 
 /// The backward view, the convention switch and the comparison view in a real terminal (tmux, 80x24, LANG=C,
 /// NO_COLOR), checked against the engine's numbers computed here from the same files.
 extension ExplorerEndToEndTests {
     static var samples: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("samples")
+        RepositoryPaths.samples
     }
 
     /// A sample loaded by the Experiment module, as `unroll` loads it.

@@ -1,12 +1,13 @@
 import Experiment
 import Foundation
 import XCTest
+import TestSupport
 
 /// `unroll run` on every Keras and PyTorch case (../shared/conformance/frameworks), through the real binary:
 /// the framework's own result names, shapes and dtypes, within 1e-5 (float32) or 1e-10 (float64).
 final class FrameworkRunTests: XCTestCase {
     static var frameworksDirectory: URL {
-        BinaryRunner.conformanceDirectory.deletingLastPathComponent().appendingPathComponent("frameworks")
+        RepositoryPaths.frameworkCases
     }
 
     func testRunReproducesEveryFrameworkCase() throws {
@@ -15,8 +16,7 @@ final class FrameworkRunTests: XCTestCase {
 
     /// The project's own Keras and PyTorch cases (Tests/ExperimentTests/Fixtures/framework_cases) through the binary too.
     func testRunReproducesTheProjectFrameworkCases() throws {
-        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("ExperimentTests/Fixtures/framework_cases")
+        let fixtures = RepositoryPaths.fixtures.appendingPathComponent("framework_cases")
         try BinaryRunner.assertRunMatchesEveryCase(in: fixtures, atLeast: 14)
     }
 
@@ -57,8 +57,7 @@ final class FrameworkRunTests: XCTestCase {
 /// results and grad/inputs, grad/initial_state/... (PyTorch's h_0, c_0) and grad/<framework weight name>.
 final class FrameworkGradientRunTests: XCTestCase {
     func testRunReproducesEveryFrameworkGradientCase() throws {
-        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("ExperimentTests/Fixtures/framework_gradients")
+        let fixtures = RepositoryPaths.fixtures.appendingPathComponent("framework_gradients")
         try BinaryRunner.assertRunMatchesEveryCase(in: fixtures, atLeast: 9)
     }
 }

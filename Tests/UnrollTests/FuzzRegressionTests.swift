@@ -1,13 +1,13 @@
 import Foundation
 import XCTest
+import TestSupport
 
 /// Replays every input scripts/fuzz.sh kept (fuzz/crashes/<target>/) through the built `unroll`, for both `run`
 /// and `shapes`: each must end with exit 0 or 1 (never a signal), within the time limit, under `ulimit -v`.
 /// The experiment seeds (fuzz/corpus/FuzzExperiment/) are replayed too, so the harness itself is always tested.
 final class FuzzRegressionTests: XCTestCase {
     private static var fuzzDirectory: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("fuzz")
+        RepositoryPaths.root.appendingPathComponent("fuzz")
     }
 
     private func keptInputs(_ target: String, in kind: String = "crashes") -> [URL] {
@@ -54,7 +54,7 @@ final class FuzzRegressionTests: XCTestCase {
             try prepare()
             for arguments in [["run", experiment.path, "--output", dir.appendingPathComponent("out.npz").path],
                               ["shapes", experiment.path]] {
-                let r = try LimitedRunner.run(arguments, timeout: 20)
+                let r = try BinaryRunner.runLimited(arguments, timeout: 20)
                 let label = "\(input.lastPathComponent) (\(arguments[0]))"
                 XCTAssertFalse(r.timedOut, "\(label) hung")
                 XCTAssertNil(r.signal, "\(label) died of signal \(r.signal ?? 0): \(r.stderr.prefix(2000))")

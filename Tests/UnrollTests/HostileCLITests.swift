@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// Every hostile file of issue 10 through the built `unroll`, for both `run` and `shapes`, under a 4 GB
@@ -21,7 +22,7 @@ final class HostileCLITests: XCTestCase {
         if fifo != "e.json" { try Data(json.utf8).write(to: experiment) }
         let out = dir.appendingPathComponent("out.npz")
         for arguments in [["run", experiment.path, "--output", out.path], ["shapes", experiment.path]] {
-            let r = try LimitedRunner.run(arguments)
+            let r = try BinaryRunner.runLimited(arguments)
             let label = arguments[0]
             XCTAssertFalse(r.timedOut, "\(label) hung", file: file, line: line)
             XCTAssertNil(r.signal, "\(label) died of signal \(r.signal ?? 0): \(r.stderr)", file: file, line: line)
@@ -78,7 +79,7 @@ final class HostileCLITests: XCTestCase {
         let json = #"{"cell":{"type":"basic_rnn","num_units":1},"batch_size":10000,"max_time":5000,"input_depth":1}"#
         let experiment = dir.appendingPathComponent("big.json")
         try Data(json.utf8).write(to: experiment)
-        let r = try LimitedRunner.run(["shapes", experiment.path])
+        let r = try BinaryRunner.runLimited(["shapes", experiment.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("inputs") && r.stdout.contains("[10000, 5000, 1]"), r.stdout)
         XCTAssertLessThan(r.peakMegabytes, 120, "shapes reached \(r.peakMegabytes) MB")
@@ -86,7 +87,7 @@ final class HostileCLITests: XCTestCase {
         // The same inputs from an archive: only the header is read.
         try HostileFiles.declaredOnly(keys: ["inputs"], shape: [10000, 5000, 1]).write(to: dir.appendingPathComponent("big.npz"))
         try Data(#"{"cell":{"type":"basic_rnn","num_units":1},"inputs":"big.npz"}"#.utf8).write(to: experiment)
-        let fromFile = try LimitedRunner.run(["shapes", experiment.path])
+        let fromFile = try BinaryRunner.runLimited(["shapes", experiment.path])
         XCTAssertEqual(fromFile.status, 0, fromFile.stderr)
         XCTAssertTrue(fromFile.stdout.contains("[10000, 5000, 1]"), fromFile.stdout)
         XCTAssertLessThan(fromFile.peakMegabytes, 120, "shapes reached \(fromFile.peakMegabytes) MB")

@@ -4,6 +4,7 @@ import RNNEngine
 import XCTest
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// Hostile files (issue 10) read through the library: each is refused with a clear error, quickly, before any

@@ -1,6 +1,7 @@
 import Experiment
 import Foundation
 import XCTest
+import TestSupport
 
 /// `unroll run` end to end: every TF conformance case through the real binary, compared with TF's arrays.
 final class RunCommandTests: XCTestCase {

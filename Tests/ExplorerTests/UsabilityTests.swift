@@ -5,7 +5,7 @@ import RNNEngine
 import TerminalUI
 
 /// Regressions for the defects a new user found (issue 9), each driven through the app as a user would.
-final class IssueNineDefectTests: ExplorerAppTestCase {
+final class UsabilityTests: ExplorerAppTestCase {
     // 1. A refused move leaves the selection where it was.
     func testRefusedMoveKeepsTheSelectedLayer() throws {
         let (app, _) = try makeApp()
@@ -195,7 +195,7 @@ final class IssueNineDefectTests: ExplorerAppTestCase {
 }
 
 /// Defects 3, 4, 8 and 13: what the Frame pane says and shows.
-final class IssueNineFrameTests: ExplorerAppTestCase {
+final class FramePaneTests: ExplorerAppTestCase {
     func rows(_ text: String, _ label: String) -> [Substring] {
         text.split(separator: "\n").filter { $0.contains(label) }
     }
@@ -314,7 +314,7 @@ final class IssueNineFrameTests: ExplorerAppTestCase {
 
 /// Defect 14: the frame export follows the experiment's layout, holds computed and emitted values, and has no
 /// spaces in its names.
-final class IssueNineExportTests: ExplorerAppTestCase {
+final class FrameExportTests: ExplorerAppTestCase {
     func testExportHoldsComputedAndKeptStatesWithCleanNames() throws {
         let spec = ExperimentSpec(name: "ex", cell: .multi([.residual(.gru(numUnits: 3, activation: .tanh)), .lstm(numUnits: 2, options: LSTMOptions())]),
                                   timeMajor: true, sequenceLength: [3, 1], batchSize: 2, maxTime: 3, inputDepth: 3, seed: 1)
