@@ -54,8 +54,11 @@ extension LoadedExperiment {
         }
         return try located {
             let model = spec.model
-            let g = try model.gradients(store: store, inputs: inputs, sequenceLength: spec.sequenceLength,
-                                        initialStates: [initialState, initialStateBackward], timeMajor: spec.timeMajor, losses: losses)
+            let initialStates = [initialState, initialStateBackward]
+            let g = try stepMask.map {
+                try model.gradients(store: store, inputs: inputs, mask: $0, initialStates: initialStates, timeMajor: spec.timeMajor, losses: losses)
+            } ?? model.gradients(store: store, inputs: inputs, sequenceLength: spec.sequenceLength,
+                                 initialStates: initialStates, timeMajor: spec.timeMajor, losses: losses)
             var weights = g.weights, names = g.weightNames
             if spec.convention != .tf {
                 let framework = try WeightLayouts.frameworkGradients(model: model, inputDepth: inputDepth, engine: g.weights)

@@ -14,6 +14,15 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     public let initialStateBackward: Nest<Tensor<Scalar>>?
     /// The cotangent arrays of a `"loss"` file (`loss/outputs`, `loss/state/...`), by name.
     public var lossArrays: [String: Tensor<Scalar>] = [:]
+    /// The step mask the layers are given: the `"mask"` file's, or what `Masking(mask_value)` computes on the inputs
+    /// (nil without either, and nil when Keras drops Masking's mask: see `maskDroppedByInitialState`).
+    public var stepMask: StepMask?
+    /// Whether Keras 3 drops the mask of `Masking(mask_value)` because the layers are called with `initial_state`
+    /// (`Layer.__call__` picks up an input's mask only for a call with a single tensor argument): the run is then
+    /// unmasked, as Keras runs it.
+    public var maskDroppedByInitialState: Bool {
+        spec.maskValue != nil && spec.convention == .keras && (initialState != nil || initialStateBackward != nil)
+    }
 
     /// The variable scope of the run: `rnn`, `bidirectional_rnn`, or `stack_bidirectional_rnn` for PyTorch's
     /// bidirectional layers (`RNNModel.scope`).
@@ -68,9 +77,13 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     /// Runs the experiment as its convention's framework would (`dynamic_rnn` or `bidirectional_dynamic_rnn` for tf).
     public func run() throws -> ExperimentResult<Scalar> {
         try located {
-            let r = try spec.model.run(store: store, inputs: inputs, sequenceLength: spec.sequenceLength,
-                                       initialStates: [initialState, initialStateBackward], timeMajor: spec.timeMajor,
-                                       parallelIterations: spec.parallelIterations, swapMemory: spec.swapMemory)
+            let initialStates = [initialState, initialStateBackward]
+            let r = try stepMask.map {
+                try spec.model.run(store: store, inputs: inputs, mask: $0, initialStates: initialStates, timeMajor: spec.timeMajor,
+                                   parallelIterations: spec.parallelIterations, swapMemory: spec.swapMemory)
+            } ?? spec.model.run(store: store, inputs: inputs, sequenceLength: spec.sequenceLength,
+                                initialStates: initialStates, timeMajor: spec.timeMajor,
+                                parallelIterations: spec.parallelIterations, swapMemory: spec.swapMemory)
             return ExperimentResult(outputs: r.outputs, states: r.states, bidirectional: spec.bidirectional, model: spec.model)
         }
     }
@@ -126,6 +139,7 @@ extension ExperimentError {
         case .missingDType, .dtypeMismatch: return "dtype"
         case .badSequenceLength: return "sequence_length"
         case .badInitialState: return "initial_state"
+        case .badMask: return "mask"
         case .missingWeight, .weightShape, .weightDType: return "weights"
         case .residualShapeMismatch, .invalidCell: return "cell"
         case .invalidShape, .tooLarge, .invalidArgument: return "cell"
