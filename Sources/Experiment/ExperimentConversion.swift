@@ -47,6 +47,18 @@ public enum ExperimentConversion {
         var arrays: [(String, NumpyArray)] = try converted.arrays.map { ($0.name, try NumpyArray($0.tensor)) }
         arrays.append(("inputs", try NumpyArray(loaded.inputs)))
         var out = spec
+        // The mask as the layers get it, written as "mask" (Masking's too): the other framework must express it.
+        // Keras' dropped Masking mask (with an initial state) converts as no mask, the run Keras made.
+        out.maskValue = convention == .keras ? spec.maskValue : nil
+        if let mask = loaded.stepMask {
+            if !convention.takesAnyMask, let (example, steps) = mask.firstNonPrefix.map({ ($0.example, $0.maskedSteps) }) {
+                throw ExperimentError(file: loaded.file, field: spec.mask != nil ? "mask" : "mask_value",
+                                      "cannot convert: " + convention.maskRefusal(example: example, maskedSteps: steps))
+            }
+            arrays.append(("mask", try NumpyArray(shape: [mask.batchSize, mask.maxTime], storage: .bool(mask.valid.map { $0 ? 1 : 0 }))))
+            out.mask = npzName
+            out.maskValue = nil
+        }
         out.convention = convention
         out.cell = converted.model.cell
         out.cellBackward = converted.model.cellBackward

@@ -48,8 +48,14 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
 
     /// The unrolled loop of one direction (the backward one sees each row reversed within its length),
     /// with its cell built: what the explorer steps through.
+    /// A step mask (`"mask"`, `"mask_value"`) or a `go_backwards` layer has no single loop to step through yet: refused
+    /// in one line (`run` and `gradients` compute them).
     public func makeLoop(backward: Bool = false) throws -> UnrolledLoop<Scalar> {
-        try located {
+        if stepMask != nil || spec.model.goesBackwards {
+            throw ExperimentError(file: file, field: stepMask != nil ? (spec.mask != nil ? "mask" : "mask_value") : "cell",
+                                  "stepping through a run under a step mask or go_backwards is not supported yet; unroll run computes it")
+        }
+        return try located {
             let direction: Direction = backward ? .backward : .forward
             let cell = try spec.cell(for: direction).makeCell(store: store)
             var scope = spec.scope(for: direction)

@@ -227,8 +227,8 @@ struct MaskedRun: Sendable {
 }
 
 extension RNNModel {
-    /// The one layer that reads its steps backwards (Keras' `go_backwards`), if any.
-    var goesBackwards: Bool { cell.layers.contains { $0.unwrappedLayer?.goBackwards == true } }
+    /// Whether a layer reads its steps backwards (Keras' `go_backwards`; `validate` allows it on a single layer).
+    public var goesBackwards: Bool { cell.layers.contains { $0.unwrappedLayer?.goBackwards == true } }
 
     /// How the model runs under `mask` (`[batch, max_time]` of the inputs): lengths when the mask (read in the
     /// layer's order) is a prefix, Keras' compaction otherwise; tf and torch refuse any other mask in one line.
