@@ -97,7 +97,11 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     /// The experiment's cells, weights and inputs run under the rules of two conventions, and where the outputs
     /// differ (`ConventionComparison`): what a front-end's comparison view shows.
     public func compare(_ first: Convention, _ second: Convention) throws -> ConventionComparison<Scalar> {
-        try located {
+        if stepMask != nil || spec.model.goesBackwards {
+            throw ExperimentError(file: file, field: stepMask != nil ? (spec.mask != nil ? "mask" : "mask_value") : "cell",
+                                  "comparing conventions under a step mask or go_backwards is not supported yet; unroll run computes each")
+        }
+        return try located {
             try ConventionComparison(model: spec.model, first, second, store: store, inputs: inputs,
                                      sequenceLength: spec.sequenceLength, initialStates: [initialState, initialStateBackward],
                                      timeMajor: spec.timeMajor)

@@ -4,7 +4,8 @@
 public enum Convention: String, CaseIterable, Sendable {
     /// `tf.nn.dynamic_rnn` / `bidirectional_dynamic_rnn` (TensorFlow 1), the default.
     case tf
-    /// Keras 3 recurrent layers (`SimpleRNN`, `LSTM`, `GRU`) given the mask `t < sequence_length[b]`.
+    /// Keras 3 recurrent layers (`SimpleRNN`, `LSTM`, `GRU`) given the mask `t < sequence_length[b]`, or any step mask
+    /// (`StepMask`).
     case keras
     /// PyTorch's `nn.RNN` / `nn.LSTM` / `nn.GRU` over `pack_padded_sequence`, unpacked by `pad_packed_sequence`.
     case torch

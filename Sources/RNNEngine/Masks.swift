@@ -243,6 +243,9 @@ extension RNNModel {
             return MaskedRun(backwards: backwards, lengths: nil, compaction: nil, timeMajor: timeMajor)
         }
         if let lengths = read.prefixLengths {
+            if convention.refusesEmptySequences, let b = lengths.firstIndex(of: 0) {
+                throw RNNError.badMask("example \(b) has no valid step: \(convention.lengthsArgument) refuses a row of length 0 (the tf and keras conventions accept it)")
+            }
             return MaskedRun(backwards: backwards, lengths: lengths, compaction: nil, timeMajor: timeMajor)
         }
         guard convention.takesAnyMask else {

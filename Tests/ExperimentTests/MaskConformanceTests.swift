@@ -152,6 +152,19 @@ final class MaskConformanceTests: XCTestCase {
         XCTAssertEqual(reread.mask, "keras_mask_hole_lstm.npz")
     }
 
+    /// What cannot show a masked run yet says so in one line instead of running unmasked: the explorer's loop and
+    /// the comparison of conventions.
+    func testSteppingAndComparingUnderAMaskAreRefused() throws {
+        for name in ["keras_mask_hole_lstm", "keras_mask_value_stack3", "keras_mask_go_backwards_lstm"] {
+            let url = ConformanceCases.masksDirectory.appendingPathComponent(name + ".json")
+            let loaded = try ExperimentLoader.load(try ExperimentLoader.readSpec(url), file: "e.json",
+                                                   baseDirectory: url.deletingLastPathComponent(), as: Float.self)
+            let field = name.contains("value") ? "mask_value" : "mask"
+            XCTAssertThrowsError(try loaded.makeLoop()) { XCTAssertTrue("\($0)".hasPrefix("e.json: \(field): stepping through"), "\($0)") }
+            XCTAssertThrowsError(try loaded.compare(.keras, .tf)) { XCTAssertTrue("\($0)".hasPrefix("e.json: \(field): comparing"), "\($0)") }
+        }
+    }
+
     /// A copy of mask case `name` in a new folder, as `case.json` with its arrays beside it under the original name.
     private func temporaryCopy(_ name: String) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mask-tests-" + UUID().uuidString, isDirectory: true)
