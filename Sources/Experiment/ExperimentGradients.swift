@@ -89,6 +89,15 @@ extension LoadedExperiment {
             guard example < batchSize else { throw fail("example \(example) is out of range: batch_size is \(batchSize)") }
             guard unit < cellSpec.outputSize else { throw fail("unit \(unit) is out of range: the output has \(cellSpec.outputSize) units") }
             guard let step else {
+                let backwards = spec.model.goesBackwards
+                if let mask = stepMask ?? (backwards ? spec.sequenceLength.map { StepMask(lengths: $0, maxTime: maxTime) } : nil) {
+                    // The last valid step in the order the outputs are returned (a go_backwards layer's: reversed).
+                    let order = backwards ? mask.reversedInTime() : mask
+                    guard let last = order.validSteps(example: example).last else {
+                        throw fail("example \(example) has no valid step under the mask: it has no last step")
+                    }
+                    return .outputUnit(example: example, step: last, unit: unit)
+                }
                 guard let last = RNNLoss<Scalar>.lastValidOutput(example: example, unit: unit, maxTime: maxTime,
                                                                  sequenceLength: spec.sequenceLength) else {
                     throw fail("example \(example) has no step (length 0 or max_time 0): it has no last step")

@@ -152,6 +152,41 @@ final class MaskConformanceTests: XCTestCase {
         XCTAssertEqual(reread.mask, "keras_mask_hole_lstm.npz")
     }
 
+    /// `go_backwards` given lengths runs as under the mask `t < length` (reversed with the inputs), as Keras does.
+    func testGoBackwardsWithLengthsIsTheMaskRun() throws {
+        let url = ConformanceCases.masksDirectory.appendingPathComponent("keras_mask_go_backwards_lstm.json")
+        let spec = try ExperimentLoader.readSpec(url)
+        let base = url.deletingLastPathComponent()
+        let masked = try ExperimentLoader.load(spec, file: "e.json", baseDirectory: base, as: Float.self)
+        var lengths = spec
+        lengths.mask = nil
+        lengths.sequenceLength = try XCTUnwrap(masked.stepMask?.prefixLengths, "test bug: the case is post-padded")
+        let given = try ExperimentLoader.load(lengths, file: "e.json", baseDirectory: base, as: Float.self)
+        let (a, b) = (try masked.run(), try given.run())
+        XCTAssertEqual(a.outputs, b.outputs)
+        XCTAssertEqual(a.states, b.states)
+        // Its outputs are in reading order: the padded steps come first, as zeros.
+        XCTAssertEqual(a.outputs[0][1, 0, 0], 0)
+    }
+
+    /// `"step": "last"` is the example's last valid step under a mask (its output, not a padded one).
+    func testLastStepLossFollowsTheMask() throws {
+        let url = ConformanceCases.masksDirectory.appendingPathComponent("tf_mask_prefix_multi.json")
+        var spec = try ExperimentLoader.readSpec(url)
+        let base = url.deletingLastPathComponent()
+        spec.loss = .output(example: 2, step: nil, unit: 1, direction: 0)
+        let last = try ExperimentLoader.load(spec, file: "e.json", baseDirectory: base, as: Float.self).gradients()
+        XCTAssertEqual(try ExperimentLoader.load(spec, file: "e.json", baseDirectory: base, as: Float.self).stepMask?.prefixLengths, [6, 0, 3])
+        spec.loss = .output(example: 2, step: 2, unit: 1, direction: 0)
+        let explicit = try ExperimentLoader.load(spec, file: "e.json", baseDirectory: base, as: Float.self).gradients()
+        XCTAssertEqual(last.inputs, explicit.inputs)
+        XCTAssertTrue(last.inputs.scalars.contains { $0 != 0 })
+        spec.loss = .output(example: 1, step: nil, unit: 1, direction: 0)
+        XCTAssertThrowsError(try ExperimentLoader.load(spec, file: "e.json", baseDirectory: base, as: Float.self).gradients()) { e in
+            XCTAssertEqual("\(e)", "e.json: loss: example 1 has no valid step under the mask: it has no last step")
+        }
+    }
+
     /// What cannot show a masked run yet says so in one line instead of running unmasked: the explorer's loop and
     /// the comparison of conventions.
     func testSteppingAndComparingUnderAMaskAreRefused() throws {
