@@ -52,7 +52,7 @@ public enum ExperimentConversion {
         out.maskValue = convention == .keras ? spec.maskValue : nil
         if let mask = loaded.stepMask {
             if !convention.takesAnyMask, let (example, steps) = mask.firstNonPrefix.map({ ($0.example, $0.maskedSteps) }) {
-                throw ExperimentError(file: loaded.file, field: spec.mask != nil ? "mask" : "mask_value",
+                throw ExperimentError(file: loaded.file, field: loaded.maskField,
                                       "cannot convert: " + convention.maskRefusal(example: example, maskedSteps: steps))
             }
             arrays.append(("mask", try NumpyArray(shape: [mask.batchSize, mask.maxTime], storage: .bool(mask.valid.map { $0 ? 1 : 0 }))))

@@ -48,11 +48,14 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
 
     /// The unrolled loop of one direction (the backward one sees each row reversed within its length),
     /// with its cell built: what the explorer steps through.
+    /// The field that gives the run's step mask (`mask`, `mask_value`), or `cell` for a `go_backwards` layer alone.
+    var maskField: String { stepMask == nil ? "cell" : spec.mask != nil ? "mask" : "mask_value" }
+
     /// A step mask (`"mask"`, `"mask_value"`) or a `go_backwards` layer has no single loop to step through yet: refused
     /// in one line (`run` and `gradients` compute them).
     public func makeLoop(backward: Bool = false) throws -> UnrolledLoop<Scalar> {
         if stepMask != nil || spec.model.goesBackwards {
-            throw ExperimentError(file: file, field: stepMask != nil ? (spec.mask != nil ? "mask" : "mask_value") : "cell",
+            throw ExperimentError(file: file, field: maskField,
                                   "stepping through a run under a step mask or go_backwards is not supported yet; unroll run computes it")
         }
         return try located {
@@ -98,7 +101,7 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     /// differ (`ConventionComparison`): what a front-end's comparison view shows.
     public func compare(_ first: Convention, _ second: Convention) throws -> ConventionComparison<Scalar> {
         if stepMask != nil || spec.model.goesBackwards {
-            throw ExperimentError(file: file, field: stepMask != nil ? (spec.mask != nil ? "mask" : "mask_value") : "cell",
+            throw ExperimentError(file: file, field: maskField,
                                   "comparing conventions under a step mask or go_backwards is not supported yet; unroll run computes each")
         }
         return try located {

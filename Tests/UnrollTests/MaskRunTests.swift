@@ -13,6 +13,15 @@ final class MaskRunTests: XCTestCase {
         try BinaryRunner.assertRunMatchesEveryCase(in: Self.masksDirectory, atLeast: 21)
     }
 
+    /// `unroll shapes` says where the mask comes from instead of "no masking".
+    func testShapesNamesTheMask() throws {
+        let r = try BinaryRunner.run(["shapes", Self.masksDirectory.appendingPathComponent("keras_mask_hole_lstm.json").path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+        XCTAssertTrue(lines.contains("mask [3, 8] from keras_mask_hole_lstm.npz (batch-major)"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("no masking"), r.stdout)
+    }
+
     func testRunRefusesMasksThatAreNotAPrefix() throws {
         let dir = try BinaryRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
