@@ -89,10 +89,10 @@ extension LoadedExperiment {
             guard example < batchSize else { throw fail("example \(example) is out of range: batch_size is \(batchSize)") }
             guard unit < cellSpec.outputSize else { throw fail("unit \(unit) is out of range: the output has \(cellSpec.outputSize) units") }
             guard let step else {
-                let backwards = spec.model.goesBackwards
-                if let mask = stepMask ?? (backwards ? spec.sequenceLength.map { StepMask(lengths: $0, maxTime: maxTime) } : nil) {
-                    // The last valid step in the order the outputs are returned (a go_backwards layer's: reversed).
-                    let order = backwards ? mask.reversedInTime() : mask
+                let model = spec.model
+                if let mask = stepMask ?? (model.goesBackwards ? spec.sequenceLength.map { StepMask(lengths: $0, maxTime: maxTime) } : nil) {
+                    // The last valid step in the order the outputs are returned (a go_backwards top layer's: reversed).
+                    let order = model.outputsReversed ? mask.reversedInTime() : mask
                     guard let last = order.validSteps(example: example).last else {
                         throw fail("example \(example) has no valid step under the mask: it has no last step")
                     }

@@ -227,8 +227,12 @@ struct MaskedRun: Sendable {
 }
 
 extension RNNModel {
-    /// Whether a layer reads its steps backwards (Keras' `go_backwards`; `validate` allows it on a single layer).
+    /// Whether a layer reads its steps backwards (Keras' `go_backwards`; `validate` allows it under keras, outside
+    /// `Bidirectional`).
     public var goesBackwards: Bool { cell.layers.contains { $0.unwrappedLayer?.goBackwards == true } }
+
+    /// Whether the outputs come in reverse time order: the top layer reads its steps backwards.
+    public var outputsReversed: Bool { cell.layers.last?.unwrappedLayer?.goBackwards == true }
 
     /// How the model runs under `mask` (`[batch, max_time]` of the inputs): lengths when the mask (read in the
     /// layer's order) is a prefix, Keras' compaction otherwise; tf and torch refuse any other mask in one line.
@@ -266,6 +270,10 @@ extension RNNModel {
         swapMemory: Bool = false
     ) throws -> ModelResult<Scalar> {
         try validate()
+        if runsLayerByLayer {
+            return try layerByLayer(store: store, inputs: inputs, mask: mask, initialStates: initialStates, timeMajor: timeMajor,
+                                    parallelIterations: parallelIterations, swapMemory: swapMemory, losses: nil).result
+        }
         let plan = try maskedRun(mask, inputShape: inputs.shape, timeMajor: timeMajor)
         let r = try runReadingForward(store: store, inputs: try plan.inputs(inputs), sequenceLength: plan.lengths,
                                       initialStates: initialStates, timeMajor: timeMajor, parallelIterations: parallelIterations,
@@ -281,6 +289,12 @@ extension RNNModel {
         initialStates: [Nest<Tensor<Scalar>>?] = [], timeMajor: Bool = false, losses: [RNNLoss<Scalar>]
     ) throws -> ModelGradients<Scalar> {
         try validate()
+        if runsLayerByLayer {
+            let r = try layerByLayer(store: store, inputs: inputs, mask: mask, initialStates: initialStates, timeMajor: timeMajor,
+                                     parallelIterations: 32, swapMemory: false, losses: losses)
+            guard let g = r.gradients else { throw RNNError.invalidArgument("gradients: the backward pass did not finish") }
+            return g
+        }
         let plan = try maskedRun(mask, inputShape: inputs.shape, timeMajor: timeMajor)
         let rule = convention.maskedOutput(bidirectional: bidirectional)
         let batch = inputs.shape[timeMajor ? 1 : 0]
@@ -292,5 +306,63 @@ extension RNNModel {
         g.result = ModelResult(model: self, outputs: g.result.outputs.map { plan.outputs($0, rule: rule) }, states: g.result.states)
         g.inputs = try plan.inputGradient(g.inputs)
         return g
+    }
+}
+
+extension RNNModel {
+    /// Whether the model runs one layer after the other: a Keras stack with a `go_backwards` layer, whose outputs
+    /// (in its reading order) the next layer reads under the mask in input order, as Keras passes it.
+    var runsLayerByLayer: Bool { convention == .keras && !bidirectional && cell.layers.count > 1 && goesBackwards }
+
+    /// A Keras stack run layer by layer, each layer under the mask (read in its own order) with Keras' rule for a
+    /// plain layer, and with `losses` the gradients, from the top layer down: each layer's input gradient is the
+    /// cotangent of the outputs of the layer below.
+    func layerByLayer<Scalar: RNNScalar>(
+        store: VariableStore<Scalar>, inputs: Tensor<Scalar>, mask: StepMask?, initialStates: [Nest<Tensor<Scalar>>?],
+        timeMajor: Bool, parallelIterations: Int, swapMemory: Bool, losses: [RNNLoss<Scalar>]?
+    ) throws -> (result: ModelResult<Scalar>, gradients: ModelGradients<Scalar>?) {
+        guard inputs.rank == 3 else { throw RNNError.inputRankTooLow(path: "inputs", shape: inputs.shape) }
+        let layers = self.layers(inputDepth: inputs.shape[2])
+        let initial = initialStates.first.flatMap { $0 }.map { stackLayers($0, count: layers.count) }
+        let rule = convention.maskedOutput(bidirectional: false)
+        let batch = inputs.shape[timeMajor ? 1 : 0], maxTime = inputs.shape[timeMajor ? 0 : 1]
+        func plan(_ l: Int, _ x: Tensor<Scalar>) throws -> MaskedRun {
+            try RNNModel(cell: layers[l].spec, convention: convention).maskedRun(mask, inputShape: x.shape, timeMajor: timeMajor)
+        }
+        var layerInputs = [inputs], states: [Nest<Tensor<Scalar>>] = []
+        for (l, layer) in layers.enumerated() {
+            let p = try plan(l, layerInputs[l])
+            let r = try dynamicRNN(cell: try layer.spec.makeCell(store: store), inputs: .leaf(try p.inputs(layerInputs[l])),
+                                   sequenceLength: p.lengths, initialState: initial?[l], dtype: Scalar.dtype,
+                                   parallelIterations: parallelIterations, swapMemory: swapMemory, timeMajor: timeMajor, scope: layer.scope)
+            layerInputs.append(p.outputs(rule.apply(to: r.outputs, sequenceLength: p.lengths, timeMajor: timeMajor), rule: rule))
+            states.append(r.state)
+        }
+        let result = ModelResult(model: self, outputs: [layerInputs[layers.count]], states: [.tuple(states)])
+        guard let losses else { return (result, nil) }
+        guard losses.count == 1 else {
+            throw RNNError.invalidArgument("gradients: \(losses.count) losses for 1 direction; give one per direction")
+        }
+        let split = try LayerwiseLoss(losses[0], spec: cell, batch: batch)
+        var fromAbove: Tensor<Scalar>?
+        var weights: [String: Tensor<Scalar>] = [:], names: [[String]] = Array(repeating: [], count: layers.count)
+        var initialGradients: [Nest<Tensor<Scalar>>] = []
+        for l in stride(from: layers.count - 1, through: 0, by: -1) {
+            let p = try plan(l, layerInputs[l])
+            let loss = fromAbove.map { RNNLoss.cotangents(outputs: $0, state: split.stateCotangents[l]) } ?? split.topLayerLoss(layer: l)
+            let width = layers[l].spec.outputSize
+            let pulled = rule.pullBack(p.loss(loss, rule: rule, batch: batch, width: width), sequenceLength: p.lengths,
+                                       batch: batch, maxTime: maxTime, width: width, timeMajor: timeMajor)
+            let g = try dynamicRNNGradients(cell: try layers[l].spec.makeCell(store: store), inputs: try p.inputs(layerInputs[l]),
+                                            sequenceLength: p.lengths, initialState: initial?[l], dtype: Scalar.dtype,
+                                            timeMajor: timeMajor, scope: layers[l].scope, loss: pulled)
+            fromAbove = try p.inputGradient(g.inputs)
+            weights.merge(g.weights) { a, _ in a }
+            names[l] = g.weightNames
+            initialGradients.insert(g.initialState, at: 0)
+        }
+        guard let dx = fromAbove else { throw RNNError.invalidArgument("gradients: the backward pass did not finish") }
+        return (result, ModelGradients(result: result, inputs: dx, initialStates: [.tuple(initialGradients)],
+                                       weights: weights, weightNames: names.flatMap { $0 }))
     }
 }

@@ -73,8 +73,8 @@ public struct RNNModel: Sendable, Equatable {
             guard convention.hasGoBackwards else {
                 throw fail("go_backwards is an argument of Keras' recurrent layers; \(convention.frameworkName) has none (a backward pass is \"bidirectional\")")
             }
-            guard !bidirectional, cell.layers.count == 1 else {
-                throw fail("go_backwards is run on a single layer only (keras.layers.Bidirectional makes its own backward layer; in a stack the next layer would read the reversed outputs under the mask in input order)")
+            guard !bidirectional else {
+                throw fail("go_backwards inside keras.layers.Bidirectional: the wrapper makes its own backward layer (leave go_backwards out)")
             }
         }
         if convention == .tf { return }

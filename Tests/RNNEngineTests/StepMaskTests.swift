@@ -108,20 +108,48 @@ final class StepMaskTests: XCTestCase {
         XCTAssertThrowsError(try model(.tf, goBackwards: true).run(store: store, inputs: x, mask: m))
     }
 
+    private func stack(goBackwards: [Bool]) -> RNNModel {
+        RNNModel(cell: .multi([.layer(CellLayer(kind: .lstm, numUnits: 3, options: CellOptions(forgetBias: 0), goBackwards: goBackwards[0])),
+                               .layer(CellLayer(kind: .gruResetAfter, numUnits: 2, goBackwards: goBackwards[1]))]),
+                 convention: .keras)
+    }
+
+    /// A Keras stack with a go_backwards layer runs layer by layer: without a mask, a go_backwards first layer is
+    /// the stack on the reversed inputs (the next layer reads its outputs in its reading order); run layer by
+    /// layer, a stack without one is the whole-stack run, masks with holes included.
+    func testAStackWithAGoBackwardsLayerRunsLayerByLayer() throws {
+        let x = inputs()
+        let store = VariableStore<Double>(arrays: [:], missing: .initialize(seed: 11))
+        let backwards = try stack(goBackwards: [true, false]).run(store: store, inputs: x, mask: nil)
+        let plain = try stack(goBackwards: [false, false]).run(store: store, inputs: try reverseSequence(x, lengths: nil, timeMajor: false), mask: nil)
+        XCTAssertLessThan(backwards.outputs[0].maxAbsDifference(plain.outputs[0]), 1e-14)
+        let m = try mask([[0, 1, 0, 1, 1], [1, 1, 1, 1, 0], [0, 0, 0, 0, 0]])
+        let whole = try stack(goBackwards: [false, false]).run(store: store, inputs: x, mask: m)
+        let layered = try stack(goBackwards: [false, false]).layerByLayer(store: store, inputs: x, mask: m, initialStates: [],
+                                                                           timeMajor: false, parallelIterations: 32, swapMemory: false,
+                                                                           losses: nil).result
+        XCTAssertLessThan(whole.outputs[0].maxAbsDifference(layered.outputs[0]), 1e-14)
+        for (a, b) in zip(whole.states[0].flattened, layered.states[0].flattened) { XCTAssertLessThan(a.maxAbsDifference(b), 1e-14) }
+        XCTAssertThrowsError(try RNNModel(cell: .layer(CellLayer(kind: .lstm, numUnits: 3, goBackwards: true)), bidirectional: true,
+                                          convention: .keras).run(store: store, inputs: x, mask: m))
+    }
+
     /// The gradients under a mask with holes match finite differences of the masked run, for every rule: Keras'
     /// repeats, Bidirectional's zeros and go_backwards.
     func testGradientsUnderAMaskMatchFiniteDifferences() throws {
         let x = inputs(batch: 2, time: 4, depth: 2)
         let m = try mask([[0, 1, 0, 1], [1, 0, 0, 0]])
-        for model in [model(.keras), model(.keras, bidirectional: true), model(.keras, goBackwards: true)] {
+        for model in [model(.keras), model(.keras, bidirectional: true), model(.keras, goBackwards: true),
+                      stack(goBackwards: [true, false]), stack(goBackwards: [false, true])] {
             let base = VariableStore<Double>(arrays: [:], missing: .initialize(seed: 5))
             _ = try model.run(store: base, inputs: x, mask: m)
             var weights: [String: Tensor<Double>] = [:]
             for r in base.requests { weights[r.name] = try base.variable(r.name, shape: r.expectedShape, initializer: .zeros) }
             let losses = model.directions.map { d -> RNNLoss<Double> in
                 var rng = SplitMix64(seed: UInt64(7 + d.rawValue))
-                return .cotangents(outputs: try! Tensor(shape: [2, 4, 3], scalars: (0..<24).map { _ in rng.nextUniform() - 0.5 }),
-                                   state: .leaf(try! Tensor(shape: [2, 3], scalars: (0..<6).map { _ in rng.nextUniform() - 0.5 })))
+                let w = model.cell.outputSize
+                return .cotangents(outputs: try! Tensor(shape: [2, 4, w], scalars: (0..<(8 * w)).map { _ in rng.nextUniform() - 0.5 }),
+                                   state: model.cell.stateSize.map { try! Tensor(shape: [2, $0], scalars: (0..<(2 * $0)).map { _ in rng.nextUniform() - 0.5 }) })
             }
             let g = try model.gradients(store: VariableStore(arrays: weights, missing: .fail), inputs: x, mask: m, losses: losses)
             var point = weights
@@ -134,7 +162,7 @@ final class StepMaskTests: XCTestCase {
                 let r = try model.run(store: VariableStore(arrays: w, missing: .fail), inputs: xs, mask: m)
                 return model.directions.indices.reduce(0) { $0 + lossValue(losses[$1], outputs: r.outputs[$1], state: r.states[$1], timeMajor: false) }
             }
-            XCTAssertEqual(problems, [], "\(model.bidirectional ? "bidirectional" : model.goesBackwards ? "go_backwards" : "keras")")
+            XCTAssertEqual(problems, [], model.cell.summary)
             // Masked steps get no input gradient.
             XCTAssertEqual((0..<2).map { g.inputs[0, 0, $0] } + (0..<2).map { g.inputs[1, 3, $0] }, [0, 0, 0, 0])
         }

@@ -143,7 +143,7 @@ extension RNNModel {
 
 /// One direction's loss on a layer-wise bidirectional stack, split by layer: what reaches the top layer's outputs
 /// and each layer's final-state cotangent.
-private struct LayerwiseLoss<Scalar: RNNScalar> {
+struct LayerwiseLoss<Scalar: RNNScalar> {
     let outputPart: RNNLoss<Scalar>
     /// Per layer, nil where the loss has no state part.
     let stateCotangents: [Nest<Tensor<Scalar>>?]
