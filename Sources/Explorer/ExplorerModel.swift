@@ -238,7 +238,6 @@ public final class ExplorerModel {
             out.maxTime = nil
             out.inputDepth = nil
         }
-        if let m = loadedSpec.mask { out.mask = reference(m) }  // the mask file stays where it is
         // Initial state.
         let initial = try session.initialStateArrays()
         if initial.isEmpty {

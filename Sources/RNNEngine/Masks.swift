@@ -248,7 +248,7 @@ extension RNNModel {
         }
         if let lengths = read.prefixLengths {
             if convention.refusesEmptySequences, let b = lengths.firstIndex(of: 0) {
-                throw RNNError.badMask("example \(b) has no valid step: \(convention.lengthsArgument) refuses a row of length 0 (the tf and keras conventions accept it)")
+                throw RNNError.badMask("example \(b) has no valid step: a row of length 0, which PyTorch's pack_padded_sequence refuses (the tf and keras conventions accept it)")
             }
             return MaskedRun(backwards: backwards, lengths: lengths, compaction: nil, timeMajor: timeMajor)
         }

@@ -87,7 +87,7 @@ final class StepMaskTests: XCTestCase {
         // A row with no valid step is a length of 0: PyTorch refuses it, tf and keras keep the initial state.
         let empty = try mask([[1, 1, 0, 0, 0], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1]])
         XCTAssertThrowsError(try model(.torch).run(store: store, inputs: x, mask: empty)) { e in
-            XCTAssertEqual(e as? RNNError, .badMask("example 1 has no valid step: pack_padded_sequence's lengths refuses a row of length 0 (the tf and keras conventions accept it)"))
+            XCTAssertEqual(e as? RNNError, .badMask("example 1 has no valid step: a row of length 0, which PyTorch's pack_padded_sequence refuses (the tf and keras conventions accept it)"))
         }
         XCTAssertEqual(try model(.tf).run(store: store, inputs: x, mask: empty).states[0].flattened[0].row(1), [0, 0, 0])
         XCTAssertThrowsError(try model(.keras).run(store: store, inputs: x, mask: try mask([[1, 1]]))) { e in
