@@ -229,7 +229,9 @@ struct MaskedRun: Sendable {
 extension RNNModel {
     /// Whether a layer reads its steps backwards (Keras' `go_backwards`; `validate` allows it under keras, outside
     /// `Bidirectional`).
-    public var goesBackwards: Bool { cell.layers.contains { $0.unwrappedLayer?.goBackwards == true } }
+    public var goesBackwards: Bool {
+        directions.contains { cell(for: $0).layers.contains { $0.unwrappedLayer?.goBackwards == true } }
+    }
 
     /// Whether the outputs come in reverse time order: the top layer reads its steps backwards.
     public var outputsReversed: Bool { cell.layers.last?.unwrappedLayer?.goBackwards == true }

@@ -69,7 +69,7 @@ public struct RNNModel: Sendable, Equatable {
     public func validate() throws {
         try validateComposition()
         func fail(_ m: String) -> RNNError { RNNError.invalidCell("convention \(convention.rawValue): " + m) }
-        if directions.contains(where: { d in cell(for: d).layers.contains { $0.unwrappedLayer?.goBackwards == true } }) {
+        if goesBackwards {
             guard convention.hasGoBackwards else {
                 throw fail("go_backwards is an argument of Keras' recurrent layers; \(convention.frameworkName) has none (a backward pass is \"bidirectional\")")
             }
