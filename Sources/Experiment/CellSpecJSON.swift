@@ -8,6 +8,8 @@ enum CellSpecJSON {
     static let layerKeys: Set<String> = ["type", "num_units", "activation", "reset_after", CellOptions.Key.forgetBias,
                                          CellOptions.Key.usePeepholes, CellOptions.Key.cellClip, CellOptions.Key.numProj,
                                          CellOptions.Key.projClip]
+    /// Keras' `go_backwards` on a plain layer (keras convention only).
+    static let goBackwardsKey = "go_backwards"
     /// Largest `num_units` accepted by the parser; the memory check refuses smaller sizes that still do not fit.
     static let maxUnits = 1 << 30
 
@@ -30,7 +32,11 @@ enum CellSpecJSON {
         if CellKind.jsonTypes.contains(type) {
             // Kinds sharing a type (the two GRUs) take the same keys; `reset_after` tells them apart.
             let keys = CellKind.allCases.first { $0.descriptor.jsonType == type }?.descriptor.jsonKeys ?? []
-            try r.onlyKeys(keys)
+            try r.onlyKeys(keys + [goBackwardsKey])
+            let goBackwards = try r.bool(goBackwardsKey) ?? false
+            if goBackwards && !convention.hasGoBackwards {
+                throw r.fail(goBackwardsKey, "an argument of Keras' recurrent layers (\"convention\": \"keras\"); \(convention.frameworkName) has none (a backward pass is \"bidirectional\")")
+            }
             var numUnits = 0, act = Activation.tanh, resetAfter: Bool?
             var options = CellOptions(forgetBias: defaultForgetBias)
             for key in keys {
@@ -49,7 +55,7 @@ enum CellSpecJSON {
             guard let kind = CellKind.kind(jsonType: type, resetAfter: resetAfter, defaultResetAfter: convention.defaultResetAfter) else {
                 throw r.fail("type", "unknown cell type \"\(type)\"; one of \(types.joined(separator: ", "))")
             }
-            return .layer(CellLayer(kind: kind, numUnits: numUnits, activation: act, options: options))
+            return .layer(CellLayer(kind: kind, numUnits: numUnits, activation: act, options: options, goBackwards: goBackwards))
         }
         switch type {
         case "multi":
@@ -114,6 +120,7 @@ enum CellSpecJSON {
                 default: continue
                 }
             }
+            if l.goBackwards { d[goBackwardsKey] = true }
         case let .multi(cells):
             d["cells"] = cells.map(encode)
         case let .residual(c):

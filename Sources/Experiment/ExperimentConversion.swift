@@ -59,6 +59,18 @@ public enum ExperimentConversion {
         let states = try target.initialStateArrays()
         arrays += states
         var out = target.spec
+        // The mask as the layers get it, written as "mask" (Masking's too): the other framework must express it.
+        // Keras' dropped Masking mask (with an initial state) converts as no mask, the run Keras made.
+        out.maskValue = convention == .keras ? spec.maskValue : nil
+        if let mask = loaded.stepMask {
+            if !convention.takesAnyMask, let (example, steps) = mask.firstNonPrefix.map({ ($0.example, $0.maskedSteps) }) {
+                throw ExperimentError(file: loaded.file, field: loaded.maskField,
+                                      "cannot convert: " + convention.maskRefusal(example: example, maskedSteps: steps))
+            }
+            arrays.append(("mask", try NumpyArray(shape: [mask.batchSize, mask.maxTime], storage: .bool(mask.valid.map { $0 ? 1 : 0 }))))
+            out.mask = npzName
+            out.maskValue = nil
+        }
         out.weights = npzName
         out.inputs = npzName
         out.batchSize = nil

@@ -54,8 +54,11 @@ extension LoadedExperiment {
         }
         return try located {
             let model = spec.model
-            let g = try model.gradients(store: store, inputs: inputs, sequenceLength: spec.sequenceLength,
-                                        initialStates: [initialState, initialStateBackward], timeMajor: spec.timeMajor, losses: losses)
+            let initialStates = [initialState, initialStateBackward]
+            let g = try stepMask.map {
+                try model.gradients(store: store, inputs: inputs, mask: $0, initialStates: initialStates, timeMajor: spec.timeMajor, losses: losses)
+            } ?? model.gradients(store: store, inputs: inputs, sequenceLength: spec.sequenceLength,
+                                 initialStates: initialStates, timeMajor: spec.timeMajor, losses: losses)
             var weights = g.weights, names = g.weightNames
             if spec.convention != .tf {
                 let framework = try WeightLayouts.frameworkGradients(model: model, inputDepth: inputDepth, engine: g.weights)
@@ -86,6 +89,15 @@ extension LoadedExperiment {
             guard example < batchSize else { throw fail("example \(example) is out of range: batch_size is \(batchSize)") }
             guard unit < cellSpec.outputSize else { throw fail("unit \(unit) is out of range: the output has \(cellSpec.outputSize) units") }
             guard let step else {
+                let model = spec.model
+                if let mask = stepMask ?? (model.goesBackwards ? spec.sequenceLength.map { StepMask(lengths: $0, maxTime: maxTime) } : nil) {
+                    // The last valid step in the order the outputs are returned (a go_backwards top layer's: reversed).
+                    let order = model.outputsReversed ? mask.reversedInTime() : mask
+                    guard let last = order.validSteps(example: example).last else {
+                        throw fail("example \(example) has no valid step under the mask: it has no last step")
+                    }
+                    return .outputUnit(example: example, step: last, unit: unit)
+                }
                 guard let last = RNNLoss<Scalar>.lastValidOutput(example: example, unit: unit, maxTime: maxTime,
                                                                  sequenceLength: spec.sequenceLength) else {
                     throw fail("example \(example) has no step (length 0 or max_time 0): it has no last step")

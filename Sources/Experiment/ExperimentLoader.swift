@@ -59,6 +59,8 @@ public enum ExperimentLoader {
             : try loadInitialStates(spec, from: arrays)
         var loaded = LoadedExperiment(spec: spec, file: file, inputs: inputs, store: store,
                                       initialState: initial, initialStateBackward: initialBw, inputShape: inputShape)
+        loaded.stepMask = try loadMask(spec, from: arrays, inputs: inputs, inputShape: inputShape, shapesOnly: shapesOnly)
+        if loaded.maskDroppedByInitialState { loaded.stepMask = nil }
         // Loss cotangents: every array under loss/ in the loss file.
         if case let .file(path)? = spec.loss {
             for (name, array) in try arrays.archive("loss", path, where: { $0.hasPrefix("loss/") }) {
@@ -86,6 +88,7 @@ public enum ExperimentLoader {
         var used: [(field: String, path: String?, isUsed: (String) -> Bool)] = [
             ("weights", spec.weights, { spec.convention != .tf || $0.hasPrefix(scope) }),
             ("initial_state", spec.initialState, { $0.hasPrefix("initial_state") }),
+            ("mask", spec.mask, { $0 == "mask" }),
         ]
         if case let .file(path)? = spec.loss { used.append(("loss", path, { $0.hasPrefix("loss/") })) }
         for (field, path, isUsed) in used {
@@ -147,6 +150,43 @@ public enum ExperimentLoader {
                 generated = (0..<(b * t * d)).map { _ in Scalar((rng.nextUniform() * 2 - 1) * scale) }
             }
             return (try Tensor(shape: shape, scalars: generated), shape)
+        }
+    }
+
+    /// The step mask: the array `mask` of the archive `"mask"` names (bool `[batch, max_time]`, batch-major whatever
+    /// the layout; every byte 0 or 1), or Keras' `Masking(mask_value)` on the inputs; nil without either (and for
+    /// `mask_value` when only the shapes are loaded).
+    private static func loadMask<Scalar: RNNScalar>(_ spec: ExperimentSpec, from source: ExperimentArrays<Scalar>,
+                                                    inputs: Tensor<Scalar>, inputShape: [Int], shapesOnly: Bool) throws -> StepMask? {
+        func fail(_ message: String) -> ExperimentError { ExperimentError(file: source.file, field: "mask", message) }
+        let (batch, time) = (inputShape[spec.timeMajor ? 1 : 0], inputShape[spec.timeMajor ? 0 : 1])
+        if let v = spec.maskValue {
+            if shapesOnly { return nil }
+            do {
+                return try StepMask.masking(inputs, value: Scalar(v), timeMajor: spec.timeMajor)
+            } catch let e as RNNError {
+                throw ExperimentError(file: source.file, field: "mask_value", e.description)
+            }
+        }
+        guard let path = spec.mask else { return nil }
+        guard try source.open("mask", path).keys.contains("mask") else { throw fail("\(path) has no array named \"mask\"") }
+        let info = try source.info("mask", path, "mask")
+        guard info.dtype == .bool else {
+            throw fail("\(path): mask has dtype \(info.dtype.rawValue); expected bool ('|b1'), true where a step is valid")
+        }
+        guard info.shape == [batch, time] else {
+            throw fail("\(path): mask has shape \(formatShape(info.shape)); expected [batch, max_time] = \(formatShape([batch, time])) (batch-major even when time-major, from inputs \(formatShape(inputShape)))")
+        }
+        guard let array = try source.array("mask", path, "mask"), case let .bool(bytes) = array.storage else {
+            throw fail("\(path) has no array named \"mask\"")
+        }
+        if let i = bytes.firstIndex(where: { $0 > 1 }) {
+            throw fail("\(path): mask[\(i / max(time, 1)), \(i % max(time, 1))] holds the byte \(bytes[i]); a NumPy bool is 0 or 1")
+        }
+        do {
+            return try StepMask(valid: bytes.map { $0 == 1 }, batchSize: batch, maxTime: time)
+        } catch let e as RNNError {
+            throw fail(e.description)
         }
     }
 

@@ -16,6 +16,12 @@ public struct ExperimentSpec: Equatable {
     public var timeMajor: Bool
     public var dtype: DType
     public var sequenceLength: [Int]?
+    /// `.npz` holding `mask`, bool `[batch, max_time]` (batch-major even when time-major), true where a step is
+    /// valid: any pattern under keras, a prefix per row under tf and torch (`StepMask`). nil: no mask.
+    public var mask: String?
+    /// Keras' `Masking(mask_value=v)` in front of the layers (keras only): a step is masked where every feature of
+    /// the inputs equals `v` in the experiment's dtype. At most one of `mask`, `maskValue`, `sequenceLength`.
+    public var maskValue: Double?
     /// `.npz` with weights by TF variable name; nil: default weights from `seed`.
     public var weights: String?
     /// `.npz` holding `inputs`; nil: inputs generated from `batchSize`, `maxTime`, `inputDepth`, `seed`.
@@ -66,7 +72,7 @@ public struct ExperimentSpec: Equatable {
     }
 
     static let fields = ["name", "description", "convention", "cell", "cell_bw", "bidirectional", "time_major", "dtype",
-                         "sequence_length", "weights", "inputs", "initial_state", "batch_size", "max_time",
+                         "sequence_length", "mask", "mask_value", "weights", "inputs", "initial_state", "batch_size", "max_time",
                          "input_depth", "seed", "input_scale", "parallel_iterations", "swap_memory", "loss"]
 
     /// Largest `batch_size`, `max_time` or `input_depth` the parser accepts; memory is checked separately.
@@ -101,6 +107,18 @@ public struct ExperimentSpec: Equatable {
             spec.dtype = dt
         }
         spec.sequenceLength = try r.intList("sequence_length")
+        spec.mask = try r.string("mask")
+        spec.maskValue = try r.double("mask_value")
+        let masks = ["sequence_length", "mask", "mask_value"].filter { r.has($0) && r.object[$0] != .null }
+        if masks.count > 1 {
+            throw r.fail(masks[1], "give at most one of sequence_length, mask and mask_value (this file gives \(masks.joined(separator: " and ")))")
+        }
+        if let v = spec.maskValue {
+            guard convention == .keras else {
+                throw r.fail("mask_value", "keras.layers.Masking is Keras'; under \(convention.rawValue) give the mask (\"mask\") or sequence_length")
+            }
+            guard v.isFinite else { throw r.fail("mask_value", "must be a finite number, got \(v)") }
+        }
         spec.weights = try r.string("weights")
         spec.inputs = try r.string("inputs")
         spec.initialState = try r.string("initial_state")
@@ -140,6 +158,8 @@ public struct ExperimentSpec: Equatable {
         if bidirectional { d["bidirectional"] = true }
         if let bw = cellBackward { d["cell_bw"] = CellSpecJSON.encode(bw, convention: convention) }
         if let s = sequenceLength { d["sequence_length"] = s }
+        if let m = mask { d["mask"] = m }
+        if let v = maskValue { d["mask_value"] = v }
         if let w = weights { d["weights"] = w }
         if let i = inputs { d["inputs"] = i }
         if let s = initialState { d["initial_state"] = s }

@@ -14,6 +14,15 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     public let initialStateBackward: Nest<Tensor<Scalar>>?
     /// The cotangent arrays of a `"loss"` file (`loss/outputs`, `loss/state/...`), by name.
     public var lossArrays: [String: Tensor<Scalar>] = [:]
+    /// The step mask the layers are given: the `"mask"` file's, or what `Masking(mask_value)` computes on the inputs
+    /// (nil without either, and nil when Keras drops Masking's mask: see `maskDroppedByInitialState`).
+    public var stepMask: StepMask?
+    /// Whether Keras 3 drops the mask of `Masking(mask_value)` because the layers are called with `initial_state`
+    /// (`Layer.__call__` picks up an input's mask only for a call with a single tensor argument): the run is then
+    /// unmasked, as Keras runs it.
+    public var maskDroppedByInitialState: Bool {
+        spec.maskValue != nil && spec.convention == .keras && (initialState != nil || initialStateBackward != nil)
+    }
 
     /// The variable scope of the run: `rnn`, `bidirectional_rnn`, or `stack_bidirectional_rnn` for PyTorch's
     /// bidirectional layers (`RNNModel.scope`).
@@ -39,8 +48,17 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
 
     /// The unrolled loop of one direction (the backward one sees each row reversed within its length),
     /// with its cell built: what the explorer steps through.
+    /// The field that gives the run's step mask (`mask`, `mask_value`), or `cell` for a `go_backwards` layer alone.
+    var maskField: String { stepMask == nil ? "cell" : spec.mask != nil ? "mask" : "mask_value" }
+
+    /// A step mask (`"mask"`, `"mask_value"`) or a `go_backwards` layer has no single loop to step through yet: refused
+    /// in one line (`run` and `gradients` compute them).
     public func makeLoop(backward: Bool = false) throws -> UnrolledLoop<Scalar> {
-        try located {
+        if stepMask != nil || spec.model.goesBackwards {
+            throw ExperimentError(file: file, field: maskField,
+                                  "stepping through a run under a step mask or go_backwards is not supported yet; unroll run computes it")
+        }
+        return try located {
             let direction: Direction = backward ? .backward : .forward
             let cell = try spec.cell(for: direction).makeCell(store: store)
             var scope = spec.scope(for: direction)
@@ -68,9 +86,13 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     /// Runs the experiment as its convention's framework would (`dynamic_rnn` or `bidirectional_dynamic_rnn` for tf).
     public func run() throws -> ExperimentResult<Scalar> {
         try located {
-            let r = try spec.model.run(store: store, inputs: inputs, sequenceLength: spec.sequenceLength,
-                                       initialStates: [initialState, initialStateBackward], timeMajor: spec.timeMajor,
-                                       parallelIterations: spec.parallelIterations, swapMemory: spec.swapMemory)
+            let initialStates = [initialState, initialStateBackward]
+            let r = try stepMask.map {
+                try spec.model.run(store: store, inputs: inputs, mask: $0, initialStates: initialStates, timeMajor: spec.timeMajor,
+                                   parallelIterations: spec.parallelIterations, swapMemory: spec.swapMemory)
+            } ?? spec.model.run(store: store, inputs: inputs, sequenceLength: spec.sequenceLength,
+                                initialStates: initialStates, timeMajor: spec.timeMajor,
+                                parallelIterations: spec.parallelIterations, swapMemory: spec.swapMemory)
             return ExperimentResult(outputs: r.outputs, states: r.states, bidirectional: spec.bidirectional, model: spec.model)
         }
     }
@@ -78,7 +100,11 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     /// The experiment's cells, weights and inputs run under the rules of two conventions, and where the outputs
     /// differ (`ConventionComparison`): what a front-end's comparison view shows.
     public func compare(_ first: Convention, _ second: Convention) throws -> ConventionComparison<Scalar> {
-        try located {
+        if stepMask != nil || spec.model.goesBackwards {
+            throw ExperimentError(file: file, field: maskField,
+                                  "comparing conventions under a step mask or go_backwards is not supported yet; unroll run computes each")
+        }
+        return try located {
             try ConventionComparison(model: spec.model, first, second, store: store, inputs: inputs,
                                      sequenceLength: spec.sequenceLength, initialStates: [initialState, initialStateBackward],
                                      timeMajor: spec.timeMajor)
@@ -123,6 +149,7 @@ extension ExperimentError {
         case .missingDType, .dtypeMismatch: return "dtype"
         case .badSequenceLength: return "sequence_length"
         case .badInitialState: return "initial_state"
+        case .badMask: return "mask"
         case .missingWeight, .weightShape, .weightDType: return "weights"
         case .residualShapeMismatch, .invalidCell: return "cell"
         case .invalidShape, .tooLarge, .invalidArgument: return "cell"

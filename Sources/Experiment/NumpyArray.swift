@@ -3,14 +3,17 @@ import Foundation
 /// The element types this package reads and writes in `.npy` files, all little-endian.
 public enum NumpyDType: String, CaseIterable, Sendable {
     case float32, float64, int32, int64
+    /// NumPy's `bool` (`'|b1'`), one byte per element, 0 or 1 (an experiment's `mask`).
+    case bool
 
-    /// The NumPy type string stored in an `.npy` header: `'<f4'`, `'<f8'`, `'<i4'` or `'<i8'`.
+    /// The NumPy type string stored in an `.npy` header: `'<f4'`, `'<f8'`, `'<i4'`, `'<i8'` or `'|b1'`.
     public var descr: String {
         switch self {
         case .float32: return "<f4"
         case .float64: return "<f8"
         case .int32: return "<i4"
         case .int64: return "<i8"
+        case .bool: return "|b1"
         }
     }
 
@@ -19,6 +22,7 @@ public enum NumpyDType: String, CaseIterable, Sendable {
         switch self {
         case .float32, .int32: return 4
         case .float64, .int64: return 8
+        case .bool: return 1
         }
     }
 
@@ -64,6 +68,8 @@ public struct NumpyArray: Equatable {
     /// The elements, in row-major order, typed by dtype.
     public enum Storage: Equatable {
         case float32([Float]), float64([Double]), int32([Int32]), int64([Int64])
+        /// NumPy `bool` elements as their bytes as stored (0 is false; NumPy writes 1 for true).
+        case bool([UInt8])
 
         /// The number of elements.
         public var count: Int {
@@ -72,6 +78,7 @@ public struct NumpyArray: Equatable {
             case .float64(let v): return v.count
             case .int32(let v): return v.count
             case .int64(let v): return v.count
+            case .bool(let v): return v.count
             }
         }
 
@@ -82,6 +89,7 @@ public struct NumpyArray: Equatable {
             case .float64: return .float64
             case .int32: return .int32
             case .int64: return .int64
+            case .bool: return .bool
             }
         }
     }
@@ -128,6 +136,7 @@ public struct NumpyArray: Equatable {
         case .float64(let v): return v
         case .int32(let v): return v.map(Double.init)
         case .int64(let v): return v.map(Double.init)
+        case .bool(let v): return v.map { $0 == 0 ? 0 : 1 }
         }
     }
 
@@ -138,6 +147,7 @@ public struct NumpyArray: Equatable {
         case .float64(let v): return v.map(Float.init)
         case .int32(let v): return v.map(Float.init)
         case .int64(let v): return v.map(Float.init)
+        case .bool(let v): return v.map { $0 == 0 ? 0 : 1 }
         }
     }
 
@@ -149,6 +159,7 @@ public struct NumpyArray: Equatable {
         case .float64(let v): return v.map(NumpyArray.clampedInt)
         case .int32(let v): return v.map(Int.init)
         case .int64(let v): return v.map { Int(truncatingIfNeeded: $0) }
+        case .bool(let v): return v.map { $0 == 0 ? 0 : 1 }
         }
     }
 
@@ -189,6 +200,7 @@ extension NumpyArray.Storage {
         case .float64: var v = [Double](); v.reserveCapacity(count); self = .float64(v)
         case .int32: var v = [Int32](); v.reserveCapacity(count); self = .int32(v)
         case .int64: var v = [Int64](); v.reserveCapacity(count); self = .int64(v)
+        case .bool: var v = [UInt8](); v.reserveCapacity(count); self = .bool(v)
         }
     }
 
@@ -204,6 +216,8 @@ extension NumpyArray.Storage {
             self = .int32([]); NumpyArray.Storage.append(bytes, to: &v); self = .int32(v)
         case .int64(var v):
             self = .int64([]); NumpyArray.Storage.append(bytes, to: &v); self = .int64(v)
+        case .bool(var v):
+            self = .bool([]); NumpyArray.Storage.append(bytes, to: &v); self = .bool(v)
         }
     }
 
@@ -227,6 +241,7 @@ extension NumpyArray.Storage {
         case .float64(let v): self = .float64(v.map { Double(bitPattern: UInt64(littleEndian: $0.bitPattern)) })
         case .int32(let v): self = .int32(v.map { Int32(littleEndian: $0) })
         case .int64(let v): self = .int64(v.map { Int64(littleEndian: $0) })
+        case .bool: break
         }
         #endif
     }
@@ -238,6 +253,7 @@ extension NumpyArray.Storage {
         case .float64(let v): return NumpyArray.Storage.littleEndianBytes(of: v[range]) { $0.bitPattern }
         case .int32(let v): return NumpyArray.Storage.littleEndianBytes(of: v[range]) { $0 }
         case .int64(let v): return NumpyArray.Storage.littleEndianBytes(of: v[range]) { $0 }
+        case .bool(let v): return NumpyArray.Storage.littleEndianBytes(of: v[range]) { $0 }
         }
     }
 

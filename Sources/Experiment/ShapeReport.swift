@@ -23,6 +23,11 @@ public struct ShapeReport {
         add("inputs", formatShape(experiment.inputShape))
         if let lengths = spec.sequenceLength {
             add("sequence_length", "\(formatShape([lengths.count]))  \(formatValues(lengths))")
+        } else if let m = spec.mask {
+            add("mask", "\(formatShape([batch, time]))  from \(m) (batch-major)")
+        } else if let v = spec.maskValue {
+            add("mask", "keras.layers.Masking(mask_value=\(v))"
+                + (experiment.maskDroppedByInitialState ? ": dropped, as Keras 3 drops it for layers called with initial_state" : ""))
         } else {
             add("sequence_length", "none (no masking)")
         }

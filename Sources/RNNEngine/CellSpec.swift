@@ -151,13 +151,18 @@ public struct CellLayer: Sendable, Equatable {
     public var options: CellOptions {
         didSet { options = options.restricted(to: kind.descriptor.jsonKeys) }
     }
+    /// Keras' `go_backwards` (keras convention, a single layer): the layer reads steps T-1 … 0 (the mask reversed
+    /// alike) and returns its outputs in that order. Not part of the cell's equations.
+    public var goBackwards: Bool
 
     /// A layer of `kind`; options the kind does not take are dropped.
-    public init(kind: CellKind, numUnits: Int, activation: Activation = .tanh, options: CellOptions = CellOptions()) {
+    public init(kind: CellKind, numUnits: Int, activation: Activation = .tanh, options: CellOptions = CellOptions(),
+                goBackwards: Bool = false) {
         self.kind = kind
         self.numUnits = numUnits
         self.activation = activation
         self.options = options.restricted(to: kind.descriptor.jsonKeys)
+        self.goBackwards = goBackwards
     }
 
     /// A layer of `kind` with `convention`'s default options (`forget_bias` 1 where the framework has that term,
@@ -190,6 +195,7 @@ public struct CellLayer: Sendable, Equatable {
         }
         if let r = d.resetAfter, r != convention.defaultResetAfter { parts.append(r ? "reset_after" : "reset_after=false") }
         if activation != .tanh { parts.append(activation.rawValue) }
+        if goBackwards { parts.append("go_backwards") }
         return d.jsonType + "(" + parts.joined(separator: ", ") + ")"
     }
 }

@@ -4,7 +4,8 @@
 public enum Convention: String, CaseIterable, Sendable {
     /// `tf.nn.dynamic_rnn` / `bidirectional_dynamic_rnn` (TensorFlow 1), the default.
     case tf
-    /// Keras 3 recurrent layers (`SimpleRNN`, `LSTM`, `GRU`) given the mask `t < sequence_length[b]`.
+    /// Keras 3 recurrent layers (`SimpleRNN`, `LSTM`, `GRU`) given the mask `t < sequence_length[b]`, or any step mask
+    /// (`StepMask`).
     case keras
     /// PyTorch's `nn.RNN` / `nn.LSTM` / `nn.GRU` over `pack_padded_sequence`, unpacked by `pad_packed_sequence`.
     case torch
@@ -56,6 +57,29 @@ public enum Convention: String, CaseIterable, Sendable {
         default: output = "dynamic_rnn writes zeros as the output"
         }
         return output + "; " + maskedStateDescription
+    }
+
+    /// Whether the framework takes a step mask of any pattern (Keras' `mask`); TF's `sequence_length` and PyTorch's
+    /// packing express only a prefix per row (`StepMask.prefixLengths`).
+    public var takesAnyMask: Bool { self == .keras }
+
+    /// Whether the framework's recurrent layers take `go_backwards` (Keras').
+    public var hasGoBackwards: Bool { self == .keras }
+
+    /// What the framework has in place of a mask, for messages.
+    public var lengthsArgument: String {
+        switch self {
+        case .tf: return "dynamic_rnn's sequence_length"
+        case .keras: return "the mask t < sequence_length[b]"
+        case .torch: return "pack_padded_sequence's lengths"
+        }
+    }
+
+    /// The one-line refusal of a mask that is not a prefix: the first such example and its masked steps.
+    public func maskRefusal(example: Int, maskedSteps: [Int]) -> String {
+        let steps = (maskedSteps.count == 1 ? "masked step " : "masked steps ") + maskedSteps.map(String.init).joined(separator: ", ")
+        return "convention \(rawValue): example \(example)'s mask is not a prefix (\(steps)); "
+            + "\(lengthsArgument) can only make a row's first steps valid (the keras convention runs any mask)"
     }
 
     /// Whether a row of length 0 is refused (PyTorch's `pack_padded_sequence` refuses it; TF and Keras emit zeros

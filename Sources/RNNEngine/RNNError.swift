@@ -12,6 +12,8 @@ public enum RNNError: Error, Equatable, CustomStringConvertible, Sendable {
     case badSequenceLength(String)
     /// The initial state has the wrong structure or shape.
     case badInitialState(String)
+    /// A step mask that does not fit the inputs, or that the convention cannot express (see `StepMask`).
+    case badMask(String)
     /// A ResidualWrapper whose input and output shapes differ.
     case residualShapeMismatch(inputDepth: Int, outputDepth: Int)
     /// A weight is missing.
@@ -39,7 +41,7 @@ public enum RNNError: Error, Equatable, CustomStringConvertible, Sendable {
             return "no initial_state and no dtype: give a dtype (float32 or float64) or an initial_state"
         case let .inputRankTooLow(path, shape):
             return "input\(path.isEmpty ? "" : " " + path) must have rank at least 3 ([batch, time, depth]), got shape \(formatShape(shape))"
-        case let .mismatchedInputs(m), let .badSequenceLength(m), let .badInitialState(m),
+        case let .mismatchedInputs(m), let .badSequenceLength(m), let .badInitialState(m), let .badMask(m),
              let .invalidCell(m), let .invalidShape(m), let .dtypeMismatch(m), let .tooLarge(m),
              let .invalidArgument(m):
             return m

@@ -68,8 +68,16 @@ public struct RNNModel: Sendable, Equatable {
     /// Refuses what the convention's framework cannot express, saying why.
     public func validate() throws {
         try validateComposition()
-        if convention == .tf { return }
         func fail(_ m: String) -> RNNError { RNNError.invalidCell("convention \(convention.rawValue): " + m) }
+        if goesBackwards {
+            guard convention.hasGoBackwards else {
+                throw fail("go_backwards is an argument of Keras' recurrent layers; \(convention.frameworkName) has none (a backward pass is \"bidirectional\")")
+            }
+            guard !bidirectional else {
+                throw fail("go_backwards inside keras.layers.Bidirectional: the wrapper makes its own backward layer (leave go_backwards out)")
+            }
+        }
+        if convention == .tf { return }
         for d in directions {
             let spec = cell(for: d)
             for (i, layer) in spec.layers.enumerated() {
@@ -112,10 +120,27 @@ public struct RNNModel: Sendable, Equatable {
     /// `initialStates` holds one state per direction, each in that direction's cell's state structure.
     /// With `rulesOnly` the cells are not checked against the framework's (any cell runs under its rules: what a
     /// comparison of conventions on the same cells needs).
+    /// A `go_backwards` layer runs as under the mask `t < sequence_length[b]` (`run(store:inputs:mask:)`).
     public func run<Scalar: RNNScalar>(
         store: VariableStore<Scalar>, inputs: Tensor<Scalar>, sequenceLength: [Int]? = nil,
         initialStates: [Nest<Tensor<Scalar>>?] = [], timeMajor: Bool = false, parallelIterations: Int = 32,
         swapMemory: Bool = false, rulesOnly: Bool = false
+    ) throws -> ModelResult<Scalar> {
+        if goesBackwards, inputs.rank == 3 {
+            return try run(store: store, inputs: inputs, mask: sequenceLength.map { StepMask(lengths: $0, maxTime: inputs.shape[timeMajor ? 0 : 1]) },
+                           initialStates: initialStates, timeMajor: timeMajor, parallelIterations: parallelIterations,
+                           swapMemory: swapMemory)
+        }
+        return try runReadingForward(store: store, inputs: inputs, sequenceLength: sequenceLength, initialStates: initialStates,
+                                     timeMajor: timeMajor, parallelIterations: parallelIterations, swapMemory: swapMemory,
+                                     rulesOnly: rulesOnly)
+    }
+
+    /// `run` with every layer reading its steps in order (a `go_backwards` layer's inputs come reversed already).
+    func runReadingForward<Scalar: RNNScalar>(
+        store: VariableStore<Scalar>, inputs: Tensor<Scalar>, sequenceLength: [Int]?,
+        initialStates: [Nest<Tensor<Scalar>>?], timeMajor: Bool, parallelIterations: Int,
+        swapMemory: Bool, rulesOnly: Bool
     ) throws -> ModelResult<Scalar> {
         if rulesOnly { try validateComposition() } else { try validate() }
         if inputs.rank >= 2 { try convention.checkSequenceLength(sequenceLength, maxTime: inputs.shape[timeMajor ? 0 : 1]) }

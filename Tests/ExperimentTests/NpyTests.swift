@@ -164,7 +164,6 @@ final class NpyTests: XCTestCase {
             ("'>f4'", ["'>f4'", "big-endian", "'<f4', '<f8', '<i4', '<i8'"]),
             ("'>i8'", ["'>i8'", "big-endian"]),
             ("'<f2'", ["unsupported dtype '<f2'"]),
-            ("'|b1'", ["unsupported dtype '|b1'"]),
             ("'<i2'", ["unsupported dtype '<i2'"]),
             ("'<U5'", ["unsupported dtype '<U5'"]),
             ("'|O'", ["unsupported dtype '|O'"]),
@@ -175,6 +174,19 @@ final class NpyTests: XCTestCase {
                                      payload: [0, 0, 0, 0, 0, 0, 0, 0])
             assertNumpyError(["weights.npy: "] + fragments) { try Npy.decode(data, name: "weights.npy") }
         }
+    }
+
+    /// NumPy's bool (`'|b1'`, an experiment's mask) is one byte an element, kept as stored, and written back alike.
+    func testReadsAndWritesBool() throws {
+        let data = Self.npyBytes(header: "{'descr': '|b1', 'fortran_order': False, 'shape': (2, 3), }", payload: [1, 0, 1, 1, 1, 0])
+        let a = try Npy.decode(data, name: "mask.npy")
+        XCTAssertEqual(a.dtype, .bool)
+        XCTAssertEqual(a.shape, [2, 3])
+        XCTAssertEqual(a.storage, .bool([1, 0, 1, 1, 1, 0]))
+        XCTAssertEqual(a.asInts(), [1, 0, 1, 1, 1, 0])
+        XCTAssertEqual(try Npy.decode(Npy.encode(a), name: "again.npy"), a)
+        let truncated = Self.npyBytes(header: "{'descr': '|b1', 'fortran_order': False, 'shape': (2, 3), }", payload: [1, 0, 1])
+        assertNumpyError(["mask.npy", "truncated"]) { try Npy.decode(truncated, name: "mask.npy") }
     }
 
     func testRejectsFortranOrder() {
@@ -267,7 +279,7 @@ final class NpyTests: XCTestCase {
     }
 
     func testDTypeDescriptors() {
-        XCTAssertEqual(NumpyDType.allCases.map(\.descr), ["<f4", "<f8", "<i4", "<i8"])
+        XCTAssertEqual(NumpyDType.allCases.map(\.descr), ["<f4", "<f8", "<i4", "<i8", "|b1"])
         XCTAssertEqual(NumpyDType(descr: "<f8"), .float64)
         XCTAssertNil(NumpyDType(descr: "|f4"))
         XCTAssertEqual(NumpyDType.int32.rawValue, "int32")

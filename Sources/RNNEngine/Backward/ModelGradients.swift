@@ -20,9 +20,23 @@ extension RNNModel {
     /// state structure. A layer-wise bidirectional stack (PyTorch's) is differentiated layer by layer from the top:
     /// each layer's input gradient (the sum of both directions') is split across the concatenated outputs of the
     /// layer below as the cotangents of its two directions.
+    /// A `go_backwards` layer is differentiated as under the mask `t < sequence_length[b]` (`gradients(store:inputs:mask:)`).
     public func gradients<Scalar: RNNScalar>(
         store: VariableStore<Scalar>, inputs: Tensor<Scalar>, sequenceLength: [Int]? = nil,
         initialStates: [Nest<Tensor<Scalar>>?] = [], timeMajor: Bool = false, losses: [RNNLoss<Scalar>]
+    ) throws -> ModelGradients<Scalar> {
+        if goesBackwards, inputs.rank == 3 {
+            return try gradients(store: store, inputs: inputs, mask: sequenceLength.map { StepMask(lengths: $0, maxTime: inputs.shape[timeMajor ? 0 : 1]) },
+                                 initialStates: initialStates, timeMajor: timeMajor, losses: losses)
+        }
+        return try gradientsReadingForward(store: store, inputs: inputs, sequenceLength: sequenceLength,
+                                           initialStates: initialStates, timeMajor: timeMajor, losses: losses)
+    }
+
+    /// `gradients` with every layer reading its steps in order (a `go_backwards` layer's inputs come reversed already).
+    func gradientsReadingForward<Scalar: RNNScalar>(
+        store: VariableStore<Scalar>, inputs: Tensor<Scalar>, sequenceLength: [Int]?,
+        initialStates: [Nest<Tensor<Scalar>>?], timeMajor: Bool, losses: [RNNLoss<Scalar>]
     ) throws -> ModelGradients<Scalar> {
         try validate()
         guard inputs.rank == 3 else { throw RNNError.inputRankTooLow(path: "inputs", shape: inputs.shape) }
@@ -129,7 +143,7 @@ extension RNNModel {
 
 /// One direction's loss on a layer-wise bidirectional stack, split by layer: what reaches the top layer's outputs
 /// and each layer's final-state cotangent.
-private struct LayerwiseLoss<Scalar: RNNScalar> {
+struct LayerwiseLoss<Scalar: RNNScalar> {
     let outputPart: RNNLoss<Scalar>
     /// Per layer, nil where the loss has no state part.
     let stateCotangents: [Nest<Tensor<Scalar>>?]
