@@ -71,7 +71,8 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
             let r = try spec.model.run(store: store, inputs: inputs, sequenceLength: spec.sequenceLength,
                                        initialStates: [initialState, initialStateBackward], timeMajor: spec.timeMajor,
                                        parallelIterations: spec.parallelIterations, swapMemory: spec.swapMemory)
-            return ExperimentResult(outputs: r.outputs, states: r.states, bidirectional: spec.bidirectional, model: spec.model)
+            return ExperimentResult(outputs: r.outputs, states: r.states, bidirectional: spec.bidirectional, model: spec.model,
+                                    timeMajor: spec.timeMajor)
         }
     }
 
@@ -99,19 +100,23 @@ public struct ExperimentResult<Scalar: RNNScalar> {
     public let bidirectional: Bool
     /// The model that made them (its convention names the results).
     public let model: RNNModel?
+    /// Whether the outputs are time-major (where ONNX's results put their `num_directions` axis).
+    public let timeMajor: Bool
 
-    public init(outputs: [Tensor<Scalar>], states: [Nest<Tensor<Scalar>>], bidirectional: Bool, model: RNNModel? = nil) {
+    public init(outputs: [Tensor<Scalar>], states: [Nest<Tensor<Scalar>>], bidirectional: Bool, model: RNNModel? = nil,
+                timeMajor: Bool = false) {
         self.outputs = outputs
         self.states = states
         self.bidirectional = bidirectional
         self.model = model
+        self.timeMajor = timeMajor
     }
 
     /// The arrays `unroll run` writes, under the framework's names (`ModelResult.namedTensors`): `outputs`,
     /// `state/...` (bidirectional: `outputs/0`, `state/1/...`) for tf and keras; `output`, `h_n`, `c_n` for torch.
     public func namedArrays() throws -> [(String, NumpyArray)] {
         let model = self.model ?? RNNModel(cell: .multi([]), bidirectional: bidirectional)
-        return try ModelResult(model: model, outputs: outputs, states: states).namedTensors().map { ($0.name, try NumpyArray($0.tensor)) }
+        return try ModelResult(model: model, outputs: outputs, states: states, timeMajor: timeMajor).namedTensors().map { ($0.name, try NumpyArray($0.tensor)) }
     }
 }
 

@@ -8,6 +8,9 @@ public enum Convention: String, CaseIterable, Sendable {
     case keras
     /// PyTorch's `nn.RNN` / `nn.LSTM` / `nn.GRU` over `pack_padded_sequence`, unpacked by `pad_packed_sequence`.
     case torch
+    /// ONNX's `LSTM`, `GRU` and `RNN` operators as onnxruntime runs them (one node: one layer, `direction`
+    /// forward, reverse or bidirectional, `sequence_lens`); its cells are the ONNX kinds (`CellKindDescriptor.onlyConvention`).
+    case onnx
 
     /// How the framework is named in messages and titles.
     public var frameworkName: String {
@@ -15,6 +18,7 @@ public enum Convention: String, CaseIterable, Sendable {
         case .tf: return "TensorFlow (dynamic_rnn)"
         case .keras: return "Keras"
         case .torch: return "PyTorch"
+        case .onnx: return "ONNX (onnxruntime)"
         }
     }
 
@@ -24,6 +28,7 @@ public enum Convention: String, CaseIterable, Sendable {
         case .tf: return "TensorFlow's"
         case .keras: return "Keras'"
         case .torch: return "PyTorch's"
+        case .onnx: return "onnxruntime's"
         }
     }
 
@@ -31,7 +36,7 @@ public enum Convention: String, CaseIterable, Sendable {
     /// (it sets `zero_output_for_mask` on both layers), a plain Keras layer repeats its last valid output.
     public func maskedOutput(bidirectional: Bool) -> MaskedOutputRule {
         switch self {
-        case .tf, .torch: return .zeros
+        case .tf, .torch, .onnx: return .zeros
         case .keras: return bidirectional ? .zeros : .repeatLastValid
         }
     }
@@ -43,6 +48,7 @@ public enum Convention: String, CaseIterable, Sendable {
         case .tf: return "the state is copied through unchanged"
         case .keras: return "the state is carried unchanged"
         case .torch: return "the row is not in the packed batch, so its state stays as it was (h_n is taken at its last step)"
+        case .onnx: return "the state stays as it was after the row's last valid step (Y_h is taken there; a row of length 0 ends in a zero state, not the initial one)"
         }
     }
 
@@ -53,6 +59,7 @@ public enum Convention: String, CaseIterable, Sendable {
         case (.torch, _): output = "the row is absent from the packed batch; pad_packed_sequence writes zeros as its output"
         case (.keras, .zeros): output = "keras.layers.Bidirectional zeroes the output (zero_output_for_mask)"
         case (.keras, _): output = "the output repeats the row's last valid output (zeros before its first step)"
+        case (.onnx, _): output = "onnxruntime writes zeros into Y past the row's sequence_lens"
         default: output = "dynamic_rnn writes zeros as the output"
         }
         return output + "; " + maskedStateDescription
@@ -68,8 +75,16 @@ public enum Convention: String, CaseIterable, Sendable {
         case .tf: return .wholeStack
         case .keras: return .singleLayer
         case .torch: return .layerwise
+        case .onnx: return .singleLayer
         }
     }
+
+    /// Whether models convert to and from this convention (`unroll convert`, the explorer's `C`): onnx's do not yet.
+    public var supportsConversion: Bool { self != .onnx }
+
+    /// Whether a row of length 0 ends in a zero state rather than its initial state (onnxruntime's `Y_h` and `Y_c`
+    /// are 0 there even when `initial_h` / `initial_c` are given; TF and Keras keep the initial state).
+    public var emptyRowsEndInZeroState: Bool { self == .onnx }
 
     /// Whether the framework's LSTM adds a constant `forget_bias` to the forget gate (TF's cells do; Keras' and
     /// PyTorch's LSTMs have no such term: a converted model carries it in the bias).
@@ -82,7 +97,12 @@ public enum Convention: String, CaseIterable, Sendable {
     /// Checks `sequence_length` as the framework would before running: PyTorch refuses a length of 0 or less
     /// (`pack_padded_sequence`) and fails on one above `max_time` (running the packed batch); TF and Keras accept any.
     public func checkSequenceLength(_ lengths: [Int]?, maxTime: Int) throws {
-        guard self == .torch, let lengths else { return }
+        guard let lengths else { return }
+        if self == .onnx, let (b, l) = lengths.enumerated().first(where: { $0.element < 0 || $0.element > maxTime }) {
+            throw RNNError.badSequenceLength(
+                "sequence_length[\(b)] = \(l): onnxruntime's sequence_lens must lie in 0...\(maxTime) (max_time)")
+        }
+        guard self == .torch else { return }
         for (b, l) in lengths.enumerated() {
             if l <= 0 {
                 throw RNNError.badSequenceLength(
