@@ -48,6 +48,7 @@ extension ExperimentSpec {
     func writeONNXFields(into d: inout [String: Any]) {
         d["direction"] = bidirectional ? "bidirectional" : reverse ? "reverse" : "forward"
         d["cell_bw"] = nil
+        d["bidirectional"] = nil
         guard var c = d["cell"] as? [String: Any], case let .layer(fw) = cell else { return }
         var functions = fw.activationList
         if bidirectional { functions += cell(for: .backward).unwrappedLayer?.activationList ?? [] }
