@@ -129,19 +129,19 @@ final class ONNXConventionTests: XCTestCase {
         let rev = try run(sum, direction: "reverse", weights: one, x: x, lengths: [2, 0], h0: try tensor([1, 2, 1], [10, 10]))
         assertValues(rev["Y"], [13, 0, 12, 0, 0, 0], shape: [3, 1, 2, 1], "reverse Y")
         assertValues(rev["Y_h"], [13, 0], shape: [1, 2, 1], "reverse Y_h")
-        // Bidirectional: the backward direction starts from h₀ = 20 and reads t = 1, then t = 0 (22, then 23).
+        // Bidirectional: the backward direction (W = 2) starts from h₀ = 20 and reads t = 1, then t = 0 (24, then 26).
         let both = #"{"type": "basic_rnn", "num_units": 1, "activations": ["Affine", "Affine"], "activation_alpha": [1, 1], "activation_beta": [0, 0]}"#
-        let two = ["W": try tensor([2, 1, 1], [1, 1]), "R": try tensor([2, 1, 1], [1, 1])]
+        let two = ["W": try tensor([2, 1, 1], [1, 2]), "R": try tensor([2, 1, 1], [1, 1])]
         let bi = try run(both, direction: "bidirectional", weights: two, x: x, lengths: [2, 0], h0: try tensor([2, 2, 1], [10, 10, 20, 20]))
-        // Y [T, num_directions, batch, 1]: t=0 fw (11, 0) bw (23, 0); t=1 fw (13, 0) bw (22, 0); t=2 zeros.
-        assertValues(bi["Y"], [11, 0, 23, 0, 13, 0, 22, 0, 0, 0, 0, 0], shape: [3, 2, 2, 1], "bidirectional Y")
-        assertValues(bi["Y_h"], [13, 0, 23, 0], shape: [2, 2, 1], "bidirectional Y_h")
+        // Y [T, num_directions, batch, 1]: t=0 fw (11, 0) bw (26, 0); t=1 fw (13, 0) bw (24, 0); t=2 zeros.
+        assertValues(bi["Y"], [11, 0, 26, 0, 13, 0, 24, 0, 0, 0, 0, 0], shape: [3, 2, 2, 1], "bidirectional Y")
+        assertValues(bi["Y_h"], [13, 0, 26, 0], shape: [2, 2, 1], "bidirectional Y_h")
         // Batch-major (layout 1): X [batch, T, 1], initial_h [batch, num_directions, 1], Y [batch, T, num_directions, 1].
         let xb = try tensor([2, 3, 1], [1, 2, 3, 1, 2, 3])
         let lb = try run(both, direction: "bidirectional", timeMajor: false, weights: two, x: xb, lengths: [2, 0],
                          h0: try tensor([2, 2, 1], [10, 20, 10, 20]))
-        assertValues(lb["Y"], [11, 23, 13, 22, 0, 0, 0, 0, 0, 0, 0, 0], shape: [2, 3, 2, 1], "layout 1 Y")
-        assertValues(lb["Y_h"], [13, 23, 0, 0], shape: [2, 2, 1], "layout 1 Y_h")
+        assertValues(lb["Y"], [11, 26, 13, 24, 0, 0, 0, 0, 0, 0, 0, 0], shape: [2, 3, 2, 1], "layout 1 Y")
+        assertValues(lb["Y_h"], [13, 26, 0, 0], shape: [2, 2, 1], "layout 1 Y_h")
     }
 
     /// Without B the biases are zero; P needs `use_peepholes`; shapes are ONNX's.
