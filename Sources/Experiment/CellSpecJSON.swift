@@ -4,6 +4,11 @@ import RNNEngine
 enum CellSpecJSON {
     /// The types a file may name: each built-in kind's (its descriptor's `jsonType`), then the wrappers.
     static var types: [String] { CellKind.jsonTypes + ["multi", "residual", "dropout"] }
+    /// The types a file of `convention` may name (onnx: ONNX's operators; wrappers and stacks are refused later
+    /// with the reason).
+    static func types(for convention: Convention) -> [String] {
+        CellKind.jsonTypes.filter { !CellKind.kinds(jsonType: $0, convention: convention).isEmpty } + ["multi", "residual", "dropout"]
+    }
     /// The keys of a plain layer this format reads (a descriptor's `jsonKeys` come from these).
     static let layerKeys: Set<String> = ["type", "num_units", "activation", "reset_after", CellOptions.Key.forgetBias,
                                          CellOptions.Key.usePeepholes, CellOptions.Key.cellClip, CellOptions.Key.numProj,
@@ -17,7 +22,7 @@ enum CellSpecJSON {
     /// `reset_after` defaults to the framework's GRU).
     static func parse(_ r: FieldReader, convention: Convention = .tf) throws -> CellSpec {
         let defaultForgetBias: Double = convention.hasForgetBiasTerm ? 1 : 0
-        guard let type = try r.string("type") else { throw r.fail("type", "missing; one of \(types.joined(separator: ", "))") }
+        guard let type = try r.string("type") else { throw r.fail("type", "missing; one of \(types(for: convention).joined(separator: ", "))") }
         func units() throws -> Int {
             guard let n = try r.int("num_units", min: 1, max: maxUnits) else { throw r.fail("num_units", "missing (a positive integer)") }
             return n
@@ -68,7 +73,7 @@ enum CellSpecJSON {
             }
             guard let kind = CellKind.kind(jsonType: type, resetAfter: resetAfter, defaultResetAfter: convention.defaultResetAfter,
                                            convention: convention) else {
-                throw r.fail("type", "unknown cell type \"\(type)\"; one of \(types.joined(separator: ", "))")
+                throw r.fail("type", "unknown cell type \"\(type)\"; one of \(types(for: convention).joined(separator: ", "))")
             }
             return .layer(CellLayer(kind: kind, numUnits: numUnits, activation: act, options: options))
         }
@@ -96,7 +101,7 @@ enum CellSpecJSON {
             o.seed = try r.int("seed", min: 0).map { UInt64($0) }
             return .dropout(try parse(inner, convention: convention), o)
         default:
-            throw r.fail("type", "unknown cell type \"\(type)\"; one of \(types.joined(separator: ", "))")
+            throw r.fail("type", "unknown cell type \"\(type)\"; one of \(types(for: convention).joined(separator: ", "))")
         }
     }
 
