@@ -31,4 +31,30 @@ final class ONNXConformanceTests: XCTestCase {
             }
         }
     }
+
+    /// Each case's weights and initial state, loaded and written back under ONNX's names (both directions stacked
+    /// on `num_directions`), are the arrays the case gives: zeros where the node has no `B` or `initial_c`.
+    func testWeightsAndInitialStatesWriteBackAsGiven() throws {
+        let experiments = try FrameworkConformanceTests.cases(in: Self.directory).filter { !Self.isModelFileCase($0) }
+        XCTAssertGreaterThanOrEqual(experiments.count, 18)
+        for url in experiments {
+            let spec = try ExperimentLoader.readSpec(url)
+            let loaded = try ExperimentLoader.load(spec, file: url.path, baseDirectory: url.deletingLastPathComponent(), as: Float.self)
+            let given = try Npz.read(url.deletingPathExtension().appendingPathExtension("npz"))
+            var written = try loaded.weightArrays()
+            if spec.initialState != nil { written += try loaded.initialStateArrays() }
+            let name = url.lastPathComponent
+            for (key, array) in written {
+                if let g = given[key] {
+                    XCTAssertEqual(array, g, "\(name): \(key)")
+                } else {
+                    XCTAssertTrue(["B", "initial_state/initial_c"].contains(key), "\(name): \(key) written but not given")
+                    XCTAssertTrue(try array.tensor(Float.self, name: key).scalars.allSatisfy { $0 == 0 }, "\(name): \(key)")
+                }
+            }
+            for key in given.keys where ["W", "R", "B", "P", "initial_state/initial_h", "initial_state/initial_c"].contains(key) {
+                XCTAssertTrue(written.contains { $0.0 == key }, "\(name): \(key) given but not written")
+            }
+        }
+    }
 }
