@@ -87,10 +87,10 @@ extension CellKindDescriptor {
     /// convention with kinds of its own runs no other, and otherwise `unsupportedReason` answers.
     public func refusal(_ layer: CellLayer, convention: Convention) -> String? {
         if let own = onlyConvention, own != convention {
-            return "\(cellLabel) is \(own.frameworkName)'s; the \(convention.rawValue) convention does not run it (converting it is not supported yet)"
+            return "\(cellLabel) runs only under the \(own.rawValue) convention (converting it to \(convention.rawValue) is not supported yet)"
         }
         if onlyConvention == nil, CellKind.allCases.contains(where: { $0.descriptor.onlyConvention == convention }) {
-            return "the \(convention.rawValue) convention runs its own cells (\"type\": \"lstm\", \"gru\" or \"basic_rnn\" in a \(convention.rawValue) experiment), not \(tensorFlowClass)"
+            return "the \(convention.rawValue) convention runs its own cells (\"type\": \"lstm\", \"gru\" or \"basic_rnn\" under \"convention\": \"\(convention.rawValue)\"), not \(tensorFlowClass)"
         }
         return unsupportedReason(layer, convention: convention)
     }
