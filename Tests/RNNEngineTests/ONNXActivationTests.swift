@@ -61,4 +61,23 @@ final class ONNXActivationTests: XCTestCase {
         XCTAssertEqual(p.beta, [3, 0])
         XCTAssertEqual(try ONNXActivation.handOut(names: functions.map(\.function.rawValue), alpha: p.alpha, beta: p.beta), functions)
     }
+
+    /// An ONNX cell refuses a clip that is not positive and an activation list of the wrong length, by its label.
+    func testONNXCellsCheckTheirOptions() {
+        let store = VariableStore<Float>()
+        for clip in [0, -1, -Double.infinity, .nan] {
+            XCTAssertThrowsError(try ONNXLSTMCell(layer: CellLayer(kind: .onnxLSTM, numUnits: 2, options: CellOptions(clip: clip)), store: store)) { e in
+                XCTAssertTrue("\(e)".contains("ONNX LSTM: clip must be positive"), "\(e)")
+            }
+        }
+        XCTAssertNoThrow(try ONNXLSTMCell(layer: CellLayer(kind: .onnxLSTM, numUnits: 2, options: CellOptions(clip: .infinity)), store: store))
+        XCTAssertThrowsError(try ONNXGRUCell(layer: CellLayer(kind: .onnxGRU, numUnits: 2, options: CellOptions(activations: [.tanh])), store: store)) { e in
+            XCTAssertTrue("\(e)".contains("ONNX GRU: takes 2 activations per direction, got 1"), "\(e)")
+        }
+        XCTAssertThrowsError(try ONNXRNNCell(layer: CellLayer(kind: .onnxGRU, numUnits: 2), store: store))
+        // Options the kind does not take are dropped (an RNN has no input_forget), and so is TF's activation.
+        let rnn = CellLayer(kind: .onnxRNN, numUnits: 2, activation: .relu, options: CellOptions(inputForget: true, linearBeforeReset: true))
+        XCTAssertEqual(rnn, CellLayer(kind: .onnxRNN, numUnits: 2))
+        XCTAssertEqual(rnn.activationList, [.tanh])
+    }
 }
