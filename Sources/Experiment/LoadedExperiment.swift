@@ -37,11 +37,11 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
         self.initialStateBackward = initialStateBackward
     }
 
-    /// The unrolled loop of one direction (the backward one sees each row reversed within its length),
-    /// with its cell built: what the explorer steps through.
+    /// The unrolled loop of one direction (the backward one sees each row reversed within its length; a lone
+    /// reverse pass is backward), with its cell built: what the explorer steps through.
     public func makeLoop(backward: Bool = false) throws -> UnrolledLoop<Scalar> {
         try located {
-            let direction: Direction = backward ? .backward : .forward
+            let direction: Direction = backward || self.spec.model.directions == [.backward] ? .backward : .forward
             let cell = try spec.cell(for: direction).makeCell(store: store)
             var scope = spec.scope(for: direction)
             let model = self.spec.model
@@ -56,7 +56,7 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
                 scope = layer.scope
             }
             var x = inputs
-            if backward {
+            if direction == .backward {
                 x = try reverseSequence(inputs, lengths: self.spec.sequenceLength, timeMajor: self.spec.timeMajor)
             }
             return try UnrolledLoop(cell: cell, inputs: .leaf(x), sequenceLength: self.spec.sequenceLength,

@@ -32,6 +32,27 @@ final class ONNXConformanceTests: XCTestCase {
         }
     }
 
+    /// A lone reverse pass steps through as the backward direction (what the explorer's loop shows): stepping it
+    /// to the end gives the run's `Y_h`.
+    func testAReversePassStepsBackward() throws {
+        for name in ["onnx_gru_reverse_layout1_init", "onnx_lstm_reverse_layout1_lens"] {
+            let url = Self.directory.appendingPathComponent(name + ".json")
+            let loaded = try ExperimentLoader.load(try ExperimentLoader.readSpec(url), file: name, baseDirectory: Self.directory, as: Float.self)
+            let loop = try loaded.makeLoop()
+            var state = loop.initialState
+            for t in 0..<loop.maxTime { state = try loop.step(from: state, at: t).state }
+            let h: Tensor<Float>
+            switch state {
+            case let .leaf(t): h = t
+            case let .lstm(_, t): h = t
+            case .tuple: return XCTFail("\(name): nested state")
+            }
+            let yh = try XCTUnwrap(try loaded.run().namedArrays().first { $0.0 == "Y_h" }?.1).tensor(Float.self, name: "Y_h")
+            XCTAssertEqual(yh.shape, [h.shape[0], 1, h.shape[1]], name)   // layout 1: [batch, num_directions, H]
+            for (a, b) in zip(h.scalars, yh.scalars) { XCTAssertEqual(a, b, accuracy: 1e-6, name) }
+        }
+    }
+
     /// Each case's weights and initial state, loaded and written back under ONNX's names (both directions stacked
     /// on `num_directions`), are the arrays the case gives: zeros where the node has no `B` or `initial_c`.
     func testWeightsAndInitialStatesWriteBackAsGiven() throws {
