@@ -1,6 +1,7 @@
-/// Whose rules a run follows: the things TensorFlow 1, Keras 3 and PyTorch decide differently for the same cells,
-/// weights and inputs. The cells' equations are the same in every convention (a framework's cell is one of the
-/// engine's `CellSpec`s, its weights converted by a weight layout); what differs is below.
+/// Whose rules a run follows: the things TensorFlow 1, Keras 3, PyTorch and onnxruntime decide differently for the
+/// same cells, weights and inputs. The cells' equations are the same in the tf, keras and torch conventions (a
+/// framework's cell is one of the engine's `CellSpec`s, its weights converted by a weight layout); onnx runs ONNX's
+/// operators, kinds of its own. What differs is below.
 public enum Convention: String, CaseIterable, Sendable {
     /// `tf.nn.dynamic_rnn` / `bidirectional_dynamic_rnn` (TensorFlow 1), the default.
     case tf
@@ -95,7 +96,8 @@ public enum Convention: String, CaseIterable, Sendable {
     public var defaultResetAfter: Bool { self != .tf }
 
     /// Checks `sequence_length` as the framework would before running: PyTorch refuses a length of 0 or less
-    /// (`pack_padded_sequence`) and fails on one above `max_time` (running the packed batch); TF and Keras accept any.
+    /// (`pack_padded_sequence`) and fails on one above `max_time` (running the packed batch); onnxruntime refuses one
+    /// outside `0...max_time`; TF and Keras accept any.
     public func checkSequenceLength(_ lengths: [Int]?, maxTime: Int) throws {
         guard let lengths else { return }
         if self == .onnx, let (b, l) = lengths.enumerated().first(where: { $0.element < 0 || $0.element > maxTime }) {
