@@ -80,6 +80,13 @@ public enum Convention: String, CaseIterable, Sendable {
         }
     }
 
+    /// Whether the framework's node or layer is a single layer (one ONNX `LSTM` / `GRU` / `RNN` node; a stack is several
+    /// nodes, not supported yet).
+    public var runsOneLayer: Bool { self == .onnx }
+
+    /// Whether the framework has a lone pass reading each row backward (ONNX's `direction: "reverse"`, `RNNModel.reverse`).
+    public var hasReversePass: Bool { self == .onnx }
+
     /// Whether models convert to and from this convention (`unroll convert`, the explorer's `C`): onnx's do not yet.
     public var supportsConversion: Bool { self != .onnx }
 

@@ -76,7 +76,7 @@ public struct RNNModel: Sendable, Equatable {
         func fail(_ m: String) -> RNNError { RNNError.invalidCell("convention \(convention.rawValue): " + m) }
         for d in directions {
             // A kind of one convention only, or a convention with kinds of its own (also for tf, which runs the rest).
-            for l in cell(for: d).layers.compactMap(\.unwrappedLayer) where l.descriptor.onlyConvention != nil || convention == .onnx {
+            for l in cell(for: d).layers.compactMap(\.unwrappedLayer) where l.descriptor.onlyConvention != nil || CellKind.hasOwnKinds(convention) {
                 if let why = l.descriptor.refusal(l, convention: convention) { throw fail(why) }
             }
         }
@@ -101,10 +101,10 @@ public struct RNNModel: Sendable, Equatable {
 
     /// Refuses a composition the convention cannot run (Keras' `Bidirectional` wraps one layer), whatever the cells.
     func validateComposition() throws {
-        if convention == .onnx, cell.layers.count > 1 || cellBackward.map({ $0.layers.count > 1 }) == true {
-            throw RNNError.invalidCell("convention onnx: one ONNX LSTM, GRU or RNN node is one layer; a stack is several nodes (not supported yet)")
+        if convention.runsOneLayer, cell.layers.count > 1 || cellBackward.map({ $0.layers.count > 1 }) == true {
+            throw RNNError.invalidCell("convention \(convention.rawValue): one ONNX LSTM, GRU or RNN node is one layer; a stack is several nodes (not supported yet)")
         }
-        if reverse, !bidirectional, convention != .onnx {
+        if reverse, !bidirectional, !convention.hasReversePass {
             throw RNNError.invalidCell("convention \(convention.rawValue): a lone reverse pass is ONNX's direction \"reverse\"; \(convention.frameworkName) has none here")
         }
         if bidirectional, convention.bidirectionalStacking == .singleLayer, cell.layers.count > 1 || cellBackward.map({ $0.layers.count > 1 }) == true {
@@ -135,8 +135,10 @@ public struct RNNModel: Sendable, Equatable {
         swapMemory: Bool = false, rulesOnly: Bool = false
     ) throws -> ModelResult<Scalar> {
         if rulesOnly {
-            if convention == .onnx || cell.layers.contains(where: { $0.unwrappedLayer?.descriptor.onlyConvention != nil }) {
-                throw RNNError.invalidCell("comparing the onnx convention with another is not supported yet")
+            // A convention that does not convert does not compare either (its own kinds run nowhere else).
+            let involved = [convention] + cell.layers.compactMap { $0.unwrappedLayer?.descriptor.onlyConvention }
+            if let c = involved.first(where: { !$0.supportsConversion }) {
+                throw RNNError.invalidCell("comparing the \(c.rawValue) convention with another is not supported yet")
             }
             try validateComposition()
         } else {

@@ -49,10 +49,15 @@ public enum CellKind: String, CaseIterable, Sendable {
         return named.first { $0.descriptor.resetAfter == flag }
     }
 
+    /// Whether `convention` runs kinds of its own (`CellKindDescriptor.onlyConvention`), and no other.
+    public static func hasOwnKinds(_ convention: Convention) -> Bool {
+        allCases.contains { $0.descriptor.onlyConvention == convention }
+    }
+
     /// The kinds an experiment file of `convention` may mean by `jsonType`: the convention's own kinds
     /// (`CellKindDescriptor.onlyConvention`) where it has any, else the kinds every other convention shares.
     public static func kinds(jsonType: String, convention: Convention) -> [CellKind] {
-        let own = allCases.contains { $0.descriptor.onlyConvention == convention } ? convention : nil
+        let own = hasOwnKinds(convention) ? convention : nil
         return allCases.filter { $0.descriptor.jsonType == jsonType && $0.descriptor.onlyConvention == own }
     }
 

@@ -89,7 +89,7 @@ extension CellKindDescriptor {
         if let own = onlyConvention, own != convention {
             return "\(cellLabel) runs only under the \(own.rawValue) convention (converting it to \(convention.rawValue) is not supported yet)"
         }
-        if onlyConvention == nil, CellKind.allCases.contains(where: { $0.descriptor.onlyConvention == convention }) {
+        if onlyConvention == nil, CellKind.hasOwnKinds(convention) {
             return "the \(convention.rawValue) convention runs its own cells (\"type\": \"lstm\", \"gru\" or \"basic_rnn\" under \"convention\": \"\(convention.rawValue)\"), not \(tensorFlowClass)"
         }
         return unsupportedReason(layer, convention: convention)
