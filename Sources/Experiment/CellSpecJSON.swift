@@ -4,10 +4,17 @@ import RNNEngine
 enum CellSpecJSON {
     /// The types a file may name: each built-in kind's (its descriptor's `jsonType`), then the wrappers.
     static var types: [String] { CellKind.jsonTypes + ["multi", "residual", "dropout"] }
+    /// The types a file of `convention` may name (onnx: ONNX's operators; wrappers and stacks are refused later
+    /// with the reason).
+    static func types(for convention: Convention) -> [String] {
+        CellKind.jsonTypes.filter { !CellKind.kinds(jsonType: $0, convention: convention).isEmpty } + ["multi", "residual", "dropout"]
+    }
     /// The keys of a plain layer this format reads (a descriptor's `jsonKeys` come from these).
     static let layerKeys: Set<String> = ["type", "num_units", "activation", "reset_after", CellOptions.Key.forgetBias,
                                          CellOptions.Key.usePeepholes, CellOptions.Key.cellClip, CellOptions.Key.numProj,
-                                         CellOptions.Key.projClip]
+                                         CellOptions.Key.projClip, CellOptions.Key.clip, CellOptions.Key.inputForget,
+                                         CellOptions.Key.linearBeforeReset, CellOptions.Key.activations,
+                                         CellOptions.Key.activationAlpha, CellOptions.Key.activationBeta]
     /// Keras' `go_backwards` on a plain layer (keras convention only).
     static let goBackwardsKey = "go_backwards"
     /// Largest `num_units` accepted by the parser; the memory check refuses smaller sizes that still do not fit.
@@ -17,7 +24,7 @@ enum CellSpecJSON {
     /// `reset_after` defaults to the framework's GRU).
     static func parse(_ r: FieldReader, convention: Convention = .tf) throws -> CellSpec {
         let defaultForgetBias: Double = convention.hasForgetBiasTerm ? 1 : 0
-        guard let type = try r.string("type") else { throw r.fail("type", "missing; one of \(types.joined(separator: ", "))") }
+        guard let type = try r.string("type") else { throw r.fail("type", "missing; one of \(types(for: convention).joined(separator: ", "))") }
         func units() throws -> Int {
             guard let n = try r.int("num_units", min: 1, max: maxUnits) else { throw r.fail("num_units", "missing (a positive integer)") }
             return n
@@ -29,9 +36,9 @@ enum CellSpecJSON {
             }
             return a
         }
-        if CellKind.jsonTypes.contains(type) {
+        if let first = CellKind.kinds(jsonType: type, convention: convention).first {
             // Kinds sharing a type (the two GRUs) take the same keys; `reset_after` tells them apart.
-            let keys = CellKind.allCases.first { $0.descriptor.jsonType == type }?.descriptor.jsonKeys ?? []
+            let keys = first.descriptor.jsonKeys
             try r.onlyKeys(keys + [goBackwardsKey])
             let goBackwards = try r.bool(goBackwardsKey) ?? false
             if goBackwards && !convention.hasGoBackwards {
@@ -39,6 +46,7 @@ enum CellSpecJSON {
             }
             var numUnits = 0, act = Activation.tanh, resetAfter: Bool?
             var options = CellOptions(forgetBias: defaultForgetBias)
+            var activationNames: [String]?, alpha: [Double] = [], beta: [Double] = []
             for key in keys {
                 switch key {
                 case "num_units": numUnits = try units()
@@ -49,11 +57,29 @@ enum CellSpecJSON {
                 case CellOptions.Key.cellClip: options.cellClip = try nonNegative(r, key)
                 case CellOptions.Key.numProj: options.numProj = try r.int(key, min: 1, max: maxUnits)
                 case CellOptions.Key.projClip: options.projClip = try nonNegative(r, key)
+                case CellOptions.Key.clip:
+                    options.clip = try r.double(key)
+                    if let c = options.clip, !(c > 0 && c.isFinite) { throw r.fail(key, "must be a positive number, got \(c)") }
+                case CellOptions.Key.inputForget: options.inputForget = try r.int(key, min: 0, max: 1) == 1
+                case CellOptions.Key.linearBeforeReset: options.linearBeforeReset = try r.int(key, min: 0, max: 1) == 1
+                case CellOptions.Key.activations: activationNames = try r.stringList(key)
+                case CellOptions.Key.activationAlpha: alpha = try r.doubleList(key) ?? []
+                case CellOptions.Key.activationBeta: beta = try r.doubleList(key) ?? []
                 default: continue
                 }
             }
-            guard let kind = CellKind.kind(jsonType: type, resetAfter: resetAfter, defaultResetAfter: convention.defaultResetAfter) else {
-                throw r.fail("type", "unknown cell type \"\(type)\"; one of \(types.joined(separator: ", "))")
+            if let names = activationNames {
+                // Every direction's functions, forward first; the experiment splits them by its `direction`.
+                guard !names.isEmpty else { throw r.fail(CellOptions.Key.activations, "is empty; leave it out for the operator's defaults") }
+                for (i, name) in names.enumerated() where ONNXActivation.Function(onnxName: name) == nil {
+                    throw ExperimentError(file: r.file, field: "\(r.field(CellOptions.Key.activations))[\(i)]",
+                        "unknown activation \"\(name)\"; one of \(ONNXActivation.Function.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                options.activations = try ONNXActivation.handOut(names: names, alpha: alpha, beta: beta)
+            }
+            guard let kind = CellKind.kind(jsonType: type, resetAfter: resetAfter, defaultResetAfter: convention.defaultResetAfter,
+                                           convention: convention) else {
+                throw r.fail("type", "unknown cell type \"\(type)\"; one of \(types(for: convention).joined(separator: ", "))")
             }
             return .layer(CellLayer(kind: kind, numUnits: numUnits, activation: act, options: options, goBackwards: goBackwards))
         }
@@ -81,7 +107,7 @@ enum CellSpecJSON {
             o.seed = try r.int("seed", min: 0).map { UInt64($0) }
             return .dropout(try parse(inner, convention: convention), o)
         default:
-            throw r.fail("type", "unknown cell type \"\(type)\"; one of \(types.joined(separator: ", "))")
+            throw r.fail("type", "unknown cell type \"\(type)\"; one of \(types(for: convention).joined(separator: ", "))")
         }
     }
 
@@ -117,6 +143,16 @@ enum CellSpecJSON {
                 case CellOptions.Key.cellClip: if let c = o.cellClip { d[key] = c }
                 case CellOptions.Key.numProj: if let p = o.numProj { d[key] = p }
                 case CellOptions.Key.projClip: if let c = o.projClip { d[key] = c }
+                case CellOptions.Key.clip: if let c = o.clip { d[key] = c }
+                case CellOptions.Key.inputForget: if o.inputForget { d[key] = 1 }
+                case CellOptions.Key.linearBeforeReset: d[key] = o.linearBeforeReset ? 1 : 0
+                case CellOptions.Key.activations:
+                    // This cell's functions; an onnx experiment joins its directions' lists (`ExperimentSpec.jsonData`).
+                    guard !o.activations.isEmpty else { continue }
+                    d[key] = o.activations.map(\.function.rawValue)
+                    let p = ONNXActivation.parameters(of: o.activations)
+                    if !p.alpha.isEmpty { d[CellOptions.Key.activationAlpha] = p.alpha }
+                    if !p.beta.isEmpty { d[CellOptions.Key.activationBeta] = p.beta }
                 default: continue
                 }
             }

@@ -2,8 +2,8 @@ import RNNEngine
 
 /// What belongs to each pass of an experiment: its cell, the scope of its weights and the names of its arrays.
 extension ExperimentSpec {
-    /// The passes: forward, and backward when bidirectional.
-    public var directions: [Direction] { bidirectional ? [.forward, .backward] : [.forward] }
+    /// The passes: forward, and backward when bidirectional; backward alone for ONNX's `reverse` (`RNNModel.directions`).
+    public var directions: [Direction] { model.directions }
 
     /// The cell of `direction` (`cell_bw` falls back to `cell`: `RNNModel.cell(for:)`).
     public func cell(for direction: Direction) -> CellSpec { model.cell(for: direction) }

@@ -54,9 +54,12 @@ public enum ExperimentLoader {
         }
         let store = VariableStore(arrays: weights, missing: spec.weights == nil ? .initialize(seed: spec.seed) : .fail)
 
-        let (initial, initialBw) = spec.convention == .torch
-            ? try loadTorchInitialStates(spec, from: arrays, batch: inputShape[spec.timeMajor ? 1 : 0])
-            : try loadInitialStates(spec, from: arrays)
+        let batch = inputShape[spec.timeMajor ? 1 : 0]
+        let (initial, initialBw) = switch spec.convention {
+        case .torch: try loadTorchInitialStates(spec, from: arrays, batch: batch)
+        case .onnx: try loadONNXInitialStates(spec, from: arrays, batch: batch)
+        case .tf, .keras: try loadInitialStates(spec, from: arrays)
+        }
         var loaded = LoadedExperiment(spec: spec, file: file, inputs: inputs, store: store,
                                       initialState: initial, initialStateBackward: initialBw, inputShape: inputShape)
         loaded.stepMask = try loadMask(spec, from: arrays, inputs: inputs, inputShape: inputShape, shapesOnly: shapesOnly)
@@ -236,6 +239,30 @@ public enum ExperimentLoader {
         let c0 = try arrays["initial_state/c_0"].map { try source.tensor("initial_state", $0, "initial_state/c_0") }
         do {
             let states = try TorchStateLayout.split(h0: h0, c0: c0, model: spec.model, batch: batch)
+            return (states.first, states.count > 1 ? states[1] : nil)
+        } catch let e as RNNError {
+            throw ExperimentError(file: source.file, field: "initial_state", "\(path): \(e.description)")
+        }
+    }
+
+    /// ONNX's `initial_state/initial_h` and `initial_state/initial_c` (`[num_directions, batch, H]`, batch-major
+    /// `[batch, num_directions, H]`), either absent for zeros, split into the engine's per-direction states (a lone
+    /// reverse pass is the first); nil without `initial_state`.
+    private static func loadONNXInitialStates<Scalar: RNNScalar>(_ spec: ExperimentSpec, from source: ExperimentArrays<Scalar>,
+                                                                 batch: Int) throws
+        -> (forward: Nest<Tensor<Scalar>>?, backward: Nest<Tensor<Scalar>>?) {
+        guard let path = spec.initialState else { return (nil, nil) }
+        let arrays = try source.archive("initial_state", path, where: { $0.hasPrefix("initial_state") })
+        let names = ["initial_state/initial_h", "initial_state/initial_c"]
+        guard names.contains(where: { arrays[$0] != nil }) else {
+            let have = arrays.keys.filter { $0.hasPrefix("initial_state") }.sorted()
+            throw ExperimentError(file: source.file, field: "initial_state",
+                "\(path) has neither initial_state/initial_h nor initial_state/initial_c (ONNX's initial_h and initial_c; found: \(have.isEmpty ? "none" : have.joined(separator: ", ")))")
+        }
+        let h = try arrays[names[0]].map { try source.tensor("initial_state", $0, names[0]) }
+        let c = try arrays[names[1]].map { try source.tensor("initial_state", $0, names[1]) }
+        do {
+            let states = try ONNXStateLayout.split(h: h, c: c, model: spec.model, batch: batch, timeMajor: spec.timeMajor)
             return (states.first, states.count > 1 ? states[1] : nil)
         } catch let e as RNNError {
             throw ExperimentError(file: source.file, field: "initial_state", "\(path): \(e.description)")

@@ -10,6 +10,8 @@ public struct ExperimentSpec: Equatable {
     /// The backward cell of a bidirectional run (defaults to a copy of `cell`).
     public var cellBackward: CellSpec?
     public var bidirectional: Bool
+    /// One pass reading each row backward (ONNX's `"direction": "reverse"`; see `RNNModel.reverse`).
+    public var reverse: Bool = false
     /// Whose rules the run follows (`"convention"`: `tf`, the default, `keras` or `torch`); it also says which
     /// framework's names the weights and results use.
     public var convention: Convention
@@ -68,12 +70,12 @@ public struct ExperimentSpec: Equatable {
 
     /// The model the experiment runs: its cells, direction(s) and convention.
     public var model: RNNModel {
-        RNNModel(cell: cell, cellBackward: cellBackward, bidirectional: bidirectional, convention: convention)
+        RNNModel(cell: cell, cellBackward: cellBackward, bidirectional: bidirectional, convention: convention, reverse: reverse)
     }
 
     static let fields = ["name", "description", "convention", "cell", "cell_bw", "bidirectional", "time_major", "dtype",
                          "sequence_length", "mask", "mask_value", "weights", "inputs", "initial_state", "batch_size", "max_time",
-                         "input_depth", "seed", "input_scale", "parallel_iterations", "swap_memory", "loss"]
+                         "input_depth", "seed", "input_scale", "parallel_iterations", "swap_memory", "loss", "direction"]
 
     /// Largest `batch_size`, `max_time` or `input_depth` the parser accepts; memory is checked separately.
     static let maxDimension = 1 << 40
@@ -133,6 +135,7 @@ public struct ExperimentSpec: Equatable {
         if spec.cellBackward != nil && !spec.bidirectional {
             throw r.fail("cell_bw", "only used with \"bidirectional\": true")
         }
+        try spec.readONNXFields(r, cell: cellReader)
         do {
             try spec.model.validate()
         } catch let e as RNNError {
@@ -171,6 +174,7 @@ public struct ExperimentSpec: Equatable {
         if parallelIterations != 32 { d["parallel_iterations"] = parallelIterations }
         if swapMemory { d["swap_memory"] = true }
         if let loss { d["loss"] = loss.json }
+        if convention == .onnx { writeONNXFields(into: &d) }
         var data = try JSONSerialization.data(withJSONObject: d, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         data.append(0x0A)
         return data

@@ -78,6 +78,30 @@ struct FieldReader {
         }
     }
 
+    func stringList(_ key: String) throws -> [String]? {
+        guard let v = object[key], v != .null else { return nil }
+        guard case let .array(items) = v else { throw fail(key, "expected a list of strings, got \(v.kindName)") }
+        return try items.enumerated().map { i, item in
+            guard case let .string(s) = item else {
+                throw ExperimentError(file: file, field: "\(field(key))[\(i)]", "expected a string, got \(item.kindName)")
+            }
+            return s
+        }
+    }
+
+    /// A list of finite numbers.
+    func doubleList(_ key: String) throws -> [Double]? {
+        guard let v = object[key], v != .null else { return nil }
+        guard case let .array(items) = v else { throw fail(key, "expected a list of numbers, got \(v.kindName)") }
+        return try items.enumerated().map { i, item in
+            switch item {
+            case let .int(n): return Double(n)
+            case let .double(d) where d.isFinite: return d
+            default: throw ExperimentError(file: file, field: "\(field(key))[\(i)]", "expected a finite number, got \(item.kindName)\(item.numberText)")
+            }
+        }
+    }
+
     func child(_ key: String) throws -> FieldReader? {
         guard let v = object[key], v != .null else { return nil }
         return try FieldReader(file: file, path: field(key), value: v)

@@ -32,7 +32,7 @@ extension LoadedExperiment {
     }
 
     /// The initial state's arrays in the convention's structure, empty for a zero state: PyTorch's stacked
-    /// `initial_state/h_0` (and `c_0`), otherwise one array per leaf of each pass's state (`initial_state/c`,
+    /// `initial_state/h_0` (and `c_0`), ONNX's `initial_state/initial_h` (and `initial_c`), otherwise one array per leaf of each pass's state (`initial_state/c`,
     /// bidirectional `initial_state/1/h`). A pass without a given state gets its zero state, so the file
     /// loads back (the loader wants every pass's arrays).
     public func initialStateArrays() throws -> [(String, NumpyArray)] {
@@ -47,6 +47,23 @@ extension LoadedExperiment {
         if spec.convention == .torch {
             let stacked = try ExperimentError.located(file: file, field: "initial_state") { try TorchStateLayout.stack(states, model: model) }
             return [("initial_state/h_0", try NumpyArray(stacked.h))] + (try stacked.c.map { [("initial_state/c_0", try NumpyArray($0))] } ?? [])
+        }
+        if spec.convention == .onnx {
+            // The directions stacked on ONNX's num_directions axis, as `Y_h` and `Y_c` are.
+            let axis = spec.timeMajor ? 0 : 1
+            var h: [Tensor<Scalar>] = [], c: [Tensor<Scalar>] = []
+            for s in states {
+                switch s {
+                case let .leaf(t): h.append(t)
+                case let .lstm(ct, ht): h.append(ht); c.append(ct)
+                case .tuple: continue
+                }
+            }
+            let (hs, cs) = (h, c)
+            let stacked: (h: Tensor<Scalar>, c: Tensor<Scalar>?) = try ExperimentError.located(file: file, field: "initial_state") {
+                (try ONNXStateLayout.stack(hs, axis: axis), cs.isEmpty ? nil : try ONNXStateLayout.stack(cs, axis: axis))
+            }
+            return [("initial_state/initial_h", try NumpyArray(stacked.h))] + (try stacked.c.map { [("initial_state/initial_c", try NumpyArray($0))] } ?? [])
         }
         var out: [(String, NumpyArray)] = []
         for (d, s) in zip(model.directions, states) {

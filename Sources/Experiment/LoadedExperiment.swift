@@ -46,20 +46,20 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
         self.initialStateBackward = initialStateBackward
     }
 
-    /// The unrolled loop of one direction (the backward one sees each row reversed within its length),
-    /// with its cell built: what the explorer steps through.
     /// The field that gives the run's step mask (`mask`, `mask_value`), or `cell` for a `go_backwards` layer alone.
     var maskField: String { stepMask == nil ? "cell" : spec.mask != nil ? "mask" : "mask_value" }
 
-    /// A step mask (`"mask"`, `"mask_value"`) or a `go_backwards` layer has no single loop to step through yet: refused
-    /// in one line (`run` and `gradients` compute them).
+    /// The unrolled loop of one direction (the backward one sees each row reversed within its length; a lone
+    /// reverse pass is backward), with its cell built: what the explorer steps through. A step mask (`"mask"`,
+    /// `"mask_value"`) or a `go_backwards` layer has no single loop to step through yet: refused in one line
+    /// (`run` and `gradients` compute them).
     public func makeLoop(backward: Bool = false) throws -> UnrolledLoop<Scalar> {
         if stepMask != nil || spec.model.goesBackwards {
             throw ExperimentError(file: file, field: maskField,
                                   "stepping through a run under a step mask or go_backwards is not supported yet; unroll run computes it")
         }
         return try located {
-            let direction: Direction = backward ? .backward : .forward
+            let direction: Direction = backward || self.spec.model.directions == [.backward] ? .backward : .forward
             let cell = try spec.cell(for: direction).makeCell(store: store)
             var scope = spec.scope(for: direction)
             let model = self.spec.model
@@ -74,7 +74,7 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
                 scope = layer.scope
             }
             var x = inputs
-            if backward {
+            if direction == .backward {
                 x = try reverseSequence(inputs, lengths: self.spec.sequenceLength, timeMajor: self.spec.timeMajor)
             }
             return try UnrolledLoop(cell: cell, inputs: .leaf(x), sequenceLength: self.spec.sequenceLength,
@@ -93,7 +93,8 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
             } ?? spec.model.run(store: store, inputs: inputs, sequenceLength: spec.sequenceLength,
                                 initialStates: initialStates, timeMajor: spec.timeMajor,
                                 parallelIterations: spec.parallelIterations, swapMemory: spec.swapMemory)
-            return ExperimentResult(outputs: r.outputs, states: r.states, bidirectional: spec.bidirectional, model: spec.model)
+            return ExperimentResult(outputs: r.outputs, states: r.states, bidirectional: spec.bidirectional, model: spec.model,
+                                    timeMajor: spec.timeMajor)
         }
     }
 
@@ -125,19 +126,23 @@ public struct ExperimentResult<Scalar: RNNScalar> {
     public let bidirectional: Bool
     /// The model that made them (its convention names the results).
     public let model: RNNModel?
+    /// Whether the outputs are time-major (where ONNX's results put their `num_directions` axis).
+    public let timeMajor: Bool
 
-    public init(outputs: [Tensor<Scalar>], states: [Nest<Tensor<Scalar>>], bidirectional: Bool, model: RNNModel? = nil) {
+    public init(outputs: [Tensor<Scalar>], states: [Nest<Tensor<Scalar>>], bidirectional: Bool, model: RNNModel? = nil,
+                timeMajor: Bool = false) {
         self.outputs = outputs
         self.states = states
         self.bidirectional = bidirectional
         self.model = model
+        self.timeMajor = timeMajor
     }
 
     /// The arrays `unroll run` writes, under the framework's names (`ModelResult.namedTensors`): `outputs`,
     /// `state/...` (bidirectional: `outputs/0`, `state/1/...`) for tf and keras; `output`, `h_n`, `c_n` for torch.
     public func namedArrays() throws -> [(String, NumpyArray)] {
         let model = self.model ?? RNNModel(cell: .multi([]), bidirectional: bidirectional)
-        return try ModelResult(model: model, outputs: outputs, states: states).namedTensors().map { ($0.name, try NumpyArray($0.tensor)) }
+        return try ModelResult(model: model, outputs: outputs, states: states, timeMajor: timeMajor).namedTensors().map { ($0.name, try NumpyArray($0.tensor)) }
     }
 }
 

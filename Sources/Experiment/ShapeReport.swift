@@ -37,8 +37,8 @@ public struct ShapeReport {
             let prefix = spec.bidirectional ? layer.direction.name + " " : ""
             add("\(prefix)layer \(layer.index)", "\(layer.spec.summary(for: spec.convention))  input [\(batch), \(layer.inputDepth)]  state \(stateText(layer.spec.stateSize))  output [\(batch), \(layer.spec.outputSize)]")
         }
-        if spec.convention == .torch {
-            // PyTorch's own result structure: output, h_n, c_n.
+        if spec.convention == .torch || spec.convention == .onnx {
+            // PyTorch's own result structure: output, h_n, c_n; ONNX's Y, Y_h, Y_c.
             do {
                 for r in try model.resultShapes(batch: batch, maxTime: time, inputDepth: experiment.inputDepth, timeMajor: spec.timeMajor) {
                     add(r.name, formatShape(r.shape))

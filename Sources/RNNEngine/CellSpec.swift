@@ -145,8 +145,11 @@ public struct CellLayer: Sendable, Equatable {
     public let kind: CellKind
     /// `num_units`.
     public var numUnits: Int
-    /// The cell's activation (`activation`; an LSTM's candidate and output, a GRU's candidate, a basic RNN's step).
-    public var activation: Activation
+    /// The cell's activation (`activation`; an LSTM's candidate and output, a GRU's candidate, a basic RNN's step);
+    /// `tanh` for a kind that takes none (ONNX's kinds take an `activations` list in `options`).
+    public var activation: Activation {
+        didSet { if !takesActivation { activation = .tanh } }
+    }
     /// The options (set values the kind does not take are reset to the defaults).
     public var options: CellOptions {
         didSet { options = options.restricted(to: kind.descriptor.jsonKeys) }
@@ -160,10 +163,13 @@ public struct CellLayer: Sendable, Equatable {
                 goBackwards: Bool = false) {
         self.kind = kind
         self.numUnits = numUnits
-        self.activation = activation
+        self.activation = kind.descriptor.jsonKeys.contains("activation") ? activation : .tanh
         self.options = options.restricted(to: kind.descriptor.jsonKeys)
         self.goBackwards = goBackwards
     }
+
+    /// Whether the kind takes TF's `activation`.
+    private var takesActivation: Bool { descriptor.jsonKeys.contains("activation") }
 
     /// A layer of `kind` with `convention`'s default options (`forget_bias` 1 where the framework has that term,
     /// 0 where it has none).
@@ -194,6 +200,10 @@ public struct CellLayer: Sendable, Equatable {
             parts.append("forget_bias=\(o.forgetBias)")
         }
         if let r = d.resetAfter, r != convention.defaultResetAfter { parts.append(r ? "reset_after" : "reset_after=false") }
+        if keys.contains(CellOptions.Key.clip), let c = o.clip { parts.append("clip=\(c)") }
+        if keys.contains(CellOptions.Key.inputForget), o.inputForget { parts.append("input_forget") }
+        if keys.contains(CellOptions.Key.linearBeforeReset), o.linearBeforeReset { parts.append("linear_before_reset") }
+        if keys.contains(CellOptions.Key.activations), !o.activations.isEmpty { parts.append(o.activations.map(\.description).joined(separator: "/")) }
         if activation != .tanh { parts.append(activation.rawValue) }
         if goBackwards { parts.append("go_backwards") }
         return d.jsonType + "(" + parts.joined(separator: ", ") + ")"
@@ -213,15 +223,29 @@ public struct CellOptions: Sendable, Equatable {
     public var numProj: Int?
     /// `proj_clip`: the projection clipped to ±this (nil: no clip).
     public var projClip: Double?
+    /// ONNX's `clip`: every gate's pre-activation bounded to ±this (nil: no clip); the cell state is not clipped.
+    public var clip: Double?
+    /// ONNX's `input_forget` (LSTM): the forget gate is `1 - i`.
+    public var inputForget: Bool
+    /// ONNX's `linear_before_reset` (GRU): `r` multiplies `H·R_hᵀ + Rb_h` after the product.
+    public var linearBeforeReset: Bool
+    /// ONNX's `activations` of this direction, with their alpha and beta (`ONNXActivation.handOut`); empty: the
+    /// operator's defaults (`CellKindDescriptor.defaultActivations`).
+    public var activations: [ONNXActivation]
 
-    /// Options by TF's arguments (`forget_bias` 1 as TF's default).
+    /// Options by TF's arguments (`forget_bias` 1 as TF's default), and ONNX's attributes.
     public init(forgetBias: Double = 1.0, usePeepholes: Bool = false, cellClip: Double? = nil, numProj: Int? = nil,
-                projClip: Double? = nil) {
+                projClip: Double? = nil, clip: Double? = nil, inputForget: Bool = false, linearBeforeReset: Bool = false,
+                activations: [ONNXActivation] = []) {
         self.forgetBias = forgetBias
         self.usePeepholes = usePeepholes
         self.cellClip = cellClip
         self.numProj = numProj
         self.projClip = projClip
+        self.clip = clip
+        self.inputForget = inputForget
+        self.linearBeforeReset = linearBeforeReset
+        self.activations = activations
     }
 
     /// The options of an `LSTMCell` (its activation aside).
@@ -237,6 +261,13 @@ public struct CellOptions: Sendable, Equatable {
         public static let cellClip = "cell_clip"
         public static let numProj = "num_proj"
         public static let projClip = "proj_clip"
+        public static let clip = "clip"
+        public static let inputForget = "input_forget"
+        public static let linearBeforeReset = "linear_before_reset"
+        /// `activations`, read with `activation_alpha` and `activation_beta`.
+        public static let activations = "activations"
+        public static let activationAlpha = "activation_alpha"
+        public static let activationBeta = "activation_beta"
     }
 
     /// These options with every one whose key is not in `keys` back at its default (`forget_bias` at 0: a kind
@@ -247,6 +278,10 @@ public struct CellOptions: Sendable, Equatable {
                            usePeepholes: keys.contains(Key.usePeepholes) ? usePeepholes : d.usePeepholes,
                            cellClip: keys.contains(Key.cellClip) ? cellClip : d.cellClip,
                            numProj: keys.contains(Key.numProj) ? numProj : d.numProj,
-                           projClip: keys.contains(Key.projClip) ? projClip : d.projClip)
+                           projClip: keys.contains(Key.projClip) ? projClip : d.projClip,
+                           clip: keys.contains(Key.clip) ? clip : d.clip,
+                           inputForget: keys.contains(Key.inputForget) ? inputForget : d.inputForget,
+                           linearBeforeReset: keys.contains(Key.linearBeforeReset) ? linearBeforeReset : d.linearBeforeReset,
+                           activations: keys.contains(Key.activations) ? activations : d.activations)
     }
 }

@@ -1,6 +1,7 @@
-/// Whose rules a run follows: the things TensorFlow 1, Keras 3 and PyTorch decide differently for the same cells,
-/// weights and inputs. The cells' equations are the same in every convention (a framework's cell is one of the
-/// engine's `CellSpec`s, its weights converted by a weight layout); what differs is below.
+/// Whose rules a run follows: the things TensorFlow 1, Keras 3, PyTorch and onnxruntime decide differently for the
+/// same cells, weights and inputs. The cells' equations are the same in the tf, keras and torch conventions (a
+/// framework's cell is one of the engine's `CellSpec`s, its weights converted by a weight layout); onnx runs ONNX's
+/// operators, kinds of its own. What differs is below.
 public enum Convention: String, CaseIterable, Sendable {
     /// `tf.nn.dynamic_rnn` / `bidirectional_dynamic_rnn` (TensorFlow 1), the default.
     case tf
@@ -9,6 +10,9 @@ public enum Convention: String, CaseIterable, Sendable {
     case keras
     /// PyTorch's `nn.RNN` / `nn.LSTM` / `nn.GRU` over `pack_padded_sequence`, unpacked by `pad_packed_sequence`.
     case torch
+    /// ONNX's `LSTM`, `GRU` and `RNN` operators as onnxruntime runs them (one node: one layer, `direction`
+    /// forward, reverse or bidirectional, `sequence_lens`); its cells are the ONNX kinds (`CellKindDescriptor.onlyConvention`).
+    case onnx
 
     /// How the framework is named in messages and titles.
     public var frameworkName: String {
@@ -16,6 +20,7 @@ public enum Convention: String, CaseIterable, Sendable {
         case .tf: return "TensorFlow (dynamic_rnn)"
         case .keras: return "Keras"
         case .torch: return "PyTorch"
+        case .onnx: return "ONNX (onnxruntime)"
         }
     }
 
@@ -25,6 +30,7 @@ public enum Convention: String, CaseIterable, Sendable {
         case .tf: return "TensorFlow's"
         case .keras: return "Keras'"
         case .torch: return "PyTorch's"
+        case .onnx: return "onnxruntime's"
         }
     }
 
@@ -32,7 +38,7 @@ public enum Convention: String, CaseIterable, Sendable {
     /// (it sets `zero_output_for_mask` on both layers), a plain Keras layer repeats its last valid output.
     public func maskedOutput(bidirectional: Bool) -> MaskedOutputRule {
         switch self {
-        case .tf, .torch: return .zeros
+        case .tf, .torch, .onnx: return .zeros
         case .keras: return bidirectional ? .zeros : .repeatLastValid
         }
     }
@@ -44,6 +50,7 @@ public enum Convention: String, CaseIterable, Sendable {
         case .tf: return "the state is copied through unchanged"
         case .keras: return "the state is carried unchanged"
         case .torch: return "the row is not in the packed batch, so its state stays as it was (h_n is taken at its last step)"
+        case .onnx: return "the state stays as it was after the row's last valid step (Y_h is taken there; a row of length 0 ends in a zero state, not the initial one)"
         }
     }
 
@@ -54,6 +61,7 @@ public enum Convention: String, CaseIterable, Sendable {
         case (.torch, _): output = "the row is absent from the packed batch; pad_packed_sequence writes zeros as its output"
         case (.keras, .zeros): output = "keras.layers.Bidirectional zeroes the output (zero_output_for_mask)"
         case (.keras, _): output = "the output repeats the row's last valid output (zeros before its first step)"
+        case (.onnx, _): output = "onnxruntime writes zeros into Y past the row's sequence_lens"
         default: output = "dynamic_rnn writes zeros as the output"
         }
         return output + "; " + maskedStateDescription
@@ -72,6 +80,7 @@ public enum Convention: String, CaseIterable, Sendable {
         case .tf: return "dynamic_rnn's sequence_length"
         case .keras: return "the mask t < sequence_length[b]"
         case .torch: return "pack_padded_sequence's lengths"
+        case .onnx: return "the sequence_lens input"
         }
     }
 
@@ -92,8 +101,23 @@ public enum Convention: String, CaseIterable, Sendable {
         case .tf: return .wholeStack
         case .keras: return .singleLayer
         case .torch: return .layerwise
+        case .onnx: return .singleLayer
         }
     }
+
+    /// Whether the framework's node or layer is a single layer (one ONNX `LSTM` / `GRU` / `RNN` node; a stack is several
+    /// nodes, not supported yet).
+    public var runsOneLayer: Bool { self == .onnx }
+
+    /// Whether the framework has a lone pass reading each row backward (ONNX's `direction: "reverse"`, `RNNModel.reverse`).
+    public var hasReversePass: Bool { self == .onnx }
+
+    /// Whether models convert to and from this convention (`unroll convert`, the explorer's `C`): onnx's do not yet.
+    public var supportsConversion: Bool { self != .onnx }
+
+    /// Whether a row of length 0 ends in a zero state rather than its initial state (onnxruntime's `Y_h` and `Y_c`
+    /// are 0 there even when `initial_h` / `initial_c` are given; TF and Keras keep the initial state).
+    public var emptyRowsEndInZeroState: Bool { self == .onnx }
 
     /// Whether the framework's LSTM adds a constant `forget_bias` to the forget gate (TF's cells do; Keras' and
     /// PyTorch's LSTMs have no such term: a converted model carries it in the bias).
@@ -104,9 +128,15 @@ public enum Convention: String, CaseIterable, Sendable {
     public var defaultResetAfter: Bool { self != .tf }
 
     /// Checks `sequence_length` as the framework would before running: PyTorch refuses a length of 0 or less
-    /// (`pack_padded_sequence`) and fails on one above `max_time` (running the packed batch); TF and Keras accept any.
+    /// (`pack_padded_sequence`) and fails on one above `max_time` (running the packed batch); onnxruntime refuses one
+    /// outside `0...max_time`; TF and Keras accept any.
     public func checkSequenceLength(_ lengths: [Int]?, maxTime: Int) throws {
-        guard self == .torch, let lengths else { return }
+        guard let lengths else { return }
+        if self == .onnx, let (b, l) = lengths.enumerated().first(where: { $0.element < 0 || $0.element > maxTime }) {
+            throw RNNError.badSequenceLength(
+                "sequence_length[\(b)] = \(l): onnxruntime's sequence_lens must lie in 0...\(maxTime) (max_time)")
+        }
+        guard self == .torch else { return }
         for (b, l) in lengths.enumerated() {
             if l <= 0 {
                 throw RNNError.badSequenceLength(

@@ -5,20 +5,26 @@ public struct ModelResult<Scalar: RNNScalar>: Sendable {
     public let outputs: [Tensor<Scalar>]
     /// Per direction, in that direction's cell's state structure (a stack's state is a tuple of layers).
     public let states: [Nest<Tensor<Scalar>>]
+    /// Whether the outputs are time-major (ONNX's results put their `num_directions` axis by the layout).
+    public let timeMajor: Bool
 
-    public init(model: RNNModel, outputs: [Tensor<Scalar>], states: [Nest<Tensor<Scalar>>]) {
+    public init(model: RNNModel, outputs: [Tensor<Scalar>], states: [Nest<Tensor<Scalar>>], timeMajor: Bool = false) {
         self.model = model
         self.outputs = outputs
         self.states = states
+        self.timeMajor = timeMajor
     }
 
     /// The results under the framework's own names and structure:
     /// - tf and keras: `outputs` and `state/...` (`outputs/0`, `outputs/1`, `state/0/...`, `state/1/...` when
     ///   bidirectional), states named by their place in the state structure (`state/c`, `state/0/h`);
     /// - torch: `output` (both directions concatenated along the depth), `h_n` and, for an LSTM, `c_n`, each
-    ///   `[layers * directions, batch, hidden]` (layer 0 forward, layer 0 backward, layer 1 forward, ...).
+    ///   `[layers * directions, batch, hidden]` (layer 0 forward, layer 0 backward, layer 1 forward, ...);
+    /// - onnx: `Y` `[T, num_directions, batch, H]` (batch-major: `[batch, T, num_directions, H]`), `Y_h` and, for an
+    ///   LSTM, `Y_c` `[num_directions, batch, H]` (batch-major: `[batch, num_directions, H]`).
     public func namedTensors() throws -> [(name: String, tensor: Tensor<Scalar>)] {
-        try model.namedResults(outputs: outputs, states: states, concat: concatDepth, stack: TorchStateLayout.stackRows)
+        try model.namedResults(outputs: outputs, states: states, timeMajor: timeMajor, concat: concatDepth,
+                               stack: TorchStateLayout.stackRows, stackAxis: ONNXStateLayout.stack)
             .map { (name: $0.name, tensor: $0.value) }
     }
 }
@@ -30,12 +36,32 @@ extension RNNModel {
         let lead = timeMajor ? [maxTime, batch] : [batch, maxTime]
         let outputs = directions.map { lead + [cell(for: $0).outputSize] }
         let states = directions.map { cell(for: $0).stateSize.map { [batch, $0] } }
-        return try namedResults(outputs: outputs, states: states, concat: { a, b in Array(a.dropLast()) + [(a.last ?? 0) + (b.last ?? 0)] },
-                                stack: { (items: [[Int]]) in [items.count] + (items.first ?? []) }).map { (name: $0.name, shape: $0.value) }
+        return try namedResults(outputs: outputs, states: states, timeMajor: timeMajor,
+                                concat: { a, b in Array(a.dropLast()) + [(a.last ?? 0) + (b.last ?? 0)] },
+                                stack: { (items: [[Int]]) in [items.count] + (items.first ?? []) },
+                                stackAxis: { (items: [[Int]], axis: Int) in
+                                    let s = items.first ?? []
+                                    return Array(s.prefix(axis)) + [items.count] + Array(s.dropFirst(axis))
+                                }).map { (name: $0.name, shape: $0.value) }
     }
 
-    /// The one place results are named: tf and keras keep TF's structure, torch stacks PyTorch's.
-    func namedResults<T>(outputs: [T], states: [Nest<T>], concat: (T, T) -> T, stack: ([T]) throws -> T) throws -> [(name: String, value: T)] {
+    /// The one place results are named: tf and keras keep TF's structure, torch stacks PyTorch's, onnx stacks
+    /// the directions on ONNX's `num_directions` axis.
+    func namedResults<T>(outputs: [T], states: [Nest<T>], timeMajor: Bool, concat: (T, T) -> T, stack: ([T]) throws -> T,
+                         stackAxis: ([T], Int) throws -> T) throws -> [(name: String, value: T)] {
+        if convention == .onnx {
+            var hs: [T] = [], cs: [T] = []
+            for s in states {
+                switch s {
+                case let .leaf(h): hs.append(h)
+                case let .lstm(c, h): hs.append(h); cs.append(c)
+                case .tuple: throw RNNError.badInitialState("an ONNX node's state is one h (and c) per direction; got a nested state")
+                }
+            }
+            var out: [(name: String, value: T)] = [("Y", try stackAxis(outputs, timeMajor ? 1 : 2)), ("Y_h", try stackAxis(hs, timeMajor ? 0 : 1))]
+            if !cs.isEmpty { out.append(("Y_c", try stackAxis(cs, timeMajor ? 0 : 1))) }
+            return out
+        }
         guard convention == .torch else {
             var out: [(name: String, value: T)] = []
             func name(_ base: String, _ i: Int) -> String { bidirectional ? joinPath(base, String(i)) : base }
@@ -123,5 +149,61 @@ public enum TorchStateLayout {
             throw RNNError.invalidShape("cannot stack states of shapes \(formatShape(first.shape)) and \(formatShape(t.shape))")
         }
         return Tensor(unchecked: [ts.count] + first.shape, scalars: ts.flatMap(\.scalars))
+    }
+}
+
+/// ONNX's state and output layout: the directions stacked on a `num_directions` axis, `[num_directions, batch, H]`
+/// for `initial_h` / `Y_h` (`[batch, num_directions, H]` batch-major) and `[T, num_directions, batch, H]` for `Y`
+/// (`[batch, T, num_directions, H]`).
+public enum ONNXStateLayout {
+    /// Equal-shaped tensors stacked along a new axis at `axis`.
+    public static func stack<Scalar: RNNScalar>(_ ts: [Tensor<Scalar>], axis: Int) throws -> Tensor<Scalar> {
+        guard let first = ts.first else { return Tensor(zeros: [0]) }
+        for t in ts where t.shape != first.shape {
+            throw RNNError.invalidShape("cannot stack \(formatShape(first.shape)) and \(formatShape(t.shape))")
+        }
+        let outer = first.shape.prefix(axis).reduce(1, *), inner = first.shape.dropFirst(axis).reduce(1, *)
+        var out = [Scalar]()
+        out.reserveCapacity(outer * inner * ts.count)
+        for o in 0..<outer { for t in ts { out.append(contentsOf: t.scalars[(o * inner)..<((o + 1) * inner)]) } }
+        return Tensor(unchecked: Array(first.shape.prefix(axis)) + [ts.count] + Array(first.shape.dropFirst(axis)), scalars: out)
+    }
+
+    /// Slice `index` of `t` along `axis` (the axis removed): one direction of `initial_h` / `initial_c`.
+    public static func slice<Scalar: RNNScalar>(_ t: Tensor<Scalar>, axis: Int, index: Int) -> Tensor<Scalar> {
+        let n = t.shape[axis]
+        let outer = t.shape.prefix(axis).reduce(1, *), inner = t.shape.dropFirst(axis + 1).reduce(1, *)
+        var out = [Scalar]()
+        out.reserveCapacity(outer * inner)
+        for o in 0..<outer { out.append(contentsOf: t.scalars[((o * n + index) * inner)..<((o * n + index + 1) * inner)]) }
+        var shape = t.shape
+        shape.remove(at: axis)
+        return Tensor(unchecked: shape, scalars: out)
+    }
+
+    /// The per-direction initial states of `model` (an onnx model: one layer) from `initial_h` and `initial_c`
+    /// (`[num_directions, batch, H]`, batch-major `[batch, num_directions, H]`), zeros for an absent one; each
+    /// shape checked and named in errors by ONNX's input names.
+    public static func split<Scalar: RNNScalar>(h: Tensor<Scalar>?, c: Tensor<Scalar>?, model: RNNModel, batch: Int,
+                                                timeMajor: Bool) throws -> [Nest<Tensor<Scalar>>] {
+        let nd = model.directions.count, units = model.cell.numUnits
+        let shape = timeMajor ? [nd, batch, units] : [batch, nd, units]
+        let isLSTM = { if case .lstm = model.cell.stateSize { return true } else { return false } }()
+        let what = timeMajor ? "[num_directions, batch, hidden_size]" : "[batch, num_directions, hidden_size] (layout 1)"
+        for (name, t) in [("initial_h", h), ("initial_c", c)] {
+            guard let t else { continue }
+            if name == "initial_c" && !isLSTM {
+                throw RNNError.badInitialState("initial_c: only an LSTM has a cell state; \(model.cell.summary(for: .onnx)) takes initial_h alone")
+            }
+            guard t.shape == shape else {
+                throw RNNError.badInitialState("\(name): expected shape \(formatShape(shape)) (\(what)), got \(formatShape(t.shape))")
+            }
+        }
+        let axis = timeMajor ? 0 : 1
+        return (0..<nd).map { d in
+            let hd = h.map { slice($0, axis: axis, index: d) } ?? Tensor(zeros: [batch, units])
+            guard isLSTM else { return .leaf(hd) }
+            return .lstm(c: c.map { slice($0, axis: axis, index: d) } ?? Tensor(zeros: [batch, units]), h: hd)
+        }
     }
 }

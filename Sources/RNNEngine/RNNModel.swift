@@ -7,12 +7,17 @@ public struct RNNModel: Sendable, Equatable {
     public var cellBackward: CellSpec?
     public var bidirectional: Bool
     public var convention: Convention
+    /// One pass that reads each row backward within its length and writes its outputs back in input order (ONNX's
+    /// `direction: "reverse"`); its one direction is `.backward`. Ignored when `bidirectional`.
+    public var reverse: Bool
 
-    public init(cell: CellSpec, cellBackward: CellSpec? = nil, bidirectional: Bool = false, convention: Convention = .tf) {
+    public init(cell: CellSpec, cellBackward: CellSpec? = nil, bidirectional: Bool = false, convention: Convention = .tf,
+                reverse: Bool = false) {
         self.cell = cell
         self.cellBackward = cellBackward
         self.bidirectional = bidirectional
         self.convention = convention
+        self.reverse = reverse
     }
 
     /// The variable scope of the whole run: `rnn`, `bidirectional_rnn`, or `stack_bidirectional_rnn` for a
@@ -23,8 +28,8 @@ public struct RNNModel: Sendable, Equatable {
         return VariableScope.stackBidirectionalRNN
     }
 
-    /// The passes: forward, and backward when bidirectional.
-    public var directions: [Direction] { bidirectional ? [.forward, .backward] : [.forward] }
+    /// The passes: forward, and backward when bidirectional; backward alone when `reverse`.
+    public var directions: [Direction] { bidirectional ? [.forward, .backward] : [reverse ? .backward : .forward] }
 
     /// The cell of `direction` (`cellBackward` falls back to `cell`).
     public func cell(for direction: Direction) -> CellSpec { direction == .backward ? (cellBackward ?? cell) : cell }
@@ -77,6 +82,12 @@ public struct RNNModel: Sendable, Equatable {
                 throw fail("go_backwards inside keras.layers.Bidirectional: the wrapper makes its own backward layer (leave go_backwards out)")
             }
         }
+        for d in directions {
+            // A kind of one convention only, or a convention with kinds of its own (also for tf, which runs the rest).
+            for l in cell(for: d).layers.compactMap(\.unwrappedLayer) where l.descriptor.onlyConvention != nil || CellKind.hasOwnKinds(convention) {
+                if let why = l.descriptor.refusal(l, convention: convention) { throw fail(why) }
+            }
+        }
         if convention == .tf { return }
         for d in directions {
             let spec = cell(for: d)
@@ -98,6 +109,12 @@ public struct RNNModel: Sendable, Equatable {
 
     /// Refuses a composition the convention cannot run (Keras' `Bidirectional` wraps one layer), whatever the cells.
     func validateComposition() throws {
+        if convention.runsOneLayer, cell.layers.count > 1 || cellBackward.map({ $0.layers.count > 1 }) == true {
+            throw RNNError.invalidCell("convention \(convention.rawValue): one ONNX LSTM, GRU or RNN node is one layer; a stack is several nodes (not supported yet)")
+        }
+        if reverse, !bidirectional, !convention.hasReversePass {
+            throw RNNError.invalidCell("convention \(convention.rawValue): a lone reverse pass is ONNX's direction \"reverse\"; \(convention.frameworkName) has none here")
+        }
         if bidirectional, convention.bidirectionalStacking == .singleLayer, cell.layers.count > 1 || cellBackward.map({ $0.layers.count > 1 }) == true {
             throw RNNError.invalidCell("convention \(convention.rawValue): keras.layers.Bidirectional wraps a single layer; a stack of bidirectional layers each reading both directions is the torch convention's \"bidirectional\"")
         }
@@ -108,7 +125,7 @@ public struct RNNModel: Sendable, Equatable {
     private func unsupportedReason(_ spec: CellSpec) -> String? {
         let framework = convention.frameworkName, frameworks = convention.frameworkPossessive
         switch spec {
-        case let .layer(l): return l.descriptor.unsupportedReason(l, convention: convention)
+        case let .layer(l): return l.descriptor.refusal(l, convention: convention)
         case .multi: return "a stack inside a stack has no \(framework) form"
         case .residual: return "\(framework) has no ResidualWrapper layer"
         case .dropout: return "\(frameworks) dropout is not TF's DropoutWrapper; leave it out of the experiment"
@@ -142,11 +159,27 @@ public struct RNNModel: Sendable, Equatable {
         initialStates: [Nest<Tensor<Scalar>>?], timeMajor: Bool, parallelIterations: Int,
         swapMemory: Bool, rulesOnly: Bool
     ) throws -> ModelResult<Scalar> {
-        if rulesOnly { try validateComposition() } else { try validate() }
+        if rulesOnly {
+            // A convention that does not convert does not compare either (its own kinds run nowhere else).
+            let involved = [convention] + cell.layers.compactMap { $0.unwrappedLayer?.descriptor.onlyConvention }
+            if let c = involved.first(where: { !$0.supportsConversion }) {
+                throw RNNError.invalidCell("comparing the \(c.rawValue) convention with another is not supported yet")
+            }
+            try validateComposition()
+        } else {
+            try validate()
+        }
         if inputs.rank >= 2 { try convention.checkSequenceLength(sequenceLength, maxTime: inputs.shape[timeMajor ? 0 : 1]) }
         let initial = { (d: Int) in d < initialStates.count ? initialStates[d] : nil }
         func finish(_ outputs: [Tensor<Scalar>], _ states: [Nest<Tensor<Scalar>>]) -> ModelResult<Scalar> {
             result(outputs: outputs, states: states, sequenceLength: sequenceLength, timeMajor: timeMajor)
+        }
+        if reverse && !bidirectional {
+            let reversed = try reverseSequence(inputs, lengths: sequenceLength, timeMajor: timeMajor)
+            let r = try dynamicRNN(cell: try cell.makeCell(store: store), inputs: .leaf(reversed), sequenceLength: sequenceLength,
+                                   initialState: initial(0), dtype: Scalar.dtype, parallelIterations: parallelIterations,
+                                   swapMemory: swapMemory, timeMajor: timeMajor, scope: scope)
+            return finish([try reverseSequence(r.outputs, lengths: sequenceLength, timeMajor: timeMajor)], [r.state])
         }
         guard bidirectional else {
             let r = try dynamicRNN(cell: try cell.makeCell(store: store), inputs: .leaf(inputs), sequenceLength: sequenceLength,
@@ -177,12 +210,25 @@ public struct RNNModel: Sendable, Equatable {
     }
 
     /// The results as the convention emits them, from each direction's `dynamicRNN` outputs (masked steps zero)
-    /// and final state: the convention's masked-output rule applied.
+    /// and final state: the convention's masked-output rule applied, and a zero final state for rows of length 0
+    /// where the convention ends them so (`emptyRowsEndInZeroState`).
     func result<Scalar: RNNScalar>(outputs: [Tensor<Scalar>], states: [Nest<Tensor<Scalar>>], sequenceLength: [Int]?,
                                    timeMajor: Bool) -> ModelResult<Scalar> {
         let rule = convention.maskedOutput(bidirectional: bidirectional)
+        var finalStates = states
+        if convention.emptyRowsEndInZeroState, let lengths = sequenceLength, lengths.contains(where: { $0 <= 0 }) {
+            finalStates = states.map { state in
+                state.map { t in
+                    guard t.rank == 2, t.shape[0] == lengths.count else { return t }
+                    var s = t.scalars
+                    let width = t.shape[1]
+                    for (b, l) in lengths.enumerated() where l <= 0 { for k in 0..<width { s[b * width + k] = 0 } }
+                    return Tensor(unchecked: t.shape, scalars: s)
+                }
+            }
+        }
         return ModelResult(model: self, outputs: outputs.map { rule.apply(to: $0, sequenceLength: sequenceLength, timeMajor: timeMajor) },
-                           states: states)
+                           states: finalStates, timeMajor: timeMajor)
     }
 
     /// A direction's state as one state per layer (a stack's tuple items, or the single layer's state).

@@ -21,7 +21,7 @@ final class StackEditorTests: XCTestCase {
 
     func testTheCycleOffersWhatEachConventionRuns() throws {
         let expected: [Convention: Set<CellKind>] = [
-            .tf: Set(CellKind.allCases), .keras: [.basicRNN, .lstm, .gru, .gruResetAfter], .torch: [.basicRNN, .lstm, .gruResetAfter],
+            .tf: [.basicRNN, .basicLSTM, .lstm, .gru, .gruResetAfter], .onnx: [.onnxLSTM, .onnxGRU, .onnxRNN], .keras: [.basicRNN, .lstm, .gru, .gruResetAfter], .torch: [.basicRNN, .lstm, .gruResetAfter],
         ]
         for c in Convention.allCases {
             let forgetBias: Double = c == .tf ? 1 : 0

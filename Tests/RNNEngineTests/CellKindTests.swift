@@ -13,6 +13,8 @@ final class CellKindTests: XCTestCase {
                                                  (false, 2, nil, 0.25)] as [(Bool, Int?, Double?, Double?)] {
             out.append(CellLayer(kind: .lstm, numUnits: 4, options: CellOptions(usePeepholes: peep, cellClip: cellClip, numProj: proj, projClip: projClip)))
         }
+        out.append(CellLayer(kind: .onnxLSTM, numUnits: 4, options: CellOptions(usePeepholes: true, clip: 0.5, inputForget: true)))
+        out.append(CellLayer(kind: .onnxGRU, numUnits: 3, options: CellOptions(clip: 1, linearBeforeReset: true)))
         return out
     }
 
@@ -121,21 +123,31 @@ final class CellKindTests: XCTestCase {
         for kind in CellKind.allCases {
             let d = kind.descriptor
             XCTAssertEqual(d.kind, kind)
-            XCTAssertEqual(CellKind.kind(jsonType: d.jsonType, resetAfter: d.resetAfter, defaultResetAfter: false), kind)
+            XCTAssertEqual(CellKind.kind(jsonType: d.jsonType, resetAfter: d.resetAfter, defaultResetAfter: false,
+                                         convention: d.onlyConvention ?? .tf), kind)
             XCTAssertEqual(Array(d.jsonKeys.prefix(2)), ["type", "num_units"], kind.rawValue)
-            XCTAssertTrue(d.jsonKeys.contains("activation"), kind.rawValue)
+            // ONNX's kinds take ONNX's `activations` list, the others TF's `activation`.
+            XCTAssertEqual(d.jsonKeys.contains("activation"), d.onlyConvention == nil, kind.rawValue)
+            XCTAssertEqual(d.jsonKeys.contains("activations"), d.onlyConvention == .onnx, kind.rawValue)
             XCTAssertEqual(d.jsonKeys.contains("reset_after"), d.resetAfter != nil, kind.rawValue)
-            // Kinds sharing a type take the same keys.
-            for other in CellKind.allCases where other.descriptor.jsonType == d.jsonType {
+            // Kinds sharing a type in one convention take the same keys.
+            for other in CellKind.allCases where other.descriptor.jsonType == d.jsonType && other.descriptor.onlyConvention == d.onlyConvention {
                 XCTAssertEqual(other.descriptor.jsonKeys, d.jsonKeys)
             }
         }
         XCTAssertEqual(CellKind.kind(jsonType: "gru", resetAfter: nil, defaultResetAfter: true), .gruResetAfter)
         XCTAssertEqual(CellKind.kind(jsonType: "gru", resetAfter: nil, defaultResetAfter: false), .gru)
         XCTAssertNil(CellKind.kind(jsonType: "multi", resetAfter: nil, defaultResetAfter: false))
+        // Under onnx a type means ONNX's operator, whatever reset_after says; elsewhere never.
+        XCTAssertEqual(CellKind.kind(jsonType: "gru", resetAfter: nil, defaultResetAfter: true, convention: .onnx), .onnxGRU)
+        XCTAssertEqual(CellKind.kind(jsonType: "lstm", resetAfter: nil, defaultResetAfter: true, convention: .onnx), .onnxLSTM)
+        XCTAssertEqual(CellKind.kind(jsonType: "basic_rnn", resetAfter: nil, defaultResetAfter: true, convention: .onnx), .onnxRNN)
+        XCTAssertNil(CellKind.kind(jsonType: "basic_lstm", resetAfter: nil, defaultResetAfter: true, convention: .onnx))
+        XCTAssertEqual(CellKind.kind(jsonType: "lstm", resetAfter: nil, defaultResetAfter: true, convention: .torch), .lstm)
         XCTAssertEqual(CellKind(cellName: "gru_cell"), .gru)
         XCTAssertNil(CellKind(cellName: "multi_rnn_cell"))
-        XCTAssertEqual(CellKind.allCases.map(\.descriptor.scopeName), ["basic_rnn_cell", "basic_lstm_cell", "lstm_cell", "gru_cell", "gru_cell"])
+        XCTAssertEqual(CellKind.allCases.map(\.descriptor.scopeName), ["basic_rnn_cell", "basic_lstm_cell", "lstm_cell", "gru_cell", "gru_cell",
+                                                                       "onnx_lstm", "onnx_gru", "onnx_rnn"])
     }
 
     /// A framework has a class for a kind exactly when its convention runs the kind with its default options.
@@ -145,13 +157,15 @@ final class CellKindTests: XCTestCase {
             for c in Convention.allCases {
                 let runs = CellKind.offered(by: c).contains(kind)
                 switch c {
-                case .tf: XCTAssertTrue(runs, kind.rawValue)
+                case .tf: XCTAssertEqual(d.onlyConvention == nil, runs, kind.rawValue)
                 case .keras: XCTAssertEqual(d.kerasClass != nil, runs, kind.rawValue)
                 case .torch: XCTAssertEqual(d.torchModule != nil, runs, kind.rawValue)
+                case .onnx: XCTAssertEqual(d.onlyConvention == .onnx, runs, kind.rawValue)
                 }
             }
         }
-        XCTAssertEqual(CellKind.offered(by: .tf), CellKind.allCases)
+        XCTAssertEqual(CellKind.offered(by: .tf), [.basicRNN, .basicLSTM, .lstm, .gru, .gruResetAfter])
+        XCTAssertEqual(CellKind.offered(by: .onnx), [.onnxLSTM, .onnxGRU, .onnxRNN])
         XCTAssertEqual(CellKind.offered(by: .keras), [.basicRNN, .lstm, .gru, .gruResetAfter])
         XCTAssertEqual(CellKind.offered(by: .torch), [.basicRNN, .lstm, .gruResetAfter])
     }

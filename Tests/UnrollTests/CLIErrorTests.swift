@@ -142,9 +142,9 @@ final class CLIErrorTests: XCTestCase {
         let exp = BinaryRunner.conformanceDirectory.appendingPathComponent("gru_masked.json").path
         let cases: [([String], String)] = [
             (["convert", exp, "--to", "jax", "-o", dir.appendingPathComponent("o.json").path],
-             "The value 'jax' is invalid for '--to <to>'. Please provide one of 'tf', 'keras' or 'torch'."),
-            (["compare", exp, "--with", "tf", "--against", "onnx"],
-             "The value 'onnx' is invalid for '--against <against>'. Please provide one of 'tf', 'keras' or 'torch'."),
+             "The value 'jax' is invalid for '--to <to>'. Please provide one of 'tf', 'keras', 'torch' or 'onnx'."),
+            (["compare", exp, "--with", "tf", "--against", "caffe"],
+             "The value 'caffe' is invalid for '--against <against>'. Please provide one of 'tf', 'keras', 'torch' or 'onnx'."),
             (["bench", "--dtype", "float16"],
              "The value 'float16' is invalid for '--dtype <dtype>'. Please provide one of 'float32' and 'float64'."),
         ]

@@ -24,6 +24,6 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("torch_lstm2_bidirectional.json: cell: torch and tf compose a bidirectional stack differently"), r.stderr)
         let bad = try BinaryRunner.run(["compare", torch.path, "--with", "mxnet"])
         XCTAssertEqual(bad.status, 64, "a bad --with value is a usage error")
-        XCTAssertTrue(bad.stderr.contains("The value 'mxnet' is invalid for '--with <with>'. Please provide one of 'tf', 'keras' or 'torch'."), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("The value 'mxnet' is invalid for '--with <with>'. Please provide one of 'tf', 'keras', 'torch' or 'onnx'."), bad.stderr)
     }
 }

@@ -38,7 +38,7 @@ final class ConvertCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("gru_masked.json: convention: cannot convert the tf model to the torch convention because PyTorch's GRU always applies the reset gate after the recurrent product"), r.stderr)
         let bad = try BinaryRunner.run(["convert", gru.path, "--to", "jax", "-o", dir.appendingPathComponent("g.json").path])
         XCTAssertEqual(bad.status, 64, "a bad --to value is a usage error")
-        XCTAssertTrue(bad.stderr.contains("The value 'jax' is invalid for '--to <to>'. Please provide one of 'tf', 'keras' or 'torch'."), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("The value 'jax' is invalid for '--to <to>'. Please provide one of 'tf', 'keras', 'torch' or 'onnx'."), bad.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("g.npz").path))
     }
 }

@@ -38,6 +38,12 @@ struct WeightSource<Scalar: RNNScalar> {
         guard t.shape == shape else { throw RNNError.weightShape(name: name, expected: shape, found: t.shape) }
         return t
     }
+
+    /// The array `name` when there is one (checked against `shape`), nil when absent (an optional input).
+    func optional(_ name: String, _ shape: [Int]) throws -> Tensor<Scalar>? {
+        guard try lookup(name) != nil else { return nil }
+        return try self(name, shape)
+    }
 }
 
 /// Small exact array operations the layouts need (copies and reorders only, plus the bias sums where noted).

@@ -35,10 +35,14 @@ enum TensorFlowLayout: WeightLayout {
         case .inputAndRecurrent:
             let k = try src(p + "/kernel", [d, l.width]), rk = try src(p + "/recurrent_kernel", [u, l.width])
             let b = try src(p + "/bias", [2, l.width])
-            return LayerWeights(kind: l.kind, inputKernel: WeightMath.reorder(k, from: order, to: neutral),
-                                recurrentKernel: WeightMath.reorder(rk, from: order, to: neutral),
-                                bias: WeightMath.reorder(WeightMath.row(b, 0), from: order, to: neutral),
-                                recurrentBias: WeightMath.reorder(WeightMath.row(b, 1), from: order, to: neutral))
+            var w = LayerWeights(kind: l.kind, inputKernel: WeightMath.reorder(k, from: order, to: neutral),
+                                 recurrentKernel: WeightMath.reorder(rk, from: order, to: neutral),
+                                 bias: WeightMath.reorder(WeightMath.row(b, 0), from: order, to: neutral),
+                                 recurrentBias: WeightMath.reorder(WeightMath.row(b, 1), from: order, to: neutral))
+            if l.peepholes {
+                for name in ["w_i_diag", "w_f_diag", "w_o_diag"] { w.peepholes[name] = try src(p + "/" + name, [u]) }
+            }
+            return w
         }
     }
 
@@ -66,6 +70,7 @@ enum TensorFlowLayout: WeightLayout {
                     (p + "/recurrent_kernel", WeightMath.reorder(w.recurrentKernel, from: w.gates, to: order)),
                     (p + "/bias", WeightMath.twoRows(WeightMath.reorder(w.bias, from: w.gates, to: order),
                                                      WeightMath.reorder(rb, from: w.gates, to: order)))]
+                + w.peepholes.sorted(by: { $0.key < $1.key }).map { (p + "/" + $0.key, $0.value) }
         }
     }
 }

@@ -8,6 +8,7 @@ public enum WeightLayouts {
         case .tf: return TensorFlowLayout.self
         case .keras: return KerasLayout.self
         case .torch: return TorchLayout.self
+        case .onnx: return ONNXLayout.self
         }
     }
 
@@ -34,7 +35,15 @@ public enum WeightLayouts {
         var out: [(name: String, tensor: Tensor<S>)] = []
         for layer in model.layers(inputDepth: inputDepth) {
             let w = try TensorFlowLayout.read(layer, in: model, from: WeightSource(lookup: { engine[$0] }))
-            out += layout.write(w, layer, in: model).map { (name: $0.0, tensor: $0.1) }
+            for (name, t) in layout.write(w, layer, in: model) {
+                // ONNX keeps both directions in one array: a name written again stacks on the first axis.
+                if let i = out.firstIndex(where: { $0.name == name }) {
+                    let a = out[i].tensor
+                    out[i].tensor = WeightMath.tensor([a.shape[0] + t.shape[0]] + Array(a.shape.dropFirst()), scalars: a.scalars + t.scalars)
+                } else {
+                    out.append((name: name, tensor: t))
+                }
+            }
         }
         return out
     }
@@ -46,6 +55,9 @@ public enum WeightLayouts {
         guard model.convention != convention else { return model }
         func fail(_ why: String) -> RNNError {
             .invalidCell("cannot convert the \(model.convention.rawValue) model to the \(convention.rawValue) convention because \(why)")
+        }
+        if let c = [model.convention, convention].first(where: { !$0.supportsConversion }) {
+            throw fail("conversions to and from \(c.rawValue) are not supported yet")
         }
         if model.bidirectional, model.cell.layers.count > 1,
            model.convention.bidirectionalStacking != convention.bidirectionalStacking {

@@ -34,6 +34,12 @@ public protocol CellKindDescriptor: Sendable {
     /// Why `convention`'s framework cannot run `layer` (a layer of this kind), or nil when it can. The tf convention
     /// runs every kind.
     func unsupportedReason(_ layer: CellLayer, convention: Convention) -> String?
+    /// The one convention that runs this kind and means it by `jsonType` (ONNX's operators: `.onnx`), nil for the
+    /// kinds the tf, keras and torch conventions share. A convention with kinds of its own runs no other kind.
+    var onlyConvention: Convention? { get }
+    /// The functions an ONNX `activations` list gives this kind per direction, at the operator's defaults (LSTM
+    /// f, g, h = Sigmoid, Tanh, Tanh; GRU f, g; RNN f); empty for a kind that takes no such list.
+    var defaultActivations: [ONNXActivation] { get }
     /// `layer` (of this kind) as `convention` expresses it: a kind without a `forget_bias` term there moves it into
     /// the bias (see `WeightLayouts.convertedModel`); other kinds are unchanged.
     func converted(_ layer: CellLayer, to convention: Convention) -> CellLayer
@@ -74,6 +80,20 @@ public protocol CellKindDescriptor: Sendable {
 
 extension CellKindDescriptor {
     public var resetAfter: Bool? { nil }
+    public var onlyConvention: Convention? { nil }
+    public var defaultActivations: [ONNXActivation] { [] }
+
+    /// Why `convention` cannot run `layer` (a layer of this kind): a kind of one convention only runs there, a
+    /// convention with kinds of its own runs no other, and otherwise `unsupportedReason` answers.
+    public func refusal(_ layer: CellLayer, convention: Convention) -> String? {
+        if let own = onlyConvention, own != convention {
+            return "\(cellLabel) runs only under the \(own.rawValue) convention (converting it to \(convention.rawValue) is not supported yet)"
+        }
+        if onlyConvention == nil, CellKind.hasOwnKinds(convention) {
+            return "the \(convention.rawValue) convention runs its own cells (\"type\": \"lstm\", \"gru\" or \"basic_rnn\" under \"convention\": \"\(convention.rawValue)\"), not \(tensorFlowClass)"
+        }
+        return unsupportedReason(layer, convention: convention)
+    }
     public func converted(_ layer: CellLayer, to convention: Convention) -> CellLayer { layer }
     /// Whether the separate recurrent bias is kept apart from the input bias (`r` multiplies it in the
     /// reset-after GRU, so it cannot be summed into one bias).

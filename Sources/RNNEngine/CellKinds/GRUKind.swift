@@ -33,12 +33,13 @@ public struct GRUKind: CellKindDescriptor {
     public var gates: [GateDescription] { Self.gateTable }
 
     /// TF 1: `gates/kernel` `r, u`, then `candidate/kernel` (the gate table's order); Keras `z, r, h`; PyTorch's
-    /// order `r, z, n` (PyTorch has no such GRU: `converted` never yields it).
+    /// order `r, z, n` (PyTorch has no such GRU: `converted` never yields it); ONNX `z, r, h`.
     public func storedGateOrder(_ framework: Convention) -> [Gate] {
         switch framework {
         case .tf: return Self.gateTable.compactMap { Gate(tfName: $0.name) }
         case .keras: return [.update, .reset, .candidate]
         case .torch: return [.reset, .update, .candidate]
+        case .onnx: return [.update, .reset, .candidate]
         }
     }
 

@@ -36,11 +36,12 @@ public struct GRUResetAfterKind: CellKindDescriptor {
 
     public var gates: [GateDescription] { Self.gateTable }
 
-    /// TF 2 and Keras `z, r, h`; PyTorch `r, z, n`.
+    /// TF 2 and Keras `z, r, h`; PyTorch `r, z, n`; ONNX `z, r, h`.
     public func storedGateOrder(_ framework: Convention) -> [Gate] {
         switch framework {
         case .tf, .keras: return [.update, .reset, .candidate]
         case .torch: return [.reset, .update, .candidate]
+        case .onnx: return [.update, .reset, .candidate]
         }
     }
 

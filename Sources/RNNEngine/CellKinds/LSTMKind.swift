@@ -52,13 +52,14 @@ public struct LSTMKind: CellKindDescriptor {
 
     public var gates: [GateDescription] { Self.gateTable }
 
-    /// TF `i, j, f, o` (the gate table's order); Keras `i, f, c, o`; PyTorch `i, f, g, o`.
+    /// TF `i, j, f, o` (the gate table's order); Keras `i, f, c, o`; PyTorch `i, f, g, o`; ONNX `i, o, f, c`.
     public func storedGateOrder(_ framework: Convention) -> [Gate] { Self.storedGateOrder(framework) }
 
     static func storedGateOrder(_ framework: Convention) -> [Gate] {
         switch framework {
         case .tf: return gateTable.compactMap { Gate(tfName: $0.name) }
         case .keras, .torch: return [.input, .forget, .candidate, .output]
+        case .onnx: return [.input, .output, .forget, .candidate]
         }
     }
 

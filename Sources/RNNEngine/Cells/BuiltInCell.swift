@@ -26,6 +26,11 @@ extension CellLayer {
         if let p = options.numProj, p < 1 { throw RNNError.invalidCell("\(label): num_proj must be at least 1, got \(p)") }
         if let c = options.cellClip, !(c >= 0) { throw RNNError.invalidCell("\(label): cell_clip must be non-negative, got \(c)") }
         if let c = options.projClip, !(c >= 0) { throw RNNError.invalidCell("\(label): proj_clip must be non-negative, got \(c)") }
+        if let c = options.clip, !(c > 0) { throw RNNError.invalidCell("\(label): clip must be positive, got \(c)") }
+        let slots = descriptor.defaultActivations.count
+        if !options.activations.isEmpty, options.activations.count != slots {
+            throw RNNError.invalidCell("\(label): takes \(slots) activations per direction, got \(options.activations.count)")
+        }
         return self
     }
 }
