@@ -82,6 +82,37 @@ public final class ExplorerModel {
         s.start()
     }
 
+    // MARK: - Undo and redo
+
+    /// The experiment as it is now, to come back to: the way back to its session and where its arrays came from.
+    public final class Snapshot {
+        /// The spec the experiment had.
+        public let spec: ExperimentSpec
+        let session: () throws -> ExplorerSession
+        let inputsTransposed: Bool
+        let replacedWeights: String?
+
+        init(spec: ExperimentSpec, session: @escaping () throws -> ExplorerSession, inputsTransposed: Bool, replacedWeights: String?) {
+            self.spec = spec
+            self.session = session
+            self.inputsTransposed = inputsTransposed
+            self.replacedWeights = replacedWeights
+        }
+    }
+
+    /// The experiment as it is now (before an edit), exactly: inputs in their layout, weights, initial state.
+    public func snapshot() -> Snapshot {
+        Snapshot(spec: session.spec, session: session.snapshot(), inputsTransposed: inputsTransposed, replacedWeights: replacedWeights)
+    }
+
+    /// Goes back to a snapshot's experiment (undo, redo) and re-runs it.
+    public func restore(_ snapshot: Snapshot) throws {
+        let s = try snapshot.session()
+        inputsTransposed = snapshot.inputsTransposed
+        replacedWeights = snapshot.replacedWeights
+        replace(s)
+    }
+
     // MARK: - Edits (each re-runs the engine at once; on error the previous session stays)
 
     /// Re-runs with an edited spec (stack, lengths). Returns a note for the message line.

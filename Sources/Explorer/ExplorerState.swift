@@ -69,21 +69,25 @@ public struct Confirmation: Equatable {
     public var command: Command
 }
 
-/// Edits that can be undone and redone: the specs before them, with what each edit did.
+/// Edits that can be undone and redone: the experiment before each of them (exactly, data layout included), with
+/// what each edit did.
 public struct EditHistory: Equatable {
-    public var past: [(spec: ExperimentSpec, summary: String)] = []
-    public var future: [(spec: ExperimentSpec, summary: String)] = []
+    public typealias Entry = (experiment: ExplorerModel.Snapshot, summary: String)
+    public var past: [Entry] = []
+    public var future: [Entry] = []
     /// At most this many edits are kept.
     public static let limit = 100
 
     public static func == (a: EditHistory, b: EditHistory) -> Bool {
-        a.past.map(\.spec) == b.past.map(\.spec) && a.future.map(\.spec) == b.future.map(\.spec)
-            && a.past.map(\.summary) == b.past.map(\.summary) && a.future.map(\.summary) == b.future.map(\.summary)
+        func same(_ x: [Entry], _ y: [Entry]) -> Bool {
+            x.count == y.count && zip(x, y).allSatisfy { $0.experiment === $1.experiment && $0.summary == $1.summary }
+        }
+        return same(a.past, b.past) && same(a.future, b.future)
     }
 
-    /// Records an edit that replaced `spec`; a new edit forgets what could be redone.
-    public mutating func record(_ spec: ExperimentSpec, summary: String) {
-        past.append((spec, summary))
+    /// Records an edit that replaced `experiment`; a new edit forgets what could be redone.
+    public mutating func record(_ experiment: ExplorerModel.Snapshot, summary: String) {
+        past.append((experiment, summary))
         if past.count > EditHistory.limit { past.removeFirst() }
         future.removeAll()
     }

@@ -7,7 +7,9 @@ import TerminalUI
 public enum Command: Equatable {
     case quit
     /// Re-run with an edited spec; `summary` says what changed, `select` is the layer to select when it runs.
-    case apply(ExperimentSpec, summary: String, select: Int? = nil, origin: EditOrigin = .edit)
+    case apply(ExperimentSpec, summary: String, select: Int? = nil)
+    /// Go back to the experiment before the last edit, or forward to the one after the last undo (`EditHistory`).
+    case undo, redo
     case toggleTimeMajor
     case open(String)
     /// Save (or export) to a path; `overwrite` once the user confirmed replacing an existing file.
@@ -18,11 +20,6 @@ public enum Command: Equatable {
     case switchConvention(Convention)
     /// Complete the path typed in the prompt (Tab).
     case completePath
-}
-
-/// Where an edit comes from, so the app knows how to update the undo history when it runs.
-public enum EditOrigin: Equatable, Sendable {
-    case edit, undo, redo
 }
 
 /// Turns keys into state changes and commands. Pure: no I/O, no engine calls, so every binding is
@@ -127,11 +124,11 @@ public enum KeyHandler {
             s.clamp()
             s.setMessage(s.direction == .forward ? "forward pass (fw)" : "backward pass (bw): each row reversed within its length")
         case .undo:
-            guard let last = s.history.past.last else { s.setMessage("nothing to undo"); return [] }
-            return [.apply(last.spec, summary: "undid: \(last.summary)", origin: .undo)]
+            guard !s.history.past.isEmpty else { s.setMessage("nothing to undo"); return [] }
+            return [.undo]
         case .redo:
-            guard let next = s.history.future.last else { s.setMessage("nothing to redo"); return [] }
-            return [.apply(next.spec, summary: "redid: \(next.summary)", origin: .redo)]
+            guard !s.history.future.isEmpty else { s.setMessage("nothing to redo"); return [] }
+            return [.redo]
         case .open: s.prompt = Prompt(kind: .open)
         case .save: s.prompt = Prompt(kind: .save, text: suggestedName(s) + ".json")
         case .export: s.prompt = Prompt(kind: .export, text: suggestedName(s) + "-frames.npz")

@@ -36,6 +36,9 @@ public protocol ExplorerSession: AnyObject, SessionViews {
     /// for the rest; `transposeInputs` swaps the inputs' first two axes (a time-major toggle). Throws when the
     /// edited experiment is invalid (the engine's reason).
     func rebuilt(spec: ExperimentSpec, transposeInputs: Bool) throws -> (session: ExplorerSession, note: String)
+    /// A way back to exactly this experiment (its inputs in their layout, weights, initial state): builds a new
+    /// session, not started, without keeping this one's recorded runs alive (what undo and redo return to).
+    func snapshot() -> () throws -> ExplorerSession
     /// A new session with weights from an archive (TensorFlow, Keras or PyTorch names: the convention follows the names), strictly checked.
     func withWeights(_ arrays: [String: NumpyArray], from file: String) throws -> (session: ExplorerSession, note: String)
     /// The weights the cells use, by TF variable name (given or created from the seed).
@@ -162,6 +165,11 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
             if summary.droppedInitialStates.contains(.forward) { notes.append("initial state no longer fits: zero state") }
         }
         return (try Session(edited), notes.joined(separator: "; "))
+    }
+
+    func snapshot() -> () throws -> ExplorerSession {
+        let experiment = self.experiment
+        return { try Session(experiment) }
     }
 
     func withWeights(_ arrays: [String: NumpyArray], from file: String) throws -> (session: ExplorerSession, note: String) {
