@@ -125,6 +125,9 @@ public struct ExplorerState: Equatable {
     public var heatVariable = 0
     /// Heatmaps of h, c and candidates scaled to the window's largest |value| (true) or fixed at ±1.
     public var heatAutoScale = true
+    /// The backward view's gradient colours and trace: one log scale for the whole run (false, so decay shows) or
+    /// rescaled to the steps in view (true).
+    public var backwardScaleInView = false
     /// First step of the heatmap window (see `FrameWindow`).
     public var windowStart = 0
     public var focus: Pane = .frame

@@ -97,6 +97,11 @@ public enum KeyHandler {
         case .unitNext: s.unit = min(max(0, s.unitCount - 1), s.unit + 1)
         case .heatmapNext: s.heatVariable = (s.heatVariable + 1) % max(1, s.variables.count); s.clamp()
         case .heatmapPrevious: s.heatVariable = (s.heatVariable + max(1, s.variables.count) - 1) % max(1, s.variables.count); s.clamp()
+        case .heatmapScale where s.view == .backward:
+            s.backwardScaleInView.toggle()
+            let z = k(.heatmapScale)
+            s.setMessage(s.backwardScaleInView ? "gradient colours rescaled to the steps in view (\(z): one log scale for the whole run)"
+                                               : "gradient colours on one log scale for the whole run, so decay shows (\(z): rescaled to the steps in view)")
         case .heatmapScale:
             s.heatAutoScale.toggle()
             let z = k(.heatmapScale)
