@@ -271,10 +271,10 @@ public final class ExplorerApp {
             p.text = text
             p.candidates = candidates
             state.prompt = p
-        case let .apply(spec, summary, select):
+        case let .apply(spec, summary, select, origins):
             let before = model.snapshot()
             do {
-                let note = try model.apply(spec: spec)
+                let note = try model.apply(spec: spec, layerOrigins: origins)
                 state.history.record(before, summary: summary)
                 if let select { state.layer = select }
                 sync()

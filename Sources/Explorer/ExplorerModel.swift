@@ -115,9 +115,10 @@ public final class ExplorerModel {
 
     // MARK: - Edits (each re-runs the engine at once; on error the previous session stays)
 
-    /// Re-runs with an edited spec (stack, lengths). Returns a note for the message line.
-    public func apply(spec newSpec: ExperimentSpec) throws -> String {
-        let (s, note) = try session.rebuilt(spec: newSpec, transposeInputs: false)
+    /// Re-runs with an edited spec (stack, lengths); `layerOrigins` says which layer each layer of an edited stack
+    /// was (`LoadedExperiment.edited`). Returns a note for the message line.
+    public func apply(spec newSpec: ExperimentSpec, layerOrigins: [Direction: [Int?]] = [:]) throws -> String {
+        let (s, note) = try session.rebuilt(spec: newSpec, transposeInputs: false, layerOrigins: layerOrigins)
         replace(s)
         return note
     }
@@ -126,7 +127,7 @@ public final class ExplorerModel {
     public func toggleTimeMajor() throws {
         var spec = session.spec
         spec.timeMajor.toggle()
-        let (s, _) = try session.rebuilt(spec: spec, transposeInputs: true)
+        let (s, _) = try session.rebuilt(spec: spec, transposeInputs: true, layerOrigins: [:])
         inputsTransposed.toggle()
         replace(s)
     }

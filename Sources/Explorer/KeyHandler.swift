@@ -6,8 +6,9 @@ import TerminalUI
 /// What a key asks of the app beyond changing `ExplorerState`.
 public enum Command: Equatable {
     case quit
-    /// Re-run with an edited spec; `summary` says what changed, `select` is the layer to select when it runs.
-    case apply(ExperimentSpec, summary: String, select: Int? = nil)
+    /// Re-run with an edited spec; `summary` says what changed, `select` is the layer to select when it runs,
+    /// `layerOrigins` which layer each layer of an edited stack was (its weights go with it).
+    case apply(ExperimentSpec, summary: String, select: Int? = nil, layerOrigins: [Direction: [Int?]] = [:])
     /// Go back to the experiment before the last edit, or forward to the one after the last undo (`EditHistory`).
     case undo, redo
     case toggleTimeMajor
@@ -208,7 +209,7 @@ public enum KeyHandler {
             var spec = s.spec
             if s.direction == .backward { spec.cellBackward = result.cell } else { spec.cell = result.cell }
             // The selection moves only once the edit has run (a refused edit leaves the cursor where it was).
-            return [.apply(spec, summary: result.summary, select: result.selectedLayer)]
+            return [.apply(spec, summary: result.summary, select: result.selectedLayer, layerOrigins: [s.direction: result.origins])]
         }
     }
 
