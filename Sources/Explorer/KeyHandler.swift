@@ -70,7 +70,7 @@ public enum KeyHandler {
         }
         let k = Keymap.names()
         let lastT = max(0, s.maxTime - 1)
-        let jump = max(10, s.maxTime / 10)
+        let jump = pageJump(maxTime: s.maxTime)
         switch action {
         case .quit: return [.quit]
         case .help: s.showHelp = true; s.overlayScroll = 0
@@ -165,6 +165,9 @@ public enum KeyHandler {
         }
         return []
     }
+
+    /// The steps PgDn and PgUp move: 10% of max_time (rounded, at least one step), as the help says.
+    static func pageJump(maxTime: Int) -> Int { max(1, (maxTime + 5) / 10) }
 
     /// ↑/↓: the layer in Stack and Shapes, the example in Sequences and Frame, the unit in Heatmaps.
     static func move(_ s: inout ExplorerState, by d: Int) {
