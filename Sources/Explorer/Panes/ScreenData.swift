@@ -61,6 +61,16 @@ public struct ScreenData {
     public var isComputing: Bool { progress.done < progress.total }
 }
 
+/// The marks of a block of unit rows that shows units `first..<first + rows` of `total`: `↑N` in the name column
+/// of its second row when N units are hidden above, `↓N` in that of its last row when N are hidden below (the
+/// first row's name column holds the block's name). Styled like the panes' "more" marks.
+func drawUnitMarks(_ c: inout Canvas, x: Int, y: Int, rows: Int, first: Int, total: Int) {
+    guard rows > 1 else { return }
+    let above = first, below = max(0, total - first - rows)
+    if below > 0 { c.put(x: x, y: y + rows - 1, fit("\(c.glyphs.arrowDown)\(below)", 3), style: Styles.more) }
+    if above > 0, rows > 2 || below == 0 { c.put(x: x, y: y + 1, fit("\(c.glyphs.arrowUp)\(above)", 3), style: Styles.more) }
+}
+
 /// A pane's border with its title; the focused pane's border is highlighted. Returns the interior.
 /// When rows are hidden, "↑ N more" goes on the top edge (`above` rows) and "↓ N more" on the bottom one (`below`
 /// rows), right-aligned; `BorderLabels` keeps them clear of the title (shortening it first). `longTitle` is

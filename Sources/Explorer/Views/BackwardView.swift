@@ -182,6 +182,7 @@ enum BackwardView {
             let scale = runScale ?? LogScale.spanning(largest: biggest, span: decades)
             if part == "h" && legendScale == nil { legendScale = scale }
             let first = max(0, min(state.unit - rows / 2, units - rows))
+            defer { drawUnitMarks(&c, x: inner.x, y: y - rows, rows: rows, first: first, total: units) }
             for r in 0..<rows {
                 let unit = first + r
                 let sel = unit == min(state.unit, units - 1)
