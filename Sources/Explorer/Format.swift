@@ -62,6 +62,8 @@ struct Symbols {
     var times: String { glyphs.isUnicode ? "×" : "x" }
     var sep: String { glyphs.isUnicode ? "·" : "|" }
     var bar: Character { glyphs.isUnicode ? "█" : "#" }
+    /// The bar at the cursor's step: a shade, not `bar` in reverse video (which shows as a gap in the bar).
+    var cursorBar: Character { glyphs.isUnicode ? "▒" : "@" }
     var marker: Character { glyphs.isUnicode ? "▼" : "v" }
     var play: String { glyphs.isUnicode ? "▶" : ">" }
     var del: String { glyphs.isUnicode ? "⌫" : "Del" }
