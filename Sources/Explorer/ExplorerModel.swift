@@ -245,7 +245,7 @@ public final class ExplorerModel {
         if !cellsUnchanged {
             // The old name and description may name cells that are no longer there: say what the stack is now.
             out.name = stem
-            out.description = "\(out.cell.summary)" + (out.bidirectional ? " / bw \(out.cell(for: .backward).summary)" : "")
+            out.description = "\(out.cell.summary(for: out.convention))" + (out.bidirectional ? " / bw \(out.cell(for: .backward).summary(for: out.convention))" : "")
                 + " (edited in unroll)"
         }
         // Weights.

@@ -222,7 +222,7 @@ public struct ExplorerState: Equatable {
 
     /// The one-line description, or, after an edit, what the stack is now.
     public var displayDescription: String {
-        isEdited ? "now \(spec.cell.summary)" + (spec.bidirectional ? " / bw \(spec.cell(for: .backward).summary)" : "") : spec.description
+        isEdited ? "now \(spec.cell.summary(for: spec.convention))" + (spec.bidirectional ? " / bw \(spec.cell(for: .backward).summary(for: spec.convention))" : "") : spec.description
     }
 
     /// Puts every index back in range (after a re-run changed sizes).

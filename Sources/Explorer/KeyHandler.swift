@@ -87,7 +87,8 @@ public enum KeyHandler {
             if s.playing && s.t >= lastT { s.t = 0 }
         case .slower, .faster:
             s.playSpeed = min(ExplorerState.playSpeeds.count - 1, max(0, s.playSpeed + (action == .faster ? 1 : -1)))
-            s.setMessage("play speed: \(Format.compact(ExplorerState.playSpeeds[s.playSpeed])) steps/s (\(k(.slower)) slower, \(k(.faster)) faster)")
+            let speed = ExplorerState.playSpeeds[s.playSpeed]
+            s.setMessage("play speed: \(Format.compact(speed)) step\(speed == 1 ? "" : "s")/s (\(k(.slower)) slower, \(k(.faster)) faster)")
         case .nextPane: s.focus = Pane(rawValue: (s.focus.rawValue + 1) % Pane.allCases.count) ?? .frame
         case .previousPane: s.focus = Pane(rawValue: (s.focus.rawValue + Pane.allCases.count - 1) % Pane.allCases.count) ?? .frame
         case .up: move(&s, by: -1)
@@ -320,7 +321,8 @@ public enum KeyHandler {
 
     /// A file name for `w` and `x`: the experiment's name, or after an edit the stack it is now.
     static func suggestedName(_ s: ExplorerState) -> String {
-        let base = s.isEdited ? s.spec.cell.layers.map(\.summary).joined(separator: "-") : (s.spec.name.isEmpty ? "experiment" : s.spec.name)
+        let base = s.isEdited ? s.spec.cell.layers.map { $0.summary(for: s.spec.convention) }.joined(separator: "-")
+                              : (s.spec.name.isEmpty ? "experiment" : s.spec.name)
         let cleaned = String(base.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
         let trimmed = cleaned.split(separator: "_", omittingEmptySubsequences: true).joined(separator: "_")
         return String(trimmed.prefix(40)).isEmpty ? "experiment" : String(trimmed.prefix(40))

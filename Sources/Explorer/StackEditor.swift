@@ -37,7 +37,7 @@ public enum StackEditor {
             layers.insert(stripResidual(copy), at: layer + 1)
             origins.insert(nil, at: layer + 1)
             selected = layer + 1
-            summary = "added layer \(layer + 1): \(layers[layer + 1].summary)"
+            summary = "added layer \(layer + 1): \(layers[layer + 1].summary(for: convention))"
         case .deleteLayer:
             guard layers.count > 1 else { return .failure(Refusal("a stack needs at least one layer")) }
             layers.remove(at: layer)
@@ -60,7 +60,7 @@ public enum StackEditor {
             switch editLayer(edit, layers[layer], convention: convention) {
             case let .success(new):
                 layers[layer] = new
-                summary = "layer \(layer): \(new.summary)"
+                summary = "layer \(layer): \(new.summary(for: convention))"
             case let .failure(r):
                 return .failure(r)
             }

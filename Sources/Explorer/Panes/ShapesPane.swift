@@ -50,7 +50,7 @@ enum ShapesPane {
         let prefix = state.spec.bidirectional ? state.direction.name + " " : ""
         for (label, value) in items {
             let selected = label.hasPrefix("\(prefix)L\(state.layer) ")
-            for (k, part) in wrapText(value, width: valueWidth).enumerated() {
+            for (k, part) in wrapText(value, width: valueWidth, keepingParentheses: true).enumerated() {
                 rows.append((k == 0 ? label : "", part, selected))
             }
         }
