@@ -241,6 +241,7 @@ public final class ExplorerApp {
                           isMasked: { d, b, t in s.isMasked(d, row: b, time: t) },
                           sourceStep: { d, b, t in s.sourceStep(d, row: b, time: t) },
                           loopBounds: Dictionary(uniqueKeysWithValues: s.spec.directions.map { ($0, s.loopBound($0)) }), saturation: saturation)
+        data.weightShapes = s.weightShapes
         if state.view == .backward {
             let g = BackwardView.geometry(rect: layout.frame, state: state)
             data.backward = model.backwardData(state: state, range: g.range)

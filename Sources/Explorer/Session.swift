@@ -44,6 +44,8 @@ public protocol ExplorerSession: AnyObject, SessionViews {
     func withWeights(_ arrays: [String: NumpyArray], from file: String) throws -> (session: ExplorerSession, note: String)
     /// The weights the cells use, by TF variable name (given or created from the seed).
     func weightArrays() throws -> [(String, NumpyArray)]
+    /// The names and shapes of `weightArrays()` (computed once per session; empty when the weights cannot be read).
+    var weightShapes: [(name: String, shape: [Int])] { get }
     /// The inputs as they are now (in the current layout).
     func inputsArray() throws -> NumpyArray
     /// `initial_state/...` arrays, empty for a zero state.
@@ -207,6 +209,14 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     // MARK: - Arrays for saving
 
     func weightArrays() throws -> [(String, NumpyArray)] { try experiment.weightArrays() }
+
+    private var shapesOfWeights: [(name: String, shape: [Int])]?
+    var weightShapes: [(name: String, shape: [Int])] {
+        if let s = lock.withLock({ shapesOfWeights }) { return s }
+        let shapes = ((try? experiment.weightArrays()) ?? []).map { (name: $0.0, shape: $0.1.shape) }
+        lock.withLock { shapesOfWeights = shapes }
+        return shapes
+    }
 
     func inputsArray() throws -> NumpyArray { try NumpyArray(experiment.inputs) }
 

@@ -29,6 +29,8 @@ public struct ScreenData {
     public var backward: BackwardData?
     /// The comparison of two conventions (view 6 only).
     public var comparison: ComparisonRun?
+    /// The weights the cells use, by TF variable name, with their shapes (the Shapes pane lists them per layer).
+    public var weightShapes: [(name: String, shape: [Int])] = []
 
     public init(window: [FrameData], windowRange: Range<Int>, inputShape: [Int], computed: Int,
                 progress: (done: Int, total: Int), loopBound: Int, failure: String?, fileName: String,
@@ -99,7 +101,7 @@ func moreMarks(_ arrow: Character, _ count: Int) -> [String] {
 /// Greedy word wrap of `text` into lines of at most `width` (long words are cut). Spaces inside
 /// brackets (`[4, 6]`) do not break when the bracketed part fits on a line. With `keepingParentheses` (expressions,
 /// shapes), spaces inside parentheses do not break either when the group fits; a group too long for a line breaks at
-/// one of its own spaces, else just after its `(`, before it breaks inside brackets.
+/// one of its own spaces, else just after its last `(` (or `=`), before it breaks inside brackets.
 func wrapText(_ text: String, width: Int, keepingParentheses: Bool = false) -> [String] {
     guard width > 0 else { return [] }
     let glue: Character = "\u{1}", soft: Character = "\u{2}"
@@ -120,13 +122,13 @@ private func wrapWords(_ text: String, width: Int, glue: Character, soft: Charac
         var w = String(word)
         while w.count > width {
             if !current.isEmpty { lines.append(current); current = "" }
-            // Break a long word at its last space inside parentheses that fits, else just after a `(`, else at its
+            // Break a long word at its last space inside parentheses that fits, else just after its last `(` (or `=`), else at its
             // last space inside brackets, else cut it.
             let head = Array(w.prefix(width))
             if let k = head.lastIndex(of: soft), k > 0 {
                 lines.append(String(head[..<k]))
                 w = String(w.dropFirst(k + 1))
-            } else if let k = head.lastIndex(of: "("), k > 0, k + 1 < head.count, head[..<k].allSatisfy({ $0 != glue }) {
+            } else if let k = head.lastIndex(of: "(") ?? head.lastIndex(of: "="), k > 0, k + 1 < head.count, head[..<k].allSatisfy({ $0 != glue }) {
                 lines.append(String(head[...k]))
                 w = String(w.dropFirst(k + 1))
             } else if let k = head.lastIndex(of: glue), k > 0 {
