@@ -9,22 +9,57 @@ extension LoadedExperiment {
         public let seededWeights: Int
         /// The passes whose given initial state no longer fits (they start from the zero state).
         public let droppedInitialStates: [Direction]
+        /// Per layer of the new cells (every direction, forward first): the given weights it kept (under its new
+        /// scope when it moved) and the weights it got from the seed.
+        public var layers: [LayerWeights] = []
+    }
+
+    /// What one layer of edited cells kept of the given weights.
+    public struct LayerWeights: Equatable, Sendable {
+        public let direction: Direction
+        public let index: Int
+        /// The layer's variable scope in the edited cells.
+        public let scope: String
+        /// The layer it was before the edit (nil for a new layer).
+        public let origin: Int?
+        public let kept: Int
+        public let seeded: Int
     }
 
     /// The experiment with an edited spec (a stack, cell or length edit): when the cells changed, the given weights
     /// whose names and shapes still fit are kept and the rest get defaults from `newSpec.seed`, and an initial state
     /// that no longer fits becomes the zero state (the summary says what happened; nil when the cells did not
-    /// change). `transposeInputs` swaps the inputs' first two axes (a `time_major` toggle). Errors name this file
-    /// and `cell`.
-    public func edited(spec newSpec: ExperimentSpec, transposeInputs: Bool = false) throws -> (experiment: LoadedExperiment, summary: EditSummary?) {
+    /// change). `transposeInputs` swaps the inputs' first two axes (a `time_major` toggle). `layerOrigins` says, per
+    /// direction, which layer of the old cells each new layer is (nil: a new layer): its given weights move to the
+    /// new layer's scope (a layer added before it, or moved, keeps its weights). Errors name this file and `cell`.
+    public func edited(spec newSpec: ExperimentSpec, transposeInputs: Bool = false,
+                       layerOrigins: [Direction: [Int?]] = [:]) throws -> (experiment: LoadedExperiment, summary: EditSummary?) {
         let inputs = transposeInputs ? self.inputs.transposedFirstTwo() : self.inputs
         let cellsChanged = newSpec.cell != spec.cell || newSpec.cellBackward != spec.cellBackward || newSpec.bidirectional != spec.bidirectional
         guard cellsChanged else {
             return (LoadedExperiment(spec: newSpec, file: file, inputs: inputs, store: store,
                                      initialState: initialState, initialStateBackward: initialStateBackward), nil)
         }
-        // Which given weights the new cells ask for under the same names and shapes.
-        let probe = VariableStore<Scalar>(arrays: store.arrays, missing: .initialize(seed: newSpec.seed))
+        // The given weights under the names the new cells give them: a layer's weights follow it to its new scope.
+        let oldLayers = spec.model.layers(inputDepth: inputDepth), newLayers = newSpec.model.layers(inputDepth: inputDepth)
+        var given = store.arrays
+        for (direction, origins) in layerOrigins {
+            let moves: [(from: String, to: String)] = origins.enumerated().compactMap { i, origin in
+                guard let origin, let old = oldLayers.first(where: { $0.direction == direction && $0.index == origin }),
+                      let new = newLayers.first(where: { $0.direction == direction && $0.index == i }), old.scope != new.scope else { return nil }
+                return (old.scope + "/", new.scope + "/")
+            }
+            guard !moves.isEmpty else { continue }
+            // Every moved layer's arrays leave their old names before any arrives (layers may swap places).
+            let moving = store.arrays.filter { name, _ in moves.contains { name.hasPrefix($0.from) } }
+            for name in moving.keys { given[name] = nil }
+            for (name, array) in moving {
+                guard let move = moves.first(where: { name.hasPrefix($0.from) }) else { continue }
+                given[move.to + name.dropFirst(move.from.count)] = array
+            }
+        }
+        // Which given weights the new cells ask for under those names and shapes.
+        let probe = VariableStore<Scalar>(arrays: given, missing: .initialize(seed: newSpec.seed))
         probe.strict = false
         for direction in newSpec.directions {
             try ExperimentError.located(file: file, field: "cell") {
@@ -33,8 +68,20 @@ extension LoadedExperiment {
         }
         var kept: [String: Tensor<Scalar>] = [:]
         var seeded = 0
+        func origin(_ l: RNNModel.Layer) -> Int? {
+            if let o = layerOrigins[l.direction] { return o.indices.contains(l.index) ? o[l.index] : nil }
+            return oldLayers.contains { $0.direction == l.direction && $0.index == l.index } ? l.index : nil
+        }
+        var perLayer = newLayers.map { LayerWeights(direction: $0.direction, index: $0.index, scope: $0.scope, origin: origin($0), kept: 0, seeded: 0) }
         for r in probe.requests {
-            if r.foundShape == r.expectedShape, let a = store.arrays[r.name] { kept[r.name] = a } else { seeded += 1 }
+            let fits = r.foundShape == r.expectedShape && given[r.name] != nil
+            if fits, let a = given[r.name] { kept[r.name] = a } else { seeded += 1 }
+            // The layer whose scope is the longest prefix of the name asked for it.
+            if let i = perLayer.indices.filter({ r.name.hasPrefix(perLayer[$0].scope + "/") }).max(by: { perLayer[$0].scope.count < perLayer[$1].scope.count }) {
+                let l = perLayer[i]
+                perLayer[i] = LayerWeights(direction: l.direction, index: l.index, scope: l.scope, origin: l.origin,
+                                           kept: l.kept + (fits ? 1 : 0), seeded: l.seeded + (fits ? 0 : 1))
+            }
         }
         func fitting(_ state: Nest<Tensor<Scalar>>?, _ direction: Direction) -> Nest<Tensor<Scalar>>? {
             guard let state else { return nil }
@@ -49,6 +96,6 @@ extension LoadedExperiment {
         let edited = LoadedExperiment(spec: newSpec, file: file, inputs: inputs,
                                       store: VariableStore(arrays: kept, missing: .initialize(seed: newSpec.seed)),
                                       initialState: states[0], initialStateBackward: states[1])
-        return (edited, EditSummary(keptWeights: kept.count, seededWeights: seeded, droppedInitialStates: dropped))
+        return (edited, EditSummary(keptWeights: kept.count, seededWeights: seeded, droppedInitialStates: dropped, layers: perLayer))
     }
 }

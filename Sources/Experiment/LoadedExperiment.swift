@@ -99,17 +99,23 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     }
 
     /// The experiment's cells, weights and inputs run under the rules of two conventions, and where the outputs
-    /// differ (`ConventionComparison`): what a front-end's comparison view shows.
+    /// differ (`ConventionComparison`): what a front-end's comparison view shows. Besides the engine's refusals
+    /// (lengths, bidirectional stacking), throws (field `convention`) where either framework cannot express the
+    /// model at all (`WeightLayouts.convertedModel`, what `convert` refuses): it has no outputs to compare.
     public func compare(_ first: Convention, _ second: Convention) throws -> ConventionComparison<Scalar> {
         if stepMask != nil || spec.model.goesBackwards {
             throw ExperimentError(file: file, field: maskField,
                                   "comparing conventions under a step mask or go_backwards is not supported yet; unroll run computes each")
         }
-        return try located {
+        let comparison = try located {
             try ConventionComparison(model: spec.model, first, second, store: store, inputs: inputs,
                                      sequenceLength: spec.sequenceLength, initialStates: [initialState, initialStateBackward],
                                      timeMajor: spec.timeMajor)
         }
+        for c in [first, second] where c != spec.convention {
+            _ = try ExperimentError.located(file: file, field: "convention") { try WeightLayouts.convertedModel(spec.model, to: c) }
+        }
+        return comparison
     }
 
     /// Runs `body`, turning engine errors into `ExperimentError`s that name this file and the field at fault

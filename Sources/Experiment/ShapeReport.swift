@@ -21,6 +21,12 @@ public struct ShapeReport {
 
         add("experiment", "\(spec.name.isEmpty ? "(unnamed)" : spec.name)  \(spec.dtype.rawValue), \(spec.timeMajor ? "time-major [time, batch, depth]" : "batch-major [batch, time, depth]")\(spec.bidirectional ? ", bidirectional" : "")")
         add("inputs", formatShape(experiment.inputShape))
+        // A given initial state, array by array under the names the experiment's file uses.
+        do {
+            for (name, array) in try experiment.initialStateArrays() { add(name, formatShape(array.shape)) }
+        } catch {
+            add("initial_state", "\(error)", problem: true)
+        }
         if let lengths = spec.sequenceLength {
             add("sequence_length", "\(formatShape([lengths.count]))  \(formatValues(lengths))")
         } else if let m = spec.mask {

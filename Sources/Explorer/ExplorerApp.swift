@@ -241,6 +241,7 @@ public final class ExplorerApp {
                           isMasked: { d, b, t in s.isMasked(d, row: b, time: t) },
                           sourceStep: { d, b, t in s.sourceStep(d, row: b, time: t) },
                           loopBounds: Dictionary(uniqueKeysWithValues: s.spec.directions.map { ($0, s.loopBound($0)) }), saturation: saturation)
+        data.weightShapes = s.weightShapes
         if state.view == .backward {
             let g = BackwardView.geometry(rect: layout.frame, state: state)
             data.backward = model.backwardData(state: state, range: g.range)
@@ -271,31 +272,37 @@ public final class ExplorerApp {
             p.text = text
             p.candidates = candidates
             state.prompt = p
-        case let .apply(spec, summary, select, origin):
-            let previous = state.spec
+        case let .apply(spec, summary, select, origins):
+            let before = model.snapshot()
             do {
-                let note = try model.apply(spec: spec)
-                switch origin {
-                case .edit: state.history.record(previous, summary: summary)
-                case .undo:
-                    let undone = state.history.past.removeLast()
-                    state.history.future.append((previous, undone.summary))
-                case .redo:
-                    let redone = state.history.future.removeLast()
-                    state.history.past.append((previous, redone.summary))
-                }
+                let note = try model.apply(spec: spec, layerOrigins: origins)
+                state.history.record(before, summary: summary)
                 if let select { state.layer = select }
                 sync()
-                state.setMessage("re-ran: \(summary)" + (note.isEmpty ? "" : " (\(note))") + (origin == .edit ? " (\(Keymap.names()(.undo)) undoes)" : ""))
+                state.setMessage("re-ran: \(summary)" + (note.isEmpty ? "" : " (\(note))") + " (\(Keymap.names()(.undo)) undoes)")
             } catch {
                 sync()
                 state.setMessage("refused: \(describe(error))", error: true)
             }
+        case .undo:
+            guard let undone = state.history.past.last else { return true }
+            if let left = travel(to: undone.experiment, summary: "undid: \(undone.summary)") {
+                state.history.past.removeLast()
+                state.history.future.append((left, undone.summary))
+            }
+        case .redo:
+            guard let redone = state.history.future.last else { return true }
+            if let left = travel(to: redone.experiment, summary: "redid: \(redone.summary)") {
+                state.history.future.removeLast()
+                state.history.past.append((left, redone.summary))
+            }
         case .toggleTimeMajor:
+            let before = model.snapshot()
             do {
                 try model.toggleTimeMajor()
                 sync()
                 let layout = state.timeMajor ? "[time, batch, depth]" : "[batch, time, depth]"
+                state.history.record(before, summary: "time_major=\(state.timeMajor ? "True" : "False") (inputs \(formatShape(model.session.inputShape)))")
                 state.setMessage("time_major=\(state.timeMajor ? "True" : "False"): inputs are now \(formatShape(model.session.inputShape)) \(layout); every number is the same")
             } catch {
                 state.setMessage("refused: \(describe(error))", error: true)
@@ -344,6 +351,22 @@ public final class ExplorerApp {
             }
         }
         return true
+    }
+
+    /// Undo and redo: back to exactly the experiment `target` holds (inputs in their layout, weights, initial state).
+    /// Returns the experiment it left (for the other side of the history), nil with the reason on the message line
+    /// when `target` cannot be rebuilt.
+    private func travel(to target: ExplorerModel.Snapshot, summary: String) -> ExplorerModel.Snapshot? {
+        let here = model.snapshot()
+        do {
+            try model.restore(target)
+        } catch {
+            state.setMessage("refused: \(describe(error))", error: true)
+            return nil
+        }
+        sync()
+        state.setMessage("re-ran: \(summary)")
+        return here
     }
 
     /// When `path` exists, asks whether to replace it (a yes runs `command`) and returns true.

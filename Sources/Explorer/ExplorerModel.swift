@@ -82,11 +82,43 @@ public final class ExplorerModel {
         s.start()
     }
 
+    // MARK: - Undo and redo
+
+    /// The experiment as it is now, to come back to: the way back to its session and where its arrays came from.
+    public final class Snapshot {
+        /// The spec the experiment had.
+        public let spec: ExperimentSpec
+        let session: () throws -> ExplorerSession
+        let inputsTransposed: Bool
+        let replacedWeights: String?
+
+        init(spec: ExperimentSpec, session: @escaping () throws -> ExplorerSession, inputsTransposed: Bool, replacedWeights: String?) {
+            self.spec = spec
+            self.session = session
+            self.inputsTransposed = inputsTransposed
+            self.replacedWeights = replacedWeights
+        }
+    }
+
+    /// The experiment as it is now (before an edit), exactly: inputs in their layout, weights, initial state.
+    public func snapshot() -> Snapshot {
+        Snapshot(spec: session.spec, session: session.snapshot(), inputsTransposed: inputsTransposed, replacedWeights: replacedWeights)
+    }
+
+    /// Goes back to a snapshot's experiment (undo, redo) and re-runs it.
+    public func restore(_ snapshot: Snapshot) throws {
+        let s = try snapshot.session()
+        inputsTransposed = snapshot.inputsTransposed
+        replacedWeights = snapshot.replacedWeights
+        replace(s)
+    }
+
     // MARK: - Edits (each re-runs the engine at once; on error the previous session stays)
 
-    /// Re-runs with an edited spec (stack, lengths). Returns a note for the message line.
-    public func apply(spec newSpec: ExperimentSpec) throws -> String {
-        let (s, note) = try session.rebuilt(spec: newSpec, transposeInputs: false)
+    /// Re-runs with an edited spec (stack, lengths); `layerOrigins` says which layer each layer of an edited stack
+    /// was (`LoadedExperiment.edited`). Returns a note for the message line.
+    public func apply(spec newSpec: ExperimentSpec, layerOrigins: [Direction: [Int?]] = [:]) throws -> String {
+        let (s, note) = try session.rebuilt(spec: newSpec, transposeInputs: false, layerOrigins: layerOrigins)
         replace(s)
         return note
     }
@@ -95,7 +127,7 @@ public final class ExplorerModel {
     public func toggleTimeMajor() throws {
         var spec = session.spec
         spec.timeMajor.toggle()
-        let (s, _) = try session.rebuilt(spec: spec, transposeInputs: true)
+        let (s, _) = try session.rebuilt(spec: spec, transposeInputs: true, layerOrigins: [:])
         inputsTransposed.toggle()
         replace(s)
     }
@@ -213,7 +245,7 @@ public final class ExplorerModel {
         if !cellsUnchanged {
             // The old name and description may name cells that are no longer there: say what the stack is now.
             out.name = stem
-            out.description = "\(out.cell.summary)" + (out.bidirectional ? " / bw \(out.cell(for: .backward).summary)" : "")
+            out.description = "\(out.cell.summary(for: out.convention))" + (out.bidirectional ? " / bw \(out.cell(for: .backward).summary(for: out.convention))" : "")
                 + " (edited in unroll)"
         }
         // Weights.

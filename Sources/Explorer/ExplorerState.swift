@@ -69,21 +69,25 @@ public struct Confirmation: Equatable {
     public var command: Command
 }
 
-/// Edits that can be undone and redone: the specs before them, with what each edit did.
+/// Edits that can be undone and redone: the experiment before each of them (exactly, data layout included), with
+/// what each edit did.
 public struct EditHistory: Equatable {
-    public var past: [(spec: ExperimentSpec, summary: String)] = []
-    public var future: [(spec: ExperimentSpec, summary: String)] = []
+    public typealias Entry = (experiment: ExplorerModel.Snapshot, summary: String)
+    public var past: [Entry] = []
+    public var future: [Entry] = []
     /// At most this many edits are kept.
     public static let limit = 100
 
     public static func == (a: EditHistory, b: EditHistory) -> Bool {
-        a.past.map(\.spec) == b.past.map(\.spec) && a.future.map(\.spec) == b.future.map(\.spec)
-            && a.past.map(\.summary) == b.past.map(\.summary) && a.future.map(\.summary) == b.future.map(\.summary)
+        func same(_ x: [Entry], _ y: [Entry]) -> Bool {
+            x.count == y.count && zip(x, y).allSatisfy { $0.experiment === $1.experiment && $0.summary == $1.summary }
+        }
+        return same(a.past, b.past) && same(a.future, b.future)
     }
 
-    /// Records an edit that replaced `spec`; a new edit forgets what could be redone.
-    public mutating func record(_ spec: ExperimentSpec, summary: String) {
-        past.append((spec, summary))
+    /// Records an edit that replaced `experiment`; a new edit forgets what could be redone.
+    public mutating func record(_ experiment: ExplorerModel.Snapshot, summary: String) {
+        past.append((experiment, summary))
         if past.count > EditHistory.limit { past.removeFirst() }
         future.removeAll()
     }
@@ -121,6 +125,9 @@ public struct ExplorerState: Equatable {
     public var heatVariable = 0
     /// Heatmaps of h, c and candidates scaled to the window's largest |value| (true) or fixed at ±1.
     public var heatAutoScale = true
+    /// The backward view's gradient colours and trace: one log scale for the whole run (false, so decay shows) or
+    /// rescaled to the steps in view (true).
+    public var backwardScaleInView = false
     /// First step of the heatmap window (see `FrameWindow`).
     public var windowStart = 0
     public var focus: Pane = .frame
@@ -215,7 +222,7 @@ public struct ExplorerState: Equatable {
 
     /// The one-line description, or, after an edit, what the stack is now.
     public var displayDescription: String {
-        isEdited ? "now \(spec.cell.summary)" + (spec.bidirectional ? " / bw \(spec.cell(for: .backward).summary)" : "") : spec.description
+        isEdited ? "now \(spec.cell.summary(for: spec.convention))" + (spec.bidirectional ? " / bw \(spec.cell(for: .backward).summary(for: spec.convention))" : "") : spec.description
     }
 
     /// Puts every index back in range (after a re-run changed sizes).

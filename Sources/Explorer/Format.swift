@@ -39,9 +39,13 @@ enum Format {
         return (n < 0 ? "-" : "") + out
     }
 
-    /// What a learner reads for a gate (`i input gate`), from the engine's gate table; the name alone for others.
-    static func gateLabel(_ name: String, gates: [GateDescription]) -> String {
-        gates.first { $0.name == name }.map { "\($0.name) \($0.title)" } ?? name
+    /// What a learner reads for a gate (`i input gate`), from the engine's gate table, under the letter the
+    /// experiment's framework gives it (`c candidate` under keras, `g candidate` under torch; `Gate.letter`); the
+    /// name alone for others.
+    static func gateLabel(_ name: String, gates: [GateDescription], kind: CellKind? = nil, convention: Convention = .tf) -> String {
+        guard let g = gates.first(where: { $0.name == name }) else { return name }
+        let letter = kind.flatMap { k in Gate(tfName: g.name).map { $0.letter(in: convention, kind: k) } } ?? g.name
+        return "\(letter) \(g.title)"
     }
 
     /// The state shapes of one layer, e.g. `c=[4, 6] h=[4, 6]` or `[4, 4]`.
@@ -62,6 +66,8 @@ struct Symbols {
     var times: String { glyphs.isUnicode ? "×" : "x" }
     var sep: String { glyphs.isUnicode ? "·" : "|" }
     var bar: Character { glyphs.isUnicode ? "█" : "#" }
+    /// The bar at the cursor's step: a shade, not `bar` in reverse video (which shows as a gap in the bar).
+    var cursorBar: Character { glyphs.isUnicode ? "▒" : "@" }
     var marker: Character { glyphs.isUnicode ? "▼" : "v" }
     var play: String { glyphs.isUnicode ? "▶" : ">" }
     var del: String { glyphs.isUnicode ? "⌫" : "Del" }

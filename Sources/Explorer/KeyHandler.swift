@@ -6,8 +6,11 @@ import TerminalUI
 /// What a key asks of the app beyond changing `ExplorerState`.
 public enum Command: Equatable {
     case quit
-    /// Re-run with an edited spec; `summary` says what changed, `select` is the layer to select when it runs.
-    case apply(ExperimentSpec, summary: String, select: Int? = nil, origin: EditOrigin = .edit)
+    /// Re-run with an edited spec; `summary` says what changed, `select` is the layer to select when it runs,
+    /// `layerOrigins` which layer each layer of an edited stack was (its weights go with it).
+    case apply(ExperimentSpec, summary: String, select: Int? = nil, layerOrigins: [Direction: [Int?]] = [:])
+    /// Go back to the experiment before the last edit, or forward to the one after the last undo (`EditHistory`).
+    case undo, redo
     case toggleTimeMajor
     case open(String)
     /// Save (or export) to a path; `overwrite` once the user confirmed replacing an existing file.
@@ -18,11 +21,6 @@ public enum Command: Equatable {
     case switchConvention(Convention)
     /// Complete the path typed in the prompt (Tab).
     case completePath
-}
-
-/// Where an edit comes from, so the app knows how to update the undo history when it runs.
-public enum EditOrigin: Equatable, Sendable {
-    case edit, undo, redo
 }
 
 /// Turns keys into state changes and commands. Pure: no I/O, no engine calls, so every binding is
@@ -72,7 +70,7 @@ public enum KeyHandler {
         }
         let k = Keymap.names()
         let lastT = max(0, s.maxTime - 1)
-        let jump = max(10, s.maxTime / 10)
+        let jump = pageJump(maxTime: s.maxTime)
         switch action {
         case .quit: return [.quit]
         case .help: s.showHelp = true; s.overlayScroll = 0
@@ -89,7 +87,8 @@ public enum KeyHandler {
             if s.playing && s.t >= lastT { s.t = 0 }
         case .slower, .faster:
             s.playSpeed = min(ExplorerState.playSpeeds.count - 1, max(0, s.playSpeed + (action == .faster ? 1 : -1)))
-            s.setMessage("play speed: \(Format.compact(ExplorerState.playSpeeds[s.playSpeed])) steps/s (\(k(.slower)) slower, \(k(.faster)) faster)")
+            let speed = ExplorerState.playSpeeds[s.playSpeed]
+            s.setMessage("play speed: \(Format.compact(speed)) step\(speed == 1 ? "" : "s")/s (\(k(.slower)) slower, \(k(.faster)) faster)")
         case .nextPane: s.focus = Pane(rawValue: (s.focus.rawValue + 1) % Pane.allCases.count) ?? .frame
         case .previousPane: s.focus = Pane(rawValue: (s.focus.rawValue + Pane.allCases.count - 1) % Pane.allCases.count) ?? .frame
         case .up: move(&s, by: -1)
@@ -100,6 +99,11 @@ public enum KeyHandler {
         case .unitNext: s.unit = min(max(0, s.unitCount - 1), s.unit + 1)
         case .heatmapNext: s.heatVariable = (s.heatVariable + 1) % max(1, s.variables.count); s.clamp()
         case .heatmapPrevious: s.heatVariable = (s.heatVariable + max(1, s.variables.count) - 1) % max(1, s.variables.count); s.clamp()
+        case .heatmapScale where s.view == .backward:
+            s.backwardScaleInView.toggle()
+            let z = k(.heatmapScale)
+            s.setMessage(s.backwardScaleInView ? "gradient colours rescaled to the steps in view (\(z): one log scale for the whole run)"
+                                               : "gradient colours on one log scale for the whole run, so decay shows (\(z): rescaled to the steps in view)")
         case .heatmapScale:
             s.heatAutoScale.toggle()
             let z = k(.heatmapScale)
@@ -127,11 +131,11 @@ public enum KeyHandler {
             s.clamp()
             s.setMessage(s.direction == .forward ? "forward pass (fw)" : "backward pass (bw): each row reversed within its length")
         case .undo:
-            guard let last = s.history.past.last else { s.setMessage("nothing to undo"); return [] }
-            return [.apply(last.spec, summary: "undid: \(last.summary)", origin: .undo)]
+            guard !s.history.past.isEmpty else { s.setMessage("nothing to undo"); return [] }
+            return [.undo]
         case .redo:
-            guard let next = s.history.future.last else { s.setMessage("nothing to redo"); return [] }
-            return [.apply(next.spec, summary: "redid: \(next.summary)", origin: .redo)]
+            guard !s.history.future.isEmpty else { s.setMessage("nothing to redo"); return [] }
+            return [.redo]
         case .open: s.prompt = Prompt(kind: .open)
         case .save: s.prompt = Prompt(kind: .save, text: suggestedName(s) + ".json")
         case .export: s.prompt = Prompt(kind: .export, text: suggestedName(s) + "-frames.npz")
@@ -162,6 +166,9 @@ public enum KeyHandler {
         }
         return []
     }
+
+    /// The steps PgDn and PgUp move: 10% of max_time (rounded, at least one step), as the help says.
+    static func pageJump(maxTime: Int) -> Int { max(1, (maxTime + 5) / 10) }
 
     /// ↑/↓: the layer in Stack and Shapes, the example in Sequences and Frame, the unit in Heatmaps.
     static func move(_ s: inout ExplorerState, by d: Int) {
@@ -206,7 +213,7 @@ public enum KeyHandler {
             var spec = s.spec
             if s.direction == .backward { spec.cellBackward = result.cell } else { spec.cell = result.cell }
             // The selection moves only once the edit has run (a refused edit leaves the cursor where it was).
-            return [.apply(spec, summary: result.summary, select: result.selectedLayer)]
+            return [.apply(spec, summary: result.summary, select: result.selectedLayer, layerOrigins: [s.direction: result.origins])]
         }
     }
 
@@ -314,7 +321,8 @@ public enum KeyHandler {
 
     /// A file name for `w` and `x`: the experiment's name, or after an edit the stack it is now.
     static func suggestedName(_ s: ExplorerState) -> String {
-        let base = s.isEdited ? s.spec.cell.layers.map(\.summary).joined(separator: "-") : (s.spec.name.isEmpty ? "experiment" : s.spec.name)
+        let base = s.isEdited ? s.spec.cell.layers.map { $0.summary(for: s.spec.convention) }.joined(separator: "-")
+                              : (s.spec.name.isEmpty ? "experiment" : s.spec.name)
         let cleaned = String(base.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
         let trimmed = cleaned.split(separator: "_", omittingEmptySubsequences: true).joined(separator: "_")
         return String(trimmed.prefix(40)).isEmpty ? "experiment" : String(trimmed.prefix(40))

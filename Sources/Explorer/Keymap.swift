@@ -190,7 +190,8 @@ public enum Keymap {
         KeyBinding([.char("t")], .toggleTimeMajor, help: "toggle time_major (inputs and outputs transpose; the numbers do not change)"),
         KeyBinding([.char("d")], .direction, help: "forward / backward pass (bidirectional experiments)", hint: "fw/bw",
                    disabled: { $0.spec.bidirectional ? nil : "this experiment is not bidirectional: there is only one direction" }),
-        KeyBinding([.char("u"), .ctrl("z")], .undo, help: "undo the last edit", hint: "undo"),
+        // Not ^Z: under curses' cbreak mode the terminal turns it into SIGTSTP and the shell suspends the program.
+        KeyBinding([.char("u")], .undo, help: "undo the last edit", hint: "undo"),
         KeyBinding([.ctrl("r"), .ctrl("y")], .redo, help: "redo"),
         KeyBinding([.char("o")], .open, hint: "open") { k in "open an experiment (.json; \(k(.complete, in: .prompt)) completes the path)" },
         KeyBinding([.char("L")], .loadWeights, help: "load weights (.npz under TensorFlow's, Keras' or PyTorch's names: recognised, the convention follows)"),

@@ -33,13 +33,19 @@ public protocol ExplorerSession: AnyObject, SessionViews {
     /// Blocks until the background pass has ended, starting it if needed (tests).
     func waitUntilComplete(timeout: TimeInterval) -> Bool
     /// A new session for an edited spec: kept weights whose names and shapes still fit, defaults from the seed
-    /// for the rest; `transposeInputs` swaps the inputs' first two axes (a time-major toggle). Throws when the
-    /// edited experiment is invalid (the engine's reason).
-    func rebuilt(spec: ExperimentSpec, transposeInputs: Bool) throws -> (session: ExplorerSession, note: String)
+    /// for the rest; `transposeInputs` swaps the inputs' first two axes (a time-major toggle); `layerOrigins` which
+    /// layer each layer of an edited stack was (its weights follow it). Throws when the edited experiment is invalid
+    /// (the engine's reason).
+    func rebuilt(spec: ExperimentSpec, transposeInputs: Bool, layerOrigins: [Direction: [Int?]]) throws -> (session: ExplorerSession, note: String)
+    /// A way back to exactly this experiment (its inputs in their layout, weights, initial state): builds a new
+    /// session, not started, without keeping this one's recorded runs alive (what undo and redo return to).
+    func snapshot() -> () throws -> ExplorerSession
     /// A new session with weights from an archive (TensorFlow, Keras or PyTorch names: the convention follows the names), strictly checked.
     func withWeights(_ arrays: [String: NumpyArray], from file: String) throws -> (session: ExplorerSession, note: String)
     /// The weights the cells use, by TF variable name (given or created from the seed).
     func weightArrays() throws -> [(String, NumpyArray)]
+    /// The names and shapes of `weightArrays()` (computed once per session; empty when the weights cannot be read).
+    var weightShapes: [(name: String, shape: [Int])] { get }
     /// The inputs as they are now (in the current layout).
     func inputsArray() throws -> NumpyArray
     /// `initial_state/...` arrays, empty for a zero state.
@@ -151,17 +157,38 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
 
     // MARK: - Edits
 
-    func rebuilt(spec newSpec: ExperimentSpec, transposeInputs: Bool) throws -> (session: ExplorerSession, note: String) {
-        let (edited, summary) = try experiment.edited(spec: newSpec, transposeInputs: transposeInputs)
+    func rebuilt(spec newSpec: ExperimentSpec, transposeInputs: Bool, layerOrigins: [Direction: [Int?]]) throws -> (session: ExplorerSession, note: String) {
+        let (edited, summary) = try experiment.edited(spec: newSpec, transposeInputs: transposeInputs, layerOrigins: layerOrigins)
         var notes: [String] = []
         if let summary {
-            let kept = summary.keptWeights
             if !experiment.store.arrays.isEmpty {
-                notes.append("kept \(kept) given weight\(kept == 1 ? "" : "s"), \(summary.seededWeights) new from seed \(newSpec.seed)")
+                let kept = summary.keptWeights
+                notes.append("kept \(kept) given weight\(kept == 1 ? "" : "s"), \(summary.seededWeights) new from seed \(newSpec.seed): "
+                             + Self.weightsNote(summary.layers, bidirectional: newSpec.bidirectional, seed: newSpec.seed))
             }
             if summary.droppedInitialStates.contains(.forward) { notes.append("initial state no longer fits: zero state") }
         }
         return (try Session(edited), notes.joined(separator: "; "))
+    }
+
+    func snapshot() -> () throws -> ExplorerSession {
+        let experiment = self.experiment
+        return { try Session(experiment) }
+    }
+
+    /// Which layers kept their given weights and which got new ones from the seed, layer by layer:
+    /// `layer 0 keeps its 2 given weights; layer 1 (new): 2 weights from seed 0`.
+    static func weightsNote(_ layers: [LoadedExperiment<Scalar>.LayerWeights], bidirectional: Bool, seed: UInt64) -> String {
+        layers.map { l in
+            let name = (bidirectional ? "\(l.direction.name) " : "") + "layer \(l.index)"
+                + (l.origin == nil ? " (new)" : l.origin != l.index ? " (was \(l.origin ?? 0))" : "")
+            func weights(_ n: Int, _ kind: String) -> String { "\(n) \(kind)weight\(n == 1 ? "" : "s")" }
+            switch (l.kept, l.seeded) {
+            case (_, 0): return "\(name) keeps its \(weights(l.kept, "given "))"
+            case (0, _): return "\(name): \(weights(l.seeded, "")) from seed \(seed)"
+            default: return "\(name) keeps \(weights(l.kept, "given ")), \(l.seeded) new from seed \(seed)"
+            }
+        }.joined(separator: "; ")
     }
 
     func withWeights(_ arrays: [String: NumpyArray], from file: String) throws -> (session: ExplorerSession, note: String) {
@@ -182,6 +209,14 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     // MARK: - Arrays for saving
 
     func weightArrays() throws -> [(String, NumpyArray)] { try experiment.weightArrays() }
+
+    private var shapesOfWeights: [(name: String, shape: [Int])]?
+    var weightShapes: [(name: String, shape: [Int])] {
+        if let s = lock.withLock({ shapesOfWeights }) { return s }
+        let shapes = ((try? experiment.weightArrays()) ?? []).map { (name: $0.0, shape: $0.1.shape) }
+        lock.withLock { shapesOfWeights = shapes }
+        return shapes
+    }
 
     func inputsArray() throws -> NumpyArray { try NumpyArray(experiment.inputs) }
 

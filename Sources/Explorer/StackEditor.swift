@@ -17,6 +17,8 @@ public enum StackEditor {
         public var cell: CellSpec
         public var selectedLayer: Int
         public var summary: String
+        /// For each layer of the new stack, the layer it was (nil for a new one): its weights go with it.
+        public var origins: [Int?] = []
     }
 
     public static func apply(_ edit: StackEdit, to cell: CellSpec, layer: Int,
@@ -28,37 +30,42 @@ public enum StackEditor {
         func rebuild(_ l: [CellSpec]) -> CellSpec { (isMulti || l.count > 1) ? .multi(l) : l[0] }
         var selected = layer
         let summary: String
+        var origins: [Int?] = Array(layers.indices)
         switch edit {
         case .addLayer:
             let copy = layers[layer]
             layers.insert(stripResidual(copy), at: layer + 1)
+            origins.insert(nil, at: layer + 1)
             selected = layer + 1
-            summary = "added layer \(layer + 1): \(layers[layer + 1].summary)"
+            summary = "added layer \(layer + 1): \(layers[layer + 1].summary(for: convention))"
         case .deleteLayer:
             guard layers.count > 1 else { return .failure(Refusal("a stack needs at least one layer")) }
             layers.remove(at: layer)
+            origins.remove(at: layer)
             selected = min(layer, layers.count - 1)
             summary = "deleted layer \(layer)"
         case .moveUp:
             guard layer > 0 else { return .failure(Refusal("layer 0 is already the first layer")) }
             layers.swapAt(layer, layer - 1)
+            origins.swapAt(layer, layer - 1)
             selected = layer - 1
             summary = "moved layer \(layer) up"
         case .moveDown:
             guard layer + 1 < layers.count else { return .failure(Refusal("layer \(layer) is already the last layer")) }
             layers.swapAt(layer, layer + 1)
+            origins.swapAt(layer, layer + 1)
             selected = layer + 1
             summary = "moved layer \(layer) down"
         default:
             switch editLayer(edit, layers[layer], convention: convention) {
             case let .success(new):
                 layers[layer] = new
-                summary = "layer \(layer): \(new.summary)"
+                summary = "layer \(layer): \(new.summary(for: convention))"
             case let .failure(r):
                 return .failure(r)
             }
         }
-        return .success(Result(cell: rebuild(layers), selectedLayer: selected, summary: summary))
+        return .success(Result(cell: rebuild(layers), selectedLayer: selected, summary: summary, origins: origins))
     }
 
     /// The LSTMCell's `num_proj` inside any wrappers (nil when it has none or is another cell).

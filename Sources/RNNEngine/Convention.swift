@@ -58,7 +58,9 @@ public enum Convention: String, CaseIterable, Sendable {
     public func maskedStepDescription(bidirectional: Bool) -> String {
         let output: String
         switch (self, maskedOutput(bidirectional: bidirectional)) {
-        case (.torch, _): output = "the row is absent from the packed batch; pad_packed_sequence writes zeros as its output"
+        case (.torch, _):
+            // One mention of the packed batch: the state's half says the rest.
+            return "the row is not in the packed batch: pad_packed_sequence writes zeros as its output, and its state stays as it was (h_n is taken at its last step)"
         case (.keras, .zeros): output = "keras.layers.Bidirectional zeroes the output (zero_output_for_mask)"
         case (.keras, _): output = "the output repeats the row's last valid output (zeros before its first step)"
         case (.onnx, _): output = "onnxruntime writes zeros into Y past the row's sequence_lens"

@@ -8,7 +8,7 @@ struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run an experiment's cells and weights under two conventions' rules and say where the outputs differ.",
         discussion: """
-            Prints the first step and example where the outputs differ, in words, then the largest difference at each
+            Prints the first step and example where the outputs differ, in words, then the largest difference at each \
             step (exactly 0 where the frameworks agree). --against defaults to the experiment's own convention.
             """)
 

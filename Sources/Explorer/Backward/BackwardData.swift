@@ -9,6 +9,9 @@ public struct BackwardData {
     /// `‖∂L/∂state_t‖` of the selected example per step of the window, one per state array (`paths`).
     public var norms: [Int: [Double]] = [:]
     public var paths: [String] = []
+    /// The largest and smallest non-zero `‖∂L/∂state_t‖` of the selected layer's arrays over every swept step and
+    /// example: the bounds of the view's one log scale for the whole run (every component is at most its norm).
+    public var runNorms: (largest: Double, smallest: Double)?
     public var completed = 0
     public var maxTime = 0
     public var failure: String?
@@ -34,6 +37,8 @@ struct BackwardCache {
     var source: Result<GradientSource, BackwardRefusal>?
     var frames: [Int: GradientFrameData] = [:]
     var framesCompleted = -1
+    /// `BackwardData.runNorms` for a layer, as far as the sweep had come.
+    var runNorms: (layer: Int, completed: Int, value: (largest: Double, smallest: Double)?)?
 
     mutating func reset() {
         if case let .success(s)? = source { s.cancel() }
@@ -41,6 +46,7 @@ struct BackwardCache {
         source = nil
         frames = [:]
         framesCompleted = -1
+        runNorms = nil
     }
 }
 
@@ -82,12 +88,35 @@ extension ExplorerModel {
                 }
             }
             if backwardCache.frames.count > 4096 { backwardCache.frames = backwardCache.frames.filter { range.contains($0.key) } }
+            data.runNorms = runNorms(source, state: state, paths: data.paths, completed: data.completed)
             for t in range {
                 if let f = backwardCache.frames[t] { data.frames[t] = f }
                 if let n = source.norms(at: t, example: state.example) { data.norms[t] = n }
             }
             return data
         }
+    }
+
+    /// The selected layer's largest and smallest non-zero state-gradient norm over the swept steps and every example
+    /// (the engine's norms), cached until the sweep moves on or another layer is selected.
+    private func runNorms(_ source: GradientSource, state: ExplorerState, paths: [String], completed: Int) -> (largest: Double, smallest: Double)? {
+        if let c = backwardCache.runNorms, c.layer == state.layer, c.completed == completed { return c.value }
+        var probe = BackwardData()
+        probe.paths = paths
+        let arrays = ["h", "c"].compactMap { probe.arrayIndex($0, layer: state.layer, layerCount: state.layers.count) }
+        var largest = 0.0, smallest = Double.infinity
+        for t in max(0, state.maxTime - completed)..<state.maxTime {
+            for b in 0..<state.batchSize {
+                guard let n = source.norms(at: t, example: b) else { continue }
+                for i in arrays where n.indices.contains(i) && n[i].isFinite && n[i] > 0 {
+                    largest = max(largest, n[i])
+                    smallest = min(smallest, n[i])
+                }
+            }
+        }
+        let value = largest > 0 ? (largest, smallest) : nil
+        backwardCache.runNorms = (state.layer, completed, value)
+        return value
     }
 
     /// Steps swept by the backward view's sweep (playback waits for them).

@@ -100,7 +100,7 @@ public struct BackwardSelection: Equatable, Sendable {
     /// Returns false for keys it does not handle.
     static func step(_ action: Action, _ s: inout ExplorerState) -> Bool {
         let lastT = max(0, s.maxTime - 1)
-        let jump = max(10, s.maxTime / 10)
+        let jump = KeyHandler.pageJump(maxTime: s.maxTime)
         switch action {
         case .stepNext: s.t = max(0, s.t - 1)
         case .stepPrevious: s.t = min(lastT, s.t + 1)

@@ -67,7 +67,7 @@ enum FramePane {
             }
             out.append(.header)
             let rows = FrameRows.rows(ld, spec: spec, frame: f, row: b, layer: state.layer, layerCount: state.layers.count,
-                                      zeroMasked: FrameRows.masksToZero(state.spec))
+                                      zeroMasked: FrameRows.masksToZero(state.spec), convention: state.spec.convention)
             for r in rows { out.append(.values(r)) }
             if rows.contains(where: { $0.clipped.contains(true) }) {
                 out.append(.text("! = the clip bound this unit (the value before the clip lies beyond it)", Styles.dim))

@@ -46,7 +46,7 @@ enum FrameRows {
 
     /// The rows for layer `ld` (spec `spec`, index `l` of `layerCount`) of row `b` at frame `f`.
     static func rows(_ ld: LayerData, spec: CellSpec, frame f: FrameData, row b: Int, layer l: Int, layerCount: Int,
-                     zeroMasked: Bool = true) -> [Row] {
+                     zeroMasked: Bool = true, convention: Convention = .tf) -> [Row] {
         let masked = f.isMasked(b)
         func v(_ value: LayerValue) -> [Double]? { ld.row(value, b) }
         func before(_ part: String) -> [Double]? { ld.stateRow(.before, part, b) }
@@ -65,7 +65,7 @@ enum FrameRows {
             rows.append(Row(label: "h before", values: before("h")))
             // i, j, f, then (after the new c) o: the engine's gate table names them.
             let gates = cell.unwrappedLayer?.descriptor.gates ?? GateTable.lstm
-            for g in gates.prefix(3) { rows.append(Row(label: Format.gateLabel(g.name, gates: gates), values: v(.gate(g.name)))) }
+            for g in gates.prefix(3) { rows.append(Row(label: Format.gateLabel(g.name, gates: gates, kind: cell.unwrappedLayer?.kind, convention: convention), values: v(.gate(g.name)))) }
             let c = computed("c")
             if let raw = v(.term("c_unclipped")) {
                 rows.append(Row(label: "c before clip", values: raw))
@@ -73,7 +73,7 @@ enum FrameRows {
             } else {
                 rows.append(Row(label: "c \(newWord)", values: c, emphasis: new))
             }
-            rows.append(Row(label: Format.gateLabel("o", gates: gates), values: v(.gate("o"))))
+            rows.append(Row(label: Format.gateLabel("o", gates: gates, kind: cell.unwrappedLayer?.kind, convention: convention), values: v(.gate("o"))))
             let h = computed("h")
             if let m = v(.gate("m")) {
                 rows.append(Row(label: "m = o*act(c)", values: m))
@@ -89,7 +89,7 @@ enum FrameRows {
         } else {
             let gates = cell.unwrappedLayer?.descriptor.gates ?? []
             rows.append(Row(label: "h before", values: before("h")))
-            for g in gates { rows.append(Row(label: Format.gateLabel(g.name, gates: gates), values: v(.gate(g.name)))) }
+            for g in gates { rows.append(Row(label: Format.gateLabel(g.name, gates: gates, kind: cell.unwrappedLayer?.kind, convention: convention), values: v(.gate(g.name)))) }
             rows.append(Row(label: "h \(newWord)", values: computed("h"), emphasis: new))
         }
         if masked {

@@ -21,7 +21,8 @@ enum HeatmapPane {
         let columns: Int
         let cellWidth: Int
         let range: Range<Int>
-        let rulerY: Int
+        /// The ruler's row; a pane of one or two rows has none (its rows show cells, the cursor's underlined).
+        let rulerY: Int?
         let blocks: [Block]
         let sparkY: Int?
         let readoutY: Int?
@@ -39,7 +40,9 @@ enum HeatmapPane {
     }
 
     static func geometry(rect: Rect, state: ExplorerState) -> Geometry {
-        let inner = rect.interior
+        // Under a frame that needs nearly all the rows, one or two rows are too few for a box: they hold a strip of
+        // the selected heatmap's cells instead of a bare title line.
+        let inner = isStrip(rect) ? Rect(x: rect.x, y: rect.y, width: rect.width, height: 1) : rect.interior
         let available = max(1, inner.width - labelWidth)
         let cw = cellWidth(available: available, maxTime: state.maxTime)
         let columns = max(1, available / cw)
@@ -47,7 +50,7 @@ enum HeatmapPane {
         let footer = inner.height >= 6 ? 2 : (inner.height >= 4 ? 1 : 0)
         let readoutY: Int? = footer >= 1 ? inner.maxY - 1 : nil
         let sparkY: Int? = footer >= 2 ? inner.maxY - 2 : nil
-        let top = inner.y + 1
+        let top = inner.y + (inner.height >= 3 ? 1 : 0)
         var y = top
         let bottom = inner.maxY - footer
         let vars = state.variables
@@ -62,9 +65,12 @@ enum HeatmapPane {
                 y += rows
             }
         }
-        return Geometry(inner: inner, columns: columns, cellWidth: cw, range: range, rulerY: inner.y, blocks: blocks,
+        return Geometry(inner: inner, columns: columns, cellWidth: cw, range: range, rulerY: top > inner.y ? inner.y : nil, blocks: blocks,
                         sparkY: sparkY, readoutY: readoutY)
     }
+
+    /// Whether `rect` is drawn as a strip of cells rather than a box.
+    static func isStrip(_ rect: Rect) -> Bool { rect.height > 0 && rect.height < 3 }
 
     /// What a click at (x, y) selects: a step, a heatmap, a unit.
     static func hit(x: Int, y: Int, rect: Rect, state: ExplorerState) -> (t: Int?, variable: Int?, unit: Int?) {
@@ -82,7 +88,7 @@ enum HeatmapPane {
         let sep = Symbols(glyphs: c.glyphs).sep
         let g = geometry(rect: rect, state: state)
         let title = "Heatmaps \(sep) layer \(state.layer) \(sep) example \(state.example) \(sep) t=\(g.range.lowerBound)\(c.glyphs.dash)\(max(g.range.lowerBound, g.range.upperBound - 1))"
-        drawPaneBox(&c, rect, title: title, focused: focused)
+        if !isStrip(rect) { drawPaneBox(&c, rect, title: title, focused: focused) }
         let inner = g.inner
         guard inner.height > 0, inner.width > labelWidth else { return }
         let vars = state.variables
@@ -92,25 +98,27 @@ enum HeatmapPane {
         let cw = g.cellWidth
 
         // Ruler with tick labels and the cursor marker.
-        c.put(x: inner.x, y: g.rulerY, "t", style: Styles.dim)
-        let digits = String(max(0, g.range.upperBound - 1)).count
-        let tick = [5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000].first { $0 >= digits + 2 } ?? 10000
-        var nextFree = 0
-        for t in g.range where t % tick == 0 {
-            let col = (t - g.range.lowerBound) * cw
-            if col >= nextFree { c.put(x: x0 + col, y: g.rulerY, String(t), style: Styles.dim); nextFree = col + String(t).count + 1 }
-        }
-        if g.range.contains(state.t) {
-            // "▼t=N" starting at the cursor, or "t=N▼" ending there when it would run past the right edge.
-            let col = (state.t - g.range.lowerBound) * cw
-            let marker = Symbols(glyphs: c.glyphs).marker
-            let span = g.range.count * cw
-            let style = CellStyle(fg: .yellow, attributes: .bold)
-            if col + 1 + "t=\(state.t)".count <= span {
-                c.put(x: x0 + col, y: g.rulerY, "\(marker)t=\(state.t)", style: style)
-            } else {
-                let label = "t=\(state.t)\(marker)"
-                c.put(x: x0 + col - label.count + 1, y: g.rulerY, label, style: style)
+        if let rulerY = g.rulerY {
+            c.put(x: inner.x, y: rulerY, "t", style: Styles.dim)
+            let digits = String(max(0, g.range.upperBound - 1)).count
+            let tick = [5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000].first { $0 >= digits + 2 } ?? 10000
+            var nextFree = 0
+            for t in g.range where t % tick == 0 {
+                let col = (t - g.range.lowerBound) * cw
+                if col >= nextFree { c.put(x: x0 + col, y: rulerY, String(t), style: Styles.dim); nextFree = col + String(t).count + 1 }
+            }
+            if g.range.contains(state.t) {
+                // "▼t=N" starting at the cursor, or "t=N▼" ending there when it would run past the right edge.
+                let col = (state.t - g.range.lowerBound) * cw
+                let marker = Symbols(glyphs: c.glyphs).marker
+                let span = g.range.count * cw
+                let style = CellStyle(fg: .yellow, attributes: .bold)
+                if col + 1 + "t=\(state.t)".count <= span {
+                    c.put(x: x0 + col, y: rulerY, "\(marker)t=\(state.t)", style: style)
+                } else {
+                    let label = "t=\(state.t)\(marker)"
+                    c.put(x: x0 + col - label.count + 1, y: rulerY, label, style: style)
+                }
             }
         }
 
@@ -165,6 +173,7 @@ enum HeatmapPane {
                     }
                 }
             }
+            drawUnitMarks(&c, x: inner.x, y: block.y, rows: block.rows, first: block.firstUnit, total: v.count)
         }
 
         // Sparkline and value under the cursor for the selected unit of the selected heatmap.
@@ -208,7 +217,7 @@ enum HeatmapPane {
             }
             c.put(x: inner.x, y: ry, width: inner.width, text, align: .left)
         }
-        if !selectedScale.isEmpty {
+        if !selectedScale.isEmpty && !isStrip(rect) {
             c.box(rect, title: title + " \(sep) " + selectedScale, style: focused ? Styles.focusedBorder : Styles.border,
                   titleStyle: focused ? Styles.focusedBorder.adding(.reverse) : CellStyle.bold)
         }

@@ -59,6 +59,26 @@ enum HeatmapLegend {
     static func lines(glyphs: Glyphs, colorMode: ColorMode) -> [String] {
         let dot = glyphs.dot
         let common = "\(dot) masked step (hatched; state copied through); \(glyphs.aboveRange) \(glyphs.belowRange) beyond the colour range; \(glyphs.nan) NaN, + - Inf."
+        return forward(glyphs: glyphs, colorMode: colorMode, common: common) + [backward(glyphs: glyphs, colorMode: colorMode)]
+    }
+
+    /// The backward view's gradient colours: magnitude on a log scale, small to large, in the colour mode in use.
+    static func backward(glyphs: Glyphs, colorMode: ColorMode) -> String {
+        let k = Keymap.names()
+        let ramp: String
+        switch colorMode {
+        case .none:
+            let scale = HeatScale(kind: .sequential, mode: .none, glyphs: glyphs)
+            ramp = "characters " + [0.2, 0.6, 1].map { scale.cell($0).char == " " ? "' '" : String(scale.cell($0).char) }.joined(separator: " ")
+        case .basic8: ramp = "blue, magenta, red, yellow, white"
+        case .palette256: ramp = "black, red, orange, yellow, white"
+        }
+        return "Backward view (\(k(.view(.backward)))): \(glyphs.isUnicode ? "∂" : "d")h and \(glyphs.isUnicode ? "∂" : "d")c by log10 |gradient|, "
+            + "\(ramp) from small to large, on one scale for the whole run (its ends on the scale row; \(k(.heatmapScale)): "
+            + "the steps in view), so a vanishing gradient fades; \(glyphs.dot) exactly 0."
+    }
+
+    static func forward(glyphs: Glyphs, colorMode: ColorMode, common: String) -> [String] {
         switch colorMode {
         case .none:
             let scale = HeatScale(kind: .diverging, mode: .none, glyphs: glyphs)

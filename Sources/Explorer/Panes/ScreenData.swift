@@ -29,6 +29,8 @@ public struct ScreenData {
     public var backward: BackwardData?
     /// The comparison of two conventions (view 6 only).
     public var comparison: ComparisonRun?
+    /// The weights the cells use, by TF variable name, with their shapes (the Shapes pane lists them per layer).
+    public var weightShapes: [(name: String, shape: [Int])] = []
 
     public init(window: [FrameData], windowRange: Range<Int>, inputShape: [Int], computed: Int,
                 progress: (done: Int, total: Int), loopBound: Int, failure: String?, fileName: String,
@@ -61,6 +63,16 @@ public struct ScreenData {
     public var isComputing: Bool { progress.done < progress.total }
 }
 
+/// The marks of a block of unit rows that shows units `first..<first + rows` of `total`: `↑N` in the name column
+/// of its second row when N units are hidden above, `↓N` in that of its last row when N are hidden below (the
+/// first row's name column holds the block's name). Styled like the panes' "more" marks.
+func drawUnitMarks(_ c: inout Canvas, x: Int, y: Int, rows: Int, first: Int, total: Int) {
+    guard rows > 1 else { return }
+    let above = first, below = max(0, total - first - rows)
+    if below > 0 { c.put(x: x, y: y + rows - 1, fit("\(c.glyphs.arrowDown)\(below)", 3), style: Styles.more) }
+    if above > 0, rows > 2 || below == 0 { c.put(x: x, y: y + 1, fit("\(c.glyphs.arrowUp)\(above)", 3), style: Styles.more) }
+}
+
 /// A pane's border with its title; the focused pane's border is highlighted. Returns the interior.
 /// When rows are hidden, "↑ N more" goes on the top edge (`above` rows) and "↓ N more" on the bottom one (`below`
 /// rows), right-aligned; `BorderLabels` keeps them clear of the title (shortening it first). `longTitle` is
@@ -87,29 +99,39 @@ func moreMarks(_ arrow: Character, _ count: Int) -> [String] {
 }
 
 /// Greedy word wrap of `text` into lines of at most `width` (long words are cut). Spaces inside
-/// brackets (`[4, 6]`) do not break when the bracketed part fits on a line.
-func wrapText(_ text: String, width: Int) -> [String] {
+/// brackets (`[4, 6]`) do not break when the bracketed part fits on a line. With `keepingParentheses` (expressions,
+/// shapes), spaces inside parentheses do not break either when the group fits; a group too long for a line breaks at
+/// one of its own spaces, else just after its last `(` (or `=`), before it breaks inside brackets.
+func wrapText(_ text: String, width: Int, keepingParentheses: Bool = false) -> [String] {
     guard width > 0 else { return [] }
-    let glue: Character = "\u{1}"
-    var depth = 0
+    let glue: Character = "\u{1}", soft: Character = "\u{2}"
+    var brackets = 0, parentheses = 0
     var glued = ""
     for ch in text {
-        if ch == "[" { depth += 1 } else if ch == "]" { depth = max(0, depth - 1) }
-        glued.append(ch == " " && depth > 0 ? glue : ch)
+        if ch == "[" { brackets += 1 } else if ch == "]" { brackets = max(0, brackets - 1) }
+        if ch == "(" { parentheses += 1 } else if ch == ")" { parentheses = max(0, parentheses - 1) }
+        glued.append(ch != " " ? ch : brackets > 0 ? glue : keepingParentheses && parentheses > 0 ? soft : ch)
     }
-    return wrapWords(glued, width: width, glue: glue).map { String($0.map { $0 == glue ? " " : $0 }) }
+    return wrapWords(glued, width: width, glue: glue, soft: soft).map { String($0.map { $0 == glue || $0 == soft ? " " : $0 }) }
 }
 
-private func wrapWords(_ text: String, width: Int, glue: Character) -> [String] {
+private func wrapWords(_ text: String, width: Int, glue: Character, soft: Character) -> [String] {
     var lines: [String] = []
     var current = ""
     for word in text.split(separator: " ", omittingEmptySubsequences: false) {
         var w = String(word)
         while w.count > width {
             if !current.isEmpty { lines.append(current); current = "" }
-            // Break a long word at its last glued space that fits, else cut it.
+            // Break a long word at its last space inside parentheses that fits, else just after its last `(` (or `=`), else at its
+            // last space inside brackets, else cut it.
             let head = Array(w.prefix(width))
-            if let k = head.lastIndex(of: glue), k > 0 {
+            if let k = head.lastIndex(of: soft), k > 0 {
+                lines.append(String(head[..<k]))
+                w = String(w.dropFirst(k + 1))
+            } else if let k = head.lastIndex(of: "(") ?? head.lastIndex(of: "="), k > 0, k + 1 < head.count, head[..<k].allSatisfy({ $0 != glue }) {
+                lines.append(String(head[...k]))
+                w = String(w.dropFirst(k + 1))
+            } else if let k = head.lastIndex(of: glue), k > 0 {
                 lines.append(String(head[..<k]))
                 w = String(w.dropFirst(k + 1))
             } else {

@@ -74,8 +74,8 @@ enum SequencesPane {
                 let active = !data.isMasked(state.direction, b, start) && start < data.loopBound
                 let isCursor = col == cursorCol
                 var style: CellStyle = active ? CellStyle(fg: selected ? .green : .cyan) : Styles.dim
-                if isCursor { style = active ? CellStyle(fg: .green, attributes: [.reverse, .bold]) : CellStyle(fg: .yellow, attributes: [.reverse]) }
-                let ch: Character = active ? sym.bar : c.glyphs.dot
+                if isCursor { style = active ? CellStyle(fg: .yellow, attributes: [.bold]) : CellStyle(fg: .yellow, attributes: [.reverse]) }
+                let ch: Character = active ? (isCursor ? sym.cursorBar : sym.bar) : c.glyphs.dot
                 for j in 0..<g.cellWidth {
                     let gap = j > 0 && !active
                     c.set(x: g.inner.x + g.labelWidth + col * g.cellWidth + j, y: y, Cell(gap ? " " : ch, style: gap ? .plain : style))

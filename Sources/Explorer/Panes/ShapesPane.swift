@@ -2,9 +2,10 @@ import RNNEngine
 import TerminalUI
 
 /// Shapes as TensorFlow lists: inputs, sequence_length, each layer's input, state and output, the outputs
-/// and the final state. They follow `time_major` (inputs and outputs swap their first two axes).
+/// and the final state; under each layer, its weights' shapes (by TF variable name within the layer's scope). They
+/// follow `time_major` (inputs and outputs swap their first two axes).
 enum ShapesPane {
-    static func lines(state: ExplorerState, inputShape: [Int]) -> [(String, String)] {
+    static func lines(state: ExplorerState, inputShape: [Int], weights: [(name: String, shape: [Int])] = []) -> [(String, String)] {
         let b = state.batchSize, t = state.maxTime
         let seq = { (w: Int) in formatShape(state.timeMajor ? [t, b, w] : [b, t, w]) }
         var out: [(String, String)] = []
@@ -16,12 +17,22 @@ enum ShapesPane {
         }
         let dirs: [(String, CellSpec)] = state.spec.bidirectional
             ? state.spec.directions.map { ($0.name + " ", state.spec.cell(for: $0)) } : [("", state.spec.cell)]
-        for (prefix, cell) in dirs {
+        let scopes = state.spec.model.layers(inputDepth: state.inputDepth)
+        for (d, (prefix, cell)) in dirs.enumerated() {
             var depth = state.inputDepth
             for (i, layer) in cell.layers.enumerated() {
                 out.append(("\(prefix)L\(i) state", Format.stateShapes(layer.stateSize, batch: b)))
                 out.append(("\(prefix)L\(i) in->out", "\(formatShape([b, depth])) \(Symbols(glyphs: .ascii).arrow) \(formatShape([b, layer.outputSize]))"))
                 depth = layer.outputSize
+                // The layer's weights: names under its scope, less the cell's own name (`kernel`, `bias`, `w_f_diag`).
+                let direction = state.spec.bidirectional ? state.spec.directions[d] : .forward
+                guard let scope = scopes.first(where: { $0.direction == direction && $0.index == i })?.scope else { continue }
+                let inner = scopes.filter { $0.scope.count > scope.count && $0.scope.hasPrefix(scope + "/") }.map { $0.scope + "/" }
+                let own = weights.filter { w in w.name.hasPrefix(scope + "/") && !inner.contains { w.name.hasPrefix($0) } }.map { w -> String in
+                    let short = w.name.dropFirst(scope.count + 1).split(separator: "/").dropFirst().joined(separator: "/")
+                    return "\(short.isEmpty ? w.name : short)=\(formatShape(w.shape))"
+                }
+                if !own.isEmpty { out.append(("\(prefix)L\(i) weights", own.joined(separator: ", "))) }
             }
         }
         if state.spec.convention == .torch,
@@ -42,7 +53,7 @@ enum ShapesPane {
         let title = "Shapes (\(state.timeMajor ? "time_major=True" : "time_major=False"))"
         let inner = drawPaneBox(&c, rect, title: title, focused: focused)
         guard inner.height > 0, inner.width > 0 else { return }
-        let items = lines(state: state, inputShape: data.inputShape)
+        let items = lines(state: state, inputShape: data.inputShape, weights: data.weightShapes)
         let labelWidth = min(items.map(\.0.count).max() ?? 0, max(8, inner.width / 2))
         // "L0" is layer 0; the title says so when there is room.
         var rows: [(label: String, value: String, selected: Bool)] = []
@@ -50,7 +61,7 @@ enum ShapesPane {
         let prefix = state.spec.bidirectional ? state.direction.name + " " : ""
         for (label, value) in items {
             let selected = label.hasPrefix("\(prefix)L\(state.layer) ")
-            for (k, part) in wrapText(value, width: valueWidth).enumerated() {
+            for (k, part) in wrapText(value, width: valueWidth, keepingParentheses: true).enumerated() {
                 rows.append((k == 0 ? label : "", part, selected))
             }
         }

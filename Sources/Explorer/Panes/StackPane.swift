@@ -21,7 +21,7 @@ enum StackPane {
             let selected = i == state.layer
             let pointer = selected ? String(c.glyphs.pointer) : " "
             let params = "\(Format.count(counts[i]))p"
-            let text = "\(pointer)\(i) \(layers[i].summary)"
+            let text = "\(pointer)\(i) \(layers[i].summary(for: state.spec.convention))"
             let y = inner.y + row
             let style: CellStyle = selected ? (focused ? Styles.selected : .bold) : .plain
             c.fill(Rect(x: inner.x, y: y, width: inner.width, height: 1), style: style)

@@ -5,13 +5,37 @@ import TerminalUI
 /// View 5: the backward pass (back-propagation through time) for the selected example and layer. Columns are the
 /// steps in the sweep's order, from the loss's step on the left towards t=0 on the right, so the step keys move
 /// the cursor the way the gradient flows. Top to bottom: the loss; heatmaps of ∂L/∂h (and ∂L/∂c for an LSTM) per
-/// unit on a logarithmic magnitude scale; a trace of the engine's ‖∂L/∂state_t‖ (log scale); the frame at t in
+/// unit on a logarithmic magnitude scale (one scale for the whole run by default, so decay shows; `z` rescales to
+/// the steps in view) and its legend; a trace of the engine's ‖∂L/∂state_t‖ (log scale); the frame at t in
 /// words and numbers. Every number is the engine's (`GradientFrameData`, `BackwardData.norms`).
 enum BackwardView {
     static let labelWidth = 7
     /// Decades the colour scales span below the largest magnitude in view.
     static let decades = 8.0
+    /// Most decades the whole run's scale spans below its largest magnitude (smaller ones get the darkest colour).
+    static let runDecades = 16.0
     static let traceRows = 3
+
+    /// A logarithmic magnitude scale: `10^top` gets the brightest colour (the highest bar), `10^bottom` the darkest.
+    struct LogScale: Equatable {
+        let top: Double
+        let bottom: Double
+
+        /// Where `v`'s magnitude lies on the scale, 0 (at or below the bottom) ... 1 (at or above the top).
+        func level(_ v: Double) -> Double { min(1, max(0, (log10(abs(v)) - bottom) / max(1e-9, top - bottom))) }
+
+        /// The scale from `largest` down `span` decades, or to `smallest` when that is nearer (at least one decade).
+        static func spanning(largest: Double, smallest: Double? = nil, span: Double) -> LogScale {
+            let top = largest > 0 && largest.isFinite ? log10(largest).rounded(.up) : 0
+            let low = smallest.flatMap { $0 > 0 && $0.isFinite ? log10($0).rounded(.down) : nil } ?? (top - span)
+            return LogScale(top: top, bottom: min(top - 1, max(top - span, low)))
+        }
+
+        /// The whole run's scale (the engine's largest and smallest norms), nil until a step is swept.
+        static func wholeRun(_ data: BackwardData) -> LogScale? {
+            data.runNorms.map { spanning(largest: $0.largest, smallest: $0.smallest, span: BackwardView.runDecades) }
+        }
+    }
 
     struct Geometry {
         let inner: Rect
@@ -36,7 +60,7 @@ enum BackwardView {
         let hUnits = state.layerSpec?.outputSize ?? 0
         // An LSTM's state has a c part: its gradient gets a heatmap of its own.
         let cUnits = state.variables.first { $0.source == .stateC }?.count ?? 0
-        let fixed = 2 + traceRows
+        let fixed = 3 + traceRows  // the loss, the ruler, the legend and the trace
         let textMin = 6
         let heat = max(0, min(hUnits + cUnits, inner.height - fixed - textMin))
         var hRows = min(hUnits, cUnits > 0 ? (heat + 1) / 2 : heat)
@@ -65,13 +89,27 @@ enum BackwardView {
     /// `10^k` as `1e-3`.
     static func decade(_ k: Int) -> String { "1e\(k)" }
 
-    /// The cell for magnitude `v` on a log scale whose top is `10^top`; exact zero is a dim dot.
-    static func cell(_ v: Double, top: Double, mode: ColorMode, glyphs: Glyphs) -> Cell {
+    /// The cell for magnitude `v` on `scale`; exact zero is a dim dot.
+    static func cell(_ v: Double, scale log: LogScale, mode: ColorMode, glyphs: Glyphs) -> Cell {
         if v == 0 { return Cell(glyphs.dot, style: Styles.dim) }
         let scale = HeatScale(kind: .sequential, mode: mode, glyphs: glyphs)
         guard v.isFinite else { return scale.cell(v) }
-        let level = min(1, max(0, (log10(abs(v)) - (top - decades)) / decades))
-        return scale.cell(0.2 + 0.8 * level)
+        return scale.cell(0.2 + 0.8 * log.level(v))
+    }
+
+    /// The legend row under the heatmaps: the scale's ends around a ramp of its colours, and which scale it is.
+    static func legend(into c: inout Canvas, x: Int, y: Int, width: Int, scale: LogScale, inView: Bool, mode: ColorMode, glyphs: Glyphs) {
+        let z = Keymap.names()(.heatmapScale)
+        let top = decade(Int(scale.top)), bottom = decade(Int(scale.bottom))
+        let which = inView ? "in view (\(z))" : "whole run (\(z))"
+        let rampWidth = max(0, min(8, width - top.count - bottom.count - which.count - 3))
+        c.put(x: x, y: y, top, style: Styles.dim)
+        for i in 0..<rampWidth {
+            let exponent = scale.top - (scale.top - scale.bottom) * Double(i) / Double(max(1, rampWidth - 1))
+            c.set(x: x + top.count + 1 + i, y: y, cell(pow(10, exponent), scale: scale, mode: mode, glyphs: glyphs))
+        }
+        let rest = "\(bottom) \(which)"
+        c.put(x: x + top.count + 1 + rampWidth + (rampWidth > 0 ? 1 : 0), y: y, width: max(0, width - top.count - rampWidth - 2), rest, align: .left, style: Styles.dim)
     }
 
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
@@ -132,7 +170,8 @@ enum BackwardView {
 
         // Heatmaps of ∂L/∂h and ∂L/∂c.
         var y = rulerY + 1
-        var scaleNote = ""
+        let runScale = state.backwardScaleInView ? nil : LogScale.wholeRun(bd)
+        var legendScale = runScale
         let unitsH = state.layerSpec?.outputSize ?? 0
         let unitsC = g.cRows > 0 ? (state.layerSpec?.numUnits ?? 0) : 0
         for (part, rows, units) in [("h", g.hRows, unitsH), ("c", g.cRows, unitsC)] where rows > 0 {
@@ -140,9 +179,10 @@ enum BackwardView {
                 bd.frames[g.time(column: k)]?.stateGradient(part, layer: state.layer, layerCount: layerCount, row: b)
             }
             let biggest = values.compactMap { $0 }.flatMap { $0 }.filter(\.isFinite).map(abs).max() ?? 0
-            let top = biggest > 0 ? log10(biggest).rounded(.up) : 0
-            if part == "h" { scaleNote = "|\(m.d)h| log \(decade(Int(top)))..\(decade(Int(top - decades)))" }
+            let scale = runScale ?? LogScale.spanning(largest: biggest, span: decades)
+            if part == "h" && legendScale == nil { legendScale = scale }
             let first = max(0, min(state.unit - rows / 2, units - rows))
+            defer { drawUnitMarks(&c, x: inner.x, y: y - rows, rows: rows, first: first, total: units) }
             for r in 0..<rows {
                 let unit = first + r
                 let sel = unit == min(state.unit, units - 1)
@@ -153,7 +193,7 @@ enum BackwardView {
                     let t = g.time(column: k)
                     var cell = Cell(" ")
                     if let v = values[k], v.indices.contains(unit) {
-                        cell = self.cell(v[unit], top: top, mode: data.colorMode, glyphs: glyphs)
+                        cell = self.cell(v[unit], scale: scale, mode: data.colorMode, glyphs: glyphs)
                         if bd.frames[t].map({ $0.isMasked(b) || !$0.ran }) == true { cell.style = cell.style.adding(.dim) }
                     }
                     if t == state.t && sel { cell.style = cell.style.adding(.underline) }
@@ -163,12 +203,20 @@ enum BackwardView {
             }
         }
 
-        // Trace of ‖∂L/∂state_t‖ (the layer's h array) on a log scale.
+        // The colours' scale, on a row of its own (visible at any width).
+        if let legendScale, g.hRows + g.cRows > 0 {
+            c.put(x: inner.x, y: y, fit("scale", labelWidth), style: Styles.dim)
+            legend(into: &c, x: x0, y: y, width: inner.width - labelWidth, scale: legendScale, inView: state.backwardScaleInView,
+                   mode: data.colorMode, glyphs: glyphs)
+        }
+        y += 1
+
+        // Trace of ‖∂L/∂state_t‖ (the layer's h array) on a log scale: the whole run's, or the steps in view'.
         let index = bd.arrayIndex("h", layer: state.layer, layerCount: layerCount)
         let series: [Double?] = (0..<g.columns).map { k in index.flatMap { i in bd.norms[g.time(column: k)].map { $0[i] } } }
         let finite = series.compactMap { $0 }.filter { $0 > 0 && $0.isFinite }
-        let topN = (finite.max().map { log10($0).rounded(.up) }) ?? 0
-        let bottomN = min(topN - 1, max(topN - decades, (finite.min().map { log10($0).rounded(.down) }) ?? topN - 1))
+        let traceScale = runScale ?? LogScale.spanning(largest: finite.max() ?? 0, smallest: finite.min(), span: decades)
+        let topN = traceScale.top, bottomN = traceScale.bottom
         let traceTop = y
         c.put(x: inner.x, y: traceTop, fit(decade(Int(topN)), labelWidth), style: Styles.dim)
         c.put(x: inner.x, y: traceTop + 1, fit(m.norm + m.d + "h" + m.norm, labelWidth), style: Styles.label.adding(.bold))
@@ -183,7 +231,7 @@ enum BackwardView {
                 c.set(x: x0 + k * cw, y: traceTop + traceRows - 1, Cell(n == 0 ? glyphs.dot : glyphs.nan, style: cursor ? style : Styles.dim))
                 continue
             }
-            let f = min(1, max(0, (log10(n) - bottomN) / max(1e-9, topN - bottomN)))
+            let f = traceScale.level(n)
             let total = f * Double(traceRows)
             for r in 0..<traceRows {
                 let fill = min(1, max(0, total - Double(r)))
@@ -203,10 +251,7 @@ enum BackwardView {
             c.put(x: inner.x, y: y, width: inner.width, text(line), align: .left, style: style)
             y += 1
         }
-        // The heatmap's scale in the title, when it fits whole beside the marks.
-        let full = "Backward\(dir) \(sep) layer \(state.layer) \(sep) example \(state.example) \(sep) \(text(scaleNote)) \(sep) \(Keymap.names()(.view(.backward)))"
-        drawMoreMarks(&c, rect, title: title, longTitle: scaleNote.isEmpty ? nil : full, focused: focused,
-                      above: top, below: max(0, lines.count - top - g.textRows))
+        drawMoreMarks(&c, rect, title: title, focused: focused, above: top, below: max(0, lines.count - top - g.textRows))
     }
 
     /// The frame at `state.t` for the selected example, layer and unit, in words and numbers (wrapped).

@@ -58,7 +58,8 @@ enum CompareView {
         let delta = at(o.difference(direction: d, t: state.t, example: b)).map { $0 == 0 ? "0" : String(BackwardView.sci($0).drop { $0 == "+" }) } ?? "-"
         let readout = "t=\(state.t) u\(u): \(sideName(left)) \(num(at(o.output(side: 0, direction: d, t: state.t, example: b))))"
             + " | \(sideName(right)) \(num(at(o.output(side: 1, direction: d, t: state.t, example: b)))) | |diff| \(delta)"
-        let footer = min(2, wrapText(readout, width: inner.width).count) + 1
+        let states = (o.statesEqual ? "final states identical" : "final states differ") + "; same cells and weights, two rule sets"
+        let footer = min(2, wrapText(readout, width: inner.width).count) + min(2, wrapText(states, width: inner.width).count)
         func values(_ side: Int, _ t: Int) -> [Double]? { o.output(side: side, direction: d, t: t, example: b) }
         func diff(_ t: Int) -> [Double]? { o.difference(direction: d, t: t, example: b) }
         var biggest = 0.0
@@ -118,6 +119,6 @@ enum CompareView {
         // The selected unit at t, side by side, and the final states.
         y = inner.maxY - footer
         line(readout, .bold, max: 2)
-        line((o.statesEqual ? "final states identical" : "final states differ") + "; same cells and weights, two rule sets", Styles.dim, max: 1)
+        line(states, Styles.dim, max: 2)
     }
 }

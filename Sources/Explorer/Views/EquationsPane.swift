@@ -17,6 +17,17 @@ enum EquationsPane {
             guard let row, row.indices.contains(unit) else { return nil }
             return Format.num(row[unit]).trimmingCharacters(in: .whitespaces)
         }
+        /// The first term of a sum, unsigned when positive: `σ(0.143 + 0.053)`, not `σ(+0.143 + 0.053)`.
+        func lead(_ value: String?) -> String {
+            let v = value ?? "?"
+            return v.hasPrefix("+") ? String(v.dropFirst()) : v
+        }
+        /// A term added to an expression: ` + 0.037`, or ` - 0.037` for a negative one (never `+ +0.037`).
+        func plus(_ value: String?) -> String {
+            let v = value ?? "?"
+            if v.hasPrefix("-") { return " - " + v.dropFirst() }
+            return " + " + (v.hasPrefix("+") ? String(v.dropFirst()) : v)
+        }
         let (cell, residual, dropout) = FrameRows.unwrap(spec)
         func gate(_ name: String) -> [Double]? { ld.row(.gate(name), b) }
         func term(_ name: String) -> [Double]? { ld.row(.term(name), b) }
@@ -25,7 +36,7 @@ enum EquationsPane {
         var out: [(String, CellStyle)] = []
         let masked = f.isMasked(b)
         let keys = Keymap.names(glyphs: glyphs)
-        out.append(("\(spec.summary), layer \(state.layer), unit \(k), example \(b), t=\(state.t)  (\(keys.together(.unitPrevious, .unitNext)) unit  \(keys.together(.layerPrevious, .layerNext)) layer  \(keys.together(.up, .down)) example)", Styles.label.adding(.bold)))
+        out.append(("\(spec.summary(for: state.spec.convention)), layer \(state.layer), unit \(k), example \(b), t=\(state.t)  (\(keys.together(.unitPrevious, .unitNext)) unit  \(keys.together(.layerPrevious, .layerNext)) layer  \(keys.together(.up, .down)) example)", Styles.label.adding(.bold)))
         func eq(_ text: String) { out.append((text, .plain)) }
         let q = "?"
         let layer = cell.unwrappedLayer
@@ -35,12 +46,12 @@ enum EquationsPane {
             let act = opts.activation.rawValue
             let peep = opts.usePeepholes
             let fb = Format.compact(opts.forgetBias)
-            func peepTerm(_ name: String) -> String { peep ? " + " + (at(term(name)) ?? q) : "" }
-            eq("i = σ(W_i·[x, h] + b_i\(peep ? " + w_i⊙c_prev" : "")) = σ(\(at(term("i_pre")) ?? q)\(peepTerm("peep_i"))) = \(at(gate("i")) ?? q)")
+            func peepTerm(_ name: String) -> String { peep ? plus(at(term(name))) : "" }
+            eq("i = σ(W_i·[x, h] + b_i\(peep ? " + w_i⊙c_prev" : "")) = σ(\(lead(at(term("i_pre"))))\(peepTerm("peep_i"))) = \(at(gate("i")) ?? q)")
             eq("j = \(act)(W_j·[x, h] + b_j) = \(act)(\(at(term("j_pre")) ?? q)) = \(at(gate("j")) ?? q)")
             // Keras' and PyTorch's LSTMs have no forget_bias term (a converted model carries it in b_f).
             let hasFB = state.spec.convention.hasForgetBiasTerm || opts.forgetBias != 0
-            eq("f = σ(W_f·[x, h] + b_f\(hasFB ? " + forget_bias" : "")\(peep ? " + w_f⊙c_prev" : "")) = σ(\(at(term("f_pre")) ?? q)\(hasFB ? " + \(fb)" : "")\(peepTerm("peep_f"))) = \(at(gate("f")) ?? q)")
+            eq("f = σ(W_f·[x, h] + b_f\(hasFB ? " + forget_bias" : "")\(peep ? " + w_f⊙c_prev" : "")) = σ(\(lead(at(term("f_pre"))))\(hasFB ? plus(fb) : "")\(peepTerm("peep_f"))) = \(at(gate("f")) ?? q)")
             let cPrev = at(before("c")) ?? q
             let cNew = at(computed("c")) ?? q
             if let clip = opts.cellClip {
@@ -51,7 +62,7 @@ enum EquationsPane {
             } else {
                 eq("c = f·c_prev + i·j = (\(at(gate("f")) ?? q))(\(cPrev)) + (\(at(gate("i")) ?? q))(\(at(gate("j")) ?? q)) = \(cNew)")
             }
-            eq("o = σ(W_o·[x, h] + b_o\(peep ? " + w_o⊙c" : "")) = σ(\(at(term("o_pre")) ?? q)\(peepTerm("peep_o"))) = \(at(gate("o")) ?? q)")
+            eq("o = σ(W_o·[x, h] + b_o\(peep ? " + w_o⊙c" : "")) = σ(\(lead(at(term("o_pre"))))\(peepTerm("peep_o"))) = \(at(gate("o")) ?? q)")
             if let p = opts.numProj {
                 eq("m = o·\(act)(c) = (\(at(gate("o")) ?? q))·\(act)(\(cNew)) = \(at(gate("m")) ?? q)")
                 let hk = min(k, p - 1)
@@ -76,9 +87,9 @@ enum EquationsPane {
         case .gruResetAfter?:
             // reset_after (Keras, PyTorch): the reset gate multiplies the recurrent product, bias included.
             let act = (layer?.activation ?? .tanh).rawValue
-            eq("u = σ(x·W_u + b_u + h·U_u + b'_u) = σ(\(at(term("u_x")) ?? q) + \(at(term("u_h")) ?? q)) = \(at(gate("u")) ?? q)")
-            eq("r = σ(x·W_r + b_r + h·U_r + b'_r) = σ(\(at(term("r_x")) ?? q) + \(at(term("r_h")) ?? q)) = \(at(gate("r")) ?? q)")
-            eq("c̃ = \(act)(x·W_c + b_c + r·(h·U_c + b'_c)) = \(act)(\(at(term("c_x")) ?? q) + (\(at(gate("r")) ?? q))(\(at(term("c_h")) ?? q))) = \(at(gate("c")) ?? q)")
+            eq("u = σ(x·W_u + b_u + h·U_u + b'_u) = σ(\(lead(at(term("u_x"))))\(plus(at(term("u_h"))))) = \(at(gate("u")) ?? q)")
+            eq("r = σ(x·W_r + b_r + h·U_r + b'_r) = σ(\(lead(at(term("r_x"))))\(plus(at(term("r_h"))))) = \(at(gate("r")) ?? q)")
+            eq("c̃ = \(act)(x·W_c + b_c + r·(h·U_c + b'_c)) = \(act)(\(lead(at(term("c_x")))) + (\(at(gate("r")) ?? q))(\(at(term("c_h")) ?? q))) = \(at(gate("c")) ?? q)")
             let u = at(gate("u")) ?? q
             let uPlain = u.hasPrefix("+") ? String(u.dropFirst()) : "(\(u))"
             eq("h = u·h_prev + (1 - u)·c̃ = (\(u))(\(at(before("h")) ?? q)) + (1 - \(uPlain))(\(at(gate("c")) ?? q)) = \(at(computed("h")) ?? q)")
@@ -89,7 +100,7 @@ enum EquationsPane {
             break  // a stack, or a kind whose equations are not written out here
         }
         if residual, let inner = at(gate("cell output")) {
-            eq("out = h + x (ResidualWrapper) = \(inner) + \(at(ld.row(.input, b)) ?? q) = \(at(ld.row(.cellOutput, b)) ?? q)")
+            eq("out = h + x (ResidualWrapper) = \(lead(inner))\(plus(at(ld.row(.input, b)))) = \(at(ld.row(.cellOutput, b)) ?? q)")
         }
         if dropout, let d = at(gate("output after dropout")) {
             eq("out = dropout(h) (kept units scaled by 1/keep_prob, the rest 0) = \(d)")
@@ -100,7 +111,8 @@ enum EquationsPane {
         }
         if state.layer == state.layers.count - 1 {
             let note = FrameRows.masksToZero(state.spec) ? " (masked: 0)" : " (masked: the row's last valid output)"
-            out.append(("emitted output[\(b), \(k)] = \(at(f.outputRow(b)) ?? q)" + (masked ? note : ""), masked ? Styles.masked : .bold))
+            let index = state.spec.timeMajor ? "\(state.t), \(b), \(k)" : "\(b), \(state.t), \(k)"
+            out.append(("emitted output[\(index)] = \(at(f.outputRow(b)) ?? q)" + (masked ? note : ""), masked ? Styles.masked : .bold))
         }
         return out
     }
@@ -110,7 +122,7 @@ enum EquationsPane {
         var rows: [(String, CellStyle)] = []
         for (text, style) in lines(state: state, data: data, glyphs: glyphs) {
             let t = glyphs.isUnicode ? text : asciiOnly(text)
-            for (i, line) in wrapText(t, width: max(8, inner.width - 4)).enumerated() {
+            for (i, line) in wrapText(t, width: max(8, inner.width - 4), keepingParentheses: true).enumerated() {
                 rows.append((i == 0 ? line : "    " + line, style))
             }
             rows.append(("", .plain))

@@ -26,7 +26,7 @@ enum SaturationPane {
         // Header: gate names over their bars.
         let table = state.layerSpec?.unwrappedLayer?.descriptor.gates ?? []
         for (g, name) in s.gates.enumerated() {
-            let label = Format.gateLabel(name, gates: table)
+            let label = Format.gateLabel(name, gates: table, kind: state.layerSpec?.unwrappedLayer?.kind, convention: state.spec.convention)
             c.put(x: inner.x + labelW + g * (barW + 2), y: inner.y, width: barW, label.count <= barW ? label : name,
                   align: .left, style: Styles.label.adding(.bold))
         }
