@@ -38,6 +38,14 @@ struct WeightSource<Scalar: RNNScalar> {
         guard t.shape == shape else { throw RNNError.weightShape(name: name, expected: shape, found: t.shape) }
         return t
     }
+
+    /// The array `name` at the shape `expected` lists for it (a layout's `arrays`, the one place its shapes live).
+    func callAsFunction(_ name: String, in expected: [(name: String, shape: [Int])]) throws -> Tensor<Scalar> {
+        guard let shape = expected.first(where: { $0.name == name })?.shape else {
+            throw RNNError.invalidCell("no weight layout lists '\(name)'")
+        }
+        return try self(name, shape)
+    }
 }
 
 /// Small exact array operations the layouts need (copies and reorders only, plus the bias sums where noted).
