@@ -73,8 +73,8 @@ public enum ExperimentLoader {
 
     /// Refuses the experiment when its estimate (with the real input shape) plus the arrays it reads from files
     /// exceed the memory budget, from the `.npy` headers alone (nothing is decoded yet). The arrays counted are
-    /// the ones the experiment uses: `inputs`, the weights under its scope (every array of a Keras or PyTorch
-    /// weights file, whose names the layout picks), `initial_state...` and `loss/...`.
+    /// the ones the experiment uses: `inputs`, the weights under its scope (those a Keras or PyTorch layout
+    /// names), `initial_state...` and `loss/...`; no other entry's header is read.
     private static func checkBudget<Scalar: RNNScalar>(_ spec: ExperimentSpec, arrays: ExperimentArrays<Scalar>) throws {
         var inputShape: [Int]?
         var fileBytes = 0.0
@@ -83,8 +83,12 @@ public enum ExperimentLoader {
             if info.shape.count == 3 { inputShape = info.shape } else { fileBytes += Double(info.byteCount) }
         }
         let scope = spec.scope + "/"
+        // A Keras or PyTorch file's arrays are the ones its layout reads; its other entries are never read (a
+        // model the layouts refuse is refused when its weights are read, before any is decoded).
+        let inputDepth = inputShape?.last ?? spec.inputDepth ?? 1
+        let frameworkNames = Set(((try? WeightLayouts.frameworkShapes(model: spec.model, inputDepth: inputDepth)) ?? []).map(\.name))
         var used: [(field: String, path: String?, isUsed: (String) -> Bool)] = [
-            ("weights", spec.weights, { spec.convention != .tf || $0.hasPrefix(scope) }),
+            ("weights", spec.weights, { spec.convention == .tf ? $0.hasPrefix(scope) : frameworkNames.contains($0) }),
             ("initial_state", spec.initialState, { $0.hasPrefix("initial_state") }),
         ]
         if case let .file(path)? = spec.loss { used.append(("loss", path, { $0.hasPrefix("loss/") })) }
