@@ -13,9 +13,11 @@ public enum ExperimentConversion {
         let base = url.deletingLastPathComponent()
         switch spec.dtype {
         case .float32:
-            return try convert(ExperimentLoader.load(spec, file: name, baseDirectory: base, as: Float.self), to: convention, npzName: npzName)
+            return try convert(ExperimentLoader.load(spec, file: name, baseDirectory: base, as: Float.self, converting: true),
+                               to: convention, npzName: npzName)
         case .float64:
-            return try convert(ExperimentLoader.load(spec, file: name, baseDirectory: base, as: Double.self), to: convention, npzName: npzName)
+            return try convert(ExperimentLoader.load(spec, file: name, baseDirectory: base, as: Double.self, converting: true),
+                               to: convention, npzName: npzName)
         }
     }
 

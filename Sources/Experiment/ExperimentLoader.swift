@@ -25,11 +25,12 @@ public enum ExperimentLoader {
     /// Only the entries the experiment uses are decoded, and only once the sizes their headers declare, with the
     /// experiment's own estimate, fit the memory budget. With `shapesOnly` (for `unroll shapes`) the inputs are
     /// neither read nor generated: only their shape is known (`inputShape`), and the experiment cannot run.
+    /// With `converting` (for `unroll convert`) the budget also counts the copies the conversion makes.
     public static func load<Scalar: RNNScalar>(_ spec: ExperimentSpec, file: String, baseDirectory: URL,
                                                as _: Scalar.Type = Scalar.self,
-                                               shapesOnly: Bool = false) throws -> LoadedExperiment<Scalar> {
+                                               shapesOnly: Bool = false, converting: Bool = false) throws -> LoadedExperiment<Scalar> {
         let arrays = ExperimentArrays<Scalar>(file: file, baseDirectory: baseDirectory)
-        try checkBudget(spec, arrays: arrays)
+        try checkBudget(spec, arrays: arrays, work: shapesOnly ? .shapes : converting ? .convert : .run)
 
         let (inputs, inputShape) = try loadInputs(spec, from: arrays, shapesOnly: shapesOnly)
 
@@ -75,7 +76,8 @@ public enum ExperimentLoader {
     /// exceed the memory budget, from the `.npy` headers alone (nothing is decoded yet). The arrays counted are
     /// the ones the experiment uses: `inputs`, the weights under its scope (those a Keras or PyTorch layout
     /// names), `initial_state...` and `loss/...`; no other entry's header is read.
-    private static func checkBudget<Scalar: RNNScalar>(_ spec: ExperimentSpec, arrays: ExperimentArrays<Scalar>) throws {
+    private static func checkBudget<Scalar: RNNScalar>(_ spec: ExperimentSpec, arrays: ExperimentArrays<Scalar>,
+                                                       work: MemoryBudget.Work) throws {
         var inputShape: [Int]?
         var fileBytes = 0.0
         if let path = spec.inputs, try arrays.open("inputs", path).keys.contains("inputs") {
@@ -98,7 +100,7 @@ public enum ExperimentLoader {
                 fileBytes += Double(try arrays.info(field, path, key).byteCount)
             }
         }
-        try MemoryBudget.check(spec, file: arrays.file, inputShape: inputShape, extraBytes: fileBytes)
+        try MemoryBudget.check(spec, file: arrays.file, inputShape: inputShape, extraBytes: fileBytes, work: work)
     }
 
     /// The experiment's inputs and their shape: the array `inputs` of the archive it names (checked against
