@@ -61,12 +61,10 @@ enum WeightMath {
         return tensor([c], scalars: Array(t.scalars[(i * c)..<((i + 1) * c)]))
     }
 
-    /// `[r, c]` → `[c, r]`.
+    /// `[r, c]` → `[c, r]` (a tiled transpose).
     static func transpose<S: RNNScalar>(_ t: Tensor<S>) -> Tensor<S> {
         let r = t.shape[0], c = t.shape.count > 1 ? t.shape[1] : 1
-        var out = [S](repeating: 0, count: r * c)
-        for i in 0..<r { for j in 0..<c { out[j * r + i] = t.scalars[i * c + j] } }
-        return WeightMath.tensor([c, r], scalars: out)
+        return WeightMath.tensor([c, r], scalars: Transpose.matrix(t.scalars, rows: r, cols: c))
     }
 
     /// Rows `range` of a `[r, c]` matrix.
