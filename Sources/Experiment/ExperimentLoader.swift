@@ -38,7 +38,9 @@ public enum ExperimentLoader {
         // Keras and PyTorch weights are converted from their framework's names and layouts to the engine's.
         let scope = spec.scope + "/"
         var weights: [String: Tensor<Scalar>] = [:]
-        if let path = spec.weights {
+        // `shapes` reads the weights' headers alone, wherever the layouts list the model's arrays.
+        let headerShapes = try shapesOnly ? weightHeaderShapes(spec, from: arrays, inputDepth: inputShape.last ?? 0) : nil
+        if let path = spec.weights, headerShapes == nil {
             if spec.convention == .tf {
                 for (name, array) in try arrays.archive("weights", path, where: { $0.hasPrefix(scope) }) {
                     weights[name] = try arrays.tensor("weights", array, "weight \(name)")
@@ -59,7 +61,8 @@ public enum ExperimentLoader {
             ? try loadTorchInitialStates(spec, from: arrays, batch: inputShape[spec.timeMajor ? 1 : 0])
             : try loadInitialStates(spec, from: arrays)
         var loaded = LoadedExperiment(spec: spec, file: file, inputs: inputs, store: store,
-                                      initialState: initial, initialStateBackward: initialBw, inputShape: inputShape)
+                                      initialState: initial, initialStateBackward: initialBw, inputShape: inputShape,
+                                      givenWeightShapes: headerShapes)
         // Loss cotangents: every array under loss/ in the loss file.
         if case let .file(path)? = spec.loss {
             for (name, array) in try arrays.archive("loss", path, where: { $0.hasPrefix("loss/") }) {
@@ -101,6 +104,48 @@ public enum ExperimentLoader {
             }
         }
         try MemoryBudget.check(spec, file: arrays.file, inputShape: inputShape, extraBytes: fileBytes, work: work)
+    }
+
+    /// For `unroll shapes`: the given weights' shapes by TF name from their `.npy` headers alone, checked as loading
+    /// them checks them (a Keras or PyTorch array missing, of another shape or dtype fails with the same message);
+    /// nil when the experiment names no weights or the layouts cannot list its arrays (a stack nested in a stack),
+    /// which are then loaded.
+    private static func weightHeaderShapes<Scalar: RNNScalar>(_ spec: ExperimentSpec, from arrays: ExperimentArrays<Scalar>,
+                                                              inputDepth: Int) throws -> [String: [Int]]? {
+        guard let path = spec.weights,
+              (try? WeightLayouts.frameworkShapes(model: spec.model, inputDepth: inputDepth)) != nil else { return nil }
+        func checkDType(_ info: NpzArchive.ArrayInfo, _ name: String) throws {
+            guard info.dtype.rawValue == Scalar.dtype.rawValue else {
+                throw ExperimentError(file: arrays.file, field: "weights",
+                    RNNError.dtypeMismatch("weight \(name) has dtype \(info.dtype.rawValue), expected \(Scalar.dtype.rawValue)").description)
+            }
+        }
+        var shapes: [String: [Int]] = [:]
+        if spec.convention == .tf {
+            let scope = spec.scope + "/"
+            for name in try arrays.open("weights", path).keys where name.hasPrefix(scope) {
+                let info = try arrays.info("weights", path, name)
+                try checkDType(info, name)
+                shapes[name] = info.shape
+            }
+            return shapes
+        }
+        let keys = Set(try arrays.open("weights", path).keys)
+        let model = spec.model
+        do {
+            for layer in model.layers(inputDepth: inputDepth) {
+                for (name, expected) in try WeightLayouts.layout(model.convention).arrays(layer, in: model) {
+                    guard keys.contains(name) else { throw RNNError.missingWeight(name: name, expected: expected) }
+                    let info = try arrays.info("weights", path, name)
+                    try checkDType(info, name)
+                    guard info.shape == expected else { throw RNNError.weightShape(name: name, expected: expected, found: info.shape) }
+                }
+                for (name, shape) in try TensorFlowLayout.arrays(layer, in: model) { shapes[name] = shape }
+            }
+        } catch let e as RNNError {
+            throw ExperimentError(file: arrays.file, field: "weights", "\(path): \(e.description) (\(spec.convention.frameworkName) names)")
+        }
+        return shapes
     }
 
     /// The experiment's inputs and their shape: the array `inputs` of the archive it names (checked against

@@ -63,10 +63,10 @@ public struct ShapeReport {
             }
             return
         }
-        let store = experiment.store
-        let requests = expected.map { (name: $0.name, expectedShape: $0.shape, foundShape: store.arrays[$0.name]?.shape) }
+        let given = experiment.givenWeightShapes
+        let requests = expected.map { (name: $0.name, expectedShape: $0.shape, foundShape: given[$0.name]) }
         let names = Set(expected.map(\.name))
-        Self.addWeightLines(requests, missing: store.missing, unused: store.arrays.keys.filter { !names.contains($0) }.sorted(), add: add)
+        Self.addWeightLines(requests, missing: experiment.store.missing, unused: given.keys.filter { !names.contains($0) }.sorted(), add: add)
     }
 
     /// The weight lines of a model the layouts cannot list (a stack nested in a stack): each layer's cell built

@@ -100,4 +100,64 @@ final class ShapeReportTests: XCTestCase {
         XCTAssertTrue(r.text.contains(#"\u{1b}]0;owned\u{7}\u{1b}[2J\u{0}\u{9b}31m"#), r.text)
         XCTAssertTrue(r.lines.contains { $0.problem && $0.label.hasPrefix(#"rnn/\u{1b}]0;owned"#) }, r.text)
     }
+
+    /// The report, or the error, of `url` loaded for its shapes alone (weights' headers only) and loaded in full.
+    private func bothWays(_ url: URL) -> (headers: String, full: String) {
+        func text(_ shapesOnly: Bool) -> String {
+            do {
+                let spec = try ExperimentLoader.readSpec(url)
+                func report<S: RNNScalar>(_: S.Type) throws -> String {
+                    ShapeReport(try ExperimentLoader.load(spec, file: url.path, baseDirectory: url.deletingLastPathComponent(),
+                                                          as: S.self, shapesOnly: shapesOnly)).text
+                }
+                return spec.dtype == .float64 ? try report(Double.self) : try report(Float.self)
+            } catch {
+                return "error: \(error)"
+            }
+        }
+        return (text(true), text(false))
+    }
+
+    /// Reading only the weights' headers reports what loading them reports: every sample and framework case, and
+    /// a PyTorch file with an array missing, of the wrong shape or of the wrong dtype.
+    func testHeadersAloneReportWhatLoadingReports() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var urls: [URL] = []
+        for folder in [root.appendingPathComponent("samples"), root.appendingPathComponent("Tests/ExperimentTests/Fixtures/framework_cases"),
+                       FrameworkConformanceTests.sharedDirectory] {
+            urls += try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil).filter { $0.pathExtension == "json" }
+        }
+        var withWeights = 0
+        for url in urls {
+            guard let spec = try? ExperimentLoader.readSpec(url), spec.weights != nil else { continue }
+            withWeights += 1
+            let (headers, full) = bothWays(url)
+            XCTAssertEqual(headers, full, url.lastPathComponent)
+        }
+        XCTAssertGreaterThan(withWeights, 10)
+
+        let json = #"{"convention": "torch", "cell": {"type": "lstm", "num_units": 3, "forget_bias": 0}, "batch_size": 1, "max_time": 2, "input_depth": 2, "weights": "w.npz"}"#
+        let spec = try ExperimentSpec.parse(Data(json.utf8), file: "e.json")
+        let store = VariableStore<Float>(missing: .initialize(seed: 3))
+        for layer in spec.model.layers(inputDepth: 2) {
+            try layer.spec.makeCell(store: store).build(inputDepth: layer.inputDepth, scope: layer.scope)
+        }
+        var engine: [String: Tensor<Float>] = [:]
+        for r in store.requests { engine[r.name] = try store.variable(r.name, shape: r.expectedShape, initializer: .zeros) }
+        let good = try WeightLayouts.frameworkArrays(model: spec.model, inputDepth: 2, engine: engine).map { ($0.name, try NumpyArray($0.tensor)) }
+        let variants: [[(String, NumpyArray)]] = [
+            good,
+            good.filter { $0.0 != "bias_hh_l0" },
+            good.map { $0.0 == "weight_hh_l0" ? ($0.0, try! NumpyArray(Tensor<Float>(zeros: [12, 2]))) : $0 },
+            good.map { $0.0 == "weight_ih_l0" ? ($0.0, try! NumpyArray(Tensor<Double>(zeros: [12, 2]))) : $0 },
+        ]
+        for (k, arrays) in variants.enumerated() {
+            try Npz.write(arrays, to: dir.appendingPathComponent("w.npz"))
+            let url = dir.appendingPathComponent("e.json")
+            try Data(json.utf8).write(to: url)
+            let (headers, full) = bothWays(url)
+            XCTAssertEqual(headers, full, "variant \(k)")
+            XCTAssertEqual(headers.hasPrefix("error: "), k > 0, headers)
+        }
+    }
 }

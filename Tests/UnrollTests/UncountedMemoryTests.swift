@@ -57,4 +57,32 @@ final class UncountedMemoryTests: XCTestCase {
             XCTAssertLessThan(r.seconds, 5, "\(convention): took \(r.seconds) s")
         }
     }
+
+    /// `shapes` reads the weights' headers alone: a 268 MB kernel (deflated zeros) is listed under TF's and
+    /// PyTorch's names without being decoded.
+    func testShapesReadsOnlyTheWeightsHeaders() throws {
+        let cases = [("tf", #"{"type": "lstm", "num_units": 4096}"#, ["rnn/lstm_cell/kernel": [4097, 16384], "rnn/lstm_cell/bias": [16384]]),
+                     ("torch", #"{"type": "lstm", "num_units": 4096, "forget_bias": 0}"#,
+                      ["weight_ih_l0": [16384, 1], "weight_hh_l0": [16384, 4096], "bias_ih_l0": [16384], "bias_hh_l0": [16384]])]
+        for (convention, cell, arrays) in cases {
+            var entries: [HostileFiles.ZipEntry] = []
+            for (name, shape) in arrays.sorted(by: { $0.key < $1.key }) {
+                let header = HostileFiles.npyHeader(shape)
+                entries.append(try HostileFiles.deflated(name + ".npy", count: header.count + shape.reduce(4, *)) { range in
+                    range.lowerBound >= header.count ? HostileFiles.zeros(range)
+                        : header.subdata(in: range.lowerBound..<min(range.upperBound, header.count))
+                            + HostileFiles.zeros(max(header.count, range.lowerBound)..<range.upperBound)
+                })
+            }
+            try HostileFiles.zip(entries).write(to: dir.appendingPathComponent("w.npz"))
+            let e = try experiment(#"{"convention": "\#(convention)", "cell": \#(cell), "batch_size": 1, "max_time": 1, "input_depth": 1, "weights": "w.npz"}"#)
+            let r = try LimitedRunner.run(["shapes", e])
+            XCTAssertEqual(r.status, 0, "\(convention): \(r.stderr)")
+            for (name, shape) in arrays {
+                XCTAssertTrue(r.stdout.contains("\(name)") && r.stdout.contains("found [\(shape.map(String.init).joined(separator: ", "))]"),
+                              "\(convention): \(name) in \(r.stdout)")
+            }
+            XCTAssertLessThan(r.peakMegabytes, 200, "\(convention): reached \(r.peakMegabytes) MB")
+        }
+    }
 }
