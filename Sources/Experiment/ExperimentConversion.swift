@@ -12,7 +12,7 @@ public enum ExperimentConversion {
         let spec = try ExperimentLoader.readSpec(url, displayName: name)
         let base = url.deletingLastPathComponent()
         func convert<S: RNNScalar>(_: S.Type) throws -> (spec: ExperimentSpec, arrays: [(String, NumpyArray)]) {
-            try Self.convert(ExperimentLoader.load(spec, file: name, baseDirectory: base, as: S.self), to: convention, npzName: npzName)
+            try Self.convert(ExperimentLoader.load(spec, file: name, baseDirectory: base, as: S.self, converting: true), to: convention, npzName: npzName)
         }
         return try convert(spec.dtype.scalarType)
     }

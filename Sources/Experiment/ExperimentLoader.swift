@@ -25,11 +25,12 @@ public enum ExperimentLoader {
     /// Only the entries the experiment uses are decoded, and only once the sizes their headers declare, with the
     /// experiment's own estimate, fit the memory budget. With `shapesOnly` (for `unroll shapes`) the inputs are
     /// neither read nor generated: only their shape is known (`inputShape`), and the experiment cannot run.
+    /// With `converting` (for `unroll convert`) the budget also counts the copies the conversion makes.
     public static func load<Scalar: RNNScalar>(_ spec: ExperimentSpec, file: String, baseDirectory: URL,
                                                as _: Scalar.Type = Scalar.self,
-                                               shapesOnly: Bool = false) throws -> LoadedExperiment<Scalar> {
+                                               shapesOnly: Bool = false, converting: Bool = false) throws -> LoadedExperiment<Scalar> {
         let arrays = ExperimentArrays<Scalar>(file: file, baseDirectory: baseDirectory)
-        try checkBudget(spec, arrays: arrays)
+        try checkBudget(spec, arrays: arrays, work: shapesOnly ? .shapes : converting ? .convert : .run)
 
         let (inputs, inputShape) = try loadInputs(spec, from: arrays, shapesOnly: shapesOnly)
 
@@ -37,7 +38,9 @@ public enum ExperimentLoader {
         // Keras and PyTorch weights are converted from their framework's names and layouts to the engine's.
         let scope = spec.scope + "/"
         var weights: [String: Tensor<Scalar>] = [:]
-        if let path = spec.weights {
+        // `shapes` reads the weights' headers alone, wherever the layouts list the model's arrays.
+        let headerShapes = try shapesOnly ? weightHeaderShapes(spec, from: arrays, inputDepth: inputShape.last ?? 0) : nil
+        if let path = spec.weights, headerShapes == nil {
             if spec.convention == .tf {
                 for (name, array) in try arrays.archive("weights", path, where: { $0.hasPrefix(scope) }) {
                     weights[name] = try arrays.tensor("weights", array, "weight \(name)")
@@ -61,7 +64,8 @@ public enum ExperimentLoader {
         case .tf, .keras: try loadInitialStates(spec, from: arrays)
         }
         var loaded = LoadedExperiment(spec: spec, file: file, inputs: inputs, store: store,
-                                      initialState: initial, initialStateBackward: initialBw, inputShape: inputShape)
+                                      initialState: initial, initialStateBackward: initialBw, inputShape: inputShape,
+                                      givenWeightShapes: headerShapes)
         loaded.stepMask = try loadMask(spec, from: arrays, inputs: inputs, inputShape: inputShape, shapesOnly: shapesOnly)
         if loaded.maskDroppedByInitialState { loaded.stepMask = nil }
         // Loss cotangents: every array under loss/ in the loss file.
@@ -78,9 +82,10 @@ public enum ExperimentLoader {
 
     /// Refuses the experiment when its estimate (with the real input shape) plus the arrays it reads from files
     /// exceed the memory budget, from the `.npy` headers alone (nothing is decoded yet). The arrays counted are
-    /// the ones the experiment uses: `inputs`, the weights under its scope (every array of a Keras or PyTorch
-    /// weights file, whose names the layout picks), `initial_state...` and `loss/...`.
-    private static func checkBudget<Scalar: RNNScalar>(_ spec: ExperimentSpec, arrays: ExperimentArrays<Scalar>) throws {
+    /// the ones the experiment uses: `inputs`, the weights under its scope (those a Keras or PyTorch layout
+    /// names), `initial_state...` and `loss/...`; no other entry's header is read.
+    private static func checkBudget<Scalar: RNNScalar>(_ spec: ExperimentSpec, arrays: ExperimentArrays<Scalar>,
+                                                       work: MemoryBudget.Work) throws {
         var inputShape: [Int]?
         var fileBytes = 0.0
         if let path = spec.inputs, try arrays.open("inputs", path).keys.contains("inputs") {
@@ -88,8 +93,12 @@ public enum ExperimentLoader {
             if info.shape.count == 3 { inputShape = info.shape } else { fileBytes += Double(info.byteCount) }
         }
         let scope = spec.scope + "/"
+        // A Keras or PyTorch file's arrays are the ones its layout reads; its other entries are never read (a
+        // model the layouts refuse is refused when its weights are read, before any is decoded).
+        let inputDepth = inputShape?.last ?? spec.inputDepth ?? 1
+        let frameworkNames = Set(((try? WeightLayouts.frameworkShapes(model: spec.model, inputDepth: inputDepth)) ?? []).map(\.name))
         var used: [(field: String, path: String?, isUsed: (String) -> Bool)] = [
-            ("weights", spec.weights, { spec.convention != .tf || $0.hasPrefix(scope) }),
+            ("weights", spec.weights, { spec.convention == .tf ? $0.hasPrefix(scope) : frameworkNames.contains($0) }),
             ("initial_state", spec.initialState, { $0.hasPrefix("initial_state") }),
             ("mask", spec.mask, { $0 == "mask" }),
         ]
@@ -100,7 +109,49 @@ public enum ExperimentLoader {
                 fileBytes += Double(try arrays.info(field, path, key).byteCount)
             }
         }
-        try MemoryBudget.check(spec, file: arrays.file, inputShape: inputShape, extraBytes: fileBytes)
+        try MemoryBudget.check(spec, file: arrays.file, inputShape: inputShape, extraBytes: fileBytes, work: work)
+    }
+
+    /// For `unroll shapes`: the given weights' shapes by TF name from their `.npy` headers alone, checked as loading
+    /// them checks them (a Keras or PyTorch array missing, of another shape or dtype fails with the same message);
+    /// nil when the experiment names no weights or the layouts cannot list its arrays (a stack nested in a stack),
+    /// which are then loaded.
+    private static func weightHeaderShapes<Scalar: RNNScalar>(_ spec: ExperimentSpec, from arrays: ExperimentArrays<Scalar>,
+                                                              inputDepth: Int) throws -> [String: [Int]]? {
+        guard let path = spec.weights,
+              (try? WeightLayouts.frameworkShapes(model: spec.model, inputDepth: inputDepth)) != nil else { return nil }
+        func checkDType(_ info: NpzArchive.ArrayInfo, _ name: String) throws {
+            guard info.dtype.rawValue == Scalar.dtype.rawValue else {
+                throw ExperimentError(file: arrays.file, field: "weights",
+                    RNNError.dtypeMismatch("weight \(name) has dtype \(info.dtype.rawValue), expected \(Scalar.dtype.rawValue)").description)
+            }
+        }
+        var shapes: [String: [Int]] = [:]
+        if spec.convention == .tf {
+            let scope = spec.scope + "/"
+            for name in try arrays.open("weights", path).keys where name.hasPrefix(scope) {
+                let info = try arrays.info("weights", path, name)
+                try checkDType(info, name)
+                shapes[name] = info.shape
+            }
+            return shapes
+        }
+        let keys = Set(try arrays.open("weights", path).keys)
+        let model = spec.model
+        do {
+            for layer in model.layers(inputDepth: inputDepth) {
+                for (name, expected) in try WeightLayouts.layout(model.convention).arrays(layer, in: model) {
+                    guard keys.contains(name) else { throw RNNError.missingWeight(name: name, expected: expected) }
+                    let info = try arrays.info("weights", path, name)
+                    try checkDType(info, name)
+                    guard info.shape == expected else { throw RNNError.weightShape(name: name, expected: expected, found: info.shape) }
+                }
+                for (name, shape) in try TensorFlowLayout.arrays(layer, in: model) { shapes[name] = shape }
+            }
+        } catch let e as RNNError {
+            throw ExperimentError(file: arrays.file, field: "weights", "\(path): \(e.description) (\(spec.convention.frameworkName) names)")
+        }
+        return shapes
     }
 
     /// The experiment's inputs and their shape: the array `inputs` of the archive it names (checked against

@@ -33,10 +33,14 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     public var batchSize: Int { inputShape.count > 1 ? inputShape[spec.timeMajor ? 1 : 0] : 0 }
     public var maxTime: Int { inputShape.count > 1 ? inputShape[spec.timeMajor ? 0 : 1] : 0 }
     public var inputDepth: Int { inputShape.last ?? 0 }
+    /// The given weights' shapes by TF variable name: `store.arrays`' shapes, or for an experiment loaded for its
+    /// shapes alone, what their `.npy` headers declare (no weight is then decoded and `store` holds none).
+    public let givenWeightShapes: [String: [Int]]
 
     public init(spec: ExperimentSpec, file: String, inputs: Tensor<Scalar>, store: VariableStore<Scalar>,
                 initialState: Nest<Tensor<Scalar>>? = nil, initialStateBackward: Nest<Tensor<Scalar>>? = nil,
-                inputShape: [Int]? = nil) {
+                inputShape: [Int]? = nil, givenWeightShapes: [String: [Int]]? = nil) {
+        self.givenWeightShapes = givenWeightShapes ?? store.arrays.mapValues(\.shape)
         self.spec = spec
         self.file = file
         self.inputs = inputs

@@ -58,9 +58,24 @@ public enum MemoryBudget {
     /// `limit` as a whole number of bytes, for array readers.
     public static var byteLimit: Int { Int(min(limit, Double(Int.max / 2))) }
 
+    /// What a command does with an experiment, for its estimate.
+    public enum Work: Sendable, Equatable {
+        /// `unroll run` (with the gradients when the experiment names a loss).
+        case run
+        /// `unroll shapes`: nothing is computed, so no gradients.
+        case shapes
+        /// `unroll convert`: the weights are rewritten into another framework's layout.
+        case convert
+    }
+
     /// An estimate of the bytes `spec` needs at its peak (weights, inputs, outputs and states, and the
     /// conversion buffer generated inputs pass through), in floating point so absurd sizes cannot overflow.
-    public static func estimate(_ spec: ExperimentSpec, inputShape: [Int]? = nil) -> (total: Double, parts: [(String, Double)]) {
+    /// Every copy of the weights a command makes is counted: a Keras or PyTorch file's weights are converted into
+    /// the engine's layout (one more copy while converting); gradients need their own array per weight and the
+    /// transposed kernels of the backward products (two); `convert` writes a neutral copy and the converted arrays
+    /// (two).
+    public static func estimate(_ spec: ExperimentSpec, inputShape: [Int]? = nil, work: Work = .run)
+        -> (total: Double, parts: [(String, Double)]) {
         let width = Double(spec.dtype.byteWidth)
         let shape = inputShape.map { $0.map(Double.init) }
         let batch = shape.map { $0[spec.timeMajor ? 1 : 0] } ?? Double(spec.batchSize ?? 1)
@@ -76,16 +91,19 @@ public enum MemoryBudget {
         let inputs = batch * time * depth
         // A backward direction runs on a reversed copy of the inputs.
         let inputCopies = spec.bidirectional ? 2.0 : 1.0
-        let parts = [("weights", weights * width), ("inputs", inputCopies * inputs * width),
+        var parts = [("weights", weights * width), ("inputs", inputCopies * inputs * width),
                      ("outputs", 2 * outputs * width), ("states", 4 * states * width)]
+        if spec.convention != .tf, spec.weights != nil { parts.append(("weight layout conversion", weights * width)) }
+        if work == .run, spec.loss != nil { parts.append(("gradients and transposed weights", 2 * weights * width)) }
+        if work == .convert { parts.append(("converted weights", 2 * weights * width)) }
         return (parts.reduce(0) { $0 + $1.1 }, parts)
     }
 
     /// Throws an `ExperimentError` naming the size and what dominates it when the estimate (plus `extraBytes`
     /// of arrays read from files) exceeds `limits.budget`.
     public static func check(_ spec: ExperimentSpec, file: String, inputShape: [Int]? = nil, extraBytes: Double = 0,
-                             limits: Limits = currentLimits) throws {
-        var (total, parts) = estimate(spec, inputShape: inputShape)
+                             work: Work = .run, limits: Limits = currentLimits) throws {
+        var (total, parts) = estimate(spec, inputShape: inputShape, work: work)
         if extraBytes > 0 {
             parts.append(("arrays read from files", extraBytes))
             total += extraBytes
@@ -93,7 +111,7 @@ public enum MemoryBudget {
         let budget = limits.budget
         guard total > budget else { return }
         let top = parts.max { $0.1 < $1.1 }.map { $0.0 } ?? "weights"
-        let field = top == "weights" || top == "states" ? "cell" : "inputs"
+        let field = ["inputs", "outputs", "arrays read from files"].contains(top) ? "inputs" : "cell"
         throw ExperimentError(file: file, field: field,
             "this experiment would need about \(formatBytes(total)) (\(top): \(formatBytes(parts.first { $0.0 == top }?.1 ?? 0))), more than the \(formatBytes(budget)) allowed (\(limits.reason))")
     }

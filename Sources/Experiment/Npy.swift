@@ -4,7 +4,8 @@ import Foundation
 /// literal, padding) followed by the raw elements.
 ///
 /// Reads versions 1.0, 2.0 and 3.0; writes 1.0, or 2.0 when the header exceeds 65535 bytes.
-/// Supports little-endian `float32`, `float64`, `int32` and `int64` in C order.
+/// Supports little-endian `float32`, `float64`, `int32` and `int64`, in C order or in Fortran order (put into C
+/// order on reading, as numpy, TF and PyTorch accept them).
 public enum Npy {
     /// The six bytes every `.npy` file starts with: `\x93NUMPY`.
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
@@ -72,6 +73,8 @@ public enum Npy {
 struct NpyHeader: Equatable {
     var dtype: NumpyDType
     var shape: [Int]
+    /// The elements are stored column-major (first index fastest).
+    var fortranOrder = false
 
     /// Interprets the header dict text, e.g. `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`.
     init(text: String, subject: String) throws {
@@ -111,10 +114,7 @@ struct NpyHeader: Equatable {
         }
 
         switch try lookup("fortran_order") {
-        case .bool(false): break
-        case .bool(true):
-            throw NumpyError(subject, "Fortran-order (column-major) arrays are not supported; "
-                + "save a C-order array (np.ascontiguousarray)")
+        case .bool(let fortran): fortranOrder = fortran
         case let other:
             throw NumpyError(subject, "'fortran_order' must be True or False, got \(other)")
         }
@@ -215,6 +215,7 @@ struct NpyDecoder {
             throw truncatedData(got: receivedDataBytes)
         }
         storage.fixByteOrderFromLittleEndian()
+        if header?.fortranOrder == true { storage = storage.cOrder(fromFortranOrder: shape) }
         return try NumpyArray(shape: shape, storage: storage)
     }
 
@@ -271,9 +272,11 @@ struct NpyDecoder {
             throw NumpyError(subject, "\(available - byteCount) unexpected bytes after the data of shape "
                 + "\(NumpyArray.describe(shape)) \(header.dtype.rawValue) (\(byteCount) bytes)")
         }
-        guard byteCount <= maxDataBytes else {
-            throw NumpyError(subject, "shape \(NumpyArray.describe(shape)) \(header.dtype.rawValue) needs "
-                + "\(formatBytes(Double(byteCount))), more than the \(formatBytes(Double(maxDataBytes))) this process may use")
+        // A Fortran-order array is put into C order through a second array of its size.
+        let needed = header.fortranOrder && shape.count > 1 ? 2 * byteCount : byteCount
+        guard byteCount <= maxDataBytes / (needed == byteCount ? 1 : 2) else {
+            throw NumpyError(subject, "shape \(NumpyArray.describe(shape)) \(header.dtype.rawValue)\(needed == byteCount ? "" : " in Fortran order") needs "
+                + "\(formatBytes(Double(needed))), more than the \(formatBytes(Double(maxDataBytes))) this process may use")
         }
         self.header = header
         if !headerOnly { storage = NumpyArray.Storage(reserving: header.dtype, count: count) }

@@ -82,6 +82,44 @@ public struct NumpyArray: Equatable {
             }
         }
 
+        /// These elements, stored in Fortran (column-major) order for `shape`, in C (row-major) order.
+        func cOrder(fromFortranOrder shape: [Int]) -> Storage {
+            switch self {
+            case .float32(let v): return .float32(Self.cOrder(v, fortranShape: shape))
+            case .float64(let v): return .float64(Self.cOrder(v, fortranShape: shape))
+            case .int32(let v): return .int32(Self.cOrder(v, fortranShape: shape))
+            case .int64(let v): return .int64(Self.cOrder(v, fortranShape: shape))
+            case .bool(let v): return .bool(Self.cOrder(v, fortranShape: shape))
+            }
+        }
+
+        /// Walks the C-order indices (last axis fastest) and reads each element at its Fortran offset, where axis
+        /// `k`'s stride is the product of the extents before it.
+        private static func cOrder<T>(_ values: [T], fortranShape shape: [Int]) -> [T] {
+            guard shape.count > 1, !values.isEmpty else { return values }
+            var strides = [Int](repeating: 1, count: shape.count)
+            for k in 1..<shape.count { strides[k] = strides[k - 1] * shape[k - 1] }
+            var out: [T] = []
+            out.reserveCapacity(values.count)
+            var index = [Int](repeating: 0, count: shape.count)
+            var offset = 0
+            values.withUnsafeBufferPointer { v in
+                for _ in 0..<v.count {
+                    out.append(v[offset])
+                    var k = shape.count - 1
+                    while k >= 0 {
+                        index[k] += 1
+                        offset += strides[k]
+                        if index[k] < shape[k] { break }
+                        offset -= strides[k] * shape[k]
+                        index[k] = 0
+                        k -= 1
+                    }
+                }
+            }
+            return out
+        }
+
         /// The dtype of the elements.
         public var dtype: NumpyDType {
             switch self {

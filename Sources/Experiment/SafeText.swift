@@ -22,6 +22,12 @@ public enum SafeText {
         quote(text, limit: limit)
     }
 
+    /// `text` with every control or line-breaking character escaped as `quote` does, never shortened (for text
+    /// already bounded, such as a report line built from parts that were each quoted).
+    public static func escape(_ text: String) -> String {
+        escape(Substring(text).unicodeScalars)
+    }
+
     private static func escape(_ scalars: Substring.UnicodeScalarView) -> String {
         var result = String.UnicodeScalarView()
         for scalar in scalars {

@@ -2,7 +2,8 @@ import RNNEngine
 
 /// The shapes of an experiment, written as TensorFlow lists: inputs, each layer's state and output, the final
 /// outputs and state, and every weight (expected and found). Built without running the pass, and without
-/// stopping at the first wrong weight, so every problem shows at once.
+/// stopping at the first wrong weight, so every problem shows at once, and without any weight's values (the names
+/// and shapes come from the weight layouts). Everything taken from a file is escaped (`SafeText`).
 public struct ShapeReport {
     public struct Line: Equatable {
         public let label: String
@@ -15,11 +16,13 @@ public struct ShapeReport {
     public init<Scalar: RNNScalar>(_ experiment: LoadedExperiment<Scalar>) {
         let spec = experiment.spec
         let batch = experiment.batchSize, time = experiment.maxTime
-        func add(_ label: String, _ value: String, problem: Bool = false) { lines.append(Line(label: label, value: value, problem: problem)) }
+        func add(_ label: String, _ value: String, problem: Bool = false) {
+            lines.append(Line(label: SafeText.escape(label), value: SafeText.escape(value), problem: problem))
+        }
         func stateText(_ sizes: Nest<Int>) -> String { sizes.stateShapesDescription(batch: batch) }
         let seqShape = { (w: Int) in formatShape(spec.timeMajor ? [time, batch, w] : [batch, time, w]) }
 
-        add("experiment", "\(spec.name.isEmpty ? "(unnamed)" : spec.name)  \(spec.dtype.rawValue), \(spec.timeMajor ? "time-major [time, batch, depth]" : "batch-major [batch, time, depth]")\(spec.bidirectional ? ", bidirectional" : "")")
+        add("experiment", "\(spec.name.isEmpty ? "(unnamed)" : SafeText.quote(spec.name))  \(spec.dtype.rawValue), \(spec.timeMajor ? "time-major [time, batch, depth]" : "batch-major [batch, time, depth]")\(spec.bidirectional ? ", bidirectional" : "")")
         add("inputs", formatShape(experiment.inputShape))
         // A given initial state, array by array under the names the experiment's file uses.
         do {
@@ -59,7 +62,28 @@ public struct ShapeReport {
                 add(spec.arrayName("state", for: direction), stateText(cell.stateSize))
             }
         }
-        // Weights: build each layer's cell against a lenient copy of the store to list every request.
+        // Weights: their names and shapes from the layouts (nothing is made or converted), against what was given.
+        guard let expected = try? WeightLayouts.frameworkShapes(model: model, inputDepth: experiment.inputDepth) else {
+            Self.addProbedWeights(experiment, layers: layers, add: add)
+            return
+        }
+        guard spec.convention == .tf else {
+            // Keras and PyTorch weights were converted (and checked) when loading: list them under their own names.
+            for w in expected {
+                add(w.name, "expected \(formatShape(w.shape))  \(spec.weights == nil ? "default (seeded)" : "found \(formatShape(w.shape))")")
+            }
+            return
+        }
+        let given = experiment.givenWeightShapes
+        let requests = expected.map { (name: $0.name, expectedShape: $0.shape, foundShape: given[$0.name]) }
+        let names = Set(expected.map(\.name))
+        Self.addWeightLines(requests, missing: experiment.store.missing, unused: given.keys.filter { !names.contains($0) }.sorted(), add: add)
+    }
+
+    /// The weight lines of a model the layouts cannot list (a stack nested in a stack): each layer's cell built
+    /// against a lenient copy of the store, which records every request.
+    private static func addProbedWeights<Scalar: RNNScalar>(_ experiment: LoadedExperiment<Scalar>, layers: [RNNModel.Layer],
+                                                              add: (String, String, Bool) -> Void) {
         let probe = VariableStore<Scalar>(arrays: experiment.store.arrays, missing: experiment.store.missing)
         probe.strict = false
         for layer in layers {
@@ -67,38 +91,43 @@ public struct ShapeReport {
                 let built = try layer.spec.makeCell(store: probe)
                 try built.build(inputDepth: layer.inputDepth, scope: layer.scope)
             } catch {
-                add("cell", "\(error)", problem: true)
+                add("cell", "\(error)", true)
             }
         }
-        guard spec.convention == .tf else {
-            // Keras and PyTorch weights were converted (and checked) when loading: list them under their own names.
+        guard experiment.spec.convention == .tf else {
             var engine: [String: Tensor<Scalar>] = [:]
             for r in probe.requests { engine[r.name] = try? probe.variable(r.name, shape: r.expectedShape, initializer: .zeros) }
             do {
-                for w in try WeightLayouts.frameworkArrays(model: model, inputDepth: experiment.inputDepth, engine: engine) {
-                    add(w.name, "expected \(formatShape(w.tensor.shape))  \(spec.weights == nil ? "default (seeded)" : "found \(formatShape(w.tensor.shape))")")
+                for w in try WeightLayouts.frameworkArrays(model: experiment.spec.model, inputDepth: experiment.inputDepth, engine: engine) {
+                    add(w.name, "expected \(formatShape(w.tensor.shape))  \(experiment.spec.weights == nil ? "default (seeded)" : "found \(formatShape(w.tensor.shape))")", false)
                 }
             } catch {
-                add("weights", "\(error)", problem: true)
+                add("weights", "\(error)", true)
             }
             return
         }
-        for r in probe.requests {
+        addWeightLines(probe.requests.map { ($0.name, $0.expectedShape, $0.foundShape) }, missing: probe.missing, unused: probe.unusedNames, add: add)
+    }
+
+    /// One line per requested TF variable (expected and found shape, or how it is made) and per unused given name.
+    private static func addWeightLines(_ requests: [(name: String, expectedShape: [Int], foundShape: [Int]?)], missing: MissingVariablePolicy, unused: [String],
+                                add: (String, String, Bool) -> Void) {
+        for r in requests {
             let found: String
             var bad = false
             if let f = r.foundShape {
                 bad = f != r.expectedShape
                 found = "found \(formatShape(f))\(bad ? "  <-- MISMATCH" : "")"
-            } else if case .fail = probe.missing {
+            } else if case .fail = missing {
                 found = "MISSING"
                 bad = true
             } else {
                 found = "default (seeded \(defaultInitializerName(r.name)))"
             }
-            add(r.name, "expected \(formatShape(r.expectedShape))  \(found)", problem: bad)
+            add(r.name, "expected \(formatShape(r.expectedShape))  \(found)", bad)
         }
-        for name in probe.unusedNames {
-            add(name, "given but not used by any cell (check the scope and cell names)", problem: true)
+        for name in unused {
+            add(SafeText.quote(name), "given but not used by any cell (check the scope and cell names)", true)
         }
     }
 

@@ -42,10 +42,12 @@ public struct ConventionComparison<Scalar: RNNScalar>: Sendable {
         }
         var found: Location?
         let shape = difference.first?.shape ?? [0, 0, 0]
-        let (time, batch, width) = timeMajor ? (shape[0], shape[1], shape[2]) : (shape[1], shape[0], shape[2])
+        let (time, batch) = timeMajor ? (shape[0], shape[1]) : (shape[1], shape[0])
         search: for t in 0..<time {
             for e in 0..<batch {
                 for (d, diff) in zip(model.directions, difference) {
+                    // Each direction has its own width (a bidirectional run's cells may differ in size).
+                    let width = diff.shape.last ?? 0
                     let base = timeMajor ? (t * batch + e) * width : (e * time + t) * width
                     if let u = (0..<width).first(where: { diff.scalars[base + $0] != 0 }) {
                         found = Location(time: t, example: e, direction: d, unit: u)

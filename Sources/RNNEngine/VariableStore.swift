@@ -26,6 +26,8 @@ public final class VariableStore<Scalar: RNNScalar> {
     public var strict = true
     /// Every variable requested so far, in request order.
     public private(set) var requests: [VariableRequest] = []
+    /// The names in `requests`, so a repeated request is found in constant time (a long stack asks for many).
+    private var requested: Set<String> = []
     private var created: [String: Tensor<Scalar>] = [:]
 
     public init(arrays: [String: Tensor<Scalar>] = [:], missing: MissingVariablePolicy = .initialize(seed: 0)) {
@@ -35,23 +37,23 @@ public final class VariableStore<Scalar: RNNScalar> {
 
     /// Given names that no cell asked for (often a scope or cell-name typo).
     public var unusedNames: [String] {
-        let used = Set(requests.map(\.name))
-        return arrays.keys.filter { !used.contains($0) }.sorted()
+        arrays.keys.filter { !requested.contains($0) }.sorted()
+    }
+
+    /// Appends `request` unless its name was requested before (the first request's shapes are kept).
+    private func record(_ request: VariableRequest) {
+        if requested.insert(request.name).inserted { requests.append(request) }
     }
 
     /// The variable `name` of `shape`: the given array (shape checked) or one created by `initializer`.
     public func variable(_ name: String, shape: [Int], initializer: Initializer) throws -> Tensor<Scalar> {
         if let given = arrays[name] {
-            if !requests.contains(where: { $0.name == name }) {
-                requests.append(VariableRequest(name: name, expectedShape: shape, foundShape: given.shape))
-            }
+            record(VariableRequest(name: name, expectedShape: shape, foundShape: given.shape))
             if given.shape == shape { return given }
             if strict { throw RNNError.weightShape(name: name, expected: shape, found: given.shape) }
             return initializer.make(shape: shape, seed: 0, name: name)
         }
-        if !requests.contains(where: { $0.name == name }) {
-            requests.append(VariableRequest(name: name, expectedShape: shape, foundShape: nil))
-        }
+        record(VariableRequest(name: name, expectedShape: shape, foundShape: nil))
         if let made = created[name], made.shape == shape { return made }
         switch missing {
         case .fail where strict:

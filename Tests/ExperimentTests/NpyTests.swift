@@ -189,10 +189,14 @@ final class NpyTests: XCTestCase {
         assertNumpyError(["mask.npy", "truncated"]) { try Npy.decode(truncated, name: "mask.npy") }
     }
 
-    func testRejectsFortranOrder() {
-        let data = Self.npyBytes(header: "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }",
-                                 payload: [UInt8](repeating: 0, count: 16))
-        assertNumpyError(["k.npy", "Fortran-order"]) { try Npy.decode(data, name: "k.npy") }
+    /// Fortran order is accepted (issue 21) and put into C order; the C-order copy it needs counts against the
+    /// reader's allowance.
+    func testReadsFortranOrderIntoCOrder() throws {
+        let data = Self.npyBytes(header: "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }",
+                                 payload: Self.littleEndian([Float(1), 4, 2, 5, 3, 6].map(\.bitPattern)))
+        XCTAssertEqual(try Npy.decode(data, name: "k.npy"), try NumpyArray(float32: [1, 2, 3, 4, 5, 6], shape: [2, 3]))
+        assertNumpyError(["k.npy", "in Fortran order needs 48 B, more than the 47 B"]) { try Npy.decode(data, name: "k.npy", maxBytes: 47) }
+        XCTAssertNoThrow(try Npy.decode(data, name: "k.npy", maxBytes: 48))
     }
 
     func testRejectsBadMagicAndVersion() {

@@ -186,6 +186,11 @@ final class CellKindTests: XCTestCase {
             (lstm(LSTMOptions(cellClip: 1, forgetBias: 0)), .keras, "Keras' LSTM has no cell_clip"),
             (lstm(LSTMOptions(numProj: 2, projClip: 1, forgetBias: 0)), .torch, "PyTorch's LSTM has no proj_clip"),
             (lstm(LSTMOptions(numProj: 2, forgetBias: 0)), .keras, "Keras' LSTM has no projection (num_proj); PyTorch's proj_size has one"),
+            // nn.LSTM: "proj_size has to be smaller than hidden_size" (issue 21).
+            (lstm(LSTMOptions(numProj: 3, forgetBias: 0)), .torch,
+             "PyTorch's LSTM refuses num_proj = 3 with num_units = 3 (proj_size has to be smaller than hidden_size)"),
+            (lstm(LSTMOptions(numProj: 7, forgetBias: 0)), .torch,
+             "PyTorch's LSTM refuses num_proj = 7 with num_units = 3 (proj_size has to be smaller than hidden_size)"),
             (lstm(LSTMOptions(forgetBias: 1)), .torch,
              "PyTorch's LSTM has no forget_bias term (got forget_bias = 1.0); it lives in the forget gate's bias"),
             (lstm(LSTMOptions(forgetBias: 0, activation: .relu)), .torch, "nn.LSTM's activation is tanh, got relu"),

@@ -181,4 +181,22 @@ final class ConventionComparisonTests: XCTestCase {
         XCTAssertEqual(bi.difference.count, 2)
         XCTAssertNil(bi.firstDifference)
     }
+
+    /// Issue 21, item 1: directions of different widths (LSTM(4) forward, GRU(3) backward, as in
+    /// `samples/bidirectional.json`) are each searched at their own width, to the end when the runs agree (Keras'
+    /// `Bidirectional` zeroes masked steps as TF does); the search used the forward width for both and trapped.
+    func testBidirectionalDirectionsOfDifferentWidths() throws {
+        let model = RNNModel(cell: .lstm(numUnits: 4, options: LSTMOptions()), cellBackward: .gru(numUnits: 3, activation: .tanh),
+                             bidirectional: true)
+        let x: Tensor<Float> = randomTensor([3, 6, 2], seed: 5)
+        let store = VariableStore<Float>(missing: .initialize(seed: 4))
+        for lengths in [[6, 6, 6], [6, 4, 2]] {
+            for (first, second) in [(Convention.keras, Convention.tf), (.tf, .keras)] {
+                let c = try ConventionComparison(model: model, first, second, store: store, inputs: x, sequenceLength: lengths)
+                XCTAssertEqual(c.difference.map(\.shape), [[3, 6, 4], [3, 6, 3]])
+                XCTAssertNil(c.firstDifference, "lengths \(lengths)")
+                XCTAssertEqual(c.results.0.outputs.map(\.shape), [[3, 6, 4], [3, 6, 3]])
+            }
+        }
+    }
 }

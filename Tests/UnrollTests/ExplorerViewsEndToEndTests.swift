@@ -74,7 +74,8 @@ extension ExplorerEndToEndTests {
         waitFor("agreement") { $0.contains("PyTorch give the") }
         // C: the experiment itself now runs as Keras does; the title and the frame say so.
         try keys("1", "C")
-        screen = waitFor("the keras convention") { $0.contains("[keras: Keras]") }
+        // The title changes with the state at once; the message when the switched session has run.
+        screen = waitFor("the keras convention") { $0.contains("[keras: Keras]") && $0.contains("convention keras") }
         XCTAssertTrue(screen.contains("convention keras"), screen)
         try keys("q")
         XCTAssertEqual(waitForExit(), "EXIT=0")

@@ -17,19 +17,26 @@ enum KerasLayout: WeightLayout {
     /// Keras' cell name for a layer kind (a kind Keras lacks, refused before any layout is read, keeps TF's).
     static func cellName(_ kind: CellKind) -> String { kind.descriptor.kerasCellName ?? kind.descriptor.scopeName }
 
-    static func read<S: RNNScalar>(_ layer: RNNModel.Layer, in model: RNNModel, from src: WeightSource<S>) throws -> LayerWeights<S> {
+    static func arrays(_ layer: RNNModel.Layer, in model: RNNModel) throws -> [(name: String, shape: [Int])] {
         let l = try LayerShape(layer)
+        let p = layerPath(layer, in: model) + "/" + cellName(l.kind)
+        return [(p + "/kernel", [l.depth, l.width]), (p + "/recurrent_kernel", [l.hDepth, l.width]),
+                (p + "/bias", l.descriptor.hasRecurrentBias ? [2, l.width] : [l.width])]
+    }
+
+    static func read<S: RNNScalar>(_ layer: RNNModel.Layer, in model: RNNModel, from src: WeightSource<S>) throws -> LayerWeights<S> {
+        let l = try LayerShape(layer), expected = try arrays(layer, in: model)
         let p = layerPath(layer, in: model) + "/" + cellName(l.kind)
         let order = l.descriptor.storedGateOrder(.keras)
         var w = LayerWeights<S>(kind: l.kind, inputKernel: Tensor(zeros: [0]), recurrentKernel: Tensor(zeros: [0]), bias: Tensor(zeros: [0]))
-        w.inputKernel = try src(p + "/kernel", [l.depth, l.width])
-        w.recurrentKernel = try src(p + "/recurrent_kernel", [l.hDepth, l.width])
+        w.inputKernel = try src(p + "/kernel", in: expected)
+        w.recurrentKernel = try src(p + "/recurrent_kernel", in: expected)
         if l.descriptor.hasRecurrentBias {
-            let b = try src(p + "/bias", [2, l.width])
+            let b = try src(p + "/bias", in: expected)
             w.bias = WeightMath.row(b, 0)
             w.recurrentBias = WeightMath.reorder(WeightMath.row(b, 1), from: order, to: w.gates)
         } else {
-            w.bias = try src(p + "/bias", [l.width])
+            w.bias = try src(p + "/bias", in: expected)
         }
         w.inputKernel = WeightMath.reorder(w.inputKernel, from: order, to: w.gates)
         w.recurrentKernel = WeightMath.reorder(w.recurrentKernel, from: order, to: w.gates)

@@ -44,6 +44,14 @@ struct WeightSource<Scalar: RNNScalar> {
         guard try lookup(name) != nil else { return nil }
         return try self(name, shape)
     }
+
+    /// The array `name` at the shape `expected` lists for it (a layout's `arrays`, the one place its shapes live).
+    func callAsFunction(_ name: String, in expected: [(name: String, shape: [Int])]) throws -> Tensor<Scalar> {
+        guard let shape = expected.first(where: { $0.name == name })?.shape else {
+            throw RNNError.invalidCell("no weight layout lists '\(name)'")
+        }
+        return try self(name, shape)
+    }
 }
 
 /// Small exact array operations the layouts need (copies and reorders only, plus the bias sums where noted).
@@ -59,12 +67,10 @@ enum WeightMath {
         return tensor([c], scalars: Array(t.scalars[(i * c)..<((i + 1) * c)]))
     }
 
-    /// `[r, c]` → `[c, r]`.
+    /// `[r, c]` → `[c, r]` (a tiled transpose).
     static func transpose<S: RNNScalar>(_ t: Tensor<S>) -> Tensor<S> {
         let r = t.shape[0], c = t.shape.count > 1 ? t.shape[1] : 1
-        var out = [S](repeating: 0, count: r * c)
-        for i in 0..<r { for j in 0..<c { out[j * r + i] = t.scalars[i * c + j] } }
-        return WeightMath.tensor([c, r], scalars: out)
+        return WeightMath.tensor([c, r], scalars: Transpose.matrix(t.scalars, rows: r, cols: c))
     }
 
     /// Rows `range` of a `[r, c]` matrix.

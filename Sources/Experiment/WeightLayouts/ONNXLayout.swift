@@ -16,19 +16,29 @@ enum ONNXLayout: WeightLayout {
         model.bidirectional && layer.direction == .backward ? 1 : 0
     }
 
-    static func read<S: RNNScalar>(_ layer: RNNModel.Layer, in model: RNNModel, from src: WeightSource<S>) throws -> LayerWeights<S> {
+    /// `W`, `R`, `B` (optional: zeros when absent) and, with peepholes, `P`.
+    static func arrays(_ layer: RNNModel.Layer, in model: RNNModel) throws -> [(name: String, shape: [Int])] {
         let l = try LayerShape(layer)
-        let nd = model.directions.count, d = directionIndex(layer, in: model), k = l.width, u = l.units
+        let nd = model.directions.count, k = l.width, u = l.units
+        var out = [(name: "W", shape: [nd, k, l.depth]), ("R", [nd, k, u]), ("B", [nd, 2 * k])]
+        if l.peepholes { out.append(("P", [nd, 3 * u])) }
+        return out
+    }
+
+    static func read<S: RNNScalar>(_ layer: RNNModel.Layer, in model: RNNModel, from src: WeightSource<S>) throws -> LayerWeights<S> {
+        let l = try LayerShape(layer), expected = try arrays(layer, in: model)
+        let d = directionIndex(layer, in: model), k = l.width
         let order = l.descriptor.storedGateOrder(.onnx), gates = l.descriptor.neutralGateOrder
         func neutral(_ t: Tensor<S>) -> Tensor<S> { WeightMath.reorder(t, from: order, to: gates) }
         func slice(_ t: Tensor<S>) -> Tensor<S> { ONNXStateLayout.slice(t, axis: 0, index: d) }
-        let w = slice(try src("W", [nd, k, l.depth])), r = slice(try src("R", [nd, k, u]))
-        let b = try src.optional("B", [nd, 2 * k]).map(slice)
+        func shape(_ name: String) -> [Int] { expected.first { $0.name == name }?.shape ?? [] }
+        let w = slice(try src("W", in: expected)), r = slice(try src("R", in: expected))
+        let b = try src.optional("B", shape("B")).map(slice)
         var out = LayerWeights(kind: l.kind, inputKernel: neutral(WeightMath.transpose(w)), recurrentKernel: neutral(WeightMath.transpose(r)),
                                bias: neutral(b.map { WeightMath.tensor([k], scalars: Array($0.scalars[0..<k])) } ?? Tensor(zeros: [k])))
         out.recurrentBias = neutral(b.map { WeightMath.tensor([k], scalars: Array($0.scalars[k..<(2 * k)])) } ?? Tensor(zeros: [k]))
         if l.peepholes {
-            let p = slice(try src("P", [nd, 3 * u]))
+            let p = slice(try src("P", in: expected))
             for (name, block) in zip(peepholeNames, WeightMath.blocks(p, count: 3)) { out.peepholes[name] = block }
         } else if try src.lookup("P") != nil {
             throw RNNError.invalidCell("P (peepholes) is given but the cell has no \"use_peepholes\": true")

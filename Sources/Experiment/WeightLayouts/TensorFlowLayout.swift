@@ -7,40 +7,60 @@ import RNNEngine
 enum TensorFlowLayout: WeightLayout {
     static let convention = Convention.tf
 
-    static func read<S: RNNScalar>(_ layer: RNNModel.Layer, in model: RNNModel, from src: WeightSource<S>) throws -> LayerWeights<S> {
+    static func arrays(_ layer: RNNModel.Layer, in model: RNNModel) throws -> [(name: String, shape: [Int])] {
         let l = try LayerShape(layer)
+        let p = layer.scope + "/" + l.cellName
+        let d = l.depth, u = l.units
+        switch l.descriptor.tensorFlowVariables {
+        case .concatenated:
+            var out = [(name: p + "/kernel", shape: [d + l.hDepth, l.width]), (p + "/bias", [l.width])]
+            if l.peepholes { out += ["w_f_diag", "w_i_diag", "w_o_diag"].map { (p + "/" + $0, [u]) } }
+            if let proj = l.numProj { out.append((p + "/projection/kernel", [u, proj])) }
+            return out
+        case .gatesAndCandidate:
+            let g = l.descriptor.blockCount - 1
+            return [(p + "/gates/kernel", [d + u, g * u]), (p + "/gates/bias", [g * u]),
+                    (p + "/candidate/kernel", [d + u, u]), (p + "/candidate/bias", [u])]
+        case .inputAndRecurrent:
+            var out = [(name: p + "/kernel", shape: [d, l.width]), (p + "/recurrent_kernel", [u, l.width]), (p + "/bias", [2, l.width])]
+            if l.peepholes { out += ["w_i_diag", "w_f_diag", "w_o_diag"].map { (p + "/" + $0, [u]) } }
+            return out
+        }
+    }
+
+    static func read<S: RNNScalar>(_ layer: RNNModel.Layer, in model: RNNModel, from src: WeightSource<S>) throws -> LayerWeights<S> {
+        let l = try LayerShape(layer), expected = try arrays(layer, in: model)
         let p = layer.scope + "/" + l.cellName
         let d = l.depth, u = l.units
         let order = l.descriptor.storedGateOrder(.tf), neutral = l.descriptor.neutralGateOrder
         switch l.descriptor.tensorFlowVariables {
         case .concatenated:
-            let kernel = try src(p + "/kernel", [d + l.hDepth, l.width])
-            let bias = try src(p + "/bias", [l.width])
+            let kernel = try src(p + "/kernel", in: expected)
+            let bias = try src(p + "/bias", in: expected)
             let k = WeightMath.reorder(kernel, from: order, to: neutral)
             var w = LayerWeights(kind: l.kind, inputKernel: WeightMath.rows(k, 0..<d),
                                  recurrentKernel: WeightMath.rows(k, d..<(d + l.hDepth)),
                                  bias: WeightMath.reorder(bias, from: order, to: neutral))
-            if let proj = l.numProj { w.projection = try src(p + "/projection/kernel", [u, proj]) }
+            if l.numProj != nil { w.projection = try src(p + "/projection/kernel", in: expected) }
             if l.peepholes {
-                for name in ["w_i_diag", "w_f_diag", "w_o_diag"] { w.peepholes[name] = try src(p + "/" + name, [u]) }
+                for name in ["w_i_diag", "w_f_diag", "w_o_diag"] { w.peepholes[name] = try src(p + "/" + name, in: expected) }
             }
             return w
         case .gatesAndCandidate:
-            let g = order.count - 1
-            let gk = try src(p + "/gates/kernel", [d + u, g * u]), gb = try src(p + "/gates/bias", [g * u])
-            let ck = try src(p + "/candidate/kernel", [d + u, u]), cb = try src(p + "/candidate/bias", [u])
+            let gk = try src(p + "/gates/kernel", in: expected), gb = try src(p + "/gates/bias", in: expected)
+            let ck = try src(p + "/candidate/kernel", in: expected), cb = try src(p + "/candidate/bias", in: expected)
             let k = WeightMath.reorder(WeightMath.hstack([gk, ck]), from: order, to: neutral)
             return LayerWeights(kind: l.kind, inputKernel: WeightMath.rows(k, 0..<d), recurrentKernel: WeightMath.rows(k, d..<(d + u)),
                                 bias: WeightMath.reorder(WeightMath.hstack([gb, cb]), from: order, to: neutral))
         case .inputAndRecurrent:
-            let k = try src(p + "/kernel", [d, l.width]), rk = try src(p + "/recurrent_kernel", [u, l.width])
-            let b = try src(p + "/bias", [2, l.width])
+            let k = try src(p + "/kernel", in: expected), rk = try src(p + "/recurrent_kernel", in: expected)
+            let b = try src(p + "/bias", in: expected)
             var w = LayerWeights(kind: l.kind, inputKernel: WeightMath.reorder(k, from: order, to: neutral),
                                  recurrentKernel: WeightMath.reorder(rk, from: order, to: neutral),
                                  bias: WeightMath.reorder(WeightMath.row(b, 0), from: order, to: neutral),
                                  recurrentBias: WeightMath.reorder(WeightMath.row(b, 1), from: order, to: neutral))
             if l.peepholes {
-                for name in ["w_i_diag", "w_f_diag", "w_o_diag"] { w.peepholes[name] = try src(p + "/" + name, [u]) }
+                for name in ["w_i_diag", "w_f_diag", "w_o_diag"] { w.peepholes[name] = try src(p + "/" + name, in: expected) }
             }
             return w
         }

@@ -10,13 +10,21 @@ enum TorchLayout: WeightLayout {
 
     static func suffix(_ layer: RNNModel.Layer) -> String { "_l\(layer.index)" + (layer.direction == .backward ? "_reverse" : "") }
 
+    static func arrays(_ layer: RNNModel.Layer, in model: RNNModel) throws -> [(name: String, shape: [Int])] {
+        let l = try LayerShape(layer), s = suffix(layer)
+        var out = [(name: "weight_ih" + s, shape: [l.width, l.depth]), ("weight_hh" + s, [l.width, l.hDepth]),
+                   ("bias_ih" + s, [l.width]), ("bias_hh" + s, [l.width])]
+        if let p = l.numProj { out.append(("weight_hr" + s, [p, l.units])) }
+        return out
+    }
+
     static func read<S: RNNScalar>(_ layer: RNNModel.Layer, in model: RNNModel, from src: WeightSource<S>) throws -> LayerWeights<S> {
-        let l = try LayerShape(layer)
+        let l = try LayerShape(layer), expected = try arrays(layer, in: model)
         let s = suffix(layer), order = l.descriptor.storedGateOrder(.torch)
-        let ih = try src("weight_ih" + s, [l.width, l.depth])
-        let hh = try src("weight_hh" + s, [l.width, l.hDepth])
-        let bih = try src("bias_ih" + s, [l.width])
-        let bhh = try src("bias_hh" + s, [l.width])
+        let ih = try src("weight_ih" + s, in: expected)
+        let hh = try src("weight_hh" + s, in: expected)
+        let bih = try src("bias_ih" + s, in: expected)
+        let bhh = try src("bias_hh" + s, in: expected)
         let gates = l.descriptor.neutralGateOrder
         func neutral(_ t: Tensor<S>) -> Tensor<S> { WeightMath.reorder(t, from: order, to: gates) }
         var w = LayerWeights(kind: l.kind, inputKernel: neutral(WeightMath.transpose(ih)),
@@ -26,7 +34,7 @@ enum TorchLayout: WeightLayout {
         } else {
             w.bias = neutral(WeightMath.add(bih, bhh))
         }
-        if let p = l.numProj { w.projection = WeightMath.transpose(try src("weight_hr" + s, [p, l.units])) }
+        if l.numProj != nil { w.projection = WeightMath.transpose(try src("weight_hr" + s, in: expected)) }
         return w
     }
 

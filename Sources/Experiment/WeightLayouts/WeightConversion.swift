@@ -27,6 +27,14 @@ public enum WeightLayouts {
         return out
     }
 
+    /// The names and shapes of `model`'s weights under its framework's names (the engine's TF names for `.tf`), layer
+    /// by layer, from the model alone: no array is read, made or converted.
+    public static func frameworkShapes(model: RNNModel, inputDepth: Int) throws -> [(name: String, shape: [Int])] {
+        try model.validate()
+        let layout = layout(model.convention)
+        return try model.layers(inputDepth: inputDepth).flatMap { try layout.arrays($0, in: model) }
+    }
+
     /// `model`'s weights under its framework's names, from the engine's variables (`engine`, by TF name).
     public static func frameworkArrays<S: RNNScalar>(model: RNNModel, inputDepth: Int,
                                                      engine: [String: Tensor<S>]) throws -> [(name: String, tensor: Tensor<S>)] {

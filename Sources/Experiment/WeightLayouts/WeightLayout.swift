@@ -4,6 +4,9 @@ import RNNEngine
 /// `LayerWeights`, `write` turns those back into its arrays. One file per framework.
 protocol WeightLayout {
     static var convention: Convention { get }
+    /// The framework's arrays of `layer`, name and shape, in the order its `read` asks for them (TF's: the order
+    /// the engine's cell requests them). Shapes only: no array is read or made (`unroll shapes`, the budget).
+    static func arrays(_ layer: RNNModel.Layer, in model: RNNModel) throws -> [(name: String, shape: [Int])]
     static func read<S: RNNScalar>(_ layer: RNNModel.Layer, in model: RNNModel, from source: WeightSource<S>) throws -> LayerWeights<S>
     static func write<S: RNNScalar>(_ weights: LayerWeights<S>, _ layer: RNNModel.Layer, in model: RNNModel) -> [(String, Tensor<S>)]
     /// The gradients of this framework's arrays from the gradients of the neutral weights: the transpose of `read`.

@@ -3,15 +3,7 @@ import Foundation
 extension PackedMatrix {
     /// `Mᵀ` packed, for a row-major `rows × cols` matrix `M`: products `a·Mᵀ` in the backward pass.
     static func transposed(_ values: [Scalar], rows: Int, cols: Int) -> PackedMatrix<Scalar> {
-        var t = [Scalar](repeating: 0, count: rows * cols)
-        values.withUnsafeBufferPointer { v in
-            t.withUnsafeMutableBufferPointer { o in
-                for r in 0..<rows {
-                    for c in 0..<cols { o[c * rows + r] = v[r * cols + c] }
-                }
-            }
-        }
-        return PackedMatrix(t, rows: cols, cols: rows, rowOffset: 0)
+        PackedMatrix(Transpose.matrix(values, rows: rows, cols: cols), rows: cols, cols: rows, rowOffset: 0)
     }
 }
 

@@ -23,6 +23,9 @@ public struct LSTMKind: CellKindDescriptor {
         if o.cellClip != nil { return "\(frameworks) LSTM has no cell_clip" }
         if o.projClip != nil { return "\(frameworks) LSTM has no proj_clip" }
         if keras && o.numProj != nil { return "Keras' LSTM has no projection (num_proj); PyTorch's proj_size has one" }
+        if !keras, let p = o.numProj, p >= layer.numUnits {
+            return "PyTorch's LSTM refuses num_proj = \(p) with num_units = \(layer.numUnits) (proj_size has to be smaller than hidden_size)"
+        }
         if o.forgetBias != 0 {
             return "\(frameworks) LSTM has no forget_bias term (got forget_bias = \(o.forgetBias)); it lives in the forget gate's bias"
         }
