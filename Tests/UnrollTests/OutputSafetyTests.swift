@@ -1,0 +1,59 @@
+import Foundation
+import XCTest
+import TestSupport
+
+/// `--output` never damages an input or a special file (issue 21, items 9 and 10): an output that resolves to the
+/// experiment file or an archive it names, or that is not a regular file, is refused in one line with exit 1,
+/// and the file is left exactly as it was.
+final class OutputSafetyTests: XCTestCase {
+    private var dir: URL!
+    private var json: URL { dir.appendingPathComponent("e.json") }
+    private var npz: URL { dir.appendingPathComponent("basic_lstm_masked.npz") }
+
+    override func setUpWithError() throws {
+        dir = try BinaryRunner.temporaryDirectory()
+        let cases = BinaryRunner.conformanceDirectory
+        try FileManager.default.copyItem(at: cases.appendingPathComponent("basic_lstm_masked.json"), to: json)
+        try FileManager.default.copyItem(at: cases.appendingPathComponent("basic_lstm_masked.npz"), to: npz)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    /// Runs `arguments`, expects one `error:` line containing `expected`, exit 1, and the inputs unchanged.
+    private func assertRefused(_ arguments: [String], _ expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let before = [try Data(contentsOf: json), try Data(contentsOf: npz)]
+        let r = try BinaryRunner.run(arguments)
+        XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr, file: file, line: line)
+        XCTAssertTrue(r.stderr.hasPrefix("error: ") && r.stderr.contains(expected), "expected «\(expected)» in «\(r.stderr)»", file: file, line: line)
+        XCTAssertEqual([try Data(contentsOf: json), try Data(contentsOf: npz)], before, "inputs untouched", file: file, line: line)
+    }
+
+    func testRunRefusesAnOutputThatIsAnInput() throws {
+        try assertRefused(["run", json.path, "-o", npz.path], "would replace the experiment's input \(npz.path)")
+        try assertRefused(["run", json.path, "-o", json.path], "would replace the experiment's input")
+        let link = dir.appendingPathComponent("link.npz")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: npz.path)
+        try assertRefused(["run", json.path, "-o", link.path], "would replace the experiment's input \(npz.path)")
+        try assertRefused(["run", json.path, "-o", dir.path + "/./basic_lstm_masked.npz"], "would replace the experiment's input")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: link.path), npz.path)
+        // Another name still runs.
+        XCTAssertEqual(try BinaryRunner.run(["run", json.path, "-o", dir.appendingPathComponent("out.npz").path]).status, 0)
+    }
+
+    func testConvertRefusesAnOutputThatIsAnInput() throws {
+        // -o e.json: its .npz is e.npz, not an input, but e.json is.
+        try assertRefused(["convert", json.path, "--to", "keras", "-o", json.path], "would replace the experiment's input \(json.path)")
+        // -o basic_lstm_masked.json: the .npz written beside it is the input archive.
+        try assertRefused(["convert", json.path, "--to", "keras", "-o", dir.appendingPathComponent("basic_lstm_masked.json").path],
+                          "would replace the experiment's input \(npz.path)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("basic_lstm_masked.json").path))
+        // A symbolic link to the input archive, where the .npz would be written.
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("k.npz").path, withDestinationPath: npz.path)
+        try assertRefused(["convert", json.path, "--to", "keras", "-o", dir.appendingPathComponent("k.json").path],
+                          "would replace the experiment's input \(npz.path)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("k.json").path))
+    }
+}
