@@ -25,6 +25,7 @@ struct Convert: ParsableCommand {
     func run() throws {
         let out = output.url
         let npz = out.deletingPathExtension().appendingPathExtension("npz")
+        if let problem = nonRegularOutputProblem(npz) { throw fail("\(npz.path): \(problem)") }
         try refuseOutputsThatAreInputs(experiment: experiment, outputs: [out, npz])
         do {
             let converted = try ExperimentConversion.convert(URL(fileURLWithPath: experiment), displayName: experiment,

@@ -17,6 +17,14 @@ struct FileIdentity: Equatable {
     }
 }
 
+/// Why the command must not write `out`, found before anything is read, or nil: a name that exists and is not a
+/// regular file (a device, a FIFO, a socket, a `/proc/self/fd/1`-style link) would be replaced by a regular file
+/// when the written temporary is renamed over it, so it is refused.
+func nonRegularOutputProblem(_ out: URL) -> String? {
+    guard let identity = FileIdentity(out.path), !identity.isRegular else { return nil }
+    return "is not a regular file (a device, FIFO or socket); give a file name"
+}
+
 /// Throws `fail(...)` (one error line, exit 1) when one of `outputs` is the experiment file or an archive it names
 /// (the same device and inode, so a symbolic link or another spelling of an input is the same input): writing it
 /// would replace the input. An experiment that cannot be read is left to the command, which reports it.

@@ -56,4 +56,22 @@ final class OutputSafetyTests: XCTestCase {
                           "would replace the experiment's input \(npz.path)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("k.json").path))
     }
+
+    func testSpecialFilesAreRefusedNotReplaced() throws {
+        let fifo = dir.appendingPathComponent("fifo.npz")
+        XCTAssertEqual(mkfifo(fifo.path, 0o600), 0, "mkfifo")
+        try assertRefused(["run", json.path, "-o", fifo.path], "is not a regular file")
+        let devNull = dir.appendingPathComponent("null.npz")
+        try FileManager.default.createSymbolicLink(atPath: devNull.path, withDestinationPath: "/dev/null")
+        try assertRefused(["run", json.path, "-o", devNull.path], "is not a regular file")
+        let fifoNpz = dir.appendingPathComponent("c.npz")
+        XCTAssertEqual(mkfifo(fifoNpz.path, 0o600), 0, "mkfifo")
+        try assertRefused(["convert", json.path, "--to", "torch", "-o", dir.appendingPathComponent("c.json").path], "is not a regular file")
+        for node in [fifo, fifoNpz] {
+            let type = try FileManager.default.attributesOfItem(atPath: node.path)[.type] as? FileAttributeType
+            XCTAssertNotEqual(type, .typeRegular, "\(node.lastPathComponent) is still a FIFO")
+        }
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: devNull.path), "/dev/null")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("c.json").path))
+    }
 }
