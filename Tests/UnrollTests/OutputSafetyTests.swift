@@ -74,4 +74,22 @@ final class OutputSafetyTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: devNull.path), "/dev/null")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("c.json").path))
     }
+
+    /// `convert` whose `.json` cannot be written (here a 2 MB description past a 1 MB `ulimit -f`, SIGXFSZ
+    /// ignored so the write fails with EFBIG as on a full disk) leaves no output at all: no `.npz`, no partial
+    /// `.json`, no temporary (issue 21, item 11: the `.npz` and a partial `.json` were left).
+    func testConvertThatFailsLeavesNoOutput() throws {
+        var spec = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
+        spec["description"] = String(repeating: "x", count: 2_000_000)
+        let big = dir.appendingPathComponent("big.json")
+        try JSONSerialization.data(withJSONObject: spec).write(to: big)
+        let before = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
+        let script = "trap '' XFSZ; ulimit -f 1024; exec \"$0\" \"$@\""
+        let r = try ProcessRunner.run(["/bin/sh", "-c", script, BinaryRunner.executable.path, "convert", big.path, "--to", "keras",
+                                       "-o", dir.appendingPathComponent("out.json").path])
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("out.json: cannot write the experiment file"), r.stderr)
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)), before, "nothing written, nothing left")
+    }
 }
