@@ -25,6 +25,7 @@ struct Convert: ParsableCommand {
     func run() throws {
         let out = output.url
         let npz = out.deletingPathExtension().appendingPathExtension("npz")
+        TemporaryFiles.removeOnInterrupt()
         if let problem = nonRegularOutputProblem(npz) { throw fail("\(npz.path): \(problem)") }
         try refuseOutputsThatAreInputs(experiment: experiment, outputs: [out, npz])
         do {
@@ -49,6 +50,8 @@ struct Convert: ParsableCommand {
 /// place, are removed.
 private func writePair(json: Data, to out: URL, arrays: [(String, NumpyArray)], npz: URL) throws {
     let jsonTemporary = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).\(UUID().uuidString).tmp")
+    let registered = TemporaryFiles.register(jsonTemporary.path)
+    defer { TemporaryFiles.unregister(registered) }
     var wroteNpz = false
     do {
         do {

@@ -17,6 +17,7 @@ struct Run: ParsableCommand {
     var compressed = false
 
     func run() throws {
+        TemporaryFiles.removeOnInterrupt()
         try refuseOutputsThatAreInputs(experiment: experiment, outputs: [output.url])
         do {
             let arrays = try ExperimentLoader.runFile(URL(fileURLWithPath: experiment), displayName: experiment)

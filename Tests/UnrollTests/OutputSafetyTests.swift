@@ -92,4 +92,36 @@ final class OutputSafetyTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("out.json: cannot write the experiment file"), r.stderr)
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir.path)), before, "nothing written, nothing left")
     }
+
+    /// SIGINT or SIGTERM while `run` writes its archive removes the hidden temporary and still ends the process by
+    /// that signal (issue 21, item 12: `.out.npz.<UUID>.tmp` was left, up to 115 MB).
+    func testSignalDuringAWriteRemovesTheTemporary() throws {
+        let exp = dir.appendingPathComponent("big.json")
+        // A 50 MB archive: long enough to be caught writing it.
+        try #"{"cell": {"type": "basic_rnn", "num_units": 64}, "batch_size": 100, "max_time": 2000, "input_depth": 1}"#
+            .write(to: exp, atomically: true, encoding: .utf8)
+        for sig in [SIGINT, SIGTERM] {
+            let process = Process()
+            process.executableURL = BinaryRunner.executable
+            process.arguments = ["run", exp.path, "-o", dir.appendingPathComponent("out.npz").path]
+            try process.run()
+            let deadline = Date().addingTimeInterval(60)
+            var sawTemporary = false
+            while process.isRunning && Date() < deadline {
+                if try FileManager.default.contentsOfDirectory(atPath: dir.path).contains(where: { $0.hasPrefix(".out.npz.") }) {
+                    sawTemporary = true
+                    usleep(20_000) // some bytes written
+                    kill(process.processIdentifier, sig)
+                    break
+                }
+                usleep(2_000)
+            }
+            process.waitUntilExit()
+            XCTAssertTrue(sawTemporary, "the write was not caught in time (signal \(sig))")
+            XCTAssertEqual(process.terminationReason, .uncaughtSignal, "signal \(sig)")
+            XCTAssertEqual(process.terminationStatus, sig)
+            let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") || $0 == "out.npz" }
+            XCTAssertEqual(left, [], "signal \(sig)")
+        }
+    }
 }
