@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiment
 import Foundation
+import RNNEngine
 
 /// `unroll`: the terminal explorer (default) and headless subcommands.
 @main
@@ -11,6 +12,15 @@ struct Unroll: ParsableCommand {
         subcommands: [Explore.self, Run.self, Shapes.self, Convert.self, Compare.self, Bench.self],
         defaultSubcommand: Explore.self
     )
+
+    /// Checks `UNROLL_KERNEL` (an unknown or unusable value is refused in one line, exit 1, instead of being
+    /// ignored), then parses the command line and runs the command.
+    static func main() {
+        if let value = ProcessInfo.processInfo.environment["UNROLL_KERNEL"], let problem = Kernels.problem(withChoice: value) {
+            exit(withError: fail("UNROLL_KERNEL=\(value): \(problem)"))
+        }
+        main(nil)
+    }
 }
 
 /// Prints `error: <message>` to stderr (one line: control characters escaped, long text cut) and exits with status 1.

@@ -193,4 +193,23 @@ final class CLIErrorTests: XCTestCase {
         let piped = try ProcessRunner.run(["/bin/sh", "-c", script, BinaryRunner.executable.path] + arguments)
         XCTAssertEqual(piped.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "status 1", piped.stderr)
     }
+
+    /// An `UNROLL_KERNEL` that names no path is refused in one line naming the allowed values (it was ignored
+    /// silently); a known one runs.
+    func testAnUnknownKernelIsRefused() throws {
+        let sample = RepositoryPaths.samples.appendingPathComponent("bidirectional.json").path
+        var environment = ProcessInfo.processInfo.environment
+        for value in ["bogus", "avx3", "x\u{1B}[31m"] {
+            environment["UNROLL_KERNEL"] = value
+            let r = try BinaryRunner.run(["shapes", sample], environment: environment)
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertTrue(r.stderr.hasPrefix("error: UNROLL_KERNEL=") && r.stderr.contains("expected auto, portable, avx2 or avx512"), r.stderr)
+            XCTAssertFalse(r.stderr.contains("\u{1B}"), "escaped")
+        }
+        for value in ["", "auto", "portable", "PORTABLE"] {
+            environment["UNROLL_KERNEL"] = value
+            XCTAssertEqual(try BinaryRunner.run(["shapes", sample], environment: environment).status, 0, value)
+        }
+    }
 }
