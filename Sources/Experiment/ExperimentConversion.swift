@@ -10,11 +10,21 @@ public enum ExperimentConversion {
                                npzName: String) throws -> (spec: ExperimentSpec, arrays: [(String, NumpyArray)]) {
         let name = displayName ?? url.path
         let spec = try ExperimentLoader.readSpec(url, displayName: name)
+        try checkLoss(spec, file: name, to: convention)
         let base = url.deletingLastPathComponent()
         func convert<S: RNNScalar>(_: S.Type) throws -> (spec: ExperimentSpec, arrays: [(String, NumpyArray)]) {
             try Self.convert(ExperimentLoader.load(spec, file: name, baseDirectory: base, as: S.self, converting: true), to: convention, npzName: npzName)
         }
         return try convert(spec.dtype.scalarType)
+    }
+
+    /// Refuses (field `loss`) a loss that would not mean the same under `convention`: a loss file's cotangents, a
+    /// state's name and an output unit are named or counted as `spec`'s convention does (TF's `"h"` is PyTorch's
+    /// `"h_n"`, and `run` would refuse it). `{"sum": "outputs"}` means the same in every convention and is kept.
+    static func checkLoss(_ spec: ExperimentSpec, file: String, to convention: Convention) throws {
+        guard let loss = spec.loss, loss != .sumOfOutputs, convention != spec.convention else { return }
+        throw ExperimentError(file: file, field: "loss",
+                              "cannot convert this loss to the \(convention.rawValue) convention: it names arrays or units as the \(spec.convention.rawValue) convention does; convert without it (or with {\"sum\": \"outputs\"}, the same in every convention), then give the \(convention.rawValue) form")
     }
 
     /// `loaded` run under `convention`, ready to run: the model converted (`spec.convention`, `cell`, `cell_bw`;

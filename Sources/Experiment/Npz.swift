@@ -76,6 +76,8 @@ public enum Npz {
         }
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        let registered = TemporaryFiles.register(temporary.path)
+        defer { TemporaryFiles.unregister(registered) }
         do {
             try writeArchive(sources, to: temporary, finalURL: url, compressed: compressed)
             guard rename(temporary.path, url.path) == 0 else {

@@ -174,25 +174,43 @@ public enum Export {
         guard total <= maxCSVValues else {
             return "exported \(arrays.count) arrays to \(path) (too many values for a CSV: \(Format.count(total)))"
         }
-        // The CSV, written in pieces.
-        _ = FileManager.default.createFile(atPath: csvURL.path, contents: nil)
-        guard let handle = try? FileHandle(forWritingTo: csvURL) else {
-            throw ExperimentError(file: csvURL.path, field: "", "cannot write the file")
-        }
-        defer { try? handle.close() }
-        handle.write(Data("time,example,layer,name,unit,value\n".utf8))
-        let topLayer = spec.cell.layers.count - 1
-        for k in order where k.quantity != .masked {
-            guard let s = series[k] else { continue }
-            let width = max(1, s.width)
-            let layer = k.csvLayer(topLayer: topLayer), name = k.csvName
-            var text = ""
-            for (i, v) in s.values.enumerated() {
-                let t = i / (batch * width), b = (i / width) % batch, u = i % width
-                text += "\(t),\(b),\(layer),\(name),\(u),\(v)\n"
-                if text.utf8.count > 1 << 20 { handle.write(Data(text.utf8)); text = "" }
+        // The CSV, written in pieces to a hidden temporary renamed into place; a failed write (a full disk)
+        // removes it and the archive just written, so a failed export leaves no file and reports one line.
+        let temporary = csvURL.deletingLastPathComponent().appendingPathComponent(".\(csvURL.lastPathComponent).\(UUID().uuidString).tmp")
+        do {
+            guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
+                  let handle = try? FileHandle(forWritingTo: temporary) else {
+                throw ExperimentError(file: csvURL.path, field: "", "cannot write the file")
             }
-            handle.write(Data(text.utf8))
+            defer { try? handle.close() }
+            func write(_ text: String) throws {
+                do {
+                    try handle.write(contentsOf: Data(text.utf8))
+                } catch {
+                    throw ExperimentError(file: csvURL.path, field: "", "cannot write the file: \(String(cString: strerror(errno)))")
+                }
+            }
+            try write("time,example,layer,name,unit,value\n")
+            let topLayer = spec.cell.layers.count - 1
+            for k in order where k.quantity != .masked {
+                guard let s = series[k] else { continue }
+                let width = max(1, s.width)
+                let layer = k.csvLayer(topLayer: topLayer), name = k.csvName
+                var text = ""
+                for (i, v) in s.values.enumerated() {
+                    let t = i / (batch * width), b = (i / width) % batch, u = i % width
+                    text += "\(t),\(b),\(layer),\(name),\(u),\(v)\n"
+                    if text.utf8.count > 1 << 20 { try write(text); text = "" }
+                }
+                try write(text)
+            }
+            guard rename(temporary.path, csvURL.path) == 0 else {
+                throw ExperimentError(file: csvURL.path, field: "", "cannot move the written file into place: \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            unlink(temporary.path)
+            unlink(npzURL.path)
+            throw error
         }
         return "exported \(arrays.count) arrays to \(path) and \(csvURL.lastPathComponent) (\(spec.timeMajor ? "[time, batch, ...]" : "[batch, time, ...]"), as the experiment)"
     }

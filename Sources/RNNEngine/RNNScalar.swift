@@ -91,6 +91,20 @@ public enum Kernels {
     }
     /// The instruction-set path chosen at run time ("avx512", "avx2+fma" or "portable").
     public static var name: String { String(cString: rk_kernel_name()) }
+
+    /// The values of the `UNROLL_KERNEL` environment variable, which forces a path (an empty value is `auto`).
+    public static let choices = ["auto", "portable", "avx2", "avx512"]
+    /// The other spellings the kernels accept (any case): `scalar` for `portable`, `avx2+fma`, `avx512f`.
+    private static let aliases = ["scalar", "avx2+fma", "avx512f"]
+
+    /// Why `value` cannot select a path (it is unknown, or this CPU lacks the path's instructions), or nil when
+    /// it can. The kernels themselves fall back to the best path without a word, so a front end checks
+    /// `UNROLL_KERNEL` with this before anything runs.
+    public static func problem(withChoice value: String) -> String? {
+        if rk_kernel_supported(value) != 0 { return nil }
+        if (choices + aliases).contains(value.lowercased()) { return "this CPU cannot run the \(value) path; expected auto or portable" }
+        return "unknown path; expected " + choices.dropLast().joined(separator: ", ") + " or " + (choices.last ?? "")
+    }
 }
 
 /// Frees a packed matrix of either scalar type.

@@ -47,6 +47,6 @@ struct OutputOptions<Kind: OutputKind>: ParsableArguments {
             return "the folder \(folder) does not exist"
         }
         guard files.isWritableFile(atPath: folder) else { return "the folder \(folder) is not writable" }
-        return nil
+        return nonRegularOutputProblem(out)
     }
 }

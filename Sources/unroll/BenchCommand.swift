@@ -36,10 +36,12 @@ struct Bench: ParsableCommand {
         guard parallelIterations >= 1 else { throw ValidationError("--parallel-iterations must be at least 1, got \(parallelIterations)") }
         guard threads >= 0 else { throw ValidationError("--threads must be 0 (every core) or more, got \(threads)") }
         guard !(backward && stepPath) else { throw ValidationError("--backward and --step-path cannot be combined (the backward pass has one path)") }
-        let bytes = Double(batchSize) * Double(maxTime) * Double(max(inputDepth, numUnits * 4)) * 8 * 3
-            + Double(layers) * Double(inputDepth + numUnits) * Double(numUnits) * 4 * 8
+        // In Double, so no size product can overflow (2^61 units trapped on `numUnits * 4`); a configuration that
+        // passes needs under half the memory in bytes, so every Int product the bench makes from it fits.
+        let bytes = Double(batchSize) * Double(maxTime) * max(Double(inputDepth), Double(numUnits) * 4) * 8 * 3
+            + Double(layers) * (Double(inputDepth) + Double(numUnits)) * Double(numUnits) * 4 * 8
         guard bytes < Double(ProcessInfo.processInfo.physicalMemory) / 2 else {
-            throw ValidationError("this configuration needs about \(Int(bytes / 1e9)) GB, more than half of this machine's memory")
+            throw fail("this configuration needs about \(String(format: "%.0f", (bytes / 1e9).rounded(.down))) GB, more than half of this machine's memory")
         }
     }
 

@@ -25,19 +25,56 @@ struct Convert: ParsableCommand {
     func run() throws {
         let out = output.url
         let npz = out.deletingPathExtension().appendingPathExtension("npz")
+        TemporaryFiles.removeOnInterrupt()
+        if let problem = nonRegularOutputProblem(npz) { throw fail("\(npz.path): \(problem)") }
+        try refuseOutputsThatAreInputs(experiment: experiment, outputs: [out, npz])
         do {
             let converted = try ExperimentConversion.convert(URL(fileURLWithPath: experiment), displayName: experiment,
                                                              to: to, npzName: npz.lastPathComponent)
-            try Npz.write(converted.arrays, to: npz)
-            try converted.spec.jsonData().write(to: out)
+            try writePair(json: converted.spec.jsonData(), to: out, arrays: converted.arrays, npz: npz)
         } catch let e as ExperimentError {
             throw fail(e.description)
         } catch let e as NumpyError {
             throw fail("\(npz.path): \(e.description)")
+        } catch let e as ConvertWriteError {
+            throw fail(e.description)
         } catch {
             throw fail("\(output.path): \(error)")
         }
     }
+}
+
+/// Writes `json` to `out` and `arrays` to `npz` so that a failure leaves neither: the JSON goes to a hidden
+/// temporary in its folder first, then the archive is written (to its own temporary, renamed into place by
+/// `Npz.write`), then the JSON is renamed into place; on any failure the temporary, and an archive already in
+/// place, are removed.
+private func writePair(json: Data, to out: URL, arrays: [(String, NumpyArray)], npz: URL) throws {
+    let jsonTemporary = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).\(UUID().uuidString).tmp")
+    let registered = TemporaryFiles.register(jsonTemporary.path)
+    defer { TemporaryFiles.unregister(registered) }
+    var wroteNpz = false
+    do {
+        do {
+            try json.write(to: jsonTemporary)
+        } catch {
+            throw ConvertWriteError("\(out.path): cannot write the experiment file: \(error.localizedDescription)")
+        }
+        try Npz.write(arrays, to: npz)
+        wroteNpz = true
+        guard rename(jsonTemporary.path, out.path) == 0 else {
+            throw ConvertWriteError("\(out.path): cannot move the written experiment file into place: \(String(cString: strerror(errno)))")
+        }
+    } catch {
+        unlink(jsonTemporary.path)
+        if wroteNpz { unlink(npz.path) }
+        throw error
+    }
+}
+
+/// A failure to put `convert`'s output in place, its message complete.
+private struct ConvertWriteError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// `unroll convert`'s output: the experiment file (JSON), its .npz written beside it.

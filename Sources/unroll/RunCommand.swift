@@ -17,6 +17,8 @@ struct Run: ParsableCommand {
     var compressed = false
 
     func run() throws {
+        TemporaryFiles.removeOnInterrupt()
+        try refuseOutputsThatAreInputs(experiment: experiment, outputs: [output.url])
         do {
             let arrays = try ExperimentLoader.runFile(URL(fileURLWithPath: experiment), displayName: experiment)
             try Npz.write(arrays, to: output.url, compressed: compressed)

@@ -22,4 +22,15 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("--backward and --step-path cannot be combined"), r.stderr)
     }
+
+    /// Sizes whose products overflow `Int` (issue 21, item 4: 2^61 units trapped) are refused in one line, exit 1.
+    func testSizesWhoseProductsOverflowAreRefusedInOneLine() throws {
+        for (flag, value) in [("--num-units", "2305843009213693952"), ("--num-units", "\(Int.max)"), ("--input-depth", "\(Int.max)"),
+                              ("--batch-size", "\(Int.max)"), ("--max-time", "\(Int.max / 2)"), ("--layers", "\(Int.max)")] {
+            let r = try BinaryRunner.run(["bench", flag, value, "--repeats", "1"])
+            XCTAssertEqual(r.status, 1, "\(flag) \(value): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains("GB, more than half of this machine's memory"), r.stderr)
+        }
+    }
 }

@@ -179,4 +179,37 @@ final class CLIErrorTests: XCTestCase {
         XCTAssertTrue(lines.contains { $0.hasPrefix("layer 1") && $0.contains("state [2, 2]") }, r.stdout)
         XCTAssertTrue(lines.contains { $0.hasPrefix("state") && $0.hasSuffix("([2, 3], [2, 2])") }, r.stdout)
     }
+
+    /// An error with stderr closed, full (`/dev/full`) or a pipe nobody reads (issue 21, item 5: writing the line
+    /// trapped) still exits with status 1.
+    func testExitStatusDoesNotDependOnAWritableStderr() throws {
+        let arguments = ["run", dir.appendingPathComponent("missing.json").path, "-o", dir.appendingPathComponent("out.npz").path]
+        for redirect in ["2>&-", "2>/dev/full"] {
+            let r = try ProcessRunner.run(["/bin/sh", "-c", "exec \"$0\" \"$@\" \(redirect)", BinaryRunner.executable.path] + arguments)
+            XCTAssertEqual(r.status, 1, "\(redirect): \(r.stderr)")
+        }
+        // The reader `:` exits at once; the status is reported on the shell's own stdout (fd 3).
+        let script = "exec 3>&1; { \"$0\" \"$@\" 2>&1 >/dev/null 3>&-; echo \"status $?\" >&3; } | :"
+        let piped = try ProcessRunner.run(["/bin/sh", "-c", script, BinaryRunner.executable.path] + arguments)
+        XCTAssertEqual(piped.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "status 1", piped.stderr)
+    }
+
+    /// An `UNROLL_KERNEL` that names no path is refused in one line naming the allowed values (it was ignored
+    /// silently); a known one runs.
+    func testAnUnknownKernelIsRefused() throws {
+        let sample = RepositoryPaths.samples.appendingPathComponent("bidirectional.json").path
+        var environment = ProcessInfo.processInfo.environment
+        for value in ["bogus", "avx3", "x\u{1B}[31m"] {
+            environment["UNROLL_KERNEL"] = value
+            let r = try BinaryRunner.run(["shapes", sample], environment: environment)
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertTrue(r.stderr.hasPrefix("error: UNROLL_KERNEL=") && r.stderr.contains("expected auto, portable, avx2 or avx512"), r.stderr)
+            XCTAssertFalse(r.stderr.contains("\u{1B}"), "escaped")
+        }
+        for value in ["", "auto", "portable", "PORTABLE"] {
+            environment["UNROLL_KERNEL"] = value
+            XCTAssertEqual(try BinaryRunner.run(["shapes", sample], environment: environment).status, 0, value)
+        }
+    }
 }

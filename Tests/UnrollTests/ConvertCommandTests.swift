@@ -41,4 +41,32 @@ final class ConvertCommandTests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("The value 'jax' is invalid for '--to <to>'. Please provide one of 'tf', 'keras', 'torch' or 'onnx'."), bad.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("g.npz").path))
     }
+
+    /// A loss named in one convention's terms is refused in one line rather than copied into an experiment `run`
+    /// refuses (issue 21, item 14: `{"state": "h"}` converted to torch); `{"sum": "outputs"}` converts and runs.
+    func testALossThatWouldChangeMeaningIsRefused() throws {
+        let dir = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = BinaryRunner.conformanceDirectory.appendingPathComponent("basic_lstm_masked.json")
+        var spec = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: source)) as? [String: Any])
+        spec["weights"] = source.deletingPathExtension().appendingPathExtension("npz").path
+        spec["inputs"] = spec["weights"]
+        for (loss, converts) in [(["state": "h"], false), (["output": ["example": 0, "step": 1, "unit": 2]], false), (["sum": "outputs"], true)] {
+            spec["loss"] = loss
+            let exp = dir.appendingPathComponent("e.json")
+            try JSONSerialization.data(withJSONObject: spec).write(to: exp)
+            let out = dir.appendingPathComponent("t.json")
+            let r = try BinaryRunner.run(["convert", exp.path, "--to", "torch", "-o", out.path])
+            if converts {
+                XCTAssertEqual(r.status, 0, r.stderr)
+                let run = try BinaryRunner.run(["run", out.path, "-o", dir.appendingPathComponent("t-out.npz").path])
+                XCTAssertEqual(run.status, 0, run.stderr)
+            } else {
+                XCTAssertEqual(r.status, 1, "\(loss): \(r.stderr)")
+                XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+                XCTAssertTrue(r.stderr.contains("e.json: loss: cannot convert this loss to the torch convention"), r.stderr)
+                XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+            }
+        }
+    }
 }
