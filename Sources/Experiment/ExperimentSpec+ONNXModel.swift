@@ -30,7 +30,8 @@ extension ExperimentSpec {
         }
         let model: ONNXModelFile
         do {
-            model = try ONNXModelFile(url: URL(fileURLWithPath: path, relativeTo: base).standardizedFileURL)
+            let folder = URL(fileURLWithPath: base.path, isDirectory: true)
+            model = try ONNXModelFile(url: URL(fileURLWithPath: path, relativeTo: folder).standardizedFileURL)
         } catch let p as ONNXModelFile.Problem {
             throw r.fail(modelField, "\(path): \(p.description)")
         }

@@ -1,5 +1,6 @@
 @testable import Experiment
 import Foundation
+import TestSupport
 import XCTest
 
 /// `.onnx` model files as untrusted input: a conformance case's model, changed the way a hostile or broken file
@@ -216,6 +217,29 @@ final class ONNXModelFileTests: XCTestCase {
         XCTAssertEqual(Set(try run(m).map(\.0)), ["Y_h", "Y_c"])
         m.graph.output = []
         try assertRefused(m, "none of the LSTM node's outputs")
+    }
+
+    /// What the FuzzOnnx target does (fuzz/Sources/FuzzOnnx), replayed on its seeds and every input scripts/fuzz.sh
+    /// kept: each parses or is refused in one line. The seeds are the conformance models, so they parse.
+    func testFuzzSeedsAndKeptInputsParseOrAreRefused() throws {
+        let fuzz = RepositoryPaths.root.appendingPathComponent("fuzz")
+        func files(_ kind: String) throws -> [URL] {
+            let dir = fuzz.appendingPathComponent("\(kind)/FuzzOnnx")
+            return try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !$0.hasPrefix(".") }.map { dir.appendingPathComponent($0) }
+        }
+        let seeds = try files("corpus")
+        XCTAssertGreaterThanOrEqual(seeds.count, 6)
+        let experiment = Data(#"{"model": "model.onnx", "inputs": "inputs.npz"}"#.utf8)
+        for url in seeds + (try files("crashes")) {
+            try Data(contentsOf: url).write(to: folder.appendingPathComponent("model.onnx"))
+            do {
+                let spec = try ExperimentSpec.parse(experiment, file: "fuzz.json", baseDirectory: folder)
+                XCTAssertEqual(spec.modelFile, "model.onnx")
+            } catch let e as ExperimentError {
+                XCTAssertFalse(seeds.contains(url), "\(url.lastPathComponent): \(e)")
+                XCTAssertFalse(e.description.contains("\n"), e.description)
+            }
+        }
     }
 
     func testAnExperimentNamingAModelCannotAlsoGiveItsCell() throws {
