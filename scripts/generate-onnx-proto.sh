@@ -9,8 +9,10 @@
 # - onnx.proto: the proto2 schema shipped inside the `onnx` wheel from PyPI, onnx 1.23.2 (the version the
 #   conformance cases were built with): `pip download --no-deps onnx==1.23.2`, unzip, onnx/onnx.proto.
 #
-# Only what the reader needs is generated: ModelProto and what it references (the whole file is one proto
-# package; protoc generates every message in it, so the file is used as shipped).
+# What is generated is ModelProto and what it references: in onnx.proto that is every message (GraphProto, NodeProto,
+# TensorProto, FunctionProto, TrainingInfoProto, the sharding and device-configuration messages...); only the
+# top-level enums Version and OperatorStatus are not referenced, and protoc cannot leave out part of a file, so
+# onnx.proto is used as shipped. The reader reads ModelProto's graph, opset_import and what they hold.
 set -eu
 cd "$(dirname "$0")/.."
 ONNX_VERSION=1.23.2
