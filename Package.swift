@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        // The .onnx model-file reader's protobuf decoding (the generated code is committed: Sources/Experiment/ONNXProto).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // Matrix and activation kernels in C: packed, register-blocked, AVX2/FMA or AVX-512 chosen at run time.
@@ -33,7 +35,8 @@ let package = Package(
         // Experiment files (JSON) and .npy/.npz arrays, turned into engine values.
         .target(
             name: "Experiment",
-            dependencies: ["RNNEngine", "CZipInflate", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["RNNEngine", "CZipInflate", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf")]
         ),
         .systemLibrary(
             name: "CNcursesw",

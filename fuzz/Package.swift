@@ -11,6 +11,8 @@ let package = Package(
         .executableTarget(name: "FuzzNpy", dependencies: [.product(name: "Experiment", package: "Unroll")]),
         // The .npz reader: zip directory, local headers, stored/deflated entries, the .npy inside.
         .executableTarget(name: "FuzzNpz", dependencies: [.product(name: "Experiment", package: "Unroll")]),
+        // The .onnx model-file reader: protobuf, the node, its attributes and initializers (external data too).
+        .executableTarget(name: "FuzzOnnx", dependencies: [.product(name: "Experiment", package: "Unroll")]),
         // The experiment loader: the JSON file, then the arrays it names (samples' and conformance .npz files).
         .executableTarget(name: "FuzzExperiment", dependencies: [
             .product(name: "Experiment", package: "Unroll"), .product(name: "RNNEngine", package: "Unroll"),

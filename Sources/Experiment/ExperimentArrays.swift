@@ -10,6 +10,8 @@ final class ExperimentArrays<Scalar: RNNScalar> {
     let baseDirectory: URL
     private var opened: [String: NpzArchive] = [:]
     private var decoded: [String: [String: NumpyArray]] = [:]
+    /// Archives held in memory under a name the experiment uses as a path (an `.onnx` model's initializers).
+    private var provided: [String: [String: NumpyArray]] = [:]
 
     init(file: String, baseDirectory: URL) {
         self.file = file
@@ -30,14 +32,30 @@ final class ExperimentArrays<Scalar: RNNScalar> {
         }
     }
 
+    /// Serves `arrays` as the archive at `relative` (nothing is read from a file of that name).
+    func provide(_ relative: String, _ arrays: [String: NumpyArray]) {
+        provided[relative] = arrays
+    }
+
+    /// The keys of the archive at `relative`, in archive order.
+    func keys(_ field: String, _ relative: String) throws -> [String] {
+        if let p = provided[relative] { return p.keys.sorted() }
+        return try open(field, relative).keys
+    }
+
     /// What the header of `key` declares (only the header is read).
     func info(_ field: String, _ relative: String, _ key: String) throws -> NpzArchive.ArrayInfo {
+        if let p = provided[relative] {
+            guard let a = p[key] else { throw ExperimentError(file: file, field: field, "\(relative) has no array named \"\(key)\"") }
+            return NpzArchive.ArrayInfo(dtype: a.dtype, shape: a.shape, byteCount: a.storage.count * a.dtype.byteWidth)
+        }
         let a = try open(field, relative)
         return try ExperimentError.located(file: file, field: field, context: relative) { try a.info(key) }
     }
 
     /// The array under `key`, decoded once, or nil when the archive has none.
     func array(_ field: String, _ relative: String, _ key: String) throws -> NumpyArray? {
+        if let p = provided[relative] { return p[key] }
         if let a = decoded[relative]?[key] { return a }
         let a = try open(field, relative)
         guard a.keys.contains(key) else { return nil }
@@ -49,6 +67,7 @@ final class ExperimentArrays<Scalar: RNNScalar> {
     /// The arrays of the archive at `relative` whose keys pass `isUsed`; together they must fit the memory
     /// budget (checked from their headers before any is decoded). The other entries are never decoded.
     func archive(_ field: String, _ relative: String, where isUsed: (String) -> Bool) throws -> [String: NumpyArray] {
+        if let p = provided[relative] { return p.filter { isUsed($0.key) } }
         let a = try open(field, relative)
         let keys = a.keys.filter(isUsed)
         let missing = keys.filter { decoded[relative]?[$0] == nil }

@@ -18,7 +18,7 @@ public enum ExperimentLoader {
                 ? "is a directory; expected an experiment file (.json)" : problem.description
             throw ExperimentError(file: name, field: "", text)
         }
-        return try ExperimentSpec.parse(data, file: name)
+        return try ExperimentSpec.parse(data, file: name, baseDirectory: url.deletingLastPathComponent())
     }
 
     /// Loads the arrays `spec` names (relative to `baseDirectory`) as tensors of `Scalar`, or generates them.
@@ -30,6 +30,7 @@ public enum ExperimentLoader {
                                                as _: Scalar.Type = Scalar.self,
                                                shapesOnly: Bool = false, converting: Bool = false) throws -> LoadedExperiment<Scalar> {
         let arrays = ExperimentArrays<Scalar>(file: file, baseDirectory: baseDirectory)
+        try spec.provideModelArrays(to: arrays)
         try checkBudget(spec, arrays: arrays, work: shapesOnly ? .shapes : converting ? .convert : .run)
 
         let (inputs, inputShape) = try loadInputs(spec, from: arrays, shapesOnly: shapesOnly)
@@ -88,7 +89,7 @@ public enum ExperimentLoader {
                                                        work: MemoryBudget.Work) throws {
         var inputShape: [Int]?
         var fileBytes = 0.0
-        if let path = spec.inputs, try arrays.open("inputs", path).keys.contains("inputs") {
+        if let path = spec.inputs, try arrays.keys("inputs", path).contains("inputs") {
             let info = try arrays.info("inputs", path, "inputs")
             if info.shape.count == 3 { inputShape = info.shape } else { fileBytes += Double(info.byteCount) }
         }
@@ -105,7 +106,7 @@ public enum ExperimentLoader {
         if case let .file(path)? = spec.loss { used.append(("loss", path, { $0.hasPrefix("loss/") })) }
         for (field, path, isUsed) in used {
             guard let path else { continue }
-            for key in try arrays.open(field, path).keys where isUsed(key) {
+            for key in try arrays.keys(field, path) where isUsed(key) {
                 fileBytes += Double(try arrays.info(field, path, key).byteCount)
             }
         }
@@ -129,14 +130,14 @@ public enum ExperimentLoader {
         var shapes: [String: [Int]] = [:]
         if spec.convention == .tf {
             let scope = spec.scope + "/"
-            for name in try arrays.open("weights", path).keys where name.hasPrefix(scope) {
+            for name in try arrays.keys("weights", path) where name.hasPrefix(scope) {
                 let info = try arrays.info("weights", path, name)
                 try checkDType(info, name)
                 shapes[name] = info.shape
             }
             return shapes
         }
-        let keys = Set(try arrays.open("weights", path).keys)
+        let keys = Set(try arrays.keys("weights", path))
         let model = spec.model
         do {
             for layer in model.layers(inputDepth: inputDepth) {
@@ -160,7 +161,7 @@ public enum ExperimentLoader {
     private static func loadInputs<Scalar: RNNScalar>(_ spec: ExperimentSpec, from source: ExperimentArrays<Scalar>,
                                                       shapesOnly: Bool) throws -> (Tensor<Scalar>, [Int]) {
         if let path = spec.inputs {
-            guard try source.open("inputs", path).keys.contains("inputs") else {
+            guard try source.keys("inputs", path).contains("inputs") else {
                 throw ExperimentError(file: source.file, field: "inputs", "\(path) has no array named \"inputs\"")
             }
             let info = try source.info("inputs", path, "inputs")
@@ -223,7 +224,7 @@ public enum ExperimentLoader {
             }
         }
         guard let path = spec.mask else { return nil }
-        guard try source.open("mask", path).keys.contains("mask") else { throw fail("\(path) has no array named \"mask\"") }
+        guard try source.keys("mask", path).contains("mask") else { throw fail("\(path) has no array named \"mask\"") }
         let info = try source.info("mask", path, "mask")
         guard info.dtype == .bool else {
             throw fail("\(path): mask has dtype \(info.dtype.rawValue); expected bool ('|b1'), true where a step is valid")
@@ -333,7 +334,12 @@ public enum ExperimentLoader {
 
     /// What `unroll run` writes for a loaded experiment: the results, and the gradients when it names a loss.
     static func arrays<Scalar: RNNScalar>(_ loaded: LoadedExperiment<Scalar>) throws -> [(String, NumpyArray)] {
-        guard loaded.spec.loss != nil else { return try loaded.run().namedArrays() }
+        guard loaded.spec.loss != nil else {
+            let results = try loaded.run().namedArrays()
+            // A model file's results are the node's output slots its graph has.
+            guard let outputs = loaded.spec.modelOutputs else { return results }
+            return results.filter { outputs.contains($0.0) }
+        }
         let g = try loaded.gradients()
         return try g.result.namedArrays() + g.namedArrays()
     }

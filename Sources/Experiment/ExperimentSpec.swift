@@ -40,6 +40,10 @@ public struct ExperimentSpec: Equatable {
     public var swapMemory: Bool
     /// What `unroll run` differentiates (nil: no gradients).
     public var loss: LossSpec?
+    /// The `.onnx` model file the experiment names (`"model"`), relative to its directory; nil for the JSON form.
+    public internal(set) var modelFile: String?
+    /// That model as read (its cell, weights and graph inputs).
+    var onnxModel: ONNXModelFile?
 
     public init(name: String, description: String = "", cell: CellSpec, cellBackward: CellSpec? = nil,
                 bidirectional: Bool = false, convention: Convention = .tf, timeMajor: Bool = false, dtype: DType = .float32,
@@ -80,8 +84,9 @@ public struct ExperimentSpec: Equatable {
     /// Largest `batch_size`, `max_time` or `input_depth` the parser accepts; memory is checked separately.
     static let maxDimension = 1 << 40
 
-    /// Parses an experiment file's bytes; `file` names it in errors.
-    public static func parse(_ data: Data, file: String) throws -> ExperimentSpec {
+    /// Parses an experiment file's bytes; `file` names it in errors. A `"model"` file is looked up in
+    /// `baseDirectory` (the experiment's folder; without one a model file is refused).
+    public static func parse(_ data: Data, file: String, baseDirectory: URL? = nil) throws -> ExperimentSpec {
         let json: JSONValue
         do {
             json = try JSONValue.parse(data)
@@ -89,6 +94,13 @@ public struct ExperimentSpec: Equatable {
             throw ExperimentError(file: file, field: "", e.message)
         }
         let r = try FieldReader(file: file, path: "", value: json)
+        if r.has(modelField) { return try parseModel(r, baseDirectory: baseDirectory) }
+        return try parse(r)
+    }
+
+    /// The experiment at `r` (the JSON form).
+    static func parse(_ r: FieldReader) throws -> ExperimentSpec {
+        let file = r.file
         try r.onlyKeys(fields)
         var convention = Convention.tf
         if let c = try r.string("convention") {
@@ -154,6 +166,7 @@ public struct ExperimentSpec: Equatable {
 
     /// The experiment as JSON text (the same format `parse` reads), keys in a stable order.
     public func jsonData() throws -> Data {
+        if modelFile != nil { return try modelJSONData() }
         var d: [String: Any] = ["name": name, "cell": CellSpecJSON.encode(cell, convention: convention),
                                 "time_major": timeMajor, "dtype": dtype.rawValue]
         if convention != .tf { d["convention"] = convention.rawValue }
