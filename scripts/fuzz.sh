@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes Unroll's readers of untrusted files with libFuzzer (and AddressSanitizer): the .npy reader, the .npz
 # reader, the experiment loader and the .onnx model-file reader (targets in fuzz/). Each target runs for a
-# bounded time, one after another, at the lowest CPU priority. A crash, hang or out-of-memory input is kept in fuzz/crashes/<target>/; the test
+# bounded time, one after another, at the lowest CPU priority (FUZZ_NICE sets another). A crash, hang or out-of-memory input is kept in fuzz/crashes/<target>/; the test
 # FuzzRegressionTests replays every kept input, so fix the bug and commit the input with the fix. Seeds are in
 # fuzz/corpus/<target>/ (the samples' and conformance cases' files), token dictionaries in fuzz/<target>.dict; the
 # corpus grown while fuzzing stays in $FUZZ_WORK (default /tmp/unroll-fuzz), out of the repository.
@@ -34,7 +34,7 @@ for target in "${targets[@]}"; do
     left=$(( seconds - ($(date +%s) - start) ))
     [ "$left" -le 0 ] && break
     set +e
-    nice -n 19 "fuzz/.build/release/$target" "$corpus" "fuzz/corpus/$target" -dict="fuzz/$target.dict" \
+    nice -n "${FUZZ_NICE:-19}" "fuzz/.build/release/$target" "$corpus" "fuzz/corpus/$target" -dict="fuzz/$target.dict" \
       -max_total_time="$left" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=65536 \
       -artifact_prefix="$crashes/" -print_final_stats=1 >"$log.run" 2>&1
     status=$?

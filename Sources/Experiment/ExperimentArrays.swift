@@ -1,14 +1,14 @@
 import Foundation
 import RNNEngine
 
-/// The `.npz` archives an experiment file names (relative to its directory), each opened once, and their arrays
+/// The array files (`.npz` archives, see `ArrayArchives`) an experiment file names (relative to its directory), each opened once, and their arrays
 /// as tensors of `Scalar`. An archive is opened lazily: its directory is listed, and an entry is decoded only
 /// when the experiment asks for it (once), after its size has been checked. Errors name the experiment file and
 /// the field that named the archive.
 final class ExperimentArrays<Scalar: RNNScalar> {
     let file: String
     let baseDirectory: URL
-    private var opened: [String: NpzArchive] = [:]
+    private var opened: [String: any ArrayArchive] = [:]
     private var decoded: [String: [String: NumpyArray]] = [:]
     /// Archives held in memory under a name the experiment uses as a path (an `.onnx` model's initializers).
     private var provided: [String: [String: NumpyArray]] = [:]
@@ -19,11 +19,11 @@ final class ExperimentArrays<Scalar: RNNScalar> {
     }
 
     /// The archive at `relative`, named by `field`: opened (a regular file, its directory read), nothing decoded.
-    func open(_ field: String, _ relative: String) throws -> NpzArchive {
+    func open(_ field: String, _ relative: String) throws -> any ArrayArchive {
         if let a = opened[relative] { return a }
         let url = URL(fileURLWithPath: relative, relativeTo: baseDirectory).standardizedFileURL
         do {
-            let a = try NpzArchive(url)
+            let a = try ArrayArchives.open(url)
             opened[relative] = a
             return a
         } catch let e as NumpyError {
@@ -59,7 +59,7 @@ final class ExperimentArrays<Scalar: RNNScalar> {
         if let a = decoded[relative]?[key] { return a }
         let a = try open(field, relative)
         guard a.keys.contains(key) else { return nil }
-        let array = try ExperimentError.located(file: file, field: field, context: relative) { try a.array(key) }
+        let array = try ExperimentError.located(file: file, field: field, context: relative) { try a.array(key, maxBytes: MemoryBudget.byteLimit) }
         decoded[relative, default: [:]][key] = array
         return array
     }
@@ -71,7 +71,7 @@ final class ExperimentArrays<Scalar: RNNScalar> {
         let a = try open(field, relative)
         let keys = a.keys.filter(isUsed)
         let missing = keys.filter { decoded[relative]?[$0] == nil }
-        let arrays = try ExperimentError.located(file: file, field: field, context: relative) { try a.arrays(missing) }
+        let arrays = try ExperimentError.located(file: file, field: field, context: relative) { try a.arrays(missing, maxBytes: MemoryBudget.byteLimit) }
         decoded[relative, default: [:]].merge(arrays) { old, _ in old }
         return decoded[relative, default: [:]].filter { keys.contains($0.key) }
     }

@@ -1,0 +1,29 @@
+import Foundation
+
+/// A file of named arrays an experiment can name for its inputs, weights or initial state: an `.npz` archive
+/// today; the model-file readers (PyTorch `.pt`/`.safetensors`, Keras `.weights.h5`) plug in here. Keys are
+/// listed at once; an array is decoded only when asked for, after the size its header declares has been checked
+/// against the caller's allowance and the bytes the file holds. Problems are `NumpyError`s naming the file.
+public protocol ArrayArchive: AnyObject {
+    /// The file this archive was opened from.
+    var url: URL { get }
+    /// The array keys in file order.
+    var keys: [String] { get }
+    /// What `key`'s header declares (nothing else is read).
+    func info(_ key: String) throws -> NpzArchive.ArrayInfo
+    /// The array under `key`, decoded, refused past `maxBytes`.
+    func array(_ key: String, maxBytes: Int) throws -> NumpyArray
+    /// The arrays under `keys`, whose declared sizes together must fit `maxBytes` (checked before any is decoded).
+    func arrays(_ keys: [String], maxBytes: Int) throws -> [String: NumpyArray]
+}
+
+extension NpzArchive: ArrayArchive {}
+
+/// The one place a file name decides which reader opens it.
+public enum ArrayArchives {
+    /// Opens the file at `url` with the reader its name calls for (an `.npz` archive unless a reader claims the
+    /// extension). Only regular files are opened.
+    public static func open(_ url: URL) throws -> any ArrayArchive {
+        try NpzArchive(url)
+    }
+}
