@@ -100,9 +100,19 @@ static inline void unroll_restore_screen(void) {
     }
 }
 
-/// SIGINT, SIGTERM, SIGHUP, SIGQUIT: restore the screen and exit with 128 + signal.
+/// What else a terminating signal must do before the process exits (remove the temporaries an export is
+/// writing): a plain C function, set before the handlers can run; it must be async-signal-safe.
+typedef void (*unroll_terminate_hook_t)(void);
+static inline volatile unroll_terminate_hook_t *unroll_terminate_hook(void) {
+    static volatile unroll_terminate_hook_t hook = 0;
+    return &hook;
+}
+
+/// SIGINT, SIGTERM, SIGHUP, SIGQUIT: restore the screen, run the hook and exit with 128 + signal.
 static inline void unroll_terminate_handler(int sig) {
     unroll_restore_screen();
+    unroll_terminate_hook_t hook = *unroll_terminate_hook();
+    if (hook) hook();
     _exit(128 + sig);
 }
 

@@ -5,10 +5,15 @@ import Foundation
 /// the default action and re-raise the signal, so the process still ends as that signal says.
 ///
 /// The handler only reads a fixed table of C strings (allocated before any handler can run) and calls `unlink`,
-/// `signal` and `raise`, all async-signal-safe. Paths are copied and freed outside the handler.
+/// `signal` and `raise`, all async-signal-safe. Paths are copied outside the handler and never freed: a handler
+/// running on another thread may have read a slot's pointer just before `unregister` cleared it, so an
+/// unregistered copy is kept (reachable, a few hundred bytes per write) rather than freed under its feet. The
+/// explorer's own terminate handler calls `removeRegistered` too (its exports write temporaries).
 public enum TemporaryFiles {
     private static let capacity = 64
     private static let lock = NSLock()
+    /// Copies no longer registered, kept alive for a handler that may still be reading one (see above).
+    private static var retired: [UnsafeMutablePointer<CChar>] = []
     // One allocation made once and never freed: the handler reads it at any time.
     private static let slots: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = {
         let table = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: capacity)
@@ -34,21 +39,31 @@ public enum TemporaryFiles {
     public static func unregister(_ slot: Int?) {
         guard let slot else { return }
         lock.lock()
-        let copy = slots[slot]
+        defer { lock.unlock() }
+        if let copy = slots[slot] { retired.append(copy) }
         slots[slot] = nil
-        lock.unlock()
-        free(copy)
+    }
+
+    /// Unlinks every registered temporary: async-signal-safe (reads the fixed table, calls `unlink`), for signal
+    /// handlers. `prepare()` must have run before any handler can call it.
+    public static func removeRegistered() {
+        for slot in 0..<capacity {
+            if let path = slots[slot] { unlink(path) }
+        }
+    }
+
+    /// Makes the table now, so that no handler is the first to touch it.
+    public static func prepare() {
+        _ = slots
     }
 
     /// Installs the SIGINT and SIGTERM handlers that remove every registered temporary and re-raise the signal.
     /// For headless commands only: the explorer has its own handlers, which restore the terminal.
     public static func removeOnInterrupt() {
-        _ = slots // made now, never inside the handler
+        prepare() // made now, never inside the handler
         for sig in [SIGINT, SIGTERM] {
             signal(sig) { sig in
-                for slot in 0..<TemporaryFiles.capacity {
-                    if let path = TemporaryFiles.slots[slot] { unlink(path) }
-                }
+                TemporaryFiles.removeRegistered()
                 signal(sig, SIG_DFL)
                 raise(sig)
             }

@@ -177,6 +177,8 @@ public enum Export {
         // The CSV, written in pieces to a hidden temporary renamed into place; a failed write (a full disk)
         // removes it and the archive just written, so a failed export leaves no file and reports one line.
         let temporary = csvURL.deletingLastPathComponent().appendingPathComponent(".\(csvURL.lastPathComponent).\(UUID().uuidString).tmp")
+        let registered = TemporaryFiles.register(temporary.path)
+        defer { TemporaryFiles.unregister(registered) }
         do {
             guard FileManager.default.createFile(atPath: temporary.path, contents: nil),
                   let handle = try? FileHandle(forWritingTo: temporary) else {

@@ -60,6 +60,12 @@ public final class NcursesTerminal: Terminal {
     /// - Parameters:
     ///   - enableMouse: ask for mouse button and wheel events.
     ///   - escapeDelayMilliseconds: how long a lone ESC waits for a following key sequence.
+    /// Sets what a terminating signal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) runs after the screen is restored and
+    /// before the process exits: a C function with no captures, which must be async-signal-safe.
+    public static func setTerminateHook(_ hook: (@convention(c) () -> Void)?) {
+        unroll_terminate_hook().pointee = hook
+    }
+
     public init(enableMouse: Bool = true, escapeDelayMilliseconds: Int = 25) throws {
         guard !NcursesTerminal.activeInstance else { throw TerminalError.alreadyActive }
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else { throw TerminalError.notATerminal }

@@ -23,6 +23,9 @@ struct Explore: ParsableCommand {
             throw fail("\(experiment ?? "(built-in)"): \(error)")
         }
         let terminal: NcursesTerminal
+        // A terminating signal restores the screen, then removes the temporaries an export is writing.
+        TemporaryFiles.prepare()
+        NcursesTerminal.setTerminateHook { TemporaryFiles.removeRegistered() }
         do {
             terminal = try NcursesTerminal()
         } catch {
