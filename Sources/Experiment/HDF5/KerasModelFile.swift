@@ -87,7 +87,7 @@ final class KerasModelFile: Equatable {
             do {
                 zip = try ZipReader(path: url.path)
             } catch let p as ZipReader.Problem {
-                throw Problem(description: "not a complete zip archive (a .keras file is one): \(p.description)")
+                throw Problem(description: "not a complete zip archive (truncated, or not a .keras file): \(p.description)")
             }
             func entry(_ name: String, limit: Int) throws -> Data {
                 guard let e = zip.entries.first(where: { $0.name == name }) else {

@@ -15,21 +15,26 @@ final class HDF5Archive: ArrayArchive {
             file = try HDF5File(path: url.path)
             keys = try file.datasets(under: "")
         } catch let p as HDF5File.Problem {
-            throw NumpyError(url.lastPathComponent, p.description)
+            throw p.numpyError(url)
         }
     }
 
     func info(_ key: String) throws -> NpzArchive.ArrayInfo {
-        do { return try file.info(key).arrayInfo } catch let p as HDF5File.Problem { throw NumpyError(url.lastPathComponent, p.description) }
+        do { return try file.info(key).arrayInfo } catch let p as HDF5File.Problem { throw p.numpyError(url) }
     }
 
     func array(_ key: String, maxBytes: Int) throws -> NumpyArray {
-        do { return try file.array(key, maxBytes: maxBytes) } catch let p as HDF5File.Problem { throw NumpyError(url.lastPathComponent, p.description) }
+        do { return try file.array(key, maxBytes: maxBytes) } catch let p as HDF5File.Problem { throw p.numpyError(url) }
     }
 
     func arrays(_ keys: [String], maxBytes: Int) throws -> [String: NumpyArray] {
         try servedArrays(self, keys, maxBytes: maxBytes)
     }
+}
+
+extension HDF5File.Problem {
+    /// As an archive's error: the HDF5 path as its subject (the file's name for the file itself).
+    func numpyError(_ url: URL) -> NumpyError { NumpyError(path.isEmpty ? url.lastPathComponent : path, problem) }
 }
 
 /// The arrays under `keys` of `archive`, their declared sizes checked together against `maxBytes` first.
@@ -78,7 +83,7 @@ final class KerasWeightsArchive: ArrayArchive {
     func info(_ key: String) throws -> NpzArchive.ArrayInfo {
         switch try source(key) {
         case let .dataset(path):
-            do { return try file.info(path).arrayInfo } catch let p as HDF5File.Problem { throw NumpyError(url.lastPathComponent, p.description) }
+            do { return try file.info(path).arrayInfo } catch let p as HDF5File.Problem { throw p.numpyError(url) }
         case let .zeros(info): return info
         }
     }
@@ -86,7 +91,7 @@ final class KerasWeightsArchive: ArrayArchive {
     func array(_ key: String, maxBytes: Int) throws -> NumpyArray {
         switch try source(key) {
         case let .dataset(path):
-            do { return try file.array(path, maxBytes: maxBytes) } catch let p as HDF5File.Problem { throw NumpyError(url.lastPathComponent, p.description) }
+            do { return try file.array(path, maxBytes: maxBytes) } catch let p as HDF5File.Problem { throw p.numpyError(url) }
         case let .zeros(info):
             guard info.byteCount <= maxBytes else { throw NumpyError(url.lastPathComponent, "\(key) needs more than the \(formatBytes(Double(maxBytes))) allowed") }
             let count = info.shape.reduce(1, *)
