@@ -171,31 +171,49 @@ enum KerasWeightPaths {
         return out
     }
 
-    /// The sources of a `.weights.h5` for the experiment's `model` (its cells): the i-th cell where Keras'
-    /// `load_weights` looks, `layers/lstm`, `layers/gru`, `layers/lstm_1`, ...; a bidirectional model's
-    /// `layers/bidirectional/forward_layer` and `backward_layer`.
-    static func weightsFileSources(file: HDF5File, model: RNNModel) throws -> [(String, KerasWeightsArchive.Source)] {
+    /// A layer's place in a `.weights.h5`: its group, what messages call it, and the `name` attributes Keras gives
+    /// the layer's and the cell's `vars` groups.
+    struct LayerGroup {
+        let layer: RNNModel.Layer
+        let group: String
+        let what: String
+        let layerName: String
+        let cellName: String
+    }
+
+    /// Where Keras' `load_weights` looks for the experiment's `model` (its cells): the i-th cell in `layers/lstm`,
+    /// `layers/gru`, `layers/lstm_1`, ...; a bidirectional model's `layers/bidirectional/forward_layer` and
+    /// `backward_layer`. The one place the `.weights.h5` layout is known (read and written from it).
+    static func layerGroups(model: RNNModel) throws -> [LayerGroup] {
         let layers = model.layers(inputDepth: 1)
-        if model.bidirectional {
-            guard layers.allSatisfy({ $0.index == 0 }) else {
-                throw HDF5File.Problem(path: "layers/bidirectional", problem: "Keras' Bidirectional wraps one layer; the experiment's cell is a stack")
-            }
-            return try layers.flatMap { layer in
-                let side = layer.direction == .forward ? "forward_layer" : "backward_layer"
-                return try cellSources(file: file, group: "layers/bidirectional/\(side)", layer: layer, in: model, useBias: nil,
-                                       what: "the \(side == "forward_layer" ? "forward" : "backward") layer of Bidirectional")
-            }
-        }
         let classes = try layers.map { layer -> String in
             guard let kind = layer.spec.unwrappedLayer?.kind, let c = layerClass(kind) else {
                 throw HDF5File.Problem(path: "layers", problem: "cell \(layer.index) (\(layer.spec.summary)) has no Keras layer")
             }
             return c
         }
+        let cellNames = layers.map { $0.spec.unwrappedLayer.map { KerasLayout.cellName($0.kind) } ?? "" }
+        if model.bidirectional {
+            guard layers.allSatisfy({ $0.index == 0 }) else {
+                throw HDF5File.Problem(path: "layers/bidirectional", problem: "Keras' Bidirectional wraps one layer; the experiment's cell is a stack")
+            }
+            return layers.enumerated().map { i, layer in
+                let forward = layer.direction == .forward
+                return LayerGroup(layer: layer, group: "layers/bidirectional/" + (forward ? "forward_layer" : "backward_layer"),
+                                  what: "the \(forward ? "forward" : "backward") layer of Bidirectional",
+                                  layerName: (forward ? "forward_" : "backward_") + snakeCase(classes[i]), cellName: cellNames[i])
+            }
+        }
         let groups = groupNames(classes)
-        return try layers.enumerated().flatMap { i, layer in
-            try cellSources(file: file, group: "layers/" + groups[i], layer: layer, in: model, useBias: nil,
-                            what: "cell \(i) (\(classes[i]))")
+        return layers.enumerated().map { i, layer in
+            LayerGroup(layer: layer, group: "layers/" + groups[i], what: "cell \(i) (\(classes[i]))", layerName: groups[i], cellName: cellNames[i])
+        }
+    }
+
+    /// The sources of a `.weights.h5` for the experiment's `model`, where `layerGroups` puts them.
+    static func weightsFileSources(file: HDF5File, model: RNNModel) throws -> [(String, KerasWeightsArchive.Source)] {
+        try layerGroups(model: model).flatMap { g in
+            try cellSources(file: file, group: g.group, layer: g.layer, in: model, useBias: nil, what: g.what)
         }
     }
 }
