@@ -58,6 +58,16 @@ final class KerasModelFileTests: XCTestCase {
         XCTAssertEqual(noBias.kerasModel?.recurrent.map(\.useBias), [false, false])
     }
 
+    /// samples/ports/lstm_keras.keras, saved by Keras 3 from the weights of lstm_keras.npz, runs to exactly the
+    /// numbers of its `.npz` twin (same inputs, initial state and lengths).
+    func testThePortSavedByKerasRunsAsItsNpzTwin() throws {
+        let ports = RepositoryPaths.samples.appendingPathComponent("ports")
+        let model = try ExperimentLoader.runFile(ports.appendingPathComponent("lstm_keras_model.json"))
+        let twin = try ExperimentLoader.runFile(ports.appendingPathComponent("lstm_keras.json"))
+        XCTAssertEqual(model.map(\.0).sorted(), ["outputs", "state/c", "state/h"])
+        XCTAssertEqual(Dictionary(model, uniquingKeysWith: { a, _ in a }), Dictionary(twin, uniquingKeysWith: { a, _ in a }))
+    }
+
     /// Keras' `to_snake_case` and its numbering of same-class layers (what `layers/...` groups are called).
     func testKerasGroupNames() {
         XCTAssertEqual(KerasWeightPaths.snakeCase("SimpleRNN"), "simple_rnn")
