@@ -172,6 +172,15 @@ extension ExperimentSpec {
         return [("outputs", merged)] + results.filter { !$0.0.hasPrefix("outputs/") }
     }
 
+    /// What a Keras model's experiment gives besides the model, as `jsonData` writes it: the ids file (not the
+    /// looked-up inputs served under another name), the initial state and an experiment's mask.
+    func writeKerasModelFields(into d: inout [String: Any]) {
+        guard let model = kerasModel else { return }
+        if let i = kerasInputs { d["inputs"] = i }
+        if let s = initialState { d["initial_state"] = s }
+        if model.embedding?.maskZero != true, let m = mask { d["mask"] = m }
+    }
+
     /// The line `unroll run` prints on stderr when the model's head is skipped.
     public var modelNote: String? { kerasModel?.skippedNote }
 }

@@ -97,6 +97,7 @@ extension ExperimentSpec {
         if !description.isEmpty { d["description"] = description }
         if let i = inputs { d["inputs"] = i }
         if let s = sequenceLength { d["sequence_length"] = s }
+        writeKerasModelFields(into: &d)
         var data = try JSONSerialization.data(withJSONObject: d, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         data.append(0x0A)
         return data

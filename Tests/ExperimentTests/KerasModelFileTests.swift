@@ -68,6 +68,24 @@ final class KerasModelFileTests: XCTestCase {
         XCTAssertEqual(Dictionary(model, uniquingKeysWith: { a, _ in a }), Dictionary(twin, uniquingKeysWith: { a, _ in a }))
     }
 
+    /// An experiment naming a Keras model is written back (the explorer's save) as it was given: the model, the
+    /// ids file (not the looked-up inputs), the experiment's mask and initial state; and it parses to the same spec.
+    func testAModelExperimentWritesBackAsGiven() throws {
+        for name in ["keras_embedding_gru_head", "keras_return_state_f64_tm", "keras_bidir_none_gru_init"] {
+            let url = Self.modelsDirectory.appendingPathComponent(name + ".json")
+            let spec = try ExperimentLoader.readSpec(url)
+            guard case let .object(o, _) = try JSONValue.parse(try spec.jsonData()),
+                  case let .object(given, _) = try JSONValue.parse(Data(contentsOf: url)) else { return XCTFail(name) }
+            for key in ["model", "inputs", "mask", "initial_state", "sequence_length"] {
+                XCTAssertEqual(o[key], given[key], "\(name): \(key)")
+            }
+            let again = try ExperimentSpec.parse(try spec.jsonData(), file: name, baseDirectory: Self.modelsDirectory)
+            XCTAssertEqual(again.cell, spec.cell, name)
+            XCTAssertEqual(again.inputs, spec.inputs, name)
+            XCTAssertEqual(again.mask, spec.mask, name)
+        }
+    }
+
     /// Keras' `to_snake_case` and its numbering of same-class layers (what `layers/...` groups are called).
     func testKerasGroupNames() {
         XCTAssertEqual(KerasWeightPaths.snakeCase("SimpleRNN"), "simple_rnn")
