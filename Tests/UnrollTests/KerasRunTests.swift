@@ -105,6 +105,40 @@ final class KerasWeightsConvertTests: XCTestCase {
         }
     }
 
+    /// A Keras model file's experiment converts to the JSON form (every array in the .npz, the model gone), which
+    /// runs to the model's numbers: an Embedding's ids are written looked up, its mask as "mask".
+    func testAModelFileConvertsToTheJSONForm() throws {
+        let dir = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["keras_embedding_lstm", "h5_seq_bidir_gru_head"] {
+            let json = dir.appendingPathComponent(name + ".json")
+            let c = try BinaryRunner.run(["convert", KerasRunTests.models.appendingPathComponent(name + ".json").path, "--to", "keras", "--output", json.path])
+            XCTAssertEqual(c.status, 0, c.stderr)
+            guard case let .object(o, _) = try JSONValue.parse(Data(contentsOf: json)) else { return XCTFail(name) }
+            XCTAssertNil(o["model"], name)
+            XCTAssertEqual(o["weights"], .string(name + ".npz"), name)
+            let out = dir.appendingPathComponent(name + "_out.npz")
+            let r = try BinaryRunner.run(["run", json.path, "--output", out.path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let got = try Npz.read(out), expected = try Npz.read(KerasRunTests.models.appendingPathComponent(name + ".npz"))
+            // The JSON form has no merge_mode: a Bidirectional's outputs/0 and outputs/1 concatenated are Keras' outputs.
+            if let all = expected["expected/outputs"], let o0 = got["outputs/0"] ?? got["outputs"] {
+                let width = o0.shape.last ?? 0
+                let merged: [Float]
+                if let o1 = got["outputs/1"] {
+                    let (a, b) = (o0.asFloats(), o1.asFloats())
+                    merged = stride(from: 0, to: a.count, by: width).flatMap { Array(a[$0..<($0 + width)]) + Array(b[$0..<($0 + width)]) }
+                } else {
+                    merged = o0.asFloats()
+                }
+                for (x, y) in zip(merged, all.asFloats()) { XCTAssertEqual(x, y, accuracy: 1e-5, name) }
+                XCTAssertEqual(merged.count, all.count, name)
+            } else {
+                XCTFail("\(name): no outputs")
+            }
+        }
+    }
+
     func testAWeightsFileIsKerasOnly() throws {
         let dir = try BinaryRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
