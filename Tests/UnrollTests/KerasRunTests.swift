@@ -2,6 +2,7 @@ import Experiment
 import Foundation
 import TestSupport
 import XCTest
+import ZIPFoundation
 
 /// Keras' files through the built `unroll` (issue 18, items 1, 2, 7): every `.keras`, `.h5` and `.weights.h5` case
 /// of ../shared/conformance/models matches what Keras computed; a skipped head is one stderr line (exit 0); each
@@ -147,5 +148,90 @@ final class KerasWeightsConvertTests: XCTestCase {
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("give --to keras"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+}
+
+/// Keras 3 configs edited from the conformance files (config.json rewritten, the same model.weights.h5): every
+/// `merge_mode`, whose results follow from Keras' own concat results, and the options Unroll refuses by name.
+final class KerasConfigVariantTests: XCTestCase {
+    /// `NAME.keras` of the models folder with its config.json passed through `edit`, written to `dir` as `m.keras`
+    /// beside its inputs, and the experiment naming it.
+    private func variant(_ name: String, in dir: URL, _ edit: (String) -> String) throws -> URL {
+        let source = KerasRunTests.models.appendingPathComponent(name + ".keras")
+        let archive = try XCTUnwrap(ZIPFoundation.Archive(url: source, accessMode: .read))
+        var entries: [HostileFiles.ZipEntry] = []
+        for entry in archive {
+            var data = Data()
+            _ = try archive.extract(entry) { data.append($0) }
+            if entry.path == "config.json" {
+                let edited = edit(String(decoding: data, as: UTF8.self))
+                XCTAssertNotEqual(edited, String(decoding: data, as: UTF8.self), "\(name): the edit changes the config")
+                data = Data(edited.utf8)
+            }
+            entries.append(HostileFiles.stored(entry.path, data))
+        }
+        try HostileFiles.zip(entries).write(to: dir.appendingPathComponent("m.keras"))
+        try? FileManager.default.copyItem(at: KerasRunTests.models.appendingPathComponent(name + "_io.npz"), to: dir.appendingPathComponent("io.npz"))
+        let json = dir.appendingPathComponent("m.json")
+        try Data(#"{"model": "m.keras", "inputs": "io.npz"}"#.utf8).write(to: json)
+        return json
+    }
+
+    func testEveryMergeModeMergesKerasOwnDirections() throws {
+        let dir = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // Keras' concat outputs [.., 6]: forward [.., :3], backward [.., 3:].
+        let concat = try XCTUnwrap(try Npz.read(KerasRunTests.models.appendingPathComponent("keras_bidir_concat_lstm.npz"))["expected/outputs"])
+        let c = concat.asFloats(), w = 3
+        let fw = stride(from: 0, to: c.count, by: 2 * w).flatMap { Array(c[$0..<($0 + w)]) }
+        let bw = stride(from: 0, to: c.count, by: 2 * w).flatMap { Array(c[($0 + w)..<($0 + 2 * w)]) }
+        let modes: [(String, [String: [Float]])] = [
+            ("\"sum\"", ["outputs": zip(fw, bw).map { $0 + $1 }]),
+            ("\"mul\"", ["outputs": zip(fw, bw).map { $0 * $1 }]),
+            ("\"ave\"", ["outputs": zip(fw, bw).map { ($0 + $1) / 2 }]),
+            ("null", ["outputs/0": fw, "outputs/1": bw]),
+        ]
+        for (mode, expected) in modes {
+            let json = try variant("keras_bidir_concat_lstm", in: dir) { $0.replacingOccurrences(of: #""merge_mode": "concat""#, with: #""merge_mode": \#(mode)"#) }
+            let out = dir.appendingPathComponent("out.npz")
+            let r = try BinaryRunner.run(["run", json.path, "--output", out.path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let got = try Npz.read(out)
+            XCTAssertEqual(Set(got.keys.filter { $0.hasPrefix("outputs") }), Set(expected.keys), mode)
+            for (key, want) in expected {
+                let have = try XCTUnwrap(got[key], "\(mode) \(key)").asFloats()
+                XCTAssertEqual(have.count, want.count, mode)
+                for (a, b) in zip(have, want) { XCTAssertEqual(a, b, accuracy: 1e-5, "\(mode) \(key)") }
+            }
+        }
+    }
+
+    func testOptionsUnrollDoesNotRunAreRefusedByName() throws {
+        let dir = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cases: [(String, (String) -> String, [String])] = [
+            ("keras_masking_lstm", { $0.replacingOccurrences(of: #""recurrent_activation": "sigmoid""#, with: #""recurrent_activation": "hard_sigmoid""#) },
+             ["LSTM \"lstm\"", "recurrent_activation \"hard_sigmoid\""]),
+            ("keras_masking_lstm", { $0.replacingOccurrences(of: #""go_backwards": false"#, with: #""go_backwards": true"#) },
+             ["LSTM \"lstm\"", "go_backwards outside Bidirectional"]),
+            ("keras_masking_lstm", { $0.replacingOccurrences(of: #""go_backwards": false"#, with: #""go_backwards": false, "time_major": true"#) },
+             ["LSTM \"lstm\"", "time_major"]),
+            ("keras_masking_lstm", { $0.replacingOccurrences(of: #""class_name": "Masking""#, with: #""class_name": "Dropout""#) },
+             ["Dropout \"masking\"", "does not run"]),
+            ("keras_masking_lstm", { $0.replacingOccurrences(of: #""activation": "tanh""#, with: #""activation": "gelu""#) },
+             ["LSTM \"lstm\"", "activation \"gelu\""]),
+            ("keras_masking_stack", { $0.replacingOccurrences(of: #""name": "gru", "trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}"#,
+                                                              with: #""name": "gru", "trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float64"}"#) },
+             ["LSTM \"lstm\" computes in float32", "GRU \"gru\" in float64"]),
+        ]
+        for (name, edit, words) in cases {
+            let json = try variant(name, in: dir, edit)
+            let out = dir.appendingPathComponent("refused.npz")
+            let r = try BinaryRunner.run(["run", json.path, "--output", out.path])
+            XCTAssertEqual(r.status, 1, "\(words): \(r.stderr)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            for word in words { XCTAssertTrue(r.stderr.contains(word), "«\(r.stderr)» lacks «\(word)»") }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+        }
     }
 }
