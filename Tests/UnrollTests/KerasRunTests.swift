@@ -22,6 +22,25 @@ final class KerasRunTests: XCTestCase {
         try BinaryRunner.assertRunMatchesEveryCase(in: Self.models, atLeast: 16, include: Self.namesKerasFile)
     }
 
+    /// `unroll shapes` lists the results `run` writes, with their shapes (a merged Bidirectional's `outputs` too).
+    func testShapesListWhatRunWrites() throws {
+        let dir = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["keras_seq_bidir_gru_head", "keras_bidir_none_gru_init", "h5_masking_stack", "kw_bidir_simple"] {
+            let url = Self.models.appendingPathComponent(name + ".json")
+            let s = try BinaryRunner.run(["shapes", url.path])
+            XCTAssertEqual(s.status, 0, s.stderr)
+            let out = dir.appendingPathComponent(name + ".npz")
+            XCTAssertEqual(try BinaryRunner.run(["run", url.path, "--output", out.path]).status, 0)
+            let lines = s.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+            for (key, array) in try Npz.read(out) where !key.hasPrefix("state") {
+                let line = try XCTUnwrap(lines.first { $0.first == key }, "\(name): shapes lists no \(key):\n\(s.stdout)")
+                XCTAssertEqual(line.dropFirst().joined(separator: " ").hasPrefix("[" + array.shape.map(String.init).joined(separator: ", ") + "]"), true,
+                               "\(name) \(key): \(line) vs \(array.shape)")
+            }
+        }
+    }
+
     func testASkippedHeadIsOneStderrLine() throws {
         let dir = try BinaryRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
