@@ -36,8 +36,10 @@ let package = Package(
         .target(
             name: "Experiment",
             dependencies: ["RNNEngine", "CZipInflate", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-                           .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf"), "CHDF5"]
         ),
+        // The HDF5 C library, for Keras' .keras, .h5 and .weights.h5 files (Sources/Experiment/HDF5).
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(
             name: "CNcursesw",
             pkgConfig: "ncursesw",

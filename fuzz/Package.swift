@@ -13,6 +13,8 @@ let package = Package(
         .executableTarget(name: "FuzzNpz", dependencies: [.product(name: "Experiment", package: "Unroll")]),
         // The .onnx model-file reader: protobuf, the node, its attributes and initializers (external data too).
         .executableTarget(name: "FuzzOnnx", dependencies: [.product(name: "Experiment", package: "Unroll")]),
+        // The Keras readers: a .keras zip, a legacy .h5 model and a .weights.h5 through libhdf5 (Sources/Experiment/HDF5).
+        .executableTarget(name: "FuzzKeras", dependencies: [.product(name: "Experiment", package: "Unroll")]),
         // The experiment loader: the JSON file, then the arrays it names (samples' and conformance .npz files).
         .executableTarget(name: "FuzzExperiment", dependencies: [
             .product(name: "Experiment", package: "Unroll"), .product(name: "RNNEngine", package: "Unroll"),

@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-300}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(FuzzNpy FuzzNpz FuzzExperiment FuzzOnnx)
+[ ${#targets[@]} -eq 0 ] && targets=(FuzzNpy FuzzNpz FuzzExperiment FuzzOnnx FuzzKeras)
 work=${FUZZ_WORK:-/tmp/unroll-fuzz}
 
 swift build --package-path fuzz -c release -Xswiftc -sanitize=fuzzer,address

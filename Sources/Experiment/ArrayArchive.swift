@@ -24,6 +24,7 @@ public enum ArrayArchives {
     /// Opens the file at `url` with the reader its name calls for (an `.npz` archive unless a reader claims the
     /// extension). Only regular files are opened.
     public static func open(_ url: URL) throws -> any ArrayArchive {
-        try NpzArchive(url)
+        if url.path.hasSuffix(".weights.h5") { return try HDF5Archive(url) }
+        return try NpzArchive(url)
     }
 }

@@ -32,6 +32,11 @@ final class ExperimentArrays<Scalar: RNNScalar> {
         }
     }
 
+    /// Reads the archive at `relative` through `archive` (a Keras file served under the keras convention's names).
+    func install(_ relative: String, _ archive: any ArrayArchive) {
+        opened[relative] = archive
+    }
+
     /// Serves `arrays` as the archive at `relative` (nothing is read from a file of that name).
     func provide(_ relative: String, _ arrays: [String: NumpyArray]) {
         provided[relative] = arrays

@@ -81,6 +81,12 @@ public enum ExperimentConversion {
             out.mask = npzName
             out.maskValue = nil
         }
+        // The converted experiment is the JSON form, every array in its .npz: no longer a model file's (a Keras
+        // Embedding's ids are written looked up, as the recurrent layers see them).
+        out.modelFile = nil
+        out.onnxModel = nil
+        out.kerasModel = nil
+        out.kerasInputs = nil
         out.weights = npzName
         out.inputs = npzName
         out.batchSize = nil

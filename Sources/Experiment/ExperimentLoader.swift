@@ -31,6 +31,7 @@ public enum ExperimentLoader {
                                                shapesOnly: Bool = false, converting: Bool = false) throws -> LoadedExperiment<Scalar> {
         let arrays = ExperimentArrays<Scalar>(file: file, baseDirectory: baseDirectory)
         try spec.provideModelArrays(to: arrays)
+        try spec.provideKerasArrays(to: arrays)
         try checkBudget(spec, arrays: arrays, work: shapesOnly ? .shapes : converting ? .convert : .run)
 
         let (inputs, inputShape) = try loadInputs(spec, from: arrays, shapesOnly: shapesOnly)
@@ -322,20 +323,23 @@ public enum ExperimentLoader {
     }
 
     /// Reads, loads and runs an experiment file; returns the arrays `unroll run` writes.
-    public static func runFile(_ url: URL, displayName: String? = nil) throws -> [(String, NumpyArray)] {
+    /// `note` receives the model file's one-line note (a Keras head skipped) once the run has succeeded.
+    public static func runFile(_ url: URL, displayName: String? = nil, note: (String) -> Void = { _ in }) throws -> [(String, NumpyArray)] {
         let name = displayName ?? url.path
         let spec = try readSpec(url, displayName: name)
         let base = url.deletingLastPathComponent()
         func run<Scalar: RNNScalar>(_: Scalar.Type) throws -> [(String, NumpyArray)] {
             try arrays(load(spec, file: name, baseDirectory: base, as: Scalar.self))
         }
-        return try run(spec.dtype.scalarType)
+        let results = try run(spec.dtype.scalarType)
+        if let n = spec.modelNote { note(n) }
+        return results
     }
 
     /// What `unroll run` writes for a loaded experiment: the results, and the gradients when it names a loss.
     static func arrays<Scalar: RNNScalar>(_ loaded: LoadedExperiment<Scalar>) throws -> [(String, NumpyArray)] {
         guard loaded.spec.loss != nil else {
-            let results = try loaded.run().namedArrays()
+            let results = try loaded.spec.mergedKerasResults(loaded.run().namedArrays())
             // A model file's results are the node's output slots its graph has.
             guard let outputs = loaded.spec.modelOutputs else { return results }
             return results.filter { outputs.contains($0.0) }

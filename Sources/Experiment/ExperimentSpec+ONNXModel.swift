@@ -14,12 +14,16 @@ extension ExperimentSpec {
 
     /// The experiment at `r`, which names a model file; `baseDirectory` is where it is looked up.
     static func parseModel(_ r: FieldReader, baseDirectory: URL?) throws -> ExperimentSpec {
+        // The model file's extension picks its reader: Keras' in ExperimentSpec+KerasModel.swift.
+        if let path = try r.string(modelField), KerasModelFile.handles(path) {
+            return try parseKerasModel(r, path: path, baseDirectory: baseDirectory)
+        }
         for key in fieldsOfTheModel where r.has(key) {
             throw r.fail(key, "not with \"model\": the model file gives the cell, its direction, weights and initial state")
         }
         try r.onlyKeys(modelFields)
         guard let path = try r.string(modelField), path.hasSuffix(".onnx") else {
-            throw r.fail(modelField, "expected the name of an .onnx file")
+            throw r.fail(modelField, "expected the name of an .onnx, .keras or .h5 file")
         }
         if let c = try r.string("convention"), c != Convention.onnx.rawValue {
             throw r.fail("convention", "an .onnx model runs under \"onnx\", not \"\(c)\"")
@@ -93,6 +97,7 @@ extension ExperimentSpec {
         if !description.isEmpty { d["description"] = description }
         if let i = inputs { d["inputs"] = i }
         if let s = sequenceLength { d["sequence_length"] = s }
+        writeKerasModelFields(into: &d)
         var data = try JSONSerialization.data(withJSONObject: d, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         data.append(0x0A)
         return data

@@ -44,6 +44,9 @@ public struct ExperimentSpec: Equatable {
     public internal(set) var modelFile: String?
     /// That model as read (its cell, weights and graph inputs).
     var onnxModel: ONNXModelFile?
+    /// The Keras model file (`.keras`, `.h5`) the experiment names, as read; its ids file when it has an Embedding.
+    var kerasModel: KerasModelFile?
+    var kerasInputs: String?
 
     public init(name: String, description: String = "", cell: CellSpec, cellBackward: CellSpec? = nil,
                 bidirectional: Bool = false, convention: Convention = .tf, timeMajor: Bool = false, dtype: DType = .float32,

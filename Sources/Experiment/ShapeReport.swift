@@ -56,9 +56,15 @@ public struct ShapeReport {
                 add("results", "\(error)", problem: true)
             }
         } else {
+            // A Keras model's Bidirectional merges its directions' outputs (merge_mode), as `run` writes them.
+            let merge = spec.kerasModel?.mergeMode
+            if let merge {
+                let depth = spec.directions.map { spec.cell(for: $0).outputSize }
+                add("outputs", seqShape(merge == "concat" ? depth.reduce(0, +) : depth[0]) + "  (merge_mode \(merge))")
+            }
             for direction in spec.directions {
                 let cell = spec.cell(for: direction)
-                add(spec.arrayName("outputs", for: direction), seqShape(cell.outputSize))
+                if merge == nil { add(spec.arrayName("outputs", for: direction), seqShape(cell.outputSize)) }
                 add(spec.arrayName("state", for: direction), stateText(cell.stateSize))
             }
         }

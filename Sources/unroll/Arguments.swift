@@ -15,6 +15,12 @@ protocol OutputKind {
     static var exampleName: String { get }
     /// The extension the name must have and why, or nil when any name will do.
     static var requiredExtension: (name: String, reason: String)? { get }
+    /// Other endings a name may have instead (a model file `convert` writes: `.weights.h5`).
+    static var otherEndings: [String] { get }
+}
+
+extension OutputKind {
+    static var otherEndings: [String] { [] }
 }
 
 /// The `-o/--output` option of a command that writes a file, checked before the command reads anything: the name
@@ -34,8 +40,8 @@ struct OutputOptions<Kind: OutputKind>: ParsableArguments {
 
     /// Why `out` cannot be written, or nil.
     static func problem(with out: URL) -> String? {
-        if let required = Kind.requiredExtension, out.pathExtension != required.name {
-            return "give a .\(required.name) name (\(required.reason))"
+        if let required = Kind.requiredExtension, out.pathExtension != required.name, !Kind.otherEndings.contains(where: out.path.hasSuffix) {
+            return "give a .\(required.name) name (\(required.reason))" + Kind.otherEndings.map { ", or a \($0) name" }.joined()
         }
         let files = FileManager.default
         var isDirectory: ObjCBool = false

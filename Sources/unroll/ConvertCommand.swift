@@ -24,6 +24,7 @@ struct Convert: ParsableCommand {
 
     func run() throws {
         let out = output.url
+        if out.path.hasSuffix(".weights.h5") { return try writeKerasWeights(out) }
         let npz = out.deletingPathExtension().appendingPathExtension("npz")
         TemporaryFiles.removeOnInterrupt()
         if let problem = nonRegularOutputProblem(npz) { throw fail("\(npz.path): \(problem)") }
@@ -37,6 +38,22 @@ struct Convert: ParsableCommand {
         } catch let e as NumpyError {
             throw fail("\(npz.path): \(e.description)")
         } catch let e as ConvertWriteError {
+            throw fail(e.description)
+        } catch {
+            throw fail("\(output.path): \(error)")
+        }
+    }
+}
+
+extension Convert {
+    /// `--output OUT.weights.h5`: the weights alone, as Keras 3's `save_weights` writes them (`--to keras` only).
+    func writeKerasWeights(_ out: URL) throws {
+        guard to == .keras else { throw fail("\(output.path): --output: a .weights.h5 holds Keras weights; give --to keras (or a .json name)") }
+        TemporaryFiles.removeOnInterrupt()
+        try refuseOutputsThatAreInputs(experiment: experiment, outputs: [out])
+        do {
+            try KerasWeightsWriter.write(experiment: URL(fileURLWithPath: experiment), displayName: experiment, to: out)
+        } catch let e as ExperimentError {
             throw fail(e.description)
         } catch {
             throw fail("\(output.path): \(error)")
@@ -82,4 +99,6 @@ enum ConvertOutput: OutputKind {
     static let help = "The experiment file to write (its .npz is written beside it)."
     static let exampleName = "out.json"
     static let requiredExtension: (name: String, reason: String)? = ("json", "the .npz is written beside it")
+    /// A Keras `.weights.h5` (`--to keras`): the weights alone, for `model.load_weights`.
+    static let otherEndings = [".weights.h5"]
 }

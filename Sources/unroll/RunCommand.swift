@@ -20,8 +20,11 @@ struct Run: ParsableCommand {
         TemporaryFiles.removeOnInterrupt()
         try refuseOutputsThatAreInputs(experiment: experiment, outputs: [output.url])
         do {
-            let arrays = try ExperimentLoader.runFile(URL(fileURLWithPath: experiment), displayName: experiment)
+            var notes: [String] = []
+            let arrays = try ExperimentLoader.runFile(URL(fileURLWithPath: experiment), displayName: experiment) { notes.append($0) }
             try Npz.write(arrays, to: output.url, compressed: compressed)
+            // A Keras model's skipped head: one line, after the results are written (exit 0).
+            for n in notes { FileHandle.standardError.write(Data((n + "\n").utf8)) }
         } catch let e as ExperimentError {
             throw fail(e.description)
         } catch let e as NumpyError {
