@@ -13,6 +13,10 @@ let package = Package(
         .executableTarget(name: "FuzzNpz", dependencies: [.product(name: "Experiment", package: "Unroll")]),
         // The .onnx model-file reader: protobuf, the node, its attributes and initializers (external data too).
         .executableTarget(name: "FuzzOnnx", dependencies: [.product(name: "Experiment", package: "Unroll")]),
+        // The restricted unpickler of a torch.save file's data.pkl (wrapped in its zip), its tensors and module inference.
+        .executableTarget(name: "FuzzPickle", dependencies: [.product(name: "Experiment", package: "Unroll")]),
+        // The .safetensors reader: header length, JSON header, offsets, reads, module inference.
+        .executableTarget(name: "FuzzSafetensors", dependencies: [.product(name: "Experiment", package: "Unroll")]),
         // The experiment loader: the JSON file, then the arrays it names (samples' and conformance .npz files).
         .executableTarget(name: "FuzzExperiment", dependencies: [
             .product(name: "Experiment", package: "Unroll"), .product(name: "RNNEngine", package: "Unroll"),
