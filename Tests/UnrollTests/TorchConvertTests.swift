@@ -34,6 +34,25 @@ final class TorchConvertTests: XCTestCase {
         XCTAssertEqual(try Npz.read(a), try Npz.read(b))
     }
 
+    /// An experiment naming a .pt converts like any other: its weights move to the .npz under bare names.
+    func testAnExperimentNamingAPtFileConverts() throws {
+        let dir = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = TorchModelFiles.directory.appendingPathComponent("torch_tagger_lstm_packed.json")
+        let converted = dir.appendingPathComponent("c.json"), out = dir.appendingPathComponent("out.npz")
+        let c = try BinaryRunner.run(["convert", source.path, "--to", "torch", "-o", converted.path])
+        XCTAssertEqual(c.status, 0, c.stderr)
+        XCTAssertFalse(try String(contentsOf: converted, encoding: .utf8).contains("\"module\""))
+        let r = try BinaryRunner.run(["run", converted.path, "-o", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let expected = try Npz.read(source.deletingPathExtension().appendingPathExtension("npz")), got = try Npz.read(out)
+        for key in ["output", "h_n", "c_n"] {
+            let want = try XCTUnwrap(expected["expected/" + key]).asDoubles(), have = try XCTUnwrap(got[key]).asDoubles()
+            XCTAssertEqual(want.count, have.count)
+            for (a, b) in zip(want, have) { XCTAssertEqual(a, b, accuracy: 1e-5, key) }
+        }
+    }
+
     func testASafetensorsOutputNeedsTorch() throws {
         let dir = try BinaryRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
