@@ -142,7 +142,7 @@ public enum ExperimentLoader {
         do {
             for layer in model.layers(inputDepth: inputDepth) {
                 for (name, expected) in try WeightLayouts.layout(model.convention).arrays(layer, in: model) {
-                    if !keys.contains(name) && model.convention == .torch && TorchLayout.isOptional(name) { continue }
+                    if !keys.contains(name) && model.convention == .torch && TorchLayout.mayBeAbsent(name, from: keys) { continue }
                     guard keys.contains(name) else { throw RNNError.missingWeight(name: name, expected: expected) }
                     let info = try arrays.info("weights", path, name)
                     try checkDType(info, name)

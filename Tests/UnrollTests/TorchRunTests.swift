@@ -33,8 +33,13 @@ final class TorchRunTests: XCTestCase {
             for ext in [".pt", ".safetensors"] {
                 let name = url.deletingPathExtension().lastPathComponent + ext
                 let out = dir.appendingPathComponent(name + ".npz")
-                let r = try BinaryRunner.run(["run", try experiment(url, ext: ext).path, "--output", out.path])
+                let exp = try experiment(url, ext: ext)
+                let r = try BinaryRunner.run(["run", exp.path, "--output", out.path])
                 XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
+                // `shapes` reads the tensors' headers alone (a module without biases too) and lists PyTorch's results.
+                let shapes = try BinaryRunner.run(["shapes", exp.path])
+                XCTAssertEqual(shapes.status, 0, "\(name): \(shapes.stderr)")
+                XCTAssertTrue(shapes.stdout.contains("weight_ih_l0") && shapes.stdout.contains("h_n"), "\(name): \(shapes.stdout)")
                 let got = try Npz.read(out)
                 for (key, want) in expected where key.hasPrefix("expected/") {
                     let array = String(key.dropFirst("expected/".count))

@@ -49,8 +49,14 @@ enum TorchLayout: WeightLayout {
         return (try src("bias_ih" + s, in: expected), try src("bias_hh" + s, in: expected))
     }
 
-    /// Whether `name` may be absent (a module without biases), in which case `read` takes it as zeros.
-    static func isOptional(_ name: String) -> Bool { name.hasPrefix("bias_ih_l") || name.hasPrefix("bias_hh_l") }
+    /// Whether `name` may be absent from `present`: a bias whose partner (`bias_ih` for `bias_hh`, and back) is absent
+    /// too (a module made with `bias=False`), which `read` takes as zeros.
+    static func mayBeAbsent(_ name: String, from present: Set<String>) -> Bool {
+        for (a, b) in [("bias_ih_l", "bias_hh_l"), ("bias_hh_l", "bias_ih_l")] where name.hasPrefix(a) {
+            return !present.contains(b + name.dropFirst(a.count))
+        }
+        return false
+    }
 
     static func write<S: RNNScalar>(_ w: LayerWeights<S>, _ layer: RNNModel.Layer, in model: RNNModel) -> [(String, Tensor<S>)] {
         let s = suffix(layer), order = w.kind.descriptor.storedGateOrder(.torch)
