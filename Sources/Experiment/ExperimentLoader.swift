@@ -52,7 +52,10 @@ public enum ExperimentLoader {
                         try arrays.array("weights", path, name).map { try arrays.tensor("weights", $0, "weight \(name)") }
                     }
                 } catch let e as RNNError {
-                    throw ExperimentError(file: file, field: "weights", "\(path): \(e.description) (\(spec.convention.frameworkName) names)")
+                    // A missing array: the names the file holds, closest first (a state_dict's `encoder.weight_ih_l0`).
+                    var found = ""
+                    if case let .missingWeight(name, _) = e { found = "; " + ClosestNames.found(try arrays.keys("weights", path), closestTo: name) }
+                    throw ExperimentError(file: file, field: "weights", "\(path): \(e.description) (\(spec.convention.frameworkName) names)\(found)")
                 }
             }
         }
@@ -151,7 +154,9 @@ public enum ExperimentLoader {
                 for (name, shape) in try TensorFlowLayout.arrays(layer, in: model) { shapes[name] = shape }
             }
         } catch let e as RNNError {
-            throw ExperimentError(file: arrays.file, field: "weights", "\(path): \(e.description) (\(spec.convention.frameworkName) names)")
+            var found = ""
+            if case let .missingWeight(name, _) = e { found = "; " + ClosestNames.found(try arrays.keys("weights", path), closestTo: name) }
+            throw ExperimentError(file: arrays.file, field: "weights", "\(path): \(e.description) (\(spec.convention.frameworkName) names)\(found)")
         }
         return shapes
     }

@@ -126,6 +126,21 @@ final class TorchModelFileTests: XCTestCase {
         XCTAssertTrue(npz.contains("module"), npz)
     }
 
+    /// A state_dict saved as an .npz with its module prefix: the missing bare name lists the file's names, closest first.
+    func testAPrefixedNpzStateDictListsItsNames() throws {
+        let dir = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let archive = try TorchArchive(Self.directory.appendingPathComponent("torch_tagger_lstm_packed.pt"))
+        try Npz.write(try archive.keys.map { ($0, try archive.array($0, maxBytes: 1 << 20)) }, to: dir.appendingPathComponent("w.npz"))
+        let json = #"{"convention": "torch", "cell": {"type": "lstm", "num_units": 4}, "batch_size": 1, "max_time": 2, "input_depth": 3, "weights": "w.npz"}"#
+        let url = dir.appendingPathComponent("e.json")
+        try Data(json.utf8).write(to: url)
+        XCTAssertThrowsError(try ExperimentLoader.runFile(url)) { e in
+            XCTAssertTrue("\(e)".contains("weight weight_ih_l0 is missing"), "\(e)")
+            XCTAssertTrue("\(e)".contains("found: encoder.weight_ih_l0, "), "\(e)")
+        }
+    }
+
     /// A module with bias=False runs with zero biases, the same numbers as the file's arrays plus explicit zeros.
     func testBiasFalseIsZeroBiases() throws {
         let url = Self.directory.appendingPathComponent("torch_lstm_nobias_dp.json")
