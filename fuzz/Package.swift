@@ -15,6 +15,10 @@ let package = Package(
         .executableTarget(name: "FuzzOnnx", dependencies: [.product(name: "Experiment", package: "Unroll")]),
         // The Keras readers: a .keras zip, a legacy .h5 model and a .weights.h5 through libhdf5 (Sources/Experiment/HDF5).
         .executableTarget(name: "FuzzKeras", dependencies: [.product(name: "Experiment", package: "Unroll")]),
+        // The restricted unpickler of a torch.save file's data.pkl (wrapped in its zip), its tensors and module inference.
+        .executableTarget(name: "FuzzPickle", dependencies: [.product(name: "Experiment", package: "Unroll")]),
+        // The .safetensors reader: header length, JSON header, offsets, reads, module inference.
+        .executableTarget(name: "FuzzSafetensors", dependencies: [.product(name: "Experiment", package: "Unroll")]),
         // The experiment loader: the JSON file, then the arrays it names (samples' and conformance .npz files).
         .executableTarget(name: "FuzzExperiment", dependencies: [
             .product(name: "Experiment", package: "Unroll"), .product(name: "RNNEngine", package: "Unroll"),

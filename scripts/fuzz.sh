@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Fuzzes Unroll's readers of untrusted files with libFuzzer (and AddressSanitizer): the .npy reader, the .npz
-# reader, the experiment loader and the .onnx model-file reader (targets in fuzz/). Each target runs for a
+# reader, the experiment loader, the .onnx model-file reader, the restricted unpickler of .pt files and the
+# .safetensors reader (targets in fuzz/). Each target runs for a
 # bounded time, one after another, at the lowest CPU priority (FUZZ_NICE sets another). A crash, hang or out-of-memory input is kept in fuzz/crashes/<target>/; the test
 # FuzzRegressionTests replays every kept input, so fix the bug and commit the input with the fix. Seeds are in
 # fuzz/corpus/<target>/ (the samples' and conformance cases' files), token dictionaries in fuzz/<target>.dict; the
 # corpus grown while fuzzing stays in $FUZZ_WORK (default /tmp/unroll-fuzz), out of the repository.
 #
-#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 300 s each, all four targets)
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 300 s each, all six targets)
 #
 # After the main package gains or loses source files, delete fuzz/.build once: SwiftPM may keep a stale view of
 # the path dependency and fail with "cannot find ... in scope".
@@ -16,7 +17,8 @@ cd "$(dirname "$0")/.."
 seconds=${1:-300}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(FuzzNpy FuzzNpz FuzzExperiment FuzzOnnx FuzzKeras)
+
+[ ${#targets[@]} -eq 0 ] && targets=(FuzzNpy FuzzNpz FuzzExperiment FuzzOnnx FuzzKeras FuzzPickle FuzzSafetensors)
 work=${FUZZ_WORK:-/tmp/unroll-fuzz}
 
 swift build --package-path fuzz -c release -Xswiftc -sanitize=fuzzer,address

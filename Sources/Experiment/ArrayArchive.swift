@@ -24,7 +24,16 @@ public enum ArrayArchives {
     /// Opens the file at `url` with the reader its name calls for (an `.npz` archive unless a reader claims the
     /// extension). Only regular files are opened.
     public static func open(_ url: URL) throws -> any ArrayArchive {
-        if url.path.hasSuffix(".weights.h5") { return try HDF5Archive(url) }
+        let name = url.lastPathComponent.lowercased()
+        if name.hasSuffix(".pt") || name.hasSuffix(".pth") { return try TorchArchive(url) }
+        if name.hasSuffix(".safetensors") { return try SafetensorsArchive(url) }
+        if name.hasSuffix(".weights.h5") { return try HDF5Archive(url) }
         return try NpzArchive(url)
+    }
+
+    /// Whether `path` names a PyTorch weights file (`.pt`, `.pth`: torch.save's zip; `.safetensors`).
+    public static func isTorchWeights(_ path: String) -> Bool {
+        let name = path.lowercased()
+        return name.hasSuffix(".pt") || name.hasSuffix(".pth") || name.hasSuffix(".safetensors")
     }
 }

@@ -42,6 +42,11 @@ final class ExperimentArrays<Scalar: RNNScalar> {
         provided[relative] = arrays
     }
 
+    /// Serves `archive` (a view of a file, such as one module of a state_dict) as the archive at `relative`.
+    func provide(_ relative: String, archive: any ArrayArchive) {
+        opened[relative] = archive
+    }
+
     /// The keys of the archive at `relative`, in archive order.
     func keys(_ field: String, _ relative: String) throws -> [String] {
         if let p = provided[relative] { return p.keys.sorted() }

@@ -88,6 +88,7 @@ public enum ExperimentConversion {
         out.kerasModel = nil
         out.kerasInputs = nil
         out.weights = npzName
+        out.torchModule = nil  // The weights are now the .npz's, under the framework's bare names.
         out.inputs = npzName
         out.batchSize = nil
         out.maxTime = nil

@@ -53,7 +53,10 @@ public enum ExperimentLoader {
                         try arrays.array("weights", path, name).map { try arrays.tensor("weights", $0, "weight \(name)") }
                     }
                 } catch let e as RNNError {
-                    throw ExperimentError(file: file, field: "weights", "\(path): \(e.description) (\(spec.convention.frameworkName) names)")
+                    // A missing array: the names the file holds, closest first (a state_dict's `encoder.weight_ih_l0`).
+                    var found = ""
+                    if case let .missingWeight(name, _) = e { found = "; " + ClosestNames.found(try arrays.keys("weights", path), closestTo: name) }
+                    throw ExperimentError(file: file, field: "weights", "\(path): \(e.description) (\(spec.convention.frameworkName) names)\(found)")
                 }
             }
         }
@@ -143,6 +146,7 @@ public enum ExperimentLoader {
         do {
             for layer in model.layers(inputDepth: inputDepth) {
                 for (name, expected) in try WeightLayouts.layout(model.convention).arrays(layer, in: model) {
+                    if !keys.contains(name) && model.convention == .torch && TorchLayout.mayBeAbsent(name, from: keys) { continue }
                     guard keys.contains(name) else { throw RNNError.missingWeight(name: name, expected: expected) }
                     let info = try arrays.info("weights", path, name)
                     try checkDType(info, name)
@@ -151,7 +155,9 @@ public enum ExperimentLoader {
                 for (name, shape) in try TensorFlowLayout.arrays(layer, in: model) { shapes[name] = shape }
             }
         } catch let e as RNNError {
-            throw ExperimentError(file: arrays.file, field: "weights", "\(path): \(e.description) (\(spec.convention.frameworkName) names)")
+            var found = ""
+            if case let .missingWeight(name, _) = e { found = "; " + ClosestNames.found(try arrays.keys("weights", path), closestTo: name) }
+            throw ExperimentError(file: arrays.file, field: "weights", "\(path): \(e.description) (\(spec.convention.frameworkName) names)\(found)")
         }
         return shapes
     }

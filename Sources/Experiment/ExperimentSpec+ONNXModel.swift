@@ -71,6 +71,9 @@ extension ExperimentSpec {
     /// Serves the model file's arrays to `arrays`: the initializers as the weights archive, and the initial states
     /// (initializers, or graph inputs read from `inputs` under their graph names) as ONNX's `initial_state/...`.
     func provideModelArrays<Scalar>(to arrays: ExperimentArrays<Scalar>) throws {
+        if let module = torchModule, let path = weights {
+            arrays.provide(path, archive: TorchModuleArchive(try arrays.open("weights", path), module: module))
+        }
         guard let model = onnxModel, let path = modelFile else { return }
         arrays.provide(path, model.weights)
         guard let inputs, let state = initialState else { return }

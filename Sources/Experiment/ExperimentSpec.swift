@@ -47,6 +47,9 @@ public struct ExperimentSpec: Equatable {
     /// The Keras model file (`.keras`, `.h5`) the experiment names, as read; its ids file when it has an Embedding.
     var kerasModel: KerasModelFile?
     var kerasInputs: String?
+    /// The module of a PyTorch weights file (`.pt`, `.safetensors`) whose parameters the experiment runs (`"module"`,
+    /// the prefix of its keys without the dot; `""` for a bare module); nil for other weights.
+    public internal(set) var torchModule: String?
 
     public init(name: String, description: String = "", cell: CellSpec, cellBackward: CellSpec? = nil,
                 bidirectional: Bool = false, convention: Convention = .tf, timeMajor: Bool = false, dtype: DType = .float32,
@@ -98,6 +101,7 @@ public struct ExperimentSpec: Equatable {
         }
         let r = try FieldReader(file: file, path: "", value: json)
         if r.has(modelField) { return try parseModel(r, baseDirectory: baseDirectory) }
+        if let spec = try parseTorchWeights(r, baseDirectory: baseDirectory) { return spec }
         return try parse(r)
     }
 
@@ -180,6 +184,7 @@ public struct ExperimentSpec: Equatable {
         if let m = mask { d["mask"] = m }
         if let v = maskValue { d["mask_value"] = v }
         if let w = weights { d["weights"] = w }
+        if let m = torchModule { d[ExperimentSpec.moduleField] = m }
         if let i = inputs { d["inputs"] = i }
         if let s = initialState { d["initial_state"] = s }
         if let b = batchSize { d["batch_size"] = b }

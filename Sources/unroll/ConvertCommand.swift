@@ -9,6 +9,7 @@ struct Convert: ParsableCommand {
         abstract: "Rewrite an experiment for another convention: its weights under Keras', PyTorch's or TensorFlow's names.",
         discussion: """
             Writes OUT.json and, beside it, OUT.npz holding the converted weights, the inputs and the initial state.
+            With --to torch and an OUT.safetensors name, writes the weights alone as a PyTorch state_dict.
             LSTM and basic RNN models always convert (TF's forget_bias moves into the forget gate's bias); a GRU only
             between equal reset_after; TF-only options (peepholes, clips, wrappers) and a bidirectional stack, which
             TF and PyTorch compose differently, are refused with the reason.
@@ -25,6 +26,7 @@ struct Convert: ParsableCommand {
     func run() throws {
         let out = output.url
         if out.path.hasSuffix(".weights.h5") { return try writeKerasWeights(out) }
+        if out.pathExtension == "safetensors" { return try writeSafetensors(out) }
         let npz = out.deletingPathExtension().appendingPathExtension("npz")
         TemporaryFiles.removeOnInterrupt()
         if let problem = nonRegularOutputProblem(npz) { throw fail("\(npz.path): \(problem)") }
@@ -57,6 +59,38 @@ extension Convert {
             throw fail(e.description)
         } catch {
             throw fail("\(output.path): \(error)")
+        }
+    }
+
+    /// `--to torch --output OUT.safetensors`: the converted weights as a state_dict, written to a temporary in the
+    /// same folder and renamed into place (a failure leaves nothing).
+    func writeSafetensors(_ out: URL) throws {
+        guard to == .torch else {
+            throw fail("\(output.path): --output: a .safetensors file holds a PyTorch state_dict; give --to torch (or a .json name)")
+        }
+        TemporaryFiles.removeOnInterrupt()
+        try refuseOutputsThatAreInputs(experiment: experiment, outputs: [out])
+        let data: Data
+        do {
+            data = try ExperimentConversion.torchSafetensors(URL(fileURLWithPath: experiment), displayName: experiment)
+        } catch let e as ExperimentError {
+            throw fail(e.description)
+        } catch let e as NumpyError {
+            throw fail("\(out.path): \(e.description)")
+        }
+        let temporary = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).\(UUID().uuidString).tmp")
+        let registered = TemporaryFiles.register(temporary.path)
+        defer { TemporaryFiles.unregister(registered) }
+        do {
+            try data.write(to: temporary)
+        } catch {
+            unlink(temporary.path)
+            throw fail("\(out.path): cannot write the state_dict: \(error.localizedDescription)")
+        }
+        guard rename(temporary.path, out.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary.path)
+            throw fail("\(out.path): cannot move the written state_dict into place: \(reason)")
         }
     }
 }
@@ -99,6 +133,7 @@ enum ConvertOutput: OutputKind {
     static let help = "The experiment file to write (its .npz is written beside it)."
     static let exampleName = "out.json"
     static let requiredExtension: (name: String, reason: String)? = ("json", "the .npz is written beside it")
-    /// A Keras `.weights.h5` (`--to keras`): the weights alone, for `model.load_weights`.
-    static let otherEndings = [".weights.h5"]
+    /// A Keras `.weights.h5` (`--to keras`) or a PyTorch `.safetensors` (`--to torch`): the weights alone, for
+    /// `model.load_weights` or `load_state_dict`.
+    static let otherEndings = [".weights.h5", ".safetensors"]
 }

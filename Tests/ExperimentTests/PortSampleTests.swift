@@ -39,6 +39,15 @@ final class PortSampleTests: XCTestCase {
         }
     }
 
+    /// samples/ports/lstm_torch.pt (torch.save of the port's nn.LSTM, scripts/make-torch-port-sample.py) runs, with
+    /// no cell given, to exactly the numbers of the .npz port.
+    func testThePtPortRunsAsTheNpzPort() throws {
+        let pt = try ExperimentLoader.runFile(Self.ports.appendingPathComponent("lstm_torch_pt.json"))
+        let npz = try ExperimentLoader.runFile(Self.ports.appendingPathComponent("lstm_torch.json"))
+        XCTAssertEqual(pt.map(\.0), ["output", "h_n", "c_n"])
+        XCTAssertEqual(Dictionary(pt, uniquingKeysWith: { a, _ in a }), Dictionary(npz, uniquingKeysWith: { a, _ in a }))
+    }
+
     /// The Keras and PyTorch files are exactly what converting the TF one gives.
     func testThePortsAreTheConversionOfTheTFOne() throws {
         for c in [Convention.keras, .torch] {

@@ -5,6 +5,8 @@ import RNNEngine
 /// the backward direction. Gates `i, f, g, o` (LSTM) and `r, z, n` (GRU) along the rows. PyTorch adds both biases;
 /// the engine's single bias is their sum (one rounding), and written back as `bias_ih` with a zero `bias_hh`.
 /// The GRU's `bias_hh` `n` block is multiplied by `r`, so it stays apart (the reset-after GRU's recurrent bias).
+/// A module made with `bias=False` has neither bias: its biases are zero (what PyTorch adds then); one without the
+/// other is refused as missing.
 enum TorchLayout: WeightLayout {
     static let convention = Convention.torch
 
@@ -23,8 +25,7 @@ enum TorchLayout: WeightLayout {
         let s = suffix(layer), order = l.descriptor.storedGateOrder(.torch)
         let ih = try src("weight_ih" + s, in: expected)
         let hh = try src("weight_hh" + s, in: expected)
-        let bih = try src("bias_ih" + s, in: expected)
-        let bhh = try src("bias_hh" + s, in: expected)
+        let (bih, bhh) = try biases(layer, l, from: src, expected)
         let gates = l.descriptor.neutralGateOrder
         func neutral(_ t: Tensor<S>) -> Tensor<S> { WeightMath.reorder(t, from: order, to: gates) }
         var w = LayerWeights(kind: l.kind, inputKernel: neutral(WeightMath.transpose(ih)),
@@ -36,6 +37,25 @@ enum TorchLayout: WeightLayout {
         }
         if l.numProj != nil { w.projection = WeightMath.transpose(try src("weight_hr" + s, in: expected)) }
         return w
+    }
+
+    /// `bias_ih` and `bias_hh` of the layer; both zero when the file has neither (`bias=False`).
+    private static func biases<S: RNNScalar>(_ layer: RNNModel.Layer, _ l: LayerShape, from src: WeightSource<S>,
+                                             _ expected: [(name: String, shape: [Int])]) throws -> (Tensor<S>, Tensor<S>) {
+        let s = suffix(layer)
+        guard try src.optional("bias_ih" + s, [l.width]) != nil || src.optional("bias_hh" + s, [l.width]) != nil else {
+            return (Tensor(zeros: [l.width]), Tensor(zeros: [l.width]))
+        }
+        return (try src("bias_ih" + s, in: expected), try src("bias_hh" + s, in: expected))
+    }
+
+    /// Whether `name` may be absent from `present`: a bias whose partner (`bias_ih` for `bias_hh`, and back) is absent
+    /// too (a module made with `bias=False`), which `read` takes as zeros.
+    static func mayBeAbsent(_ name: String, from present: Set<String>) -> Bool {
+        for (a, b) in [("bias_ih_l", "bias_hh_l"), ("bias_hh_l", "bias_ih_l")] where name.hasPrefix(a) {
+            return !present.contains(b + name.dropFirst(a.count))
+        }
+        return false
     }
 
     static func write<S: RNNScalar>(_ w: LayerWeights<S>, _ layer: RNNModel.Layer, in model: RNNModel) -> [(String, Tensor<S>)] {
