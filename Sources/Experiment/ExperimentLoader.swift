@@ -29,6 +29,10 @@ public enum ExperimentLoader {
     public static func load<Scalar: RNNScalar>(_ spec: ExperimentSpec, file: String, baseDirectory: URL,
                                                as _: Scalar.Type = Scalar.self,
                                                shapesOnly: Bool = false, converting: Bool = false) throws -> LoadedExperiment<Scalar> {
+        if let graph = spec.onnxGraph {
+            throw ExperimentError(file: file, field: ExperimentSpec.modelField,
+                "\(spec.modelFile ?? "") is an exported graph (\(graph.summary)): unroll run computes it; stepping through it, its shapes, comparing and converting it are not supported yet")
+        }
         let arrays = ExperimentArrays<Scalar>(file: file, baseDirectory: baseDirectory)
         try spec.provideModelArrays(to: arrays)
         try checkBudget(spec, arrays: arrays, work: shapesOnly ? .shapes : converting ? .convert : .run)
@@ -326,6 +330,7 @@ public enum ExperimentLoader {
         let name = displayName ?? url.path
         let spec = try readSpec(url, displayName: name)
         let base = url.deletingLastPathComponent()
+        if let graph = spec.onnxGraph { return try spec.runGraph(graph, file: name, baseDirectory: base) }
         func run<Scalar: RNNScalar>(_: Scalar.Type) throws -> [(String, NumpyArray)] {
             try arrays(load(spec, file: name, baseDirectory: base, as: Scalar.self))
         }

@@ -44,6 +44,8 @@ public struct ExperimentSpec: Equatable {
     public internal(set) var modelFile: String?
     /// That model as read (its cell, weights and graph inputs).
     var onnxModel: ONNXModelFile?
+    /// The exported graph the experiment names (`"model"`, more than one node), run by `ONNXGraph`.
+    var onnxGraph: ONNXGraph?
 
     public init(name: String, description: String = "", cell: CellSpec, cellBackward: CellSpec? = nil,
                 bidirectional: Bool = false, convention: Convention = .tf, timeMajor: Bool = false, dtype: DType = .float32,
