@@ -146,7 +146,11 @@ public enum ExperimentLoader {
         do {
             for layer in model.layers(inputDepth: inputDepth) {
                 for (name, expected) in try WeightLayouts.layout(model.convention).arrays(layer, in: model) {
-                    guard keys.contains(name) else { throw RNNError.missingWeight(name: name, expected: expected) }
+                    guard keys.contains(name) else {
+                        // ONNX's optional inputs (`B`) are zeros when absent, as loading reads them.
+                        if model.convention == .onnx && ONNXLayout.optionalArrays.contains(name) { continue }
+                        throw RNNError.missingWeight(name: name, expected: expected)
+                    }
                     let info = try arrays.info("weights", path, name)
                     try checkDType(info, name)
                     guard info.shape == expected else { throw RNNError.weightShape(name: name, expected: expected, found: info.shape) }

@@ -133,9 +133,9 @@ extension ExperimentSpec {
                 if found == nil { found = try arrays.array("inputs", inputs, name) }
                 guard found != nil else {
                     var names = try arrays.keys("inputs", inputs)
-                    if let state = initialState { names += try arrays.keys("initial_state", state) }
+                    if let state = initialState, state != inputs { names += try arrays.keys("initial_state", state) }
                     throw ExperimentError(file: file, field: field,
-                        "no array for the graph input \(quoted) of \(path) (looked for \(initialState.map { "initial_state/\(name) in \($0) and " } ?? "")\(name) in \(inputs)); \(ClosestNames.found(names, closestTo: name))")
+                        "no array for the graph input \(quoted) of \(path) (looked for \(initialState.map { "initial_state/\(name) in \($0) and " } ?? "")\(name) in \(inputs)); \(ClosestNames.found(names, closestTo: initialState == nil ? name : "initial_state/" + name))")
                 }
             }
             if let a = found, let declared = input.dims, declared.count != a.shape.count

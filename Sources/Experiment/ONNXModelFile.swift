@@ -341,9 +341,15 @@ struct TensorReader {
         if let l = length, l != needed {
             throw Problem(description: "initializer \(slot)'s external length is \(l) bytes; dims \(t.dims) need \(needed)")
         }
+        // A symbolic link in the folder must stay in it too (as onnx's own loader requires).
+        let url = directory.appendingPathComponent(file)
+        let folder = directory.resolvingSymlinksInPath().path
+        guard url.resolvingSymlinksInPath().path.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/") else {
+            throw Problem(description: "initializer \(slot)'s external data \(SafeText.quote(file, limit: 60)) links outside the model's folder")
+        }
         let f: RegularFile
         do {
-            f = try RegularFile(path: directory.appendingPathComponent(file).path)
+            f = try RegularFile(path: url.path)
         } catch let p as RegularFile.Problem {
             throw Problem(description: "initializer \(slot)'s external data \(SafeText.quote(file, limit: 60)): \(p.description)")
         }
