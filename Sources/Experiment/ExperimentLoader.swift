@@ -143,12 +143,16 @@ public enum ExperimentLoader {
         }
         let keys = Set(try arrays.keys("weights", path))
         let model = spec.model
+        var absentOptional: [String] = []
         do {
             for layer in model.layers(inputDepth: inputDepth) {
                 for (name, expected) in try WeightLayouts.layout(model.convention).arrays(layer, in: model) {
                     guard keys.contains(name) else {
                         // ONNX's optional inputs (`B`) are zeros when absent, as loading reads them.
-                        if model.convention == .onnx && ONNXLayout.optionalArrays.contains(name) { continue }
+                        if model.convention == .onnx && ONNXLayout.optionalArrays.contains(name) {
+                            absentOptional.append(name)
+                            continue
+                        }
                         throw RNNError.missingWeight(name: name, expected: expected)
                     }
                     let info = try arrays.info("weights", path, name)
@@ -160,6 +164,8 @@ public enum ExperimentLoader {
         } catch let e as RNNError {
             throw ExperimentError(file: arrays.file, field: "weights", "\(path): \(e.description) (\(spec.convention.frameworkName) names)")
         }
+        // Absent optional arrays, under their framework names with an empty shape: ShapeReport says they are zeros.
+        for name in absentOptional { shapes[name] = [] }
         return shapes
     }
 
