@@ -184,7 +184,8 @@ extension ExperimentSpec {
         if !description.isEmpty { d["description"] = description }
         if let i = inputs { d["inputs"] = i }
         if let s = sequenceLength { d["sequence_length"] = s }
-        if onnxGraph != nil, let s = initialState { d["initial_state"] = s }
+        // A single node's initial state is among its inputs (the name here only says so); a graph's has its own archive.
+        if onnxModel == nil, let s = initialState { d["initial_state"] = s }
         var data = try JSONSerialization.data(withJSONObject: d, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         data.append(0x0A)
         return data

@@ -15,6 +15,12 @@ protocol OutputKind {
     static var exampleName: String { get }
     /// The extension the name must have and why, or nil when any name will do.
     static var requiredExtension: (name: String, reason: String)? { get }
+    /// Other extensions accepted besides the required one (a model file `convert` writes).
+    static var otherExtensions: [String] { get }
+}
+
+extension OutputKind {
+    static var otherExtensions: [String] { [] }
 }
 
 /// The `-o/--output` option of a command that writes a file, checked before the command reads anything: the name
@@ -34,7 +40,7 @@ struct OutputOptions<Kind: OutputKind>: ParsableArguments {
 
     /// Why `out` cannot be written, or nil.
     static func problem(with out: URL) -> String? {
-        if let required = Kind.requiredExtension, out.pathExtension != required.name {
+        if let required = Kind.requiredExtension, out.pathExtension != required.name, !Kind.otherExtensions.contains(out.pathExtension) {
             return "give a .\(required.name) name (\(required.reason))"
         }
         let files = FileManager.default

@@ -24,6 +24,7 @@ struct Convert: ParsableCommand {
 
     func run() throws {
         let out = output.url
+        if to == .onnx || out.pathExtension == "onnx" { return try writeONNX(out) }
         let npz = out.deletingPathExtension().appendingPathExtension("npz")
         TemporaryFiles.removeOnInterrupt()
         if let problem = nonRegularOutputProblem(npz) { throw fail("\(npz.path): \(problem)") }
@@ -48,7 +49,7 @@ struct Convert: ParsableCommand {
 /// temporary in its folder first, then the archive is written (to its own temporary, renamed into place by
 /// `Npz.write`), then the JSON is renamed into place; on any failure the temporary, and an archive already in
 /// place, are removed.
-private func writePair(json: Data, to out: URL, arrays: [(String, NumpyArray)], npz: URL) throws {
+func writePair(json: Data, to out: URL, arrays: [(String, NumpyArray)], npz: URL) throws {
     let jsonTemporary = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).\(UUID().uuidString).tmp")
     let registered = TemporaryFiles.register(jsonTemporary.path)
     defer { TemporaryFiles.unregister(registered) }
@@ -82,4 +83,6 @@ enum ConvertOutput: OutputKind {
     static let help = "The experiment file to write (its .npz is written beside it)."
     static let exampleName = "out.json"
     static let requiredExtension: (name: String, reason: String)? = ("json", "the .npz is written beside it")
+    /// `--to onnx` writes a model (`ConvertONNX.swift`).
+    static let otherExtensions = ["onnx"]
 }
