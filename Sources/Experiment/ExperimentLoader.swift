@@ -29,9 +29,10 @@ public enum ExperimentLoader {
     public static func load<Scalar: RNNScalar>(_ spec: ExperimentSpec, file: String, baseDirectory: URL,
                                                as _: Scalar.Type = Scalar.self,
                                                shapesOnly: Bool = false, converting: Bool = false) throws -> LoadedExperiment<Scalar> {
-        if let graph = spec.onnxGraph {
+        if let graph = spec.onnxGraph, spec.onnxStack == nil {
+            let why = if case let .failure(p) = graph.stack() { p.description } else { "" }
             throw ExperimentError(file: file, field: ExperimentSpec.modelField,
-                "\(spec.modelFile ?? "") is an exported graph (\(graph.summary)): unroll run computes it; stepping through it, its shapes, comparing and converting it are not supported yet")
+                "\(spec.modelFile ?? "") is an exported graph (\(graph.summary)) that is not a plain PyTorch stack (\(why)): unroll run computes it; stepping through it, its shapes, comparing and converting it are not supported")
         }
         let arrays = ExperimentArrays<Scalar>(file: file, baseDirectory: baseDirectory)
         try spec.provideModelArrays(to: arrays)

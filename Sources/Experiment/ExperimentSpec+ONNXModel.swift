@@ -89,11 +89,30 @@ extension ExperimentSpec {
         guard graph.inputs.contains(where: { !$0.isInteger }) else {
             throw r.fail(modelField, "\(path): the graph has no float input to take \"inputs\"")
         }
+        let states = try r.string("initial_state")
+        switch graph.stack() {
+        case let .success(stack):
+            // A plain stack: the torch experiment it is, its weights and h_0 / c_0 served by `provideModelArrays`.
+            if let t = try r.bool("time_major"), t != stack.timeMajor {
+                throw r.fail("time_major", "is \(t), but the graph reads its input \(stack.timeMajor ? "time-major" : "batch-major (through a Transpose)")")
+            }
+            var object: [String: JSONValue] = ["convention": .string(Convention.torch.rawValue), "cell": stack.cell,
+                                               "bidirectional": .bool(stack.bidirectional), "time_major": .bool(stack.timeMajor),
+                                               "weights": .string(path), "inputs": .string(inputs)]
+            if stack.h0 != nil || stack.c0 != nil { object["initial_state"] = .string("\(states ?? inputs) (h_0, c_0 of \(path))") }
+            do {
+                spec = try parse(FieldReader(file: r.file, path: "", value: .object(object, order: object.keys.sorted())))
+            } catch let e as ExperimentError {
+                throw r.fail(modelField, "\(path): as PyTorch's module: \(e.field): \(e.message)")
+            }
+            spec.onnxStack = stack
+        case .failure:
+            spec.timeMajor = try r.bool("time_major") ?? false
+            spec.inputs = inputs
+        }
         spec.name = try r.string("name") ?? ""
         spec.description = try r.string("description") ?? ""
-        spec.timeMajor = try r.bool("time_major") ?? false
-        spec.inputs = inputs
-        spec.initialState = try r.string("initial_state")
+        spec.graphStates = states
         spec.sequenceLength = try r.intList("sequence_length")
         if let lengths = spec.sequenceLength, let bad = lengths.first(where: { $0 < 0 }) {
             throw r.fail("sequence_length", "has the negative length \(bad)")
@@ -107,9 +126,20 @@ extension ExperimentSpec {
     /// input is `inputs`' `inputs`; every other one `initial_state/NAME` in the `initial_state` archive, or `NAME` in
     /// `inputs`; an integer one is `sequence_length`), the graph's outputs by name.
     func runGraph(_ graph: ONNXGraph, file: String, baseDirectory: URL) throws -> [(String, NumpyArray)] {
-        let arrays = ExperimentArrays<Float>(file: file, baseDirectory: baseDirectory)
+        let given = try graphInputs(graph, from: ExperimentArrays<Float>(file: file, baseDirectory: baseDirectory))
         let path = modelFile ?? "model"
+        do {
+            return try graph.run(given)
+        } catch let p as ONNXModelFile.Problem {
+            throw ExperimentError(file: file, field: ExperimentSpec.modelField, "\(path): \(p.description)")
+        }
+    }
+
+    /// The graph inputs of `graph` from the experiment's arrays, by graph input name (see `runGraph`).
+    func graphInputs<Scalar>(_ graph: ONNXGraph, from arrays: ExperimentArrays<Scalar>) throws -> [String: NumpyArray] {
+        let file = arrays.file, path = modelFile ?? "model"
         guard let inputs else { throw ExperimentError(file: file, field: "inputs", "missing") }
+        let initialState = graphStates
         var given: [String: NumpyArray] = [:]
         var first = true
         for input in graph.inputs {
@@ -145,11 +175,7 @@ extension ExperimentSpec {
             }
             given[name] = found
         }
-        do {
-            return try graph.run(given)
-        } catch let p as ONNXModelFile.Problem {
-            throw ExperimentError(file: file, field: ExperimentSpec.modelField, "\(path): \(p.description)")
-        }
+        return given
     }
 
     /// The name under which the initial state a model file's experiment reads is served.
@@ -158,6 +184,18 @@ extension ExperimentSpec {
     /// Serves the model file's arrays to `arrays`: the initializers as the weights archive, and the initial states
     /// (initializers, or graph inputs read from `inputs` under their graph names) as ONNX's `initial_state/...`.
     func provideModelArrays<Scalar>(to arrays: ExperimentArrays<Scalar>) throws {
+        if let graph = onnxGraph, let stack = onnxStack, let path = modelFile {
+            // An exported stack as PyTorch's module: its weights under PyTorch's names, h_0 / c_0 from the graph inputs.
+            arrays.provide(path, stack.weights)
+            if let state = initialState {
+                let given = try graphInputs(graph, from: arrays)
+                var states: [String: NumpyArray] = [:]
+                if let h = stack.h0 { states["initial_state/h_0"] = given[h] }
+                if let c = stack.c0 { states["initial_state/c_0"] = given[c] }
+                arrays.provide(state, states)
+            }
+            return
+        }
         guard let model = onnxModel, let path = modelFile else { return }
         arrays.provide(path, model.weights)
         guard let inputs, let state = initialState else { return }
@@ -180,12 +218,16 @@ extension ExperimentSpec {
     /// The experiment as JSON text when it names a model file: the model and what the experiment gives besides.
     func modelJSONData() throws -> Data {
         var d: [String: Any] = ["name": name, ExperimentSpec.modelField: modelFile ?? "", "time_major": timeMajor, "dtype": dtype.rawValue,
-                                "convention": convention.rawValue]
+                                "convention": Convention.onnx.rawValue]
         if !description.isEmpty { d["description"] = description }
         if let i = inputs { d["inputs"] = i }
         if let s = sequenceLength { d["sequence_length"] = s }
         // A single node's initial state is among its inputs (the name here only says so); a graph's has its own archive.
-        if onnxModel == nil, let s = initialState { d["initial_state"] = s }
+        if onnxGraph != nil {
+            if let s = graphStates { d["initial_state"] = s }
+        } else if onnxModel == nil, let s = initialState {
+            d["initial_state"] = s
+        }
         var data = try JSONSerialization.data(withJSONObject: d, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         data.append(0x0A)
         return data

@@ -46,6 +46,10 @@ public struct ExperimentSpec: Equatable {
     var onnxModel: ONNXModelFile?
     /// The exported graph the experiment names (`"model"`, more than one node), run by `ONNXGraph`.
     var onnxGraph: ONNXGraph?
+    /// That graph as PyTorch's module, when it is a plain stack (`ONNXStack`): the spec is then its torch experiment.
+    var onnxStack: ONNXStack?
+    /// The archive an exported graph's other inputs come from (the experiment's `initial_state`).
+    var graphStates: String?
 
     public init(name: String, description: String = "", cell: CellSpec, cellBackward: CellSpec? = nil,
                 bidirectional: Bool = false, convention: Convention = .tf, timeMajor: Bool = false, dtype: DType = .float32,

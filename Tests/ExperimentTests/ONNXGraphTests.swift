@@ -23,13 +23,65 @@ final class ONNXGraphTests: XCTestCase {
         for url in urls {
             let spec = try ExperimentLoader.readSpec(url)
             XCTAssertNotNil(spec.onnxGraph, url.lastPathComponent)
-            // What the explorer, shapes and convert load: refused in one line that says run computes it.
-            XCTAssertThrowsError(try ExperimentLoader.load(spec, file: url.lastPathComponent, baseDirectory: url.deletingLastPathComponent(), as: Float.self)) { e in
-                XCTAssertTrue("\(e)".contains("is an exported graph"), "\(e)")
-                XCTAssertTrue("\(e)".contains("unroll run computes it"), "\(e)")
-                XCTAssertFalse("\(e)".contains("\n"), "\(e)")
+            // Both are plain PyTorch stacks: loaded as the torch experiment they are (what the explorer steps
+            // through), which runs to onnxruntime's results too, and whose loops step.
+            XCTAssertEqual(spec.convention, .torch, url.lastPathComponent)
+            let loaded = try ExperimentLoader.load(spec, file: url.lastPathComponent, baseDirectory: url.deletingLastPathComponent(), as: Float.self)
+            let expected = try Npz.read(url.deletingPathExtension().appendingPathExtension("npz"))
+            let problems = ConformanceCases.compare(produced: try loaded.run().namedArrays(), expected: expected)
+            XCTAssertTrue(problems.isEmpty, "\(url.lastPathComponent): \(problems)")
+            for backward in spec.bidirectional ? [false, true] : [false] where spec.cell.layers.count == 1 {
+                let loop = try loaded.makeLoop(backward: backward)
+                XCTAssertEqual(loop.maxTime, loaded.maxTime)
             }
         }
+    }
+
+    /// A graph whose nodes PyTorch's module cannot be (here a clip on one node) still runs; loading it for the
+    /// explorer is refused in one line saying why.
+    func testAGraphThatIsNoPlainStackRunsButIsNotStepped() throws {
+        var m = try original("onnx_gru_bidir2")
+        var clip = Onnx_AttributeProto()
+        clip.name = "clip"
+        clip.type = .float
+        clip.f = 0.5
+        m.graph.node[try nodeIndex(m, "/rnn/GRU_1")].attribute.append(clip)
+        let results = try run("onnx_gru_bidir2", m)
+        XCTAssertEqual(results.map(\.0), ["output", "h_n"])
+        // The first layer is unclipped: its h_n rows are the case's.
+        let expected = try XCTUnwrap(try Npz.read(Self.modelsDirectory.appendingPathComponent("onnx_gru_bidir2.npz"))["expected/h_n"]).asDoubles()
+        let hn = try XCTUnwrap(results.last?.1).asDoubles()
+        for (a, b) in zip(hn.prefix(18), expected.prefix(18)) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        let url = folder.appendingPathComponent("onnx_gru_bidir2.json")
+        let spec = try ExperimentLoader.readSpec(url)
+        XCTAssertEqual(spec.convention, .onnx)
+        XCTAssertThrowsError(try ExperimentLoader.load(spec, file: "e.json", baseDirectory: folder, as: Float.self)) { e in
+            XCTAssertTrue("\(e)".contains("not a plain PyTorch stack (node /rnn/GRU_1 (GRU) has clip"), "\(e)")
+            XCTAssertTrue("\(e)".contains("unroll run computes it"), "\(e)")
+            XCTAssertFalse("\(e)".contains("\n"), "\(e)")
+        }
+    }
+
+    /// How a layer's input or initial state is wired decides whether the graph is a stack, not names.
+    func testOnlyPlainlyWiredStacksAreStacks() throws {
+        func stack(_ m: Onnx_ModelProto) throws -> Result<ONNXStack, ONNXModelFile.Problem> {
+            try ONNXGraph(model: m, directory: Self.modelsDirectory).stack()
+        }
+        guard case let .success(s) = try stack(try original("onnx_lstm_init")) else { return XCTFail("onnx_lstm_init is a stack") }
+        XCTAssertEqual([s.h0, s.c0], ["h_0", "c_0"])
+        XCTAssertFalse(s.timeMajor)
+        XCTAssertEqual(Set(s.weights.keys), ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"])
+        // The second layer reading the first one's output other than as [T, B, D·H] (another perm).
+        var perm = try original("onnx_gru_bidir2")
+        perm.graph.node[try nodeIndex(perm, "/rnn/Transpose")].attribute[0].ints = [0, 1, 2, 3]
+        guard case let .failure(p) = try stack(perm) else { return XCTFail("another perm is no stack") }
+        XCTAssertTrue(p.description.contains("does not read node /rnn/GRU (GRU)'s output"), p.description)
+        // The initial state sliced at another place.
+        var slice = try original("onnx_lstm_init")
+        let i = try XCTUnwrap(slice.graph.initializer.firstIndex { $0.name == "val_3" })
+        slice.graph.initializer[i].rawData = withUnsafeBytes(of: Int64(2).littleEndian) { Data($0) }
+        guard case let .failure(q) = try stack(slice) else { return XCTFail("another slice is no stack") }
+        XCTAssertTrue(q.description.contains("initial state is neither zeros nor its slice"), q.description)
     }
 
     // MARK: - The shape operators, on values derived by hand

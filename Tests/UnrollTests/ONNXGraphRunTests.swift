@@ -4,8 +4,8 @@ import TestSupport
 import XCTest
 
 /// `unroll run` on every exported ONNX graph of ../shared/conformance/models (`onnx_*`, cases added later too),
-/// through the real binary: the graph's outputs by name, as onnxruntime computed them; what cannot use a graph yet
-/// (`shapes`, the explorer) says so in one line; `shapes` reads ONNX's optional `B` as zeros.
+/// through the real binary: the graph's outputs by name, as onnxruntime computed them; `shapes` shows an exported
+/// stack as PyTorch's module and reads ONNX's optional `B` as zeros.
 final class ONNXGraphRunTests: XCTestCase {
     static var models: URL { RepositoryPaths.sharedConformance.appendingPathComponent("models") }
 
@@ -33,15 +33,13 @@ final class ONNXGraphRunTests: XCTestCase {
         }
     }
 
-    func testShapesAndTheExplorerSayInOneLineWhyTheyCannotUseAGraph() throws {
-        let url = Self.models.appendingPathComponent("onnx_gru_bidir2.json")
-        for arguments in [["shapes", url.path], [url.path]] {
-            let r = try BinaryRunner.run(arguments)
-            XCTAssertEqual(r.status, 1, "\(arguments)")
-            XCTAssertEqual(r.stdout, "", "\(arguments)")
-            let lines = r.stderr.split(separator: "\n")
-            XCTAssertEqual(lines.count, 1, r.stderr)
-            XCTAssertTrue(r.stderr.contains("onnx_gru_bidir2.onnx is an exported graph (29 nodes: 2 GRU layers): unroll run computes it"), r.stderr)
+    /// An exported stack is PyTorch's module to `shapes`: its layers and weights under PyTorch's names.
+    func testShapesListsAnExportedStackAsPyTorchsModule() throws {
+        let r = try BinaryRunner.run(["shapes", Self.models.appendingPathComponent("onnx_gru_bidir2.json").path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for line in ["fw layer 1            gru(3)  input [3, 6]", "output                [5, 3, 6]", "h_n                   [4, 3, 3]",
+                     "weight_ih_l1_reverse  expected [9, 6]  found [9, 6]"] {
+            XCTAssertTrue(r.stdout.contains(line), "\(r.stdout) lacks \(line)")
         }
     }
 
