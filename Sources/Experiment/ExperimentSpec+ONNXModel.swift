@@ -178,6 +178,15 @@ extension ExperimentSpec {
         return given
     }
 
+    /// Makes the experiment its JSON form (cells, weights, arrays named by its own fields): what a conversion writes.
+    mutating func forgetModelFile() {
+        modelFile = nil
+        onnxModel = nil
+        onnxGraph = nil
+        onnxStack = nil
+        graphStates = nil
+    }
+
     /// The name under which the initial state a model file's experiment reads is served.
     private static func modelStateArchive(_ model: String, inputs: String) -> String { "\(inputs) (initial_h, initial_c of \(model))" }
 

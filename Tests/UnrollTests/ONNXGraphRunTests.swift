@@ -43,6 +43,30 @@ final class ONNXGraphRunTests: XCTestCase {
         }
     }
 
+    /// An exported stack converts like the torch experiment it is: the written experiment holds its cells and
+    /// PyTorch-named weights (no model file), and runs to onnxruntime's results.
+    func testAnExportedStackConvertsToAnExperiment() throws {
+        let dir = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["onnx_lstm_init", "onnx_gru_bidir2"] {
+            let out = dir.appendingPathComponent(name + "_torch.json")
+            let c = try BinaryRunner.run(["convert", Self.models.appendingPathComponent(name + ".json").path, "--to", "torch", "--output", out.path])
+            XCTAssertEqual(c.status, 0, c.stderr)
+            let json = try String(contentsOf: out, encoding: .utf8)
+            XCTAssertFalse(json.contains("\"model\""), json)
+            XCTAssertTrue(json.contains("\"cell\""), json)
+            let results = dir.appendingPathComponent(name + "_results.npz")
+            let r = try BinaryRunner.run(["run", out.path, "--output", results.path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let got = try Npz.read(results), expected = try Npz.read(Self.models.appendingPathComponent(name + ".npz"))
+            for (key, want) in expected where key.hasPrefix("expected/") {
+                let have = try XCTUnwrap(got[String(key.dropFirst(9))], "\(name): \(key)")
+                let worst = zip(have.asDoubles(), want.asDoubles()).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThanOrEqual(worst, 1e-5, "\(name) \(key)")
+            }
+        }
+    }
+
     /// `onnx_lstm_init_h_only_named` has no `B` (ONNX: zeros): `shapes` lists it as such, in both forms.
     func testShapesReadsAnAbsentBAsZeros() throws {
         let dir = RepositoryPaths.sharedConformance.appendingPathComponent("onnx")
