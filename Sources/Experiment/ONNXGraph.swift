@@ -280,7 +280,12 @@ extension ONNXGraph {
                 throw Problem(description: "\(node.label): \(p.description)")
             }
         }
-        return try outputs.map { ($0, try interpreter.values[$0].map { try $0.array() } ?? NumpyArray(float32: [], shape: [0])) }
+        return try outputs.map { name in
+            guard let v = interpreter.values[name] else {
+                throw Problem(description: "the graph output \(SafeText.quote(name, limit: 60)) was not computed (an output slot its node does not fill)")
+            }
+            return (name, try v.array())
+        }
     }
 
     /// The values computed so far and the bytes they hold, within the budget.
