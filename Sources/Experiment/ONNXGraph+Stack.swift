@@ -162,7 +162,10 @@ extension ONNXGraph {
             throw Problem(description: "\(node.label)'s W and R are not [num_directions, ...] initializers")
         }
         let b = try float(3)
-        let gates = from.count * (node.recurrent?.cell.outputSize ?? 0)
+        let units = node.recurrent?.cell.outputSize ?? 0, gates = from.count * units
+        guard w.shape[1] == gates, r.shape[1] == gates, r.shape[2] == units else {
+            throw Problem(description: "\(node.label)'s W \(formatShape(w.shape)) and R \(formatShape(r.shape)) do not hold \(from.count) gates of \(units) units")
+        }
         if let b, b.shape != [directions, 2 * gates] { throw Problem(description: "\(node.label)'s B is \(formatShape(b.shape)), not [\(directions), \(2 * gates)]") }
         for d in 0..<directions {
             let suffix = "_l\(k)" + (d == 1 ? "_reverse" : "")

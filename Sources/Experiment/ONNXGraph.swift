@@ -420,6 +420,7 @@ extension ONNXGraph {
             if node.op == "Unsqueeze" {
                 guard let axes = given else { throw Problem(description: "has no axes") }
                 let rank = shape.count + axes.count
+                guard rank <= ONNXGraph.maxRank else { throw Problem(description: "would make a tensor of rank \(rank); at most \(ONNXGraph.maxRank)") }
                 let normalized = try axes.map { try axis($0, rank: rank, "axes value") }
                 guard Set(normalized).count == normalized.count else { throw Problem(description: "its axes \(axes) repeat an axis") }
                 for a in normalized.sorted() { shape.insert(1, at: a) }
