@@ -69,6 +69,7 @@ public enum ExperimentConversion {
         let states = try target.initialStateArrays()
         arrays += states
         var out = target.spec
+        out.forgetModelFile()   // the converted experiment is its cells and weights, not the model file it was read from
         // The mask as the layers get it, written as "mask" (Masking's too): the other framework must express it.
         // Keras' dropped Masking mask (with an initial state) converts as no mask, the run Keras made.
         out.maskValue = convention == .keras ? spec.maskValue : nil

@@ -29,6 +29,11 @@ public enum ExperimentLoader {
     public static func load<Scalar: RNNScalar>(_ spec: ExperimentSpec, file: String, baseDirectory: URL,
                                                as _: Scalar.Type = Scalar.self,
                                                shapesOnly: Bool = false, converting: Bool = false) throws -> LoadedExperiment<Scalar> {
+        if let graph = spec.onnxGraph, spec.onnxStack == nil {
+            let why = if case let .failure(p) = graph.stack() { p.description } else { "" }
+            throw ExperimentError(file: file, field: ExperimentSpec.modelField,
+                "\(spec.modelFile ?? "") is an exported graph (\(graph.summary)) that is not a plain PyTorch stack (\(why)): unroll run computes it; stepping through it, its shapes, comparing and converting it are not supported")
+        }
         let arrays = ExperimentArrays<Scalar>(file: file, baseDirectory: baseDirectory)
         try spec.provideModelArrays(to: arrays)
         try spec.provideKerasArrays(to: arrays)
@@ -143,11 +148,19 @@ public enum ExperimentLoader {
         }
         let keys = Set(try arrays.keys("weights", path))
         let model = spec.model
+        var absentOptional: [String] = []
         do {
             for layer in model.layers(inputDepth: inputDepth) {
                 for (name, expected) in try WeightLayouts.layout(model.convention).arrays(layer, in: model) {
                     if !keys.contains(name) && model.convention == .torch && TorchLayout.mayBeAbsent(name, from: keys) { continue }
-                    guard keys.contains(name) else { throw RNNError.missingWeight(name: name, expected: expected) }
+                    guard keys.contains(name) else {
+                        // ONNX's optional inputs (`B`) are zeros when absent, as loading reads them.
+                        if model.convention == .onnx && ONNXLayout.optionalArrays.contains(name) {
+                            absentOptional.append(name)
+                            continue
+                        }
+                        throw RNNError.missingWeight(name: name, expected: expected)
+                    }
                     let info = try arrays.info("weights", path, name)
                     try checkDType(info, name)
                     guard info.shape == expected else { throw RNNError.weightShape(name: name, expected: expected, found: info.shape) }
@@ -159,6 +172,8 @@ public enum ExperimentLoader {
             if case let .missingWeight(name, _) = e { found = "; " + ClosestNames.found(try arrays.keys("weights", path), closestTo: name) }
             throw ExperimentError(file: arrays.file, field: "weights", "\(path): \(e.description) (\(spec.convention.frameworkName) names)\(found)")
         }
+        // Absent optional arrays, under their framework names with an empty shape: ShapeReport says they are zeros.
+        for name in absentOptional { shapes[name] = [] }
         return shapes
     }
 
@@ -334,6 +349,7 @@ public enum ExperimentLoader {
         let name = displayName ?? url.path
         let spec = try readSpec(url, displayName: name)
         let base = url.deletingLastPathComponent()
+        if let graph = spec.onnxGraph { return try spec.runGraph(graph, file: name, baseDirectory: base) }
         func run<Scalar: RNNScalar>(_: Scalar.Type) throws -> [(String, NumpyArray)] {
             try arrays(load(spec, file: name, baseDirectory: base, as: Scalar.self))
         }

@@ -50,6 +50,12 @@ public struct ExperimentSpec: Equatable {
     /// The module of a PyTorch weights file (`.pt`, `.safetensors`) whose parameters the experiment runs (`"module"`,
     /// the prefix of its keys without the dot; `""` for a bare module); nil for other weights.
     public internal(set) var torchModule: String?
+    /// The exported graph the experiment names (`"model"`, more than one node), run by `ONNXGraph`.
+    var onnxGraph: ONNXGraph?
+    /// That graph as PyTorch's module, when it is a plain stack (`ONNXStack`): the spec is then its torch experiment.
+    var onnxStack: ONNXStack?
+    /// The archive an exported graph's other inputs come from (the experiment's `initial_state`).
+    var graphStates: String?
 
     public init(name: String, description: String = "", cell: CellSpec, cellBackward: CellSpec? = nil,
                 bidirectional: Bool = false, convention: Convention = .tf, timeMajor: Bool = false, dtype: DType = .float32,

@@ -48,18 +48,28 @@ struct ONNXModelFile: Equatable {
 
     /// Reads the model at `url`: a regular file no larger than the budget allows for its decoding.
     init(url: URL, byteLimit: Int = MemoryBudget.byteLimit) throws {
-        let data: Data
-        do {
-            // The decoded message holds about as many bytes again as the file: half the budget for the file.
-            data = try RegularFile(path: url.path).readAll(limit: max(byteLimit / 2, 0))
-        } catch let p as RegularFile.Problem {
-            throw Problem(description: p.description)
-        }
-        try self.init(data: data, directory: url.deletingLastPathComponent(), byteLimit: byteLimit)
+        try self.init(model: try Self.read(url: url, byteLimit: byteLimit), directory: url.deletingLastPathComponent(), byteLimit: byteLimit)
     }
 
     /// Decodes `data` (an `.onnx` file's bytes); external data files are looked up in `directory`.
     init(data: Data, directory: URL, byteLimit: Int = MemoryBudget.byteLimit) throws {
+        try self.init(model: try Self.decode(data), directory: directory, byteLimit: byteLimit)
+    }
+
+    /// The model message of the file at `url` (a regular file, at most half the budget: the decoded message holds
+    /// about as many bytes again as the file), its opset checked.
+    static func read(url: URL, byteLimit: Int = MemoryBudget.byteLimit) throws -> Onnx_ModelProto {
+        let data: Data
+        do {
+            data = try RegularFile(path: url.path).readAll(limit: max(byteLimit / 2, 0))
+        } catch let p as RegularFile.Problem {
+            throw Problem(description: p.description)
+        }
+        return try decode(data)
+    }
+
+    /// `data` decoded as a model with a graph importing one ONNX opset this reader knows.
+    static func decode(_ data: Data) throws -> Onnx_ModelProto {
         let model: Onnx_ModelProto
         do {
             var options = BinaryDecodingOptions()
@@ -76,6 +86,11 @@ struct ONNXModelFile: Equatable {
         guard Self.opsets.contains(Int(clamping: version)) else {
             throw Problem(description: "opset \(version); LSTM, GRU and RNN are read for opsets \(Self.opsets.lowerBound) to \(Self.opsets.upperBound)")
         }
+        return model
+    }
+
+    /// The single-node model `model` (a graph of one LSTM, GRU or RNN node; `ONNXGraph` runs exported graphs).
+    init(model: Onnx_ModelProto, directory: URL, byteLimit: Int = MemoryBudget.byteLimit) throws {
         let graph = model.graph
         guard graph.node.count == 1, let node = graph.node.first else {
             let ops = graph.node.prefix(6).map { SafeText.quote($0.opType, limit: 30) }.joined(separator: ", ")
@@ -155,7 +170,7 @@ struct ONNXModelFile: Equatable {
 
     /// The node's attributes as the onnx experiment's cell fields, checked for type; `direction` and `layout`
     /// apart (they are experiment fields).
-    private static func cellFields(_ node: Onnx_NodeProto, type: String, hasPeepholes: Bool) throws
+    static func cellFields(_ node: Onnx_NodeProto, type: String, hasPeepholes: Bool) throws
         -> (cell: JSONValue, direction: String, timeMajor: Bool) {
         let op = node.opType
         var fields: [String: JSONValue] = ["type": .string(type)]
@@ -213,26 +228,39 @@ struct ONNXModelFile: Equatable {
     }
 }
 
-/// Decodes `TensorProto`s: float32 only, from `raw_data` (little-endian), `float_data` or an external data file
-/// next to the model; every claimed size checked before allocating.
-private struct TensorReader {
+/// Decodes `TensorProto`s: float32 (and, for a graph's shape arithmetic, int64 and int32, read as int64), from
+/// `raw_data` (little-endian), `float_data` / `int64_data` / `int32_data` or an external data file next to the
+/// model; every claimed size checked before allocating.
+struct TensorReader {
     let directory: URL
     let byteLimit: Int
+    /// Whether int64 and int32 tensors are read too (an exported graph's shape constants).
+    var integers = false
 
     typealias Problem = ONNXModelFile.Problem
 
+    private static let float = Int32(Onnx_TensorProto.DataType.float.rawValue)
+    private static let int64 = Int32(Onnx_TensorProto.DataType.int64.rawValue)
+    private static let int32 = Int32(Onnx_TensorProto.DataType.int32.rawValue)
+
+    /// Bytes per element of `t` as stored (`raw_data`, external data).
+    static func storedWidth(_ t: Onnx_TensorProto) -> Int { t.dataType == int64 ? 8 : 4 }
+    /// Bytes per element of `t` once decoded (int32 becomes int64).
+    static func decodedWidth(_ t: Onnx_TensorProto) -> Int { t.dataType == float ? 4 : 8 }
+
     /// The element count `dims` claims, checked for overflow and the budget.
     func elementCount(_ t: Onnx_TensorProto, slot: String) throws -> Int {
-        guard t.dataType == Int32(Onnx_TensorProto.DataType.float.rawValue) else {
+        guard t.dataType == Self.float || integers && (t.dataType == Self.int64 || t.dataType == Self.int32) else {
             let name = Onnx_TensorProto.DataType(rawValue: Int(t.dataType)).map { "\($0)" } ?? "\(t.dataType)"
-            throw Problem(description: "initializer \(slot) has data type \(name); expected float (float32)")
+            throw Problem(description: "initializer \(slot) has data type \(name); expected float (float32)\(integers ? ", int64 or int32" : "")")
         }
         guard t.dims.count <= 8 else { throw Problem(description: "initializer \(slot) has \(t.dims.count) dimensions") }
+        let width = Self.decodedWidth(t)
         var count = 1
         for d in t.dims {
             guard d >= 0 else { throw Problem(description: "initializer \(slot) has a negative dimension \(d)") }
             let (p, overflow) = count.multipliedReportingOverflow(by: Int(d))
-            guard !overflow, p <= byteLimit / 4 else {
+            guard !overflow, p <= byteLimit / width else {
                 throw Problem(description: "initializer \(slot) claims dims \(t.dims), more than the \(formatBytes(Double(byteLimit))) this process may use")
             }
             count = p
@@ -243,40 +271,56 @@ private struct TensorReader {
     func array(_ t: Onnx_TensorProto, slot: String, count: Int) throws -> NumpyArray {
         let shape = t.dims.map { Int($0) }
         let external = t.dataLocation == .external
-        let sources = [t.hasRawData, !t.floatData.isEmpty, external].filter { $0 }.count
+        let isFloat = t.dataType == Self.float, width = Self.storedWidth(t)
+        let typed = isFloat ? t.floatData.count : t.dataType == Self.int64 ? t.int64Data.count : t.int32Data.count
+        let typedName = isFloat ? "float_data" : t.dataType == Self.int64 ? "int64_data" : "int32_data"
+        let sources = [t.hasRawData, typed > 0, external].filter { $0 }.count
         if sources > 1 { throw Problem(description: "initializer \(slot) gives its values in more than one place") }
-        let values: [Float]
+        var bytes: Data?
         if external {
-            values = try floats(try externalBytes(t, slot: slot, count: count), count: count)
+            bytes = try externalBytes(t, slot: slot, count: count, width: width)
         } else if t.hasRawData {
-            guard t.rawData.count == count * 4 else {
-                throw Problem(description: "initializer \(slot) has \(t.rawData.count) bytes of raw_data; dims \(t.dims) need \(count * 4)")
+            guard t.rawData.count == count * width else {
+                throw Problem(description: "initializer \(slot) has \(t.rawData.count) bytes of raw_data; dims \(t.dims) need \(count * width)")
             }
-            values = try floats(t.rawData, count: count)
+            bytes = t.rawData
         } else {
-            guard t.floatData.count == count else {
-                throw Problem(description: "initializer \(slot) has \(t.floatData.count) float_data values; dims \(t.dims) need \(count)")
+            guard typed == count else {
+                throw Problem(description: "initializer \(slot) has \(typed) \(typedName) values; dims \(t.dims) need \(count)")
             }
-            values = t.floatData
         }
         do {
-            return try NumpyArray(float32: values, shape: shape)
+            if isFloat { return try NumpyArray(float32: try bytes.map { try floats($0, count: count) } ?? t.floatData, shape: shape) }
+            let ints: [Int64]
+            if let bytes {
+                ints = width == 8 ? Self.littleEndian(bytes, count: count, as: Int64.self)
+                                  : Self.littleEndian(bytes, count: count, as: Int32.self).map { Int64($0) }
+            } else {
+                ints = t.dataType == Self.int64 ? t.int64Data : t.int32Data.map { Int64($0) }
+            }
+            return try NumpyArray(int64: ints, shape: shape)
+        } catch let p as Problem {
+            throw p
         } catch {
             throw Problem(description: "initializer \(slot): \(error)")
         }
     }
 
-    private func floats(_ data: Data, count: Int) throws -> [Float] {
-        var out = [Float](repeating: 0, count: count)
+    private static func littleEndian<T: FixedWidthInteger>(_ data: Data, count: Int, as _: T.Type) -> [T] {
+        var out = [T](repeating: 0, count: count)
         data.withUnsafeBytes { raw in
-            for i in 0..<count { out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+            for i in 0..<count { out[i] = T(littleEndian: raw.loadUnaligned(fromByteOffset: MemoryLayout<T>.size * i, as: T.self)) }
         }
         return out
     }
 
+    private func floats(_ data: Data, count: Int) throws -> [Float] {
+        Self.littleEndian(data, count: count, as: UInt32.self).map { Float(bitPattern: $0) }
+    }
+
     /// The bytes of an external tensor: `location` a file name in the model's folder (no path), a regular file,
     /// `offset` and `length` inside it and `length` what `dims` need.
-    private func externalBytes(_ t: Onnx_TensorProto, slot: String, count: Int) throws -> Data {
+    private func externalBytes(_ t: Onnx_TensorProto, slot: String, count: Int, width: Int) throws -> Data {
         var location: String?, offset = 0, length: Int?
         for entry in t.externalData {
             switch entry.key {
@@ -293,13 +337,19 @@ private struct TensorReader {
         guard !file.contains("/"), !file.contains("\\"), file != ".", file != ".." else {
             throw Problem(description: "initializer \(slot)'s external data \(SafeText.quote(file, limit: 60)) is not a file next to the model")
         }
-        let needed = count * 4
+        let needed = count * width
         if let l = length, l != needed {
             throw Problem(description: "initializer \(slot)'s external length is \(l) bytes; dims \(t.dims) need \(needed)")
         }
+        // A symbolic link in the folder must stay in it too (as onnx's own loader requires).
+        let url = directory.appendingPathComponent(file)
+        let folder = directory.resolvingSymlinksInPath().path
+        guard url.resolvingSymlinksInPath().path.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/") else {
+            throw Problem(description: "initializer \(slot)'s external data \(SafeText.quote(file, limit: 60)) links outside the model's folder")
+        }
         let f: RegularFile
         do {
-            f = try RegularFile(path: directory.appendingPathComponent(file).path)
+            f = try RegularFile(path: url.path)
         } catch let p as RegularFile.Problem {
             throw Problem(description: "initializer \(slot)'s external data \(SafeText.quote(file, limit: 60)): \(p.description)")
         }

@@ -76,6 +76,11 @@ public struct ShapeReport {
         guard spec.convention == .tf else {
             // Keras and PyTorch weights were converted (and checked) when loading: list them under their own names.
             for w in expected {
+                // An optional array the file leaves out (ONNX's B) is listed by `unroll shapes` with an empty shape.
+                if spec.convention == .onnx, experiment.givenWeightShapes[w.name] == [] {
+                    add(w.name, "expected \(formatShape(w.shape))  absent: zeros (optional)")
+                    continue
+                }
                 add(w.name, "expected \(formatShape(w.shape))  \(spec.weights == nil ? "default (seeded)" : "found \(formatShape(w.shape))")")
             }
             return

@@ -15,7 +15,7 @@ protocol OutputKind {
     static var exampleName: String { get }
     /// The extension the name must have and why, or nil when any name will do.
     static var requiredExtension: (name: String, reason: String)? { get }
-    /// Other endings a name may have instead (a model file `convert` writes: `.weights.h5`).
+    /// Other endings a name may have instead (a model file `convert` writes: `.weights.h5`, `.onnx`).
     static var otherEndings: [String] { get }
 }
 

@@ -27,6 +27,7 @@ struct Convert: ParsableCommand {
         let out = output.url
         if out.path.hasSuffix(".weights.h5") { return try writeKerasWeights(out) }
         if out.pathExtension == "safetensors" { return try writeSafetensors(out) }
+        if to == .onnx || out.pathExtension == "onnx" { return try writeONNX(out) }
         let npz = out.deletingPathExtension().appendingPathExtension("npz")
         TemporaryFiles.removeOnInterrupt()
         if let problem = nonRegularOutputProblem(npz) { throw fail("\(npz.path): \(problem)") }
@@ -99,7 +100,7 @@ extension Convert {
 /// temporary in its folder first, then the archive is written (to its own temporary, renamed into place by
 /// `Npz.write`), then the JSON is renamed into place; on any failure the temporary, and an archive already in
 /// place, are removed.
-private func writePair(json: Data, to out: URL, arrays: [(String, NumpyArray)], npz: URL) throws {
+func writePair(json: Data, to out: URL, arrays: [(String, NumpyArray)], npz: URL) throws {
     let jsonTemporary = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).\(UUID().uuidString).tmp")
     let registered = TemporaryFiles.register(jsonTemporary.path)
     defer { TemporaryFiles.unregister(registered) }
@@ -134,6 +135,6 @@ enum ConvertOutput: OutputKind {
     static let exampleName = "out.json"
     static let requiredExtension: (name: String, reason: String)? = ("json", "the .npz is written beside it")
     /// A Keras `.weights.h5` (`--to keras`) or a PyTorch `.safetensors` (`--to torch`): the weights alone, for
-    /// `model.load_weights` or `load_state_dict`.
-    static let otherEndings = [".weights.h5", ".safetensors"]
+    /// `model.load_weights` or `load_state_dict`; `--to onnx` writes a model (`ConvertONNX.swift`).
+    static let otherEndings = [".weights.h5", ".safetensors", ".onnx"]
 }

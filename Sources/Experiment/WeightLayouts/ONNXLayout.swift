@@ -11,6 +11,9 @@ enum ONNXLayout: WeightLayout {
     /// The peephole blocks of `P`, in ONNX's order, as the engine's variable names.
     static let peepholeNames = ["w_i_diag", "w_o_diag", "w_f_diag"]
 
+    /// The node inputs that may be absent (ONNX's optional `B`: zeros), which `read` takes as zeros.
+    static let optionalArrays: Set<String> = ["B"]
+
     /// The layer's index on the `num_directions` axis (a lone reverse pass is 0).
     static func directionIndex(_ layer: RNNModel.Layer, in model: RNNModel) -> Int {
         model.bidirectional && layer.direction == .backward ? 1 : 0
@@ -33,7 +36,7 @@ enum ONNXLayout: WeightLayout {
         func slice(_ t: Tensor<S>) -> Tensor<S> { ONNXStateLayout.slice(t, axis: 0, index: d) }
         func shape(_ name: String) -> [Int] { expected.first { $0.name == name }?.shape ?? [] }
         let w = slice(try src("W", in: expected)), r = slice(try src("R", in: expected))
-        let b = try src.optional("B", shape("B")).map(slice)
+        let b = try src.optional("B", shape("B")).map(slice)   // one of `optionalArrays`
         var out = LayerWeights(kind: l.kind, inputKernel: neutral(WeightMath.transpose(w)), recurrentKernel: neutral(WeightMath.transpose(r)),
                                bias: neutral(b.map { WeightMath.tensor([k], scalars: Array($0.scalars[0..<k])) } ?? Tensor(zeros: [k])))
         out.recurrentBias = neutral(b.map { WeightMath.tensor([k], scalars: Array($0.scalars[k..<(2 * k)])) } ?? Tensor(zeros: [k]))
