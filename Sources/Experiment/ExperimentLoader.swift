@@ -9,6 +9,11 @@ public enum ExperimentLoader {
     /// Parses the experiment file at `url`; `displayName` is how errors name it (default: the path).
     public static func readSpec(_ url: URL, displayName: String? = nil) throws -> ExperimentSpec {
         let name = displayName ?? url.path
+        return try ExperimentSpec.parse(json: readJSON(url, displayName: name), file: name, baseDirectory: url.deletingLastPathComponent())
+    }
+
+    /// The experiment file at `url` as parsed JSON (not yet checked as an experiment).
+    static func readJSON(_ url: URL, displayName name: String) throws -> JSONValue {
         let data: Data
         // Only a regular file: a FIFO or device would block or never end.
         do {
@@ -18,7 +23,11 @@ public enum ExperimentLoader {
                 ? "is a directory; expected an experiment file (.json)" : problem.description
             throw ExperimentError(file: name, field: "", text)
         }
-        return try ExperimentSpec.parse(data, file: name, baseDirectory: url.deletingLastPathComponent())
+        do {
+            return try JSONValue.parse(data)
+        } catch let e as JSONParseError {
+            throw ExperimentError(file: name, field: "", e.message)
+        }
     }
 
     /// Loads the arrays `spec` names (relative to `baseDirectory`) as tensors of `Scalar`, or generates them.
@@ -31,6 +40,7 @@ public enum ExperimentLoader {
                                                shapesOnly: Bool = false, converting: Bool = false) throws -> LoadedExperiment<Scalar> {
         let arrays = ExperimentArrays<Scalar>(file: file, baseDirectory: baseDirectory)
         try spec.provideModelArrays(to: arrays)
+        for (name, archive) in spec.memoryArchives { arrays.provide(name, archive) }
         try checkBudget(spec, arrays: arrays, work: shapesOnly ? .shapes : converting ? .convert : .run)
 
         let (inputs, inputShape) = try loadInputs(spec, from: arrays, shapesOnly: shapesOnly)
@@ -195,17 +205,20 @@ public enum ExperimentLoader {
             let b = spec.batchSize ?? 1, t = spec.maxTime ?? 1, d = spec.inputDepth ?? 1
             let shape = spec.timeMajor ? [t, b, d] : [b, t, d]
             if shapesOnly { return (Tensor(zeros: [0]), shape) }
-            var rng = SplitMix64(seed: spec.seed &+ 0x5eed)
-            let scale = spec.inputScale
-            // Straight into the run's scalar type: no intermediate array of every element as Double.
-            let generated: [Scalar]
-            if Scalar.self == Float.self {
-                generated = unsafeBitCast((0..<(b * t * d)).map { _ in Float((rng.nextUniform() * 2 - 1) * scale) }, to: [Scalar].self)
-            } else {
-                generated = (0..<(b * t * d)).map { _ in Scalar((rng.nextUniform() * 2 - 1) * scale) }
-            }
+            let generated: [Scalar] = seededInputs(count: b * t * d, seed: spec.seed, scale: spec.inputScale)
             return (try Tensor(shape: shape, scalars: generated), shape)
         }
+    }
+
+    /// `count` seeded inputs, uniform in ±`scale`: what an experiment without `inputs` runs on (and a model file
+    /// given no `--inputs`, `ModelFiles`).
+    static func seededInputs<Scalar: RNNScalar>(count: Int, seed: UInt64, scale: Double) -> [Scalar] {
+        var rng = SplitMix64(seed: seed &+ 0x5eed)
+        // Straight into the run's scalar type: no intermediate array of every element as Double.
+        if Scalar.self == Float.self {
+            return unsafeBitCast((0..<count).map { _ in Float((rng.nextUniform() * 2 - 1) * scale) }, to: [Scalar].self)
+        }
+        return (0..<count).map { _ in Scalar((rng.nextUniform() * 2 - 1) * scale) }
     }
 
     /// The step mask: the array `mask` of the archive `"mask"` names (bool `[batch, max_time]`, batch-major whatever
@@ -330,6 +343,14 @@ public enum ExperimentLoader {
             try arrays(load(spec, file: name, baseDirectory: base, as: Scalar.self))
         }
         return try run(spec.dtype.scalarType)
+    }
+
+    /// Loads and runs an opened experiment or model file (`ModelFiles.open`); returns the arrays `unroll run` writes.
+    public static func run(_ opened: ModelFiles.Opened) throws -> [(String, NumpyArray)] {
+        func run<Scalar: RNNScalar>(_: Scalar.Type) throws -> [(String, NumpyArray)] {
+            try arrays(load(opened.spec, file: opened.file, baseDirectory: opened.baseDirectory, as: Scalar.self))
+        }
+        return try run(opened.spec.dtype.scalarType)
     }
 
     /// What `unroll run` writes for a loaded experiment: the results, and the gradients when it names a loss.

@@ -40,11 +40,11 @@ public final class ExplorerModel {
 
     deinit { session.cancel() }
 
-    /// Reads and loads an experiment file. Errors are `ExperimentError`s naming the file and field.
-    public static func load(path: String) throws -> ExplorerModel {
-        let url = URL(fileURLWithPath: path)
-        let spec = try ExperimentLoader.readSpec(url, displayName: path)
-        return try make(spec: spec, file: path, baseDirectory: url.deletingLastPathComponent())
+    /// Reads and loads an experiment file or a model file (`ModelFiles`), with the command line's inputs when
+    /// given. Errors are `ExperimentError`s naming the file and field.
+    public static func load(path: String, options: CommandLineInputs = CommandLineInputs()) throws -> ExplorerModel {
+        let opened = try ModelFiles.open(path, options: options)
+        return try make(spec: opened.spec, file: path, baseDirectory: opened.baseDirectory)
     }
 
     /// The built-in default experiment.

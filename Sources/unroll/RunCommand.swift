@@ -6,21 +6,24 @@ import RNNEngine
 /// `unroll run EXPERIMENT.json --output OUT.npz`
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run an experiment file and write outputs and state/... to an .npz.")
+        abstract: "Run an experiment or model file and write outputs and state/... to an .npz.")
 
-    @Argument(help: "The experiment file (JSON).")
+    @Argument(help: ArgumentHelp("The experiment file (JSON) or a model file (\(ModelFiles.modelEndings.joined(separator: ", "))).", valueName: "file"))
     var experiment: String
 
     @OptionGroup var output: OutputOptions<RunOutput>
+
+    @OptionGroup(title: "Inputs") var input: InputOptions
 
     @Flag(help: "Write a deflated archive (like np.savez_compressed).")
     var compressed = false
 
     func run() throws {
         TemporaryFiles.removeOnInterrupt()
-        try refuseOutputsThatAreInputs(experiment: experiment, outputs: [output.url])
+        let opened = try input.open(experiment)
+        try refuseOutputsThatAreInputs(experiment: experiment, opened: opened, outputs: [output.url])
         do {
-            let arrays = try ExperimentLoader.runFile(URL(fileURLWithPath: experiment), displayName: experiment)
+            let arrays = try ExperimentLoader.run(opened)
             try Npz.write(arrays, to: output.url, compressed: compressed)
         } catch let e as ExperimentError {
             throw fail(e.description)
