@@ -39,8 +39,9 @@ public enum ExperimentLoader {
                                                as _: Scalar.Type = Scalar.self,
                                                shapesOnly: Bool = false, converting: Bool = false) throws -> LoadedExperiment<Scalar> {
         let arrays = ExperimentArrays<Scalar>(file: file, baseDirectory: baseDirectory)
-        try spec.provideModelArrays(to: arrays)
+        // The command line's arrays first: a model file's graph inputs may be read from them.
         for (name, archive) in spec.memoryArchives { arrays.provide(name, archive) }
+        try spec.provideModelArrays(to: arrays)
         try checkBudget(spec, arrays: arrays, work: shapesOnly ? .shapes : converting ? .convert : .run)
 
         let (inputs, inputShape) = try loadInputs(spec, from: arrays, shapesOnly: shapesOnly)

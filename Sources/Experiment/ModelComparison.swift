@@ -124,15 +124,15 @@ public struct ModelComparison {
             var worst: (layer: String, gate: String, value: Double)?
             var perLayer: [String] = []
             for (la, lb) in zip(a.layers, b.layers) {
-                var layerWorst: (gate: String, value: Double)?
-                for (gate, value) in gateDifferences(la.weights, lb.weights) where value > tolerance {
-                    if value > (layerWorst?.value ?? 0) { layerWorst = (gate, value) }
-                    if value > (worst?.value ?? 0) { worst = (la.title, gate, value) }
+                // Every gate that differs, largest first.
+                let gates = gateDifferences(la.weights, lb.weights).filter { $0.1 > tolerance }.sorted { $0.1 > $1.1 }
+                for (gate, value) in gates where value > (worst?.value ?? 0) { worst = (la.title, gate, value) }
+                if !gates.isEmpty {
+                    perLayer.append("\(la.title): " + gates.map { "\($0.0) \(String(format: "%.6g", $0.1))" }.joined(separator: ", "))
                 }
-                if let w = layerWorst { perLayer.append("\(la.title) \(w.gate) \(String(format: "%.6g", w.value))") }
             }
             if let w = worst {
-                out.append("the weights differ after conversion to a common form (gates in one order, forget_bias folded into the bias): most in \(w.layer), gate \(w.gate), max |A - B| \(String(format: "%.6g", w.value)); per layer: \(perLayer.joined(separator: "; "))")
+                out.append("the weights differ after conversion to a common form (gates in one order, forget_bias folded into the bias): most in \(w.layer), gate \(w.gate), max |A - B| \(String(format: "%.6g", w.value)); per gate: \(perLayer.joined(separator: "; "))")
             }
         }
         // Masking: which steps each run masks.
@@ -288,8 +288,10 @@ public struct ModelComparison {
             }
             layers = model.layers(inputDepth: loaded.inputDepth).map { layer in
                 let title = "layer \(layer.index)" + (directions.count > 1 || layer.direction == .backward ? " \(layer.direction == .forward ? "forward" : "backward")" : "")
-                var cell = layer.spec.unwrappedLayer
-                let forgetBias = cell?.options.forgetBias ?? 0
+                // The cell as a framework without TF's forget_bias term runs it (basic_lstm is then lstm); the
+                // forget_bias folds into the weights' bias.
+                let forgetBias = layer.spec.unwrappedLayer?.options.forgetBias ?? 0
+                var cell = layer.spec.unwrappedLayer.map { $0.descriptor.converted($0, to: .keras) }
                 cell?.options.forgetBias = 0
                 var weights = try? TensorFlowLayout.read(layer, in: model, from: WeightSource(lookup: lookup)).asDoubles()
                 weights?.addToForgetBias(forgetBias)

@@ -141,7 +141,7 @@ public enum ModelFiles {
             object["inputs"] = .string(name)
         } else if kind != .experiment {
             object["inputs"] = .string(seededName)
-            setBy["inputs"] = "--batch/--time"
+            setBy["inputs"] = "--inputs"
         }
         if let lengths = options.lengths {
             setMasking("sequence_length", .array(lengths.map { .int($0) }), option: "--lengths")
@@ -230,6 +230,14 @@ public enum ModelFiles {
     /// Seeded inputs for the model of `spec`, uniform in ±1: `[batch, time, depth]` (time-major as the model
     /// is), `depth` what the model's weights say it reads (`inputDepth`), in the model's dtype.
     private static func seededInputs(for spec: ExperimentSpec, options: CommandLineInputs, file: String, baseDirectory: URL) throws -> NumpyArray {
+        // A graph input besides X (an .onnx node's initial_h fed by the graph) has no seeded value.
+        let graphInputs = (spec.onnxModel?.initialStates ?? [:]).compactMap { slot, source -> String? in
+            if case let .graphInput(name) = source { return name } else { return nil }
+        }.sorted()
+        if !graphInputs.isEmpty {
+            throw ExperimentError(file: file, field: "--inputs",
+                "the model's graph also takes \(graphInputs.joined(separator: " and ")), which seeded inputs cannot give; give --inputs FILE.npz holding inputs and \(graphInputs.joined(separator: ", "))")
+        }
         let depth = try inputDepth(of: spec, file: file, baseDirectory: baseDirectory)
         let batch = options.batch ?? options.lengths?.count ?? CommandLineInputs.defaultBatch
         let time = options.time ?? max(CommandLineInputs.defaultTime, options.lengths?.max() ?? 0)
@@ -257,8 +265,11 @@ public enum ModelFiles {
         }
         guard let weights = spec.weights else { throw fail("the model names no weights to tell its input size") }
         let arrays = ExperimentArrays<Float>(file: file, baseDirectory: baseDirectory)
-        try spec.provideModelArrays(to: arrays)
         for (name, archive) in spec.memoryArchives { arrays.provide(name, archive) }
+        if let inputs = spec.inputs, spec.memoryArchives[inputs] == nil { arrays.provide(inputs, [:]) }
+        // Only the weights are needed here: a graph input the seeded inputs cannot give (initial_h) is reported
+        // when the experiment is loaded, after the weights have been provided.
+        try? spec.provideModelArrays(to: arrays)
         let one: [(name: String, shape: [Int])], two: [(name: String, shape: [Int])]
         do {
             one = try WeightLayouts.frameworkShapes(model: spec.model, inputDepth: 1)
