@@ -59,6 +59,32 @@ final class ModelFileCommandTests: XCTestCase {
         XCTAssertEqual(try Npz.read(out)["Y"]?.shape, [8, 1, 4, 4])
     }
 
+    /// `--mask` (an .npy) on an experiment that has none, and an `--inputs` .npz holding `mask`: Keras' own results
+    /// for the mask with holes (masks/keras_mask_hole_lstm, expected/outputs).
+    func testAMaskFromTheCommandLine() throws {
+        let npz = RepositoryPaths.sharedConformance.appendingPathComponent("masks/keras_mask_hole_lstm.npz")
+        let arrays = try Npz.read(npz)
+        let maskFile = dir.appendingPathComponent("mask.npy")
+        try Npy.encode(try XCTUnwrap(arrays["mask"])).write(to: maskFile)
+        let experiment = dir.appendingPathComponent("unmasked.json")
+        try Data(#"{"convention": "keras", "cell": {"type": "lstm", "num_units": 4}, "weights": "\#(npz.path)", "inputs": "\#(npz.path)"}"#.utf8)
+            .write(to: experiment)
+        let expected = try XCTUnwrap(arrays["expected/outputs"]).asDoubles()
+        for options in [["--mask", maskFile.path], ["--inputs", npz.path]] {
+            let out = dir.appendingPathComponent("out.npz")
+            let r = try BinaryRunner.run(["run", experiment.path, "-o", out.path] + options)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let outputs = try XCTUnwrap(try Npz.read(out)["outputs"]).asDoubles()
+            XCTAssertEqual(outputs.count, expected.count)
+            for (a, b) in zip(outputs, expected) { XCTAssertEqual(a, b, accuracy: 1e-5, "\(options)") }
+        }
+        // Without the mask the same experiment gives other outputs: the option was used.
+        let out = dir.appendingPathComponent("plain.npz")
+        XCTAssertEqual(try BinaryRunner.run(["run", experiment.path, "-o", out.path]).status, 0)
+        let plain = try XCTUnwrap(try Npz.read(out)["outputs"]).asDoubles()
+        XCTAssertGreaterThan(zip(plain, expected).map { abs($0 - $1) }.max() ?? 0, 1e-3)
+    }
+
     // MARK: - Refusals: one line, exit 1
 
     func testRefusalsAreOneLine() throws {
