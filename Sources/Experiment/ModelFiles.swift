@@ -293,6 +293,16 @@ public enum ModelFiles {
     }
 }
 
+extension ExperimentSpec {
+    /// Names the model file at `path` instead (a saved experiment names it relative to its own folder); nothing for
+    /// an experiment that names no model file.
+    public mutating func renameModelFile(_ path: String) {
+        guard modelFile != nil else { return }
+        modelFile = path
+        weights = path
+    }
+}
+
 /// The command line's inputs for a file (`--inputs`, `--lengths`, `--mask`, and for a model file's seeded inputs
 /// `--batch`, `--time`, `--seed`).
 public struct CommandLineInputs: Equatable, Sendable {

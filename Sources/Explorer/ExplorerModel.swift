@@ -257,8 +257,10 @@ public final class ExplorerModel {
         } else {
             out.weights = nil  // every weight comes from the seed: the file reproduces them
         }
-        // Inputs.
-        if let i = loadedSpec.inputs, !inputsTransposed {
+        // A model file is named from the saved file's folder.
+        if let m = loadedSpec.modelFile { out.renameModelFile(reference(m)) }
+        // Inputs (those held in memory, a model file's seeded or .npy inputs, are written alongside).
+        if let i = loadedSpec.inputs, !inputsTransposed, loadedSpec.memoryArchives[i] == nil {
             out.inputs = reference(i)
         } else if loadedSpec.inputs == nil, !inputsTransposed {
             out.inputs = nil
