@@ -39,9 +39,7 @@ public enum ExperimentLoader {
                                                as _: Scalar.Type = Scalar.self,
                                                shapesOnly: Bool = false, converting: Bool = false) throws -> LoadedExperiment<Scalar> {
         let arrays = ExperimentArrays<Scalar>(file: file, baseDirectory: baseDirectory)
-        // The command line's arrays first: a model file's graph inputs may be read from them.
-        for (name, archive) in spec.memoryArchives { arrays.provide(name, archive) }
-        try spec.provideModelArrays(to: arrays)
+        try provideHeldArrays(spec, to: arrays)
         try checkBudget(spec, arrays: arrays, work: shapesOnly ? .shapes : converting ? .convert : .run)
 
         let (inputs, inputShape) = try loadInputs(spec, from: arrays, shapesOnly: shapesOnly)
@@ -90,6 +88,14 @@ public enum ExperimentLoader {
             }
         }
         return loaded
+    }
+
+    /// Serves the arrays the experiment holds rather than names in files: the command line's (`memoryArchives`)
+    /// first, as a model file's graph inputs may be read from them, then a model file's own. The one place every
+    /// model-file reader's arrays are served from (loading, and `ModelFiles` asking a model its input size).
+    static func provideHeldArrays<Scalar: RNNScalar>(_ spec: ExperimentSpec, to arrays: ExperimentArrays<Scalar>) throws {
+        for (name, archive) in spec.memoryArchives { arrays.provide(name, archive) }
+        try spec.provideModelArrays(to: arrays)
     }
 
     /// Refuses the experiment when its estimate (with the real input shape) plus the arrays it reads from files

@@ -238,22 +238,39 @@ public enum ModelFiles {
             throw ExperimentError(file: file, field: "--inputs",
                 "the model's graph also takes \(graphInputs.joined(separator: " and ")), which seeded inputs cannot give; give --inputs FILE.npz holding inputs and \(graphInputs.joined(separator: ", "))")
         }
-        let depth = try inputDepth(of: spec, file: file, baseDirectory: baseDirectory)
         let batch = options.batch ?? options.lengths?.count ?? CommandLineInputs.defaultBatch
         let time = options.time ?? max(CommandLineInputs.defaultTime, options.lengths?.max() ?? 0)
+        let seed = options.seed ?? 0
+        // A model that looks integer ids up (an Embedding): ids in [1, input_dim) (0 is the padding id a mask_zero
+        // Embedding masks), [batch, time] or [time, batch].
+        if let vocabulary = spec.embeddingInputDim {
+            guard Double(batch) * Double(time) * 4 <= MemoryBudget.limit else {
+                throw ExperimentError(file: file, field: "--batch/--time",
+                    "seeded ids of [\(batch), \(time)] need \(formatBytes(Double(batch) * Double(time) * 4)), more than the memory budget \(formatBytes(MemoryBudget.limit))")
+            }
+            return try seededIDs(count: batch * time, vocabulary: vocabulary, seed: seed, shape: spec.timeMajor ? [time, batch] : [batch, time])
+        }
+        let depth = try inputDepth(of: spec, file: file, baseDirectory: baseDirectory)
         let bytes = Double(batch) * Double(time) * Double(depth) * Double(spec.dtype == .float32 ? 4 : 8)
         guard bytes <= MemoryBudget.limit else {
             throw ExperimentError(file: file, field: "--batch/--time",
                 "seeded inputs of [\(batch), \(time), \(depth)] need \(formatBytes(bytes)), more than the memory budget \(formatBytes(MemoryBudget.limit))")
         }
         let shape = spec.timeMajor ? [time, batch, depth] : [batch, time, depth]
-        let seed = options.seed ?? 0
         if spec.dtype == .float32 {
             let v: [Float] = ExperimentLoader.seededInputs(count: batch * time * depth, seed: seed, scale: 1)
             return try NumpyArray(float32: v, shape: shape)
         }
         let v: [Double] = ExperimentLoader.seededInputs(count: batch * time * depth, seed: seed, scale: 1)
         return try NumpyArray(float64: v, shape: shape)
+    }
+
+    /// `count` seeded int32 ids in [1, `vocabulary`) ([0, 1) when the vocabulary is a single id).
+    static func seededIDs(count: Int, vocabulary: Int, seed: UInt64, shape: [Int]) throws -> NumpyArray {
+        var rng = SplitMix64(seed: seed &+ 0x5eed)
+        let low = vocabulary > 1 ? 1 : 0, span = max(vocabulary - low, 1)
+        let ids = (0..<count).map { _ in Int32(truncatingIfNeeded: low + min(Int(rng.nextUniform() * Double(span)), span - 1)) }
+        return try NumpyArray(int32: ids, shape: shape)
     }
 
     /// The input size the model reads, as its weights say: the first weight whose shape depends on the input size
@@ -265,11 +282,9 @@ public enum ModelFiles {
         }
         guard let weights = spec.weights else { throw fail("the model names no weights to tell its input size") }
         let arrays = ExperimentArrays<Float>(file: file, baseDirectory: baseDirectory)
-        for (name, archive) in spec.memoryArchives { arrays.provide(name, archive) }
         if let inputs = spec.inputs, spec.memoryArchives[inputs] == nil { arrays.provide(inputs, [:]) }
-        // Only the weights are needed here: a graph input the seeded inputs cannot give (initial_h) is reported
-        // when the experiment is loaded, after the weights have been provided.
-        try? spec.provideModelArrays(to: arrays)
+        // Only the weights are needed here: a reader's complaint about the inputs not yet made is not one.
+        try? ExperimentLoader.provideHeldArrays(spec, to: arrays)
         let one: [(name: String, shape: [Int])], two: [(name: String, shape: [Int])]
         do {
             one = try WeightLayouts.frameworkShapes(model: spec.model, inputDepth: 1)
@@ -294,6 +309,10 @@ public enum ModelFiles {
 }
 
 extension ExperimentSpec {
+    /// The number of integer ids the model's first layer looks up (an Embedding's `input_dim`), asked of the loaded
+    /// model; nil when it reads features. The Keras model reader answers here (its Embedding layer's input_dim).
+    var embeddingInputDim: Int? { nil }
+
     /// Names the model file at `path` instead (a saved experiment names it relative to its own folder); nothing for
     /// an experiment that names no model file.
     public mutating func renameModelFile(_ path: String) {

@@ -1,4 +1,4 @@
-import Experiment
+@testable import Experiment
 import Foundation
 import RNNEngine
 import TestSupport
@@ -95,6 +95,16 @@ final class ModelFilesTests: XCTestCase {
         let rnnInputs = try XCTUnwrap(layout1.spec.inputs.flatMap { layout1.spec.memoryArchives[$0]?["inputs"] })
         XCTAssertEqual(rnnInputs.shape, [4, 5, 2])
         XCTAssertEqual(try ExperimentLoader.run(layout1).first { $0.0 == "Y" }?.1.shape, [4, 5, 2, 3], "Y: [batch, time, num_directions, hidden] under layout 1")
+    }
+
+    /// Seeded ids for a model that looks ids up (an Embedding of input_dim 5): every id in [1, 5) (0 is the padding
+    /// id a mask_zero Embedding masks), each of 1...4 drawn among 200; a vocabulary of one id gives 0.
+    func testSeededIDsStayWithinTheVocabulary() throws {
+        let ids = try ModelFiles.seededIDs(count: 200, vocabulary: 5, seed: 0, shape: [20, 10])
+        XCTAssertEqual(ids.shape, [20, 10])
+        XCTAssertEqual(ids.dtype, .int32)
+        XCTAssertEqual(Set(ids.asInts()), [1, 2, 3, 4])
+        XCTAssertEqual(Set(try ModelFiles.seededIDs(count: 10, vocabulary: 1, seed: 0, shape: [10]).asInts()), [0])
     }
 
     /// A graph input besides X (initial_h fed by the graph) has no seeded value: refused, saying what to give.
