@@ -135,6 +135,17 @@ public struct ModelComparison {
                 out.append("the weights differ after conversion to a common form (gates in one order, forget_bias folded into the bias): most in \(w.layer), gate \(w.gate), max |A - B| \(String(format: "%.6g", w.value)); per gate: \(perLayer.joined(separator: "; "))")
             }
         }
+        // The initial state each run starts from (zeros where none is given).
+        if a.initialStates.count == b.initialStates.count {
+            var worst = 0.0
+            for (x, y) in zip(a.initialStates, b.initialStates) {
+                let n = max(x.count, y.count)
+                for i in 0..<n { worst = max(worst, abs((i < x.count ? x[i] : 0) - (i < y.count ? y[i] : 0))) }
+            }
+            if worst > tolerance {
+                out.append("the initial states differ: max |A - B| \(String(format: "%.6g", worst)) (A \(a.initialStateDescription), B \(b.initialStateDescription))")
+            }
+        }
         // Masking: which steps each run masks.
         if a.maskDescription != b.maskDescription || a.validSteps != b.validSteps {
             var line = "the masking differs: A \(a.maskDescription), B \(b.maskDescription)"
@@ -244,6 +255,9 @@ public struct ModelComparison {
         let validSteps: [[Bool]]?
         let maskDescription: String
         let maskArray: NumpyArray?
+        /// Per direction, the initial state's arrays in the state's order, flattened (empty: zeros).
+        let initialStates: [[Double]]
+        var initialStateDescription: String { spec.initialState == nil ? "starts from zeros" : "gives \(spec.initialState ?? "")" }
 
         var directionText: String { spec.bidirectional ? "bidirectional" : spec.reverse ? "reverse" : "forward" }
 
@@ -280,6 +294,9 @@ public struct ModelComparison {
                 }
             }
             self.results = results
+            initialStates = [loaded.initialState, loaded.initialStateBackward].prefix(directions.count).map { state in
+                state.map { $0.flattened.flatMap { $0.scalars.map { Double($0) } } } ?? []
+            }
             // Each layer's weights in the neutral form, as Double (forget_bias folded in).
             let store = loaded.store
             let shapes = Dictionary(store.requests.map { ($0.name, $0.expectedShape) }, uniquingKeysWith: { x, _ in x })

@@ -130,7 +130,7 @@ public enum ModelFiles {
             } else {
                 // An archive: `inputs`, and the initial state and mask beside it when it holds them.
                 let keys = try archiveKeys(inputs, file: path, option: "--inputs")
-                if keys.contains(where: { $0.hasPrefix("initial_state/") }) && object[ExperimentSpec.modelField] == nil {
+                if keys.contains(where: { $0.hasPrefix("initial_state/") }) {
                     object["initial_state"] = .string(name)
                     setBy["initial_state"] = "--inputs"
                 }

@@ -194,6 +194,30 @@ final class ModelFileCommandTests: XCTestCase {
         ])
     }
 
+    /// A starts from the initial state it gives, B (the same cell and weights, no initial_state) from zeros: the
+    /// largest difference of the initial states is the largest |initial_state/...| of A's archive.
+    func testCompareNamesDifferentInitialStates() throws {
+        let source = RepositoryPaths.conformanceCases.appendingPathComponent("lstm_initial_state.json")
+        let spec = try ExperimentLoader.readSpec(source)
+        let npz = source.deletingPathExtension().appendingPathExtension("npz")
+        let given = try Npz.read(npz).filter { $0.key.hasPrefix("initial_state") }
+        XCTAssertFalse(given.isEmpty)
+        let largest = given.values.flatMap { $0.asDoubles() }.map(abs).max() ?? 0
+        var json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: source)) as? [String: Any])
+        json["initial_state"] = nil
+        for key in ["weights", "inputs"] { if let p = json[key] as? String { json[key] = source.deletingLastPathComponent().appendingPathComponent(p).path } }
+        let zero = dir.appendingPathComponent("zero.json")
+        try JSONSerialization.data(withJSONObject: json).write(to: zero)
+        let r = try BinaryRunner.run(["compare", source.path, zero.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let causes = r.stdout.split(separator: "\n").filter { $0.hasPrefix("cause:") }.map(String.init)
+        XCTAssertEqual(causes.count, 1, r.stdout)
+        let prefix = "cause: the initial states differ: max |A - B| "
+        XCTAssertTrue(causes[0].hasPrefix(prefix), causes[0])
+        XCTAssertEqual(Double(causes[0].dropFirst(prefix.count).prefix { $0 != " " }) ?? -1, largest, accuracy: 1e-6)
+        XCTAssertTrue(causes[0].hasSuffix("(A gives \(spec.initialState ?? ""), B starts from zeros)"), causes[0])
+    }
+
     /// B with lengths of its own: the masking differs, first where one masks a step the other runs.
     func testCompareNamesDifferentMasking() throws {
         let source = RepositoryPaths.conformanceCases.appendingPathComponent("basic_lstm_masked.json")
