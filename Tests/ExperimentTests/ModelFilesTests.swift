@@ -3,6 +3,9 @@ import Foundation
 import RNNEngine
 import TestSupport
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `ModelFiles`: what a command-line file is, the experiment a model file stands for, and the command line's inputs
 /// (`--inputs` .npy/.npz, `--lengths`, `--mask`, seeded inputs). Expected values are onnxruntime's (the conformance
@@ -149,6 +152,14 @@ final class ModelFilesTests: XCTestCase {
                 XCTAssertEqual("\(e)", expected)
                 XCTAssertFalse("\(e)".contains("\n"))
             }
+        }
+        // Only regular files: a FIFO named as the inputs is refused before it is opened for reading.
+        let dir = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("x.npy").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        XCTAssertThrowsError(try ModelFiles.open(model, options: CommandLineInputs(inputs: fifo))) { e in
+            XCTAssertEqual("\(e)", "\(model): --inputs: \(fifo): is a FIFO (named pipe), not a regular file")
         }
         // A mask the node cannot take: named as the option, with what the experiment does take.
         XCTAssertThrowsError(try ModelFiles.open(model, options: CommandLineInputs(mask: Self.onnx("onnx_lstm_fwd_file.npz")))) { e in
