@@ -16,7 +16,8 @@ struct Compare: ParsableCommand {
             With a second file B: A and B run on the same inputs (--inputs, or A's; B takes A's masking unless it \
             has its own or --lengths/--mask is given); per result array the largest difference and the first \
             (example, t, unit) above rounding, then the causes found: architectures, weights per layer and gate once \
-            both are in one form, masking (lengths against a mask), and the conventions' rules at masked steps.
+            both are in one form, initial states, masking (lengths against a mask), and the conventions' rules at \
+            masked steps.
             """)
 
     @Argument(help: ArgumentHelp("The experiment file (JSON) or a model file (\(ModelFiles.modelEndings.joined(separator: ", "))).", valueName: "A"))
