@@ -9,6 +9,11 @@ public enum ExperimentLoader {
     /// Parses the experiment file at `url`; `displayName` is how errors name it (default: the path).
     public static func readSpec(_ url: URL, displayName: String? = nil) throws -> ExperimentSpec {
         let name = displayName ?? url.path
+        return try ExperimentSpec.parse(json: readJSON(url, displayName: name), file: name, baseDirectory: url.deletingLastPathComponent())
+    }
+
+    /// The experiment file at `url` as parsed JSON (not yet checked as an experiment).
+    static func readJSON(_ url: URL, displayName name: String) throws -> JSONValue {
         let data: Data
         // Only a regular file: a FIFO or device would block or never end.
         do {
@@ -18,7 +23,11 @@ public enum ExperimentLoader {
                 ? "is a directory; expected an experiment file (.json)" : problem.description
             throw ExperimentError(file: name, field: "", text)
         }
-        return try ExperimentSpec.parse(data, file: name, baseDirectory: url.deletingLastPathComponent())
+        do {
+            return try JSONValue.parse(data)
+        } catch let e as JSONParseError {
+            throw ExperimentError(file: name, field: "", e.message)
+        }
     }
 
     /// Loads the arrays `spec` names (relative to `baseDirectory`) as tensors of `Scalar`, or generates them.
@@ -35,8 +44,7 @@ public enum ExperimentLoader {
                 "\(spec.modelFile ?? "") is an exported graph (\(graph.summary)) that is not a plain PyTorch stack (\(why)): unroll run computes it; stepping through it, its shapes, comparing and converting it are not supported")
         }
         let arrays = ExperimentArrays<Scalar>(file: file, baseDirectory: baseDirectory)
-        try spec.provideModelArrays(to: arrays)
-        try spec.provideKerasArrays(to: arrays)
+        try provideHeldArrays(spec, to: arrays)
         try checkBudget(spec, arrays: arrays, work: shapesOnly ? .shapes : converting ? .convert : .run)
 
         let (inputs, inputShape) = try loadInputs(spec, from: arrays, shapesOnly: shapesOnly)
@@ -88,6 +96,15 @@ public enum ExperimentLoader {
             }
         }
         return loaded
+    }
+
+    /// Serves the arrays the experiment holds rather than names in files: the command line's (`memoryArchives`)
+    /// first, as a model file's graph inputs may be read from them, then a model file's own. The one place every
+    /// model-file reader's arrays are served from (loading, and `ModelFiles` asking a model its input size).
+    static func provideHeldArrays<Scalar: RNNScalar>(_ spec: ExperimentSpec, to arrays: ExperimentArrays<Scalar>) throws {
+        for (name, archive) in spec.memoryArchives { arrays.provide(name, archive) }
+        try spec.provideModelArrays(to: arrays)
+        try spec.provideKerasArrays(to: arrays)
     }
 
     /// Refuses the experiment when its estimate (with the real input shape) plus the arrays it reads from files
@@ -217,17 +234,20 @@ public enum ExperimentLoader {
             let b = spec.batchSize ?? 1, t = spec.maxTime ?? 1, d = spec.inputDepth ?? 1
             let shape = spec.timeMajor ? [t, b, d] : [b, t, d]
             if shapesOnly { return (Tensor(zeros: [0]), shape) }
-            var rng = SplitMix64(seed: spec.seed &+ 0x5eed)
-            let scale = spec.inputScale
-            // Straight into the run's scalar type: no intermediate array of every element as Double.
-            let generated: [Scalar]
-            if Scalar.self == Float.self {
-                generated = unsafeBitCast((0..<(b * t * d)).map { _ in Float((rng.nextUniform() * 2 - 1) * scale) }, to: [Scalar].self)
-            } else {
-                generated = (0..<(b * t * d)).map { _ in Scalar((rng.nextUniform() * 2 - 1) * scale) }
-            }
+            let generated: [Scalar] = seededInputs(count: b * t * d, seed: spec.seed, scale: spec.inputScale)
             return (try Tensor(shape: shape, scalars: generated), shape)
         }
+    }
+
+    /// `count` seeded inputs, uniform in ±`scale`: what an experiment without `inputs` runs on (and a model file
+    /// given no `--inputs`, `ModelFiles`).
+    static func seededInputs<Scalar: RNNScalar>(count: Int, seed: UInt64, scale: Double) -> [Scalar] {
+        var rng = SplitMix64(seed: seed &+ 0x5eed)
+        // Straight into the run's scalar type: no intermediate array of every element as Double.
+        if Scalar.self == Float.self {
+            return unsafeBitCast((0..<count).map { _ in Float((rng.nextUniform() * 2 - 1) * scale) }, to: [Scalar].self)
+        }
+        return (0..<count).map { _ in Scalar((rng.nextUniform() * 2 - 1) * scale) }
     }
 
     /// The step mask: the array `mask` of the archive `"mask"` names (bool `[batch, max_time]`, batch-major whatever
@@ -352,6 +372,19 @@ public enum ExperimentLoader {
         if let graph = spec.onnxGraph { return try spec.runGraph(graph, file: name, baseDirectory: base) }
         func run<Scalar: RNNScalar>(_: Scalar.Type) throws -> [(String, NumpyArray)] {
             try arrays(load(spec, file: name, baseDirectory: base, as: Scalar.self))
+        }
+        let results = try run(spec.dtype.scalarType)
+        if let n = spec.modelNote { note(n) }
+        return results
+    }
+
+    /// Loads and runs an opened experiment or model file (`ModelFiles.open`); returns the arrays `unroll run` writes.
+    /// `note` receives the model file's one-line note (a Keras head skipped) once the run has succeeded.
+    public static func run(_ opened: ModelFiles.Opened, note: (String) -> Void = { _ in }) throws -> [(String, NumpyArray)] {
+        let spec = opened.spec
+        if let graph = spec.onnxGraph { return try spec.runGraph(graph, file: opened.file, baseDirectory: opened.baseDirectory) }
+        func run<Scalar: RNNScalar>(_: Scalar.Type) throws -> [(String, NumpyArray)] {
+            try arrays(load(spec, file: opened.file, baseDirectory: opened.baseDirectory, as: Scalar.self))
         }
         let results = try run(spec.dtype.scalarType)
         if let n = spec.modelNote { note(n) }

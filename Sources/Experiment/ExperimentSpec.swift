@@ -56,6 +56,10 @@ public struct ExperimentSpec: Equatable {
     var onnxStack: ONNXStack?
     /// The archive an exported graph's other inputs come from (the experiment's `initial_state`).
     var graphStates: String?
+    /// Arrays held in memory under a name the experiment uses as a path (`inputs`, `mask`, `initial_state`): what a
+    /// command line gives a model file (`ModelFiles`: an `.npy`, seeded inputs, another experiment's inputs). Served
+    /// in place of any file of that name; nothing is written to disk.
+    public internal(set) var memoryArchives: [String: [String: NumpyArray]] = [:]
 
     public init(name: String, description: String = "", cell: CellSpec, cellBackward: CellSpec? = nil,
                 bidirectional: Bool = false, convention: Convention = .tf, timeMajor: Bool = false, dtype: DType = .float32,
@@ -105,6 +109,11 @@ public struct ExperimentSpec: Equatable {
         } catch let e as JSONParseError {
             throw ExperimentError(file: file, field: "", e.message)
         }
+        return try parse(json: json, file: file, baseDirectory: baseDirectory)
+    }
+
+    /// The experiment a parsed JSON value describes (an experiment file's, or one built in memory: `ModelFiles`).
+    static func parse(json: JSONValue, file: String, baseDirectory: URL?) throws -> ExperimentSpec {
         let r = try FieldReader(file: file, path: "", value: json)
         if r.has(modelField) { return try parseModel(r, baseDirectory: baseDirectory) }
         if let spec = try parseTorchWeights(r, baseDirectory: baseDirectory) { return spec }

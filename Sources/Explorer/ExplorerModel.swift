@@ -40,11 +40,11 @@ public final class ExplorerModel {
 
     deinit { session.cancel() }
 
-    /// Reads and loads an experiment file. Errors are `ExperimentError`s naming the file and field.
-    public static func load(path: String) throws -> ExplorerModel {
-        let url = URL(fileURLWithPath: path)
-        let spec = try ExperimentLoader.readSpec(url, displayName: path)
-        return try make(spec: spec, file: path, baseDirectory: url.deletingLastPathComponent())
+    /// Reads and loads an experiment file or a model file (`ModelFiles`), with the command line's inputs when
+    /// given. Errors are `ExperimentError`s naming the file and field.
+    public static func load(path: String, options: CommandLineInputs = CommandLineInputs()) throws -> ExplorerModel {
+        let opened = try ModelFiles.open(path, options: options)
+        return try make(spec: opened.spec, file: path, baseDirectory: opened.baseDirectory)
     }
 
     /// The built-in default experiment.
@@ -257,8 +257,10 @@ public final class ExplorerModel {
         } else {
             out.weights = nil  // every weight comes from the seed: the file reproduces them
         }
-        // Inputs.
-        if let i = loadedSpec.inputs, !inputsTransposed {
+        // A model file is named from the saved file's folder.
+        if let m = loadedSpec.modelFile { out.renameModelFile(reference(m)) }
+        // Inputs (those held in memory, a model file's seeded or .npy inputs, are written alongside).
+        if let i = loadedSpec.inputs, !inputsTransposed, loadedSpec.memoryArchives[i] == nil {
             out.inputs = reference(i)
         } else if loadedSpec.inputs == nil, !inputsTransposed {
             out.inputs = nil

@@ -49,7 +49,7 @@ public enum PromptKind: Equatable, Sendable {
 
     public var label: String {
         switch self {
-        case .open: return "open experiment (.json)"
+        case .open: return "open experiment or model file"
         case .save: return "save experiment as (.json)"
         case .export: return "export frames to (.npz, a .csv is written next to it)"
         case .loadWeights: return "load weights from (.npz: TensorFlow, Keras or PyTorch names)"

@@ -193,7 +193,7 @@ public enum Keymap {
         // Not ^Z: under curses' cbreak mode the terminal turns it into SIGTSTP and the shell suspends the program.
         KeyBinding([.char("u")], .undo, help: "undo the last edit", hint: "undo"),
         KeyBinding([.ctrl("r"), .ctrl("y")], .redo, help: "redo"),
-        KeyBinding([.char("o")], .open, hint: "open") { k in "open an experiment (.json; \(k(.complete, in: .prompt)) completes the path)" },
+        KeyBinding([.char("o")], .open, hint: "open") { k in "open an experiment or a model file (\(k(.complete, in: .prompt)) completes the path)" },
         KeyBinding([.char("L")], .loadWeights, help: "load weights (.npz under TensorFlow's, Keras' or PyTorch's names: recognised, the convention follows)"),
         KeyBinding([.char("w")], .save, help: "save the experiment (JSON; asks before overwriting)", hint: "save"),
         KeyBinding([.char("x")], .export, help: "export the recorded frames (.npz and CSV; asks before overwriting)", hint: "export"),

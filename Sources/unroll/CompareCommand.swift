@@ -3,20 +3,28 @@ import Experiment
 import Foundation
 import RNNEngine
 
-/// `unroll compare EXPERIMENT.json --with keras [--against tf]`
+/// `unroll compare EXPERIMENT.json --with keras [--against tf]`, or `unroll compare A B` (two experiments or model files)
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run an experiment's cells and weights under two conventions' rules and say where the outputs differ.",
+        abstract: "Run an experiment under two conventions' rules, or two experiments or model files on the same inputs, and say where the outputs differ.",
         discussion: """
             Prints the first step and example where the outputs differ, in words, then the largest difference at each \
             step (exactly 0 where the frameworks agree). --against defaults to the experiment's own convention. On an \
             experiment with a mask (or mask_value), prints the padding doctor instead: for tf, keras, torch and onnx, \
             whether each can express the mask, and the difference per example from the Keras run with the true mask \
             when the mask is turned into lengths (as converters do) or dropped, with the first step that goes wrong.
+            With a second file B: A and B run on the same inputs (--inputs, or A's; B takes A's masking unless it \
+            has its own or --lengths/--mask is given); per result array the largest difference and the first \
+            (example, t, unit) above rounding, then the causes found: architectures, weights per layer and gate once \
+            both are in one form, initial states, masking (lengths against a mask), and the conventions' rules at \
+            masked steps.
             """)
 
-    @Argument(help: "The experiment file (JSON).")
+    @Argument(help: ArgumentHelp("The experiment file (JSON) or a model file (\(ModelFiles.modelEndings.joined(separator: ", "))).", valueName: "A"))
     var experiment: String
+
+    @Argument(help: ArgumentHelp("A second experiment or model file: A and B run on the same inputs (--inputs, or A's), and the report says where their results differ and why.", valueName: "B"))
+    var second: String?
 
     @Option(name: .customLong("with"), help: "The convention to compare with (not needed for a masked experiment).")
     var other: Convention?
@@ -24,13 +32,27 @@ struct Compare: ParsableCommand {
     @Option(help: "The convention to compare against (default: the experiment's).")
     var against: Convention?
 
+    @OptionGroup(title: "Inputs") var input: InputOptions
+
     func run() throws {
-        let url = URL(fileURLWithPath: experiment)
+        if let second {
+            if other != nil || against != nil {
+                throw fail("\(experiment): --with and --against compare one experiment under two conventions; not with a second file (\(second))")
+            }
+            let options = try input.commandLine(for: experiment)
+            do {
+                print(try ModelComparison.compare(experiment, second, options: options).lines.joined(separator: "\n"))
+            } catch let e as ExperimentError {
+                throw fail(e.description)
+            }
+            return
+        }
+        let opened = try input.open(experiment)
         do {
-            let spec = try ExperimentLoader.readSpec(url, displayName: experiment)
+            let spec = opened.spec
             let first = against ?? spec.convention
             func report<S: RNNScalar>(_: S.Type) throws -> String {
-                let loaded = try ExperimentLoader.load(spec, file: experiment, baseDirectory: url.deletingLastPathComponent(), as: S.self)
+                let loaded = try ExperimentLoader.load(spec, file: experiment, baseDirectory: opened.baseDirectory, as: S.self)
                 if let diagnosis = try loaded.paddingDiagnosis() {
                     return PaddingDoctorReport.text(diagnosis, maskField: spec.mask != nil ? "mask" : "mask_value")
                 }

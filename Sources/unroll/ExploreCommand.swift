@@ -4,19 +4,25 @@ import Explorer
 import Foundation
 import TerminalUI
 
-/// `unroll [EXPERIMENT.json]`: the terminal explorer.
+/// `unroll [EXPERIMENT.json | MODEL_FILE] [--inputs ...]`: the terminal explorer.
 struct Explore: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Open the terminal explorer on an experiment file (a built-in example when none is given).")
+        abstract: "Open the terminal explorer on an experiment or model file (a built-in example when none is given).")
 
-    @Argument(help: "The experiment file (JSON); omit for the built-in example.")
+    @Argument(help: ArgumentHelp("The experiment file (JSON) or a model file (\(ModelFiles.modelEndings.joined(separator: ", "))); omit for the built-in example.", valueName: "file"))
     var experiment: String?
+
+    @OptionGroup(title: "Inputs") var input: InputOptions
 
     func run() throws {
         // Load before touching the terminal, so errors print plainly.
         let model: ExplorerModel
+        let options = try input.commandLine(for: experiment ?? "(built-in)")
+        if experiment == nil && !options.isEmpty {
+            throw fail("(built-in): --inputs, --lengths, --mask, --batch, --time and --seed need a model or experiment file")
+        }
         do {
-            model = try experiment.map { try ExplorerModel.load(path: $0) } ?? ExplorerModel.builtIn()
+            model = try experiment.map { try ExplorerModel.load(path: $0, options: options) } ?? ExplorerModel.builtIn()
         } catch let e as ExperimentError {
             throw fail(e.description)
         } catch {

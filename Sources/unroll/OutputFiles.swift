@@ -28,10 +28,13 @@ func nonRegularOutputProblem(_ out: URL) -> String? {
 /// Throws `fail(...)` (one error line, exit 1) when one of `outputs` is the experiment file or an archive it names
 /// (the same device and inode, so a symbolic link or another spelling of an input is the same input): writing it
 /// would replace the input. An experiment that cannot be read is left to the command, which reports it.
-func refuseOutputsThatAreInputs(experiment: String, outputs: [URL]) throws {
+/// `opened` is the file as opened with the command line's inputs (`ModelFiles.open`), when it has been.
+func refuseOutputsThatAreInputs(experiment: String, opened: ModelFiles.Opened? = nil, outputs: [URL]) throws {
     let url = URL(fileURLWithPath: experiment)
     var inputs = [url]
-    if let spec = try? ExperimentLoader.readSpec(url, displayName: experiment) {
+    if let opened {
+        inputs += opened.spec.archiveURLs(relativeTo: opened.baseDirectory)
+    } else if let spec = try? ExperimentLoader.readSpec(url, displayName: experiment) {
         inputs += spec.archiveURLs(relativeTo: url.deletingLastPathComponent())
     }
     let identities = inputs.compactMap { input in FileIdentity(input.path).map { (input, $0) } }

@@ -6,22 +6,25 @@ import RNNEngine
 /// `unroll run EXPERIMENT.json --output OUT.npz`
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run an experiment file and write outputs and state/... to an .npz.")
+        abstract: "Run an experiment or model file and write outputs and state/... to an .npz.")
 
-    @Argument(help: "The experiment file (JSON).")
+    @Argument(help: ArgumentHelp("The experiment file (JSON) or a model file (\(ModelFiles.modelEndings.joined(separator: ", "))).", valueName: "file"))
     var experiment: String
 
     @OptionGroup var output: OutputOptions<RunOutput>
+
+    @OptionGroup(title: "Inputs") var input: InputOptions
 
     @Flag(help: "Write a deflated archive (like np.savez_compressed).")
     var compressed = false
 
     func run() throws {
         TemporaryFiles.removeOnInterrupt()
-        try refuseOutputsThatAreInputs(experiment: experiment, outputs: [output.url])
+        let opened = try input.open(experiment)
+        try refuseOutputsThatAreInputs(experiment: experiment, opened: opened, outputs: [output.url])
         do {
             var notes: [String] = []
-            let arrays = try ExperimentLoader.runFile(URL(fileURLWithPath: experiment), displayName: experiment) { notes.append($0) }
+            let arrays = try ExperimentLoader.run(opened) { notes.append($0) }
             try Npz.write(arrays, to: output.url, compressed: compressed)
             // A Keras model's skipped head: one line, after the results are written (exit 0).
             for n in notes { FileHandle.standardError.write(Data((n + "\n").utf8)) }

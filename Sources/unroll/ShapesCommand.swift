@@ -8,14 +8,15 @@ struct Shapes: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the shape of the inputs, every layer's state and output, the results and each weight.")
 
-    @Argument(help: "The experiment file (JSON).")
+    @Argument(help: ArgumentHelp("The experiment file (JSON) or a model file (\(ModelFiles.modelEndings.joined(separator: ", "))).", valueName: "file"))
     var experiment: String
 
+    @OptionGroup(title: "Inputs") var input: InputOptions
+
     func run() throws {
-        let url = URL(fileURLWithPath: experiment)
+        let opened = try input.open(experiment)
         do {
-            let spec = try ExperimentLoader.readSpec(url, displayName: experiment)
-            let base = url.deletingLastPathComponent()
+            let spec = opened.spec, base = opened.baseDirectory
             // Shapes need no array: the inputs are neither read nor generated.
             func shapes<Scalar: RNNScalar>(_: Scalar.Type) throws -> ShapeReport {
                 ShapeReport(try ExperimentLoader.load(spec, file: experiment, baseDirectory: base, as: Scalar.self, shapesOnly: true))

@@ -119,7 +119,7 @@ final class KeyTextTests: ExplorerAppTestCase {
         let help = Keymap.helpLines(glyphs: .unicode).joined(separator: "\n")
         XCTAssertTrue(help.contains("delete the layer (U undoes)"), help)
         XCTAssertTrue(help.contains("(9 again: the other convention)"), help)
-        XCTAssertTrue(help.contains("open an experiment (.json; ^T completes the path)"), help)
+        XCTAssertTrue(help.contains("open an experiment or a model file (^T completes the path)"), help)
         XCTAssertTrue(help.contains("this help (Q closes;"), help)
         XCTAssertTrue(Keymap.barHints(ExplorerState(spec: DefaultExperiment.spec, batchSize: 4, maxTime: 9, inputDepth: 3), glyphs: .unicode).contains { $0.keys == "1-9" && $0.hint == "views" })
         // The keys themselves moved too: the old ones no longer do what the table took from them.

@@ -119,6 +119,22 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(try frame(again, 5).output, try frame(model, 5).output)
     }
 
+    /// A model file opened on seeded inputs (held in memory): saved elsewhere, the experiment names the model from
+    /// its folder and writes the inputs alongside, and reloads to the same frames.
+    func testSaveAModelFileOnSeededInputs() throws {
+        let onnx = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared/conformance/onnx/onnx_lstm_fwd.onnx")
+        let model = try ExplorerModel.load(path: onnx.path, options: CommandLineInputs(batch: 2, time: 4))
+        let saved = dir.appendingPathComponent("model.json")
+        let note = try model.save(to: saved.path)
+        XCTAssertTrue(note.contains("model.arrays.npz"), note)
+        let spec = try ExperimentLoader.readSpec(saved)
+        XCTAssertEqual(spec.inputs, "model.arrays.npz")
+        XCTAssertEqual(spec.modelFile, onnx.path)
+        let reloaded = try ExplorerModel.load(path: saved.path)
+        XCTAssertEqual(try frame(reloaded, 3).output, try frame(model, 3).output)
+    }
+
     func testSaveBuiltInKeepsGeneratedInputs() throws {
         let model = try ExplorerModel.builtIn()
         let out = dir.appendingPathComponent("default.json")
