@@ -195,17 +195,24 @@ public enum ExperimentLoader {
             let b = spec.batchSize ?? 1, t = spec.maxTime ?? 1, d = spec.inputDepth ?? 1
             let shape = spec.timeMajor ? [t, b, d] : [b, t, d]
             if shapesOnly { return (Tensor(zeros: [0]), shape) }
-            var rng = SplitMix64(seed: spec.seed &+ 0x5eed)
-            let scale = spec.inputScale
-            // Straight into the run's scalar type: no intermediate array of every element as Double.
-            let generated: [Scalar]
-            if Scalar.self == Float.self {
-                generated = unsafeBitCast((0..<(b * t * d)).map { _ in Float((rng.nextUniform() * 2 - 1) * scale) }, to: [Scalar].self)
-            } else {
-                generated = (0..<(b * t * d)).map { _ in Scalar((rng.nextUniform() * 2 - 1) * scale) }
-            }
-            return (try Tensor(shape: shape, scalars: generated), shape)
+            return (try generatedInputs(spec, shape: shape), shape)
         }
+    }
+
+    /// The inputs the seed gives an experiment without an `inputs` file, of `shape` (in the spec's layout): uniform
+    /// in ±`input_scale`, in the order of the scalars.
+    static func generatedInputs<Scalar: RNNScalar>(_ spec: ExperimentSpec, shape: [Int]) throws -> Tensor<Scalar> {
+        let count = shape.reduce(1, *)
+        var rng = SplitMix64(seed: spec.seed &+ 0x5eed)
+        let scale = spec.inputScale
+        // Straight into the run's scalar type: no intermediate array of every element as Double.
+        let generated: [Scalar]
+        if Scalar.self == Float.self {
+            generated = unsafeBitCast((0..<count).map { _ in Float((rng.nextUniform() * 2 - 1) * scale) }, to: [Scalar].self)
+        } else {
+            generated = (0..<count).map { _ in Scalar((rng.nextUniform() * 2 - 1) * scale) }
+        }
+        return try Tensor(shape: shape, scalars: generated)
     }
 
     /// The step mask: the array `mask` of the archive `"mask"` names (bool `[batch, max_time]`, batch-major whatever

@@ -258,6 +258,7 @@ public final class ExplorerApp {
         state.batchSize = s.batchSize
         state.maxTime = s.maxTime
         state.inputDepth = s.inputDepth
+        state.stepMask = s.stepMask
         state.clamp()
     }
 
@@ -283,6 +284,14 @@ public final class ExplorerApp {
             } catch {
                 sync()
                 state.setMessage("refused: \(describe(error))", error: true)
+            }
+        case let .setMask(mask, summary):
+            dataEdit(summary) { [model] in try model.applyMask(mask) }
+        case let .movePadding(example):
+            dataEdit("example \(example)'s padding moved") { [model] in try model.movePadding(example: example) }
+        case let .reshape(batch, time, depth):
+            dataEdit("inputs [batch \(batch), max_time \(time), depth \(depth)]") { [model] in
+                try model.reshape(batchSize: batch, maxTime: time, inputDepth: depth).joined(separator: "; ")
             }
         case .undo:
             guard let undone = state.history.past.last else { return true }
@@ -351,6 +360,21 @@ public final class ExplorerApp {
             }
         }
         return true
+    }
+
+    /// A data edit (mask, padding, sizes): re-runs through `edit`, which returns what changed; undo returns to the
+    /// experiment before it. On error the previous experiment stays and the message says why.
+    private func dataEdit(_ summary: String, _ edit: () throws -> String) {
+        let before = model.snapshot()
+        do {
+            let note = try edit()
+            state.history.record(before, summary: note.isEmpty ? summary : note)
+            sync()
+            state.setMessage("re-ran: \(note.isEmpty ? summary : summary + " (" + note + ")") (\(Keymap.names()(.undo)) undoes)")
+        } catch {
+            sync()
+            state.setMessage("refused: \(describe(error))", error: true)
+        }
     }
 
     /// Undo and redo: back to exactly the experiment `target` holds (inputs in their layout, weights, initial state).
