@@ -32,6 +32,7 @@ public final class ExplorerApp {
     static func initialState(for model: ExplorerModel) -> ExplorerState {
         let s = model.session
         var st = ExplorerState(spec: s.spec, batchSize: s.batchSize, maxTime: s.maxTime, inputDepth: s.inputDepth)
+        st.stepMask = s.stepMask
         let k = Keymap.names()
         st.setMessage("opened \(model.displayName) \(Symbols(glyphs: .ascii).sep) press \(k(.help)) for help, \(k(.quit)) to quit")
         st.clamp()
@@ -246,7 +247,9 @@ public final class ExplorerApp {
             let g = BackwardView.geometry(rect: layout.frame, state: state)
             data.backward = model.backwardData(state: state, range: g.range)
         }
-        if state.view == .compare { data.comparison = model.comparison(with: ConventionChoice.other(state)) }
+        if state.view == .compare, state.stepMask != nil {
+            (data.paddingDiagnosis, data.paddingRefusal) = model.paddingDiagnosis()
+        } else if state.view == .compare { data.comparison = model.comparison(with: ConventionChoice.other(state)) }
         return data
     }
 
@@ -368,9 +371,11 @@ public final class ExplorerApp {
         let before = model.snapshot()
         do {
             let note = try edit()
-            state.history.record(before, summary: note.isEmpty ? summary : note)
+            // The note says it all when it starts with what the edit did (a padding move names its row and where).
+            let said = note.isEmpty ? summary : note.hasPrefix(summary) ? note : summary + " (" + note + ")"
+            state.history.record(before, summary: said)
             sync()
-            state.setMessage("re-ran: \(note.isEmpty ? summary : summary + " (" + note + ")") (\(Keymap.names()(.undo)) undoes)")
+            state.setMessage("re-ran: \(said) (\(Keymap.names()(.undo)) undoes)")
         } catch {
             sync()
             state.setMessage("refused: \(describe(error))", error: true)

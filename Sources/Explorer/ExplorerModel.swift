@@ -176,6 +176,22 @@ public final class ExplorerModel {
         return note
     }
 
+    /// The padding doctor's table of the open experiment (view 6 under a mask), computed once per session, or why
+    /// there is none.
+    func paddingDiagnosis() -> (PaddingDiagnosis?, String?) {
+        if let c = paddingCache, c.generation == generation { return (c.diagnosis, c.refusal) }
+        var value: (PaddingDiagnosis?, String?)
+        do {
+            let d = try session.paddingDiagnosis()
+            value = (d, d == nil ? "the experiment has no mask" : nil)
+        } catch {
+            value = (nil, describe(error))
+        }
+        paddingCache = (generation, value.0, value.1)
+        return value
+    }
+    private var paddingCache: (generation: Int, diagnosis: PaddingDiagnosis?, refusal: String?)?
+
     // MARK: - Frames on screen
 
     /// Frames of direction `d` for `range` (clamped to what is computed). Steps shown recently come from the

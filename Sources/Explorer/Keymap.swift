@@ -217,12 +217,6 @@ public enum Keymap {
         // Frame pane
         KeyBinding([.char("K")], .scrollUp, .pane(.frame), help: "scroll the frame's rows up (when they do not fit)", hint: "scroll"),
         KeyBinding([.char("J")], .scrollDown, .pane(.frame), help: "scroll the frame's rows down"),
-        // Sequences pane
-        KeyBinding([.char("+"), .char("=")], .lengthUp, .pane(.sequences), help: "the selected example's length + 1", hint: "length"),
-        KeyBinding([.char("-"), .char("_")], .lengthDown, .pane(.sequences), help: "the selected example's length - 1"),
-        KeyBinding([.enter], .typeLength, .pane(.sequences), help: "type the selected example's length (any integer, as TF accepts)", hint: "type length"),
-        KeyBinding([.char("n")], .toggleMasking, .pane(.sequences),
-                   help: "sequence_length = None for the whole batch / back to the lengths it had", hint: "none/lengths"),
         // Sequences pane: the mask step by step, padding front or back, the inputs' sizes (`MaskEdit`)
         KeyBinding([.char("m")], .toggleStepMask, .pane(.sequences),
                    help: "mask / unmask the selected example's step t (lengths stay lengths while every row is a prefix; else a mask)", hint: "mask t"),
@@ -230,6 +224,12 @@ public enum Keymap {
                    help: "the selected example's padding to the front (pre-padding, Keras' default) / back to the end; its inputs move with their steps", hint: "padding"),
         KeyBinding([.char("s")], .typeSizes, .pane(.sequences),
                    help: "type the inputs' sizes: batch max_time depth (inputs cropped or extended from the seed, lengths and mask follow)", hint: "sizes"),
+        // Sequences pane
+        KeyBinding([.char("+"), .char("=")], .lengthUp, .pane(.sequences), help: "the selected example's length + 1", hint: "length"),
+        KeyBinding([.char("-"), .char("_")], .lengthDown, .pane(.sequences), help: "the selected example's length - 1"),
+        KeyBinding([.enter], .typeLength, .pane(.sequences), help: "type the selected example's length (any integer, as TF accepts)", hint: "type length"),
+        KeyBinding([.char("n")], .toggleMasking, .pane(.sequences),
+                   help: "sequence_length = None for the whole batch / back to the lengths it had", hint: "none/lengths"),
         // The help and the message log
         KeyBinding([.escape, .char("?"), .function(1), .enter, .char(" "), .char("M")], .cancel, .overlay, help: "close", hint: "close"),
         KeyBinding([.char("j"), .down], .down, .overlay, help: "scroll down", hint: "scroll"),

@@ -47,6 +47,9 @@ public protocol ExplorerSession: AnyObject, SessionViews {
     func withPaddingMoved(example b: Int) throws -> (session: ExplorerSession, note: String)
     /// A new session with inputs of another size, cropped or extended from the seed (`LoadedExperiment.reshaped`).
     func reshaped(batchSize: Int, maxTime: Int, inputDepth: Int) throws -> (session: ExplorerSession, notes: [String])
+    /// The padding doctor's table for this experiment's mask (`LoadedExperiment.paddingDiagnosis`): each framework
+    /// given the mask, the lengths a converter makes of it, or no mask, against Keras with the mask.
+    func paddingDiagnosis() throws -> PaddingDiagnosis?
     /// A way back to exactly this experiment (its inputs in their layout, weights, initial state): builds a new
     /// session, not started, without keeping this one's recorded runs alive (what undo and redo return to).
     func snapshot() -> () throws -> ExplorerSession
@@ -203,6 +206,16 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     func reshaped(batchSize: Int, maxTime: Int, inputDepth: Int) throws -> (session: ExplorerSession, notes: [String]) {
         let (edited, notes) = try experiment.reshaped(batchSize: batchSize, maxTime: maxTime, inputDepth: inputDepth)
         return (try edited.located { try Session(edited) }, notes)
+    }
+
+    func paddingDiagnosis() throws -> PaddingDiagnosis? {
+        // Twelve runs of the model (four frameworks, three variants): bounded like the comparison view's.
+        let widths = spec.directions.map { spec.cell(for: $0).outputSize }
+        let scalars = 12 * batchSize * maxTime * widths.reduce(0, +)
+        guard scalars <= ComparisonRun.scalarBudget else {
+            throw RNNError.invalidArgument("the padding doctor runs the model 12 times (\(Format.count(scalars)) output values), more than the explorer computes while drawing; unroll compare computes it")
+        }
+        return try experiment.paddingDiagnosis()
     }
 
     func snapshot() -> () throws -> ExplorerSession {
