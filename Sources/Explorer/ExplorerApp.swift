@@ -262,6 +262,7 @@ public final class ExplorerApp {
         state.maxTime = s.maxTime
         state.inputDepth = s.inputDepth
         state.stepMask = s.stepMask
+        state.conventionTried = nil
         state.clamp()
     }
 
@@ -345,11 +346,13 @@ public final class ExplorerApp {
             do {
                 let note = try model.switchConvention(to: convention)
                 sync()
+                state.conventionTried = nil
                 // Earlier edits name weights the conversion renamed: undo does not cross a switch.
                 state.history = EditHistory()
                 state.setMessage("convention \(convention.rawValue): runs as \(convention.frameworkName) does; \(note)")
             } catch {
-                state.setMessage("refused: \(describe(error))", error: true)
+                let next = ConventionChoice.cycle(after: convention, skipping: state.spec.convention)
+                state.setMessage("refused: \(describe(error)) (\(Keymap.names()(.conventionNext)) again: \(next.rawValue))", error: true)
             }
         case let .loadWeights(path):
             do {

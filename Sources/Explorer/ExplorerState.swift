@@ -164,6 +164,8 @@ public struct ExplorerState: Equatable {
     public var stepMask: StepMask?
     /// A mask `n` set aside, restored by the next `n`.
     public var savedMask: StepMask?
+    /// The convention the last `C` tried and could not switch to (the next `C` tries the one after it); nil after a switch.
+    public var conventionTried: Convention?
     /// What the backward view differentiates.
     public var backward = BackwardSelection()
     /// The convention the comparison view sets beside the experiment's (nil: the next one).

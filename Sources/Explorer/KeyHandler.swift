@@ -130,7 +130,9 @@ public enum KeyHandler {
         case .lossNext:
             BackwardSelection.enter(&s, next: true)
         case .conventionNext:
-            return [.switchConvention(ConventionChoice.next(after: s.spec.convention))]
+            let target = ConventionChoice.cycle(after: s.conventionTried ?? s.spec.convention, skipping: s.spec.convention)
+            s.conventionTried = target
+            return [.switchConvention(target)]
         case .toggleTimeMajor: return [.toggleTimeMajor]
         case .direction:
             s.direction = s.direction.opposite

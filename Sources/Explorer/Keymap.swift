@@ -186,7 +186,7 @@ public enum Keymap {
                        let k = Keymap.names()
                        return s.view == .backward ? nil : "\(k(.lossNext)) picks what the backward view (\(k(.view(.backward)))) differentiates"
                    }),
-        KeyBinding([.char("C")], .conventionNext, help: "convention: tf / keras / torch (the model converted, run as that framework runs it)",
+        KeyBinding([.char("C")], .conventionNext, help: "convention: tf / keras / torch / onnx (the model converted, run as that framework runs it; what one cannot express is refused in one line)",
                    hint: "convention", barFirstIn: [.sequences, .shapes]),
         KeyBinding([.char("t")], .toggleTimeMajor, help: "toggle time_major (inputs and outputs transpose; the numbers do not change)"),
         KeyBinding([.char("d")], .direction, help: "forward / backward pass (bidirectional experiments)", hint: "fw/bw",
