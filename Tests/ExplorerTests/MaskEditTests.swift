@@ -195,3 +195,165 @@ final class MaskEditTests: ExplorerAppTestCase {
         XCTAssertEqual(try seen(app), original)
     }
 }
+
+/// Issue 19, item 15: batch size, max_time and input depth edited in the explorer (`s` in the Sequences pane).
+final class InputSizesEditTests: ExplorerAppTestCase {
+    func typeSizes(_ app: ExplorerApp, _ text: String) {
+        press(app, .char("s"), .ctrl("u"))
+        for ch in text { press(app, .char(ch)) }
+        press(app, .enter)
+    }
+
+    func inputs(_ app: ExplorerApp) throws -> Tensor<Float> {
+        try XCTUnwrap((app.model.session as? Session<Float>)?.experiment.inputs)
+    }
+
+    func testCroppingKeepsTheDataAndUndoReturnsTheExactExperiment() throws {
+        let (app, term) = try sampleApp("masking_demo.json")
+        focus(app, .sequences)
+        let before = try inputs(app)
+        let (b0, t0, d0) = (app.state.batchSize, app.state.maxTime, app.state.inputDepth)
+        let outputs = try allFrames(app).map { $0.output.scalars }
+        XCTAssertGreaterThan(t0, 5)
+        press(app, .char("s"))
+        XCTAssertEqual(app.state.prompt?.text, "\(b0) \(t0) \(d0)")
+        press(app, .escape)
+        typeSizes(app, "3 5 \(d0)")
+        XCTAssertFalse(app.state.messageIsError, app.state.message)
+        XCTAssertTrue(app.state.message.contains("batch \(b0) → 3") && app.state.message.contains("max_time \(t0) → 5"), app.state.message)
+        XCTAssertEqual([app.state.batchSize, app.state.maxTime, app.state.inputDepth], [3, 5, d0])
+        // Lengths [8, 4, 1, 0] clipped to the new max_time, the fourth row gone.
+        XCTAssertEqual(app.state.spec.sequenceLength, [5, 4, 1])
+        let cropped = try inputs(app)
+        XCTAssertEqual(cropped.shape, [3, 5, d0])
+        for b in 0..<3 { for t in 0..<5 { for k in 0..<d0 {
+            XCTAssertEqual(cropped.scalars[(b * 5 + t) * d0 + k], before.scalars[(b * t0 + t) * d0 + k])
+        } } }
+        XCTAssertTrue(screen(app, term).contains("inputs      [3, 5, \(d0)]"), screen(app, term))
+        // Undo: the experiment before, numbers and all.
+        press(app, .char("u"))
+        XCTAssertEqual(try inputs(app).scalars, before.scalars)
+        XCTAssertEqual(try inputs(app).shape, before.shape)
+        XCTAssertEqual(app.state.spec.sequenceLength, [8, 4, 1, 0])
+        XCTAssertEqual(try allFrames(app).map { $0.output.scalars }, outputs)
+        press(app, .ctrl("r"))
+        XCTAssertEqual(try inputs(app).scalars, cropped.scalars)
+    }
+
+    func testExtendingTakesNewValuesFromTheSeedAndANewDepthNewWeights() throws {
+        let (app, _) = try sampleApp("basic_rnn.json")
+        focus(app, .sequences)
+        let before = try inputs(app)
+        let (b0, t0, d0) = (app.state.batchSize, app.state.maxTime, app.state.inputDepth)
+        let weights = try app.model.session.weightArrays()
+        let (b1, t1, d1) = (b0 + 2, t0 + 3, d0 + 1)
+        typeSizes(app, "\(b1) \(t1) \(d1)")
+        XCTAssertFalse(app.state.messageIsError, app.state.message)
+        XCTAssertTrue(app.state.message.contains("depth \(d0) → \(d1)"), app.state.message)
+        let grown = try inputs(app)
+        XCTAssertEqual(grown.shape, [b1, t1, d1])
+        // What the loader generates from the seed for inputs of that shape (no inputs file).
+        var spec = app.state.spec
+        spec.inputs = nil
+        spec.weights = nil
+        (spec.batchSize, spec.maxTime, spec.inputDepth) = (b1, t1, d1)
+        let seeded = try ExperimentLoader.load(spec, file: "seeded", baseDirectory: BackwardViewTests.samples, as: Float.self).inputs
+        for b in 0..<b1 { for t in 0..<t1 { for k in 0..<d1 {
+            let at = (b * t1 + t) * d1 + k
+            let old = b < b0 && t < t0 && k < d0
+            XCTAssertEqual(grown.scalars[at], old ? before.scalars[(b * t0 + t) * d0 + k] : seeded.scalars[at], "[\(b), \(t), \(k)]")
+        } } }
+        XCTAssertNil(app.model.session.failure)
+        XCTAssertEqual(try allFrames(app).count, t1)
+        press(app, .char("u"))
+        let back = try app.model.session.weightArrays()
+        XCTAssertEqual(back.map(\.0), weights.map(\.0))
+        XCTAssertEqual(back.map(\.1), weights.map(\.1))
+        XCTAssertEqual(try inputs(app).scalars, before.scalars)
+    }
+
+    func testAMaskIsCroppedAndExtendedWithValidSteps() throws {
+        let terminal = MemoryTerminal(width: 80, height: 24, capabilities: TerminalCapabilities(colorMode: .palette256, unicode: true, mouse: true))
+        let model = try ExplorerModel.load(path: MaskExplorerTests.masks.appendingPathComponent("keras_mask_pre_gru.json").path)
+        XCTAssertTrue(model.session.waitUntilComplete(timeout: 30))
+        let app = ExplorerApp(terminal: terminal, model: model, clock: clock)
+        focus(app, .sequences)
+        let mask = try XCTUnwrap(app.state.stepMask)
+        typeSizes(app, "2 8 2")
+        XCTAssertFalse(app.state.messageIsError, app.state.message)
+        let m = try XCTUnwrap(app.state.stepMask)
+        XCTAssertEqual([m.batchSize, m.maxTime], [2, 8])
+        for b in 0..<2 { for t in 0..<8 { XCTAssertEqual(m.isValid(example: b, step: t), t < 6 ? mask.isValid(example: b, step: t) : true) } }
+        XCTAssertTrue(app.state.message.contains("mask extended with valid steps"), app.state.message)
+        // A refusal keeps the experiment.
+        typeSizes(app, "2 0 2")
+        XCTAssertTrue(app.state.messageIsError)
+        XCTAssertEqual(app.state.maxTime, 8)
+    }
+}
+
+/// `C` under a mask and the words the frame and view 6 give for what each framework does.
+final class MaskConventionTests: ExplorerAppTestCase {
+    func app(_ name: String) throws -> (ExplorerApp, MemoryTerminal) {
+        let terminal = MemoryTerminal(width: 100, height: 32, capabilities: TerminalCapabilities(colorMode: .palette256, unicode: true, mouse: true))
+        let model = try ExplorerModel.load(path: MaskExplorerTests.masks.appendingPathComponent(name + ".json").path)
+        XCTAssertTrue(model.session.waitUntilComplete(timeout: 30))
+        return (ExplorerApp(terminal: terminal, model: model, clock: clock), terminal)
+    }
+
+    func testCCyclesEveryConventionAndSaysWhatEachDoesAtAMaskedStep() throws {
+        // Post-padded: a prefix, which every framework expresses (example 1 is valid at t=0, 1 only).
+        let (app, term) = try app("keras_mask_post_lstm")
+        press(app, .down, .char("l"), .char("l"), .char("l"))
+        XCTAssertTrue(screen(app, term).contains("masked: mask[1, 3] = False → the output repeats the row's last"), screen(app, term))
+        press(app, .char("C"))
+        XCTAssertEqual(app.state.spec.convention, .torch, app.state.message)
+        XCTAssertTrue(screen(app, term).contains("pad_packed_sequence writes zeros"), screen(app, term))
+        XCTAssertEqual(try allFrames(app)[3].outputRow(1)?.allSatisfy { $0 == 0 }, true)
+        press(app, .char("C"))
+        // onnx: refused in one line, the convention stays; the next C goes on to tf.
+        XCTAssertEqual(app.state.spec.convention, .torch)
+        XCTAssertTrue(app.state.messageIsError)
+        XCTAssertTrue(app.state.message.contains("onnx"), app.state.message)
+        XCTAssertFalse(app.state.message.contains("\n"))
+        press(app, .char("C"))
+        XCTAssertEqual(app.state.spec.convention, .tf, app.state.message)
+        XCTAssertTrue(screen(app, term).contains("masked: mask[1, 3] = False → the cell computes, but its state"), screen(app, term))
+        press(app, .char("C"))
+        XCTAssertEqual(app.state.spec.convention, .keras, app.state.message)
+        // The mask went along each time.
+        XCTAssertEqual(app.state.stepMask?.prefixLengths, [6, 2, 4])
+    }
+
+    func testAHoleIsRefusedByTheFrameworksWithLengthsOnly() throws {
+        let (app, _) = try app("keras_mask_hole_lstm")
+        press(app, .char("C"))
+        XCTAssertEqual(app.state.spec.convention, .keras)
+        XCTAssertTrue(app.state.message.contains("convention torch: example 0's mask is not a prefix (masked steps 2, 4, 5)"), app.state.message)
+        XCTAssertTrue(app.state.message.hasSuffix("(C again: onnx)"), app.state.message)
+    }
+
+    func testViewSixShowsKerasSkippingThePaddingAndTheOthersRunningIt() throws {
+        let (app, term) = try app("keras_mask_pre_gru")
+        press(app, .down, .char("6"))
+        let text = screen(app, term)
+        XCTAssertTrue(text.contains("Mask effects"), text)
+        // The view's lines as drawn (wrapped in the pane), each whole.
+        let e = try XCTUnwrap((app.model.session as? Session<Float>)?.experiment)
+        let d = try XCTUnwrap(try e.paddingDiagnosis())
+        let flat = MaskCompareView.lines(d, example: 1, maxTime: 6).map(\.text).joined(separator: "\n")
+        XCTAssertTrue(text.contains("│example 1: masked t=0..2, valid t=3..5;"), text)
+        XCTAssertTrue(text.contains("│keras: with the mask (the reference): skips t=0..2"), text)
+        XCTAssertTrue(flat.contains("example 1: masked t=0..2, valid t=3..5"), flat)
+        XCTAssertTrue(flat.contains("keras: with the mask (the reference): skips t=0..2"), flat)
+        XCTAssertTrue(flat.contains("run the padding t=0..2 first; outputs wrong from t=0"), flat)
+        // The numbers are the padding doctor's (what unroll compare prints).
+        let tf = try XCTUnwrap(d.entries.first { $0.convention == .tf && $0.variant == .lengths })
+        XCTAssertEqual(tf.firstWrongStep[1], 0)
+        XCTAssertTrue(flat.contains("max |Δ| \(MaskCompareView.number(tf.outputDifference[1]))"), flat)
+        // Keras' own output for the pre-padded row: zeros before its first valid step.
+        let frames = try allFrames(app)
+        for t in 0..<3 { XCTAssertEqual(frames[t].outputRow(1)?.allSatisfy { $0 == 0 }, true) }
+        XCTAssertEqual(frames[3].outputRow(1)?.allSatisfy { $0 == 0 }, false)
+    }
+}
