@@ -357,3 +357,48 @@ final class MaskConventionTests: ExplorerAppTestCase {
         XCTAssertEqual(frames[3].outputRow(1)?.allSatisfy { $0 == 0 }, false)
     }
 }
+
+/// An edited mask and edited sizes are saved with the experiment (`w`) and come back as they were.
+final class MaskSaveTests: ExplorerAppTestCase {
+    func testAnEditedMaskAndSizesAreSavedAndReadBack() throws {
+        let terminal = MemoryTerminal(width: 80, height: 24, capabilities: TerminalCapabilities(colorMode: .palette256, unicode: true, mouse: true))
+        let model = try ExplorerModel.load(path: MaskExplorerTests.masks.appendingPathComponent("keras_mask_hole_lstm.json").path)
+        XCTAssertTrue(model.session.waitUntilComplete(timeout: 30))
+        let app = ExplorerApp(terminal: terminal, model: model, clock: clock)
+        focus(app, .sequences)
+        press(app, .char("j"), .char("l"), .char("l"), .char("m"), .char("p"))
+        press(app, .char("s"), .ctrl("u"))
+        for ch in "4 9 3" { press(app, .char(ch)) }
+        press(app, .enter)
+        XCTAssertFalse(app.state.messageIsError, app.state.message)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("unroll-masksave-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("edited.json").path
+        _ = try app.model.save(to: path)
+        let reloaded = try ExplorerModel.load(path: path)
+        XCTAssertTrue(reloaded.session.waitUntilComplete(timeout: 30))
+        XCTAssertEqual(reloaded.session.stepMask, app.model.session.stepMask)
+        XCTAssertNotNil(reloaded.session.stepMask)
+        XCTAssertEqual(try reloaded.session.inputsArray().asDoubles(), try app.model.session.inputsArray().asDoubles())
+        XCTAssertEqual(try reloaded.session.frames(.forward, 0..<9).map { $0.output.scalars },
+                       try app.model.session.frames(.forward, 0..<9).map { $0.output.scalars })
+    }
+
+    func testSizesBeyondTheMemoryBudgetAreRefusedInOneLine() throws {
+        let (app, _) = try sampleApp("basic_rnn.json")
+        focus(app, .sequences)
+        let before = app.state.spec
+        press(app, .char("s"), .ctrl("u"))
+        for ch in "100000 100000 100000" { press(app, .char(ch)) }
+        press(app, .enter)
+        XCTAssertTrue(app.state.messageIsError, app.state.message)
+        XCTAssertFalse(app.state.message.contains("\n"))
+        XCTAssertTrue(app.state.message.contains("more than the"), app.state.message)
+        XCTAssertEqual(app.state.spec, before)
+        press(app, .char("s"), .ctrl("u"))
+        for ch in "3 x" { press(app, .char(ch)) }
+        press(app, .enter)
+        XCTAssertTrue(app.state.message.hasPrefix("refused: type three whole numbers"), app.state.message)
+    }
+}
