@@ -402,3 +402,24 @@ final class MaskSaveTests: ExplorerAppTestCase {
         XCTAssertTrue(app.state.message.hasPrefix("refused: type three whole numbers"), app.state.message)
     }
 }
+
+/// `L` keeps the mask: weights loaded into a masked experiment run under the same mask.
+final class MaskLoadWeightsTests: ExplorerAppTestCase {
+    func testLoadingWeightsKeepsTheMask() throws {
+        let terminal = MemoryTerminal(width: 80, height: 24, capabilities: TerminalCapabilities(colorMode: .palette256, unicode: true, mouse: true))
+        let url = MaskExplorerTests.masks.appendingPathComponent("keras_mask_hole_lstm.json")
+        let model = try ExplorerModel.load(path: url.path)
+        XCTAssertTrue(model.session.waitUntilComplete(timeout: 30))
+        let app = ExplorerApp(terminal: terminal, model: model, clock: clock)
+        let mask = app.model.session.stepMask
+        let outputs = try allFrames(app).map { $0.output.scalars }
+        press(app, .char("L"))
+        for ch in url.deletingPathExtension().appendingPathExtension("npz").path { press(app, .char(ch)) }
+        press(app, .enter)
+        XCTAssertFalse(app.state.messageIsError, app.state.message)
+        XCTAssertNotNil(mask)
+        XCTAssertEqual(app.model.session.stepMask, mask)
+        XCTAssertEqual(app.state.stepMask, mask)
+        XCTAssertEqual(try allFrames(app).map { $0.output.scalars }, outputs)
+    }
+}
