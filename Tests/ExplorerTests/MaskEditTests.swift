@@ -350,7 +350,7 @@ final class MaskConventionTests: ExplorerAppTestCase {
         // The numbers are the padding doctor's (what unroll compare prints).
         let tf = try XCTUnwrap(d.entries.first { $0.convention == .tf && $0.variant == .lengths })
         XCTAssertEqual(tf.firstWrongStep[1], 0)
-        XCTAssertTrue(flat.contains("max |Δ| \(MaskCompareView.number(tf.outputDifference[1]))"), flat)
+        XCTAssertTrue(flat.contains("max |diff| \(MaskCompareView.number(tf.outputDifference[1]))"), flat)
         // Keras' own output for the pre-padded row: zeros before its first valid step.
         let frames = try allFrames(app)
         for t in 0..<3 { XCTAssertEqual(frames[t].outputRow(1)?.allSatisfy { $0 == 0 }, true) }

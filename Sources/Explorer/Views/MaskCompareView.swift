@@ -39,7 +39,7 @@ enum MaskCompareView {
 
     /// A refusal in few words: a mask that is not a prefix, or the reason after "because".
     static func short(_ refusal: String) -> String {
-        if refusal.contains("is not a prefix") { return "cannot express it (not a prefix)" }
+        if refusal.contains("is not a prefix") { return "cannot express the batch's mask (not a prefix)" }
         if let r = refusal.range(of: " because ") { return "cannot run the model: " + refusal[r.upperBound...] }
         return refusal
     }
@@ -64,7 +64,8 @@ enum MaskCompareView {
             var parts: [String] = []
             var style = Styles.ok
             if c.takesAnyMask, mask.refusal == nil {
-                parts.append("with the mask (the reference): skips \(steps(masked)), carries the state, repeats the last valid output")
+                parts.append(masked.isEmpty ? "with the mask (the reference): no step of this row masked"
+                                            : "with the mask (the reference): skips \(steps(masked)), carries the state, repeats the last valid output")
                 style = Styles.ok.adding(.bold)
             } else if let why = mask.refusal {
                 parts.append("mask: \(short(why))")
@@ -91,8 +92,8 @@ enum MaskCompareView {
     /// How an entry's run of example `b` differs from Keras' with the mask.
     static func difference(_ e: PaddingDiagnosis.Entry, _ b: Int) -> String {
         guard b < e.outputDifference.count else { return "" }
-        let outputs = e.firstWrongStep[b].map { "outputs wrong from t=\($0) (max |Δ| \(number(e.outputDifference[b])))" } ?? "outputs right"
-        let state = e.stateDifference[b] == 0 ? "final state right" : "final state |Δ| \(number(e.stateDifference[b]))"
+        let outputs = e.firstWrongStep[b].map { "outputs wrong from t=\($0) (max |diff| \(number(e.outputDifference[b])))" } ?? "outputs right"
+        let state = e.stateDifference[b] == 0 ? "final state right" : "final state |diff| \(number(e.stateDifference[b]))"
         return outputs + ", " + state
     }
 }
