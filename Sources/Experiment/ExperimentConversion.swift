@@ -45,10 +45,16 @@ public enum ExperimentConversion {
         out.convention = convention
         out.cell = model.cell
         out.cellBackward = model.cellBackward
-        let experiment = LoadedExperiment(spec: out, file: loaded.file, inputs: loaded.inputs,
+        // The mask the layers get goes with the model (Masking's as a mask where the framework has no Masking).
+        if convention != .keras, spec.maskValue != nil {
+            out.maskValue = nil
+            out.mask = loaded.stepMask == nil ? nil : LoadedExperiment<S>.editedMaskName
+        }
+        var experiment = LoadedExperiment(spec: out, file: loaded.file, inputs: loaded.inputs,
                                           store: VariableStore(arrays: variables, missing: .fail),
                                           initialState: loaded.initialState, initialStateBackward: loaded.initialStateBackward,
                                           inputShape: loaded.inputShape)
+        experiment.stepMask = loaded.stepMask
         return (experiment, arrays)
     }
 

@@ -234,9 +234,14 @@ public enum ExperimentLoader {
             let b = spec.batchSize ?? 1, t = spec.maxTime ?? 1, d = spec.inputDepth ?? 1
             let shape = spec.timeMajor ? [t, b, d] : [b, t, d]
             if shapesOnly { return (Tensor(zeros: [0]), shape) }
-            let generated: [Scalar] = seededInputs(count: b * t * d, seed: spec.seed, scale: spec.inputScale)
-            return (try Tensor(shape: shape, scalars: generated), shape)
+            return (try generatedInputs(spec, shape: shape), shape)
         }
+    }
+
+    /// The inputs the seed gives an experiment without an `inputs` file, of `shape` (in the spec's layout): uniform
+    /// in ±`input_scale`, in the order of the scalars.
+    static func generatedInputs<Scalar: RNNScalar>(_ spec: ExperimentSpec, shape: [Int]) throws -> Tensor<Scalar> {
+        try Tensor(shape: shape, scalars: seededInputs(count: shape.reduce(1, *), seed: spec.seed, scale: spec.inputScale))
     }
 
     /// `count` seeded inputs, uniform in ±`scale`: what an experiment without `inputs` runs on (and a model file

@@ -33,8 +33,18 @@ extension LoadedExperiment {
                 throw fail("\(e.description) (\(convention.frameworkName) names)")
             }
         }
-        let loaded = LoadedExperiment(spec: newSpec, file: self.file, inputs: inputs, store: VariableStore(arrays: weights, missing: .fail),
+        var loaded = LoadedExperiment(spec: newSpec, file: self.file, inputs: inputs, store: VariableStore(arrays: weights, missing: .fail),
                                       initialState: initialState, initialStateBackward: initialStateBackward)
+        // The mask stays (Masking's as a mask where the framework the names show has no Masking).
+        loaded.stepMask = stepMask
+        if newSpec.convention != .keras, newSpec.maskValue != nil {
+            var spec = newSpec
+            spec.maskValue = nil
+            spec.mask = stepMask == nil ? nil : Self.editedMaskName
+            loaded = LoadedExperiment(spec: spec, file: self.file, inputs: inputs, store: loaded.store,
+                                      initialState: initialState, initialStateBackward: initialStateBackward)
+            loaded.stepMask = stepMask
+        }
         return (loaded, convention)
     }
 }

@@ -32,16 +32,25 @@ extension LoadedExperiment {
     /// change). `transposeInputs` swaps the inputs' first two axes (a `time_major` toggle). `layerOrigins` says, per
     /// direction, which layer of the old cells each new layer is (nil: a new layer): its given weights move to the
     /// new layer's scope (a layer added before it, or moved, keeps its weights). Errors name this file and `cell`.
+    /// `inputs` replaces the inputs (a data edit: `reshaped`); a new input depth asks the cells for their weights
+    /// again, as an edit of the cells does. The step mask stays (`withMask` changes it).
     public func edited(spec newSpec: ExperimentSpec, transposeInputs: Bool = false,
-                       layerOrigins: [Direction: [Int?]] = [:]) throws -> (experiment: LoadedExperiment, summary: EditSummary?) {
-        let inputs = transposeInputs ? self.inputs.transposedFirstTwo() : self.inputs
+                       layerOrigins: [Direction: [Int?]] = [:], inputs newInputs: Tensor<Scalar>? = nil) throws -> (experiment: LoadedExperiment, summary: EditSummary?) {
+        let inputs = newInputs ?? (transposeInputs ? self.inputs.transposedFirstTwo() : self.inputs)
+        let inputDepth = inputs.shape.last ?? self.inputDepth
+        let batchSize = inputs.rank > 1 ? inputs.shape[newSpec.timeMajor ? 1 : 0] : self.batchSize
         let cellsChanged = newSpec.cell != spec.cell || newSpec.cellBackward != spec.cellBackward || newSpec.bidirectional != spec.bidirectional
+            || inputDepth != self.inputDepth
         guard cellsChanged else {
-            return (LoadedExperiment(spec: newSpec, file: file, inputs: inputs, store: store,
-                                     initialState: initialState, initialStateBackward: initialStateBackward), nil)
+            var same = LoadedExperiment(spec: newSpec, file: file, inputs: inputs, store: store,
+                                        initialState: initialState, initialStateBackward: initialStateBackward)
+            same.stepMask = stepMask
+            // A loss's cotangents keep their meaning while the inputs keep their layout and shape.
+            if !transposeInputs && newInputs == nil { same.lossArrays = lossArrays }
+            return (same, nil)
         }
         // The given weights under the names the new cells give them: a layer's weights follow it to its new scope.
-        let oldLayers = spec.model.layers(inputDepth: inputDepth), newLayers = newSpec.model.layers(inputDepth: inputDepth)
+        let oldLayers = spec.model.layers(inputDepth: self.inputDepth), newLayers = newSpec.model.layers(inputDepth: inputDepth)
         var given = store.arrays
         for (direction, origins) in layerOrigins {
             let moves: [(from: String, to: String)] = origins.enumerated().compactMap { i, origin in
@@ -93,9 +102,10 @@ extension LoadedExperiment {
         let states = [fitting(initialState, .forward), fitting(initialStateBackward, .backward)]
         let dropped = zip([Direction.forward, .backward], zip([initialState, initialStateBackward], states))
             .filter { $0.1.0 != nil && $0.1.1 == nil }.map(\.0)
-        let edited = LoadedExperiment(spec: newSpec, file: file, inputs: inputs,
+        var edited = LoadedExperiment(spec: newSpec, file: file, inputs: inputs,
                                       store: VariableStore(arrays: kept, missing: .initialize(seed: newSpec.seed)),
                                       initialState: states[0], initialStateBackward: states[1])
+        edited.stepMask = stepMask
         return (edited, EditSummary(keptWeights: kept.count, seededWeights: seeded, droppedInitialStates: dropped, layers: perLayer))
     }
 }

@@ -54,19 +54,22 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
     var maskField: String { stepMask == nil ? "cell" : spec.mask != nil ? "mask" : "mask_value" }
 
     /// The unrolled loop of one direction (the backward one sees each row reversed within its length; a lone
-    /// reverse pass is backward), with its cell built: what the explorer steps through. A step mask (`"mask"`,
-    /// `"mask_value"`) or a `go_backwards` layer has no single loop to step through yet: refused in one line
-    /// (`run` and `gradients` compute them).
+    /// reverse pass is backward), with its cell built: what the explorer steps through. Under a step mask (`"mask"`,
+    /// `"mask_value"`) a prefix mask runs as its lengths (the same run, `RNNModel.run(mask:)`); any other mask runs
+    /// under keras as the loop's `stepMask` (a masked step carries the state; `MaskedOutputRule` says what it emits),
+    /// and tf and torch refuse it in one line (`Convention.maskRefusal`), as `run` does. A Keras `go_backwards`
+    /// layer reads the steps from last to first (the loop's step t reads input step max_time-1-t, its mask reversed);
+    /// a Keras stack with one runs layer by layer, which one loop cannot show: refused (`unroll run` computes it).
     public func makeLoop(backward: Bool = false) throws -> UnrolledLoop<Scalar> {
-        if stepMask != nil || spec.model.goesBackwards {
-            throw ExperimentError(file: file, field: maskField,
-                                  "stepping through a run under a step mask or go_backwards is not supported yet; unroll run computes it")
+        let model = spec.model
+        if model.goesBackwards, model.convention == .keras, !model.bidirectional, model.cell.layers.count > 1 {
+            throw ExperimentError(file: file, field: "cell",
+                                  "a Keras stack with a go_backwards layer runs layer by layer (each layer reads the steps in its own order); one loop cannot show it; unroll run computes it")
         }
         return try located {
-            let direction: Direction = backward || self.spec.model.directions == [.backward] ? .backward : .forward
+            let direction: Direction = backward || model.directions == [.backward] ? .backward : .forward
             let cell = try spec.cell(for: direction).makeCell(store: store)
             var scope = spec.scope(for: direction)
-            let model = self.spec.model
             if model.bidirectional && model.convention.bidirectionalStacking == .layerwise {
                 // PyTorch's bidirectional layers: one layer is one bidirectional_dynamic_rnn under its own scope; a
                 // deeper stack feeds both directions into each next layer, which one direction's loop cannot show.
@@ -77,14 +80,46 @@ public struct LoadedExperiment<Scalar: RNNScalar> {
                 }
                 scope = layer.scope
             }
+            let plan = try loopPlan(direction: direction)
             var x = inputs
-            if direction == .backward {
-                x = try reverseSequence(inputs, lengths: self.spec.sequenceLength, timeMajor: self.spec.timeMajor)
+            if plan.readsBackwards {
+                x = try reverseSequence(inputs, lengths: plan.stepMask == nil ? plan.lengths : nil, timeMajor: spec.timeMajor)
             }
-            return try UnrolledLoop(cell: cell, inputs: .leaf(x), sequenceLength: self.spec.sequenceLength,
+            return try UnrolledLoop(cell: cell, inputs: .leaf(x), sequenceLength: plan.lengths,
                                     initialState: backward ? initialStateBackward : initialState,
-                                    dtype: self.spec.dtype, timeMajor: self.spec.timeMajor, scope: scope)
+                                    dtype: spec.dtype, timeMajor: spec.timeMajor, scope: scope, stepMask: plan.stepMask)
         }
+    }
+
+    /// How one direction's loop reads the steps: its lengths (`sequence_length`, or a prefix mask's), or a step mask
+    /// of another pattern (keras only), in the order the loop reads them.
+    public struct LoopPlan: Equatable, Sendable {
+        public let lengths: [Int]?
+        public let stepMask: StepMask?
+        /// Whether the loop reads the steps from last to first: the backward pass (within each row's length, or the
+        /// whole row under a step mask) or a `go_backwards` layer (the whole row).
+        public let readsBackwards: Bool
+        /// Whether the reading reverses whole rows (a step mask or `go_backwards`), not each row within its length.
+        public var reversesWholeRows: Bool { readsBackwards && (stepMask != nil || lengths == nil) }
+    }
+
+    /// The loop plan of `direction` (see `makeLoop`); throws the convention's refusal of a mask it cannot express.
+    public func loopPlan(direction: Direction) throws -> LoopPlan {
+        let model = spec.model
+        let reversed = direction == .backward || model.goesBackwards
+        // The mask in input order: the file's or Masking's; lengths under go_backwards read as a mask (Keras reverses it).
+        guard let mask = stepMask ?? (model.goesBackwards ? spec.sequenceLength.map { StepMask(lengths: $0, maxTime: maxTime) } : nil) else {
+            return LoopPlan(lengths: spec.sequenceLength, stepMask: nil, readsBackwards: reversed)
+        }
+        if let lengths = mask.prefixLengths, !model.goesBackwards {
+            try spec.convention.checkSequenceLength(lengths, maxTime: maxTime)
+            return LoopPlan(lengths: lengths, stepMask: nil, readsBackwards: reversed)
+        }
+        guard spec.convention.takesAnyMask else {
+            let (example, masked) = mask.firstNonPrefix ?? (0, [])
+            throw ExperimentError(file: file, field: maskField, spec.convention.maskRefusal(example: example, maskedSteps: masked))
+        }
+        return LoopPlan(lengths: nil, stepMask: reversed ? mask.reversedInTime() : mask, readsBackwards: reversed)
     }
 
     /// Runs the experiment as its convention's framework would (`dynamic_rnn` or `bidirectional_dynamic_rnn` for tf).

@@ -32,6 +32,7 @@ public final class ExplorerApp {
     static func initialState(for model: ExplorerModel) -> ExplorerState {
         let s = model.session
         var st = ExplorerState(spec: s.spec, batchSize: s.batchSize, maxTime: s.maxTime, inputDepth: s.inputDepth)
+        st.stepMask = s.stepMask
         let k = Keymap.names()
         st.setMessage("opened \(model.displayName) \(Symbols(glyphs: .ascii).sep) press \(k(.help)) for help, \(k(.quit)) to quit")
         st.clamp()
@@ -246,7 +247,9 @@ public final class ExplorerApp {
             let g = BackwardView.geometry(rect: layout.frame, state: state)
             data.backward = model.backwardData(state: state, range: g.range)
         }
-        if state.view == .compare { data.comparison = model.comparison(with: ConventionChoice.other(state)) }
+        if state.view == .compare, state.stepMask != nil {
+            (data.paddingDiagnosis, data.paddingRefusal) = model.paddingDiagnosis()
+        } else if state.view == .compare { data.comparison = model.comparison(with: ConventionChoice.other(state)) }
         return data
     }
 
@@ -258,6 +261,8 @@ public final class ExplorerApp {
         state.batchSize = s.batchSize
         state.maxTime = s.maxTime
         state.inputDepth = s.inputDepth
+        state.stepMask = s.stepMask
+        state.conventionTried = nil
         state.clamp()
     }
 
@@ -283,6 +288,14 @@ public final class ExplorerApp {
             } catch {
                 sync()
                 state.setMessage("refused: \(describe(error))", error: true)
+            }
+        case let .setMask(mask, summary):
+            dataEdit(summary) { [model] in try model.applyMask(mask) }
+        case let .movePadding(example):
+            dataEdit("example \(example)'s padding moved") { [model] in try model.movePadding(example: example) }
+        case let .reshape(batch, time, depth):
+            dataEdit("inputs [batch \(batch), max_time \(time), depth \(depth)]") { [model] in
+                try model.reshape(batchSize: batch, maxTime: time, inputDepth: depth).joined(separator: "; ")
             }
         case .undo:
             guard let undone = state.history.past.last else { return true }
@@ -333,11 +346,13 @@ public final class ExplorerApp {
             do {
                 let note = try model.switchConvention(to: convention)
                 sync()
+                state.conventionTried = nil
                 // Earlier edits name weights the conversion renamed: undo does not cross a switch.
                 state.history = EditHistory()
                 state.setMessage("convention \(convention.rawValue): runs as \(convention.frameworkName) does; \(note)")
             } catch {
-                state.setMessage("refused: \(describe(error))", error: true)
+                let next = ConventionChoice.cycle(after: convention, skipping: state.spec.convention)
+                state.setMessage("refused: \(describe(error)) (\(Keymap.names()(.conventionNext)) again: \(next.rawValue))", error: true)
             }
         case let .loadWeights(path):
             do {
@@ -351,6 +366,23 @@ public final class ExplorerApp {
             }
         }
         return true
+    }
+
+    /// A data edit (mask, padding, sizes): re-runs through `edit`, which returns what changed; undo returns to the
+    /// experiment before it. On error the previous experiment stays and the message says why.
+    private func dataEdit(_ summary: String, _ edit: () throws -> String) {
+        let before = model.snapshot()
+        do {
+            let note = try edit()
+            // The note says it all when it starts with what the edit did (a padding move names its row and where).
+            let said = note.isEmpty ? summary : note.hasPrefix(summary) ? note : summary + " (" + note + ")"
+            state.history.record(before, summary: said)
+            sync()
+            state.setMessage("re-ran: \(said) (\(Keymap.names()(.undo)) undoes)")
+        } catch {
+            sync()
+            state.setMessage("refused: \(describe(error))", error: true)
+        }
     }
 
     /// Undo and redo: back to exactly the experiment `target` holds (inputs in their layout, weights, initial state).

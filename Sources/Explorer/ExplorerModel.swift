@@ -13,8 +13,12 @@ public final class ExplorerModel {
     public let baseDirectory: URL
     /// The spec as loaded: the paths in it refer to files that hold the original arrays.
     let loadedSpec: ExperimentSpec
+    /// The step mask as loaded (from `loadedSpec.mask`).
+    let loadedMask: StepMask?
     /// The inputs' layout differs from the file's (time-major toggled).
     private(set) var inputsTransposed = false
+    /// The inputs differ from the file's or the seed's (their sizes were edited): saving writes them.
+    private(set) var inputsEdited = false
     /// Weights loaded later with `L`, by path (relative to the current directory or absolute).
     private(set) var replacedWeights: String?
     /// Bumped whenever the session changes.
@@ -35,6 +39,7 @@ public final class ExplorerModel {
         self.file = file
         self.baseDirectory = baseDirectory
         self.loadedSpec = session.spec
+        self.loadedMask = session.stepMask
         session.mailbox = mailbox
     }
 
@@ -90,25 +95,30 @@ public final class ExplorerModel {
         public let spec: ExperimentSpec
         let session: () throws -> ExplorerSession
         let inputsTransposed: Bool
+        let inputsEdited: Bool
         let replacedWeights: String?
 
-        init(spec: ExperimentSpec, session: @escaping () throws -> ExplorerSession, inputsTransposed: Bool, replacedWeights: String?) {
+        init(spec: ExperimentSpec, session: @escaping () throws -> ExplorerSession, inputsTransposed: Bool, inputsEdited: Bool,
+             replacedWeights: String?) {
             self.spec = spec
             self.session = session
             self.inputsTransposed = inputsTransposed
+            self.inputsEdited = inputsEdited
             self.replacedWeights = replacedWeights
         }
     }
 
     /// The experiment as it is now (before an edit), exactly: inputs in their layout, weights, initial state.
     public func snapshot() -> Snapshot {
-        Snapshot(spec: session.spec, session: session.snapshot(), inputsTransposed: inputsTransposed, replacedWeights: replacedWeights)
+        Snapshot(spec: session.spec, session: session.snapshot(), inputsTransposed: inputsTransposed, inputsEdited: inputsEdited,
+                 replacedWeights: replacedWeights)
     }
 
     /// Goes back to a snapshot's experiment (undo, redo) and re-runs it.
     public func restore(_ snapshot: Snapshot) throws {
         let s = try snapshot.session()
         inputsTransposed = snapshot.inputsTransposed
+        inputsEdited = snapshot.inputsEdited
         replacedWeights = snapshot.replacedWeights
         replace(s)
     }
@@ -121,6 +131,30 @@ public final class ExplorerModel {
         let (s, note) = try session.rebuilt(spec: newSpec, transposeInputs: false, layerOrigins: layerOrigins)
         replace(s)
         return note
+    }
+
+    /// Re-runs with `mask` as the valid steps (input order; nil: no masking): lengths where it is a prefix of
+    /// lengths, else a mask (`LoadedExperiment.withMask`). Returns a note for the message line.
+    public func applyMask(_ mask: StepMask?) throws -> String {
+        let (s, note) = try session.withMask(mask)
+        replace(s)
+        return note
+    }
+
+    /// Re-runs with example `b`'s padding moved (its inputs move with their steps). Returns a note.
+    public func movePadding(example b: Int) throws -> String {
+        let (s, note) = try session.withPaddingMoved(example: b)
+        inputsEdited = true
+        replace(s)
+        return note
+    }
+
+    /// Re-runs with inputs of another size (cropped, or extended from the seed). Returns what changed.
+    public func reshape(batchSize: Int, maxTime: Int, inputDepth: Int) throws -> [String] {
+        let (s, notes) = try session.reshaped(batchSize: batchSize, maxTime: maxTime, inputDepth: inputDepth)
+        inputsEdited = true
+        replace(s)
+        return notes
     }
 
     /// Flips `time_major` and transposes the inputs, so the computation (and every frame) is unchanged.
@@ -141,6 +175,22 @@ public final class ExplorerModel {
         replace(s)
         return note
     }
+
+    /// The padding doctor's table of the open experiment (view 6 under a mask), computed once per session, or why
+    /// there is none.
+    func paddingDiagnosis() -> (PaddingDiagnosis?, String?) {
+        if let c = paddingCache, c.generation == generation { return (c.diagnosis, c.refusal) }
+        var value: (PaddingDiagnosis?, String?)
+        do {
+            let d = try session.paddingDiagnosis()
+            value = (d, d == nil ? "the experiment has no mask" : nil)
+        } catch {
+            value = (nil, describe(error))
+        }
+        paddingCache = (generation, value.0, value.1)
+        return value
+    }
+    private var paddingCache: (generation: Int, diagnosis: PaddingDiagnosis?, refusal: String?)?
 
     // MARK: - Frames on screen
 
@@ -259,10 +309,10 @@ public final class ExplorerModel {
         }
         // A model file is named from the saved file's folder.
         if let m = loadedSpec.modelFile { out.renameModelFile(reference(m)) }
-        // Inputs (those held in memory, a model file's seeded or .npy inputs, are written alongside).
-        if let i = loadedSpec.inputs, !inputsTransposed, loadedSpec.memoryArchives[i] == nil {
+        // Inputs (those held in memory, a model file's seeded or .npy inputs, and edited ones are written alongside).
+        if let i = loadedSpec.inputs, !inputsTransposed, !inputsEdited, loadedSpec.memoryArchives[i] == nil {
             out.inputs = reference(i)
-        } else if loadedSpec.inputs == nil, !inputsTransposed {
+        } else if loadedSpec.inputs == nil, !inputsTransposed, !inputsEdited {
             out.inputs = nil
         } else {
             companion.append(("inputs", try session.inputsArray()))
@@ -270,6 +320,17 @@ public final class ExplorerModel {
             out.batchSize = nil
             out.maxTime = nil
             out.inputDepth = nil
+        }
+        // The mask: the file's while it is unchanged, else the mask as the layers get it (mask_value recomputes its own).
+        if out.maskValue == nil, let m = session.stepMask {
+            if let path = loadedSpec.mask, out.mask == loadedSpec.mask, m == loadedMask {
+                out.mask = reference(path)
+            } else {
+                companion.append(("mask", try NumpyArray(shape: [m.batchSize, m.maxTime], storage: .bool(m.valid.map { $0 ? 1 : 0 }))))
+                out.mask = companionName
+            }
+        } else if out.maskValue == nil {
+            out.mask = nil
         }
         // Initial state.
         let initial = try session.initialStateArrays()

@@ -45,7 +45,7 @@ public enum ExplorerView: Int, CaseIterable, Hashable, Sendable {
 
 /// What a text prompt on the message line asks for.
 public enum PromptKind: Equatable, Sendable {
-    case open, save, export, loadWeights, units, numProj, sequenceLength
+    case open, save, export, loadWeights, units, numProj, sequenceLength, inputSizes
 
     public var label: String {
         switch self {
@@ -56,6 +56,7 @@ public enum PromptKind: Equatable, Sendable {
         case .units: return "num_units"
         case .numProj: return "num_proj (empty or none: no projection)"
         case .sequenceLength: return "sequence_length"
+        case .inputSizes: return "batch max_time depth"
         }
     }
 
@@ -158,6 +159,13 @@ public struct ExplorerState: Equatable {
     public var opened: ExperimentSpec
     /// Lengths `n` set aside when masking was switched off, restored by the next `n`.
     public var savedLengths: [Int]?
+    /// The step mask the layers are given, in input order (the file's `mask`, `mask_value`'s, or one made with the
+    /// Sequences keys); nil under `sequence_length` or without masking (kept in sync with the model).
+    public var stepMask: StepMask?
+    /// A mask `n` set aside, restored by the next `n`.
+    public var savedMask: StepMask?
+    /// The convention the last `C` tried and could not switch to (the next `C` tries the one after it); nil after a switch.
+    public var conventionTried: Convention?
     /// What the backward view differentiates.
     public var backward = BackwardSelection()
     /// The convention the comparison view sets beside the experiment's (nil: the next one).

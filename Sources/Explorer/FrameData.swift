@@ -126,16 +126,17 @@ struct EmittedFrame<Scalar: RNNScalar>: Sendable {
     /// `frame.output` with masked rows as `rule` has them (Keras: the row's last valid output).
     let output: Tensor<Scalar>
 
-    /// `frame`, its masked rows' output set as `rule` has it, read through `output(at:)` (the run's emitted
-    /// outputs by step); `dynamic_rnn`'s zeros stay for `.zeros`.
-    init(_ frame: Frame<Scalar>, rule: MaskedOutputRule, lengths: [Int]?, output emitted: (Int) -> Tensor<Scalar>?) {
+    /// `frame`, its masked rows' output set as the convention's `MaskedOutputRule` has it: `source(b, t)` is the step
+    /// whose output masked row `b` shows at step `t` (nil: `dynamic_rnn`'s zeros stay), read through `output(at:)`
+    /// (the run's emitted outputs by step).
+    init(_ frame: Frame<Scalar>, source: (Int, Int) -> Int?, output emitted: (Int) -> Tensor<Scalar>?) {
         self.frame = frame
         var output = frame.output
-        if rule != .zeros, let lengths, output.rank == 2 {
+        if output.rank == 2 {
             let width = output.shape[1]
-            for (b, isMasked) in frame.masked.enumerated() where isMasked && lengths.indices.contains(b) {
-                guard let source = rule.sourceStep(time: frame.time, length: lengths[b]), source != frame.time,
-                      let e = emitted(source), e.shape == output.shape else { continue }
+            for (b, isMasked) in frame.masked.enumerated() where isMasked {
+                guard let from = source(b, frame.time), from != frame.time,
+                      let e = emitted(from), e.shape == output.shape else { continue }
                 for k in 0..<width { output.scalars[b * width + k] = e.scalars[b * width + k] }
             }
         }

@@ -19,6 +19,12 @@ public enum Command: Equatable {
     case loadWeights(String)
     /// Run the experiment under another convention (its model and weights converted).
     case switchConvention(Convention)
+    /// Re-run with these valid steps (input order; nil: no masking), `summary` saying what changed (`MaskEdit`).
+    case setMask(StepMask?, summary: String)
+    /// Move an example's padding to the front or back to the end (its inputs move with their steps).
+    case movePadding(example: Int)
+    /// Re-run with inputs of these sizes (cropped or extended from the seed).
+    case reshape(batchSize: Int, maxTime: Int, inputDepth: Int)
     /// Complete the path typed in the prompt (Tab).
     case completePath
 }
@@ -124,7 +130,9 @@ public enum KeyHandler {
         case .lossNext:
             BackwardSelection.enter(&s, next: true)
         case .conventionNext:
-            return [.switchConvention(ConventionChoice.next(after: s.spec.convention))]
+            let target = ConventionChoice.cycle(after: s.conventionTried ?? s.spec.convention, skipping: s.spec.convention)
+            s.conventionTried = target
+            return [.switchConvention(target)]
         case .toggleTimeMajor: return [.toggleTimeMajor]
         case .direction:
             s.direction = s.direction.opposite
@@ -160,6 +168,9 @@ public enum KeyHandler {
         case .lengthDown: return setLength(&s, current(s) - 1)
         case .typeLength: s.prompt = Prompt(kind: .sequenceLength, text: String(current(s)))
         case .toggleMasking: return toggleMasking(&s)
+        case .toggleStepMask: return MaskEdit.toggleStep(&s)
+        case .movePadding: return [.movePadding(example: s.example)]
+        case .typeSizes: s.prompt = Prompt(kind: .inputSizes, text: "\(s.batchSize) \(s.maxTime) \(s.inputDepth)")
         case .scrollDown: s.frameScroll += 1
         case .scrollUp: s.frameScroll = max(0, s.frameScroll - 1)
         case .confirm, .erase, .clearLine, .complete: break  // prompts and questions only (`handlePrompt`, `handle`)
@@ -221,6 +232,10 @@ public enum KeyHandler {
 
     /// `n`: masking off for the whole batch (the lengths are set aside), or back on with the lengths it had.
     static func toggleMasking(_ s: inout ExplorerState) -> [Command] {
+        if let mask = s.stepMask { return MaskEdit.setAside(mask, &s) }
+        if s.spec.sequenceLength == nil, let m = s.savedMask, m.batchSize == s.batchSize, m.maxTime == s.maxTime {
+            return MaskEdit.restore(m, &s)
+        }
         var spec = s.spec
         if let lengths = spec.sequenceLength {
             s.savedLengths = lengths
@@ -243,6 +258,10 @@ public enum KeyHandler {
     /// Sets the selected example's length. Any integer is accepted, as TF does: a length ≤ 0 keeps the initial
     /// state, one ≥ max_time never masks.
     static func setLength(_ s: inout ExplorerState, _ value: Int) -> [Command] {
+        if let refusal = MaskEdit.lengthRefusal(s) {
+            s.setMessage(refusal, error: true)
+            return []
+        }
         guard abs(value) <= maxLength else {
             s.setMessage("refused: sequence_length[\(s.example)] = \(value) is beyond ±\(maxLength)", error: true)
             return []
@@ -316,6 +335,8 @@ public enum KeyHandler {
                 return []
             }
             return setLength(&s, n)
+        case .inputSizes:
+            return MaskEdit.sizes(text, &s)
         }
     }
 

@@ -22,6 +22,7 @@ public enum Action: Hashable, Sendable {
     case scrollDown, scrollUp
     // Sequences pane
     case lengthUp, lengthDown, typeLength, toggleMasking
+    case toggleStepMask, movePadding, typeSizes
     // Prompts and questions (with `cancel`)
     case confirm, erase, clearLine, complete
 }
@@ -185,7 +186,7 @@ public enum Keymap {
                        let k = Keymap.names()
                        return s.view == .backward ? nil : "\(k(.lossNext)) picks what the backward view (\(k(.view(.backward)))) differentiates"
                    }),
-        KeyBinding([.char("C")], .conventionNext, help: "convention: tf / keras / torch (the model converted, run as that framework runs it)",
+        KeyBinding([.char("C")], .conventionNext, help: "convention: tf / keras / torch / onnx (the model converted, run as that framework runs it; what one cannot express is refused in one line)",
                    hint: "convention", barFirstIn: [.sequences, .shapes]),
         KeyBinding([.char("t")], .toggleTimeMajor, help: "toggle time_major (inputs and outputs transpose; the numbers do not change)"),
         KeyBinding([.char("d")], .direction, help: "forward / backward pass (bidirectional experiments)", hint: "fw/bw",
@@ -216,6 +217,13 @@ public enum Keymap {
         // Frame pane
         KeyBinding([.char("K")], .scrollUp, .pane(.frame), help: "scroll the frame's rows up (when they do not fit)", hint: "scroll"),
         KeyBinding([.char("J")], .scrollDown, .pane(.frame), help: "scroll the frame's rows down"),
+        // Sequences pane: the mask step by step, padding front or back, the inputs' sizes (`MaskEdit`)
+        KeyBinding([.char("m")], .toggleStepMask, .pane(.sequences),
+                   help: "mask / unmask the selected example's step t (lengths stay lengths while every row is a prefix; else a mask)", hint: "mask t"),
+        KeyBinding([.char("p")], .movePadding, .pane(.sequences),
+                   help: "the selected example's padding to the front (pre-padding, Keras' default) / back to the end; its inputs move with their steps", hint: "padding"),
+        KeyBinding([.char("s")], .typeSizes, .pane(.sequences),
+                   help: "type the inputs' sizes: batch max_time depth (inputs cropped or extended from the seed, lengths and mask follow)", hint: "sizes"),
         // Sequences pane
         KeyBinding([.char("+"), .char("=")], .lengthUp, .pane(.sequences), help: "the selected example's length + 1", hint: "length"),
         KeyBinding([.char("-"), .char("_")], .lengthDown, .pane(.sequences), help: "the selected example's length - 1"),

@@ -25,6 +25,8 @@ public enum Screen {
             case .equations: EquationsPane.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
             case .saturation: SaturationPane.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
             case .backward: BackwardView.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
+            case .compare where state.stepMask != nil:
+                MaskCompareView.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
             case .compare: CompareView.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
             }
             MessageLine.render(into: &c, rect: layout.message, state: state)

@@ -13,6 +13,9 @@ public protocol ExplorerSession: AnyObject, SessionViews {
     var inputDepth: Int { get }
     /// Steps the loop of direction `d` runs: `max(1, max(sequence_length))`, or max_time.
     func loopBound(_ d: Direction) -> Int
+    /// The step mask the layers are given, in input order (`LoadedExperiment.stepMask`: the file's `mask` or what
+    /// `Masking(mask_value)` computes); nil under `sequence_length` or without a mask.
+    var stepMask: StepMask? { get }
     /// Steps computed so far in direction `d`.
     func completed(_ d: Direction) -> Int
     /// The engine's masking rule: whether row `b` of direction `d` is masked (copied through) at step `t`.
@@ -37,6 +40,16 @@ public protocol ExplorerSession: AnyObject, SessionViews {
     /// layer each layer of an edited stack was (its weights follow it). Throws when the edited experiment is invalid
     /// (the engine's reason).
     func rebuilt(spec: ExperimentSpec, transposeInputs: Bool, layerOrigins: [Direction: [Int?]]) throws -> (session: ExplorerSession, note: String)
+    /// A new session whose valid steps are `mask` (in input order; nil: no masking): lengths where it is a prefix of
+    /// an experiment given lengths, else a `mask` (`LoadedExperiment.withMask`). Throws the convention's refusal.
+    func withMask(_ mask: StepMask?) throws -> (session: ExplorerSession, note: String)
+    /// A new session with example `b`'s padding moved (front and back again; its inputs move with their steps).
+    func withPaddingMoved(example b: Int) throws -> (session: ExplorerSession, note: String)
+    /// A new session with inputs of another size, cropped or extended from the seed (`LoadedExperiment.reshaped`).
+    func reshaped(batchSize: Int, maxTime: Int, inputDepth: Int) throws -> (session: ExplorerSession, notes: [String])
+    /// The padding doctor's table for this experiment's mask (`LoadedExperiment.paddingDiagnosis`): each framework
+    /// given the mask, the lengths a converter makes of it, or no mask, against Keras with the mask.
+    func paddingDiagnosis() throws -> PaddingDiagnosis?
     /// A way back to exactly this experiment (its inputs in their layout, weights, initial state): builds a new
     /// session, not started, without keeping this one's recorded runs alive (what undo and redo return to).
     func snapshot() -> () throws -> ExplorerSession
@@ -102,10 +115,13 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
         return run.loop.isMasked(row: b, time: t)
     }
     func sourceStep(_ d: Direction, row b: Int, time t: Int) -> Int {
-        guard d == .backward else { return t }
-        let length = spec.sequenceLength.flatMap { $0.indices.contains(b) ? $0[b] : nil }
+        guard let loop = run(d)?.loop, (d == .backward || spec.model.goesBackwards) else { return t }
+        // A step mask or go_backwards reverses whole rows; the backward pass under lengths reverses each row within them.
+        let reversesWholeRows = loop.stepMask != nil || spec.model.goesBackwards
+        let length = reversesWholeRows ? nil : loop.sequenceLength.flatMap { $0.indices.contains(b) ? $0[b] : nil }
         return reversedTimeIndex(t, length: length, maxTime: maxTime)
     }
+    var stepMask: StepMask? { experiment.stepMask }
 
     var failure: String? {
         for r in runs { if let e = r.error { return describe(e) } }
@@ -122,11 +138,17 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
     /// emits under its convention.
     func emittedFrames(_ d: Direction, _ range: Range<Int>) throws -> [EmittedFrame<Scalar>] {
         guard let run = run(d), !range.isEmpty else { return [] }
-        let lengths = spec.sequenceLength
         let rule = spec.convention.maskedOutput(bidirectional: spec.bidirectional)
         // The frames are dynamic_rnn's (masked rows emit 0); a convention that emits something else there
         // (Keras: the row's last valid output) gets that output from the run's kept outputs.
-        return try run.frames(range).map { EmittedFrame($0, rule: rule, lengths: lengths, output: run.output(at:)) }
+        let source: (Int, Int) -> Int?
+        if let mask = run.loop.stepMask {
+            source = { b, t in rule == .zeros ? nil : mask.lastValidStep(example: b, before: t) }
+        } else {
+            let lengths = run.loop.sequenceLength
+            source = { b, t in lengths.flatMap { $0.indices.contains(b) ? rule.sourceStep(time: t, length: $0[b]) : nil } }
+        }
+        return try run.frames(range).map { EmittedFrame($0, source: source, output: run.output(at:)) }
     }
 
     /// Starts the job computing every direction's run in turn; it posts progress at every step (or chunk) and
@@ -169,6 +191,31 @@ final class Session<Scalar: RNNScalar>: ExplorerSession {
             if summary.droppedInitialStates.contains(.forward) { notes.append("initial state no longer fits: zero state") }
         }
         return (try Session(edited), notes.joined(separator: "; "))
+    }
+
+    func withMask(_ mask: StepMask?) throws -> (session: ExplorerSession, note: String) {
+        let (edited, note) = try experiment.withMask(mask)
+        return (try edited.located { try Session(edited) }, note)
+    }
+
+    func withPaddingMoved(example b: Int) throws -> (session: ExplorerSession, note: String) {
+        let (edited, note) = try experiment.withPaddingMoved(example: b)
+        return (try edited.located { try Session(edited) }, note)
+    }
+
+    func reshaped(batchSize: Int, maxTime: Int, inputDepth: Int) throws -> (session: ExplorerSession, notes: [String]) {
+        let (edited, notes) = try experiment.reshaped(batchSize: batchSize, maxTime: maxTime, inputDepth: inputDepth)
+        return (try edited.located { try Session(edited) }, notes)
+    }
+
+    func paddingDiagnosis() throws -> PaddingDiagnosis? {
+        // Twelve runs of the model (four frameworks, three variants): bounded like the comparison view's.
+        let widths = spec.directions.map { spec.cell(for: $0).outputSize }
+        let scalars = 12 * batchSize * maxTime * widths.reduce(0, +)
+        guard scalars <= ComparisonRun.scalarBudget else {
+            throw RNNError.invalidArgument("the padding doctor runs the model 12 times (\(Format.count(scalars)) output values), more than the explorer computes while drawing; unroll compare computes it")
+        }
+        return try experiment.paddingDiagnosis()
     }
 
     func snapshot() -> () throws -> ExplorerSession {

@@ -36,6 +36,12 @@ public struct StepMask: Sendable, Equatable {
     /// Example `b`'s masked steps, in increasing order.
     public func maskedSteps(example b: Int) -> [Int] { (0..<maxTime).filter { !isValid(example: b, step: $0) } }
 
+    /// The last valid step of example `b` before step `t` (nil when none): the output a Keras layer repeats at a
+    /// masked step `t` (`MaskedOutputRule.repeatLastValid`).
+    public func lastValidStep(example b: Int, before t: Int) -> Int? {
+        stride(from: min(t, maxTime) - 1, through: 0, by: -1).first { isValid(example: b, step: $0) }
+    }
+
     /// Whether example `b` is valid exactly on its first steps (`t < n`): what a length expresses.
     public func isPrefix(example b: Int) -> Bool {
         var ended = false

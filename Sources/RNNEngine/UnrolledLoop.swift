@@ -10,6 +10,10 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
     public let cell: any RNNCell<Scalar>
     public let inputs: SequenceInputs<Scalar>
     public let sequenceLength: [Int]?
+    /// A step mask of any pattern (Keras' `mask`), in the order the loop reads the steps; nil: `sequenceLength`
+    /// alone says which steps are masked. A masked step runs as one past the row's length: state copied through,
+    /// output zeroed (what the run emits there is the convention's rule: `MaskedOutputRule`).
+    public let stepMask: StepMask?
     public let initialState: Nest<Tensor<Scalar>>
     /// Number of steps the loop runs.
     public let loopBound: Int
@@ -46,7 +50,8 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
 
     /// Validates everything `dynamic_rnn` validates and builds the cell under `scope`.
     public init(cell: any RNNCell<Scalar>, inputs: Nest<Tensor<Scalar>>, sequenceLength: [Int]?,
-                initialState: Nest<Tensor<Scalar>>?, dtype: DType?, timeMajor: Bool, scope: String) throws {
+                initialState: Nest<Tensor<Scalar>>?, dtype: DType?, timeMajor: Bool, scope: String,
+                stepMask: StepMask? = nil) throws {
         if initialState == nil && dtype == nil { throw RNNError.missingDType }
         if let d = dtype, d != Scalar.dtype {
             throw RNNError.dtypeMismatch("dtype \(d.rawValue) was given, but the inputs are \(Scalar.dtype.rawValue)")
@@ -55,6 +60,12 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
         if let lengths = sequenceLength, lengths.count != seq.batchSize {
             throw RNNError.badSequenceLength(
                 "sequence_length must be a vector of length batch_size (\(seq.batchSize)), got \(lengths.count) values")
+        }
+        if let m = stepMask, m.batchSize != seq.batchSize || m.maxTime != seq.maxTime {
+            throw RNNError.badMask("shape [\(m.batchSize), \(m.maxTime)], expected [batch, max_time] = [\(seq.batchSize), \(seq.maxTime)] (batch-major, from the inputs)")
+        }
+        if stepMask != nil && sequenceLength != nil {
+            throw RNNError.badMask("give a step mask or sequence_length, not both")
         }
         try cell.build(inputDepths: seq.depths, scope: scope)
         let state: Nest<Tensor<Scalar>>
@@ -67,8 +78,15 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
         self.cell = cell
         self.inputs = seq
         self.sequenceLength = sequenceLength
+        self.stepMask = stepMask
         self.initialState = state
-        if let lengths = sequenceLength {
+        if let m = stepMask {
+            // The cell runs up to the last valid step of any row (at least one step, as with lengths).
+            let last = (0..<m.batchSize).compactMap { m.validSteps(example: $0).last }.max() ?? 0
+            loopBound = min(seq.maxTime, max(1, last + 1))
+            // The fused path knows lengths only: a step mask runs step by step.
+            allowsFastPath = false
+        } else if let lengths = sequenceLength {
             loopBound = min(seq.maxTime, max(1, lengths.max() ?? 0))
         } else {
             loopBound = seq.maxTime
@@ -90,6 +108,7 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
     /// Whether row `b` is masked (copied through) at time `t`.
     @inline(__always)
     public func isMasked(row b: Int, time t: Int) -> Bool {
+        if let m = stepMask { return !m.isValid(example: b, step: t) }
         guard let lengths = sequenceLength else { return false }
         return t >= lengths[b]
     }

@@ -125,6 +125,10 @@ final class ConventionViewTests: ExplorerAppTestCase {
         XCTAssertTrue(text.contains("c_n"), text)
         XCTAssertTrue(text.contains("[1, 4, 4]"), text)
         XCTAssertTrue(text.contains("pad_packed_sequence"), text)
+        // onnx in its turn: conversions to it are refused in one line; the next C goes on to tf.
+        press(app, .char("C"))
+        XCTAssertEqual(app.state.spec.convention, .torch)
+        XCTAssertTrue(app.state.message.contains("onnx"), app.state.message)
         press(app, .char("C"))
         XCTAssertEqual(app.state.spec.convention, .tf)
         XCTAssertFalse(screen(app, term).contains("[torch"), term.screenText)

@@ -29,6 +29,10 @@ enum FramePane {
             out.append(("loop ended: t=\(t) \(s.geq) max(sequence_length) = \(data.loopBound) \(s.arrow) no cell ran, output zero, state unchanged", Styles.masked.adding(.bold)))
             return out
         }
+        if state.stepMask != nil || state.spec.model.goesBackwards {
+            out.append(maskWords(state: state, frame: f, data: data, symbols: s))
+            return out
+        }
         guard let lengths = state.spec.sequenceLength, lengths.indices.contains(b) else {
             out.append(("active: no sequence_length, every row runs all \(state.maxTime) steps", Styles.ok))
             return out
@@ -41,6 +45,24 @@ enum FramePane {
             out.append(("active: t=\(t) < length \(lengths[b]) \(s.arrow) the cell runs, state updated", Styles.ok))
         }
         return out
+    }
+
+    /// Under a step mask (or `go_backwards`): whether the row's step is valid, which input step the loop reads, and,
+    /// when masked, what the convention does there (the engine's words: Keras carries the state and repeats the
+    /// previous output, TF and PyTorch given lengths emit zeros, onnxruntime zeros and its length-0 state rule).
+    static func maskWords(state: ExplorerState, frame f: FrameData, data: ScreenData, symbols s: Symbols) -> (String, CellStyle) {
+        let b = state.example, t = state.t
+        let p = data.sourceStep(state.direction, b, t)
+        let valid = state.stepMask.map { $0.isValid(example: b, step: p) } ?? state.spec.sequenceLength.map { p < $0[min(b, $0.count - 1)] } ?? true
+        let reads = p == t ? "" : " (reads input step \(p)\(state.spec.model.goesBackwards ? ": go_backwards" : ""))"
+        let length = state.spec.sequenceLength.flatMap { $0.indices.contains(b) ? $0[b] : nil } ?? state.maxTime
+        let bit = state.stepMask == nil ? "t=\(p) \(valid ? "<" : s.geq) length \(length)" : "mask[\(b), \(p)] = \(valid ? "True" : "False")"
+        if !f.isMasked(b) {
+            return ("valid: \(bit)\(reads) \(s.arrow) the cell runs, state updated", Styles.ok)
+        }
+        let reason = "masked: \(bit)\(reads)"
+        return (FrameRows.maskSentence(layer: state.layer, layerCount: state.layers.count, t: t, length: 0, symbols: s,
+                                       spec: state.spec, reason: reason), Styles.masked.adding(.bold))
     }
 
     /// The text lines and value rows of the pane for the state, before scrolling.

@@ -125,8 +125,8 @@ enum FrameRows {
     /// `dynamic_rnn`: inside a stack every layer computes, only the emitted output is zeroed and every layer's
     /// state is copied through).
     static func maskSentence(layer l: Int, layerCount: Int, t: Int, length: Int, symbols s: Symbols,
-                             spec: ExperimentSpec? = nil) -> String {
-        let head = "masked: t=\(t) \(s.geq) length \(length) \(s.arrow) "
+                             spec: ExperimentSpec? = nil, reason: String? = nil) -> String {
+        let head = (reason ?? "masked: t=\(t) \(s.geq) length \(length)") + " \(s.arrow) "
         if let spec, spec.convention != .tf {
             // Keras and PyTorch decide this differently; the engine says how.
             return head + spec.convention.maskedStepDescription(bidirectional: spec.bidirectional)

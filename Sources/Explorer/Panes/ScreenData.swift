@@ -1,3 +1,4 @@
+import Experiment
 import RNNEngine
 import TerminalUI
 
@@ -29,6 +30,9 @@ public struct ScreenData {
     public var backward: BackwardData?
     /// The comparison of two conventions (view 6 only).
     public var comparison: ComparisonRun?
+    /// The padding doctor's table of a masked experiment (view 6 under a mask), or why there is none.
+    public var paddingDiagnosis: PaddingDiagnosis?
+    public var paddingRefusal: String?
     /// The weights the cells use, by TF variable name, with their shapes (the Shapes pane lists them per layer).
     public var weightShapes: [(name: String, shape: [Int])] = []
 

@@ -1,8 +1,10 @@
 import RNNEngine
 import TerminalUI
 
-/// Per-example `sequence_length` as bars over the time axis: steps that run drawn solid, padded steps
-/// (masked: state copied through, output zeroed) dimmed; the current step's column highlighted.
+/// Per-example valid steps as bars over the time axis (`sequence_length`, or a step mask of any pattern, in input
+/// order): valid steps drawn solid, masked ones (padding, holes: state carried, output as the convention emits it)
+/// as dots, a column holding both (several steps per column) as a half bar; the current step's column highlighted.
+/// The label gives each row's length, or under a mask its number of valid steps.
 enum SequencesPane {
     /// Where rows and columns are, shared by drawing and mouse hits.
     struct Geometry {
@@ -30,7 +32,7 @@ enum SequencesPane {
 
         /// Columns a length takes: enough for max_time and for every given length (`-1`, `123`).
         static func lengthWidth(_ state: ExplorerState) -> Int {
-            ([String(state.maxTime)] + (state.spec.sequenceLength ?? []).map(String.init)).map(\.count).max() ?? 1
+            ([String(state.maxTime)] + (state.stepMask == nil ? state.spec.sequenceLength ?? [] : []).map(String.init)).map(\.count).max() ?? 1
         }
 
         /// Columns actually used by the time axis.
@@ -51,8 +53,13 @@ enum SequencesPane {
 
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
         let lengths = state.spec.sequenceLength
-        let title = lengths == nil ? "Sequences \(Symbols(glyphs: c.glyphs).sep) sequence_length=None (no masking)"
-                                   : "Sequences \(Symbols(glyphs: c.glyphs).sep) sequence_length"
+        let sep = Symbols(glyphs: c.glyphs).sep
+        let title: String
+        if state.stepMask != nil {
+            title = state.spec.maskValue.map { "Sequences \(sep) mask_value=\(Format.compact($0))" } ?? "Sequences \(sep) mask"
+        } else {
+            title = lengths == nil ? "Sequences \(sep) sequence_length=None (no masking)" : "Sequences \(sep) sequence_length"
+        }
         drawPaneBox(&c, rect, title: title, focused: focused)
         let g = Geometry(rect: rect, state: state)
         guard g.inner.height > 0, g.inner.width > 0 else { return }
@@ -65,17 +72,23 @@ enum SequencesPane {
             let len = lengths.map { $0.indices.contains(b) ? $0[b] : state.maxTime } ?? state.maxTime
             let selected = b == state.example
             let pointer = selected ? String(c.glyphs.pointer) : " "
-            let lenText = lengths == nil ? "-" : String(len)
-            let label = "\(pointer)\(String(b).leftPad(String(max(0, state.batchSize - 1)).count)) len \(lenText.leftPad(Geometry.lengthWidth(state)))"
+            let lenText = state.stepMask.map { m in String((0..<m.maxTime).filter { m.isValid(example: b, step: $0) }.count) }
+                ?? (lengths == nil ? "-" : String(len))
+            let word = state.stepMask == nil ? "len" : "val"
+            let label = "\(pointer)\(String(b).leftPad(String(max(0, state.batchSize - 1)).count)) \(word) \(lenText.leftPad(Geometry.lengthWidth(state)))"
             c.put(x: g.inner.x, y: y, width: g.labelWidth, label, align: .left,
                   style: selected ? (focused ? Styles.selected : .bold) : .plain)
             for col in 0..<g.usedColumns {
                 let start = col * g.stepsPerColumn
-                let active = !data.isMasked(state.direction, b, start) && start < data.loopBound
+                let steps = start..<min(state.maxTime, start + g.stepsPerColumn)
+                let valid = steps.filter { MaskEdit.isValid(state, example: b, step: $0) }.count
+                // Past the loop bound no cell runs (lengths only: a mask's loop bound is in the loop's reading order).
+                let active = valid > 0 && (state.stepMask != nil || start < data.loopBound)
+                let partial = active && valid < steps.count
                 let isCursor = col == cursorCol
                 var style: CellStyle = active ? CellStyle(fg: selected ? .green : .cyan) : Styles.dim
                 if isCursor { style = active ? CellStyle(fg: .yellow, attributes: [.bold]) : CellStyle(fg: .yellow, attributes: [.reverse]) }
-                let ch: Character = active ? (isCursor ? sym.cursorBar : sym.bar) : c.glyphs.dot
+                let ch: Character = !active ? c.glyphs.dot : isCursor ? sym.cursorBar : partial ? (c.glyphs.isUnicode ? "▌" : ":") : sym.bar
                 for j in 0..<g.cellWidth {
                     let gap = j > 0 && !active
                     c.set(x: g.inner.x + g.labelWidth + col * g.cellWidth + j, y: y, Cell(gap ? " " : ch, style: gap ? .plain : style))

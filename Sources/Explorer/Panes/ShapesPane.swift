@@ -10,7 +10,9 @@ enum ShapesPane {
         let seq = { (w: Int) in formatShape(state.timeMajor ? [t, b, w] : [b, t, w]) }
         var out: [(String, String)] = []
         out.append(("inputs", "\(formatShape(inputShape)) \(state.timeMajor ? "[time, batch, depth]" : "[batch, time, depth]")"))
-        if let l = state.spec.sequenceLength {
+        if let m = state.stepMask {
+            out.append((state.spec.maskValue == nil ? "mask" : "mask_value", "\(formatShape([m.batchSize, m.maxTime])) bool, batch-major"))
+        } else if let l = state.spec.sequenceLength {
             out.append(("seq_length", "\(formatShape([l.count])) \(formatValues(l))"))
         } else {
             out.append(("seq_length", "None (no masking)"))

@@ -105,7 +105,10 @@ enum EquationsPane {
         if dropout, let d = at(gate("output after dropout")) {
             eq("out = dropout(h) (kept units scaled by 1/keep_prob, the rest 0) = \(d)")
         }
-        if let lengths = state.spec.sequenceLength, lengths.indices.contains(b), masked {
+        if state.stepMask != nil, masked {
+            out.append((FrameRows.maskSentence(layer: state.layer, layerCount: state.layers.count, t: state.t, length: 0,
+                                               symbols: Symbols(glyphs: glyphs), spec: state.spec, reason: "masked: mask[\(b), \(data.sourceStep(state.direction, b, state.t))] = False"), Styles.masked))
+        } else if let lengths = state.spec.sequenceLength, lengths.indices.contains(b), masked {
             out.append((FrameRows.maskSentence(layer: state.layer, layerCount: state.layers.count, t: state.t, length: lengths[b],
                                                symbols: Symbols(glyphs: glyphs), spec: state.spec), Styles.masked))
         }

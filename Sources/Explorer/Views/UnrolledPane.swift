@@ -41,7 +41,10 @@ enum UnrolledPane {
         // Lengths and legend.
         let s = Symbols(glyphs: c.glyphs)
         var notes: [(String, CellStyle)] = []
-        if let lengths = state.spec.sequenceLength, lengths.indices.contains(state.example) {
+        if let m = state.stepMask, state.example < m.batchSize {
+            let valid = m.validSteps(example: state.example)
+            notes.append(("example \(state.example): a mask, valid at \(MaskCompareView.steps(valid)) (\(valid.count) of \(state.maxTime) steps)", .plain))
+        } else if let lengths = state.spec.sequenceLength, lengths.indices.contains(state.example) {
             let l = lengths[state.example]
             notes.append(("example \(state.example): length \(l) \(s.sep) lengths \(formatShape(lengths)) (\(Keymap.names(glyphs: c.glyphs).together(.up, .down)) example)", .plain))
         } else {
