@@ -21,6 +21,8 @@ public enum Command: Equatable {
     case switchConvention(Convention)
     /// Complete the path typed in the prompt (Tab).
     case completePath
+    /// Show step N of the lesson (opening its experiment when it is another one, or was edited).
+    case lessonStep(Int)
 }
 
 /// Turns keys into state changes and commands. Pure: no I/O, no engine calls, so every binding is
@@ -163,6 +165,12 @@ public enum KeyHandler {
         case .scrollDown: s.frameScroll += 1
         case .scrollUp: s.frameScroll = max(0, s.frameScroll - 1)
         case .confirm, .erase, .clearLine, .complete: break  // prompts and questions only (`handlePrompt`, `handle`)
+        case .present:
+            s.presenting.toggle()
+            s.frameScroll = 0
+            s.setMessage(s.presenting ? "presentation mode: \(s.view.title) full screen (\(k(.present)): back to the panes)" : "presentation mode off")
+        case .lessonNext: return LessonProgress.move(&s, by: 1)
+        case .lessonPrevious: return LessonProgress.move(&s, by: -1)
         }
         return []
     }
