@@ -6,8 +6,29 @@ enum LessonPane {
     /// The text wrapped to the box's interior (paragraphs at the file's line breaks).
     static func lines(state: ExplorerState, width: Int, glyphs: Glyphs = .unicode) -> [String] {
         guard let p = state.lesson else { return [] }
-        let text = glyphs.isUnicode ? p.current.text : asciiOnly(p.current.text)
+        let named = withKeys(p.current.text, Keymap.names(glyphs: glyphs))
+        let text = glyphs.isUnicode ? named : asciiOnly(named)
         return text.split(separator: "\n", omittingEmptySubsequences: false).flatMap { wrapText(String($0), width: max(1, width - 2)) }
+    }
+
+    /// The keys a lesson's text may name as `{key:WORD}`, shown as the keymap names them (so a lesson never names a
+    /// key the table does not bind).
+    static let keyWords: [String: Action] = [
+        "next": .lessonNext, "back": .lessonPrevious, "present": .present, "step": .stepNext, "stepBack": .stepPrevious,
+        "first": .first, "last": .last, "play": .play, "up": .up, "down": .down, "unitNext": .unitNext,
+        "unitPrevious": .unitPrevious, "layerNext": .layerNext, "layerPrevious": .layerPrevious, "loss": .lossNext,
+        "scale": .heatmapScale, "help": .help, "convention": .conventionNext, "frame": .view(.frame),
+        "unrolled": .view(.unrolled), "equations": .view(.equations), "saturation": .view(.saturation),
+        "backward": .view(.backward), "compare": .view(.compare),
+    ]
+
+    /// `text` with each `{key:WORD}` replaced by the key's name (an unknown word is left as written).
+    static func withKeys(_ text: String, _ keys: KeyNames) -> String {
+        var out = text
+        for (word, action) in keyWords where out.contains("{key:\(word)}") {
+            out = out.replacingOccurrences(of: "{key:\(word)}", with: keys(action))
+        }
+        return out
     }
 
     /// Rows the box takes: the text and its border, at most two fifths of the body (0 outside a lesson).

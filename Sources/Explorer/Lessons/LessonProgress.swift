@@ -67,7 +67,7 @@ public struct LessonProgress: Equatable {
         s.clamp()
         let k = Keymap.names()
         if problems.isEmpty {
-            s.setMessage("lesson \"\(p.lesson.title)\": step \(index + 1) of \(p.lesson.steps.count) (\(k(.lessonNext)) next, \(k(.lessonPrevious)) back; any other key explores)")
+            s.setMessage("lesson step \(index + 1) of \(p.lesson.steps.count) (\(k(.lessonNext)) next, \(k(.lessonPrevious)) back; other keys explore)")
         } else {
             s.setMessage("lesson step \(index + 1): \(step.experiment) has no \(problems.joined(separator: ", no ")); shown as near as it can be", error: true)
         }

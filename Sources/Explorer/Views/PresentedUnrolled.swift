@@ -24,6 +24,10 @@ enum PresentedUnrolled {
     /// What one layer's box shows: its gates by the letter the convention gives them, and its state parts.
     struct LayerShape {
         let name: String
+        /// The box's title: the kind's name when it fits the border, else its first word (`basic` for `basic_rnn`).
+        let title: String
+        /// What a box without gates shows inside: its activation (`tanh`).
+        let activation: String
         let gates: [(name: String, letter: String)]
         let parts: [String]
         let units: Int
@@ -34,6 +38,8 @@ enum PresentedUnrolled {
             let layer = cell.unwrappedLayer
             let table = layer?.descriptor.gates ?? []
             name = spec.typeName
+            title = name.count <= boxWidth - 4 ? name : String(name.prefix { $0 != "_" }.prefix(boxWidth - 4))
+            activation = (layer?.activation ?? .tanh).rawValue
             gates = table.map { g in
                 let label = Format.gateLabel(g.name, gates: table, kind: layer?.kind, convention: convention)
                 return (g.name, String(label.prefix { $0 != " " }.prefix(1)))
@@ -112,16 +118,17 @@ enum PresentedUnrolled {
                 let cur = t == state.t && selected
                 let style: CellStyle = cur ? CellStyle(fg: .yellow, attributes: .bold) : m ? Styles.dim : CellStyle(fg: .cyan)
                 let box = Rect(x: boxX(t), y: y, width: boxWidth, height: height)
-                c.box(box, titles: [shape.name], style: style, titleStyle: style)
+                c.box(box, titles: [shape.title], style: style, titleStyle: style)
                 let interior = box.interior
-                if full {
+                if full && !shape.gates.isEmpty {
                     for (i, gate) in shape.gates.enumerated() where i < interior.height {
                         let v = value(ld?.row(.gate(gate.name), b), unit) ?? (ld == nil ? "" : "   -  ")
                         c.put(x: interior.x, y: interior.y + i, width: interior.width, "\(gate.letter) \(v)", align: .left,
                               style: m ? Styles.dim : .plain)
                     }
                 } else {
-                    c.put(x: interior.x, y: interior.y, width: interior.width, shape.name, align: .center, style: style)
+                    c.put(x: interior.x, y: interior.y, width: interior.width, shape.gates.isEmpty ? shape.activation : shape.title,
+                          align: .center, style: style)
                 }
                 // The state leaving the step, as kept (a masked row's is the state copied through).
                 let after = f?.stateRows(layer: l, layerCount: layers.count, row: b)
