@@ -11,9 +11,8 @@ enum PresentedEquations {
         guard let layer = model.layers(inputDepth: state.inputDepth).first(where: { $0.direction == state.direction && $0.index == state.layer }),
               let cell = FrameRows.unwrap(layer.spec).cell.unwrappedLayer else { return [] }
         let d = layer.inputDepth, n = layer.spec.outputSize
-        let gates = cell.descriptor.gates.map { g in
-            Format.gateLabel(g.name, gates: cell.descriptor.gates, kind: cell.kind, convention: state.spec.convention).prefix { $0 != " " }
-        }
+        // The blocks in the order the framework stores them along the kernel, by the letters it gives them.
+        let gates = cell.descriptor.storedGateOrder(state.spec.convention).map { $0.letter(in: state.spec.convention, kind: cell.kind) }
         let blocks = gates.count > 1 ? "; its columns hold one block of \(cell.numUnits) per gate (\(gates.joined(separator: ", "))), W_\(gates[0]) is the \(gates[0]) block" : ""
         let mlp = "W·[x, h] is an MLP's dense layer whose input is x_t (\(d) values) and the previous h (\(n)) side by side"
         let twoParts = ": kernel multiplies x_t, recurrent_kernel multiplies h, so W·[x, h] = x·kernel + h·recurrent_kernel"
