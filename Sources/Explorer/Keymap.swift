@@ -200,7 +200,7 @@ public enum Keymap {
         KeyBinding([.char("w")], .save, help: "save the experiment (JSON; asks before overwriting)", hint: "save"),
         KeyBinding([.char("x")], .export, help: "export the recorded frames (.npz and CSV; asks before overwriting)", hint: "export"),
         // Presentation mode and lessons (lecture)
-        KeyBinding([.char("f")], .present, hint: "present", barFirstIn: Set(Pane.allCases)) { k in
+        KeyBinding([.char("f")], .present, hint: "present") { k in
             "presentation mode: the view full screen, drawn for a projector (\(k(.present)) again: back)"
         },
         KeyBinding([.char("N")], .lessonNext, hint: "next", barFirstIn: Set(Pane.allCases),
