@@ -159,14 +159,15 @@ enum PresentedUnrolled {
     /// What the picture shows, in words: whose values, and how a masked step draws.
     static func notes(state: ExplorerState, layers: [LayerShape], glyphs g: Glyphs, width: Int) -> [String] {
         let k = Keymap.names(glyphs: g)
-        var text = "unit \(state.unit) (\(k.together(.unitPrevious, .unitNext))) of example \(state.example) (\(k.together(.up, .down)))"
+        let sep = Symbols(glyphs: g).sep
+        var text = "unit \(state.unit) (\(k.together(.unitPrevious, .unitNext))) \(sep) example \(state.example) (\(k.together(.up, .down)))"
         if let lengths = state.spec.sequenceLength, lengths.indices.contains(state.example) {
-            text += ", length \(lengths[state.example])"
+            text += " \(sep) length \(lengths[state.example])"
         }
-        text += ": gates in the boxes, the state each step passes on along the arrows"
+        text += " \(sep) its gates in the boxes, its state on the arrows"
         let copy = g.isUnicode ? "═h═▶" : "=h=>"
         if state.spec.sequenceLength != nil || state.spec.mask != nil {
-            text += "; \(copy) masked step: the state is copied around the cell"
+            text += " \(sep) \(copy) masked: the state is copied around the cell"
         }
         let out = wrapText(g.isUnicode ? text : asciiOnly(text), width: width)
         return out
