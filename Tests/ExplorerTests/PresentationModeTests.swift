@@ -116,4 +116,21 @@ final class PresentationModeTests: ExplorerAppTestCase {
         XCTAssertTrue(t.contains("weight_ih_l0 multiplies x_t, weight_hh_l0 multiplies h"), t)
         XCTAssertTrue(t.contains("(i, f, g, o)"), t)
     }
+
+    /// Three layers at 80×24: the boxes shrink to their names, the arrows keep each layer's state (the engine's); at
+    /// 120×40 every box holds its gates again.
+    func testATallStackShrinksTheBoxesButKeepsTheStates() throws {
+        for (w, h, gates) in [(80, 24, false), (120, 40, true)] {
+            let (app, term) = try sampleApp("mixed_stack.json", width: w, height: h)
+            press(app, .char("2"), .char("f"))
+            let text = screen(app, term)
+            let frames = try allFrames(app)
+            for l in 0..<3 {
+                let v = try XCTUnwrap(frames[1].stateRows(layer: l, layerCount: 3, row: 0)?.first { $0.name == "h" }?.values)[0]
+                XCTAssertTrue(text.contains("─h \(Format.num(v))─▶"), "\(w)x\(h) L\(l)\n\(text)")
+            }
+            let f = try XCTUnwrap(frames[1].layer(0)?.row(.gate("f"), 0))[0]
+            XCTAssertEqual(text.contains("│f \(Format.num(f))│"), gates, "\(w)x\(h)\n\(text)")
+        }
+    }
 }

@@ -64,9 +64,11 @@ enum PresentedUnrolled {
         let layers = state.spec.cell(for: d).layers.map { LayerShape($0, convention: state.spec.convention) }
         let notes = self.notes(state: state, layers: layers, glyphs: g, width: inner.width)
         let fixed = 3 + min(notes.count, 2)
-        let full = fixed + layers.reduce(0) { $0 + $1.interior(full: true) + 3 } <= inner.height
+        // Gates in every box when they fit the height, else in the selected layer's boxes only, else in none.
+        func rows(_ full: (Int) -> Bool) -> Int { layers.indices.reduce(0) { $0 + layers[$1].interior(full: full($1)) + 3 } }
+        let full: (Int) -> Bool = [{ _ in true }, { $0 == state.layer }, { _ in false }].first { fixed + rows($0) <= inner.height } ?? { _ in false }
         // Centred in the rows it has (a projector's screen is seen from afar; the picture grows with the terminal in width).
-        let content = 3 + notes.count + layers.reduce(0) { $0 + $1.interior(full: full) + 3 }
+        let content = 3 + notes.count + rows(full)
         var y = inner.y + max(0, (inner.height - content) / 2)
         let b = state.example, unit = state.unit
         let x0 = inner.x + labelWidth
@@ -102,7 +104,7 @@ enum PresentedUnrolled {
 
         for l in stride(from: top, through: 0, by: -1) where y < inner.maxY {
             let shape = layers[l]
-            let height = shape.interior(full: full) + 2
+            let height = shape.interior(full: full(l)) + 2
             let selected = l == state.layer
             c.put(x: inner.x, y: y + 1, "L\(l)", style: selected ? Styles.label.adding(.bold) : Styles.label)
             // The state coming into the first step shown: the state before it.
@@ -120,7 +122,7 @@ enum PresentedUnrolled {
                 let box = Rect(x: boxX(t), y: y, width: boxWidth, height: height)
                 c.box(box, titles: [shape.title], style: style, titleStyle: style)
                 let interior = box.interior
-                if full && !shape.gates.isEmpty {
+                if full(l) && !shape.gates.isEmpty {
                     for (i, gate) in shape.gates.enumerated() where i < interior.height {
                         let v = value(ld?.row(.gate(gate.name), b), unit) ?? (ld == nil ? "" : "   -  ")
                         c.put(x: interior.x, y: interior.y + i, width: interior.width, "\(gate.letter) \(v)", align: .left,
