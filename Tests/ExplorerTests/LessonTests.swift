@@ -72,6 +72,19 @@ final class LessonTests: ExplorerAppTestCase {
         }
     }
 
+    /// Under a non-UTF-8 locale every lesson's text is drawn in ASCII with nothing lost to `?`.
+    func testLessonTextsReadInASCII() throws {
+        for lesson in try shippedLessons() {
+            for i in lesson.steps.indices {
+                var s = ExplorerState(spec: DefaultExperiment.spec, batchSize: 1, maxTime: 1, inputDepth: 1)
+                s.lesson = LessonProgress(lesson: lesson, step: i)
+                let lines = LessonPane.lines(state: s, width: 80, glyphs: .ascii).joined(separator: " ")
+                XCTAssertTrue(lines.unicodeScalars.allSatisfy(\.isASCII), lines)
+                XCTAssertFalse(lines.contains("?"), "\(lesson.name) step \(i + 1): \(lines)")
+            }
+        }
+    }
+
     /// The numbers a lesson quotes come from the engine: `one_rnn_step`'s first steps, checked against the frames the
     /// engine recorded for `basic_rnn.json` (computed here through the session, not read off the screen).
     func testOneRNNStepQuotesTheEnginesNumbers() throws {
