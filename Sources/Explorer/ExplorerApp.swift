@@ -321,6 +321,7 @@ public final class ExplorerApp {
             }
         case let .open(path):
             // Loading can take seconds: it runs in the background and the current experiment stays until then.
+            pendingLessonStep = nil  // the user's file, not a lesson step's
             startOpening(path)
             state.setMessage("opening \(path)... (loading in the background; the current experiment stays until it is ready)")
         case let .save(path, overwrite):

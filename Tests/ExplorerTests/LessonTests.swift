@@ -38,10 +38,10 @@ final class LessonTests: ExplorerAppTestCase {
     }
 
     func testEveryShippedLessonRunsToTheEndPressingOnlyNext() throws {
-        for lesson in try shippedLessons() {
-            let (app, terminal) = try lessonApp(lesson)
+        for (w, h) in [(80, 24), (100, 32)] { for lesson in try shippedLessons() {
+            let (app, terminal) = try lessonApp(lesson, width: w, height: h)
             for (i, step) in lesson.steps.enumerated() {
-                let where_ = "\(lesson.name) step \(i + 1)"
+                let where_ = "\(w)x\(h) \(lesson.name) step \(i + 1)"
                 if i > 0 { XCTAssertTrue(app.handle(.char("N")), where_) }
                 let text = settledScreen(app, terminal)
                 XCTAssertEqual(app.state.lesson?.step, i, where_)
@@ -54,8 +54,8 @@ final class LessonTests: ExplorerAppTestCase {
                 if let u = step.unit { XCTAssertEqual(app.state.unit, u, where_) }
                 if let p = step.present { XCTAssertEqual(app.state.presenting, p, where_) }
                 // The text fits its box at 80×24 and names only keys the keymap binds.
-                let layout = Layout(width: 80, height: 24, state: app.state)
-                let lines = LessonPane.lines(state: app.state, width: 80)
+                let layout = Layout(width: w, height: h, state: app.state)
+                let lines = LessonPane.lines(state: app.state, width: w)
                 XCTAssertLessThanOrEqual(lines.count + 2, layout.lesson.height, "\(where_): the text does not fit: \(lines)")
                 XCTAssertFalse(text.contains("{key:"), "\(where_): an unknown key word\n\(text)")
                 XCTAssertFalse(text.contains(KeyNames.unbound), where_)
@@ -69,7 +69,7 @@ final class LessonTests: ExplorerAppTestCase {
             XCTAssertTrue(app.handle(.char("N")))
             XCTAssertEqual(app.state.lesson?.step, lesson.steps.count - 1)
             XCTAssertTrue(app.state.message.contains("the end of the lesson"), app.state.message)
-        }
+        } }
     }
 
     /// Under a non-UTF-8 locale every lesson's text is drawn in ASCII with nothing lost to `?`.

@@ -32,15 +32,21 @@ extension ExplorerEndToEndTests {
         try keys("q")
         XCTAssertEqual(waitForExit(), "EXIT=0")
     }
+}
+
+/// `unroll lesson` without a terminal: the list, and the one-line refusals (an unknown name, a bad lesson file, an
+/// experiment that does not open) before the terminal is touched.
+final class LessonCommandTests: XCTestCase {
+    static var lessons: URL { RepositoryPaths.samples.appendingPathComponent("lessons") }
 
     func testLessonListAndUnknownLessonName() throws {
-        let list = try BinaryRunner.run(["lesson", "--dir", Self.lessons.path])
+        let list = try BinaryRunner.run(["lesson", "--dir", LessonCommandTests.lessons.path])
         XCTAssertEqual(list.status, 0, list.stderr)
         for name in ["one_rnn_step", "lstm_gates", "padding_and_masking", "vanishing_gradients"] {
             XCTAssertTrue(list.stdout.contains(name), list.stdout)
         }
         XCTAssertTrue(list.stdout.contains("What one RNN step computes"), list.stdout)
-        let unknown = try BinaryRunner.run(["lesson", "--dir", Self.lessons.path, "no_such_lesson"])
+        let unknown = try BinaryRunner.run(["lesson", "--dir", LessonCommandTests.lessons.path, "no_such_lesson"])
         XCTAssertEqual(unknown.status, 1)
         XCTAssertTrue(unknown.stderr.contains("no such lesson; the lessons: lstm_gates, one_rnn_step"), unknown.stderr)
         XCTAssertEqual(unknown.stderr.split(separator: "\n").count, 1, unknown.stderr)
