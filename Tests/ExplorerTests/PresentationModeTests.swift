@@ -133,4 +133,20 @@ final class PresentationModeTests: ExplorerAppTestCase {
             XCTAssertEqual(text.contains("│f \(Format.num(f))│"), gates, "\(w)x\(h)\n\(text)")
         }
     }
+
+    /// In presentation mode only the view is on screen: Tab never focuses a pane that is not drawn.
+    func testTabStaysOnWhatIsShown() throws {
+        let (app, _) = try makeApp()
+        focus(app, .stack)
+        press(app, .char("f"))
+        XCTAssertEqual(app.state.focus, .frame)
+        press(app, .tab)
+        XCTAssertEqual(app.state.focus, .heatmap)
+        press(app, .tab, .backTab)
+        XCTAssertEqual(app.state.focus, .heatmap)
+        press(app, .char("2"), .tab)
+        XCTAssertEqual(app.state.focus, .frame)
+        press(app, .tab)
+        XCTAssertEqual(app.state.focus, .frame)
+    }
 }

@@ -5,8 +5,8 @@ import TerminalUI
 enum LessonPane {
     /// The text wrapped to the box's interior (paragraphs at the file's line breaks).
     static func lines(state: ExplorerState, width: Int, glyphs: Glyphs = .unicode) -> [String] {
-        guard let p = state.lesson else { return [] }
-        let named = withKeys(p.current.text, Keymap.names(glyphs: glyphs))
+        guard let step = state.lesson?.current else { return [] }
+        let named = withKeys(step.text, Keymap.names(glyphs: glyphs))
         let text = glyphs.isUnicode ? named : asciiOnly(named)
         return text.split(separator: "\n", omittingEmptySubsequences: false).flatMap { wrapText(String($0), width: max(1, width - 2)) }
     }

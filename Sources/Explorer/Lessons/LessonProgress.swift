@@ -15,7 +15,8 @@ public struct LessonProgress: Equatable {
         self.step = step
     }
 
-    public var current: Lesson.Step { lesson.steps[min(max(0, step), lesson.steps.count - 1)] }
+    /// The step shown (nil only for a lesson without steps, which `Lesson.parse` refuses).
+    public var current: Lesson.Step? { lesson.steps.indices.contains(step) ? lesson.steps[step] : nil }
 
     /// Why the lesson keys do nothing outside a lesson.
     static let noLesson = "no lesson is running: `unroll lesson` lists the lessons, `unroll lesson NAME` runs one"
@@ -41,7 +42,7 @@ public struct LessonProgress: Equatable {
         guard var p = s.lesson, p.lesson.steps.indices.contains(index) else { return [] }
         p.step = index
         s.lesson = p
-        let step = p.current
+        let step = p.lesson.steps[index]
         var problems: [String] = []
         if let name = step.view, let i = Lesson.views.firstIndex(of: name), let v = ExplorerView(rawValue: i), s.view != v {
             s.view = v
@@ -50,6 +51,7 @@ public struct LessonProgress: Equatable {
         }
         if let c = step.compareWith { s.compareWith = c }
         if let present = step.present { s.presenting = present }
+        if s.presenting { s.focus = .frame }  // the left-hand panes are not shown
         if let e = step.example {
             if e < s.batchSize { s.example = e } else { problems.append("example \(e) (the batch has \(s.batchSize))") }
         }
