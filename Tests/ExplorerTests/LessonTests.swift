@@ -48,7 +48,7 @@ final class LessonTests: ExplorerAppTestCase {
                 XCTAssertFalse(app.state.messageIsError, "\(where_): \(app.state.message)")
                 // What the step sets is what the explorer shows.
                 XCTAssertEqual(app.model.file, step.experimentPath, where_)
-                if let v = step.view { XCTAssertEqual(Lesson.views[app.state.view.rawValue], v, where_) }
+                if let v = step.view { XCTAssertEqual("\(app.state.view)", v, where_) }
                 if let t = step.t { XCTAssertEqual(app.state.t, t, where_) }
                 if let e = step.example { XCTAssertEqual(app.state.example, e, where_) }
                 if let u = step.unit { XCTAssertEqual(app.state.unit, u, where_) }
@@ -70,6 +70,11 @@ final class LessonTests: ExplorerAppTestCase {
             XCTAssertEqual(app.state.lesson?.step, lesson.steps.count - 1)
             XCTAssertTrue(app.state.message.contains("the end of the lesson"), app.state.message)
         } }
+    }
+
+    /// Every view a lesson file may name is a view of the explorer.
+    func testEveryViewALessonNamesExists() {
+        for name in Lesson.views { XCTAssertNotNil(LessonProgress.view(named: name), name) }
     }
 
     /// Under a non-UTF-8 locale every lesson's text is drawn in ASCII with nothing lost to `?`.

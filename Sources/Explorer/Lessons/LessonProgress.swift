@@ -34,6 +34,9 @@ public struct LessonProgress: Equatable {
         return [.lessonStep(target)]
     }
 
+    /// The view a lesson names (`Lesson.views`: the cases' names).
+    static func view(named name: String) -> ExplorerView? { ExplorerView.allCases.first { "\($0)" == name } }
+
     /// Shows step `index` of the state's lesson in `s`, whose experiment is already the step's: the view, the
     /// convention compared, presentation mode, example, layer, unit and step, each checked against the experiment
     /// (a setting it cannot hold is named in the message and left as it was). Returns the problems (empty: none).
@@ -44,7 +47,7 @@ public struct LessonProgress: Equatable {
         s.lesson = p
         let step = p.lesson.steps[index]
         var problems: [String] = []
-        if let name = step.view, let i = Lesson.views.firstIndex(of: name), let v = ExplorerView(rawValue: i), s.view != v {
+        if let name = step.view, let v = view(named: name), s.view != v {
             s.view = v
             s.frameScroll = 0
             if v == .backward { BackwardSelection.enter(&s, next: false) }
