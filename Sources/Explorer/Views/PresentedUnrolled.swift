@@ -71,7 +71,9 @@ enum PresentedUnrolled {
         let content = 3 + notes.count + rows(full)
         var y = inner.y + max(0, (inner.height - content) / 2)
         let b = state.example, unit = state.unit
-        let x0 = inner.x + labelWidth
+        // Centred in the width too: the picture sits in the middle of a wide screen.
+        let left = inner.x + max(0, (inner.width - labelWidth - arrowWidth - steps.count * columnWidth) / 2)
+        let x0 = left + labelWidth
         func boxX(_ t: Int) -> Int { x0 + arrowWidth + (t - steps.lowerBound) * columnWidth }
         let loopBound = data.loopBounds[d] ?? state.maxTime
         func masked(_ t: Int) -> Bool { data.isMasked(d, b, t) || t >= loopBound }
@@ -91,9 +93,9 @@ enum PresentedUnrolled {
             let label = cur ? "\(Symbols(glyphs: g).marker)t=\(t)" : "t=\(t)"
             c.put(x: boxX(t), y: y, width: boxWidth, label, align: .center, style: cur ? CellStyle(fg: .yellow, attributes: .bold) : Styles.dim)
         }
-        c.put(x: inner.x, y: y, "t", style: Styles.dim)
+        c.put(x: left, y: y, "t", style: Styles.dim)
         y += 1
-        c.put(x: inner.x, y: y, "out", style: Styles.label)
+        c.put(x: left, y: y, "out", style: Styles.label)
         let top = layers.count - 1
         for t in steps {
             guard let f = data.frame(at: t), let v = value(f.outputRow(b), unit) else { continue }
@@ -106,7 +108,7 @@ enum PresentedUnrolled {
             let shape = layers[l]
             let height = shape.interior(full: full(l)) + 2
             let selected = l == state.layer
-            c.put(x: inner.x, y: y + 1, "L\(l)", style: selected ? Styles.label.adding(.bold) : Styles.label)
+            c.put(x: left, y: y + 1, "L\(l)", style: selected ? Styles.label.adding(.bold) : Styles.label)
             // The state coming into the first step shown: the state before it.
             let first = data.frame(at: steps.lowerBound)?.layer(l)
             for (i, part) in shape.parts.enumerated() {
@@ -145,7 +147,7 @@ enum PresentedUnrolled {
         }
         // The inputs.
         if y < inner.maxY {
-            c.put(x: inner.x, y: y, "x", style: Styles.label)
+            c.put(x: left, y: y, "x", style: Styles.label)
             for t in steps {
                 let text = d == .backward ? "x@\(data.sourceStep(d, b, t))" : "x\(t)"
                 c.put(x: boxX(t), y: y, width: boxWidth - 1, text, align: .center, style: Styles.dim)
