@@ -9,7 +9,7 @@ import TerminalUI
 public final class ExplorerApp {
     public let terminal: Terminal
     public private(set) var model: ExplorerModel
-    public private(set) var state: ExplorerState
+    public internal(set) var state: ExplorerState
     /// The time playback and the window's fill budget read (a `ManualClock` in tests).
     public let clock: ExplorerClock
     /// Seconds between two steps while playing (from the state's play speed).
@@ -94,7 +94,9 @@ public final class ExplorerApp {
         let inner = Layout(width: terminal.size.width, height: terminal.size.height, state: state).frame.interior
         let glyphs: Glyphs = terminal.capabilities.unicode ? .unicode : .ascii
         // Scrolling (J K) moves the frame, or the equations in their view (the backward view clamps its own).
-        let scrollable = state.view == .equations ? EquationsPane.rows(state: state, data: data, inner: inner, glyphs: glyphs).count : count
+        let scrollable = state.view != .equations ? count : state.presenting
+            ? PresentedEquations.rows(state: state, data: data, inner: inner, glyphs: glyphs).count
+            : EquationsPane.rows(state: state, data: data, inner: inner, glyphs: glyphs).count
         if state.view != .backward { state.frameScroll = min(state.frameScroll, max(0, scrollable - inner.height)) }
     }
 
@@ -102,12 +104,16 @@ public final class ExplorerApp {
     /// path as the user typed it.
     private var opening: (request: Int, path: String)?
     private var openRequests = 0
+    /// The lesson step to show once the experiment being opened is in (`ExplorerApp+Lesson`).
+    var pendingLessonStep: Int?
+    /// The model a lesson step opened and its spec then: a later step on the same file re-opens it only when it changed.
+    var lessonBase: (model: ObjectIdentifier, spec: ExperimentSpec, path: String)?
 
     /// Whether an experiment is still being opened.
     public var isOpening: Bool { opening != nil }
 
     /// Starts loading `path` as a background job; its `opened` message swaps the experiment in (`update`).
-    private func startOpening(_ path: String) {
+    func startOpening(_ path: String) {
         openRequests += 1
         let request = openRequests, file = expand(path)
         opening = (request, path)
@@ -124,13 +130,16 @@ public final class ExplorerApp {
         case let .success(m):
             model.session.cancel()
             model = m
-            let focus = state.focus, log = state.messageLog
+            let focus = state.focus, log = state.messageLog, lesson = state.lesson, presenting = state.presenting
             state = ExplorerApp.initialState(for: m)
             state.messageLog = log + state.messageLog
             state.focus = focus
+            (state.lesson, state.presenting) = (lesson, presenting)
             m.start()
+            if let step = pendingLessonStep { openedLessonStep(step, path: path) }
             follow()
         case let .failure(error):
+            pendingLessonStep = nil
             state.setMessage("could not open: \(errorLine(error, path: path))", error: true)
         }
     }
@@ -225,6 +234,7 @@ public final class ExplorerApp {
         var range: Range<Int>
         switch state.view {
         case .frame: range = FrameWindow.range(start: state.windowStart, columns: columns, maxTime: state.maxTime)
+        case .unrolled where state.presenting: range = PresentedUnrolled.range(t: state.t, maxTime: state.maxTime, width: layout.frame.interior.width)
         case .unrolled: range = UnrolledPane.range(t: state.t, maxTime: state.maxTime, width: layout.frame.interior.width)
         case .equations, .saturation, .backward, .compare: range = state.t..<min(state.maxTime, state.t + 1)
         }
@@ -271,6 +281,8 @@ public final class ExplorerApp {
         switch command {
         case .quit:
             return false
+        case let .lessonStep(index):
+            showLessonStep(index)
         case .completePath:
             guard var p = state.prompt else { return true }
             let (text, candidates) = PathCompletion.complete(p.text, listing: PathCompletion.disk)
@@ -322,6 +334,7 @@ public final class ExplorerApp {
             }
         case let .open(path):
             // Loading can take seconds: it runs in the background and the current experiment stays until then.
+            pendingLessonStep = nil  // the user's file, not a lesson step's
             startOpening(path)
             state.setMessage("opening \(path)... (loading in the background; the current experiment stays until it is ready)")
         case let .save(path, overwrite):

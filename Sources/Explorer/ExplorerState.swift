@@ -170,6 +170,10 @@ public struct ExplorerState: Equatable {
     public var backward = BackwardSelection()
     /// The convention the comparison view sets beside the experiment's (nil: the next one).
     public var compareWith: Convention?
+    /// Presentation mode: the view takes the whole screen, drawn for a projector (`Views/Presentation*.swift`).
+    public var presenting = false
+    /// The guided lesson being followed and its step (`Lessons/`), nil outside a lesson.
+    public var lesson: LessonProgress?
 
     public init(spec: ExperimentSpec, batchSize: Int, maxTime: Int, inputDepth: Int) {
         self.spec = spec

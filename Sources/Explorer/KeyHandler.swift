@@ -27,6 +27,8 @@ public enum Command: Equatable {
     case reshape(batchSize: Int, maxTime: Int, inputDepth: Int)
     /// Complete the path typed in the prompt (Tab).
     case completePath
+    /// Show step N of the lesson (opening its experiment when it is another one, or was edited).
+    case lessonStep(Int)
 }
 
 /// Turns keys into state changes and commands. Pure: no I/O, no engine calls, so every binding is
@@ -95,6 +97,9 @@ public enum KeyHandler {
             s.playSpeed = min(ExplorerState.playSpeeds.count - 1, max(0, s.playSpeed + (action == .faster ? 1 : -1)))
             let speed = ExplorerState.playSpeeds[s.playSpeed]
             s.setMessage("play speed: \(Format.compact(speed)) step\(speed == 1 ? "" : "s")/s (\(k(.slower)) slower, \(k(.faster)) faster)")
+        case .nextPane where s.presenting, .previousPane where s.presenting:
+            // Only the view is on screen: Tab moves between the frame and its heatmaps (view 1), else stays.
+            s.focus = s.view == .frame && s.focus == .frame ? .heatmap : .frame
         case .nextPane: s.focus = Pane(rawValue: (s.focus.rawValue + 1) % Pane.allCases.count) ?? .frame
         case .previousPane: s.focus = Pane(rawValue: (s.focus.rawValue + Pane.allCases.count - 1) % Pane.allCases.count) ?? .frame
         case .up: move(&s, by: -1)
@@ -174,6 +179,13 @@ public enum KeyHandler {
         case .scrollDown: s.frameScroll += 1
         case .scrollUp: s.frameScroll = max(0, s.frameScroll - 1)
         case .confirm, .erase, .clearLine, .complete: break  // prompts and questions only (`handlePrompt`, `handle`)
+        case .present:
+            s.presenting.toggle()
+            s.frameScroll = 0
+            if s.presenting && s.focus != .heatmap { s.focus = .frame }  // the left-hand panes are not shown
+            s.setMessage(s.presenting ? "presentation mode: \(s.view.title) full screen (\(k(.present)): back to the panes)" : "presentation mode off")
+        case .lessonNext: return LessonProgress.move(&s, by: 1)
+        case .lessonPrevious: return LessonProgress.move(&s, by: -1)
         }
         return []
     }

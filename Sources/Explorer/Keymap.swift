@@ -25,6 +25,8 @@ public enum Action: Hashable, Sendable {
     case toggleStepMask, movePadding, typeSizes
     // Prompts and questions (with `cancel`)
     case confirm, erase, clearLine, complete
+    // Presentation mode and lessons (lecture)
+    case present, lessonNext, lessonPrevious
 }
 
 /// Where a binding applies: everywhere, only while a pane has the focus, or while an overlay, a prompt or a
@@ -198,6 +200,15 @@ public enum Keymap {
         KeyBinding([.char("L")], .loadWeights, help: "load weights (.npz under TensorFlow's, Keras' or PyTorch's names: recognised, the convention follows)"),
         KeyBinding([.char("w")], .save, help: "save the experiment (JSON; asks before overwriting)", hint: "save"),
         KeyBinding([.char("x")], .export, help: "export the recorded frames (.npz and CSV; asks before overwriting)", hint: "export"),
+        // Presentation mode and lessons (lecture)
+        KeyBinding([.char("f")], .present, hint: "present") { k in
+            "presentation mode: the view full screen, drawn for a projector (\(k(.present)) again: back)"
+        },
+        KeyBinding([.char("N")], .lessonNext, hint: "next", barFirstIn: Set(Pane.allCases),
+                   disabled: { $0.lesson == nil ? LessonProgress.noLesson : nil }) { k in
+            "lesson: next step (any other key explores; \(k(.lessonNext)) goes on from the lesson's step; `unroll lesson` lists lessons)"
+        },
+        KeyBinding([.char("B")], .lessonPrevious, help: "lesson: previous step", disabled: { $0.lesson == nil ? LessonProgress.noLesson : nil }),
         // Stack pane
         KeyBinding([.char("a")], .addLayer, .pane(.stack), help: "add a layer (a copy of the selected one)", hint: "add"),
         KeyBinding([.delete, .backspace, .char("X")], .deleteLayer, .pane(.stack), hint: "delete") { k in "delete the layer (\(k(.undo)) undoes)" },
@@ -298,6 +309,7 @@ public enum Keymap {
         .stepPrevious: .stepNext, .up: .down, .layerPrevious: .layerNext, .unitPrevious: .unitNext,
         .unitsUp: .unitsDown, .lengthUp: .lengthDown, .heatmapNext: .heatmapPrevious, .moveLayerUp: .moveLayerDown,
         .undo: .redo, .first: .last, .scrollUp: .scrollDown, .down: .up, .pageDown: .pageUp,
+        .lessonPrevious: .lessonNext,
     ]
 
     /// The scopes in the order the help and the README list them.

@@ -18,6 +18,8 @@ public struct Layout: Equatable {
     public let shapes: Rect
     public let frame: Rect
     public let heatmap: Rect
+    /// The lesson's text, at the foot of the panes (empty outside a lesson).
+    public let lesson: Rect
 
     public var fits: Bool { Layout.minimum.isSatisfied(width: width, height: height) }
 
@@ -28,8 +30,12 @@ public struct Layout: Equatable {
         status = Rect(x: 0, y: 1, width: width, height: 1)
         message = Rect(x: 0, y: max(0, height - 2), width: width, height: 1)
         keys = Rect(x: 0, y: max(0, height - 1), width: width, height: 1)
-        let body = Rect(x: 0, y: 2, width: width, height: max(0, height - 4))
-        let leftWidth = width >= 100 ? min(52, width * 9 / 25) : max(28, width * 2 / 5)
+        let whole = Rect(x: 0, y: 2, width: width, height: max(0, height - 4))
+        // A lesson's text takes the foot of the body; presentation mode gives the view the whole width.
+        let lessonRows = LessonPane.rows(state: state, width: width, bodyHeight: whole.height)
+        let (body, foot) = whole.splitRows(topHeight: whole.height - lessonRows)
+        lesson = lessonRows > 0 ? foot : Rect(x: 0, y: body.maxY, width: 0, height: 0)
+        let leftWidth = state.presenting ? 0 : width >= 100 ? min(52, width * 9 / 25) : max(28, width * 2 / 5)
         let (left, right) = body.splitColumns(leftWidth: leftWidth)
 
         // Left: the stack (one row per layer plus a footer), the sequences (one row per example plus

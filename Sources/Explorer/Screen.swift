@@ -13,15 +13,19 @@ public enum Screen {
             c.clear()
             TitleBar.render(into: &c, rect: layout.title, state: state, data: data)
             StatusBar.render(into: &c, rect: layout.status, state: state, data: data)
-            StackPane.render(into: &c, rect: layout.stack, state: state, focused: state.focus == .stack)
-            SequencesPane.render(into: &c, rect: layout.sequences, state: state, data: data, focused: state.focus == .sequences)
-            ShapesPane.render(into: &c, rect: layout.shapes, state: state, data: data, focused: state.focus == .shapes)
-            let right = state.focus == .frame || state.focus == .heatmap
+            if !state.presenting {
+                StackPane.render(into: &c, rect: layout.stack, state: state, focused: state.focus == .stack)
+                SequencesPane.render(into: &c, rect: layout.sequences, state: state, data: data, focused: state.focus == .sequences)
+                ShapesPane.render(into: &c, rect: layout.shapes, state: state, data: data, focused: state.focus == .shapes)
+            }
+            let right = state.presenting || state.focus == .frame || state.focus == .heatmap
             switch state.view {
             case .frame:
                 FramePane.render(into: &c, rect: layout.frame, state: state, data: data, focused: state.focus == .frame)
                 HeatmapPane.render(into: &c, rect: layout.heatmap, state: state, data: data, focused: state.focus == .heatmap)
+            case .unrolled where state.presenting: PresentedUnrolled.render(into: &c, rect: layout.frame, state: state, data: data)
             case .unrolled: UnrolledPane.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
+            case .equations where state.presenting: PresentedEquations.render(into: &c, rect: layout.frame, state: state, data: data)
             case .equations: EquationsPane.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
             case .saturation: SaturationPane.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
             case .backward: BackwardView.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
@@ -29,6 +33,7 @@ public enum Screen {
                 MaskCompareView.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
             case .compare: CompareView.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
             }
+            LessonPane.render(into: &c, rect: layout.lesson, state: state)
             MessageLine.render(into: &c, rect: layout.message, state: state)
             KeyHintBar.render(into: &c, rect: layout.keys, state: state)
             if state.showHelp { HelpOverlay.render(into: &c, glyphs: c.glyphs, colorMode: data.colorMode, scroll: state.overlayScroll) }

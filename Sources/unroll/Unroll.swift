@@ -9,7 +9,7 @@ struct Unroll: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unroll",
         abstract: "See how a recurrent network really runs: tf.nn.dynamic_rnn, frame by frame.",
-        subcommands: [Explore.self, Run.self, Shapes.self, Convert.self, Compare.self, Bench.self],
+        subcommands: [Explore.self, Run.self, Shapes.self, Convert.self, Compare.self, Bench.self, LessonRun.self],
         defaultSubcommand: Explore.self
     )
 

@@ -113,7 +113,8 @@ enum MessageLine {
 /// Text from files (names, descriptions, paths) made ASCII for a non-UTF-8 terminal.
 func asciiOnly(_ text: String) -> String {
     let table: [Character: String] = ["→": "->", "←": "<-", "—": "-", "–": "-", "≥": ">=", "≤": "<=", "×": "x", "·": ".",
-                                      "…": "...", "σ": "sigma", "±": "+-", "⊙": "*", "̃": "~", "“": "\"", "”": "\"", "‘": "'", "’": "'"]
+                                      "…": "...", "σ": "sigma", "±": "+-", "⊙": "*", "̃": "~", "“": "\"", "”": "\"", "‘": "'", "’": "'",
+                                      "∂": "d", "‖": "|", "─": "-", "═": "=", "▶": ">", "↑": "^"]
     var out = ""
     for ch in text {
         if ch.isASCII { out.append(ch) } else { out += table[ch] ?? "?" }
