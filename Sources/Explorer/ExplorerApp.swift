@@ -9,7 +9,7 @@ import TerminalUI
 public final class ExplorerApp {
     public let terminal: Terminal
     public private(set) var model: ExplorerModel
-    public private(set) var state: ExplorerState
+    public internal(set) var state: ExplorerState
     /// The time playback and the window's fill budget read (a `ManualClock` in tests).
     public let clock: ExplorerClock
     /// Seconds between two steps while playing (from the state's play speed).
@@ -19,13 +19,17 @@ public final class ExplorerApp {
     private(set) var dirty = true
     /// The progress `follow` last saw (sizes depend on what is computed).
     private var followedProgress = -1
+    /// The experiment open beside this one (`B`, `--beside`; `ExplorerApp+Beside.swift`).
+    public internal(set) var beside: ExplorerModel?
 
-    public init(terminal: Terminal, model: ExplorerModel, clock: ExplorerClock = SystemClock()) {
+    /// `beside`: a second experiment shown below the first in the backward view, which opens (`--beside`).
+    public init(terminal: Terminal, model: ExplorerModel, beside: ExplorerModel? = nil, clock: ExplorerClock = SystemClock()) {
         self.terminal = terminal
         self.model = model
         self.clock = clock
         self.state = ExplorerApp.initialState(for: model)
         model.start()
+        if let beside { showBeside(beside, view: true) }
         follow()
     }
 
@@ -127,6 +131,7 @@ public final class ExplorerApp {
             state = ExplorerApp.initialState(for: m)
             state.messageLog = log + state.messageLog
             state.focus = focus
+            state.beside = beside?.displayName
             m.start()
             follow()
         case let .failure(error):
@@ -137,6 +142,7 @@ public final class ExplorerApp {
     /// Time passing without a key: the background jobs' messages, then playback (on `clock`).
     public func tick() {
         for message in model.mailbox.take() { update(message) }
+        if takeBesideMessages() { dirty = true; follow() }
         if model.windowIncomplete { dirty = true }
         guard state.playing else { return }
         if state.view == .backward { return playBackward() }
@@ -183,6 +189,8 @@ public final class ExplorerApp {
             run.result = result
         case let .opened(request, result):
             finishOpening(request, result)
+        case let .openedBeside(path, result):
+            finishOpeningBeside(path, result)
         }
     }
 
@@ -192,8 +200,13 @@ public final class ExplorerApp {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             for message in model.mailbox.take() { update(message) }
+            if takeBesideMessages() { dirty = true }
             let mailbox = model.mailbox  // an `opened` message may have swapped the model
-            if mailbox.isIdle { return true }
+            if mailbox.isIdle {
+                guard let other = beside?.mailbox, !other.isIdle else { return true }
+                if !other.waitForMessage(until: deadline) { return false }
+                continue
+            }
             if !mailbox.waitForMessage(until: deadline) { return false }
         }
     }
@@ -245,6 +258,13 @@ public final class ExplorerApp {
         if state.view == .backward {
             let g = BackwardView.geometry(rect: layout.frame, state: state)
             data.backward = model.backwardData(state: state, range: g.range)
+            data.beside = besideData(range: g.range)
+            if var b = data.beside, let a = data.backward {
+                let shared = BesideData.sharingScale(a, b.backward)
+                data.backward = shared.0
+                b.backward = shared.1
+                data.beside = b
+            }
         }
         if state.view == .compare { data.comparison = model.comparison(with: ConventionChoice.other(state)) }
         return data
@@ -339,6 +359,8 @@ public final class ExplorerApp {
             } catch {
                 state.setMessage("refused: \(describe(error))", error: true)
             }
+        case let .beside(path):
+            openBeside(path)
         case let .loadWeights(path):
             do {
                 let before = state.spec.convention

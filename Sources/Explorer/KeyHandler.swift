@@ -21,6 +21,8 @@ public enum Command: Equatable {
     case switchConvention(Convention)
     /// Complete the path typed in the prompt (Tab).
     case completePath
+    /// Open a second experiment beside the first (nil: close the one beside).
+    case beside(String?)
 }
 
 /// Turns keys into state changes and commands. Pure: no I/O, no engine calls, so every binding is
@@ -137,6 +139,15 @@ public enum KeyHandler {
             guard !s.history.future.isEmpty else { s.setMessage("nothing to redo"); return [] }
             return [.redo]
         case .open: s.prompt = Prompt(kind: .open)
+        case .openBeside:
+            if s.beside != nil { return [.beside(nil)] }
+            s.prompt = Prompt(kind: .beside)
+        case .weightGradients:
+            s.backwardWeights.toggle()
+            s.frameScroll = 0
+            s.setMessage(s.backwardWeights
+                ? "which weights learn: each block's gradient, this step's part and the sum so far, summed over the batch (\(k(.weightGradients)): per unit)"
+                : "the gradient per unit (\(k(.weightGradients)): which weights learn)")
         case .save: s.prompt = Prompt(kind: .save, text: suggestedName(s) + ".json")
         case .export: s.prompt = Prompt(kind: .export, text: suggestedName(s) + "-frames.npz")
         case .loadWeights: s.prompt = Prompt(kind: .loadWeights)
@@ -285,10 +296,11 @@ public enum KeyHandler {
     static func submit(_ p: Prompt, _ s: inout ExplorerState) -> [Command] {
         let text = p.text.trimmingCharacters(in: .whitespaces)
         switch p.kind {
-        case .open, .save, .export, .loadWeights:
+        case .open, .save, .export, .loadWeights, .beside:
             guard !text.isEmpty else { s.setMessage("cancelled: no path given"); return [] }
             switch p.kind {
             case .open: return [.open(text)]
+            case .beside: return [.beside(text)]
             case .save: return [.save(text)]
             case .export: return [.export(text)]
             default: return [.loadWeights(text)]

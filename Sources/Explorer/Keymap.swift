@@ -24,6 +24,8 @@ public enum Action: Hashable, Sendable {
     case lengthUp, lengthDown, typeLength, toggleMasking
     // Prompts and questions (with `cancel`)
     case confirm, erase, clearLine, complete
+    // Two experiments side by side; which weights learn (issue 19, items 13 and 14)
+    case openBeside, weightGradients
 }
 
 /// Where a binding applies: everywhere, only while a pane has the focus, or while an overlay, a prompt or a
@@ -197,6 +199,16 @@ public enum Keymap {
         KeyBinding([.char("L")], .loadWeights, help: "load weights (.npz under TensorFlow's, Keras' or PyTorch's names: recognised, the convention follows)"),
         KeyBinding([.char("w")], .save, help: "save the experiment (JSON; asks before overwriting)", hint: "save"),
         KeyBinding([.char("x")], .export, help: "export the recorded frames (.npz and CSV; asks before overwriting)", hint: "export"),
+        // Two experiments side by side; which weights learn (issue 19, items 13 and 14)
+        KeyBinding([.char("B")], .openBeside) { k in
+            "open a second experiment beside this one (.json, same inputs; \(k(.complete, in: .prompt)) completes the path): the backward view (\(k(.view(.backward)))) draws both on one log scale, the comparison view (\(k(.view(.compare)))) compares their outputs; \(k(.openBeside)) again closes it"
+        },
+        KeyBinding([.char("W")], .weightGradients,
+                   help: "backward view: which weights learn: each weight block's gradient (per gate: input part Wx, recurrent part Wh, bias b) step by step and summed so far / the gradient per unit",
+                   disabled: { s in
+                       let k = Keymap.names()
+                       return s.view == .backward ? nil : "\(k(.weightGradients)) shows which weights learn in the backward view (\(k(.view(.backward))))"
+                   }),
         // Stack pane
         KeyBinding([.char("a")], .addLayer, .pane(.stack), help: "add a layer (a copy of the selected one)", hint: "add"),
         KeyBinding([.delete, .backspace, .char("X")], .deleteLayer, .pane(.stack), hint: "delete") { k in "delete the layer (\(k(.undo)) undoes)" },

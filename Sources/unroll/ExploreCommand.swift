@@ -12,6 +12,10 @@ struct Explore: ParsableCommand {
     @Argument(help: "The experiment file (JSON); omit for the built-in example.")
     var experiment: String?
 
+    @Option(help: ArgumentHelp("A second experiment (JSON) to show beside the first: the backward view draws both on one log scale.",
+                               valueName: "B.json"))
+    var beside: String?
+
     func run() throws {
         // Load before touching the terminal, so errors print plainly.
         let model: ExplorerModel
@@ -22,6 +26,16 @@ struct Explore: ParsableCommand {
         } catch {
             throw fail("\(experiment ?? "(built-in)"): \(error)")
         }
+        var second: ExplorerModel?
+        if let beside {
+            do {
+                second = try ExplorerModel.load(path: beside)
+            } catch let e as ExperimentError {
+                throw fail(e.description)
+            } catch {
+                throw fail("\(beside): \(error)")
+            }
+        }
         let terminal: NcursesTerminal
         do {
             terminal = try NcursesTerminal()
@@ -29,7 +43,7 @@ struct Explore: ParsableCommand {
             throw fail("cannot start the explorer: \(error)")
         }
         defer { terminal.shutdown() }
-        let app = ExplorerApp(terminal: terminal, model: model)
+        let app = ExplorerApp(terminal: terminal, model: model, beside: second)
         app.run()
     }
 }
