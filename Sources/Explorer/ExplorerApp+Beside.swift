@@ -80,6 +80,18 @@ extension ExplorerApp {
         return s
     }
 
+    /// The comparison of the experiment with the one beside (started in the background on first use), nil when
+    /// none is open beside.
+    func besideComparison() -> ComparisonRun? {
+        guard let b = beside else { return nil }
+        let key = [ObjectIdentifier(model.session), ObjectIdentifier(b.session)]
+        if let c = besideComparisonCache, c.key == key { return c.run }
+        let names = (state.spec.name.isEmpty ? model.displayName : state.spec.name, b.spec.name.isEmpty ? b.displayName : b.spec.name)
+        let run = model.session.comparison(beside: b.session, names: names)
+        besideComparisonCache = (key, run)
+        return run
+    }
+
     /// The backward view's data of the experiment beside, for the steps `range` (clamped to its run).
     func besideData(range: Range<Int>) -> BesideData? {
         guard let m = beside, let s = besideState() else { return nil }

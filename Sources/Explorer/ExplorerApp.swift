@@ -21,6 +21,8 @@ public final class ExplorerApp {
     private var followedProgress = -1
     /// The experiment open beside this one (`B`, `--beside`; `ExplorerApp+Beside.swift`).
     public internal(set) var beside: ExplorerModel?
+    /// The comparison view's comparison of the two experiments, for the sessions it was started for.
+    var besideComparisonCache: (key: [ObjectIdentifier], run: ComparisonRun)?
 
     /// `beside`: a second experiment shown below the first in the backward view, which opens (`--beside`).
     public init(terminal: Terminal, model: ExplorerModel, beside: ExplorerModel? = nil, clock: ExplorerClock = SystemClock()) {
@@ -266,7 +268,7 @@ public final class ExplorerApp {
                 data.beside = b
             }
         }
-        if state.view == .compare { data.comparison = model.comparison(with: ConventionChoice.other(state)) }
+        if state.view == .compare { data.comparison = besideComparison() ?? model.comparison(with: ConventionChoice.other(state)) }
         return data
     }
 
