@@ -177,6 +177,32 @@ final class BesideAndWeightsViewTests: ExplorerAppTestCase {
         XCTAssertTrue(app.state.messageIsError && app.state.message.contains("no-such-file.json"), app.state.message)
     }
 
+    /// View 6 with an experiment beside compares the two files' outputs (the engine's comparison of two results):
+    /// the readout at t is each experiment's own output there and their |difference|.
+    func testCompareViewComparesTheExperimentBeside() throws {
+        let (app, term) = try sampleApp(vanishing, width: 100, height: 32)
+        let b = try ExplorerModel.load(path: BackwardViewTests.samples.appendingPathComponent(surviving).path)
+        app.showBeside(b, view: false)
+        XCTAssertTrue(b.session.waitUntilComplete(timeout: 30))
+        press(app, .char("6"), .char("G"))
+        XCTAssertEqual(app.state.t, 99)
+        _ = screen(app, term)
+        settle(app)
+        let text = screen(app, term)
+        XCTAssertTrue(text.contains("Compare vanishing_rnn vs surviving_lstm"), text)
+        XCTAssertTrue(text.contains("first difference at t=0, example 0, unit 0"), text)
+        let (ra, _) = try engineRun(vanishing), (rb, _) = try engineRun(surviving)
+        let ya = Double(try XCTUnwrap(ra.result()).result.outputs[0, 99, 0]), yb = Double(try XCTUnwrap(rb.result()).result.outputs[0, 99, 0])
+        let shownA = try XCTUnwrap(number(after: "u0: vanishing_rnn", in: text), text)
+        let shownB = try XCTUnwrap(number(after: "| surviving_lstm", in: text), text)
+        XCTAssertEqual(shownA, ya, accuracy: 1e-3)
+        XCTAssertEqual(shownB, yb, accuracy: 1e-3)
+        // The readout wraps at 100 columns: the difference is on the next line.
+        let rest = text[text.range(of: "| |diff|")!.upperBound...].drop { " │\n".contains($0) }
+        let diff = try XCTUnwrap(Double(String(rest.prefix { !$0.isWhitespace && $0 != "│" })), text)
+        XCTAssertTrue(isClose(diff, abs(ya - yb), rtol: 6e-3, atol: 0), "\(diff) vs \(abs(ya - yb))")
+    }
+
     private func number(after label: String, in text: String) -> Double? {
         guard let r = text.range(of: label) else { return nil }
         let rest = text[r.upperBound...].drop { $0 == " " }

@@ -71,3 +71,24 @@ final class WeightGradientTraceTests: XCTestCase {
         XCTAssertEqual(trace.times, [4, 3, 2, 1, 0])
     }
 }
+
+/// `ConventionComparison(results:)`: two runs of the same inputs compared element by element.
+final class ResultsComparisonTests: XCTestCase {
+    func testFirstDifferenceOfTwoResults() throws {
+        let model = RNNModel(cell: .basicRNN(numUnits: 2, activation: .tanh))
+        let zero = Tensor<Double>(zeros: [2, 3, 2])
+        var other = zero
+        other[1, 2, 1] = -0.5
+        other[1, 1, 1] = 0.25
+        let a = ModelResult(model: model, outputs: [zero], states: []), b = ModelResult(model: model, outputs: [other], states: [])
+        let same = try ConventionComparison(results: a, a, names: ("A", "B"))
+        XCTAssertNil(same.firstDifference)
+        XCTAssertEqual(same.summary, "A and B give the same outputs here")
+        let c = try ConventionComparison(results: a, b, names: ("A", "B"), sequenceLength: [3, 3])
+        XCTAssertEqual(c.firstDifference, .init(time: 1, example: 1, direction: .forward, unit: 1), "the earliest step first")
+        XCTAssertEqual(c.difference[0][1, 2, 1], 0.5)
+        XCTAssertTrue(c.summary.hasPrefix("first difference at t=1, example 1, unit 1"), c.summary)
+        let narrow = ModelResult(model: model, outputs: [Tensor<Double>(zeros: [2, 3, 1])], states: [])
+        XCTAssertThrowsError(try ConventionComparison(results: a, narrow, names: ("A", "B")))
+    }
+}
