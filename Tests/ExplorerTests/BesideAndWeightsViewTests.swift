@@ -209,3 +209,39 @@ final class BesideAndWeightsViewTests: ExplorerAppTestCase {
         return Double(String(rest.prefix { !$0.isWhitespace && !"│|,)".contains($0) }))
     }
 }
+
+/// The README's capture of two experiments side by side is the right-hand column the explorer draws (100x32,
+/// `NO_COLOR`), cell for cell (trailing blanks aside).
+final class ReadmeBesideSnapshotTests: ExplorerAppTestCase {
+    /// The capture as the explorer draws it: `unroll samples/gradients/vanishing_rnn.json --beside
+    /// samples/gradients/surviving_lstm.json`, then five `l`.
+    func besideCapture() throws -> [String] {
+        let terminal = MemoryTerminal(width: 100, height: 32, capabilities: TerminalCapabilities(colorMode: .none, unicode: true, mouse: true))
+        let a = try ExplorerModel.load(path: BackwardViewTests.samples.appendingPathComponent("gradients/vanishing_rnn.json").path)
+        let b = try ExplorerModel.load(path: BackwardViewTests.samples.appendingPathComponent("gradients/surviving_lstm.json").path)
+        XCTAssertTrue(a.session.waitUntilComplete(timeout: 30) && b.session.waitUntilComplete(timeout: 30))
+        let app = ExplorerApp(terminal: terminal, model: a, beside: b, clock: clock)
+        _ = screen(app, terminal)
+        settle(app)
+        for _ in 0..<5 { press(app, .char("l")) }
+        let rect = Layout(width: 100, height: 32, state: app.state).frame
+        return screen(app, terminal).split(separator: "\n", omittingEmptySubsequences: false).dropFirst(rect.y).prefix(rect.height)
+            .map { String(String($0).dropFirst(rect.x)).replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression) }
+    }
+
+    func testReadmeBesideCaptureMatchesTheScreen() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let lines = try besideCapture()
+        if ProcessInfo.processInfo.environment["PRINT_BESIDE_CAPTURE"] != nil { print(lines.joined(separator: "\n")) }
+        let intro = try XCTUnwrap(readme.range(of: "--beside samples/gradients/surviving_lstm.json"), "the README shows the split")
+        let open = try XCTUnwrap(readme.range(of: "```\n", range: intro.upperBound..<readme.endIndex))
+        let close = try XCTUnwrap(readme.range(of: "\n```", range: open.upperBound..<readme.endIndex))
+        let capture = readme[open.upperBound..<close.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)
+            .map { String($0).replacingOccurrences(of: #"\s+$"#, with: "", options: .regularExpression) }
+        XCTAssertEqual(capture.count, lines.count)
+        for (i, (a, b)) in zip(capture, lines).enumerated() {
+            XCTAssertEqual(a, b, "README capture line \(i + 1) differs from the screen")
+        }
+    }
+}
