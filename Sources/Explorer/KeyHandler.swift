@@ -112,6 +112,10 @@ public enum KeyHandler {
             s.setMessage(s.heatAutoScale ? "heatmaps scaled to the largest |value| in view, shown as (\(z)) in the title (\(z): fixed -1..1)"
                                          : "heatmaps on a fixed -1..1 scale; values beyond it are marked (\(z): auto)")
         case let .view(v):
+            if v == .compare && s.view == .compare, let other = s.beside {
+                s.setMessage("comparing with \(other), open beside (\(k(.openBeside)) closes it, then \(k(.view(.compare))) compares conventions)")
+                return []
+            }
             if v == .compare && s.view == .compare {
                 s.compareWith = ConventionChoice.next(after: ConventionChoice.other(s), skipping: s.spec.convention)
                 s.setMessage("comparing \(s.spec.convention.rawValue) with \(ConventionChoice.other(s).rawValue) (\(k(.view(.compare))): the other one)")
