@@ -51,7 +51,7 @@ extension BackwardView {
         let rows = min(g.hRows, blocks.count)
         for r in 0..<rows {
             let block = trace.blocks[blocks[r]]
-            c.put(x: x, y: y, fit(block.label, labelWidth), style: Styles.label.adding(.bold))
+            c.put(x: x, y: y, fit(label(block, glyphs), labelWidth), style: Styles.label.adding(.bold))
             for k in 0..<g.columns {
                 let t = g.time(column: k)
                 var cell = Cell(" ")
@@ -68,6 +68,11 @@ extension BackwardView {
         // The last row's name gives way to how many blocks are hidden (the numbers below list every block).
         if blocks.count > rows, rows > 1 { c.put(x: x, y: y - 1, fit("\(glyphs.arrowDown)\(blocks.count - rows + 1)", labelWidth), style: Styles.more) }
         return scale
+    }
+
+    /// A block's name as the screen can show it (`Wx.i` without Unicode).
+    static func label(_ block: WeightBlock, _ glyphs: Glyphs) -> String {
+        glyphs.isUnicode ? block.label : block.label.replacingOccurrences(of: "·", with: ".")
     }
 
     /// A norm in 8 columns: `1.23e-04`, `0` for an exact zero.
@@ -88,7 +93,7 @@ extension BackwardView {
         }
         let last = trace.times.first ?? state.t
         add("t=\(state.t) \(n)\(d)L/\(d)W\(n), batch summed: this step | sum t=\(last)..\(state.t)", .bold)
-        let items = blocks.map { i in fit(trace.blocks[i].label, 5) + normText(step[i]).leftPad(8) + " | " + normText(sum[i]).leftPad(8) }
+        let items = blocks.map { i in fit(label(trace.blocks[i], glyphs), 5) + normText(step[i]).leftPad(8) + " | " + normText(sum[i]).leftPad(8) }
         let perLine = max(1, (width + 3) / ((items.map(\.count).max() ?? 24) + 3))
         for start in stride(from: 0, to: items.count, by: perLine) {
             add(items[start..<min(items.count, start + perLine)].joined(separator: "   "))
