@@ -101,9 +101,18 @@ extension ExplorerApp {
 }
 
 extension BesideData {
-    /// Both views' data with one scale: the largest and smallest norms of either run.
-    static func sharingScale(_ a: BackwardData, _ b: BackwardData) -> (BackwardData, BackwardData) {
+    /// Both views' data with one scale: the largest and smallest norms of either run (and of the weight blocks'
+    /// contributions of the layers shown, `layers`).
+    static func sharingScale(_ a: BackwardData, _ b: BackwardData, layers: (Int, Int)) -> (BackwardData, BackwardData) {
         var a = a, b = b
+        let weights = [(a.weights, layers.0), (b.weights, layers.1)].compactMap { t, l in
+            t.flatMap { BackwardView.extremes($0, blocks: $0.displayOrder(layer: l), times: $0.times) }
+        }
+        if !weights.isEmpty {
+            let union = (largest: weights.map(\.largest).max() ?? 0, smallest: weights.map(\.smallest).min() ?? 0)
+            a.sharedWeightExtremes = union
+            b.sharedWeightExtremes = union
+        }
         let both = [a.runNorms, b.runNorms].compactMap { $0 }
         if !both.isEmpty {
             let union = (largest: both.map(\.largest).max() ?? 0, smallest: both.map(\.smallest).min() ?? 0)

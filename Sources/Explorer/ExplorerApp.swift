@@ -262,7 +262,7 @@ public final class ExplorerApp {
             data.backward = model.backwardData(state: state, range: g.range)
             data.beside = besideData(range: g.range)
             if var b = data.beside, let a = data.backward {
-                let shared = BesideData.sharingScale(a, b.backward)
+                let shared = BesideData.sharingScale(a, b.backward, layers: (state.layer, b.state.layer))
                 data.backward = shared.0
                 b.backward = shared.1
                 data.beside = b

@@ -141,6 +141,21 @@ final class BesideAndWeightsViewTests: ExplorerAppTestCase {
                 XCTAssertTrue(line.contains("scale  \(legend) ") && line.contains(" 1e\(min(top - 1, bottom)) both runs"),
                               "\(width)x\(height): the scale spans both runs (\(legend)..1e\(bottom))\n\(line)")
             }
+            // Which weights learn: the blocks' rows share one scale too, spanning both runs' contributions.
+            press(app, .char("W"))
+            let weightsText = screen(app, terminal)
+            var wLargest = 0.0, wSmallest = Double.infinity
+            for run in [ra, rb] {
+                let trace = try XCTUnwrap(try run.weightGradientTrace())
+                for t in trace.times { for v in try XCTUnwrap(trace.contribution(at: t)) where v > 0 { wLargest = max(wLargest, v); wSmallest = min(wSmallest, v) } }
+            }
+            let wTop = Int(log10(wLargest).rounded(.up)), wBottom = min(wTop - 1, max(wTop - 16, Int(log10(wSmallest).rounded(.down))))
+            let weightScales = weightsText.split(separator: "\n").filter { $0.contains("both runs (z)") }
+            XCTAssertEqual(weightScales.count, 2, "\(width)x\(height)\n\(weightsText)")
+            for line in weightScales {
+                XCTAssertTrue(line.contains("scale  1e\(wTop) ") && line.contains(" 1e\(wBottom) both runs"), "\(width)x\(height): 1e\(wTop)..1e\(wBottom)\n\(line)")
+            }
+            press(app, .char("W"))
             let halves = text.components(separatedBy: "Backward · surviving_lstm")
             XCTAssertEqual(halves.count, 2, "the second view is named\n\(text)")
             XCTAssertTrue(halves[0].contains("Backward · vanishing_rnn"), text)

@@ -21,6 +21,9 @@ public struct BackwardData {
     public var weightsRefusal: String?
     /// `runNorms` spans the run beside this one too (`B`): both views draw on one log scale.
     public var sharedScale = false
+    /// With a run beside (`B`): the largest and smallest weight-block contribution of both runs' shown layers, the
+    /// whole-run scale of the weights' rows.
+    public var sharedWeightExtremes: (largest: Double, smallest: Double)?
 
     public var isComputing: Bool { refusal == nil && failure == nil && completed < maxTime }
 

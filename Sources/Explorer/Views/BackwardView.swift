@@ -222,7 +222,7 @@ enum BackwardView {
         if let legendScale, g.hRows + g.cRows > 0 {
             c.put(x: inner.x, y: y, fit("scale", labelWidth), style: Styles.dim)
             legend(into: &c, x: x0, y: y, width: inner.width - labelWidth, scale: legendScale, inView: state.backwardScaleInView,
-                   shared: bd.sharedScale && !state.backwardWeights, mode: data.colorMode, glyphs: glyphs)
+                   shared: bd.sharedScale, mode: data.colorMode, glyphs: glyphs)
         }
         y += 1
 

@@ -22,11 +22,14 @@ extension BackwardView {
 
     /// The colour scale of the weights' rows: the whole run's (largest contribution down to the smallest, at most
     /// `runDecades`), or the steps in view's (`z`).
-    static func weightScale(_ trace: WeightGradientTrace, blocks: [Int], state: ExplorerState, range: Range<Int>) -> LogScale? {
+    static func weightScale(_ trace: WeightGradientTrace, blocks: [Int], state: ExplorerState, range: Range<Int>,
+                            shared: (largest: Double, smallest: Double)? = nil) -> LogScale? {
         if state.backwardScaleInView {
             return extremes(trace, blocks: blocks, times: Array(range)).map { spanning(largest: $0.largest, span: decades) }
         }
-        return extremes(trace, blocks: blocks, times: trace.times).map { spanning(largest: $0.largest, smallest: $0.smallest, span: runDecades) }
+        return (shared ?? extremes(trace, blocks: blocks, times: trace.times)).map {
+            spanning(largest: $0.largest, smallest: $0.smallest, span: runDecades)
+        }
     }
 
     private static func spanning(largest: Double, smallest: Double? = nil, span: Double) -> LogScale {
@@ -47,7 +50,7 @@ extension BackwardView {
             y += g.hRows
             return nil
         }
-        let scale = weightScale(trace, blocks: blocks, state: state, range: g.range)
+        let scale = weightScale(trace, blocks: blocks, state: state, range: g.range, shared: bd.sharedWeightExtremes)
         let rows = min(g.hRows, blocks.count)
         for r in 0..<rows {
             let block = trace.blocks[blocks[r]]
