@@ -43,6 +43,8 @@ enum JobMessage {
     case compared(ComparisonRun, Result<ComparisonRun.Outcome, BackwardRefusal>)
     /// The experiment opened by open request `request` is loaded, or why it could not be.
     case opened(request: Int, Result<ExplorerModel, Error>)
+    /// The experiment to show beside the first (`O`) is loaded, or why it could not be.
+    case openedBeside(path: String, Result<ExplorerModel, Error>)
 }
 
 /// The queue between background jobs and the update loop. `progress` is queued at most once until taken (jobs

@@ -19,13 +19,19 @@ public final class ExplorerApp {
     private(set) var dirty = true
     /// The progress `follow` last saw (sizes depend on what is computed).
     private var followedProgress = -1
+    /// The experiment open beside this one (`O`, `--beside`; `ExplorerApp+Beside.swift`).
+    public internal(set) var beside: ExplorerModel?
+    /// The comparison view's comparison of the two experiments, for the sessions it was started for.
+    var besideComparisonCache: (key: [ObjectIdentifier], run: ComparisonRun)?
 
-    public init(terminal: Terminal, model: ExplorerModel, clock: ExplorerClock = SystemClock()) {
+    /// `beside`: a second experiment shown below the first in the backward view, which opens (`--beside`).
+    public init(terminal: Terminal, model: ExplorerModel, beside: ExplorerModel? = nil, clock: ExplorerClock = SystemClock()) {
         self.terminal = terminal
         self.model = model
         self.clock = clock
         self.state = ExplorerApp.initialState(for: model)
         model.start()
+        if let beside { showBeside(beside, view: true) }
         follow()
     }
 
@@ -135,6 +141,7 @@ public final class ExplorerApp {
             state.messageLog = log + state.messageLog
             state.focus = focus
             (state.lesson, state.presenting) = (lesson, presenting)
+            state.beside = beside?.displayName
             m.start()
             if let step = pendingLessonStep { openedLessonStep(step, path: path) }
             follow()
@@ -147,6 +154,7 @@ public final class ExplorerApp {
     /// Time passing without a key: the background jobs' messages, then playback (on `clock`).
     public func tick() {
         for message in model.mailbox.take() { update(message) }
+        if takeBesideMessages() { dirty = true; follow() }
         if model.windowIncomplete { dirty = true }
         guard state.playing else { return }
         if state.view == .backward { return playBackward() }
@@ -193,6 +201,8 @@ public final class ExplorerApp {
             run.result = result
         case let .opened(request, result):
             finishOpening(request, result)
+        case let .openedBeside(path, result):
+            finishOpeningBeside(path, result)
         }
     }
 
@@ -202,8 +212,13 @@ public final class ExplorerApp {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             for message in model.mailbox.take() { update(message) }
+            if takeBesideMessages() { dirty = true }
             let mailbox = model.mailbox  // an `opened` message may have swapped the model
-            if mailbox.isIdle { return true }
+            if mailbox.isIdle {
+                guard let other = beside?.mailbox, !other.isIdle else { return true }
+                if !other.waitForMessage(until: deadline) { return false }
+                continue
+            }
             if !mailbox.waitForMessage(until: deadline) { return false }
         }
     }
@@ -256,10 +271,19 @@ public final class ExplorerApp {
         if state.view == .backward {
             let g = BackwardView.geometry(rect: layout.frame, state: state)
             data.backward = model.backwardData(state: state, range: g.range)
+            data.beside = besideData(range: g.range)
+            if var b = data.beside, let a = data.backward {
+                let shared = BesideData.sharingScale(a, b.backward, layers: (state.layer, b.state.layer))
+                data.backward = shared.0
+                b.backward = shared.1
+                data.beside = b
+            }
         }
-        if state.view == .compare, state.stepMask != nil {
+        if state.view == .compare, state.stepMask != nil, data.beside == nil, state.beside == nil {
             (data.paddingDiagnosis, data.paddingRefusal) = model.paddingDiagnosis()
-        } else if state.view == .compare { data.comparison = model.comparison(with: ConventionChoice.other(state)) }
+        } else if state.view == .compare {
+            data.comparison = besideComparison() ?? model.comparison(with: ConventionChoice.other(state))
+        }
         return data
     }
 
@@ -367,6 +391,8 @@ public final class ExplorerApp {
                 let next = ConventionChoice.cycle(after: convention, skipping: state.spec.convention)
                 state.setMessage("refused: \(describe(error)) (\(Keymap.names()(.conventionNext)) again: \(next.rawValue))", error: true)
             }
+        case let .beside(path):
+            openBeside(path)
         case let .loadWeights(path):
             do {
                 let before = state.spec.convention

@@ -46,6 +46,8 @@ public enum ExplorerView: Int, CaseIterable, Hashable, Sendable {
 /// What a text prompt on the message line asks for.
 public enum PromptKind: Equatable, Sendable {
     case open, save, export, loadWeights, units, numProj, sequenceLength, inputSizes
+    /// A second experiment to open beside the first (`O`).
+    case beside
 
     public var label: String {
         switch self {
@@ -57,11 +59,12 @@ public enum PromptKind: Equatable, Sendable {
         case .numProj: return "num_proj (empty or none: no projection)"
         case .sequenceLength: return "sequence_length"
         case .inputSizes: return "batch max_time depth"
+        case .beside: return "open beside (.json, the same inputs)"
         }
     }
 
     /// Prompts that take a file path (Tab completes them).
-    public var isPath: Bool { [.open, .save, .export, .loadWeights].contains(self) }
+    public var isPath: Bool { [.open, .save, .export, .loadWeights, .beside].contains(self) }
 }
 
 /// A yes/no question on the message line and the command a yes carries out.
@@ -174,6 +177,10 @@ public struct ExplorerState: Equatable {
     public var presenting = false
     /// The guided lesson being followed and its step (`Lessons/`), nil outside a lesson.
     public var lesson: LessonProgress?
+    /// The backward view shows each weight block's gradient step by step (`W`) instead of ∂L/∂h per unit.
+    public var backwardWeights = false
+    /// The name of the experiment opened beside this one (`O`, `--beside`), nil when there is none.
+    public var beside: String?
 
     public init(spec: ExperimentSpec, batchSize: Int, maxTime: Int, inputDepth: Int) {
         self.spec = spec

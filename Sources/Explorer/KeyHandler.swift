@@ -29,6 +29,8 @@ public enum Command: Equatable {
     case completePath
     /// Show step N of the lesson (opening its experiment when it is another one, or was edited).
     case lessonStep(Int)
+    /// Open a second experiment beside the first (nil: close the one beside).
+    case beside(String?)
 }
 
 /// Turns keys into state changes and commands. Pure: no I/O, no engine calls, so every binding is
@@ -121,6 +123,10 @@ public enum KeyHandler {
             s.setMessage(s.heatAutoScale ? "heatmaps scaled to the largest |value| in view, shown as (\(z)) in the title (\(z): fixed -1..1)"
                                          : "heatmaps on a fixed -1..1 scale; values beyond it are marked (\(z): auto)")
         case let .view(v):
+            if v == .compare && s.view == .compare, let other = s.beside {
+                s.setMessage("comparing with \(other), open beside (\(k(.openBeside)) closes it, then \(k(.view(.compare))) compares conventions)")
+                return []
+            }
             if v == .compare && s.view == .compare {
                 s.compareWith = ConventionChoice.next(after: ConventionChoice.other(s), skipping: s.spec.convention)
                 s.setMessage("comparing \(s.spec.convention.rawValue) with \(ConventionChoice.other(s).rawValue) (\(k(.view(.compare))): the other one)")
@@ -150,6 +156,15 @@ public enum KeyHandler {
             guard !s.history.future.isEmpty else { s.setMessage("nothing to redo"); return [] }
             return [.redo]
         case .open: s.prompt = Prompt(kind: .open)
+        case .openBeside:
+            if s.beside != nil { return [.beside(nil)] }
+            s.prompt = Prompt(kind: .beside)
+        case .weightGradients:
+            s.backwardWeights.toggle()
+            s.frameScroll = 0
+            s.setMessage(s.backwardWeights
+                ? "which weights learn: each block's gradient, this step's part and the sum so far, summed over the batch (\(k(.weightGradients)): per unit)"
+                : "the gradient per unit (\(k(.weightGradients)): which weights learn)")
         case .save: s.prompt = Prompt(kind: .save, text: suggestedName(s) + ".json")
         case .export: s.prompt = Prompt(kind: .export, text: suggestedName(s) + "-frames.npz")
         case .loadWeights: s.prompt = Prompt(kind: .loadWeights)
@@ -316,10 +331,11 @@ public enum KeyHandler {
     static func submit(_ p: Prompt, _ s: inout ExplorerState) -> [Command] {
         let text = p.text.trimmingCharacters(in: .whitespaces)
         switch p.kind {
-        case .open, .save, .export, .loadWeights:
+        case .open, .save, .export, .loadWeights, .beside:
             guard !text.isEmpty else { s.setMessage("cancelled: no path given"); return [] }
             switch p.kind {
             case .open: return [.open(text)]
+            case .beside: return [.beside(text)]
             case .save: return [.save(text)]
             case .export: return [.export(text)]
             default: return [.loadWeights(text)]

@@ -27,6 +27,8 @@ public enum Action: Hashable, Sendable {
     case confirm, erase, clearLine, complete
     // Presentation mode and lessons (lecture)
     case present, lessonNext, lessonPrevious
+    // Two experiments side by side; which weights learn (issue 19, items 13 and 14)
+    case openBeside, weightGradients
 }
 
 /// Where a binding applies: everywhere, only while a pane has the focus, or while an overlay, a prompt or a
@@ -209,6 +211,16 @@ public enum Keymap {
             "lesson: next step (any other key explores; \(k(.lessonNext)) goes on from the lesson's step; `unroll lesson` lists lessons)"
         },
         KeyBinding([.char("B")], .lessonPrevious, help: "lesson: previous step", disabled: { $0.lesson == nil ? LessonProgress.noLesson : nil }),
+        // Two experiments side by side; which weights learn (issue 19, items 13 and 14)
+        KeyBinding([.char("O")], .openBeside) { k in
+            "open a second experiment beside this one (.json, same inputs; \(k(.complete, in: .prompt)) completes the path): the backward view (\(k(.view(.backward)))) draws both on one log scale, the comparison view (\(k(.view(.compare)))) compares their outputs; \(k(.openBeside)) again closes it"
+        },
+        KeyBinding([.char("W")], .weightGradients,
+                   help: "backward view: which weights learn: each weight block's gradient (per gate: input part Wx, recurrent part Wh, bias b) step by step and summed so far / the gradient per unit",
+                   disabled: { s in
+                       let k = Keymap.names()
+                       return s.view == .backward ? nil : "\(k(.weightGradients)) shows which weights learn in the backward view (\(k(.view(.backward))))"
+                   }),
         // Stack pane
         KeyBinding([.char("a")], .addLayer, .pane(.stack), help: "add a layer (a copy of the selected one)", hint: "add"),
         KeyBinding([.delete, .backspace, .char("X")], .deleteLayer, .pane(.stack), hint: "delete") { k in "delete the layer (\(k(.undo)) undoes)" },

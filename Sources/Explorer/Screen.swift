@@ -28,8 +28,18 @@ public enum Screen {
             case .equations where state.presenting: PresentedEquations.render(into: &c, rect: layout.frame, state: state, data: data)
             case .equations: EquationsPane.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
             case .saturation: SaturationPane.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
-            case .backward: BackwardView.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
-            case .compare where state.stepMask != nil:
+            case .backward:
+                if let beside = data.beside {
+                    // Two experiments, one above the other on the same steps and one log scale (`O`).
+                    let (top, bottom) = layout.frame.splitRows(topHeight: layout.frame.height / 2)
+                    BackwardView.render(into: &c, rect: top, state: state, data: data, focused: right, compact: true, name: state.spec.name)
+                    var other = data
+                    other.backward = beside.backward
+                    BackwardView.render(into: &c, rect: bottom, state: beside.state, data: other, focused: false, compact: true, name: beside.name)
+                } else {
+                    BackwardView.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
+                }
+            case .compare where state.stepMask != nil && data.comparison == nil:
                 MaskCompareView.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
             case .compare: CompareView.render(into: &c, rect: layout.frame, state: state, data: data, focused: right)
             }

@@ -8,6 +8,8 @@ public protocol SessionViews: AnyObject {
     func gradientPass(direction: Direction, selection: BackwardSelection, state: ExplorerState) -> Result<GradientSource, BackwardRefusal>
     /// Starts comparing the experiment under its convention with `other` in the background.
     func comparison(with other: Convention) -> ComparisonRun
+    /// Starts comparing the experiment with `other` (another experiment on the same inputs) in the background.
+    func comparison(beside other: ExplorerSession, names: (String, String)) -> ComparisonRun
     /// A session running the same model under `convention` (converted), or why it cannot.
     func switched(to convention: Convention) throws -> (session: ExplorerSession, note: String)
 }

@@ -37,25 +37,9 @@ public struct ConventionComparison<Scalar: RNNScalar>: Sendable {
         let a = try run(first), b = try run(second)
         conventions = (first, second)
         results = (a, b)
-        difference = zip(a.outputs, b.outputs).map { x, y in
-            Tensor(unchecked: x.shape, scalars: zip(x.scalars, y.scalars).map { abs($0 - $1) })
-        }
-        var found: Location?
-        let shape = difference.first?.shape ?? [0, 0, 0]
-        let (time, batch) = timeMajor ? (shape[0], shape[1]) : (shape[1], shape[0])
-        search: for t in 0..<time {
-            for e in 0..<batch {
-                for (d, diff) in zip(model.directions, difference) {
-                    // Each direction has its own width (a bidirectional run's cells may differ in size).
-                    let width = diff.shape.last ?? 0
-                    let base = timeMajor ? (t * batch + e) * width : (e * time + t) * width
-                    if let u = (0..<width).first(where: { diff.scalars[base + $0] != 0 }) {
-                        found = Location(time: t, example: e, direction: d, unit: u)
-                        break search
-                    }
-                }
-            }
-        }
+        difference = Self.differences(a, b)
+        let found = Self.firstDifference(difference, directions: model.directions, timeMajor: timeMajor)
+        let time = (difference.first?.shape ?? [0, 0, 0])[timeMajor ? 0 : 1]
         firstDifference = found
         guard let at = found else {
             summary = "\(first.frameworkName) and \(second.frameworkName) give the same outputs here"
@@ -73,6 +57,60 @@ public struct ConventionComparison<Scalar: RNNScalar>: Sendable {
         summary = at.time >= length
             ? "first difference at \(place): past the example's length \(length), \(says(first)), \(says(second))"
             : "first difference at \(place), a valid step (length \(length)): the runs differ before any masking"
+    }
+
+    /// Two runs of the same inputs by two experiments (other cells or weights, each under its own convention's
+    /// rules: `results.0` and `.1` as `RNNModel.run` returns them), compared as two conventions are: `|first −
+    /// second|` and where it is first non-zero. `names` name the two in the summary. Throws when the outputs do not
+    /// have the same shapes (other widths, lengths or directions: nothing to compare element by element).
+    public init(results first: ModelResult<Scalar>, _ second: ModelResult<Scalar>, names: (String, String),
+                sequenceLength: [Int]? = nil, timeMajor: Bool = false) throws {
+        guard first.outputs.map(\.shape) == second.outputs.map(\.shape) else {
+            throw RNNError.invalidArgument(
+                "\(names.0)'s outputs \(first.outputs.map(\.shape)) and \(names.1)'s \(second.outputs.map(\.shape)) differ in shape: nothing to compare element by element")
+        }
+        conventions = (first.model.convention, second.model.convention)
+        results = (first, second)
+        difference = Self.differences(first, second)
+        let found = Self.firstDifference(difference, directions: first.model.directions, timeMajor: timeMajor)
+        firstDifference = found
+        guard let at = found else {
+            summary = "\(names.0) and \(names.1) give the same outputs here"
+            return
+        }
+        let time = (difference.first?.shape ?? [0, 0, 0])[timeMajor ? 0 : 1]
+        let length = sequenceLength.map { at.example < $0.count ? $0[at.example] : time } ?? time
+        let place = "t=\(at.time), example \(at.example)\(first.model.bidirectional ? " (\(at.direction.name))" : "")"
+        summary = at.time >= length
+            ? "first difference at \(place): past the example's length \(length), where each emits what its rules say"
+            : "first difference at \(place), unit \(at.unit): the two experiments' cells or weights compute other numbers from the same inputs"
+    }
+
+    /// `|a − b|` of the outputs, per direction.
+    static func differences(_ a: ModelResult<Scalar>, _ b: ModelResult<Scalar>) -> [Tensor<Scalar>] {
+        zip(a.outputs, b.outputs).map { x, y in
+            Tensor(unchecked: x.shape, scalars: zip(x.scalars, y.scalars).map { abs($0 - $1) })
+        }
+    }
+
+    /// The earliest step, then the lowest example, direction and unit where `difference` is not zero.
+    static func firstDifference(_ difference: [Tensor<Scalar>], directions: [Direction], timeMajor: Bool) -> Location? {
+        let shape = difference.first?.shape ?? [0, 0, 0]
+        guard shape.count == 3 else { return nil }
+        let (time, batch) = timeMajor ? (shape[0], shape[1]) : (shape[1], shape[0])
+        for t in 0..<time {
+            for e in 0..<batch {
+                for (d, diff) in zip(directions, difference) {
+                    // Each direction has its own width (a bidirectional run's cells may differ in size).
+                    let width = diff.shape.last ?? 0
+                    let base = timeMajor ? (t * batch + e) * width : (e * time + t) * width
+                    if let u = (0..<width).first(where: { diff.scalars[base + $0] != 0 }) {
+                        return Location(time: t, example: e, direction: d, unit: u)
+                    }
+                }
+            }
+        }
+        return nil
     }
 
     /// `store` for `target`, whose layers may live under other scopes than `model`'s (PyTorch's bidirectional layer is

@@ -13,6 +13,9 @@ struct Explore: ParsableCommand {
     var experiment: String?
 
     @OptionGroup(title: "Inputs") var input: InputOptions
+    @Option(help: ArgumentHelp("A second experiment (JSON) to show beside the first: the backward view draws both on one log scale.",
+                               valueName: "B.json"))
+    var beside: String?
 
     func run() throws {
         // Load before touching the terminal, so errors print plainly.
@@ -28,6 +31,16 @@ struct Explore: ParsableCommand {
         } catch {
             throw fail("\(experiment ?? "(built-in)"): \(error)")
         }
+        var second: ExplorerModel?
+        if let beside {
+            do {
+                second = try ExplorerModel.load(path: beside)
+            } catch let e as ExperimentError {
+                throw fail(e.description)
+            } catch {
+                throw fail("\(beside): \(error)")
+            }
+        }
         let terminal: NcursesTerminal
         // A terminating signal restores the screen, then removes the temporaries an export is writing.
         TemporaryFiles.prepare()
@@ -38,7 +51,7 @@ struct Explore: ParsableCommand {
             throw fail("cannot start the explorer: \(error)")
         }
         defer { terminal.shutdown() }
-        let app = ExplorerApp(terminal: terminal, model: model)
+        let app = ExplorerApp(terminal: terminal, model: model, beside: second)
         app.run()
     }
 }

@@ -21,6 +21,7 @@ final class BackgroundJobTests: ExplorerAppTestCase {
             case .sweepDone: return "sweepDone"
             case .compared: return "compared"
             case .opened: return "opened"
+            case .openedBeside: return "openedBeside"
             }
         }
         XCTAssertEqual(names, ["progress", "forwardDone", "sweepDone"])

@@ -15,6 +15,15 @@ public struct BackwardData {
     public var completed = 0
     public var maxTime = 0
     public var failure: String?
+    /// Which weights learn (`W`): the engine's trace of each weight block's gradient, once the sweep is done.
+    public var weights: WeightGradientTrace?
+    /// Why there is no trace of the weights (too long a run), nil when there is one or it is still coming.
+    public var weightsRefusal: String?
+    /// `runNorms` spans the run beside this one too (`O`): both views draw on one log scale.
+    public var sharedScale = false
+    /// With a run beside (`O`): the largest and smallest weight-block contribution of both runs' shown layers, the
+    /// whole-run scale of the weights' rows.
+    public var sharedWeightExtremes: (largest: Double, smallest: Double)?
 
     public var isComputing: Bool { refusal == nil && failure == nil && completed < maxTime }
 
@@ -89,6 +98,13 @@ extension ExplorerModel {
             }
             if backwardCache.frames.count > 4096 { backwardCache.frames = backwardCache.frames.filter { range.contains($0.key) } }
             data.runNorms = runNorms(source, state: state, paths: data.paths, completed: data.completed)
+            if state.backwardWeights {
+                switch source.weightTrace() {
+                case let .success(t)?: data.weights = t
+                case let .failure(r)?: data.weightsRefusal = r.reason
+                case nil: break
+                }
+            }
             for t in range {
                 if let f = backwardCache.frames[t] { data.frames[t] = f }
                 if let n = source.norms(at: t, example: state.example) { data.norms[t] = n }

@@ -16,6 +16,9 @@ public protocol GradientSource: AnyObject {
     func frames(_ range: Range<Int>) throws -> [GradientFrameData]
     /// `‖∂L/∂state_t‖` of example `b` per state array, as the engine kept it during the sweep (nil until swept).
     func norms(at t: Int, example b: Int) -> [Double]?
+    /// How each weight block's gradient accumulates over the sweep (the engine's `WeightGradientTrace`), or why the
+    /// view does not compute it; nil until the sweep is complete.
+    func weightTrace() -> Result<WeightGradientTrace, BackwardRefusal>?
     /// Starts the sweep as a background job once the forward pass is complete (until then a no-op: the model
     /// calls it again when the forward pass's `forwardDone` arrives).
     func start()
@@ -46,6 +49,30 @@ final class GradientPass<Scalar: RNNScalar>: GradientSource {
     }
 
     func norms(at t: Int, example b: Int) -> [Double]? { run.stateGradientNorms(at: t, example: b) }
+
+    private var trace: Result<WeightGradientTrace, BackwardRefusal>?
+
+    /// Most `max_time · batch · parameters` the view replays the sweep for (in the drawing thread, once: the trace
+    /// is sized for the lecture hall, not for long runs).
+    static var traceBudget: Double { 20_000_000 }
+
+    func weightTrace() -> Result<WeightGradientTrace, BackwardRefusal>? {
+        if let trace { return trace }
+        guard run.isComplete, let g = run.result() else { return nil }
+        let loop = run.loop
+        let parameters = g.weights.values.reduce(0) { $0 + $1.count }
+        let work = Double(loop.maxTime) * Double(loop.batchSize) * Double(parameters)
+        if work > Self.traceBudget {
+            trace = .failure(BackwardRefusal("which weights learn replays every step: \(Format.count(loop.maxTime)) steps × batch \(loop.batchSize) × \(Format.count(parameters)) parameters is more than the view replays; unroll run writes the totals (grad/...)"))
+        } else {
+            do {
+                trace = try run.weightGradientTrace().map { .success($0) }
+            } catch {
+                trace = .failure(BackwardRefusal(describe(error)))
+            }
+        }
+        return trace
+    }
 
     /// The session's own job computes the forward pass, and `GradientRun.compute` must not run it beside that
     /// job: the sweep's job starts only once the forward pass is complete (a failed one never completes).

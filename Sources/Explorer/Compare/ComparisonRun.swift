@@ -7,6 +7,11 @@ import RNNEngine
 public final class ComparisonRun: @unchecked Sendable {
     public let left: Convention
     public let right: Convention
+    /// What the two sides are called: the conventions (`tf`, `keras`), or the two experiments' names (`O`).
+    public let leftName: String
+    public let rightName: String
+    /// Two experiment files compared (`O`), not two conventions of one.
+    public let ofExperiments: Bool
 
     /// What the engine's comparison gave.
     public struct Outcome: Sendable {
@@ -47,9 +52,12 @@ public final class ComparisonRun: @unchecked Sendable {
     /// loop's thread only (`ExplorerApp.update` applies the job's `compared` message).
     public internal(set) var result: Result<Outcome, BackwardRefusal>?
 
-    init(left: Convention, right: Convention) {
+    init(left: Convention, right: Convention, names: (String, String)? = nil) {
         self.left = left
         self.right = right
+        leftName = names?.0 ?? left.rawValue
+        rightName = names?.1 ?? right.rawValue
+        ofExperiments = names != nil
     }
 
     /// Most output scalars (both sides and the difference, every direction) the explorer keeps for the view.
@@ -74,13 +82,38 @@ extension Session {
         guard scalars <= ComparisonRun.scalarBudget else {
             throw RNNError.invalidArgument("comparing \(Format.count(scalars)) output values is more than the explorer keeps (\(Format.count(ComparisonRun.scalarBudget))); unroll compare computes it")
         }
-        let c = try e.compare(e.spec.convention, other)
+        return outcome(try e.compare(e.spec.convention, other), timeMajor: e.spec.timeMajor)
+    }
+
+    /// The experiment open beside this one (`O`) compared with this one, as a background job (like `comparison(with:)`).
+    func comparison(beside other: ExplorerSession, names: (String, String)) -> ComparisonRun {
+        let comparison = ComparisonRun(left: spec.convention, right: other.spec.convention, names: names)
+        let experiment = self.experiment
+        let second = (other as? Session<Scalar>)?.experiment
+        Job.start(posting: mailbox) { job in
+            job.post(.compared(comparison, Result {
+                guard let second else {
+                    throw RNNError.invalidArgument("\(names.0) runs in \(experiment.spec.dtype.rawValue) and \(names.1) does not: compare experiments of one dtype")
+                }
+                let widths = experiment.spec.directions.map { experiment.spec.cell(for: $0).outputSize }
+                let scalars = 3 * experiment.batchSize * experiment.maxTime * widths.reduce(0, +)
+                guard scalars <= ComparisonRun.scalarBudget else {
+                    throw RNNError.invalidArgument("comparing \(Format.count(scalars)) output values is more than the explorer keeps (\(Format.count(ComparisonRun.scalarBudget)))")
+                }
+                return Self.outcome(try experiment.compare(beside: second), timeMajor: experiment.spec.timeMajor)
+            }.mapError { BackwardRefusal(describe($0)) }))
+        }
+        return comparison
+    }
+
+    /// The engine's comparison as the view keeps it (Doubles).
+    static func outcome(_ c: ConventionComparison<Scalar>, timeMajor: Bool) -> ComparisonRun.Outcome {
         let double = { (ts: [Tensor<Scalar>]) in ts.map { $0.cast(to: Double.self) } }
         let statesEqual = zip(c.results.0.states, c.results.1.states).allSatisfy { a, b in
             zip(a.flattened, b.flattened).allSatisfy { $0.scalars == $1.scalars }
         }
         return ComparisonRun.Outcome(outputs: [double(c.results.0.outputs), double(c.results.1.outputs)], difference: double(c.difference),
-                                     timeMajor: e.spec.timeMajor,
+                                     timeMajor: timeMajor,
                                      firstDifference: c.firstDifference.map { (t: $0.time, example: $0.example, direction: $0.direction) },
                                      summary: c.summary, statesEqual: statesEqual)
     }

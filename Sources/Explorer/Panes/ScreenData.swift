@@ -35,6 +35,8 @@ public struct ScreenData {
     public var paddingRefusal: String?
     /// The weights the cells use, by TF variable name, with their shapes (the Shapes pane lists them per layer).
     public var weightShapes: [(name: String, shape: [Int])] = []
+    /// The experiment open beside this one (`O`), as the backward view draws it below this one's (view 5 only).
+    public var beside: BesideData?
 
     public init(window: [FrameData], windowRange: Range<Int>, inputShape: [Int], computed: Int,
                 progress: (done: Int, total: Int), loopBound: Int, failure: String?, fileName: String,

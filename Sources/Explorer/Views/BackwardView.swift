@@ -51,7 +51,9 @@ enum BackwardView {
         func column(of t: Int) -> Int? { range.contains(t) ? range.upperBound - 1 - t : nil }
     }
 
-    static func geometry(rect: Rect, state: ExplorerState) -> Geometry {
+    /// `compact`: one of two views stacked (`O`), with room for one line of text; `blocks`: the weight blocks
+    /// shown instead of the units when the view shows which weights learn (`W`).
+    static func geometry(rect: Rect, state: ExplorerState, compact: Bool = false, blocks: Int? = nil) -> Geometry {
         let inner = rect.interior
         let columns = HeatmapPane.columns(for: rect, maxTime: state.maxTime)
         let cw = HeatmapPane.cellWidth(available: max(1, inner.width - labelWidth), maxTime: state.maxTime)
@@ -61,7 +63,12 @@ enum BackwardView {
         // An LSTM's state has a c part: its gradient gets a heatmap of its own.
         let cUnits = state.variables.first { $0.source == .stateC }?.count ?? 0
         let fixed = 3 + traceRows  // the loss, the ruler, the legend and the trace
-        let textMin = 6
+        let textMin = compact ? 1 : 6
+        if state.backwardWeights {
+            let rows = max(0, min(blocks ?? 1, inner.height - fixed - textMin))
+            return Geometry(inner: inner, range: range, cellWidth: cw, hRows: rows, cRows: 0,
+                            textRows: max(0, inner.height - fixed - rows))
+        }
         let heat = max(0, min(hUnits + cUnits, inner.height - fixed - textMin))
         var hRows = min(hUnits, cUnits > 0 ? (heat + 1) / 2 : heat)
         let cRows = min(cUnits, heat - hRows)
@@ -98,10 +105,11 @@ enum BackwardView {
     }
 
     /// The legend row under the heatmaps: the scale's ends around a ramp of its colours, and which scale it is.
-    static func legend(into c: inout Canvas, x: Int, y: Int, width: Int, scale: LogScale, inView: Bool, mode: ColorMode, glyphs: Glyphs) {
+    static func legend(into c: inout Canvas, x: Int, y: Int, width: Int, scale: LogScale, inView: Bool, shared: Bool = false,
+                       mode: ColorMode, glyphs: Glyphs) {
         let z = Keymap.names()(.heatmapScale)
         let top = decade(Int(scale.top)), bottom = decade(Int(scale.bottom))
-        let which = inView ? "in view (\(z))" : "whole run (\(z))"
+        let which = inView ? "in view (\(z))" : shared ? "both runs (\(z))" : "whole run (\(z))"
         let rampWidth = max(0, min(8, width - top.count - bottom.count - which.count - 3))
         c.put(x: x, y: y, top, style: Styles.dim)
         for i in 0..<rampWidth {
@@ -112,13 +120,16 @@ enum BackwardView {
         c.put(x: x + top.count + 1 + rampWidth + (rampWidth > 0 ? 1 : 0), y: y, width: max(0, width - top.count - rampWidth - 2), rest, align: .left, style: Styles.dim)
     }
 
-    static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
+    /// `compact` and `name`: one of the two views stacked when an experiment is open beside (`O`), named.
+    static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool,
+                       compact: Bool = false, name: String? = nil) {
         let glyphs = c.glyphs
         let m = Marks(glyphs)
         let sep = Symbols(glyphs: glyphs).sep
         let layerCount = state.layers.count
         let dir = state.spec.bidirectional ? " " + state.direction.name : ""
-        let title = "Backward\(dir) \(sep) layer \(state.layer) \(sep) example \(state.example) \(sep) \(Keymap.names()(.view(.backward)))"
+        let named = name.map { " \(sep) \($0)" } ?? ""
+        let title = "Backward\(dir)\(named) \(sep) layer \(state.layer) \(sep) example \(state.example) \(sep) \(Keymap.names()(.view(.backward)))"
         let inner = drawPaneBox(&c, rect, title: title, focused: focused)
         guard inner.height > 4, inner.width > labelWidth + 4 else { return }
         func text(_ s: String) -> String { glyphs.isUnicode ? s : asciiOnly(s) }
@@ -131,7 +142,8 @@ enum BackwardView {
             }
             return
         }
-        let g = geometry(rect: rect, state: state)
+        let shownBlocks = bd.weights?.displayOrder(layer: state.layer) ?? []
+        let g = geometry(rect: rect, state: state, compact: compact, blocks: max(1, shownBlocks.count))
         let b = state.example
         let x0 = inner.x + labelWidth
         let cw = g.cellWidth
@@ -174,7 +186,10 @@ enum BackwardView {
         var legendScale = runScale
         let unitsH = state.layerSpec?.outputSize ?? 0
         let unitsC = g.cRows > 0 ? (state.layerSpec?.numUnits ?? 0) : 0
-        for (part, rows, units) in [("h", g.hRows, unitsH), ("c", g.cRows, unitsC)] where rows > 0 {
+        if state.backwardWeights {
+            legendScale = weightRows(into: &c, g: g, state: state, data: bd, blocks: shownBlocks, x: inner.x, y: &y, mode: data.colorMode)
+        }
+        for (part, rows, units) in state.backwardWeights ? [] : [("h", g.hRows, unitsH), ("c", g.cRows, unitsC)] where rows > 0 {
             let values: [[Double]?] = (0..<g.columns).map { k in
                 bd.frames[g.time(column: k)]?.stateGradient(part, layer: state.layer, layerCount: layerCount, row: b)
             }
@@ -207,7 +222,7 @@ enum BackwardView {
         if let legendScale, g.hRows + g.cRows > 0 {
             c.put(x: inner.x, y: y, fit("scale", labelWidth), style: Styles.dim)
             legend(into: &c, x: x0, y: y, width: inner.width - labelWidth, scale: legendScale, inView: state.backwardScaleInView,
-                   mode: data.colorMode, glyphs: glyphs)
+                   shared: bd.sharedScale, mode: data.colorMode, glyphs: glyphs)
         }
         y += 1
 
@@ -244,8 +259,9 @@ enum BackwardView {
         }
         y = traceTop + traceRows
 
-        // The frame at t in words and numbers.
-        let lines = frameLines(state: state, data: bd, glyphs: glyphs, width: inner.width)
+        // The frame at t in words and numbers (or the weights' gradients at t).
+        let lines = state.backwardWeights ? weightLines(state: state, data: bd, blocks: shownBlocks, glyphs: glyphs, width: inner.width)
+                                          : frameLines(state: state, data: bd, glyphs: glyphs, width: inner.width)
         let top = min(max(0, state.frameScroll), max(0, lines.count - g.textRows))
         for (line, style) in lines.dropFirst(top).prefix(max(0, inner.maxY - y)) {
             c.put(x: inner.x, y: y, width: inner.width, text(line), align: .left, style: style)

@@ -14,7 +14,10 @@ enum CompareView {
         let sep = Symbols(glyphs: glyphs).sep
         let left = state.spec.convention, right = ConventionChoice.other(state)
         let k = Keymap.names()
-        let title = "Compare \(sideName(left)) vs \(sideName(right)) \(sep) example \(state.example) \(sep) \(k(.view(.compare)))"
+        // Two experiments (`O`): the sides are named after them.
+        let experiments = data.comparison?.ofExperiments == true
+        let leftName = data.comparison?.leftName ?? sideName(left), rightName = data.comparison?.rightName ?? sideName(right)
+        let title = "Compare \(leftName) vs \(rightName) \(sep) example \(state.example) \(sep) \(k(.view(.compare)))"
         let inner = drawPaneBox(&c, rect, title: title, focused: focused)
         guard inner.height > 4, inner.width > labelWidth + 4 else { return }
         func text(_ s: String) -> String { glyphs.isUnicode ? s : asciiOnly(s) }
@@ -26,11 +29,16 @@ enum CompareView {
             }
         }
         guard let result = data.comparison?.result else {
-            line("running the model under \(left.frameworkName) and \(right.frameworkName)...", Styles.dim)
+            line(experiments ? "running \(leftName) and \(rightName) on the same inputs..."
+                             : "running the model under \(left.frameworkName) and \(right.frameworkName)...", Styles.dim)
             return
         }
         let o: ComparisonRun.Outcome
         switch result {
+        case let .failure(r) where experiments:
+            line("cannot compare \(leftName) with \(rightName): " + r.reason, Styles.masked)
+            line("\(k(.openBeside)): close \(rightName) (then \(k(.view(.compare))) compares conventions)", Styles.dim)
+            return
         case let .failure(r):
             line("\(right.frameworkName) cannot run this model: " + r.reason, Styles.masked)
             line("\(k(.view(.compare))): compare with the other convention; \(k(.conventionNext)): switch the experiment's", Styles.dim)
@@ -56,9 +64,10 @@ enum CompareView {
         func at(_ v: [Double]?) -> Double? { v.flatMap { $0.indices.contains(u) ? $0[u] : nil } }
         func num(_ v: Double?) -> String { v.map { Format.num($0).trimmingCharacters(in: .whitespaces) } ?? "-" }
         let delta = at(o.difference(direction: d, t: state.t, example: b)).map { $0 == 0 ? "0" : String(BackwardView.sci($0).drop { $0 == "+" }) } ?? "-"
-        let readout = "t=\(state.t) u\(u): \(sideName(left)) \(num(at(o.output(side: 0, direction: d, t: state.t, example: b))))"
-            + " | \(sideName(right)) \(num(at(o.output(side: 1, direction: d, t: state.t, example: b)))) | |diff| \(delta)"
-        let states = (o.statesEqual ? "final states identical" : "final states differ") + "; same cells and weights, two rule sets"
+        let readout = "t=\(state.t) u\(u): \(leftName) \(num(at(o.output(side: 0, direction: d, t: state.t, example: b))))"
+            + " | \(rightName) \(num(at(o.output(side: 1, direction: d, t: state.t, example: b)))) | |diff| \(delta)"
+        let states = (o.statesEqual ? "final states identical" : "final states differ")
+            + (experiments ? "; the same inputs, two experiments" : "; same cells and weights, two rule sets")
         let footer = min(2, wrapText(readout, width: inner.width).count) + min(2, wrapText(states, width: inner.width).count)
         func values(_ side: Int, _ t: Int) -> [Double]? { o.output(side: side, direction: d, t: t, example: b) }
         func diff(_ t: Int) -> [Double]? { o.difference(direction: d, t: t, example: b) }
@@ -105,13 +114,13 @@ enum CompareView {
             let rows = max(1, min(width, (inner.maxY - y - footer - 1) / 2))
             ruler(x: inner.x, y: y)
             ruler(x: inner.x + half + 1, y: y)
-            block(sideName(left), x: inner.x, y: y + 1, rows: rows, { values(0, $0) }, isDiff: false)
-            block(sideName(right), x: inner.x + half + 1, y: y + 1, rows: rows, { values(1, $0) }, isDiff: false)
+            block(leftName, x: inner.x, y: y + 1, rows: rows, { values(0, $0) }, isDiff: false)
+            block(rightName, x: inner.x + half + 1, y: y + 1, rows: rows, { values(1, $0) }, isDiff: false)
             block("|diff|", x: inner.x, y: y + 1 + rows, rows: rows, diff, isDiff: true)
         } else {
             let rows = max(1, min(width, (inner.maxY - y - footer - 1) / 3))
             ruler(x: inner.x, y: y)
-            for (i, (name, get, isDiff)) in [(sideName(left), { values(0, $0) }, false), (sideName(right), { values(1, $0) }, false),
+            for (i, (name, get, isDiff)) in [(leftName, { values(0, $0) }, false), (rightName, { values(1, $0) }, false),
                                              ("|diff|", diff, true)].enumerated() {
                 block(name, x: inner.x, y: y + 1 + i * rows, rows: rows, get, isDiff: isDiff)
             }

@@ -8,7 +8,11 @@ enum ViewKeyHints {
         switch s.view {
         case .backward:
             return [(key(.stepNext), "back"), (key(.stepPrevious), "fwd"), (key(.first), "loss step"), (key(.lossNext), "loss"),
+                    (key(.weightGradients), s.backwardWeights ? "units" : "weights"),
                     (key(.conventionNext), "convention"), (key(.view(.frame)), "frame")]
+        case .compare where s.beside != nil:
+            // Two experiment files compared: 6 again does not change what is compared.
+            return [(key(.openBeside), "close beside"), (key(.view(.frame)), "frame")]
         case .compare:
             return [(key(.view(.compare)), "other convention"), (key(.conventionNext), "convention"), (key(.view(.frame)), "frame")]
         default:

@@ -28,6 +28,7 @@ public struct BackwardContext<Scalar: RNNScalar> {
         self.gradients = gradients
         self.time = time
         self.recorder = recorder
+        gradients.stepRecorder = recorder
     }
 }
 

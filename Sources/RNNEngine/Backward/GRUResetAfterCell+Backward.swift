@@ -49,7 +49,7 @@ extension GRUResetAfterCell: DifferentiableCell {
             }
         }
         // dx = dx̂·Wᵀ, dh += dĥ·Uᵀ, and the weights' products dW += xᵀ·dx̂, dU += hᵀ·dĥ.
-        func product(_ d: [Scalar], _ transposed: TransposedPack<Scalar>, left: [Scalar], width k: Int, kernel: String) -> [Scalar] {
+        func product(_ d: [Scalar], _ transposed: TransposedPack<Scalar>, left: [Scalar], width k: Int, kernel: String, part: String) -> [Scalar] {
             var out = [Scalar](repeating: 0, count: batch * k)
             guard k > 0, batch > 0 else { return out }
             d.withUnsafeBufferPointer { g in
@@ -57,13 +57,14 @@ extension GRUResetAfterCell: DifferentiableCell {
                     transposed.packed.multiply(rows: batch, a: g.baseAddress, lda: w, into: o.baseAddress!, ldc: k, accumulate: false)
                 }
                 left.withUnsafeBufferPointer { l in
-                    context.gradients.addProduct(kernel: kernel, bias: nil, left: [(l.baseAddress!, k)], right: g.baseAddress!, rows: batch, width: w)
+                    context.gradients.addProduct(kernel: kernel, bias: nil, left: [(l.baseAddress!, k)], right: g.baseAddress!, rows: batch, width: w,
+                                                 parts: [part])
                 }
             }
             return out
         }
-        let dx = product(dXs, inputKernelT, left: x, width: depth, kernel: names.kernel)
-        let dhU = product(dHs, recurrentKernelT, left: h, width: u, kernel: names.recurrentKernel)
+        let dx = product(dXs, inputKernelT, left: x, width: depth, kernel: names.kernel, part: "x")
+        let dhU = product(dHs, recurrentKernelT, left: h, width: u, kernel: names.recurrentKernel, part: "h")
         for k in 0..<n { dHPrev[k] += dhU[k] }
         var dBias = [Scalar](repeating: 0, count: 2 * w)
         for b in 0..<batch {

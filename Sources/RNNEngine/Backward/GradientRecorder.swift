@@ -18,6 +18,9 @@ public struct LayerGradientFrame<Scalar: RNNScalar>: Sendable {
     public var inputGradient: Tensor<Scalar>
     /// `∂L/∂state` before this step, as this layer's step passes it back (before the masked rows' copy).
     public var previousStateGradient: Nest<Tensor<Scalar>>
+    /// This step's contributions to the layer's weight gradients, as the step handed them to the gradient store
+    /// (summed over the steps they are the weight gradients; `WeightGradientTrace`).
+    public var weightGradients: [WeightGradientContribution<Scalar>] = []
 
     /// The gradient named `name` (`h`, `c`, a gate), or nil.
     public func gradient(_ name: String) -> Tensor<Scalar>? { gradients.first { $0.name == name }?.value }
@@ -55,6 +58,11 @@ public final class GradientRecorder<Scalar: RNNScalar> {
         recording.updateOpen { layer in
             if !layer.gradients.contains(where: { $0.name == name }) { layer.gradients.append(NamedTensor(name: name, value: value)) }
         }
+    }
+
+    /// Records a contribution to a weight's gradient in the open layer.
+    func recordWeightGradient(_ contribution: WeightGradientContribution<Scalar>) {
+        recording.updateOpen { $0.weightGradients.append(contribution) }
     }
 
     var isInsideLayer: Bool { recording.isInsideLayer }

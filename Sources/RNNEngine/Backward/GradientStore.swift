@@ -42,6 +42,9 @@ public final class GradientStore<Scalar: RNNScalar> {
     public let rowsPerProduct: Int
     /// False while replaying steps for records only: weight gradients are then not collected.
     public var collecting = true
+    /// The recorder of the step being differentiated (set by `BackwardContext`): it also receives the step's
+    /// contributions as they are handed over, collected or not (`WeightGradientContribution`).
+    var stepRecorder: GradientRecorder<Scalar>?
 
     public init(rowsPerProduct: Int = 1024) {
         self.rowsPerProduct = max(1, rowsPerProduct)
@@ -75,6 +78,7 @@ public final class GradientStore<Scalar: RNNScalar> {
 
     /// `grad[name] += gradient` (same element count), for a cell's own variables.
     public func add(_ name: String, _ gradient: Tensor<Scalar>) {
+        stepRecorder?.recordWeightGradient(.added(variable: name, gradient: gradient))
         guard collecting, let buffer = buffers[name], buffer.values.count == gradient.count else { return }
         for k in 0..<gradient.count { buffer.values[k] += gradient.scalars[k] }
     }
@@ -83,6 +87,10 @@ public final class GradientStore<Scalar: RNNScalar> {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func addRowSumsOfProducts(_ name: String, _ a: UnsafePointer<Scalar>, _ b: UnsafePointer<Scalar>, rows: Int, width: Int) {
+        if let rec = stepRecorder {
+            rec.recordWeightGradient(.rowSumsOfProducts(variable: name, a: Tensor(copying: a, shape: [rows, width]),
+                                                        b: Tensor(copying: b, shape: [rows, width])))
+        }
         guard collecting, let buffer = buffers[name] else { return }
         buffer.values.withUnsafeMutableBufferPointer { g in
             for r in 0..<rows {
@@ -92,11 +100,18 @@ public final class GradientStore<Scalar: RNNScalar> {
     }
 
     /// Collects `rows` rows of a kernel's product: `grad[kernel] += [left₀, left₁, …]ᵀ·right` and
-    /// `grad[bias] += Σ_rows right`. `left` gives the column blocks of the left operand (`x` then `h`).
+    /// `grad[bias] += Σ_rows right`. `left` gives the column blocks of the left operand (`x` then `h`), `parts`
+    /// what each block is (`x`, `h`, `m`: for `WeightGradientTrace`; nil: `x` then `h`).
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func addProduct(kernel: String, bias: String?, left: [(pointer: UnsafePointer<Scalar>, width: Int)],
-                    right: UnsafePointer<Scalar>, rows: Int, width n: Int) {
+                    right: UnsafePointer<Scalar>, rows: Int, width n: Int, parts: [String]? = nil) {
+        if let rec = stepRecorder {
+            rec.recordWeightGradient(.product(kernel: kernel, bias: bias,
+                                              left: left.map { Tensor(copying: $0.pointer, shape: [rows, $0.width]) },
+                                              parts: parts ?? Array(["x", "h"].prefix(left.count)),
+                                              right: Tensor(copying: right, shape: [rows, n])))
+        }
         guard collecting, rows > 0 else { return }
         let k = left.reduce(0) { $0 + $1.width }
         let p: PendingProduct

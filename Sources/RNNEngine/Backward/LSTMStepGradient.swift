@@ -40,7 +40,8 @@ func lstmStepBackward<Scalar: RNNScalar>(_ s: LSTMStep<Scalar>, dOutput: Tensor<
             }
             m.withUnsafeBufferPointer { mp in
                 if let mb = mp.baseAddress, let db = d.baseAddress {
-                    context.gradients.addProduct(kernel: proj.name, bias: nil, left: [(mb, u)], right: db, rows: batch, width: hd)
+                    context.gradients.addProduct(kernel: proj.name, bias: nil, left: [(mb, u)], right: db, rows: batch, width: hd,
+                                                         parts: ["m"])
                 }
             }
         }

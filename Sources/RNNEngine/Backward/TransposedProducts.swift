@@ -56,11 +56,12 @@ extension ConcatLinear {
             x.withUnsafeBufferPointer { xp in
                 h.withUnsafeBufferPointer { hp in
                     var blocks: [(pointer: UnsafePointer<Scalar>, width: Int)] = []
-                    if inputDepth > 0, let p = xp.baseAddress { blocks.append((p, inputDepth)) }
-                    if stateDepth > 0, let p = hp.baseAddress { blocks.append((p, stateDepth)) }
+                    var parts: [String] = []
+                    if inputDepth > 0, let p = xp.baseAddress { blocks.append((p, inputDepth)); parts.append("x") }
+                    if stateDepth > 0, let p = hp.baseAddress { blocks.append((p, stateDepth)); parts.append("h") }
                     if let gp = g.baseAddress, blocks.reduce(0, { $0 + $1.width }) == k {
                         gradients.addProduct(kernel: kernelName, bias: biasName, left: blocks, right: gp,
-                                             rows: batch, width: width)
+                                             rows: batch, width: width, parts: parts)
                     }
                 }
             }
