@@ -313,6 +313,44 @@ static void z_dsigmoid(long n, const double *x, double *y) {
     }
 }
 
+/* The LSTM element-wise part in one pass over registers (rk_impl.slstm_cell; see rk_internal.h), as
+   kernels_avx2.c's a2_slstm_cell on 16 lanes: the same operations in the same order as fused_template.h's
+   lstm_rows with tanh (and this path's own activations), so the results are the same bit for bit. The last
+   partial vector of a row runs under a mask, so every unit is done here. */
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+static long z_slstm_cell(long batch, long nu, long gs, const float *gates, long ldg, const float *c_prev, long ldcs,
+                         float forget_bias, const float *wi, const float *wf, const float *wo, float cell_clip,
+                         float *c_out, float *h_out, long ldh) {
+    const __m512 fb = _mm512_set1_ps(forget_bias), lim = _mm512_set1_ps(cell_clip), nlim = _mm512_set1_ps(-cell_clip);
+    for (long b = 0; b < batch; b++) {
+        const float *g = gates + b * ldg, *cp = c_prev + b * ldcs;
+        float *co = c_out + b * ldcs, *h = h_out + b * ldh;
+        for (long k = 0; k < nu; k += 16) {
+            const __mmask16 m = z_mask16(nu - k);
+            __m512 c = _mm512_maskz_loadu_ps(m, cp + k);
+            __m512 gi = _mm512_maskz_loadu_ps(m, g + k);
+            __m512 gf = _mm512_add_ps(_mm512_maskz_loadu_ps(m, g + 2 * gs + k), fb);
+            if (wi) {
+                gi = _mm512_add_ps(gi, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, wi + k), c));
+                gf = _mm512_add_ps(gf, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, wf + k), c));
+            }
+            __m512 i = z_sigmoid_ps(gi), f = z_sigmoid_ps(gf), j = z_tanh_ps(_mm512_maskz_loadu_ps(m, g + gs + k));
+            __m512 cn = _mm512_add_ps(_mm512_mul_ps(f, c), _mm512_mul_ps(i, j));
+            if (cell_clip >= 0) { /* v > limit ? limit : (v < -limit ? -limit : v), NaN kept */
+                cn = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(cn, nlim, _CMP_LT_OQ), cn, nlim);
+                cn = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(cn, lim, _CMP_GT_OQ), cn, lim);
+            }
+            _mm512_mask_storeu_ps(co + k, m, cn);
+            __m512 go = _mm512_maskz_loadu_ps(m, g + 3 * gs + k);
+            if (wo) go = _mm512_add_ps(go, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, wo + k), cn));
+            _mm512_mask_storeu_ps(h + k, m, _mm512_mul_ps(z_tanh_ps(cn), z_sigmoid_ps(go)));
+        }
+    }
+    return nu;
+}
+
 #if defined(__clang__)
 #pragma clang attribute pop
 #elif defined(__GNUC__)
@@ -331,6 +369,7 @@ const rk_impl rk_impl_avx512 = {
     .ssigmoid = z_ssigmoid,
     .dtanh = z_dtanh,
     .dsigmoid = z_dsigmoid,
+    .slstm_cell = z_slstm_cell,
     .spack8 = z_spack8,
     .dpack8 = z_dpack8,
     .direct_b_in_l2 = 1,

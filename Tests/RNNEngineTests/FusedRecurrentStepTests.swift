@@ -112,7 +112,7 @@ final class FusedRecurrentStepTests: XCTestCase {
         }
     }
 
-    /// The float LSTM element-wise part with tanh runs in one pass over registers where the path has one (AVX2),
+    /// The float LSTM element-wise part with tanh runs in one pass over registers where the path has one (AVX2, AVX-512),
     /// except when the activated gates are wanted (frames): both must give the same bits, with and without
     /// peepholes and clipping, for unit counts that do and do not fill whole vectors, on every path.
     func testOnePassLSTMCellEqualsTheBlockedOne() {

@@ -44,6 +44,10 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     private var tapesDroppedThrough = -1
     /// Segments `compute` recomputed from their checkpoints (the others used the forward pass's tapes).
     private(set) var recomputedSegments = 0
+    /// The fused sweep (FusedBackward.swift) when every layer is one it runs; nil: the step-by-step sweep.
+    private let fused: FusedBackward<Scalar>?
+    /// Whether `compute` runs the fused sweep.
+    var sweepsFused: Bool { fused != nil }
 
     /// A backward pass through `forward` (computed first by `compute` if it is not complete yet, keeping up to
     /// `tapeBudget` scalars of step tapes when it starts from step 0).
@@ -71,8 +75,10 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
         inputGradient = []
         sweptFrom = loop.loopBound
         stateGradient = self.loss.stateCotangent
-        stateArrays = loop.cell.stateSize.flattened.count
+        let arrays = loop.cell.stateSize.flattened.count
+        stateArrays = arrays
         norms = []
+        fused = FusedBackward.make(loop).flatMap { $0.stateArrays == arrays ? $0 : nil }
     }
 
     /// A backward pass through a forward pass over `loop` that keeps states every √max_time steps, and step
@@ -103,7 +109,7 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     @_specialize(where Scalar == Double)
     public func compute(shouldStop: () -> Bool = { false }) {
         if !forward.isComplete {
-            if tapeBudget > 0 && forward.completedSteps == 0 && budgetHoldsASegment() {
+            if fused == nil && tapeBudget > 0 && forward.completedSteps == 0 && budgetHoldsASegment() {
                 forward.compute(until: nil, shouldStop: shouldStop, fused: false) { state, t in
                     let r = try self.loop.tapedStep(self.cell, from: state, at: t)
                     self.lock.withLock { self.keep(r.tape, at: t) }
@@ -132,6 +138,28 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
             let dEnd = lock.withLock { () -> Nest<Tensor<Scalar>> in
                 incoming[k] = stateGradient
                 return stateGradient
+            }
+            if let fused {
+                guard let start = forward.checkpoint(segmentStart / forward.checkpointInterval) else {
+                    lock.withLock { failure = RNNError.invalidArgument("gradients: the forward pass kept no state at step \(segmentStart)") }
+                    return
+                }
+                let end = min(loop.loopBound, segmentStart + segmentLength)
+                let x = loop.inputs.tensors.flattened[0]
+                let swept = x.scalars.withUnsafeBufferPointer { xp in
+                    fused.sweep(from: segmentStart, to: end, state: start, dEnd: dEnd, x: xp.baseAddress!, gradients: gradients,
+                                outputGradient: { t, p in self.loss.outputCotangent(at: t, into: p) },
+                                norms: { t, b, a, v in self.lock.withLock { self.norms[(t * loop.batchSize + b) * self.stateArrays + a] = v } },
+                                inputGradient: { t, p in self.storeInputGradient(p, at: t) })
+                }
+                lock.withLock {
+                    stateGradient = swept.stateGradient
+                    sweptFrom = segmentStart
+                    recomputedSegments += 1
+                    peak = max(peak, heldScalars() + swept.workingScalars)
+                }
+                k -= 1
+                continue
             }
             do {
                 let kept = lock.withLock { () -> [StepTape<Scalar>]? in
@@ -312,16 +340,23 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     private func storeInputGradient(_ dx: Tensor<Scalar>, at t: Int) {
+        dx.scalars.withUnsafeBufferPointer { src in
+            if let s = src.baseAddress { storeInputGradient(s, at: t) }
+        }
+    }
+
+    /// Writes `∂L/∂x_t` (`[batch, depth]` at `s`) into the input gradient in the inputs' layout.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    private func storeInputGradient(_ s: UnsafePointer<Scalar>, at t: Int) {
         let loop = self.loop
         let batch = loop.batchSize, time = loop.maxTime, depth = loop.inputs.depth
         lock.withLock {
             inputGradient.withUnsafeMutableBufferPointer { out in
-                dx.scalars.withUnsafeBufferPointer { src in
-                    guard depth > 0, let o = out.baseAddress, let s = src.baseAddress else { return }
-                    for b in 0..<batch {
-                        let at = loop.inputs.timeMajor ? (t * batch + b) * depth : (b * time + t) * depth
-                        (o + at).update(from: s + b * depth, count: depth)
-                    }
+                guard depth > 0, let o = out.baseAddress else { return }
+                for b in 0..<batch {
+                    let at = loop.inputs.timeMajor ? (t * batch + b) * depth : (b * time + t) * depth
+                    (o + at).update(from: s + b * depth, count: depth)
                 }
             }
         }

@@ -114,6 +114,17 @@ public final class GradientStore<Scalar: RNNScalar> {
         }
         guard collecting, rows > 0 else { return }
         let k = left.reduce(0) { $0 + $1.width }
+        if let existing = pending[kernel], rows > existing.capacity {
+            // More rows than a product collects (a fused segment's rows at once): in pieces that fit.
+            var r = 0
+            while r < rows {
+                let piece = min(existing.capacity, rows - r)
+                addProduct(kernel: kernel, bias: bias, left: left.map { ($0.pointer + r * $0.width, $0.width) },
+                           right: right + r * n, rows: piece, width: n)
+                r += piece
+            }
+            return
+        }
         let p: PendingProduct
         if let existing = pending[kernel] {
             p = existing

@@ -13,6 +13,7 @@ final class TransposedPack<Scalar: RNNScalar> {
     private let rows: Int, cols: Int
     private let lock = NSLock()
     private var cache: PackedMatrix<Scalar>?
+    private var blockCache: (split: Int, input: PackedMatrix<Scalar>, state: PackedMatrix<Scalar>)?
 
     /// For a row-major `rows × cols` matrix (the array is shared, not copied).
     init(_ values: [Scalar], rows: Int, cols: Int) {
@@ -29,6 +30,20 @@ final class TransposedPack<Scalar: RNNScalar> {
         let p = PackedMatrix<Scalar>.transposed(values, rows: rows, cols: cols)
         cache = p
         return p
+    }
+
+    /// The transposes of the row blocks above and below row `split`, packed apart (`W_xᵀ` and `W_hᵀ` of a
+    /// `[x, h]` kernel), so the fused backward multiplies by `W_hᵀ` alone inside its loop and by `W_xᵀ` once
+    /// for a whole segment. Made on first use and kept (one split per matrix).
+    func blocks(split: Int) -> (input: PackedMatrix<Scalar>, state: PackedMatrix<Scalar>) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let b = blockCache, b.split == split { return (b.input, b.state) }
+        let top = max(0, min(split, rows))
+        let input = PackedMatrix<Scalar>.transposed(Array(values[0..<(top * cols)]), rows: top, cols: cols)
+        let state = PackedMatrix<Scalar>.transposed(Array(values[(top * cols)..<(rows * cols)]), rows: rows - top, cols: cols)
+        blockCache = (top, input, state)
+        return (input, state)
     }
 }
 

@@ -1,0 +1,358 @@
+// The fused backward sweep of a segment (what `GradientRun.compute` runs when nobody records frames), for a
+// stack of plain LSTM layers (BasicLSTMCell, or LSTMCell without peepholes, clips or projection) and TF GRU
+// layers, tanh: the same arithmetic as the step-by-step VJPs (LSTMStepGradient.swift, GRUCell+Backward.swift),
+// arranged as cuDNN and oneDNN arrange it.
+//
+// - Recompute: per layer, the input projections of the whole segment are one product (`m = steps·batch`);
+//   per step the recurrent product and the element-wise kernel, keeping the activated gates, `c` and `h` in
+//   buffers allocated once per run (nothing is allocated per step).
+// - Backward, a layer at a time from the top: per step only the element-wise derivatives and
+//   `dh_{t-1} = dgates_t·W_hᵀ` (a GRU also `d(r·h) = dc_pre·W_chᵀ`); after the segment's steps, `dW += [x, h₋]ᵀ·dgates` and `db += Σ dgates` as
+//   one product over all its rows (GradientStore), and `dx = dgates·W_xᵀ` as one product, which is the
+//   output gradient of the layer below (or the input gradient).
+//
+// Masking is TF's, as the step-by-step sweep does it: a row past its length gets zero output and state
+// gradients inside the cell (so its gate gradients are zero and it adds nothing to any weight's gradient)
+// and its state gradient passes back unchanged. The recompute does not copy finished rows' states through:
+// what a finished row computes is multiplied by its zero gradients only.
+
+/// The fused backward for one loop (nil from `make` when a layer is not a plain tanh LSTM).
+final class FusedBackward<Scalar: RNNScalar> {
+    struct Layer {
+        let fast: FastLayer<Scalar>
+        /// `W_xᵀ` (`[G, in]`) and `W_hᵀ` (`[G, u]`) of the gates' kernel packed (`G = 4u`, a GRU's `2u`).
+        let inputT: PackedMatrix<Scalar>
+        let stateT: PackedMatrix<Scalar>
+        /// A GRU's candidate kernel, the same way (`[u, in]`, `[u, u]`).
+        let candidateT: (input: PackedMatrix<Scalar>, state: PackedMatrix<Scalar>)?
+        var isGRU: Bool { candidateT != nil }
+        /// Its state arrays: `c, h` or `h`.
+        var stateArrays: Int { isGRU ? 1 : 2 }
+    }
+
+    let layers: [Layer]
+    let isMulti: Bool
+    let batch: Int
+    let maxTime: Int
+    let inputDepth: Int
+    let timeMajor: Bool
+    let lengths: [Int]
+    private let arena = Arena<Scalar>()
+
+    /// The fused backward of `loop`, or nil when the step-by-step sweep must run it.
+    static func make(_ loop: UnrolledLoop<Scalar>) -> FusedBackward? {
+        guard let plan = loop.makeFastPlan() else { return nil }
+        var layers: [Layer] = []
+        for l in plan.layers {
+            guard l.act == Activation.tanh.fusedCode, !l.residual, l.outWidth == l.units, l.linear.stateDepth == l.units
+            else { return nil }
+            let blocks = l.linear.transposed.blocks(split: l.linear.inputDepth)
+            switch l.kind {
+            case .lstm:
+                guard l.wi == nil, l.wf == nil, l.wo == nil, l.cellClip < 0, l.projection == nil, l.linear.width == 4 * l.units
+                else { return nil }
+                layers.append(Layer(fast: l, inputT: blocks.input, stateT: blocks.state, candidateT: nil))
+            case .gru:
+                guard let cand = l.candidate, l.linear.width == 2 * l.units, cand.width == l.units,
+                      cand.inputDepth == l.inDepth, cand.stateDepth == l.units else { return nil }
+                let c = cand.transposed.blocks(split: cand.inputDepth)
+                layers.append(Layer(fast: l, inputT: blocks.input, stateT: blocks.state, candidateT: (c.input, c.state)))
+            case .rnn:
+                return nil
+            }
+        }
+        return FusedBackward(layers: layers, isMulti: plan.isMulti, loop: loop)
+    }
+
+    private init(layers: [Layer], isMulti: Bool, loop: UnrolledLoop<Scalar>) {
+        self.layers = layers
+        self.isMulti = isMulti
+        batch = loop.batchSize
+        maxTime = loop.maxTime
+        inputDepth = loop.inputs.depth
+        timeMajor = loop.inputs.timeMajor
+        lengths = loop.sequenceLength ?? []
+    }
+
+    /// State arrays in TF's flatten order: `c`, `h` per LSTM layer, `h` per GRU layer.
+    var stateArrays: Int { layers.reduce(0) { $0 + $1.stateArrays } }
+
+    /// What a segment's sweep hands back.
+    struct SegmentResult {
+        /// `∂L/∂state` at the segment's start.
+        let stateGradient: Nest<Tensor<Scalar>>
+        /// Scalars of working memory the sweep used.
+        let workingScalars: Int
+    }
+
+    /// Sweeps steps `start ..< end` back from `dEnd` (`∂L/∂state` at `end`, structured as the loop's state),
+    /// starting from `state` (the forward's state at `start`). `outputGradient(t, p)` writes `∂L/∂output_t`
+    /// (`[batch, units]`) at `p` and returns false when it is zero; `norms(t, b, array, value)` gets
+    /// `‖∂L/∂state_t‖` per row and state array (arriving from t+1); `inputGradient(t, p)` gets `∂L/∂x_t`
+    /// (`[batch, depth]`, zero on finished rows). Weight gradients go to `gradients`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func sweep(from start: Int, to end: Int, state: Nest<Tensor<Scalar>>, dEnd: Nest<Tensor<Scalar>>,
+               x: UnsafePointer<Scalar>, gradients: GradientStore<Scalar>,
+               outputGradient: (Int, UnsafeMutablePointer<Scalar>) -> Bool,
+               norms: (Int, Int, Int, Double) -> Void,
+               inputGradient: (Int, UnsafePointer<Scalar>) -> Void) -> SegmentResult {
+        let B = batch, n = end - start, D = inputDepth, L = layers.count
+        arena.reset()
+        let maxU = layers.map(\.fast.units).max() ?? 0
+        let maxIn = layers.map(\.fast.inDepth).max() ?? 0
+        // Per layer: h (and an LSTM's c) at the segment's start and after each step; the activated gates of each
+        // step (LSTM: i, j, f, o blocks of [batch, units]; GRU: rows of [r | u]); a GRU's r·h and activated candidate.
+        let H = layers.map { arena.make((n + 1) * B * $0.fast.units) }
+        let C = layers.map { arena.make($0.isGRU ? 0 : (n + 1) * B * $0.fast.units) }
+        let A = layers.map { arena.make(n * B * $0.fast.gateWidth) }
+        let RH = layers.map { arena.make($0.isGRU ? n * B * $0.fast.units : 0) }
+        let cand = layers.map { arena.make($0.isGRU ? n * B * $0.fast.units : 0) }
+        // Shared: the segment's gate rows (LSTM pre-activations, then every layer's gate gradients), a GRU's
+        // candidate gradients, the layer-0 inputs, output gradients handed down, state gradients, saved rows of
+        // finished examples, act(c) and a product's rows.
+        let gates = arena.make(n * B * 4 * maxU)
+        let dCand = arena.make(n * B * maxU)
+        let x0 = arena.make(n * B * D)
+        let dOut = [arena.make(n * B * max(maxU, maxIn)), arena.make(n * B * max(maxU, maxIn))]
+        let dh = layers.map { arena.make(B * $0.fast.units) }
+        let dc = layers.map { arena.make($0.isGRU ? 0 : B * $0.fast.units) }
+        let saved = arena.make(2 * B * maxU)
+        let tmp = arena.make(B * maxU)
+        let tmpX = arena.make(n * B * maxIn)
+
+        // The states at `start` and `∂L/∂state` at `end`, per layer.
+        let starts: [Nest<Tensor<Scalar>>], ends: [Nest<Tensor<Scalar>>]
+        if isMulti, case let .tuple(s) = state, case let .tuple(e) = dEnd { (starts, ends) = (s, e) } else { (starts, ends) = ([state], [dEnd]) }
+        for l in 0..<L {
+            let u = layers[l].fast.units
+            switch (starts[l], ends[l]) {
+            case let (.lstm(c0, h0), .lstm(dc0, dh0)):
+                c0.scalars.withUnsafeBufferPointer { C[l].update(from: $0.baseAddress!, count: B * u) }
+                h0.scalars.withUnsafeBufferPointer { H[l].update(from: $0.baseAddress!, count: B * u) }
+                dc0.scalars.withUnsafeBufferPointer { dc[l].update(from: $0.baseAddress!, count: B * u) }
+                dh0.scalars.withUnsafeBufferPointer { dh[l].update(from: $0.baseAddress!, count: B * u) }
+            case let (.leaf(h0), .leaf(dh0)):
+                h0.scalars.withUnsafeBufferPointer { H[l].update(from: $0.baseAddress!, count: B * u) }
+                dh0.scalars.withUnsafeBufferPointer { dh[l].update(from: $0.baseAddress!, count: B * u) }
+            default:
+                preconditionFailure("the state's structure is checked by makeFastPlan and the loss")
+            }
+        }
+
+        // Layer 0's inputs for the segment, in (step, row) order.
+        for s in 0..<n {
+            for b in 0..<B {
+                let src = timeMajor ? ((start + s) * B + b) * D : (b * maxTime + start + s) * D
+                (x0 + (s * B + b) * D).update(from: x + src, count: D)
+            }
+        }
+        func layerInput(_ l: Int) -> UnsafePointer<Scalar> {
+            l == 0 ? UnsafePointer(x0) : UnsafePointer(H[l - 1] + B * layers[l - 1].fast.units)
+        }
+
+        // Forward over the segment, layer by layer, keeping what the backward needs (in the steps' own order of
+        // operations: bias, input product, recurrent product, element-wise kernel).
+        for l in 0..<L {
+            let f = layers[l].fast, u = f.units, G = f.gateWidth, rows = n * B, nu = B * u
+            let input = layerInput(l)
+            if let cl = f.candidate {
+                fillBias(f.linear.bias, rows: rows, width: G, into: A[l])
+                f.linear.inputBlock.multiply(rows: rows, a: input, lda: f.inDepth, into: A[l], ldc: G, accumulate: true)
+                fillBias(cl.bias, rows: rows, width: u, into: cand[l])
+                cl.inputBlock.multiply(rows: rows, a: input, lda: f.inDepth, into: cand[l], ldc: u, accumulate: true)
+                for s in 0..<n {
+                    let g = A[l] + s * B * G, h = H[l] + s * nu, rh = RH[l] + s * nu, c = cand[l] + s * nu
+                    f.linear.stateBlock.multiply(rows: B, a: h, lda: u, into: g, ldc: G, accumulate: true)
+                    Fused.gruGates(batch: B, units: u, gates: g, ldg: G, h: h, rh: rh)
+                    cl.stateBlock.multiply(rows: B, a: rh, lda: u, into: c, ldc: u, accumulate: true)
+                    Fused.gruFinish(batch: B, units: u, gates: g, ldg: G, cand: c, h: h, hOut: H[l] + (s + 1) * nu, act: f.act)
+                }
+            } else {
+                fillBias(f.linear.bias, rows: rows, width: G, into: gates)
+                f.linear.inputBlock.multiply(rows: rows, a: input, lda: f.inDepth, into: gates, ldc: G, accumulate: true)
+                for s in 0..<n {
+                    let g = gates + s * B * G, a = A[l] + s * 4 * nu
+                    f.linear.stateBlock.multiply(rows: B, a: H[l] + s * nu, lda: u, into: g, ldc: G, accumulate: true)
+                    Fused.lstmStep(batch: B, units: u, gates: g, ldg: G, cPrev: C[l] + s * nu, forgetBias: f.forgetBias,
+                                   wi: nil, wf: nil, wo: nil, cellClip: -1, act: f.act, cOut: C[l] + (s + 1) * nu,
+                                   hOut: H[l] + (s + 1) * nu, ldh: u,
+                                   gi: a, gj: a + nu, gf: a + 2 * nu, go: a + 3 * nu)
+                }
+            }
+        }
+
+        // The top layer's output gradients (zero on finished rows).
+        let top = layers[L - 1].fast.units
+        for s in 0..<n {
+            let t = start + s, p = dOut[(L - 1) % 2] + s * B * top
+            if !outputGradient(t, p) { p.update(repeating: 0, count: B * top) }
+            for b in 0..<B where isFinished(b, t) { (p + b * top).update(repeating: 0, count: top) }
+        }
+
+        // Backward, a layer at a time from the top.
+        var array = stateArrays
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            let layer = layers[l], f = layer.fast, u = f.units, G = f.gateWidth, nu = B * u
+            let dO = dOut[l % 2], dhl = dh[l], dcl = dc[l]
+            array -= layer.stateArrays
+            for s in stride(from: n - 1, through: 0, by: -1) {
+                let t = start + s
+                for b in 0..<B {
+                    if layer.isGRU {
+                        norms(t, b, array, norm(dhl + b * u, u))
+                    } else {
+                        norms(t, b, array, norm(dcl + b * u, u))
+                        norms(t, b, array + 1, norm(dhl + b * u, u))
+                    }
+                }
+                let anyFinished = (0..<B).contains { isFinished($0, t) }
+                if anyFinished {
+                    for b in 0..<B where isFinished(b, t) {
+                        (saved + (2 * b + 1) * u).update(from: dhl + b * u, count: u)
+                        (dhl + b * u).update(repeating: 0, count: u)
+                        if !layer.isGRU {
+                            (saved + 2 * b * u).update(from: dcl + b * u, count: u)
+                            (dcl + b * u).update(repeating: 0, count: u)
+                        }
+                    }
+                }
+                let dG = gates + s * B * G, dOs = dO + s * nu
+                if let ct = layer.candidateT {
+                    let g = A[l] + s * B * G, h = H[l] + s * nu, c = cand[l] + s * nu, dC = dCand + s * nu
+                    // dh (the total) → dh₋ so far, du, dc_pre (into dC); then d(r·h) = dc_pre·W_chᵀ; then dr, the gates.
+                    gruCandidateGradients(batch: B, units: u, dOut: dOs, dh: dhl, gates: g, h: h, c: c, dHPrev: tmp, into: dG, dCPre: dC)
+                    ct.state.multiply(rows: B, a: dC, lda: u, into: dhl, ldc: u, accumulate: false)
+                    gruGateGradients(batch: B, units: u, dRH: dhl, gates: g, h: h, dHPrev: tmp, into: dG)
+                    layer.stateT.multiply(rows: B, a: dG, lda: G, into: dhl, ldc: u, accumulate: false)
+                    for e in 0..<nu { dhl[e] = tmp[e] + dhl[e] }
+                } else {
+                    let a = A[l] + s * 4 * nu
+                    tmp.update(from: C[l] + (s + 1) * nu, count: nu)
+                    Fused.act(nu, tmp, f.act)
+                    lstmGateGradients(batch: B, units: u, dOut: dOs, dh: dhl, dc: dcl, actC: tmp,
+                                      i: a, j: a + nu, f: a + 2 * nu, o: a + 3 * nu, cPrev: C[l] + s * nu, into: dG)
+                    layer.stateT.multiply(rows: B, a: dG, lda: G, into: dhl, ldc: u, accumulate: false)
+                }
+                if anyFinished {
+                    for b in 0..<B where isFinished(b, t) {
+                        (dhl + b * u).update(from: saved + (2 * b + 1) * u, count: u)
+                        if !layer.isGRU { (dcl + b * u).update(from: saved + 2 * b * u, count: u) }
+                    }
+                }
+            }
+            // Weight gradients over the segment's rows, then ∂L/∂(layer input) as one product (two for a GRU, added).
+            let input = layerInput(l), rows = n * B
+            func left(_ h: UnsafePointer<Scalar>) -> [(pointer: UnsafePointer<Scalar>, width: Int)] {
+                f.inDepth > 0 ? [(input, f.inDepth), (h, u)] : [(h, u)]
+            }
+            let below = dOut[(l + 1) % 2]
+            if let cl = f.candidate, let ct = layer.candidateT {
+                gradients.addProduct(kernel: cl.kernelName, bias: cl.biasName, left: left(UnsafePointer(RH[l])), right: dCand,
+                                     rows: rows, width: u)
+                gradients.addProduct(kernel: f.linear.kernelName, bias: f.linear.biasName, left: left(UnsafePointer(H[l])),
+                                     right: gates, rows: rows, width: G)
+                if f.inDepth > 0 {
+                    layer.inputT.multiply(rows: rows, a: gates, lda: G, into: below, ldc: f.inDepth, accumulate: false)
+                    ct.input.multiply(rows: rows, a: dCand, lda: u, into: tmpX, ldc: f.inDepth, accumulate: false)
+                    for e in 0..<(rows * f.inDepth) { below[e] += tmpX[e] }
+                }
+            } else {
+                gradients.addProduct(kernel: f.linear.kernelName, bias: f.linear.biasName, left: left(UnsafePointer(H[l])),
+                                     right: gates, rows: rows, width: G)
+                layer.inputT.multiply(rows: rows, a: gates, lda: G, into: below, ldc: f.inDepth, accumulate: false)
+            }
+        }
+        if D > 0 {
+            for s in 0..<n { inputGradient(start + s, dOut[1] + s * B * D) }
+        }
+
+        var results: [Nest<Tensor<Scalar>>] = []
+        for l in 0..<L {
+            let u = layers[l].fast.units
+            let h = Tensor<Scalar>(unchecked: [B, u], scalars: Array(UnsafeBufferPointer(start: dh[l], count: B * u)))
+            if layers[l].isGRU {
+                results.append(.leaf(h))
+            } else {
+                results.append(.lstm(c: Tensor(unchecked: [B, u], scalars: Array(UnsafeBufferPointer(start: dc[l], count: B * u))), h: h))
+            }
+        }
+        return SegmentResult(stateGradient: isMulti ? .tuple(results) : results[0], workingScalars: arena.total)
+    }
+
+    @inline(__always)
+    private func isFinished(_ b: Int, _ t: Int) -> Bool { !lengths.isEmpty && t >= lengths[b] }
+
+    /// `‖row‖` as the step-by-step sweep computes it (the sum of squares in `Scalar`).
+    @inline(__always)
+    private func norm(_ p: UnsafePointer<Scalar>, _ width: Int) -> Double {
+        var sum: Scalar = 0
+        for j in 0..<width { sum += p[j] * p[j] }
+        return Double(sum).squareRoot()
+    }
+}
+
+/// The element-wise part of the LSTM step's VJP for a batch (no peepholes, clips or projection; tanh), in the
+/// order and form of `lstmStepBackward`: `dh ← dOut + dh` (the total), `dc ← act′·dh·o + dc`, then the gates'
+/// pre-activation gradients (rows of `[i, j, f, o]` blocks, `ldg = 4·units`) and `dc ← dc·f` (the previous
+/// state's). `dh` is read only (the caller overwrites it with `dgates·W_hᵀ`).
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func lstmGateGradients<Scalar: RNNScalar>(batch: Int, units u: Int, dOut: UnsafePointer<Scalar>,
+                                          dh: UnsafePointer<Scalar>, dc: UnsafeMutablePointer<Scalar>,
+                                          actC: UnsafePointer<Scalar>, i: UnsafePointer<Scalar>, j: UnsafePointer<Scalar>,
+                                          f: UnsafePointer<Scalar>, o: UnsafePointer<Scalar>, cPrev: UnsafePointer<Scalar>,
+                                          into dG: UnsafeMutablePointer<Scalar>) {
+    for b in 0..<batch {
+        let r = dG + b * 4 * u
+        for k in 0..<u {
+            let e = b * u + k
+            let dhv = dOut[e] + dh[e]
+            let y = actC[e]
+            let dO = dhv * y
+            let dActC = dhv * o[e]
+            let dcv = dActC * (1 - y * y) + dc[e]
+            r[3 * u + k] = sigmoidBackward(dO, o[e])
+            r[k] = sigmoidBackward(dcv * j[e], i[e])
+            r[2 * u + k] = sigmoidBackward(dcv * cPrev[e], f[e])
+            r[u + k] = (dcv * i[e]) * (1 - j[e] * j[e])
+            dc[e] = dcv * f[e]
+        }
+    }
+}
+
+/// The GRU step's VJP up to its candidate (GRUCell+Backward.swift's order and form), for a batch, tanh:
+/// from `dh` (the total with `dOut`), `dh₋ = dh·u` into `dHPrev`, `du`'s gate gradient into `dG` (rows of
+/// `[r | u]`, `ldg = 2·units`) and `dc_pre = dh·(1 − u)·(1 − c²)` into `dCPre`.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func gruCandidateGradients<Scalar: RNNScalar>(batch: Int, units u: Int, dOut: UnsafePointer<Scalar>, dh: UnsafePointer<Scalar>,
+                                              gates: UnsafePointer<Scalar>, h: UnsafePointer<Scalar>, c: UnsafePointer<Scalar>,
+                                              dHPrev: UnsafeMutablePointer<Scalar>, into dG: UnsafeMutablePointer<Scalar>,
+                                              dCPre: UnsafeMutablePointer<Scalar>) {
+    for b in 0..<batch {
+        for k in 0..<u {
+            let e = b * u + k, ug = gates[b * 2 * u + u + k]
+            let dhv = dOut[e] + dh[e]
+            dHPrev[e] = dhv * ug
+            dG[b * 2 * u + u + k] = sigmoidBackward(dhv * (h[e] - c[e]), ug)
+            let dC = dhv * (1 - ug)
+            dCPre[e] = dC * (1 - c[e] * c[e])
+        }
+    }
+}
+
+/// The rest of the GRU step's VJP before `W_ghᵀ`: from `d(r·h)`, `dh₋ += d(r·h)·r` and `dr`'s gate gradient.
+@_specialize(where Scalar == Float)
+@_specialize(where Scalar == Double)
+func gruGateGradients<Scalar: RNNScalar>(batch: Int, units u: Int, dRH: UnsafePointer<Scalar>, gates: UnsafePointer<Scalar>,
+                                         h: UnsafePointer<Scalar>, dHPrev: UnsafeMutablePointer<Scalar>,
+                                         into dG: UnsafeMutablePointer<Scalar>) {
+    for b in 0..<batch {
+        for k in 0..<u {
+            let e = b * u + k, r = gates[b * 2 * u + k]
+            dHPrev[e] += dRH[e] * r
+            dG[b * 2 * u + k] = sigmoidBackward(dRH[e] * h[e], r)
+        }
+    }
+}
