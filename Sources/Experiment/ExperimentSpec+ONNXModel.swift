@@ -234,7 +234,7 @@ extension ExperimentSpec {
     /// The experiment as JSON text when it names a model file: the model and what the experiment gives besides.
     func modelJSONData() throws -> Data {
         var d: [String: Any] = ["name": name, ExperimentSpec.modelField: modelFile ?? "", "time_major": timeMajor, "dtype": dtype.rawValue,
-                                "convention": Convention.onnx.rawValue]
+                                "convention": (kerasModel != nil ? convention : Convention.onnx).rawValue]
         if !description.isEmpty { d["description"] = description }
         if let i = inputs { d["inputs"] = i }
         if let s = sequenceLength { d["sequence_length"] = s }

@@ -311,7 +311,7 @@ public enum ModelFiles {
 extension ExperimentSpec {
     /// The number of integer ids the model's first layer looks up (an Embedding's `input_dim`), asked of the loaded
     /// model; nil when it reads features. The Keras model reader answers here (its Embedding layer's input_dim).
-    var embeddingInputDim: Int? { nil }
+    var embeddingInputDim: Int? { kerasModel?.embedding?.inputDim }
 
     /// Names the model file at `path` instead (a saved experiment names it relative to its own folder); nothing for
     /// an experiment that names no model file.

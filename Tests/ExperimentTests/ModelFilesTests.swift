@@ -110,6 +110,21 @@ final class ModelFilesTests: XCTestCase {
         XCTAssertEqual(Set(try ModelFiles.seededIDs(count: 10, vocabulary: 1, seed: 0, shape: [10]).asInts()), [0])
     }
 
+    /// A Keras model whose first layer is an Embedding gets seeded integer ids, not features, and runs: the ids are
+    /// within its input_dim (the table in keras_embedding_lstm.keras is [input_dim, output_dim]; its config's
+    /// input_dim, read by hand, is checked against the table's rows by the reader).
+    func testAnEmbeddingModelOnSeededIDsRuns() throws {
+        let path = RepositoryPaths.sharedConformance.appendingPathComponent("models/keras_embedding_lstm.keras").path
+        let opened = try ModelFiles.open(path, options: CommandLineInputs(batch: 3, time: 4, seed: 1))
+        let vocabulary = try XCTUnwrap(opened.spec.embeddingInputDim, "the Keras reader answers the Embedding's input_dim")
+        let ids = try XCTUnwrap(opened.spec.memoryArchives.values.compactMap { $0["inputs"] }.first)
+        XCTAssertEqual(ids.dtype, .int32)
+        XCTAssertEqual(ids.shape, [3, 4])
+        XCTAssertTrue(ids.asInts().allSatisfy { (0..<vocabulary).contains($0) })
+        let results = try ExperimentLoader.run(opened)
+        XCTAssertEqual(results.first { $0.0 == "outputs" }?.1.shape.prefix(2), [3, 4])
+    }
+
     /// A graph input besides X (initial_h fed by the graph) has no seeded value: refused, saying what to give.
     func testSeededInputsCannotFeedTheGraphsStateInputs() {
         let model = Self.onnx("onnx_lstm_reverse_layout1_lens.onnx")
