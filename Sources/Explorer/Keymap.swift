@@ -252,7 +252,7 @@ public enum Keymap {
         KeyBinding([.char("-"), .char("_")], .lengthDown, .pane(.sequences), help: "the selected example's length - 1"),
         KeyBinding([.enter], .typeLength, .pane(.sequences), help: "type the selected example's length (any integer, as TF accepts)", hint: "type length"),
         KeyBinding([.char("n")], .toggleMasking, .pane(.sequences),
-                   help: "sequence_length = None for the whole batch / back to the lengths it had", hint: "none/lengths"),
+                   help: "sequence_length = None for the whole batch (a mask: set aside) / back to the lengths or mask it had", hint: "none/lengths"),
         // The help and the message log
         KeyBinding([.escape, .char("?"), .function(1), .enter, .char(" "), .char("M")], .cancel, .overlay, help: "close", hint: "close"),
         KeyBinding([.char("j"), .down], .down, .overlay, help: "scroll down", hint: "scroll"),

@@ -132,6 +132,26 @@ final class MaskEditTests: ExplorerAppTestCase {
         XCTAssertEqual(try seen(app), edited, app.state.message)
     }
 
+    func testNSetsTheMaskAsideAndBringsItBack() throws {
+        let (app, _) = try maskApp("keras_mask_hole_lstm")
+        focus(app, .sequences)
+        let original = try seen(app)
+        press(app, .char("n"))
+        XCTAssertFalse(app.state.messageIsError, app.state.message)
+        XCTAssertNil(app.state.stepMask)
+        XCTAssertNil(app.state.spec.mask)
+        XCTAssertTrue(try allFrames(app).allSatisfy { !$0.masked.contains(true) })
+        press(app, .char("+"))
+        XCTAssertTrue(app.state.messageIsError == false || app.state.stepMask == nil)
+        press(app, .char("u"))
+        press(app, .char("n"))
+        XCTAssertEqual(app.state.stepMask, original.mask)
+        XCTAssertEqual(try seen(app).outputs, original.outputs)
+        // Under a mask the length keys say what to use instead.
+        press(app, .char("+"))
+        XCTAssertTrue(app.state.message.hasPrefix("this experiment gives a mask, not lengths: m masks or unmasks step t"), app.state.message)
+    }
+
     func testUnderTensorFlowAPrefixStaysLengthsAndAHoleIsRefused() throws {
         let (app, _) = try sampleApp("masking_demo.json")
         focus(app, .sequences)

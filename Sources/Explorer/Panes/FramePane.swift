@@ -53,7 +53,8 @@ enum FramePane {
     static func maskWords(state: ExplorerState, frame f: FrameData, data: ScreenData, symbols s: Symbols) -> (String, CellStyle) {
         let b = state.example, t = state.t
         let p = data.sourceStep(state.direction, b, t)
-        let valid = state.stepMask.map { $0.isValid(example: b, step: p) } ?? state.spec.sequenceLength.map { p < $0[min(b, $0.count - 1)] } ?? true
+        let valid = state.stepMask.flatMap { m in b < m.batchSize && p >= 0 && p < m.maxTime ? m.isValid(example: b, step: p) : nil }
+            ?? state.spec.sequenceLength.flatMap { $0.indices.contains(b) ? p < $0[b] : nil } ?? true
         let reads = p == t ? "" : " (reads input step \(p)\(state.spec.model.goesBackwards ? ": go_backwards" : ""))"
         let length = state.spec.sequenceLength.flatMap { $0.indices.contains(b) ? $0[b] : nil } ?? state.maxTime
         let bit = state.stepMask == nil ? "t=\(p) \(valid ? "<" : s.geq) length \(length)" : "mask[\(b), \(p)] = \(valid ? "True" : "False")"

@@ -72,7 +72,7 @@ enum SequencesPane {
             let len = lengths.map { $0.indices.contains(b) ? $0[b] : state.maxTime } ?? state.maxTime
             let selected = b == state.example
             let pointer = selected ? String(c.glyphs.pointer) : " "
-            let lenText = state.stepMask.map { m in String((0..<m.maxTime).filter { m.isValid(example: b, step: $0) }.count) }
+            let lenText = state.stepMask.map { m in b < m.batchSize ? String(m.validSteps(example: b).count) : "-" }
                 ?? (lengths == nil ? "-" : String(len))
             let word = state.stepMask == nil ? "len" : "val"
             let label = "\(pointer)\(String(b).leftPad(String(max(0, state.batchSize - 1)).count)) \(word) \(lenText.leftPad(Geometry.lengthWidth(state)))"
