@@ -176,6 +176,7 @@ extension ExperimentSpec {
     /// looked-up inputs served under another name), the initial state and an experiment's mask.
     func writeKerasModelFields(into d: inout [String: Any]) {
         guard let model = kerasModel else { return }
+        d["convention"] = Convention.keras.rawValue
         if let i = kerasInputs { d["inputs"] = i }
         if let s = initialState { d["initial_state"] = s }
         if model.embedding?.maskZero != true, let m = mask { d["mask"] = m }

@@ -41,7 +41,7 @@ struct OutputOptions<Kind: OutputKind>: ParsableArguments {
     /// Why `out` cannot be written, or nil.
     static func problem(with out: URL) -> String? {
         if let required = Kind.requiredExtension, out.pathExtension != required.name, !Kind.otherEndings.contains(where: out.path.hasSuffix) {
-            return "give a .\(required.name) name (\(required.reason))" + Kind.otherEndings.map { ", or a \($0) name" }.joined()
+            return "give a .\(required.name) name (\(required.reason))"
         }
         let files = FileManager.default
         var isDirectory: ObjCBool = false

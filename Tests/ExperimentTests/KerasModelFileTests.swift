@@ -7,6 +7,12 @@ import XCTest
 /// Keras' files (issue 18, items 1, 2, 7, 8): every `.keras`, legacy `.h5` and `.weights.h5` case Keras 3.15 and
 /// tf-keras 2.21 saved and computed (../shared/conformance/models, found by what each experiment names, so unseen
 /// cases run too) through the loader; the refused files' one-line answers; hostile HDF5.
+private extension FileManager {
+    func removeItem(at url: URL, ignoringMissing: Bool) throws {
+        if fileExists(atPath: url.path) || !ignoringMissing { try removeItem(at: url) }
+    }
+}
+
 final class KerasModelFileTests: XCTestCase {
     static var modelsDirectory: URL { RepositoryPaths.sharedConformance.appendingPathComponent("models") }
     static var hostileDirectory: URL {
@@ -193,6 +199,26 @@ final class KerasModelFileTests: XCTestCase {
         XCTAssertEqual(mkfifo(fifo.path, 0o600), 0)
         assertRefused({ try HDF5File(path: fifo.path) }, ["FIFO"])
         assertRefused({ try ArrayArchives.open(fifo) }, ["FIFO"])
+    }
+
+    /// The inputs FuzzKeras kept (fuzz/crashes/FuzzKeras): libhdf5 1.10 walked their global heap forever (a
+    /// free-space object of size 0); the walk Unroll makes first refuses them in one line, as a legacy `.h5`, a
+    /// `.keras` and a `.weights.h5`.
+    func testKeptFuzzInputsAreRefusedBeforeLibHDF5LoopsOnThem() throws {
+        let folder = RepositoryPaths.root.appendingPathComponent("fuzz/crashes/FuzzKeras")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
+        XCTAssertGreaterThanOrEqual(kept.count, 3)
+        let dir = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in kept {
+            for ext in ["h5", "keras"] {
+                try FileManager.default.removeItem(at: dir.appendingPathComponent("m.\(ext)"), ignoringMissing: true)
+                try FileManager.default.copyItem(at: folder.appendingPathComponent(name), to: dir.appendingPathComponent("m.\(ext)"))
+                assertRefused({ try ExperimentSpec.parse(Data(#"{"model": "m.\#(ext)", "inputs": "io.npz"}"#.utf8), file: "e.json", baseDirectory: dir) },
+                              ["m.\(ext)"])
+            }
+            assertRefused({ try HDF5File(path: folder.appendingPathComponent(name).path) }, ["global heap collection", "does not fit"])
+        }
     }
 
     /// A chunked, deflated file reads as Keras wrote the arrays (h5py's values, saved beside it).

@@ -49,6 +49,11 @@ final class HDF5File {
             throw Problem(path: "", problem: p.description)
         }
         try HDF5File.checkSignature(try HDF5File.readHead(regular), size: regular.size)
+        do {
+            try HDF5File.checkGlobalHeaps(try regular.readAll(limit: MemoryBudget.byteLimit))
+        } catch let p as RegularFile.Problem {
+            throw Problem(path: "", problem: p.description)
+        }
         let id = try HDF5File.locked { () -> hid_t in
             try HDF5File.initialize()
             return H5Fopen(path, unroll_h5f_acc_rdonly(), unroll_h5p_default())
@@ -61,6 +66,7 @@ final class HDF5File {
     /// image into its own memory, nothing is written to disk.
     convenience init(image: Data) throws {
         try HDF5File.checkSignature(image.prefix(HDF5File.signature.count), size: image.count)
+        try HDF5File.checkGlobalHeaps(image)
         let id = try HDF5File.locked { () -> hid_t in
             try HDF5File.initialize()
             let fapl = H5Pcreate(unroll_h5p_file_access())
@@ -102,6 +108,37 @@ final class HDF5File {
         guard [UInt8](head) == signature else {
             throw Problem(path: "", problem: size < signature.count
                 ? "too short for an HDF5 file (\(size) bytes)" : "not an HDF5 file (no HDF5 signature at its start)")
+        }
+    }
+
+    /// Refuses a global heap collection (`GCOL`, where variable-length strings such as a legacy `.h5`'s
+    /// `model_config` live) whose objects libhdf5 1.10 would walk forever: its loop advances by each object's
+    /// declared size, so a free-space object of size 0 never moves on (found by fuzzing: FuzzKeras), and a size past
+    /// the collection's end wraps its pointer. Each collection is walked as libhdf5 walks it, on the bytes, before
+    /// the file is handed over; a valid file's objects tile their collection exactly.
+    static func checkGlobalHeaps(_ data: Data) throws {
+        let bytes = [UInt8](data)
+        func u16(_ i: Int) -> Int { Int(bytes[i]) | Int(bytes[i + 1]) << 8 }
+        func u64(_ i: Int) -> UInt64 { (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[i + $1]) << (8 * UInt64($1)) } }
+        var start = 0
+        while start + 16 <= bytes.count {
+            guard let at = (start...(bytes.count - 16)).first(where: { bytes[$0] == 0x47 && bytes[$0 + 1] == 0x43 && bytes[$0 + 2] == 0x4F && bytes[$0 + 3] == 0x4C }) else { return }
+            start = at + 4
+            guard bytes[at + 4] == 1 else { continue }
+            let size = u64(at + 8)
+            // A collection past the end of the file fails libhdf5's read: it cannot loop.
+            guard size >= 16, size <= UInt64(bytes.count - at) else { continue }
+            let end = at + Int(size)
+            var p = at + 16
+            while p < end {
+                if p + 16 > end { break }
+                let index = u16(p), objectSize = u64(p + 8)
+                let need = index > 0 ? (objectSize > UInt64(Int.max - 32) ? UInt64.max : 16 + (objectSize + 7) / 8 * 8) : objectSize
+                guard need > 0, need <= UInt64(end - p) else {
+                    throw Problem(path: "", problem: "a global heap collection at offset \(at) holds object \(index) of \(objectSize) bytes, which does not fit its \(size)-byte collection (corrupt or hostile file)")
+                }
+                p += Int(need)
+            }
         }
     }
 
