@@ -39,11 +39,13 @@ public enum TorchFileProbe {
     }
 
     /// A `.pt` file from a fuzz input: its first two bytes (little-endian) are N, the rest is `data.pkl`, in the zip
-    /// torch.save writes (`m/data.pkl`, `m/byteorder`) with storages `m/data/0` ... `m/data/15` of 4·N bytes each, so
+    /// torch.save writes (`m/data.pkl`, `m/byteorder`) with storages `m/data/0` ... `m/data/15` of 4·N bytes each
+    /// (N at most 4096), so
     /// that tensors a pickle names reach the storage checks and the reads. Stored entries, CRC-32 from zlib.
     public static func ptArchive(fuzzInput: Data) -> Data {
         let bytes = [UInt8](fuzzInput)
-        let n = bytes.count >= 2 ? Int(bytes[0]) | Int(bytes[1]) << 8 : 0
+        // At most 4096 elements: each input is written to disk, so its storages stay small (64 × 16 KiB).
+        let n = min(bytes.count >= 2 ? Int(bytes[0]) | Int(bytes[1]) << 8 : 0, 4096)
         let pickle = Data(bytes.dropFirst(2))
         let storage = Data((0..<(4 * n)).map { UInt8(truncatingIfNeeded: $0 &* 37) })
         let entries: [(String, Data)] = [("m/data.pkl", pickle), ("m/byteorder", Data("little".utf8))]
@@ -51,9 +53,11 @@ public enum TorchFileProbe {
         var file = Data(), directory = Data()
         func u16(_ v: Int, _ d: inout Data) { withUnsafeBytes(of: UInt16(truncatingIfNeeded: v).littleEndian) { d.append(contentsOf: $0) } }
         func u32(_ v: Int, _ d: inout Data) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: v).littleEndian) { d.append(contentsOf: $0) } }
-        for (name, content) in entries {
+        func crc32(_ d: Data) -> Int { d.withUnsafeBytes { Int(zi_crc32(0, $0.bindMemory(to: UInt8.self).baseAddress, $0.count)) } }
+        let storageCRC = crc32(storage)
+        for (index, (name, content)) in entries.enumerated() {
             let offset = file.count
-            let crc = content.withUnsafeBytes { Int(zi_crc32(0, $0.bindMemory(to: UInt8.self).baseAddress, $0.count)) }
+            let crc = index >= 2 ? storageCRC : crc32(content)
             let nameBytes = Data(name.utf8)
             u32(0x0403_4b50, &file); u16(20, &file); u16(0, &file); u16(0, &file); u16(0, &file); u16(0, &file)
             u32(crc, &file); u32(content.count, &file); u32(content.count, &file); u16(nameBytes.count, &file); u16(0, &file)
