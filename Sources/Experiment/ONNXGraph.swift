@@ -110,7 +110,7 @@ struct ONNXGraph: Equatable {
             let node = try Self.node(n, index: index, reader: reader)
             for o in node.outputs where !o.isEmpty {
                 if defined.contains(o) {
-                    throw Problem(description: "\(node.label) writes \(SafeText.quote(o, limit: 60)), which \(writer[o].map { "\(nodes[$0].label) writes too" } ?? "is a graph input or initializer"): a value is written once")
+                    throw Problem(description: "\(node.label) writes \(SafeText.quote(o, limit: 60)), which \(writer[o].map { "\($0 == index ? "it" : nodes[$0].label) writes too" } ?? "is a graph input or initializer"): a value is written once")
                 }
                 defined.insert(o)
                 writer[o] = index

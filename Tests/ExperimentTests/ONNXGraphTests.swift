@@ -236,6 +236,10 @@ final class ONNXGraphTests: XCTestCase {
         var twice = try original("onnx_gru_bidir2")
         twice.graph.node[try nodeIndex(twice, "/rnn/Transpose_1")].output = ["/rnn/Transpose_output_0"]
         assertRefused("onnx_gru_bidir2", twice, "writes /rnn/Transpose_output_0, which node /rnn/Transpose (Transpose) writes too")
+        // A node writing one value twice (found by FuzzOnnx: the message named a node not yet read).
+        var itself = try original("onnx_gru_bidir2")
+        itself.graph.node[try nodeIndex(itself, "/rnn/GRU")].output = ["/rnn/GRU_output_0", "/rnn/GRU_output_0"]
+        assertRefused("onnx_gru_bidir2", itself, "node /rnn/GRU (GRU) writes /rnn/GRU_output_0, which it writes too")
         var noOutput = try original("onnx_gru_bidir2")
         noOutput.graph.output[0].name = "missing"
         assertRefused("onnx_gru_bidir2", noOutput, "the graph output missing is written by no node")
