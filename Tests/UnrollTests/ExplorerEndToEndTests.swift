@@ -73,7 +73,7 @@ final class ExplorerEndToEndTests: XCTestCase {
 
     /// Waits until the screen satisfies `condition`; fails with the last screen otherwise.
     @discardableResult
-    func waitFor(_ what: String, timeout: TimeInterval = 10, file: StaticString = #filePath, line: UInt = #line,
+    func waitFor(_ what: String, timeout: TimeInterval = 30, file: StaticString = #filePath, line: UInt = #line,
                  _ condition: (String) -> Bool) -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var screen = ""
@@ -119,7 +119,10 @@ final class ExplorerEndToEndTests: XCTestCase {
     func testOpensStepsTogglesHelpResizesAndQuits() throws {
         let file = try writeExperiment()
         try start([file.path], width: 120, height: 40, env: ["LANG": "C.UTF-8", "TERM": "xterm-256color"])
-        var screen = waitFor("the input shape") { $0.contains("[4, 9, 3]") }
+        // Wait for the whole first screen (the status line may be drawn before the panes under load).
+        var screen = waitFor("the first screen") {
+            $0.contains("[4, 9, 3]") && $0.contains("e2e stack") && $0.contains("c=[4, 7] h=[4, 7]")
+        }
         XCTAssertTrue(screen.contains("e2e stack"), screen)
         XCTAssertTrue(screen.contains("GRU(5) then LSTM(7)"), screen)
         XCTAssertTrue(screen.contains("[4, 5]"), "layer 0 state shape missing:\n\(screen)")
@@ -132,7 +135,7 @@ final class ExplorerEndToEndTests: XCTestCase {
         XCTAssertFalse(screen.contains("t=3 of max_time 9"))
 
         try keys("t")
-        screen = waitFor("time-major inputs") { $0.contains("[9, 4, 3]") }
+        screen = waitFor("time-major inputs") { $0.contains("[9, 4, 3]") && $0.contains("[time, batch, depth]") }
         XCTAssertTrue(screen.contains("[time, batch, depth]"), screen)
 
         try keys("?")
