@@ -78,7 +78,11 @@ enum PresentedUnrolled {
         let fixed = 3 + min(notes.count, 2)
         // Gates in every box when they fit the height, else in the selected layer's boxes only, else in none.
         func rows(_ full: (Int) -> Bool) -> Int { layers.indices.reduce(0) { $0 + layers[$1].interior(full: full($1)) + 3 } }
-        let full: (Int) -> Bool = [{ _ in true }, { $0 == state.layer }, { _ in false }].first { fixed + rows($0) <= inner.height } ?? { _ in false }
+        // When not every layer fits even so, the selected layer keeps its gates if it fits alone (its neighbours shown
+        // around it below).
+        let selectedAlone = layers.indices.contains(state.layer) && fixed + layers[state.layer].interior(full: true) + 3 <= inner.height
+        let full: (Int) -> Bool = [{ _ in true }, { $0 == state.layer }, { _ in false }].first { fixed + rows($0) <= inner.height }
+            ?? (selectedAlone ? { $0 == state.layer } : { _ in false })
         func block(_ l: Int) -> Int { layers[l].interior(full: full(l)) + 3 }
         // The layers shown: all when they fit, else the selected one and its neighbours, as many as fit.
         var lo = 0, hi = layers.count - 1
