@@ -149,4 +149,28 @@ final class PresentationModeTests: ExplorerAppTestCase {
         press(app, .tab)
         XCTAssertEqual(app.state.focus, .frame)
     }
+
+    /// A stack too tall for 80×24 shows the selected layer and the layers around it that fit; the border says how
+    /// many rows are hidden above and below, and nothing is drawn over the message line.
+    func testATooTallStackShowsTheSelectedLayerAndSaysWhatIsHidden() throws {
+        let layers = Array(repeating: CellSpec.lstm(numUnits: 2, options: LSTMOptions()), count: 5)
+        let spec = ExperimentSpec(name: "tall", cell: .multi(layers), batchSize: 1, maxTime: 4, inputDepth: 2)
+        let (app, term) = try makeApp(spec: spec)
+        press(app, .char("2"), .char("f"))
+        func rows() -> [String] { screen(app, term).split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+        var lines = rows()
+        let text = lines.joined(separator: "\n")
+        // Layer 0 selected: it and the layers above it that fit, the inputs below; the rest hidden above.
+        XCTAssertTrue(text.contains("L0 ") && text.contains("x0"), text)
+        XCTAssertFalse(text.contains("L4 "), text)
+        XCTAssertTrue(lines[2].contains("more"), text)
+        XCTAssertTrue(lines[21].hasPrefix("└") && !lines[21].contains("more"), text)
+        XCTAssertTrue(lines[22].hasPrefix("presentation mode"), lines[22])
+        // The top layer selected: the outputs and L4 shown, the layers below hidden.
+        for _ in 0..<4 { press(app, .char("]")) }
+        lines = rows()
+        XCTAssertTrue(lines.contains { $0.contains("L4 ") } && lines.contains { $0.contains("out") }, lines.joined(separator: "\n"))
+        XCTAssertFalse(lines.contains { $0.contains("L0 ") }, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines[21].contains("more"), lines.joined(separator: "\n"))
+    }
 }

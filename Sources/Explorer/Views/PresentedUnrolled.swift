@@ -58,17 +58,48 @@ enum PresentedUnrolled {
         let d = state.direction
         let title = "Unrolled network \(sep) example \(state.example) \(sep) unit \(state.unit) \(sep) t=\(state.t)"
             + (state.spec.bidirectional ? " \(sep) \(d == .forward ? "forward" : "backward") pass" : "") + " \(sep) \(k(.present)) back"
-        let inner = drawPaneBox(&c, rect, title: title, focused: true)
-        guard inner.height > 4, inner.width > labelWidth + arrowWidth + boxWidth else { return }
+        let frame = drawPaneBox(&c, rect, title: title, focused: true)
+        guard frame.height > 4, frame.width > labelWidth + arrowWidth + boxWidth else { return }
+        // Drawn in a region of the interior, so a picture taller than the pane is cut at its border (and says so).
+        let hidden = c.withRegion(frame) { r in
+            picture(into: &r, inner: Rect(x: 0, y: 0, width: frame.width, height: frame.height), state: state, data: data)
+        }
+        if hidden.above + hidden.below > 0 { drawMoreMarks(&c, rect, title: title, focused: true, above: hidden.above, below: hidden.below) }
+    }
+
+    /// Draws the picture into `inner`; returns the rows of the layers above and below that did not fit (the layers
+    /// shown are the selected one and as many around it as fit).
+    private static func picture(into c: inout Canvas, inner: Rect, state: ExplorerState, data: ScreenData) -> (above: Int, below: Int) {
+        let g = c.glyphs
+        let d = state.direction
         let steps = range(t: state.t, maxTime: state.maxTime, width: inner.width)
         let layers = state.spec.cell(for: d).layers.map { LayerShape($0, convention: state.spec.convention) }
         let notes = self.notes(state: state, layers: layers, glyphs: g, width: inner.width)
         let fixed = 3 + min(notes.count, 2)
         // Gates in every box when they fit the height, else in the selected layer's boxes only, else in none.
         func rows(_ full: (Int) -> Bool) -> Int { layers.indices.reduce(0) { $0 + layers[$1].interior(full: full($1)) + 3 } }
-        let full: (Int) -> Bool = [{ _ in true }, { $0 == state.layer }, { _ in false }].first { fixed + rows($0) <= inner.height } ?? { _ in false }
+        // When not every layer fits even so, the selected layer keeps its gates if it fits alone (its neighbours shown
+        // around it below).
+        let selectedAlone = layers.indices.contains(state.layer) && fixed + layers[state.layer].interior(full: true) + 3 <= inner.height
+        let full: (Int) -> Bool = [{ _ in true }, { $0 == state.layer }, { _ in false }].first { fixed + rows($0) <= inner.height }
+            ?? (selectedAlone ? { $0 == state.layer } : { _ in false })
+        func block(_ l: Int) -> Int { layers[l].interior(full: full(l)) + 3 }
+        // The layers shown: all when they fit, else the selected one and its neighbours, as many as fit.
+        var lo = 0, hi = layers.count - 1
+        if fixed + rows(full) > inner.height, layers.indices.contains(state.layer) {
+            lo = state.layer; hi = state.layer
+            var used = block(state.layer)
+            while true {
+                if hi + 1 < layers.count, fixed + used + block(hi + 1) <= inner.height { hi += 1; used += block(hi) }
+                else if lo > 0, fixed + used + block(lo - 1) <= inner.height { lo -= 1; used += block(lo) }
+                else { break }
+            }
+        }
+        let shown = layers.isEmpty ? [] : Array(lo...hi)
+        let above = (hi + 1..<max(hi + 1, layers.count)).reduce(0) { $0 + block($1) }
+        let below = (0..<lo).reduce(0) { $0 + block($1) }
         // Centred in the rows it has (a projector's screen is seen from afar; the picture grows with the terminal in width).
-        let content = 3 + notes.count + rows(full)
+        let content = 3 + notes.count + shown.reduce(0) { $0 + block($1) }
         var y = inner.y + max(0, (inner.height - content) / 2)
         let b = state.example, unit = state.unit
         // Centred in the width too: the picture sits in the middle of a wide screen.
@@ -95,16 +126,16 @@ enum PresentedUnrolled {
         }
         c.put(x: left, y: y, "t", style: Styles.dim)
         y += 1
-        c.put(x: left, y: y, "out", style: Styles.label)
         let top = layers.count - 1
-        for t in steps {
+        if shown.contains(top) { c.put(x: left, y: y, "out", style: Styles.label) }
+        for t in steps where shown.contains(top) {
             guard let f = data.frame(at: t), let v = value(f.outputRow(b), unit) else { continue }
             let text = "\(g.arrowUp)y \(v.trimmingCharacters(in: .whitespaces))"
             c.put(x: boxX(t), y: y, width: boxWidth, text, align: .center, style: masked(t) ? Styles.masked : .bold)
         }
         y += 1
 
-        for l in stride(from: top, through: 0, by: -1) where y < inner.maxY {
+        for l in shown.reversed() where y < inner.maxY {
             let shape = layers[l]
             let height = shape.interior(full: full(l)) + 2
             let selected = l == state.layer
@@ -146,7 +177,7 @@ enum PresentedUnrolled {
             y += height + 1
         }
         // The inputs.
-        if y < inner.maxY {
+        if y < inner.maxY, shown.contains(0) {
             c.put(x: left, y: y, "x", style: Styles.label)
             for t in steps {
                 let text = d == .backward ? "x@\(data.sourceStep(d, b, t))" : "x\(t)"
@@ -158,6 +189,7 @@ enum PresentedUnrolled {
             c.put(x: inner.x, y: y, width: inner.width, line, align: .left, style: Styles.dim)
             y += 1
         }
+        return (above, below + max(0, content - inner.height))
     }
 
     /// What the picture shows, in words: whose values, and how a masked step draws.
