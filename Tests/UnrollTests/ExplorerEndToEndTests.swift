@@ -211,9 +211,10 @@ final class ExplorerEndToEndTests: XCTestCase {
             XCTAssertTrue(screen.unicodeScalars.allSatisfy(\.isASCII), "non-ASCII under LANG=C in \(title):\n\(screen)")
         }
         try keys("2")
-        XCTAssertTrue(waitFor("the ASCII bypass") { $0.contains("==copy=>") }.contains("[lstm"))
+        // Both parts waited for together: a capture may catch the screen half drawn.
+        XCTAssertTrue(waitFor("the ASCII bypass") { $0.contains("==copy=>") && $0.contains("[lstm") }.contains("[lstm"))
         try keys("3")
-        XCTAssertTrue(waitFor("ASCII equations") { $0.contains("sigma(") }.contains("f = sigma("))
+        XCTAssertTrue(waitFor("ASCII equations") { $0.contains("f = sigma(") }.contains("f = sigma("))
         try keys("q")
         XCTAssertEqual(waitForExit(), "EXIT=0")
     }
