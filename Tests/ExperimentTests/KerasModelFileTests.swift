@@ -221,6 +221,36 @@ final class KerasModelFileTests: XCTestCase {
         }
     }
 
+    /// Inputs a later FuzzKeras run kept (Fixtures/keras-fuzz): corrupt metadata that makes libhdf5 ask for an
+    /// absurd allocation (AddressSanitizer aborted; a plain build's malloc returns NULL and libhdf5 fails), or
+    /// leak on its error paths. Each, as a legacy `.h5`, a `.keras` and a `.weights.h5`, is refused in one line
+    /// naming the file, never run.
+    func testFuzzInputsThatStrainLibHDF5AreRefusedInOneLine() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/keras-fuzz")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
+        XCTAssertGreaterThanOrEqual(kept.count, 7)
+        let dir = try BinaryRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in kept {
+            for ext in ["h5", "keras"] {
+                try FileManager.default.removeItem(at: dir.appendingPathComponent("m.\(ext)"), ignoringMissing: true)
+                try FileManager.default.copyItem(at: folder.appendingPathComponent(name), to: dir.appendingPathComponent("m.\(ext)"))
+                assertRefused({
+                    let spec = try ExperimentSpec.parse(Data(#"{"model": "m.\#(ext)", "inputs": "io.npz"}"#.utf8), file: "e.json", baseDirectory: dir)
+                    return try ExperimentLoader.load(spec, file: "e.json", baseDirectory: dir, as: Float.self, shapesOnly: true)
+                }, ["m.\(ext)"])
+            }
+            let weights = dir.appendingPathComponent("w.weights.h5")
+            try FileManager.default.removeItem(at: weights, ignoringMissing: true)
+            try FileManager.default.copyItem(at: folder.appendingPathComponent(name), to: weights)
+            let experiment = #"{"convention": "keras", "cell": {"type": "lstm", "num_units": 4}, "weights": "w.weights.h5", "inputs": "io.npz"}"#
+            assertRefused({
+                let spec = try ExperimentSpec.parse(Data(experiment.utf8), file: "w.json", baseDirectory: dir)
+                return try ExperimentLoader.load(spec, file: "w.json", baseDirectory: dir, as: Float.self, shapesOnly: true)
+            }, ["w.weights.h5"])
+        }
+    }
+
     /// A chunked, deflated file reads as Keras wrote the arrays (h5py's values, saved beside it).
     func testDeflatedDatasetsRead() throws {
         let file = try HDF5File(path: Self.hostileDirectory.appendingPathComponent("gzip_ok.weights.h5").path)
