@@ -113,6 +113,19 @@ final class KerasModelFileTests: XCTestCase {
         }
     }
 
+    /// `file` copied as a legacy `.h5` and a `.keras` model into `dir`: each experiment naming it is refused in one
+    /// line naming the model file (when it is read, or at the latest when its shapes are).
+    private func assertRefusedAsModels(_ file: URL, in dir: URL, line: UInt = #line) throws {
+        for ext in ["h5", "keras"] {
+            try FileManager.default.removeItem(at: dir.appendingPathComponent("m.\(ext)"), ignoringMissing: true)
+            try FileManager.default.copyItem(at: file, to: dir.appendingPathComponent("m.\(ext)"))
+            assertRefused({
+                let spec = try ExperimentSpec.parse(Data(#"{"model": "m.\#(ext)", "inputs": "io.npz"}"#.utf8), file: "e.json", baseDirectory: dir)
+                return try ExperimentLoader.load(spec, file: "e.json", baseDirectory: dir, as: Float.self, shapesOnly: true)
+            }, ["m.\(ext)"], line: line)
+        }
+    }
+
     func testRefusedKerasFilesAnswerInOneLine() {
         let dir = Self.modelsDirectory.appendingPathComponent("refused")
         func run(_ name: String) -> () throws -> Any { { try ExperimentLoader.runFile(dir.appendingPathComponent(name + ".json")) } }
@@ -211,12 +224,7 @@ final class KerasModelFileTests: XCTestCase {
         let dir = try BinaryRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         for name in kept {
-            for ext in ["h5", "keras"] {
-                try FileManager.default.removeItem(at: dir.appendingPathComponent("m.\(ext)"), ignoringMissing: true)
-                try FileManager.default.copyItem(at: folder.appendingPathComponent(name), to: dir.appendingPathComponent("m.\(ext)"))
-                assertRefused({ try ExperimentSpec.parse(Data(#"{"model": "m.\#(ext)", "inputs": "io.npz"}"#.utf8), file: "e.json", baseDirectory: dir) },
-                              ["m.\(ext)"])
-            }
+            try assertRefusedAsModels(folder.appendingPathComponent(name), in: dir)
             assertRefused({ try HDF5File(path: folder.appendingPathComponent(name).path) }, ["global heap collection", "does not fit"])
         }
     }
@@ -232,14 +240,7 @@ final class KerasModelFileTests: XCTestCase {
         let dir = try BinaryRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         for name in kept {
-            for ext in ["h5", "keras"] {
-                try FileManager.default.removeItem(at: dir.appendingPathComponent("m.\(ext)"), ignoringMissing: true)
-                try FileManager.default.copyItem(at: folder.appendingPathComponent(name), to: dir.appendingPathComponent("m.\(ext)"))
-                assertRefused({
-                    let spec = try ExperimentSpec.parse(Data(#"{"model": "m.\#(ext)", "inputs": "io.npz"}"#.utf8), file: "e.json", baseDirectory: dir)
-                    return try ExperimentLoader.load(spec, file: "e.json", baseDirectory: dir, as: Float.self, shapesOnly: true)
-                }, ["m.\(ext)"])
-            }
+            try assertRefusedAsModels(folder.appendingPathComponent(name), in: dir)
             let weights = dir.appendingPathComponent("w.weights.h5")
             try FileManager.default.removeItem(at: weights, ignoringMissing: true)
             try FileManager.default.copyItem(at: folder.appendingPathComponent(name), to: weights)

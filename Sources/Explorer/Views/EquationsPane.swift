@@ -136,10 +136,19 @@ enum EquationsPane {
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData, focused: Bool) {
         let sep = Symbols(glyphs: c.glyphs).sep
         let title = "Equations \(sep) t=\(state.t) \(sep) layer \(state.layer) \(sep) unit \(state.unit) \(sep) \(Keymap.names()(.view(.equations)))"
+        renderScrolled(into: &c, rect: rect, title: title, focused: focused, scroll: state.frameScroll) { inner, glyphs in
+            rows(state: state, data: data, inner: inner, glyphs: glyphs)
+        }
+    }
+
+    /// A box of text rows (made for its inner rectangle) scrolled by `scroll`, with its "more" marks: the equations,
+    /// in the panes and presented.
+    static func renderScrolled(into c: inout Canvas, rect: Rect, title: String, focused: Bool, scroll: Int,
+                               rows makeRows: (Rect, Glyphs) -> [(String, CellStyle)]) {
         let inner = drawPaneBox(&c, rect, title: title, focused: focused)
         guard inner.height > 0, inner.width > 8 else { return }
-        let rows = rows(state: state, data: data, inner: inner, glyphs: c.glyphs)
-        let top = min(max(0, state.frameScroll), max(0, rows.count - inner.height))
+        let rows = makeRows(inner, c.glyphs)
+        let top = min(max(0, scroll), max(0, rows.count - inner.height))
         for (i, row) in rows.dropFirst(top).prefix(inner.height).enumerated() {
             c.put(x: inner.x, y: inner.y + i, width: inner.width, row.0, align: .left, style: row.1)
         }

@@ -64,13 +64,8 @@ enum PresentedEquations {
     static func render(into c: inout Canvas, rect: Rect, state: ExplorerState, data: ScreenData) {
         let sep = Symbols(glyphs: c.glyphs).sep
         let title = "Equations \(sep) t=\(state.t) \(sep) layer \(state.layer) \(sep) unit \(state.unit) \(sep) \(Keymap.names(glyphs: c.glyphs)(.present)) back"
-        let inner = drawPaneBox(&c, rect, title: title, focused: true)
-        guard inner.height > 0, inner.width > 8 else { return }
-        let rows = rows(state: state, data: data, inner: inner, glyphs: c.glyphs)
-        let top = min(max(0, state.frameScroll), max(0, rows.count - inner.height))
-        for (i, row) in rows.dropFirst(top).prefix(inner.height).enumerated() {
-            c.put(x: inner.x, y: inner.y + i, width: inner.width, row.0, align: .left, style: row.1)
+        EquationsPane.renderScrolled(into: &c, rect: rect, title: title, focused: true, scroll: state.frameScroll) { inner, glyphs in
+            rows(state: state, data: data, inner: inner, glyphs: glyphs)
         }
-        drawMoreMarks(&c, rect, title: title, focused: true, above: top, below: max(0, rows.count - top - inner.height))
     }
 }
