@@ -1,11 +1,4 @@
-import Foundation
+import FuzzDriver
 
-// libFuzzer's driver, entered from this program's own main (SwiftPM gives every executable target its main).
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>,
-                     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                     _ body: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
-
-var argc = CommandLine.argc
-var argv = CommandLine.unsafeArgv
-exit(runFuzzerDriver(&argc, &argv, fuzzSafetensors))
+// libFuzzer on this target's function (FuzzDriver enters the driver from this program's main).
+runLibFuzzer(fuzzSafetensors)
