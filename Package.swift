@@ -64,6 +64,6 @@ let package = Package(
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "TerminalUI", "RNNEngine", "Experiment", "TestSupport"]),
         .testTarget(name: "UnrollTests", dependencies: [
             "Experiment", "RNNEngine", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-        ]),
+        ], exclude: ["Fixtures"]),
     ]
 )
