@@ -27,7 +27,7 @@ struct Convert: ParsableCommand {
         let out = output.url
         if out.path.hasSuffix(".weights.h5") { return try writeKerasWeights(out) }
         if out.pathExtension == "safetensors" { return try writeSafetensors(out) }
-        if to == .onnx || out.pathExtension == "onnx" { return try writeONNX(out) }
+        if out.pathExtension == "onnx" { return try writeONNX(out) }
         let npz = out.deletingPathExtension().appendingPathExtension("npz")
         TemporaryFiles.removeOnInterrupt()
         if let problem = nonRegularOutputProblem(npz) { throw fail("\(npz.path): \(problem)") }

@@ -16,6 +16,17 @@ public struct ONNXGRUKind: CellKindDescriptor {
     public var onlyConvention: Convention? { .onnx }
     public func unsupportedReason(_ layer: CellLayer, convention: Convention) -> String? { nil }
 
+    /// `linear_before_reset` = 1 is the reset-after GRU (Keras' `GRU`, PyTorch's `nn.GRU`), 0 TF 1's `GRUCell`
+    /// (Keras' `reset_after=False`; PyTorch has none).
+    public func converted(_ layer: CellLayer, to convention: Convention) -> CellLayer {
+        guard convention != .onnx else { return layer }
+        return ONNXKinds.sharedLayer(layer, kind: layer.options.linearBeforeReset ? .gruResetAfter : .gru,
+                                     defaults: defaultActivations, options: CellOptions())
+    }
+    public func conversionRefusal(_ layer: CellLayer, to convention: Convention) -> String? {
+        convention == .onnx ? nil : ONNXKinds.refusal(layer, defaults: defaultActivations, convention: convention)
+    }
+
     /// f (z and r), g (the hidden gate h).
     public var defaultActivations: [ONNXActivation] { [.sigmoid, .tanh] }
 
