@@ -134,4 +134,29 @@ final class ONNXConversionTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(ran, 13, "converted runs checked against the frameworks")
         XCTAssertGreaterThanOrEqual(refusedCount, 1)
     }
+
+    /// Peepholes map one to one (ONNX's `P` blocks i, o, f are TF's `w_i_diag`, `w_o_diag`, `w_f_diag`; both output
+    /// gates read the new cell). No framework case has peepholes without a clip, so this compares the two cells,
+    /// each matched to its framework elsewhere (`lstm_peephole_clip`, `onnx_lstm_peep_clip_lens_init`): TF's
+    /// peephole case without its cell_clip, converted to onnx and back, runs to the same numbers (1e-5).
+    func testPeepholesConvertBothWays() throws {
+        let url = ConformanceCases.directory.appendingPathComponent("lstm_peephole_clip.json")
+        var spec = try ExperimentLoader.readSpec(url)
+        spec.cell = .lstm(numUnits: 5, options: LSTMOptions(usePeepholes: true, forgetBias: 0.7))
+        let tf = try ExperimentLoader.load(spec, file: "p.json", baseDirectory: url.deletingLastPathComponent(), as: Float.self)
+        let onnx = try ExperimentConversion.converted(tf, to: .onnx).experiment
+        XCTAssertEqual(onnx.spec.cell.unwrappedLayer?.options.usePeepholes, true)
+        let back = try ExperimentConversion.converted(onnx, to: .tf).experiment
+        let want = try tf.run()
+        for r in [try onnx.run(), try back.run()] {
+            for (a, b) in zip(r.outputs, want.outputs) {
+                XCTAssertEqual(a.shape, b.shape)
+                for (x, y) in zip(a.scalars, b.scalars) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+            }
+            for (a, b) in zip(r.states, want.states) {
+                for (x, y) in zip(a.flattened.flatMap(\.scalars), b.flattened.flatMap(\.scalars)) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+            }
+        }
+        XCTAssertGreaterThan(want.outputs.first?.scalars.count ?? 0, 0)
+    }
 }
