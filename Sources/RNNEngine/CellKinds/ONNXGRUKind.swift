@@ -24,7 +24,13 @@ public struct ONNXGRUKind: CellKindDescriptor {
                                      defaults: defaultActivations, options: CellOptions())
     }
     public func conversionRefusal(_ layer: CellLayer, to convention: Convention) -> String? {
-        convention == .onnx ? nil : ONNXKinds.refusal(layer, defaults: defaultActivations, convention: convention)
+        guard convention != .onnx else { return nil }
+        if let why = ONNXKinds.refusal(layer, defaults: defaultActivations, convention: convention) { return why }
+        // Say which GRU linear_before_reset makes it before the target's own reason.
+        let target = converted(layer, to: convention)
+        return target.descriptor.unsupportedReason(target, convention: convention).map {
+            "linear_before_reset = \(layer.options.linearBeforeReset ? 1 : 0) is \(target.descriptor.cellLabel): " + $0
+        }
     }
 
     /// f (z and r), g (the hidden gate h).
