@@ -19,7 +19,6 @@ public struct BasicRNNKind: CellKindDescriptor {
         return nil
     }
 
-    /// No gates: the step is `act(x·W + b)`, one block.
     /// ONNX's operator.
     public func converted(_ layer: CellLayer, to convention: Convention) -> CellLayer {
         convention == .onnx ? ONNXKinds.onnxLayer(layer, kind: .onnxRNN, options: CellOptions()) : layer
@@ -28,6 +27,7 @@ public struct BasicRNNKind: CellKindDescriptor {
         convention == .onnx ? ONNXKinds.activationRefusal(layer) : nil
     }
 
+    /// No gates: the step is `act(x·W + b)`, one block.
     public var gates: [GateDescription] { [] }
     public func storedGateOrder(_ framework: Convention) -> [Gate] { [.candidate] }
     public var neutralGateOrder: [Gate] { [.candidate] }
