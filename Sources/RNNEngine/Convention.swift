@@ -114,9 +114,6 @@ public enum Convention: String, CaseIterable, Sendable {
     /// Whether the framework has a lone pass reading each row backward (ONNX's `direction: "reverse"`, `RNNModel.reverse`).
     public var hasReversePass: Bool { self == .onnx }
 
-    /// Whether models convert to and from this convention (`unroll convert`, the explorer's `C`): onnx's do not yet.
-    public var supportsConversion: Bool { self != .onnx }
-
     /// Whether a row of length 0 ends in a zero state rather than its initial state (onnxruntime's `Y_h` and `Y_c`
     /// are 0 there even when `initial_h` / `initial_c` are given; TF and Keras keep the initial state).
     public var emptyRowsEndInZeroState: Bool { self == .onnx }

@@ -58,6 +58,21 @@ public struct ONNXActivation: Sendable, Equatable, CustomStringConvertible {
     public static let sigmoid = ONNXActivation(.sigmoid)
     public static let tanh = ONNXActivation(.tanh)
 
+    /// The engine's activations and the ONNX functions that compute the same (TF's `elu` is Elu with alpha 1).
+    private static let engineFunctions: [(Activation, ONNXActivation)] = [
+        (.tanh, .tanh), (.relu, ONNXActivation(.relu)), (.sigmoid, .sigmoid), (.softsign, ONNXActivation(.softsign)),
+        (.elu, ONNXActivation(.elu, alpha: 1)),
+    ]
+
+    /// The ONNX function that computes `activation`, nil when ONNX has none.
+    public init?(engine activation: Activation) {
+        guard let f = Self.engineFunctions.first(where: { $0.0 == activation })?.1 else { return nil }
+        self = f
+    }
+
+    /// The engine's activation that computes this function, nil when it has none (e.g. LeakyRelu, Elu with alpha ≠ 1).
+    public var engineActivation: Activation? { Self.engineFunctions.first { $0.1 == self }?.0 }
+
     /// `Name`, `Name(alpha)` or `Name(alpha, beta)`.
     public var description: String {
         var args: [String] = []

@@ -96,6 +96,13 @@ public struct RNNModel: Sendable, Equatable {
                 if let why = unsupportedReason(layer) { throw fail(place + why) }
             }
         }
+        if convention == .onnx, bidirectional, let fw = cell.unwrappedLayer, let bw = cellBackward?.unwrappedLayer {
+            var a = fw.options, b = bw.options
+            (a.activations, b.activations) = ([], [])
+            if fw.kind != bw.kind || fw.numUnits != bw.numUnits || a != b {
+                throw fail("one ONNX node runs both directions with the same operator, hidden_size and attributes (only the activations are per direction); cell_bw differs (\(bw.summary(for: convention)) vs \(fw.summary(for: convention)))")
+            }
+        }
         if convention == .torch {
             let layers = cell.layers
             if let first = layers.first, let other = layers.first(where: { !$0.sameTorchModule(as: first) }) {
@@ -160,11 +167,6 @@ public struct RNNModel: Sendable, Equatable {
         swapMemory: Bool, rulesOnly: Bool
     ) throws -> ModelResult<Scalar> {
         if rulesOnly {
-            // A convention that does not convert does not compare either (its own kinds run nowhere else).
-            let involved = [convention] + cell.layers.compactMap { $0.unwrappedLayer?.descriptor.onlyConvention }
-            if let c = involved.first(where: { !$0.supportsConversion }) {
-                throw RNNError.invalidCell("comparing the \(c.rawValue) convention with another is not supported yet")
-            }
             try validateComposition()
         } else {
             try validate()

@@ -12,7 +12,9 @@ struct Convert: ParsableCommand {
             With --to torch and an OUT.safetensors name, writes the weights alone as a PyTorch state_dict.
             LSTM and basic RNN models always convert (TF's forget_bias moves into the forget gate's bias); a GRU only
             between equal reset_after; TF-only options (peepholes, clips, wrappers) and a bidirectional stack, which
-            TF and PyTorch compose differently, are refused with the reason.
+            TF and PyTorch compose differently, are refused with the reason. --to onnx with a .json name writes an
+            onnx experiment (one ONNX node: a single layer), with a .onnx name a model file; an onnx experiment
+            converts to the others unless its clip, input_forget, activations or reverse direction have no form there.
             """)
 
     @Argument(help: "The experiment file (JSON).")
@@ -27,7 +29,7 @@ struct Convert: ParsableCommand {
         let out = output.url
         if out.path.hasSuffix(".weights.h5") { return try writeKerasWeights(out) }
         if out.pathExtension == "safetensors" { return try writeSafetensors(out) }
-        if to == .onnx || out.pathExtension == "onnx" { return try writeONNX(out) }
+        if out.pathExtension == "onnx" { return try writeONNX(out) }
         let npz = out.deletingPathExtension().appendingPathExtension("npz")
         TemporaryFiles.removeOnInterrupt()
         if let problem = nonRegularOutputProblem(npz) { throw fail("\(npz.path): \(problem)") }

@@ -218,26 +218,44 @@ final class ONNXConventionTests: XCTestCase {
         }
     }
 
-    /// Conversions and comparisons with onnx are refused in one line; the other conventions never run ONNX's cells.
-    func testConversionsAndComparisonsAreNotSupportedYet() throws {
-        let onnx = try spec(#"{"type": "lstm", "num_units": 2}"#).model
-        XCTAssertThrowsError(try WeightLayouts.convertedModel(onnx, to: .tf)) { e in
-            XCTAssertEqual("\(e)", "cannot convert the onnx model to the tf convention because conversions to and from onnx are not supported yet")
+    /// Models convert between onnx and the others kind by kind (each descriptor's `converted`): ONNX's LSTM is
+    /// TF's `LSTMCell` without forget_bias (peepholes kept), `linear_before_reset` 1 the reset-after GRU and 0 TF's
+    /// `GRUCell`, an activations list of one function in the defaults' Tanh slots that activation; what has no
+    /// exact form is refused in one line, and the other conventions still never run ONNX's cells unconverted.
+    func testModelsConvertKindByKindAndRefuseWhatHasNoForm() throws {
+        func message(_ model: RNNModel, _ c: Convention) -> String {
+            do { _ = try WeightLayouts.convertedModel(model, to: c); return "" } catch { return "\(error)" }
         }
-        let tf = RNNModel(cell: .lstm(numUnits: 2, options: LSTMOptions()))
-        XCTAssertThrowsError(try WeightLayouts.convertedModel(tf, to: .onnx)) { e in
-            XCTAssertTrue("\(e)".hasSuffix("conversions to and from onnx are not supported yet"), "\(e)")
-        }
+        let onnx = try spec(#"{"type": "lstm", "num_units": 2, "use_peepholes": true}"#).model
+        let tf = try WeightLayouts.convertedModel(onnx, to: .tf)
+        XCTAssertEqual(tf.cell, .layer(CellLayer(kind: .lstm, numUnits: 2, options: CellOptions(forgetBias: 0, usePeepholes: true))))
+        XCTAssertEqual(try WeightLayouts.convertedModel(tf, to: .onnx), onnx)
+        XCTAssertEqual(message(onnx, .keras), "cannot convert the onnx model to the keras convention because Keras' LSTM has no peepholes (use_peepholes)")
+        let lbr1 = try spec(#"{"type": "gru", "num_units": 2, "linear_before_reset": 1}"#).model
+        XCTAssertEqual(try WeightLayouts.convertedModel(lbr1, to: .torch).cell.unwrappedLayer?.kind, .gruResetAfter)
+        let lbr0 = try spec(#"{"type": "gru", "num_units": 2, "activations": ["Sigmoid", "Relu"]}"#).model
+        XCTAssertEqual(try WeightLayouts.convertedModel(lbr0, to: .keras).cell, .layer(CellLayer(kind: .gru, numUnits: 2, activation: .relu)))
+        XCTAssertEqual(message(lbr0, .torch), "cannot convert the onnx model to the torch convention because linear_before_reset = 0 is GRUCell: PyTorch's GRU always applies the reset gate after the recurrent product: it needs \"reset_after\": true")
+        let relu = RNNModel(cell: .basicRNN(numUnits: 3, activation: .relu), convention: .torch)
+        XCTAssertEqual(try WeightLayouts.convertedModel(relu, to: .onnx).cell.unwrappedLayer?.options.activations.map(\.description), ["Relu"])
+        let mixed = try spec(#"{"type": "lstm", "num_units": 2, "activations": ["Sigmoid", "Tanh", "Relu"]}"#).model
+        XCTAssertEqual(message(mixed, .tf), "cannot convert the onnx model to the tf convention because the activations [Sigmoid, Tanh, Relu] have no form in TensorFlow (dynamic_rnn): its cells run [Sigmoid, A, A] with A one of tanh, relu, sigmoid, softsign, elu")
+        let clipped = RNNModel(cell: .lstm(numUnits: 3, options: LSTMOptions(cellClip: 2)))
+        XCTAssertEqual(message(clipped, .onnx), "cannot convert the tf model to the onnx convention because ONNX's LSTM has no cell_clip (got 2.0; its clip bounds the gates' pre-activations, not the cell state)")
+        let lstm = CellSpec.lstm(numUnits: 3, options: LSTMOptions())
+        XCTAssertTrue(message(RNNModel(cell: .multi([lstm, lstm])), .onnx).hasSuffix("ONNX runs one LSTM, GRU or RNN node per layer: a stack of 2 layers is 2 nodes, not one onnx experiment"))
+        XCTAssertTrue(message(RNNModel(cell: lstm, cellBackward: .lstm(numUnits: 2, options: LSTMOptions()), bidirectional: true), .onnx)
+            .contains("one ONNX node runs both directions with the same operator, hidden_size and attributes"))
+        XCTAssertTrue(message(RNNModel(cell: .residual(lstm)), .onnx).hasSuffix("has no ResidualWrapper layer"), message(RNNModel(cell: .residual(lstm)), .onnx))
+        var reverse = onnx
+        reverse.reverse = true
+        XCTAssertTrue(message(reverse, .tf).hasSuffix("a lone reverse pass is ONNX's direction \"reverse\"; TensorFlow (dynamic_rnn) has none here"), message(reverse, .tf))
         var underTF = onnx
         underTF.convention = .tf
-        XCTAssertThrowsError(try underTF.validate()) { e in XCTAssertEqual("\(e)", "convention tf: ONNX LSTM runs only under the onnx convention (converting it to tf is not supported yet)") }
+        XCTAssertThrowsError(try underTF.validate()) { e in XCTAssertEqual("\(e)", "convention tf: ONNX LSTM runs only under the onnx convention (convert the model to run it under tf)") }
         var lstmUnderONNX = tf
         lstmUnderONNX.convention = .onnx
         XCTAssertThrowsError(try lstmUnderONNX.validate()) { e in XCTAssertEqual("\(e)", "convention onnx: the onnx convention runs its own cells (\"type\": \"lstm\", \"gru\" or \"basic_rnn\" under \"convention\": \"onnx\"), not tf.nn.rnn_cell.LSTMCell") }
-        let x = try tensor([1, 1, 2], [1, 2])
-        XCTAssertThrowsError(try onnx.run(store: VariableStore<Float>(), inputs: x, timeMajor: true, rulesOnly: true)) { e in
-            XCTAssertTrue("\(e)".contains("comparing the onnx convention with another is not supported yet"), "\(e)")
-        }
     }
 
     /// An onnx experiment writes `direction` and one `activations` list for both directions, and reads back the same.

@@ -75,6 +75,22 @@ final class PaddingDoctorTests: XCTestCase {
         for c in [Convention.tf, .torch, .onnx] { XCTAssertEqual(try entry(d, c, .mask).outputDifference, [], "\(c)") }
     }
 
+    /// ONNX's rows run (the model converted to the onnx convention): given the lengths or no mask, onnxruntime runs
+    /// what dynamic_rnn runs here (zeros past each row's length, no row of length 0), so its rows are TF's.
+    func testONNXRowsRunAsTFsRows() throws {
+        let (e, _) = try mixed()
+        let d = try XCTUnwrap(try e.paddingDiagnosis())
+        for variant in [PaddingDiagnosis.Variant.lengths, .dropped] {
+            let onnx = try entry(d, .onnx, variant), tf = try entry(d, .tf, variant)
+            XCTAssertNil(onnx.refusal, "\(variant)")
+            XCTAssertEqual(onnx.firstWrongStep, tf.firstWrongStep, "\(variant)")
+            XCTAssertEqual(onnx.outputDifference.count, e.batchSize)
+            for (a, b) in zip(onnx.outputDifference + onnx.stateDifference, tf.outputDifference + tf.stateDifference) {
+                XCTAssertEqual(a, b, accuracy: 1e-5, "\(variant)")
+            }
+        }
+    }
+
     /// A post-padded mask is its lengths everywhere: tf and torch express it (the same run as their lengths).
     func testAPrefixMaskIsExpressedAsLengths() throws {
         let e = try load("keras_mask_post_lstm")

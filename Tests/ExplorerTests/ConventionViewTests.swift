@@ -125,10 +125,12 @@ final class ConventionViewTests: ExplorerAppTestCase {
         XCTAssertTrue(text.contains("c_n"), text)
         XCTAssertTrue(text.contains("[1, 4, 4]"), text)
         XCTAssertTrue(text.contains("pad_packed_sequence"), text)
-        // onnx in its turn: conversions to it are refused in one line; the next C goes on to tf.
+        // onnx in its turn: one ONNX LSTM node, zeros past each row's sequence_lens; the next C goes on to tf.
         press(app, .char("C"))
-        XCTAssertEqual(app.state.spec.convention, .torch)
-        XCTAssertTrue(app.state.message.contains("onnx"), app.state.message)
+        XCTAssertEqual(app.state.spec.convention, .onnx, app.state.message)
+        text = screen(app, term)
+        XCTAssertTrue(text.contains("[onnx: ONNX (onnxruntime)]"), text)
+        XCTAssertTrue(text.contains("onnxruntime writes zeros into Y past the row's"), text)
         press(app, .char("C"))
         XCTAssertEqual(app.state.spec.convention, .tf)
         XCTAssertFalse(screen(app, term).contains("[torch"), term.screenText)

@@ -331,11 +331,11 @@ final class MaskConventionTests: ExplorerAppTestCase {
         XCTAssertTrue(screen(app, term).contains("pad_packed_sequence writes zeros"), screen(app, term))
         XCTAssertEqual(try allFrames(app)[3].outputRow(1)?.allSatisfy { $0 == 0 }, true)
         press(app, .char("C"))
-        // onnx: refused in one line, the convention stays; the next C goes on to tf.
-        XCTAssertEqual(app.state.spec.convention, .torch)
-        XCTAssertTrue(app.state.messageIsError)
-        XCTAssertTrue(app.state.message.contains("onnx"), app.state.message)
-        XCTAssertFalse(app.state.message.contains("\n"))
+        // onnx: the prefix as sequence_lens, zeros past it; the next C goes on to tf.
+        XCTAssertEqual(app.state.spec.convention, .onnx, app.state.message)
+        XCTAssertFalse(app.state.messageIsError, app.state.message)
+        XCTAssertTrue(screen(app, term).contains("onnxruntime writes zeros into Y"), screen(app, term))
+        XCTAssertEqual(try allFrames(app)[3].outputRow(1)?.allSatisfy { $0 == 0 }, true)
         press(app, .char("C"))
         XCTAssertEqual(app.state.spec.convention, .tf, app.state.message)
         XCTAssertTrue(screen(app, term).contains("masked: mask[1, 3] = False → the cell computes, but its state"), screen(app, term))

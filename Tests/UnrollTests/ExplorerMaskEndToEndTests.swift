@@ -51,12 +51,12 @@ extension ExplorerEndToEndTests {
         }
         XCTAssertTrue(screen.contains(">1 val 8 ########@@######"), screen)
 
-        // C: torch and tf cannot express the holes, onnx does not convert: each refused in one line, the next C
-        // trying the next convention; the experiment stays Keras'.
+        // C: torch, onnx and tf cannot express the holes: each refused in one line, the next C trying the next
+        // convention; the experiment stays Keras'.
         try keys("C")
         screen = waitFor("torch's refusal") { $0.contains("refused: mask: convention torch: example 0's mask is") }
         try keys("C")
-        screen = waitFor("onnx's refusal") { $0.contains("refused: convention: cannot convert the keras model to the on") }
+        screen = waitFor("onnx's refusal") { $0.contains("refused: mask: convention onnx: example 0's mask is") }
         try keys("C")
         screen = waitFor("tf's refusal") { $0.contains("refused: mask: convention tf: example 0's mask is") }
         XCTAssertTrue(screen.contains("[keras: Keras]"), screen)

@@ -78,6 +78,37 @@ final class ONNXConvertTests: XCTestCase {
         }
     }
 
+    /// `--to onnx --output OUT.json` writes an onnx experiment (no model file), and `--to keras|tf|torch` turns an
+    /// onnx experiment into theirs: each runs to the other framework's expected results (one direction: ONNX's
+    /// `Y [T, 1, B, H]` / `[B, T, 1, H]` holds the same numbers as the frameworks' outputs).
+    func testExperimentsConvertToAndFromTheONNXConvention() throws {
+        let torch = RepositoryPaths.frameworkCases.appendingPathComponent("torch_gru_packed.json")
+        let onnx = RepositoryPaths.sharedConformance.appendingPathComponent("onnx/onnx_lstm_fwd.json")
+        for (source, to, pairs) in [(torch, "onnx", [("Y", "output"), ("Y_h", "h_n")]),
+                                    (onnx, "keras", [("outputs", "Y"), ("state/h", "Y_h"), ("state/c", "Y_c")]),
+                                    (onnx, "torch", [("output", "Y"), ("h_n", "Y_h"), ("c_n", "Y_c")]),
+                                    (onnx, "tf", [("outputs", "Y"), ("state/h", "Y_h"), ("state/c", "Y_c")])] {
+            let out = dir.appendingPathComponent("\(to).json"), results = dir.appendingPathComponent("\(to)_results.npz")
+            let c = try BinaryRunner.run(["convert", source.path, "--to", to, "--output", out.path])
+            XCTAssertEqual(c.status, 0, c.stderr)
+            let text = try String(contentsOf: out, encoding: .utf8)   // tf, the default, is not written
+            XCTAssertTrue(to == "tf" ? !text.contains("\"onnx\"") : text.contains("\"convention\" : \"\(to)\""), text)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(to).onnx").path))
+            let r = try BinaryRunner.run(["run", out.path, "--output", results.path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let have = try Npz.read(results), want = try Npz.read(source.deletingPathExtension().appendingPathExtension("npz"))
+            for (mine, theirs) in pairs {
+                let w = try XCTUnwrap(want["expected/" + theirs], theirs).asDoubles()
+                assertClose(have[mine], w, shape: have[mine]?.shape ?? [], "\(source.lastPathComponent) → \(to): \(mine)")
+                XCTAssertEqual(have[mine]?.count, w.count, mine)
+            }
+        }
+        let refused = try BinaryRunner.run(["convert", RepositoryPaths.sharedConformance.appendingPathComponent("onnx/onnx_lstm_input_forget.json").path,
+                                            "--to", "tf", "--output", dir.appendingPathComponent("r.json").path])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.hasSuffix("convention: cannot convert the onnx model to the tf convention because ONNX's input_forget (f = 1 − i) has no form in TensorFlow (dynamic_rnn)\n"), refused.stderr)
+    }
+
     func testWhatONNXCannotHoldIsRefusedInOneLine() throws {
         let frameworks = RepositoryPaths.frameworkCases, cases = RepositoryPaths.conformanceCases
         for (source, output, words) in [
@@ -85,7 +116,6 @@ final class ONNXConvertTests: XCTestCase {
             (RepositoryPaths.sharedConformance.appendingPathComponent("masks/keras_mask_hole_lstm.json"), "b.onnx", "not a mask"),
             (cases.appendingPathComponent("lstm_initial_state.json"), "c.onnx", "sequence_length[1] = 0"),
             (cases.appendingPathComponent("time_major_stack.json"), "d.onnx", "cannot convert"),
-            (frameworks.appendingPathComponent("torch_gru_packed.json"), "e.json", "give a .onnx name"),
         ] {
             let out = dir.appendingPathComponent(output)
             let r = try BinaryRunner.run(["convert", source.path, "--to", "onnx", "--output", out.path])

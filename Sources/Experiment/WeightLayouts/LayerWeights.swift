@@ -19,6 +19,23 @@ struct LayerWeights<Scalar: RNNScalar> {
     /// The neutral gate order of this kind (its descriptor's `neutralGateOrder`).
     var gates: [Gate] { kind.descriptor.neutralGateOrder }
 
+    /// The same weights for a layer of `target` (a converted layer's kind, `CellKindDescriptor.converted`): the
+    /// gate blocks reordered into its neutral order, and a recurrent bias summed into the bias where `target` adds
+    /// the two anyway (ONNX's `Rb` into an LSTM's, a basic RNN's or TF 1's GRU's one bias: the reset gate multiplies
+    /// neither there). Copies and reorders otherwise.
+    func converted(to target: CellKind) -> LayerWeights {
+        guard target != kind else { return self }
+        let from = gates, to = target.descriptor.neutralGateOrder
+        func reorder(_ t: Tensor<Scalar>) -> Tensor<Scalar> { WeightMath.reorder(t, from: from, to: to) }
+        var out = LayerWeights(kind: target, inputKernel: reorder(inputKernel), recurrentKernel: reorder(recurrentKernel), bias: reorder(bias))
+        out.projection = projection
+        out.peepholes = peepholes
+        if let rb = recurrentBias.map(reorder) {
+            if target.descriptor.hasRecurrentBias { out.recurrentBias = rb } else { out.bias = WeightMath.add(out.bias, rb) }
+        }
+        return out
+    }
+
     /// Adds `amount` to the forget gate's bias (folding TF's `forget_bias` into a framework that has no such term).
     mutating func addToForgetBias(_ amount: Double) {
         let gates = gates

@@ -43,17 +43,22 @@ public enum WeightLayouts {
         var out: [(name: String, tensor: Tensor<S>)] = []
         for layer in model.layers(inputDepth: inputDepth) {
             let w = try TensorFlowLayout.read(layer, in: model, from: WeightSource(lookup: { engine[$0] }))
-            for (name, t) in layout.write(w, layer, in: model) {
-                // ONNX keeps both directions in one array: a name written again stacks on the first axis.
-                if let i = out.firstIndex(where: { $0.name == name }) {
-                    let a = out[i].tensor
-                    out[i].tensor = WeightMath.tensor([a.shape[0] + t.shape[0]] + Array(a.shape.dropFirst()), scalars: a.scalars + t.scalars)
-                } else {
-                    out.append((name: name, tensor: t))
-                }
-            }
+            append(layout.write(w, layer, in: model), to: &out)
         }
         return out
+    }
+
+    /// Appends a layer's arrays to `out`. ONNX keeps both directions in one array: a name written again stacks on
+    /// the first axis.
+    private static func append<S: RNNScalar>(_ arrays: [(String, Tensor<S>)], to out: inout [(name: String, tensor: Tensor<S>)]) {
+        for (name, t) in arrays {
+            if let i = out.firstIndex(where: { $0.name == name }) {
+                let a = out[i].tensor
+                out[i].tensor = WeightMath.tensor([a.shape[0] + t.shape[0]] + Array(a.shape.dropFirst()), scalars: a.scalars + t.scalars)
+            } else {
+                out.append((name: name, tensor: t))
+            }
+        }
     }
 
     /// The same model expressed in `convention`: LSTM `forget_bias` folds into the bias where the framework has no
@@ -64,22 +69,26 @@ public enum WeightLayouts {
         func fail(_ why: String) -> RNNError {
             .invalidCell("cannot convert the \(model.convention.rawValue) model to the \(convention.rawValue) convention because \(why)")
         }
-        if let c = [model.convention, convention].first(where: { !$0.supportsConversion }) {
-            throw fail("conversions to and from \(c.rawValue) are not supported yet")
+        if convention.runsOneLayer, model.cell.layers.count > 1 || model.cellBackward.map({ $0.layers.count > 1 }) == true {
+            throw fail("ONNX runs one LSTM, GRU or RNN node per layer: a stack of \(model.cell.layers.count) layers is \(model.cell.layers.count) nodes, not one onnx experiment")
         }
         if model.bidirectional, model.cell.layers.count > 1,
            model.convention.bidirectionalStacking != convention.bidirectionalStacking {
             throw fail("a bidirectional stack composes differently: TF's bidirectional_dynamic_rnn over a stack runs each direction's layers on their own, while PyTorch's next layer reads both directions (and Keras' Bidirectional wraps one layer)")
         }
-        func convert(_ spec: CellSpec) -> CellSpec {
+        func convert(_ spec: CellSpec) throws -> CellSpec {
             switch spec {
-            case let .layer(l): return .layer(l.descriptor.converted(l, to: convention))
-            case let .multi(cells): return .multi(cells.map(convert))
-            default: return spec
+            case let .layer(l):
+                if let why = l.descriptor.conversionRefusal(l, to: convention) { throw fail(why) }
+                return .layer(l.descriptor.converted(l, to: convention))
+            case let .multi(cells): return .multi(try cells.map(convert))
+            // Wrapped cells convert too, so that the target's refusal names the wrapper, not the cell.
+            case let .residual(c): return .residual(try convert(c))
+            case let .dropout(c, options): return .dropout(try convert(c), options)
             }
         }
-        let converted = RNNModel(cell: convert(model.cell), cellBackward: model.cellBackward.map(convert),
-                                 bidirectional: model.bidirectional, convention: convention)
+        let converted = RNNModel(cell: try convert(model.cell), cellBackward: try model.cellBackward.map(convert),
+                                 bidirectional: model.bidirectional, convention: convention, reverse: model.reverse)
         do {
             try converted.validate()
         } catch let e as RNNError {
@@ -93,7 +102,7 @@ public enum WeightLayouts {
     /// Converts `model`'s weights (under its framework's names, from `lookup`; under the engine's own names when
     /// `engineNames`) to `convention`'s framework: the converted model and its arrays. Exact (copies and reorders)
     /// except where a sum is unavoidable: TF's `forget_bias` added into the forget gate's bias, and PyTorch's
-    /// `bias_ih + bias_hh` read into one bias.
+    /// `bias_ih + bias_hh` (ONNX's `Wb + Rb`) read into one bias.
     public static func convert<S: RNNScalar>(model: RNNModel, inputDepth: Int, lookup: @escaping (String) throws -> Tensor<S>?,
                                              engineNames: Bool = false, to convention: Convention)
         throws -> (model: RNNModel, arrays: [(name: String, tensor: Tensor<S>)]) {
@@ -105,7 +114,8 @@ public enum WeightLayouts {
         for (a, b) in zip(source, dest) {
             var w = try from.read(a, in: model, from: WeightSource(lookup: lookup))
             if !convention.hasForgetBiasTerm { w.addToForgetBias(forgetBias(of: a.spec)) }
-            out += to.write(w, b, in: target).map { (name: $0.0, tensor: $0.1) }
+            if let kind = b.spec.unwrappedLayer?.kind { w = w.converted(to: kind) }
+            append(to.write(w, b, in: target), to: &out)
         }
         return (target, out)
     }

@@ -2,9 +2,9 @@ import RNNEngine
 
 /// The order `C` and the comparison view cycle conventions in.
 enum ConventionChoice {
-    /// The convention after `c` (tf, keras, torch, tf, ...: those that convert, `Convention.supportsConversion`), skipping `skipping`.
+    /// The convention after `c` (tf, keras, torch, onnx, tf, ...), skipping `skipping`.
     static func next(after c: Convention, skipping: Convention? = nil) -> Convention {
-        let all = Convention.allCases.filter(\.supportsConversion)
+        let all = Convention.allCases
         var i = all.firstIndex(of: c) ?? 0
         repeat { i = (i + 1) % all.count } while all[i] == skipping && all.count > 1
         return all[i]

@@ -21,8 +21,13 @@ public struct BasicLSTMKind: CellKindDescriptor {
 
     /// Without a `forget_bias` term: the `lstm` with the constant in the forget gate's bias.
     public func converted(_ layer: CellLayer, to convention: Convention) -> CellLayer {
+        if convention == .onnx { return ONNXKinds.onnxLayer(layer, kind: .onnxLSTM, options: CellOptions()) }
         guard !convention.hasForgetBiasTerm else { return layer }
         return CellLayer(kind: .lstm, numUnits: layer.numUnits, activation: layer.activation, options: CellOptions(forgetBias: 0))
+    }
+
+    public func conversionRefusal(_ layer: CellLayer, to convention: Convention) -> String? {
+        convention == .onnx ? ONNXKinds.activationRefusal(layer) : nil
     }
 
     public var gates: [GateDescription] { LSTMKind.gateTable }

@@ -19,6 +19,14 @@ public struct BasicRNNKind: CellKindDescriptor {
         return nil
     }
 
+    /// ONNX's operator.
+    public func converted(_ layer: CellLayer, to convention: Convention) -> CellLayer {
+        convention == .onnx ? ONNXKinds.onnxLayer(layer, kind: .onnxRNN, options: CellOptions()) : layer
+    }
+    public func conversionRefusal(_ layer: CellLayer, to convention: Convention) -> String? {
+        convention == .onnx ? ONNXKinds.activationRefusal(layer) : nil
+    }
+
     /// No gates: the step is `act(x·W + b)`, one block.
     public var gates: [GateDescription] { [] }
     public func storedGateOrder(_ framework: Convention) -> [Gate] { [.candidate] }

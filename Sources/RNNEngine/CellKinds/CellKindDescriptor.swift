@@ -41,8 +41,13 @@ public protocol CellKindDescriptor: Sendable {
     /// f, g, h = Sigmoid, Tanh, Tanh; GRU f, g; RNN f); empty for a kind that takes no such list.
     var defaultActivations: [ONNXActivation] { get }
     /// `layer` (of this kind) as `convention` expresses it: a kind without a `forget_bias` term there moves it into
-    /// the bias (see `WeightLayouts.convertedModel`); other kinds are unchanged.
+    /// the bias (see `WeightLayouts.convertedModel`); a convention with kinds of its own (onnx) gets its kind, and
+    /// its kinds become the shared ones elsewhere; other kinds are unchanged. Meaningful only where
+    /// `conversionRefusal` is nil.
     func converted(_ layer: CellLayer, to convention: Convention) -> CellLayer
+    /// Why `layer` (of this kind) has no exact form under `convention` that `converted` could give (ONNX's `clip`
+    /// in TF, TF's `cell_clip` in ONNX, ...), nil when it has one (the target's own refusals still apply).
+    func conversionRefusal(_ layer: CellLayer, to convention: Convention) -> String?
 
     // MARK: Gates and weights
 
@@ -87,7 +92,7 @@ extension CellKindDescriptor {
     /// convention with kinds of its own runs no other, and otherwise `unsupportedReason` answers.
     public func refusal(_ layer: CellLayer, convention: Convention) -> String? {
         if let own = onlyConvention, own != convention {
-            return "\(cellLabel) runs only under the \(own.rawValue) convention (converting it to \(convention.rawValue) is not supported yet)"
+            return "\(cellLabel) runs only under the \(own.rawValue) convention (convert the model to run it under \(convention.rawValue))"
         }
         if onlyConvention == nil, CellKind.hasOwnKinds(convention) {
             return "the \(convention.rawValue) convention runs its own cells (\"type\": \"lstm\", \"gru\" or \"basic_rnn\" under \"convention\": \"\(convention.rawValue)\"), not \(tensorFlowClass)"
@@ -95,6 +100,7 @@ extension CellKindDescriptor {
         return unsupportedReason(layer, convention: convention)
     }
     public func converted(_ layer: CellLayer, to convention: Convention) -> CellLayer { layer }
+    public func conversionRefusal(_ layer: CellLayer, to convention: Convention) -> String? { nil }
     /// Whether the separate recurrent bias is kept apart from the input bias (`r` multiplies it in the
     /// reset-after GRU, so it cannot be summed into one bias).
     public var hasRecurrentBias: Bool { tensorFlowVariables == .inputAndRecurrent }

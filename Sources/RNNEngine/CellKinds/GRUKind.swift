@@ -30,6 +30,14 @@ public struct GRUKind: CellKindDescriptor {
                         activation: "activation"),
     ]
 
+    /// ONNX's operator (linear_before_reset = 0).
+    public func converted(_ layer: CellLayer, to convention: Convention) -> CellLayer {
+        convention == .onnx ? ONNXKinds.onnxLayer(layer, kind: .onnxGRU, options: CellOptions(linearBeforeReset: false)) : layer
+    }
+    public func conversionRefusal(_ layer: CellLayer, to convention: Convention) -> String? {
+        convention == .onnx ? ONNXKinds.activationRefusal(layer) : nil
+    }
+
     public var gates: [GateDescription] { Self.gateTable }
 
     /// TF 1: `gates/kernel` `r, u`, then `candidate/kernel` (the gate table's order); Keras `z, r, h`; PyTorch's

@@ -34,6 +34,14 @@ public struct GRUResetAfterKind: CellKindDescriptor {
                         activation: "activation"),
     ]
 
+    /// ONNX's operator (linear_before_reset = 1).
+    public func converted(_ layer: CellLayer, to convention: Convention) -> CellLayer {
+        convention == .onnx ? ONNXKinds.onnxLayer(layer, kind: .onnxGRU, options: CellOptions(linearBeforeReset: true)) : layer
+    }
+    public func conversionRefusal(_ layer: CellLayer, to convention: Convention) -> String? {
+        convention == .onnx ? ONNXKinds.activationRefusal(layer) : nil
+    }
+
     public var gates: [GateDescription] { Self.gateTable }
 
     /// TF 2 and Keras `z, r, h`; PyTorch `r, z, n`; ONNX `z, r, h`.

@@ -35,10 +35,24 @@ public struct LSTMKind: CellKindDescriptor {
 
     /// Without a `forget_bias` term the constant moves into the forget gate's bias (the weights' conversion adds it).
     public func converted(_ layer: CellLayer, to convention: Convention) -> CellLayer {
+        if convention == .onnx {
+            return ONNXKinds.onnxLayer(layer, kind: .onnxLSTM, options: CellOptions(usePeepholes: layer.options.usePeepholes))
+        }
         guard !convention.hasForgetBiasTerm else { return layer }
         var l = layer
         l.options.forgetBias = 0
         return l
+    }
+
+    /// ONNX's LSTM has peepholes (the same three, the output gate reading the new cell) but no `cell_clip` (its
+    /// `clip` bounds the gates) and no projection.
+    public func conversionRefusal(_ layer: CellLayer, to convention: Convention) -> String? {
+        guard convention == .onnx else { return nil }
+        let o = layer.options
+        if let c = o.cellClip { return "ONNX's LSTM has no cell_clip (got \(c); its clip bounds the gates' pre-activations, not the cell state)" }
+        if let p = o.numProj { return "ONNX's LSTM has no projection (num_proj = \(p))" }
+        if o.projClip != nil { return "ONNX's LSTM has no proj_clip" }
+        return ONNXKinds.activationRefusal(layer)
     }
 
     /// `[x, h]·W + b` splits into `i, j, f, o`, in that order.

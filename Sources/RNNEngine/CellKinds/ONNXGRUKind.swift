@@ -16,6 +16,23 @@ public struct ONNXGRUKind: CellKindDescriptor {
     public var onlyConvention: Convention? { .onnx }
     public func unsupportedReason(_ layer: CellLayer, convention: Convention) -> String? { nil }
 
+    /// `linear_before_reset` = 1 is the reset-after GRU (Keras' `GRU`, PyTorch's `nn.GRU`), 0 TF 1's `GRUCell`
+    /// (Keras' `reset_after=False`; PyTorch has none).
+    public func converted(_ layer: CellLayer, to convention: Convention) -> CellLayer {
+        guard convention != .onnx else { return layer }
+        return ONNXKinds.sharedLayer(layer, kind: layer.options.linearBeforeReset ? .gruResetAfter : .gru,
+                                     defaults: defaultActivations, options: CellOptions())
+    }
+    public func conversionRefusal(_ layer: CellLayer, to convention: Convention) -> String? {
+        guard convention != .onnx else { return nil }
+        if let why = ONNXKinds.refusal(layer, defaults: defaultActivations, convention: convention) { return why }
+        // Say which GRU linear_before_reset makes it before the target's own reason.
+        let target = converted(layer, to: convention)
+        return target.descriptor.unsupportedReason(target, convention: convention).map {
+            "linear_before_reset = \(layer.options.linearBeforeReset ? 1 : 0) is \(target.descriptor.cellLabel): " + $0
+        }
+    }
+
     /// f (z and r), g (the hidden gate h).
     public var defaultActivations: [ONNXActivation] { [.sigmoid, .tanh] }
 

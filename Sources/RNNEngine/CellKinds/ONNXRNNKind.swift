@@ -16,6 +16,15 @@ public struct ONNXRNNKind: CellKindDescriptor {
     public var onlyConvention: Convention? { .onnx }
     public func unsupportedReason(_ layer: CellLayer, convention: Convention) -> String? { nil }
 
+    /// TF's `BasicRNNCell` (Keras' `SimpleRNN`, PyTorch's `nn.RNN`).
+    public func converted(_ layer: CellLayer, to convention: Convention) -> CellLayer {
+        guard convention != .onnx else { return layer }
+        return ONNXKinds.sharedLayer(layer, kind: .basicRNN, defaults: defaultActivations, options: CellOptions())
+    }
+    public func conversionRefusal(_ layer: CellLayer, to convention: Convention) -> String? {
+        convention == .onnx ? nil : ONNXKinds.refusal(layer, defaults: defaultActivations, convention: convention)
+    }
+
     /// f.
     public var defaultActivations: [ONNXActivation] { [.tanh] }
 
