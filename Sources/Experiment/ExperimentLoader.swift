@@ -373,14 +373,7 @@ public enum ExperimentLoader {
     public static func runFile(_ url: URL, displayName: String? = nil, note: (String) -> Void = { _ in }) throws -> [(String, NumpyArray)] {
         let name = displayName ?? url.path
         let spec = try readSpec(url, displayName: name)
-        let base = url.deletingLastPathComponent()
-        if let graph = spec.onnxGraph { return try spec.runGraph(graph, file: name, baseDirectory: base) }
-        func run<Scalar: RNNScalar>(_: Scalar.Type) throws -> [(String, NumpyArray)] {
-            try arrays(load(spec, file: name, baseDirectory: base, as: Scalar.self))
-        }
-        let results = try run(spec.dtype.scalarType)
-        if let n = spec.modelNote { note(n) }
-        return results
+        return try run(ModelFiles.Opened(spec: spec, file: name, baseDirectory: url.deletingLastPathComponent()), note: note)
     }
 
     /// Loads and runs an opened experiment or model file (`ModelFiles.open`); returns the arrays `unroll run` writes.
