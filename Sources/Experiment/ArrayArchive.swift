@@ -25,15 +25,19 @@ public enum ArrayArchives {
     /// extension). Only regular files are opened.
     public static func open(_ url: URL) throws -> any ArrayArchive {
         let name = url.lastPathComponent.lowercased()
-        if name.hasSuffix(".pt") || name.hasSuffix(".pth") { return try TorchArchive(url) }
-        if name.hasSuffix(".safetensors") { return try SafetensorsArchive(url) }
+        if torchZipEndings.contains(where: name.hasSuffix) { return try TorchArchive(url) }
+        if name.hasSuffix(safetensorsEnding) { return try SafetensorsArchive(url) }
         if name.hasSuffix(".weights.h5") { return try HDF5Archive(url) }
         return try NpzArchive(url)
     }
 
+    /// torch.save's zip (`.pt`, `.pth`) and safetensors' ending: PyTorch weights files.
+    static let torchZipEndings = [".pt", ".pth"]
+    static let safetensorsEnding = ".safetensors"
+
     /// Whether `path` names a PyTorch weights file (`.pt`, `.pth`: torch.save's zip; `.safetensors`).
     public static func isTorchWeights(_ path: String) -> Bool {
         let name = path.lowercased()
-        return name.hasSuffix(".pt") || name.hasSuffix(".pth") || name.hasSuffix(".safetensors")
+        return (torchZipEndings + [safetensorsEnding]).contains(where: name.hasSuffix)
     }
 }
