@@ -335,7 +335,7 @@ static int bench_step(long u, long b, long d) {
         rk_spacked_gemm(b, h, u, pwh, gates, g, 1);
         rk_slstm_step(b, u, gates, g, c, 1.0f, NULL, NULL, NULL, -1.0f, 0, c2, h2, u, NULL, NULL, NULL, NULL);
     });
-    BEST_SECONDS(fused, rk_slstm_recurrent(pwh, b, h, u, gates, g, u, c, 1.0f, NULL, NULL, NULL, -1.0f, 0, c2, h2, u));
+    BEST_SECONDS(fused, rk_slstm_recurrent(pwh, b, h, u, gates, g, u, c, 1.0f, NULL, NULL, NULL, -1.0f, 0, c2, h2, u, NULL, NULL, NULL, NULL));
     BEST_SECONDS(proj, rk_spacked_gemm(p * b, x, d, pwx, gates, g, 1));
     proj /= (double)p;
     double flops = 2.0 * b * u * g;

@@ -47,13 +47,14 @@ void RK_API(clip)(long n, T *x, T limit) {
 static void RK_LOCAL(lstm_rows)(long batch, long nu, long gs, const T *gates, long ldg, const T *c_prev, long ldcs,
                                 T forget_bias, const T *wi, const T *wf, const T *wo, T cell_clip, int act,
                                 T *c_out, T *h_out, long ldh, T *gi, T *gj, T *gf, T *go) {
-    long k_start = 0; /* units done in one pass by the path, when it can (float, tanh, no gate copies) */
-    if (sizeof(T) == 4 && act == RK_ACT_TANH && !gi) {
+    long k_start = 0; /* units done in one pass by the path, when it can (float, tanh) */
+    if (sizeof(T) == 4 && act == RK_ACT_TANH) {
         const rk_impl *im = rk_current_impl();
         if (im->slstm_cell)
             k_start = im->slstm_cell(batch, nu, gs, (const float *)gates, ldg, (const float *)c_prev, ldcs,
                                      (float)forget_bias, (const float *)wi, (const float *)wf, (const float *)wo,
-                                     (float)cell_clip, (float *)c_out, (float *)h_out, ldh);
+                                     (float)cell_clip, (float *)c_out, (float *)h_out, ldh, (float *)gi, (float *)gj,
+                                     (float *)gf, (float *)go);
     }
     T scratch[4 * RK_LSTM_BLOCK] __attribute__((aligned(64)));
     for (long b = 0; b < batch; b++) {
@@ -160,6 +161,7 @@ typedef struct {
     long ldh;
     const T *ugates;      /* GRU candidate job: the activated gates (u at + units), rows ldug apart */
     long ldug;
+    T *gi, *gj, *gf, *go; /* LSTM: NULL, or [batch, units] copies of the activated gates (a backward pass's tape) */
 } RK_LOCAL(step_job);
 
 typedef struct {
@@ -190,7 +192,8 @@ static void RK_LOCAL(step_chunk)(const void *vj, long chunk, void *vts) {
     case RK_STEP_LSTM:
         RK_LOCAL(lstm_rows)(B, nu, u, j->gates + u0, j->ldg, j->c_prev + u0, u, j->forget_bias,
                             j->wi ? j->wi + u0 : NULL, j->wf ? j->wf + u0 : NULL, j->wo ? j->wo + u0 : NULL,
-                            j->cell_clip, j->act, j->c_out + u0, j->h_out + u0, j->ldh, NULL, NULL, NULL, NULL);
+                            j->cell_clip, j->act, j->c_out + u0, j->h_out + u0, j->ldh, j->gi ? j->gi + u0 : NULL,
+                            j->gi ? j->gj + u0 : NULL, j->gi ? j->gf + u0 : NULL, j->gi ? j->go + u0 : NULL);
         break;
     case RK_STEP_GRU_GATES:
         RK_LOCAL(gru_gate_rows)(B, nu, u, j->gates + u0, j->ldg, j->h_prev + u0, j->rh + u0, u);
@@ -225,7 +228,7 @@ static void RK_LOCAL(step_run)(RK_LOCAL(step_job) *j, int gate_blocks) {
 
 void RK_API(lstm_recurrent)(const rk_packed *wh, long batch, const T *h_prev, long ldhp, T *gates, long ldg,
                             long units, const T *c_prev, T forget_bias, const T *wi, const T *wf, const T *wo,
-                            T cell_clip, int act, T *c_out, T *h_out, long ldh) {
+                            T cell_clip, int act, T *c_out, T *h_out, long ldh, T *gi, T *gj, T *gf, T *go) {
     if (!wh || wh->is_double != (sizeof(T) == 8) || wh->n != 4 * units) return;
     RK_LOCAL(step_job) j;
     memset(&j, 0, sizeof j);
@@ -233,6 +236,7 @@ void RK_API(lstm_recurrent)(const rk_packed *wh, long batch, const T *h_prev, lo
     j.w = wh; j.a = h_prev; j.lda = ldhp; j.gates = gates; j.ldg = ldg;
     j.c_prev = c_prev; j.forget_bias = forget_bias; j.cell_clip = cell_clip;
     j.wi = wi; j.wf = wf; j.wo = wo; j.c_out = c_out; j.h_out = h_out; j.ldh = ldh;
+    if (gi && gj && gf && go) { j.gi = gi; j.gj = gj; j.gf = gf; j.go = go; }
     RK_LOCAL(step_run)(&j, 4);
 }
 

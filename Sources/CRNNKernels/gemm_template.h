@@ -51,6 +51,7 @@ typedef struct {
     long m, n, k;
     const T *a;
     long lda;
+    int at;      /* A is given transposed: element (i, p) at a[p * lda + i] */
     const T *b; /* B_DIRECT / B_SLAB: the caller's B */
     long ldb;
     const T *bp; /* B_PACKED: panels over the full k */
@@ -65,15 +66,21 @@ typedef struct {
 } RK_LOCAL(gemm_job);
 
 /* rows [0, mr) of A into the sliver layout for the full k: block pc at dst + pc * mpad,
-   sliver ir within it at + ir * kc, element (i, p) at [p * MR + i]. */
+   sliver ir within it at + ir * kc, element (i, p) at [p * MR + i]. With `at`, A is given transposed
+   (element (i, p) at a[p * lda + i]): each sliver row is then a contiguous run. */
 static void RK_LOCAL(pack_a)(long mrows, long k, long KC, const T *a, long lda, T *dst, int MR,
-                         void (*pack8)(long, const T *, long, T *)) {
+                         void (*pack8)(long, const T *, long, T *), int at) {
     long mpad = (mrows + MR - 1) / MR * MR;
     for (long pc = 0; pc < k; pc += KC) {
         long kc = k - pc < KC ? k - pc : KC;
         for (long ir = 0; ir < mrows; ir += MR) {
             int mr = mrows - ir < MR ? (int)(mrows - ir) : MR;
             T *d = dst + pc * mpad + ir * kc;
+            if (at) {
+                const T *s = a + pc * lda + ir;
+                for (long p = 0; p < kc; p++, d += MR, s += lda) memcpy(d, s, sizeof(T) * (size_t)mr);
+                continue;
+            }
             const T *s = a + ir * lda + pc;
             if (mr == 8 && MR == 8 && pack8) {
                 pack8(kc, s, lda, d);
@@ -89,12 +96,12 @@ static void RK_LOCAL(pack_a)(long mrows, long k, long KC, const T *a, long lda, 
 }
 
 static void RK_LOCAL(naive)(long m, long n, long k, const T *a, long lda, const T *b, long ldb,
-                        T *c, long ldc, int acc) {
+                        T *c, long ldc, int acc, int at) {
     for (long i = 0; i < m; i++) {
         T *ci = c + i * ldc;
         if (!acc) memset(ci, 0, sizeof(T) * (size_t)n);
         for (long p = 0; p < k; p++) {
-            T av = a[i * lda + p];
+            T av = at ? a[p * lda + i] : a[i * lda + p];
             const T *bp = b + p * ldb;
             for (long j = 0; j < n; j++) ci[j] += av * bp[j];
         }
@@ -103,12 +110,12 @@ static void RK_LOCAL(naive)(long m, long n, long k, const T *a, long lda, const 
 
 /* C[0:m, j0:j1) (+)= A · B[:, j0:j1) in plain loops, B packed in panels (when there is no memory for packing A). */
 static void RK_LOCAL(naive_packed)(long m, long k, const T *a, long lda, const T *bp, long j0, long j1, T *c, long ldc,
-                               int acc) {
+                               int acc, int at) {
     for (long i = 0; i < m; i++)
         for (long j = j0; j < j1; j++) {
             const T *bj = bp + (j / NRP) * k * NRP + (j % NRP);
             T sum = 0;
-            for (long p = 0; p < k; p++) sum += a[i * lda + p] * bj[p * NRP];
+            for (long p = 0; p < k; p++) sum += (at ? a[p * lda + i] : a[i * lda + p]) * bj[p * NRP];
             T *cij = c + i * ldc + j;
             *cij = acc ? *cij + sum : sum;
         }
@@ -180,18 +187,19 @@ static void RK_LOCAL(gemm_chunk)(const void *vg, long chunk, void *vts) {
         long kcmax = k < KC ? k : KC;
         bbuf = rk_scratch(1, sizeof(T) * (size_t)kcmax * (size_t)((j1 - j0 + NRP - 1) / NRP * NRP));
     }
+    const T *arows = g->at ? g->a + i0 : g->a + i0 * g->lda; /* A's rows i0.. */
     if (!abuf || (g->bmode == B_SLAB && !bbuf)) { /* out of memory: plain loops */
         ts->apacked = 0;
         if (g->bmode != B_PACKED)
-            RK_LOCAL(naive)(rows, j1 - j0, k, g->a + i0 * g->lda, g->lda, g->b + j0, g->ldb,
-                        g->c + i0 * g->ldc + j0, g->ldc, g->acc);
+            RK_LOCAL(naive)(rows, j1 - j0, k, arows, g->lda, g->b + j0, g->ldb,
+                        g->c + i0 * g->ldc + j0, g->ldc, g->acc, g->at);
         else
-            RK_LOCAL(naive_packed)(rows, k, g->a + i0 * g->lda, g->lda, g->bp, j0, j1, g->c + i0 * g->ldc, g->ldc,
-                               g->acc);
+            RK_LOCAL(naive_packed)(rows, k, arows, g->lda, g->bp, j0, j1, g->c + i0 * g->ldc, g->ldc,
+                               g->acc, g->at);
         return;
     }
     if (g->by_rows || !ts->apacked) {
-        RK_LOCAL(pack_a)(rows, k, KC, g->a + i0 * g->lda, g->lda, abuf, MR, im->PACK8);
+        RK_LOCAL(pack_a)(rows, k, KC, arows, g->lda, abuf, MR, im->PACK8, g->at);
         ts->apacked = !g->by_rows;
     }
     if (g->bmode != B_SLAB && !g->by_rows) {
@@ -255,7 +263,7 @@ static void RK_LOCAL(gemm_run)(RK_LOCAL(gemm_job) *g) {
         if (g->bmode != B_PACKED) { /* pack all of B first (in parallel) */
             T *bp = rk_scratch(1, sizeof(T) * (size_t)np * NRP * (size_t)k);
             if (!bp) {
-                RK_LOCAL(naive)(m, n, k, g->a, g->lda, g->b, g->ldb, g->c, g->ldc, g->acc);
+                RK_LOCAL(naive)(m, n, k, g->a, g->lda, g->b, g->ldb, g->c, g->ldc, g->acc, g->at);
                 return;
             }
             g->bp = bp;
@@ -288,6 +296,26 @@ void RK_API(gemm)(long m, long n, long k, const T *a, long lda, const T *b, long
     RK_LOCAL(gemm_run)(&g);
 }
 
+void RK_API(gemm_at)(long m, long n, long k, const T *a, long lda, const T *b, long ldb, T *c,
+                     long ldc, int accumulate) {
+    RK_LOCAL(gemm_job) g;
+    memset(&g, 0, sizeof g);
+    g.m = m; g.n = n; g.k = k; g.a = a; g.lda = lda; g.at = 1; g.b = b; g.ldb = ldb;
+    g.c = c; g.ldc = ldc; g.acc = accumulate;
+    g.bmode = B_DIRECT;
+    RK_LOCAL(gemm_run)(&g);
+}
+
+void RK_API(packed_gemm_at)(long m, const T *a, long lda, const rk_packed *b, T *c, long ldc, int accumulate) {
+    if (!b || b->is_double != (sizeof(T) == 8)) return;
+    RK_LOCAL(gemm_job) g;
+    memset(&g, 0, sizeof g);
+    g.m = m; g.n = b->n; g.k = b->k; g.a = a; g.lda = lda; g.at = 1; g.bp = (const T *)b->data;
+    g.c = c; g.ldc = ldc; g.acc = accumulate;
+    g.bmode = B_PACKED;
+    RK_LOCAL(gemm_run)(&g);
+}
+
 void RK_API(packed_gemm)(long m, const T *a, long lda, const rk_packed *b, T *c, long ldc,
                            int accumulate) {
     if (!b || b->is_double != (sizeof(T) == 8)) return;
@@ -309,7 +337,7 @@ T *RK_INTERNAL(pack_rows)(long m, long k, const T *a, long lda) {
     const rk_impl *im = impl();
     long mpad = (m + im->MRF - 1) / im->MRF * im->MRF;
     T *abuf = rk_scratch(0, sizeof(T) * (size_t)mpad * (size_t)(k > 0 ? k : 1));
-    if (abuf) RK_LOCAL(pack_a)(m, k, KCV, a, lda, abuf, im->MRF, im->PACK8);
+    if (abuf) RK_LOCAL(pack_a)(m, k, KCV, a, lda, abuf, im->MRF, im->PACK8, 0);
     return abuf;
 }
 
@@ -318,7 +346,7 @@ void RK_INTERNAL(packed_cols)(long m, const T *a, long lda, const T *apacked, co
     if (j1 > b->n) j1 = b->n;
     if (m <= 0 || j0 >= j1) return;
     if (b->k <= 0 || !apacked) /* no depth, or no memory for the packed rows */
-        RK_LOCAL(naive_packed)(m, b->k, a, lda, (const T *)b->data, j0, j1, c, ldc, acc);
+        RK_LOCAL(naive_packed)(m, b->k, a, lda, (const T *)b->data, j0, j1, c, ldc, acc, 0);
     else
         RK_LOCAL(column_blocks)(impl(), m, b->k, KCV, apacked, (const T *)b->data, NULL, 0, j0, j1, c, ldc, acc);
 }

@@ -245,7 +245,7 @@ RK_INLINE __m256d a2_sigmoid_pd(__m256d x) {
 #endif
 static long a2_slstm_cell(long batch, long nu, long gs, const float *gates, long ldg, const float *c_prev, long ldcs,
                           float forget_bias, const float *wi, const float *wf, const float *wo, float cell_clip,
-                          float *c_out, float *h_out, long ldh) {
+                          float *c_out, float *h_out, long ldh, float *tgi, float *tgj, float *tgf, float *tgo) {
     const long nv = nu / 8 * 8;
     const __m256 fb = _mm256_set1_ps(forget_bias), lim = _mm256_set1_ps(cell_clip), nlim = _mm256_set1_ps(-cell_clip);
     for (long b = 0; b < batch; b++) {
@@ -267,7 +267,15 @@ static long a2_slstm_cell(long batch, long nu, long gs, const float *gates, long
             _mm256_storeu_ps(co + k, cn);
             __m256 go = _mm256_loadu_ps(g + 3 * gs + k);
             if (wo) go = _mm256_add_ps(go, _mm256_mul_ps(_mm256_loadu_ps(wo + k), cn));
-            _mm256_storeu_ps(h + k, _mm256_mul_ps(a2_tanh_ps(cn), a2_sigmoid_ps(go)));
+            const __m256 o = a2_sigmoid_ps(go);
+            _mm256_storeu_ps(h + k, _mm256_mul_ps(a2_tanh_ps(cn), o));
+            if (tgi) {
+                const long r = b * ldcs + k;
+                _mm256_storeu_ps(tgi + r, i);
+                _mm256_storeu_ps(tgj + r, j);
+                _mm256_storeu_ps(tgf + r, f);
+                _mm256_storeu_ps(tgo + r, o);
+            }
         }
     }
     return nv;

@@ -322,7 +322,7 @@ static void z_dsigmoid(long n, const double *x, double *y) {
 #endif
 static long z_slstm_cell(long batch, long nu, long gs, const float *gates, long ldg, const float *c_prev, long ldcs,
                          float forget_bias, const float *wi, const float *wf, const float *wo, float cell_clip,
-                         float *c_out, float *h_out, long ldh) {
+                         float *c_out, float *h_out, long ldh, float *tgi, float *tgj, float *tgf, float *tgo) {
     const __m512 fb = _mm512_set1_ps(forget_bias), lim = _mm512_set1_ps(cell_clip), nlim = _mm512_set1_ps(-cell_clip);
     for (long b = 0; b < batch; b++) {
         const float *g = gates + b * ldg, *cp = c_prev + b * ldcs;
@@ -345,7 +345,15 @@ static long z_slstm_cell(long batch, long nu, long gs, const float *gates, long 
             _mm512_mask_storeu_ps(co + k, m, cn);
             __m512 go = _mm512_maskz_loadu_ps(m, g + 3 * gs + k);
             if (wo) go = _mm512_add_ps(go, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, wo + k), cn));
-            _mm512_mask_storeu_ps(h + k, m, _mm512_mul_ps(z_tanh_ps(cn), z_sigmoid_ps(go)));
+            const __m512 o = z_sigmoid_ps(go);
+            _mm512_mask_storeu_ps(h + k, m, _mm512_mul_ps(z_tanh_ps(cn), o));
+            if (tgi) {
+                const long r = b * ldcs + k;
+                _mm512_mask_storeu_ps(tgi + r, m, i);
+                _mm512_mask_storeu_ps(tgj + r, m, j);
+                _mm512_mask_storeu_ps(tgf + r, m, f);
+                _mm512_mask_storeu_ps(tgo + r, m, o);
+            }
         }
     }
     return nu;

@@ -57,10 +57,11 @@ typedef struct rk_impl {
     void (*dpack8)(long kc, const double *s, long lda, double *d);
     /* Optional: the float LSTM element-wise part with tanh in one pass, for units [0, n) of every row, where
        n (the return value) is what it covers (whole vectors); the caller does the rest. Arguments as
-       fused_template.h's lstm_rows. NULL: lstm_rows does all. */
+       fused_template.h's lstm_rows (gi, gj, gf, go: NULL, or where the activated gates go, rows ldcs apart).
+       NULL: lstm_rows does all. */
     long (*slstm_cell)(long batch, long nu, long gs, const float *gates, long ldg, const float *c_prev, long ldcs,
                        float forget_bias, const float *wi, const float *wf, const float *wo, float cell_clip,
-                       float *c_out, float *h_out, long ldh);
+                       float *c_out, float *h_out, long ldh, float *gi, float *gj, float *gf, float *go);
     /* Reads an unpacked B in place efficiently when it fits in L2 (measured: true for the AVX-512
        kernels; the AVX2 ones lose up to half their speed on strided B rows, so they pack). */
     int direct_b_in_l2;

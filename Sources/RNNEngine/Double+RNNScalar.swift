@@ -10,6 +10,17 @@ extension Double: RNNScalar {
                             c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool) {
         rk_dgemm(m, n, k, a, lda, b, ldb, c, ldc, accumulate ? 1 : 0)
     }
+    @inlinable
+    public static func gemmTransposedA(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int,
+                                       b: UnsafePointer<Double>, ldb: Int,
+                                       c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool) {
+        rk_dgemm_at(m, n, k, a, lda, b, ldb, c, ldc, accumulate ? 1 : 0)
+    }
+    @inlinable
+    public static func packedGemmTransposedA(m: Int, a: UnsafePointer<Double>, lda: Int, packed: OpaquePointer,
+                                             c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool) {
+        rk_dpacked_gemm_at(m, a, lda, packed, c, ldc, accumulate ? 1 : 0)
+    }
     public static func pack(k: Int, n: Int, b: UnsafePointer<Double>, ldb: Int) -> OpaquePointer? {
         rk_dpack(k, n, b, ldb)
     }
@@ -63,8 +74,10 @@ extension Double: RNNScalar {
                                      gates: UnsafeMutablePointer<Double>, ldg: Int, units: Int, cPrev: UnsafePointer<Double>,
                                      forgetBias: Double, wi: UnsafePointer<Double>?, wf: UnsafePointer<Double>?, wo: UnsafePointer<Double>?,
                                      cellClip: Double, act: Int32, cOut: UnsafeMutablePointer<Double>,
-                                     hOut: UnsafeMutablePointer<Double>, ldh: Int) {
-        rk_dlstm_recurrent(wh, batch, hPrev, ldhp, gates, ldg, units, cPrev, forgetBias, wi, wf, wo, cellClip, act, cOut, hOut, ldh)
+                                     hOut: UnsafeMutablePointer<Double>, ldh: Int,
+                                     gi: UnsafeMutablePointer<Double>?, gj: UnsafeMutablePointer<Double>?,
+                                     gf: UnsafeMutablePointer<Double>?, go: UnsafeMutablePointer<Double>?) {
+        rk_dlstm_recurrent(wh, batch, hPrev, ldhp, gates, ldg, units, cPrev, forgetBias, wi, wf, wo, cellClip, act, cOut, hOut, ldh, gi, gj, gf, go)
     }
     @inlinable
     public static func gruRecurrent(wg: OpaquePointer, wc: OpaquePointer, batch: Int, hPrev: UnsafePointer<Double>,

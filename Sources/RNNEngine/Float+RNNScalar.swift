@@ -10,6 +10,17 @@ extension Float: RNNScalar {
                             c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
         rk_sgemm(m, n, k, a, lda, b, ldb, c, ldc, accumulate ? 1 : 0)
     }
+    @inlinable
+    public static func gemmTransposedA(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                       b: UnsafePointer<Float>, ldb: Int,
+                                       c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        rk_sgemm_at(m, n, k, a, lda, b, ldb, c, ldc, accumulate ? 1 : 0)
+    }
+    @inlinable
+    public static func packedGemmTransposedA(m: Int, a: UnsafePointer<Float>, lda: Int, packed: OpaquePointer,
+                                             c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        rk_spacked_gemm_at(m, a, lda, packed, c, ldc, accumulate ? 1 : 0)
+    }
     public static func pack(k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int) -> OpaquePointer? {
         rk_spack(k, n, b, ldb)
     }
@@ -63,8 +74,10 @@ extension Float: RNNScalar {
                                      gates: UnsafeMutablePointer<Float>, ldg: Int, units: Int, cPrev: UnsafePointer<Float>,
                                      forgetBias: Double, wi: UnsafePointer<Float>?, wf: UnsafePointer<Float>?, wo: UnsafePointer<Float>?,
                                      cellClip: Double, act: Int32, cOut: UnsafeMutablePointer<Float>,
-                                     hOut: UnsafeMutablePointer<Float>, ldh: Int) {
-        rk_slstm_recurrent(wh, batch, hPrev, ldhp, gates, ldg, units, cPrev, Float(forgetBias), wi, wf, wo, Float(cellClip), act, cOut, hOut, ldh)
+                                     hOut: UnsafeMutablePointer<Float>, ldh: Int,
+                                     gi: UnsafeMutablePointer<Float>?, gj: UnsafeMutablePointer<Float>?,
+                                     gf: UnsafeMutablePointer<Float>?, go: UnsafeMutablePointer<Float>?) {
+        rk_slstm_recurrent(wh, batch, hPrev, ldhp, gates, ldg, units, cPrev, Float(forgetBias), wi, wf, wo, Float(cellClip), act, cOut, hOut, ldh, gi, gj, gf, go)
     }
     @inlinable
     public static func gruRecurrent(wg: OpaquePointer, wc: OpaquePointer, batch: Int, hPrev: UnsafePointer<Float>,

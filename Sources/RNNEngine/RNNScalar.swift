@@ -29,6 +29,14 @@ where Self.RawSignificand: FixedWidthInteger {
                      a: UnsafePointer<Self>, lda: Int,
                      b: UnsafePointer<Self>, ldb: Int,
                      c: UnsafeMutablePointer<Self>, ldc: Int, accumulate: Bool)
+    /// `c = (accumulate ? c : 0) + aᵀ·b`, `a` given as `k×m` (rows `lda` apart).
+    static func gemmTransposedA(m: Int, n: Int, k: Int,
+                                a: UnsafePointer<Self>, lda: Int,
+                                b: UnsafePointer<Self>, ldb: Int,
+                                c: UnsafeMutablePointer<Self>, ldc: Int, accumulate: Bool)
+    /// `c = (accumulate ? c : 0) + aᵀ·packed`, `a` given as `k×m` (rows `lda` apart).
+    static func packedGemmTransposedA(m: Int, a: UnsafePointer<Self>, lda: Int, packed: OpaquePointer,
+                                      c: UnsafeMutablePointer<Self>, ldc: Int, accumulate: Bool)
     /// Packs a `k×n` right-hand matrix for repeated products.
     static func pack(k: Int, n: Int, b: UnsafePointer<Self>, ldb: Int) -> OpaquePointer?
     /// `c = (accumulate ? c : 0) + a·packed`.
@@ -66,12 +74,15 @@ where Self.RawSignificand: FixedWidthInteger {
     // Whole recurrent steps (`rk_slstm_recurrent` …): the recurrent product and the element-wise part, split by
     // units across the kernels' threads. `wh`, `wg`, `wc` are packed matrices (`pack`).
 
-    /// LSTM: `gates += hPrev·wh`, then `lstmStep`'s element-wise part.
+    /// LSTM: `gates += hPrev·wh`, then `lstmStep`'s element-wise part (`gi`…`go`: nil, or `[batch, units]` copies
+    /// of the activated gates, a backward pass's tape).
     static func lstmRecurrent(wh: OpaquePointer, batch: Int, hPrev: UnsafePointer<Self>, ldhp: Int,
                               gates: UnsafeMutablePointer<Self>, ldg: Int, units: Int, cPrev: UnsafePointer<Self>,
                               forgetBias: Double, wi: UnsafePointer<Self>?, wf: UnsafePointer<Self>?, wo: UnsafePointer<Self>?,
                               cellClip: Double, act: Int32, cOut: UnsafeMutablePointer<Self>,
-                              hOut: UnsafeMutablePointer<Self>, ldh: Int)
+                              hOut: UnsafeMutablePointer<Self>, ldh: Int,
+                              gi: UnsafeMutablePointer<Self>?, gj: UnsafeMutablePointer<Self>?,
+                              gf: UnsafeMutablePointer<Self>?, go: UnsafeMutablePointer<Self>?)
     /// GRU: `gates += h·wg`, `gruGates`, `cand += rh·wc`, `gruFinish`.
     static func gruRecurrent(wg: OpaquePointer, wc: OpaquePointer, batch: Int, hPrev: UnsafePointer<Self>,
                              gates: UnsafeMutablePointer<Self>, ldg: Int, cand: UnsafeMutablePointer<Self>,

@@ -92,6 +92,15 @@ public final class RecordedRun<Scalar: RNNScalar>: @unchecked Sendable {
         }
     }
 
+    /// Hands over steps computed elsewhere (the gradient run's fused forward, which keeps tapes): `write` fills the
+    /// emitted outputs of the steps from `completedSteps` through `t - 1` in place (time-major
+    /// `[max_time, batch, output_size]` rows; rows past their length stay zero), then `state`, the state after
+    /// step `t`, is published (and kept when `t` is the next checkpoint). Called with `t` at every checkpoint in turn.
+    func record(through t: Int, state: Nest<Tensor<Scalar>>, outputs write: (UnsafeMutablePointer<Scalar>) -> Void) {
+        write(outputs)
+        publish(t, state)
+    }
+
     /// Records that `t` steps are done with `state` after them, keeping it when `t` is the next checkpoint.
     private func publish(_ t: Int, _ state: Nest<Tensor<Scalar>>) {
         lock.withLock {

@@ -47,6 +47,9 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
     /// Working buffers kept between fused runs (an `Arena<Scalar>`), taken under `arenaLock` while a run uses them.
     var cachedArena: AnyObject?
     let arenaLock = NSLock()
+    /// The fused backward of the last gradient run over this loop (a `FusedBackward<Scalar>`: its transposed
+    /// weights, working buffers and tape memory), handed to the next run under `arenaLock`.
+    var cachedFusedBackward: AnyObject?
 
     /// Validates everything `dynamic_rnn` validates and builds the cell under `scope`.
     public init(cell: any RNNCell<Scalar>, inputs: Nest<Tensor<Scalar>>, sequenceLength: [Int]?,

@@ -49,15 +49,27 @@ final class FusedRecurrentStepTests: XCTestCase {
         // In parts.
         var g1 = gates0, c1 = [S](repeating: 0, count: b * u), h1 = [S](repeating: 0, count: b * u)
         S.packedGemm(m: b, a: h, lda: k, packed: wp, c: &g1, ldc: 4 * u, accumulate: true)
+        let zeros = [S](repeating: 0, count: b * u)
+        var (i1, j1, f1, o1) = (zeros, zeros, zeros, zeros), (i2, j2, f2, o2) = (zeros, zeros, zeros, zeros)
         S.lstmStep(batch: b, units: u, gates: g1, ldg: 4 * u, cPrev: c, forgetBias: 0.5,
                    wi: peepholes ? wi : nil, wf: peepholes ? wf : nil, wo: peepholes ? wo : nil, cellClip: clip, act: act,
-                   cOut: &c1, hOut: &h1, ldh: u, gi: nil, gj: nil, gf: nil, go: nil)
+                   cOut: &c1, hOut: &h1, ldh: u, gi: &i1, gj: &j1, gf: &f1, go: &o1)
         // Whole.
         var g2 = gates0, c2 = [S](repeating: 0, count: b * u), h2 = [S](repeating: 0, count: b * u)
         S.lstmRecurrent(wh: wp, batch: b, hPrev: h, ldhp: k, gates: &g2, ldg: 4 * u, units: u, cPrev: c, forgetBias: 0.5,
                         wi: peepholes ? wi : nil, wf: peepholes ? wf : nil, wo: peepholes ? wo : nil, cellClip: clip,
-                        act: act, cOut: &c2, hOut: &h2, ldh: u)
+                        act: act, cOut: &c2, hOut: &h2, ldh: u, gi: nil, gj: nil, gf: nil, go: nil)
         assertIdentical(g1, g2, "LSTM gates " + label)
+        // With the activated gates copied out (the tape a backward pass keeps): the same c and h, and the gates.
+        var g3 = gates0, c3 = [S](repeating: 0, count: b * u), h3 = c3
+        S.lstmRecurrent(wh: wp, batch: b, hPrev: h, ldhp: k, gates: &g3, ldg: 4 * u, units: u, cPrev: c, forgetBias: 0.5,
+                        wi: peepholes ? wi : nil, wf: peepholes ? wf : nil, wo: peepholes ? wo : nil, cellClip: clip,
+                        act: act, cOut: &c3, hOut: &h3, ldh: u, gi: &i2, gj: &j2, gf: &f2, go: &o2)
+        assertIdentical(c1, c3, "LSTM c with the gates taped " + label)
+        assertIdentical(h1, h3, "LSTM h with the gates taped " + label)
+        for (gate, a, b) in [("i", i1, i2), ("j", j1, j2), ("f", f1, f2), ("o", o1, o2)] {
+            assertIdentical(a, b, "LSTM taped \(gate) " + label)
+        }
         assertIdentical(c1, c2, "LSTM c " + label)
         assertIdentical(h1, h2, "LSTM h " + label)
     }
@@ -113,28 +125,62 @@ final class FusedRecurrentStepTests: XCTestCase {
     }
 
     /// The float LSTM element-wise part with tanh runs in one pass over registers where the path has one (AVX2, AVX-512),
-    /// except when the activated gates are wanted (frames): both must give the same bits, with and without
+    /// with or without copies of the activated gates (a backward pass's tape). Both must give the bits of the cell's
+    /// formulas written out here with the path's own vectorised activations (`i = σ(g_i + w_i·c)`, `f = σ(g_f + 1 +
+    /// w_f·c)`, `j = tanh(g_j)`, `c' = f·c + i·j` clipped, `o = σ(g_o + w_o·c')`, `h = tanh(c')·o`), with and without
     /// peepholes and clipping, for unit counts that do and do not fill whole vectors, on every path.
-    func testOnePassLSTMCellEqualsTheBlockedOne() {
+    func testOnePassLSTMCellFollowsTheFormulas() {
         var rng = Rng(s: 7)
         for path in KernelTests.paths {
             XCTAssertEqual(rk_force_kernel(path), 0)
             for (b, u) in [(1, 1), (3, 8), (5, 17), (2, 64), (4, 71), (9, 130)] {
                 for variant in 0..<4 {
-                    let peep = variant & 1 == 1, clip: Double = variant & 2 == 2 ? 0.3 : -1
+                    let peep = variant & 1 == 1, clip: Float = variant & 2 == 2 ? 0.3 : -1
                     let g: [Float] = rng.array(b * 4 * u), c: [Float] = rng.array(b * u)
                     let wi: [Float] = rng.array(u), wf: [Float] = rng.array(u), wo: [Float] = rng.array(u)
+                    // The formulas, element by element, activations by the path's vector routines.
+                    var ri = [Float](repeating: 0, count: b * u), rf = ri, rj = ri, ro = ri, rc = ri, rh = ri
+                    for r in 0..<b {
+                        for k in 0..<u {
+                            let e = r * u, cp = c[e + k]
+                            let gi = g[r * 4 * u + k], gf = g[r * 4 * u + 2 * u + k] + 1
+                            ri[e + k] = peep ? gi + wi[k] * cp : gi
+                            rf[e + k] = peep ? gf + wf[k] * cp : gf
+                            rj[e + k] = g[r * 4 * u + u + k]
+                        }
+                    }
+                    Float.vectorActivation(b * u, &ri, Int32(RK_ACT_SIGMOID))
+                    Float.vectorActivation(b * u, &rf, Int32(RK_ACT_SIGMOID))
+                    Float.vectorActivation(b * u, &rj, Int32(RK_ACT_TANH))
+                    for e in 0..<(b * u) {
+                        var v = rf[e] * c[e] + ri[e] * rj[e]
+                        if clip >= 0 { v = v > clip ? clip : (v < -clip ? -clip : v) }
+                        rc[e] = v
+                        let go = g[(e / u) * 4 * u + 3 * u + e % u]
+                        ro[e] = peep ? go + wo[e % u] * v : go
+                    }
+                    Float.vectorActivation(b * u, &ro, Int32(RK_ACT_SIGMOID))
+                    rh = rc
+                    Float.vectorActivation(b * u, &rh, Int32(RK_ACT_TANH))
+                    for e in 0..<(b * u) { rh[e] = rh[e] * ro[e] }
+
                     var c1 = [Float](repeating: 0, count: b * u), h1 = c1, c2 = c1, h2 = c1
                     var gi = c1, gj = c1, gf = c1, go = c1
                     Float.lstmStep(batch: b, units: u, gates: g, ldg: 4 * u, cPrev: c, forgetBias: 1,
-                                   wi: peep ? wi : nil, wf: peep ? wf : nil, wo: peep ? wo : nil, cellClip: clip,
+                                   wi: peep ? wi : nil, wf: peep ? wf : nil, wo: peep ? wo : nil, cellClip: Double(clip),
                                    act: Int32(RK_ACT_TANH), cOut: &c1, hOut: &h1, ldh: u, gi: nil, gj: nil, gf: nil, go: nil)
                     Float.lstmStep(batch: b, units: u, gates: g, ldg: 4 * u, cPrev: c, forgetBias: 1,
-                                   wi: peep ? wi : nil, wf: peep ? wf : nil, wo: peep ? wo : nil, cellClip: clip,
+                                   wi: peep ? wi : nil, wf: peep ? wf : nil, wo: peep ? wo : nil, cellClip: Double(clip),
                                    act: Int32(RK_ACT_TANH), cOut: &c2, hOut: &h2, ldh: u, gi: &gi, gj: &gj, gf: &gf, go: &go)
                     let label = "\(path) batch=\(b) units=\(u) peepholes=\(peep) clip=\(clip)"
-                    assertIdentical(c1, c2, "c " + label)
-                    assertIdentical(h1, h2, "h " + label)
+                    assertIdentical(rc, c1, "c " + label)
+                    assertIdentical(rh, h1, "h " + label)
+                    assertIdentical(rc, c2, "c with gate copies " + label)
+                    assertIdentical(rh, h2, "h with gate copies " + label)
+                    assertIdentical(ri, gi, "i " + label)
+                    assertIdentical(rj, gj, "j " + label)
+                    assertIdentical(rf, gf, "f " + label)
+                    assertIdentical(ro, go, "o " + label)
                 }
             }
         }

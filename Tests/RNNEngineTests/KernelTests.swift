@@ -72,12 +72,24 @@ final class KernelTests: XCTestCase {
     }
 
     /// Runs one product and returns a description of the first problem, or nil.
-    static func run<T: RNNScalar>(_ cs: Case<T>, accumulate: Bool, packed: Bool) -> String? {
+    /// With `transposedA`, A is handed over transposed (`k×m`, rows `m + 2` apart) to `gemmTransposedA`.
+    static func run<T: RNNScalar>(_ cs: Case<T>, accumulate: Bool, packed: Bool, transposedA: Bool = false) -> String? {
         var c = cs.c0
+        let ldat = cs.m + 2
+        var at = [T](repeating: .nan, count: max(1, cs.k * ldat))
+        for i in 0..<cs.m { for p in 0..<cs.k { at[p * ldat + i] = cs.a[i * cs.lda + p] } }
         cs.a.withUnsafeBufferPointer { a in
             cs.b.withUnsafeBufferPointer { b in
                 c.withUnsafeMutableBufferPointer { c in
-                    if packed {
+                    if transposedA && packed {
+                        let p = T.pack(k: cs.k, n: cs.n, b: b.baseAddress!, ldb: cs.ldb)!
+                        T.packedGemmTransposedA(m: cs.m, a: at, lda: ldat, packed: p, c: c.baseAddress!, ldc: cs.ldc,
+                                                accumulate: accumulate)
+                        rk_packed_free(p)
+                    } else if transposedA {
+                        T.gemmTransposedA(m: cs.m, n: cs.n, k: cs.k, a: at, lda: ldat, b: b.baseAddress!, ldb: cs.ldb,
+                                          c: c.baseAddress!, ldc: cs.ldc, accumulate: accumulate)
+                    } else if packed {
                         let p = T.pack(k: cs.k, n: cs.n, b: b.baseAddress!, ldb: cs.ldb)!
                         XCTAssertEqual(rk_packed_rows(p), cs.k)
                         XCTAssertEqual(rk_packed_cols(p), cs.n)
@@ -122,11 +134,11 @@ final class KernelTests: XCTestCase {
                 for threads in [1, 2] {
                     Kernels.threads = threads
                     for accumulate in [false, true] {
-                        for packed in [false, true] {
+                        for (packed, transposedA) in [(false, false), (true, false), (false, true), (true, true)] {
                             count += 1
-                            if let err = Self.run(cs, accumulate: accumulate, packed: packed) {
+                            if let err = Self.run(cs, accumulate: accumulate, packed: packed, transposedA: transposedA) {
                                 XCTFail("\(T.self) \(path) m=\(m) n=\(n) k=\(k) lda=\(cs.lda) ldb=\(cs.ldb) ldc=\(cs.ldc) "
-                                        + "threads=\(threads) accumulate=\(accumulate) packed=\(packed): \(err)")
+                                        + "threads=\(threads) accumulate=\(accumulate) packed=\(packed) transposedA=\(transposedA): \(err)")
                             }
                         }
                     }
@@ -250,6 +262,15 @@ final class KernelTests: XCTestCase {
             var want = 0.0
             for p in 0..<k { want += Double(a[(m - 1) * k + p]) * Double(b[p * n + n - 1]) }
             XCTAssertEqual(Double(c[m * n - 1]), 3 * want)
+            // The same memory read as a transposed A (`k×m`): C = Aᵀ·B, then + Aᵀ·B twice (B as given, then packed).
+            T.gemmTransposedA(m: m, n: n, k: k, a: a, lda: m, b: b, ldb: n, c: c, ldc: n, accumulate: false)
+            T.gemmTransposedA(m: m, n: n, k: k, a: a, lda: m, b: b, ldb: n, c: c, ldc: n, accumulate: true)
+            let pb = T.pack(k: k, n: n, b: b, ldb: n)!
+            T.packedGemmTransposedA(m: m, a: a, lda: m, packed: pb, c: c, ldc: n, accumulate: true)
+            rk_packed_free(pb)
+            var wantT = 0.0
+            for p in 0..<k { wantT += Double(a[p * m + m - 1]) * Double(b[p * n + n - 1]) }
+            XCTAssertEqual(Double(c[m * n - 1]), 3 * wantT)
         }
         for path in Self.paths {
             XCTAssertEqual(rk_force_kernel(path), 0)

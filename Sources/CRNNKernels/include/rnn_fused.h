@@ -74,7 +74,8 @@ void rk_dgru_finish(long batch, long units, const double *gates, long ldg, doubl
  * element-wise routines above. Nothing is done when a packed matrix has the wrong type or shape.
  *
  * LSTM: wh is (state depth) x 4·units (i, j, f, o); h_prev rows ldhp apart; gates [batch, ldg];
- *   c_prev, c_out [batch, units]; h_out rows ldh apart (the un-projected output m); the rest as
+ *   c_prev, c_out [batch, units]; h_out rows ldh apart (the un-projected output m); gi, gj, gf, go
+ *   NULL or [batch, units] copies of the activated gates (a backward pass's tape); the rest as
  *   rk_slstm_step.
  * GRU: wg units x 2·units (r, u), wc units x units (the candidate's state block); gates [batch, ldg]
  *   hold the r, u input projections and end activated; cand [batch, units] the candidate's input
@@ -83,10 +84,12 @@ void rk_dgru_finish(long batch, long units, const double *gates, long ldg, doubl
  */
 void rk_slstm_recurrent(const rk_packed *wh, long batch, const float *h_prev, long ldhp, float *gates, long ldg,
                         long units, const float *c_prev, float forget_bias, const float *wi, const float *wf,
-                        const float *wo, float cell_clip, int act, float *c_out, float *h_out, long ldh);
+                        const float *wo, float cell_clip, int act, float *c_out, float *h_out, long ldh,
+                        float *gi, float *gj, float *gf, float *go);
 void rk_dlstm_recurrent(const rk_packed *wh, long batch, const double *h_prev, long ldhp, double *gates, long ldg,
                         long units, const double *c_prev, double forget_bias, const double *wi, const double *wf,
-                        const double *wo, double cell_clip, int act, double *c_out, double *h_out, long ldh);
+                        const double *wo, double cell_clip, int act, double *c_out, double *h_out, long ldh,
+                        double *gi, double *gj, double *gf, double *go);
 void rk_sgru_recurrent(const rk_packed *wg, const rk_packed *wc, long batch, const float *h_prev, float *gates,
                        long ldg, float *cand, float *rh, long units, int act, float *h_out);
 void rk_dgru_recurrent(const rk_packed *wg, const rk_packed *wc, long batch, const double *h_prev, double *gates,

@@ -20,6 +20,13 @@ void rk_sgemm(long m, long n, long k, const float *a, long lda, const float *b, 
 void rk_dgemm(long m, long n, long k, const double *a, long lda, const double *b, long ldb,
               double *c, long ldc, int accumulate);
 
+/* C[m x n] = (accumulate ? C : 0) + Aᵀ * B, A given as k x m (rows lda apart): a weight gradient
+   [x, h]ᵀ·dgates straight from the rows the forward kept, without transposing them first. */
+void rk_sgemm_at(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                 float *c, long ldc, int accumulate);
+void rk_dgemm_at(long m, long n, long k, const double *a, long lda, const double *b, long ldb,
+                 double *c, long ldc, int accumulate);
+
 /* A right-hand matrix packed once for repeated products (weights). */
 typedef struct rk_packed rk_packed;
 rk_packed *rk_spack(long k, long n, const float *b, long ldb);
@@ -29,6 +36,10 @@ long rk_packed_rows(const rk_packed *p);
 long rk_packed_cols(const rk_packed *p);
 void rk_spacked_gemm(long m, const float *a, long lda, const rk_packed *b, float *c, long ldc, int accumulate);
 void rk_dpacked_gemm(long m, const double *a, long lda, const rk_packed *b, double *c, long ldc, int accumulate);
+/* The same with A given transposed (k x m, rows lda apart), as rk_sgemm_at: one packed right-hand side
+   (a segment's gate gradients) multiplied by several transposed left blocks ([x, h] of the same rows). */
+void rk_spacked_gemm_at(long m, const float *a, long lda, const rk_packed *b, float *c, long ldc, int accumulate);
+void rk_dpacked_gemm_at(long m, const double *a, long lda, const rk_packed *b, double *c, long ldc, int accumulate);
 
 /* Element-wise activations, in place allowed (y may equal x). */
 void rk_stanh(long n, const float *x, float *y);

@@ -1,3 +1,5 @@
+import Foundation
+
 // The fused backward sweep of a segment (what `GradientRun.compute` runs when nobody records frames), for a
 // stack of plain LSTM layers (BasicLSTMCell, or LSTMCell without peepholes, clips or projection) and TF GRU
 // layers, tanh: the same arithmetic as the step-by-step VJPs (LSTMStepGradient.swift, GRUCell+Backward.swift),
@@ -38,6 +40,24 @@ final class FusedBackward<Scalar: RNNScalar> {
     let timeMajor: Bool
     let lengths: [Int]
     private let arena = Arena<Scalar>()
+    /// The forward's pre-activations (kept apart from `arena`, which may hold the tape being filled).
+    private let forwardArena = Arena<Scalar>()
+
+    /// The fused backward of `loop` for a gradient run, or nil when the step-by-step sweep must run it: the one
+    /// the loop's last run handed back (`giveBack`), else a new one.
+    static func take(_ loop: UnrolledLoop<Scalar>) -> FusedBackward? {
+        guard loop.allowsFastPath else { return nil }
+        let cached = loop.arenaLock.withLock { () -> FusedBackward? in
+            defer { loop.cachedFusedBackward = nil }
+            return loop.cachedFusedBackward as? FusedBackward
+        }
+        return cached ?? make(loop)
+    }
+
+    /// Hands `self` back to `loop` for its next gradient run (the memory it holds stays with the loop).
+    func giveBack(to loop: UnrolledLoop<Scalar>) {
+        loop.arenaLock.withLock { loop.cachedFusedBackward = self }
+    }
 
     /// The fused backward of `loop`, or nil when the step-by-step sweep must run it.
     static func make(_ loop: UnrolledLoop<Scalar>) -> FusedBackward? {
@@ -85,11 +105,217 @@ final class FusedBackward<Scalar: RNNScalar> {
         let workingScalars: Int
     }
 
+    /// What the backward of steps `start ..< end` reads of their forward pass, per layer: `h` (and an LSTM's `c`)
+    /// at the segment's start and after each step, the activated gates of each step (LSTM: `i, j, f, o` blocks of
+    /// `[batch, units]`; GRU: rows of `[r | u]`), a GRU's `r·h` and activated candidate; and layer 0's inputs in
+    /// (step, row) order. Either carved from the sweep's arena (a recomputation) or owning its memory (kept from
+    /// the forward pass until the sweep reaches it).
+    final class SegmentTape {
+        private(set) var start: Int, end: Int
+        let H: [UnsafeMutablePointer<Scalar>], C: [UnsafeMutablePointer<Scalar>], A: [UnsafeMutablePointer<Scalar>]
+        let RH: [UnsafeMutablePointer<Scalar>], cand: [UnsafeMutablePointer<Scalar>]
+        let x0: UnsafeMutablePointer<Scalar>
+        /// Scalars it holds.
+        let scalars: Int
+        /// Memory taken from `pool` (returned to it when the tape goes), with its capacity.
+        private let owned: (pointer: UnsafeMutablePointer<Scalar>, capacity: Int)?
+        private let pool: FusedBackward?
+
+        /// The scalars a tape of `n` steps needs for `layers` (batch `B`, input depth `D`).
+        static func scalars(steps n: Int, layers: [Layer], batch B: Int, inputDepth D: Int) -> Int {
+            layers.reduce(n * B * D) { sum, l in
+                let u = l.fast.units
+                return sum + (n + 1) * B * u * (l.isGRU ? 1 : 2) + n * B * l.fast.gateWidth + (l.isGRU ? 2 * n * B * u : 0)
+            }
+        }
+
+        /// A tape of steps `start ..< end` in `base` (memory it does not own), or in memory taken from `pool`.
+        init(start: Int, end: Int, layers: [Layer], batch B: Int, inputDepth D: Int,
+             base: UnsafeMutablePointer<Scalar>? = nil, pool: FusedBackward? = nil) {
+            self.start = start
+            self.end = end
+            let n = end - start
+            let scalars = SegmentTape.scalars(steps: n, layers: layers, batch: B, inputDepth: D)
+            self.scalars = scalars
+            var next: UnsafeMutablePointer<Scalar>
+            if let base {
+                (owned, self.pool) = (nil, nil)
+                next = base
+            } else {
+                let block: (pointer: UnsafeMutablePointer<Scalar>, capacity: Int) =
+                    pool?.takeMemory(scalars) ?? (UnsafeMutablePointer<Scalar>.allocate(capacity: max(1, scalars)), max(1, scalars))
+                (owned, self.pool) = (block, pool)
+                next = block.pointer
+            }
+            func carve(_ count: Int) -> UnsafeMutablePointer<Scalar> { defer { next += count }; return next }
+            (H, C, A, RH, cand) = SegmentTape.carve(layers, n: n, B: B, carve)
+            x0 = carve(n * B * D)
+        }
+
+        private static func carve(_ layers: [Layer], n: Int, B: Int, _ carve: (Int) -> UnsafeMutablePointer<Scalar>)
+            -> ([UnsafeMutablePointer<Scalar>], [UnsafeMutablePointer<Scalar>], [UnsafeMutablePointer<Scalar>],
+                [UnsafeMutablePointer<Scalar>], [UnsafeMutablePointer<Scalar>]) {
+            var h: [UnsafeMutablePointer<Scalar>] = [], c = h, a = h, rh = h, cand = h
+            for l in layers {
+                let u = l.fast.units
+                h.append(carve((n + 1) * B * u))
+                c.append(carve(l.isGRU ? 0 : (n + 1) * B * u))
+                a.append(carve(n * B * l.fast.gateWidth))
+                rh.append(carve(l.isGRU ? n * B * u : 0))
+                cand.append(carve(l.isGRU ? n * B * u : 0))
+            }
+            return (h, c, a, rh, cand)
+        }
+
+        /// The same memory for the same number of steps from `start` (a scratch tape reused for the next segment).
+        func move(to start: Int) {
+            end = start + (end - self.start)
+            self.start = start
+        }
+
+        deinit {
+            guard let owned else { return }
+            if let pool { pool.returnMemory(owned) } else { owned.pointer.deallocate() }
+        }
+    }
+
+    /// Tape memory returned by tapes that are gone, for the next ones (a run's tapes are the same sizes as the
+    /// last run's): fresh memory would be faulted in page by page on every pass.
+    private var freeTapeMemory: [(pointer: UnsafeMutablePointer<Scalar>, capacity: Int)] = []
+    private let poolLock = NSLock()
+
+    /// The smallest free block of at least `scalars`, or a new one.
+    fileprivate func takeMemory(_ scalars: Int) -> (pointer: UnsafeMutablePointer<Scalar>, capacity: Int) {
+        let n = max(1, scalars)
+        return poolLock.withLock {
+            let fits = freeTapeMemory.indices.filter { freeTapeMemory[$0].capacity >= n }
+            if let best = fits.min(by: { freeTapeMemory[$0].capacity < freeTapeMemory[$1].capacity }) {
+                return freeTapeMemory.remove(at: best)
+            }
+            return (UnsafeMutablePointer<Scalar>.allocate(capacity: n), n)
+        }
+    }
+
+    fileprivate func returnMemory(_ block: (pointer: UnsafeMutablePointer<Scalar>, capacity: Int)) {
+        poolLock.withLock { freeTapeMemory.append(block) }
+    }
+
+    deinit { for b in freeTapeMemory { b.pointer.deallocate() } }
+
+    /// The scalars a kept tape of steps `start ..< end` holds.
+    func tapeScalars(from start: Int, to end: Int) -> Int {
+        SegmentTape.scalars(steps: end - start, layers: layers, batch: batch, inputDepth: inputDepth)
+    }
+
+    /// A tape of steps `start ..< end` with memory of its own (to keep from the forward pass for the sweep).
+    func makeTape(from start: Int, to end: Int) -> SegmentTape {
+        SegmentTape(start: start, end: end, layers: layers, batch: batch, inputDepth: inputDepth, pool: self)
+    }
+
+    /// Runs the forward pass of `tape`'s steps from `state` (the state at its start) with the forward's own fused
+    /// kernels, filling the tape: per layer the input projections of the whole segment as one product, then per
+    /// step one call for the recurrent product and the element-wise part, split across the threads, which also
+    /// copies out the activated gates. Rows past their length keep their state (as the forward does), so the
+    /// tape's states are the forward's and `state(_:at:)` can hand them on as checkpoints.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func forward(_ tape: SegmentTape, state: Nest<Tensor<Scalar>>, x: UnsafePointer<Scalar>) {
+        let B = batch, D = inputDepth, n = tape.end - tape.start, start = tape.start
+        let maxU = layers.map(\.fast.units).max() ?? 0
+        let hasLSTM = layers.contains { !$0.isGRU }
+        forwardArena.reset()
+        let gates = hasLSTM ? forwardArena.make(n * B * 4 * maxU) : nil
+        let starts: [Nest<Tensor<Scalar>>]
+        if isMulti, case let .tuple(s) = state { starts = s } else { starts = [state] }
+        for l in 0..<layers.count {
+            let u = layers[l].fast.units
+            switch starts[l] {
+            case let .lstm(c0, h0):
+                c0.scalars.withUnsafeBufferPointer { tape.C[l].update(from: $0.baseAddress!, count: B * u) }
+                h0.scalars.withUnsafeBufferPointer { tape.H[l].update(from: $0.baseAddress!, count: B * u) }
+            case let .leaf(h0):
+                h0.scalars.withUnsafeBufferPointer { tape.H[l].update(from: $0.baseAddress!, count: B * u) }
+            default:
+                preconditionFailure("the state's structure is checked by makeFastPlan")
+            }
+        }
+        for s in 0..<n {
+            for b in 0..<B {
+                let src = timeMajor ? ((start + s) * B + b) * D : (b * maxTime + start + s) * D
+                (tape.x0 + (s * B + b) * D).update(from: x + src, count: D)
+            }
+        }
+        for l in 0..<layers.count {
+            let f = layers[l].fast, u = f.units, G = f.gateWidth, rows = n * B, nu = B * u
+            let input = layerInput(l, tape)
+            if let cl = f.candidate, let wc = f.candidateRecurrent {
+                fillBias(f.linear.bias, rows: rows, width: G, into: tape.A[l])
+                f.linear.inputBlock.multiply(rows: rows, a: input, lda: f.inDepth, into: tape.A[l], ldc: G, accumulate: true)
+                fillBias(cl.bias, rows: rows, width: u, into: tape.cand[l])
+                cl.inputBlock.multiply(rows: rows, a: input, lda: f.inDepth, into: tape.cand[l], ldc: u, accumulate: true)
+                for s in 0..<n {
+                    Scalar.gruRecurrent(wg: f.recurrent, wc: wc, batch: B, hPrev: tape.H[l] + s * nu, gates: tape.A[l] + s * B * G,
+                                        ldg: G, cand: tape.cand[l] + s * nu, rh: tape.RH[l] + s * nu, units: u, act: f.act,
+                                        hOut: tape.H[l] + (s + 1) * nu)
+                    keepFinishedRows(at: start + s, units: u, h: tape.H[l] + s * nu, c: nil)
+                }
+            } else if let gates {
+                fillBias(f.linear.bias, rows: rows, width: G, into: gates)
+                f.linear.inputBlock.multiply(rows: rows, a: input, lda: f.inDepth, into: gates, ldc: G, accumulate: true)
+                for s in 0..<n {
+                    let a = tape.A[l] + s * 4 * nu
+                    Scalar.lstmRecurrent(wh: f.recurrent, batch: B, hPrev: tape.H[l] + s * nu, ldhp: u, gates: gates + s * B * G,
+                                         ldg: G, units: u, cPrev: tape.C[l] + s * nu, forgetBias: f.forgetBias, wi: nil, wf: nil,
+                                         wo: nil, cellClip: -1, act: f.act, cOut: tape.C[l] + (s + 1) * nu,
+                                         hOut: tape.H[l] + (s + 1) * nu, ldh: u, gi: a, gj: a + nu, gf: a + 2 * nu, go: a + 3 * nu)
+                    keepFinishedRows(at: start + s, units: u, h: tape.H[l] + s * nu, c: tape.C[l] + s * nu)
+                }
+            }
+        }
+    }
+
+    /// Rows past their length at step `t` keep the state before it: the rows of `h + B·u` (and `c + B·u`) get
+    /// those of `h` (and `c`) back.
+    @inline(__always)
+    private func keepFinishedRows(at t: Int, units u: Int, h: UnsafeMutablePointer<Scalar>, c: UnsafeMutablePointer<Scalar>?) {
+        guard !lengths.isEmpty else { return }
+        for b in 0..<batch where t >= lengths[b] {
+            (h + (batch + b) * u).update(from: h + b * u, count: u)
+            if let c { (c + (batch + b) * u).update(from: c + b * u, count: u) }
+        }
+    }
+
+    /// Layer `l`'s inputs over the tape's steps, in (step, row) order.
+    private func layerInput(_ l: Int, _ tape: SegmentTape) -> UnsafePointer<Scalar> {
+        l == 0 ? UnsafePointer(tape.x0) : UnsafePointer(tape.H[l - 1] + batch * layers[l - 1].fast.units)
+    }
+
+    /// The state after step `tape.start + s` (`s` in `1 ... steps`; 0: the state at its start), structured as the
+    /// loop's state.
+    func state(_ tape: SegmentTape, after s: Int) -> Nest<Tensor<Scalar>> {
+        let B = batch
+        let items: [Nest<Tensor<Scalar>>] = layers.indices.map { l in
+            let u = layers[l].fast.units
+            let h = Tensor<Scalar>(unchecked: [B, u], scalars: Array(UnsafeBufferPointer(start: tape.H[l] + s * B * u, count: B * u)))
+            if layers[l].isGRU { return .leaf(h) }
+            return .lstm(c: Tensor(unchecked: [B, u], scalars: Array(UnsafeBufferPointer(start: tape.C[l] + s * B * u, count: B * u))),
+                         h: h)
+        }
+        return isMulti ? .tuple(items) : items[0]
+    }
+
+    /// Writes the emitted outputs of the tape's steps (the top layer's `h`, rows within their length; the others are
+    /// left as they are, zero) into `out`, time-major `[max_time, batch, units]`.
+    func writeOutputs(_ tape: SegmentTape, into out: UnsafeMutablePointer<Scalar>) {
+        let B = batch, top = layers.count - 1, u = layers[top].fast.units
+        for t in tape.start..<tape.end {
+            let h = tape.H[top] + (t - tape.start + 1) * B * u
+            for b in 0..<B where !isFinished(b, t) { (out + (t * B + b) * u).update(from: h + b * u, count: u) }
+        }
+    }
+
     /// Sweeps steps `start ..< end` back from `dEnd` (`∂L/∂state` at `end`, structured as the loop's state),
-    /// starting from `state` (the forward's state at `start`). `outputGradient(t, p)` writes `∂L/∂output_t`
-    /// (`[batch, units]`) at `p` and returns false when it is zero; `norms(t, b, array, value)` gets
-    /// `‖∂L/∂state_t‖` per row and state array (arriving from t+1); `inputGradient(t, p)` gets `∂L/∂x_t`
-    /// (`[batch, depth]`, zero on finished rows). Weight gradients go to `gradients`.
+    /// recomputing them first from `state` (the forward's state at `start`) into the arena. See `backward`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func sweep(from start: Int, to end: Int, state: Nest<Tensor<Scalar>>, dEnd: Nest<Tensor<Scalar>>,
@@ -97,23 +323,34 @@ final class FusedBackward<Scalar: RNNScalar> {
                outputGradient: (Int, UnsafeMutablePointer<Scalar>) -> Bool,
                norms: (Int, Int, Int, Double) -> Void,
                inputGradient: (Int, UnsafePointer<Scalar>) -> Void) -> SegmentResult {
-        let B = batch, n = end - start, D = inputDepth, L = layers.count
         arena.reset()
+        let tape = SegmentTape(start: start, end: end, layers: layers, batch: batch, inputDepth: inputDepth,
+                               base: arena.make(tapeScalars(from: start, to: end)))
+        forward(tape, state: state, x: x)
+        return backward(tape, dEnd: dEnd, gradients: gradients, outputGradient: outputGradient, norms: norms,
+                        inputGradient: inputGradient, arenaReset: false)
+    }
+
+    /// Walks `tape`'s steps back from `dEnd` (`∂L/∂state` at its end, structured as the loop's state).
+    /// `outputGradient(t, p)` writes `∂L/∂output_t` (`[batch, units]`) at `p` and returns false when it is zero;
+    /// `norms(t, b, array, value)` gets `‖∂L/∂state_t‖` per row and state array (arriving from t+1);
+    /// `inputGradient(t, p)` gets `∂L/∂x_t` (`[batch, depth]`, zero on finished rows). Weight gradients go to
+    /// `gradients`.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func backward(_ tape: SegmentTape, dEnd: Nest<Tensor<Scalar>>, gradients: GradientStore<Scalar>,
+                  outputGradient: (Int, UnsafeMutablePointer<Scalar>) -> Bool,
+                  norms: (Int, Int, Int, Double) -> Void,
+                  inputGradient: (Int, UnsafePointer<Scalar>) -> Void, arenaReset: Bool = true) -> SegmentResult {
+        let B = batch, n = tape.end - tape.start, start = tape.start, D = inputDepth, L = layers.count
+        if arenaReset { arena.reset() }
         let maxU = layers.map(\.fast.units).max() ?? 0
         let maxIn = layers.map(\.fast.inDepth).max() ?? 0
-        // Per layer: h (and an LSTM's c) at the segment's start and after each step; the activated gates of each
-        // step (LSTM: i, j, f, o blocks of [batch, units]; GRU: rows of [r | u]); a GRU's r·h and activated candidate.
-        let H = layers.map { arena.make((n + 1) * B * $0.fast.units) }
-        let C = layers.map { arena.make($0.isGRU ? 0 : (n + 1) * B * $0.fast.units) }
-        let A = layers.map { arena.make(n * B * $0.fast.gateWidth) }
-        let RH = layers.map { arena.make($0.isGRU ? n * B * $0.fast.units : 0) }
-        let cand = layers.map { arena.make($0.isGRU ? n * B * $0.fast.units : 0) }
-        // Shared: the segment's gate rows (LSTM pre-activations, then every layer's gate gradients), a GRU's
-        // candidate gradients, the layer-0 inputs, output gradients handed down, state gradients, saved rows of
-        // finished examples, act(c) and a product's rows.
+        let (H, C, A, RH, cand) = (tape.H, tape.C, tape.A, tape.RH, tape.cand)
+        // Working memory: every layer's gate gradients in turn, a GRU's candidate gradients, output gradients
+        // handed down, state gradients, saved rows of finished examples, act(c) and a product's rows.
         let gates = arena.make(n * B * 4 * maxU)
         let dCand = arena.make(n * B * maxU)
-        let x0 = arena.make(n * B * D)
         let dOut = [arena.make(n * B * max(maxU, maxIn)), arena.make(n * B * max(maxU, maxIn))]
         let dh = layers.map { arena.make(B * $0.fast.units) }
         let dc = layers.map { arena.make($0.isGRU ? 0 : B * $0.fast.units) }
@@ -121,64 +358,19 @@ final class FusedBackward<Scalar: RNNScalar> {
         let tmp = arena.make(B * maxU)
         let tmpX = arena.make(n * B * maxIn)
 
-        // The states at `start` and `∂L/∂state` at `end`, per layer.
-        let starts: [Nest<Tensor<Scalar>>], ends: [Nest<Tensor<Scalar>>]
-        if isMulti, case let .tuple(s) = state, case let .tuple(e) = dEnd { (starts, ends) = (s, e) } else { (starts, ends) = ([state], [dEnd]) }
+        // `∂L/∂state` at the end, per layer.
+        let ends: [Nest<Tensor<Scalar>>]
+        if isMulti, case let .tuple(e) = dEnd { ends = e } else { ends = [dEnd] }
         for l in 0..<L {
             let u = layers[l].fast.units
-            switch (starts[l], ends[l]) {
-            case let (.lstm(c0, h0), .lstm(dc0, dh0)):
-                c0.scalars.withUnsafeBufferPointer { C[l].update(from: $0.baseAddress!, count: B * u) }
-                h0.scalars.withUnsafeBufferPointer { H[l].update(from: $0.baseAddress!, count: B * u) }
+            switch ends[l] {
+            case let .lstm(dc0, dh0):
                 dc0.scalars.withUnsafeBufferPointer { dc[l].update(from: $0.baseAddress!, count: B * u) }
                 dh0.scalars.withUnsafeBufferPointer { dh[l].update(from: $0.baseAddress!, count: B * u) }
-            case let (.leaf(h0), .leaf(dh0)):
-                h0.scalars.withUnsafeBufferPointer { H[l].update(from: $0.baseAddress!, count: B * u) }
+            case let .leaf(dh0):
                 dh0.scalars.withUnsafeBufferPointer { dh[l].update(from: $0.baseAddress!, count: B * u) }
             default:
-                preconditionFailure("the state's structure is checked by makeFastPlan and the loss")
-            }
-        }
-
-        // Layer 0's inputs for the segment, in (step, row) order.
-        for s in 0..<n {
-            for b in 0..<B {
-                let src = timeMajor ? ((start + s) * B + b) * D : (b * maxTime + start + s) * D
-                (x0 + (s * B + b) * D).update(from: x + src, count: D)
-            }
-        }
-        func layerInput(_ l: Int) -> UnsafePointer<Scalar> {
-            l == 0 ? UnsafePointer(x0) : UnsafePointer(H[l - 1] + B * layers[l - 1].fast.units)
-        }
-
-        // Forward over the segment, layer by layer, keeping what the backward needs (in the steps' own order of
-        // operations: bias, input product, recurrent product, element-wise kernel).
-        for l in 0..<L {
-            let f = layers[l].fast, u = f.units, G = f.gateWidth, rows = n * B, nu = B * u
-            let input = layerInput(l)
-            if let cl = f.candidate {
-                fillBias(f.linear.bias, rows: rows, width: G, into: A[l])
-                f.linear.inputBlock.multiply(rows: rows, a: input, lda: f.inDepth, into: A[l], ldc: G, accumulate: true)
-                fillBias(cl.bias, rows: rows, width: u, into: cand[l])
-                cl.inputBlock.multiply(rows: rows, a: input, lda: f.inDepth, into: cand[l], ldc: u, accumulate: true)
-                for s in 0..<n {
-                    let g = A[l] + s * B * G, h = H[l] + s * nu, rh = RH[l] + s * nu, c = cand[l] + s * nu
-                    f.linear.stateBlock.multiply(rows: B, a: h, lda: u, into: g, ldc: G, accumulate: true)
-                    Fused.gruGates(batch: B, units: u, gates: g, ldg: G, h: h, rh: rh)
-                    cl.stateBlock.multiply(rows: B, a: rh, lda: u, into: c, ldc: u, accumulate: true)
-                    Fused.gruFinish(batch: B, units: u, gates: g, ldg: G, cand: c, h: h, hOut: H[l] + (s + 1) * nu, act: f.act)
-                }
-            } else {
-                fillBias(f.linear.bias, rows: rows, width: G, into: gates)
-                f.linear.inputBlock.multiply(rows: rows, a: input, lda: f.inDepth, into: gates, ldc: G, accumulate: true)
-                for s in 0..<n {
-                    let g = gates + s * B * G, a = A[l] + s * 4 * nu
-                    f.linear.stateBlock.multiply(rows: B, a: H[l] + s * nu, lda: u, into: g, ldc: G, accumulate: true)
-                    Fused.lstmStep(batch: B, units: u, gates: g, ldg: G, cPrev: C[l] + s * nu, forgetBias: f.forgetBias,
-                                   wi: nil, wf: nil, wo: nil, cellClip: -1, act: f.act, cOut: C[l] + (s + 1) * nu,
-                                   hOut: H[l] + (s + 1) * nu, ldh: u,
-                                   gi: a, gj: a + nu, gf: a + 2 * nu, go: a + 3 * nu)
-                }
+                preconditionFailure("the state gradient's structure is the loop's state's")
             }
         }
 
@@ -242,24 +434,24 @@ final class FusedBackward<Scalar: RNNScalar> {
                 }
             }
             // Weight gradients over the segment's rows, then ∂L/∂(layer input) as one product (two for a GRU, added).
-            let input = layerInput(l), rows = n * B
+            let input = layerInput(l, tape), rows = n * B
             func left(_ h: UnsafePointer<Scalar>) -> [(pointer: UnsafePointer<Scalar>, width: Int)] {
                 f.inDepth > 0 ? [(input, f.inDepth), (h, u)] : [(h, u)]
             }
             let below = dOut[(l + 1) % 2]
             if let cl = f.candidate, let ct = layer.candidateT {
-                gradients.addProduct(kernel: cl.kernelName, bias: cl.biasName, left: left(UnsafePointer(RH[l])), right: dCand,
-                                     rows: rows, width: u)
-                gradients.addProduct(kernel: f.linear.kernelName, bias: f.linear.biasName, left: left(UnsafePointer(H[l])),
-                                     right: gates, rows: rows, width: G)
+                gradients.addProductNow(kernel: cl.kernelName, bias: cl.biasName, left: left(UnsafePointer(RH[l])),
+                                        right: dCand, rows: rows, width: u)
+                gradients.addProductNow(kernel: f.linear.kernelName, bias: f.linear.biasName, left: left(UnsafePointer(H[l])),
+                                        right: gates, rows: rows, width: G)
                 if f.inDepth > 0 {
                     layer.inputT.multiply(rows: rows, a: gates, lda: G, into: below, ldc: f.inDepth, accumulate: false)
                     ct.input.multiply(rows: rows, a: dCand, lda: u, into: tmpX, ldc: f.inDepth, accumulate: false)
                     for e in 0..<(rows * f.inDepth) { below[e] += tmpX[e] }
                 }
             } else {
-                gradients.addProduct(kernel: f.linear.kernelName, bias: f.linear.biasName, left: left(UnsafePointer(H[l])),
-                                     right: gates, rows: rows, width: G)
+                gradients.addProductNow(kernel: f.linear.kernelName, bias: f.linear.biasName, left: left(UnsafePointer(H[l])),
+                                        right: gates, rows: rows, width: G)
                 layer.inputT.multiply(rows: rows, a: gates, lda: G, into: below, ldc: f.inDepth, accumulate: false)
             }
         }

@@ -40,6 +40,8 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     private let stateArrays: Int
     /// Tapes the forward pass kept, by segment; segments up to `tapesDroppedThrough` were evicted (or not kept).
     private var keptTapes: [Int: [StepTape<Scalar>]] = [:]
+    /// The fused forward's kept tapes, by segment (see `computeTapedForward`).
+    private var fusedTapes: [Int: FusedBackward<Scalar>.SegmentTape] = [:]
     private var keptScalars = 0
     private var tapesDroppedThrough = -1
     /// Segments `compute` recomputed from their checkpoints (the others used the forward pass's tapes).
@@ -78,19 +80,31 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
         let arrays = loop.cell.stateSize.flattened.count
         stateArrays = arrays
         norms = []
-        fused = FusedBackward.make(loop).flatMap { $0.stateArrays == arrays ? $0 : nil }
+        fused = FusedBackward.take(loop).flatMap { $0.stateArrays == arrays ? $0 : nil }
+    }
+
+    deinit {
+        lock.withLock { fusedTapes = [:] }
+        fused?.giveBack(to: loop)
     }
 
     /// A backward pass through a forward pass over `loop` that keeps states every √max_time steps, and step
-    /// tapes within `tapeBudget` (by default half the scalars of the inputs and outputs).
+    /// tapes within `tapeBudget` (by default `defaultTapeBudget`).
     public convenience init(loop: UnrolledLoop<Scalar>, loss: RNNLoss<Scalar>, tapeBudget: Int? = nil) throws {
         try self.init(forward: RecordedRun(loop: loop, swapMemory: true), loss: loss,
                       tapeBudget: tapeBudget ?? GradientRun.defaultTapeBudget(for: loop))
     }
 
-    /// Half the scalars of `loop`'s inputs and outputs: what a run over it keeps of step tapes by default.
+    /// Bytes of step tapes a run may always keep, however small its inputs and outputs (128 MiB): enough for
+    /// every step of a 1024-unit LSTM over 50 steps of 64 examples, so that such a pass recomputes nothing.
+    public static var minimumTapeBytes: Int { 128 << 20 }
+
+    /// What a run over `loop` keeps of step tapes by default: half the scalars of its inputs and outputs, and at
+    /// least `minimumTapeBytes`' worth. A constant beyond the inputs and outputs, so memory still grows with
+    /// `√max_time` (the checkpoints), not `max_time`, once the tapes of a long sequence no longer fit.
     public static func defaultTapeBudget(for loop: UnrolledLoop<Scalar>) -> Int {
-        (loop.inputs.tensors.flattened.reduce(0) { $0 + $1.count } + loop.maxTime * loop.batchSize * loop.outputSize) / 2
+        let half = (loop.inputs.tensors.flattened.reduce(0) { $0 + $1.count } + loop.maxTime * loop.batchSize * loop.outputSize) / 2
+        return max(half, minimumTapeBytes / MemoryLayout<Scalar>.stride)
     }
 
     /// Steps swept so far, counted from the end (of `loop.maxTime`; steps past the loop bound need no work).
@@ -109,7 +123,12 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     @_specialize(where Scalar == Double)
     public func compute(shouldStop: () -> Bool = { false }) {
         if !forward.isComplete {
-            if fused == nil && tapeBudget > 0 && forward.completedSteps == 0 && budgetHoldsASegment() {
+            if let fused, tapeBudget > 0, forward.completedSteps == 0 {
+                computeTapedForward(fused, shouldStop: shouldStop)
+            }
+            if forward.isComplete || forward.error != nil {
+                // The fused forward above kept the last segments' tapes.
+            } else if fused == nil && tapeBudget > 0 && forward.completedSteps == 0 && budgetHoldsASegment() {
                 forward.compute(until: nil, shouldStop: shouldStop, fused: false) { state, t in
                     let r = try self.loop.tapedStep(self.cell, from: state, at: t)
                     self.lock.withLock { self.keep(r.tape, at: t) }
@@ -146,17 +165,28 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
                 }
                 let end = min(loop.loopBound, segmentStart + segmentLength)
                 let x = loop.inputs.tensors.flattened[0]
-                let swept = x.scalars.withUnsafeBufferPointer { xp in
-                    fused.sweep(from: segmentStart, to: end, state: start, dEnd: dEnd, x: xp.baseAddress!, gradients: gradients,
-                                outputGradient: { t, p in self.loss.outputCotangent(at: t, into: p) },
-                                norms: { t, b, a, v in self.lock.withLock { self.norms[(t * loop.batchSize + b) * self.stateArrays + a] = v } },
-                                inputGradient: { t, p in self.storeInputGradient(p, at: t) })
+                let kept = lock.withLock { fusedTapes.removeValue(forKey: k) }
+                let outputGradient = { (t: Int, p: UnsafeMutablePointer<Scalar>) in self.loss.outputCotangent(at: t, into: p) }
+                let norms = { (t: Int, b: Int, a: Int, v: Double) in
+                    self.lock.withLock { self.norms[(t * loop.batchSize + b) * self.stateArrays + a] = v }
+                }
+                let inputGradient = { (t: Int, p: UnsafePointer<Scalar>) in self.storeInputGradient(p, at: t) }
+                let swept: FusedBackward<Scalar>.SegmentResult
+                if let kept {
+                    swept = fused.backward(kept, dEnd: dEnd, gradients: gradients, outputGradient: outputGradient, norms: norms,
+                                           inputGradient: inputGradient)
+                } else {
+                    swept = x.scalars.withUnsafeBufferPointer { xp in
+                        fused.sweep(from: segmentStart, to: end, state: start, dEnd: dEnd, x: xp.baseAddress!, gradients: gradients,
+                                    outputGradient: outputGradient, norms: norms, inputGradient: inputGradient)
+                    }
                 }
                 lock.withLock {
                     stateGradient = swept.stateGradient
                     sweptFrom = segmentStart
-                    recomputedSegments += 1
-                    peak = max(peak, heldScalars() + swept.workingScalars)
+                    if kept == nil { recomputedSegments += 1 }
+                    peak = max(peak, heldScalars() + keptScalars + swept.workingScalars)
+                    keptScalars -= kept?.scalars ?? 0
                 }
                 k -= 1
                 continue
@@ -257,6 +287,69 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
         guard loop.loopBound > 0, loop.makeFastPlan() != nil else { return true }
         guard let probe = try? loop.tapedStep(cell, from: loop.initialState, at: 0) else { return true }
         return probe.tape.scalarCount * min(segmentLength, loop.loopBound) <= tapeBudget
+    }
+
+    /// The forward pass through the fused sweep's own forward, a segment at a time from step 0, keeping the tapes
+    /// of the last segments that fit in `tapeBudget` (a kept segment is not recomputed by the sweep) and handing
+    /// every checkpoint, the emitted outputs and the final state to `forward`. The others are filled in scratch
+    /// memory and recomputed later. When not even the last segment fits it does nothing (`forward.compute`'s own
+    /// fused path is then the forward pass). `shouldStop` is polled between segments; `forward.compute` continues
+    /// from where this stopped.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    private func computeTapedForward(_ fused: FusedBackward<Scalar>, shouldStop: () -> Bool) {
+        let loop = self.loop, interval = forward.checkpointInterval
+        let segments = incoming.count
+        // The last segments whose tapes fit, counted from the end.
+        var firstKept = segments, held = 0
+        while firstKept > 0 {
+            let start = (firstKept - 1) * segmentLength, end = min(loop.loopBound, start + segmentLength)
+            let size = fused.tapeScalars(from: start, to: end)
+            guard held + size <= tapeBudget else { break }
+            held += size
+            firstKept -= 1
+        }
+        guard firstKept < segments else { return }
+        let x = loop.inputs.tensors.flattened[0]
+        x.scalars.withUnsafeBufferPointer { xp in
+            guard let xBase = xp.baseAddress else { return }
+            var scratch: FusedBackward<Scalar>.SegmentTape?
+            for k in 0..<segments {
+                if k > 0 && shouldStop() { return }
+                let start = k * segmentLength, end = min(loop.loopBound, start + segmentLength)
+                guard let state = forward.checkpoint(start / interval) else { return }
+                let tape: FusedBackward<Scalar>.SegmentTape
+                if k >= firstKept {
+                    tape = fused.makeTape(from: start, to: end)
+                } else if let s = scratch, s.end - s.start == end - start {
+                    // Every segment before the kept ones has the same length: one scratch tape serves them all.
+                    s.move(to: start)
+                    tape = s
+                } else {
+                    tape = fused.makeTape(from: start, to: end)
+                    scratch = tape
+                }
+                fused.forward(tape, state: state, x: xBase)
+                // Outputs once, then the state at every checkpoint in the segment and at its end.
+                var reached = start
+                repeat {
+                    let first = reached == start
+                    reached = min(reached + interval, end)
+                    forward.record(through: reached, state: fused.state(tape, after: reached - start)) { out in
+                        if first { fused.writeOutputs(tape, into: out) }
+                    }
+                } while reached < end
+                if k >= firstKept {
+                    lock.withLock {
+                        fusedTapes[k] = tape
+                        keptScalars += tape.scalars
+                        peak = max(peak, heldScalars() + keptScalars)
+                    }
+                }
+            }
+        }
+        // Past the loop bound nothing runs: `compute` marks those steps done.
+        if forward.completedSteps >= loop.loopBound { forward.compute(shouldStop: shouldStop) }
     }
 
     /// Keeps the tape of step `t` (called under the lock while the forward pass runs), evicting the earliest

@@ -1,3 +1,5 @@
+import CRNNKernels
+
 /// Weight gradients by TF variable name, accumulated over the steps of a backward sweep.
 ///
 /// A kernel's gradient `dW += [x, h]ᵀ·dGates` is not formed step by step: each step hands its rows of `[x, h]`
@@ -148,6 +150,44 @@ public final class GradientStore<Scalar: RNNScalar> {
             (rt.baseAddress! + start * n).update(from: right, count: rows * n)
         }
         p.rows += rows
+    }
+
+    /// `grad[kernel] += [left₀, left₁, …]ᵀ·right` and `grad[bias] += Σ_rows right` at once, each block of the
+    /// left operand multiplied where it lies (transposed inside the product, not copied first): the fused
+    /// sweep's weight gradients over a segment's rows, which nobody records.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    func addProductNow(kernel: String, bias: String?, left: [(pointer: UnsafePointer<Scalar>, width: Int)],
+                       right: UnsafePointer<Scalar>, rows: Int, width n: Int) {
+        guard stepRecorder == nil else {
+            return addProduct(kernel: kernel, bias: bias, left: left, right: right, rows: rows, width: n)
+        }
+        guard collecting, rows > 0, let w = buffers[kernel], w.values.count == left.reduce(0, { $0 + $1.width }) * n else { return }
+        // `right` packed once for every block (the products read it many times; packing it costs one copy).
+        let packed = Scalar.pack(k: rows, n: n, b: right, ldb: n)
+        defer { if let packed { rk_packed_free(packed) } }
+        w.values.withUnsafeMutableBufferPointer { c in
+            guard var out = c.baseAddress else { return }
+            for block in left {
+                if block.width > 0 {
+                    if let packed {
+                        Scalar.packedGemmTransposedA(m: block.width, a: block.pointer, lda: block.width, packed: packed,
+                                                     c: out, ldc: n, accumulate: true)
+                    } else {
+                        Scalar.gemmTransposedA(m: block.width, n: n, k: rows, a: block.pointer, lda: block.width, b: right,
+                                               ldb: n, c: out, ldc: n, accumulate: true)
+                    }
+                }
+                out += block.width * n
+            }
+        }
+        if let bias, let b = buffers[bias], b.values.count == n {
+            b.values.withUnsafeMutableBufferPointer { g in
+                for r in 0..<rows {
+                    for j in 0..<n { g[j] += right[r * n + j] }
+                }
+            }
+        }
     }
 
     /// Forms every pending product.

@@ -184,7 +184,8 @@ private struct FusedSegment<Scalar: RNNScalar> {
             Scalar.lstmRecurrent(wh: layer.recurrent, batch: B, hPrev: h.cur, ldhp: ow, gates: g, ldg: G, units: u,
                                  cPrev: c.cur, forgetBias: layer.forgetBias, wi: layer.wi.map { UnsafePointer($0) },
                                  wf: layer.wf.map { UnsafePointer($0) }, wo: layer.wo.map { UnsafePointer($0) },
-                                 cellClip: layer.cellClip, act: layer.act, cOut: c.next, hOut: target, ldh: u)
+                                 cellClip: layer.cellClip, act: layer.act, cOut: c.next, hOut: target, ldh: u,
+                                 gi: nil, gj: nil, gf: nil, go: nil)
             if let proj = layer.projection {
                 proj.multiply(rows: B, a: buffers.mBuf, lda: u, into: h.next, ldc: ow, accumulate: false)
                 if let clip = layer.projClip { Fused.clip(B * ow, h.next, clip) }
