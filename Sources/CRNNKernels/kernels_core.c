@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#if defined(__GLIBC__)
+#include <malloc.h> /* mallopt */
+#endif
 
 /* ---------------- dispatch ---------------- */
 
@@ -167,3 +170,10 @@ typedef struct {
 #define NRF dnr
 #define PACK8 dpack8
 #include "gemm_template.h"
+
+void rk_keep_freed_memory(void) {
+#if defined(__GLIBC__)
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
+}

@@ -103,6 +103,11 @@ public enum Kernels {
     /// The instruction-set path chosen at run time ("avx512", "avx2+fma" or "portable").
     public static var name: String { String(cString: rk_kernel_name()) }
 
+    /// Asks the C library's allocator to keep freed memory for reuse (see `rk_keep_freed_memory`): a program
+    /// that runs pass after pass (a benchmark, a training loop) then stops faulting in fresh pages for each pass's
+    /// result arrays. A process-wide setting: a front end calls it once at start.
+    public static func keepFreedMemory() { rk_keep_freed_memory() }
+
     /// The values of the `UNROLL_KERNEL` environment variable, which forces a path (an empty value is `auto`).
     public static let choices = ["auto", "portable", "avx2", "avx512"]
     /// The other spellings the kernels accept (any case): `scalar` for `portable`, `avx2+fma`, `avx512f`.

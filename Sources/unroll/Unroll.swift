@@ -16,6 +16,7 @@ struct Unroll: ParsableCommand {
     /// Checks `UNROLL_KERNEL` (an unknown or unusable value is refused in one line, exit 1, instead of being
     /// ignored), then parses the command line and runs the command.
     static func main() {
+        Kernels.keepFreedMemory() // a pass's result arrays reuse the last pass's pages
         if let value = ProcessInfo.processInfo.environment["UNROLL_KERNEL"], let problem = Kernels.problem(withChoice: value) {
             exit(withError: fail("UNROLL_KERNEL=\(value): \(problem)"))
         }

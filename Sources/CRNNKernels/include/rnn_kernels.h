@@ -56,6 +56,12 @@ void rk_dsigmoid(long n, const double *x, double *y);
 void rk_set_threads(int n);
 int rk_get_threads(void);
 
+/* Process-wide allocator policy (glibc): keep freed blocks up to 32 MiB in the heap for reuse and keep up
+   to 512 MiB of free memory at the heap's top instead of returning it to the system, so that arrays
+   allocated afresh on every pass are not faulted in and zeroed page by page each time. No effect
+   elsewhere. */
+void rk_keep_freed_memory(void);
+
 /* Name of the path chosen at run time: "avx512", "avx2+fma" or "portable". */
 const char *rk_kernel_name(void);
 

@@ -100,21 +100,27 @@ extension UnrolledLoop {
                     let top = l == lastLayer
                     let chunkDst = buffers.chunkOut[l % 2]
                     segment.projectInputs(layer, steps: n, input: inPtr, ld: inLd)
+                    // A lower layer without a residual writes each step's h straight into the next layer's
+                    // input rows (and reads it back from there as the next step's state), instead of copying it.
+                    let inPlace = !top && !layer.residual
+                    let hw = B * layer.outWidth
                     var cur = 0
                     for s in 0..<n {
                         let t = t0 + s
-                        let h = (cur: states.h[l][cur], next: states.h[l][1 - cur])
+                        let h = inPlace ? (cur: s > 0 ? chunkDst + (s - 1) * hw : states.h[l][cur], next: chunkDst + s * hw)
+                                        : (cur: states.h[l][cur], next: states.h[l][1 - cur])
                         let c = layer.kind == .lstm ? (cur: states.c[l][cur], next: states.c[l][1 - cur]) : nil
                         segment.step(layer, at: s, h: h, c: c)
                         let xRow = inPtr + s * B * inLd
                         if top {
                             segment.emitMasked(layer, step: t, h: h.next, input: xRow, ld: inLd)
-                        } else {
+                        } else if !inPlace {
                             segment.emit(layer, at: s, h: h.next, input: xRow, into: chunkDst)
                         }
                         if t >= segment.minLength { segment.keepFinishedRows(layer, step: t, h: h, c: c) }
                         cur = 1 - cur
                     }
+                    if inPlace { states.h[l][cur].update(from: chunkDst + (n - 1) * hw, count: hw) }
                     if cur == 1 {
                         states.h[l].swapAt(0, 1)
                         if layer.kind == .lstm { states.c[l].swapAt(0, 1) }
