@@ -266,6 +266,100 @@ void RK_API(rnn_recurrent)(const rk_packed *wh, long batch, const T *h_prev, lon
     RK_LOCAL(step_run)(&j, 1);
 }
 
+/* ---------------- the LSTM backward step, split by units across the pool ---------------- */
+
+typedef struct {
+    long batch, units, per_chunk;
+    const rk_packed *wt;            /* W_hᵀ packed: k = 4·units, n = units */
+    const T *dg_next;               /* [batch, 4·units] gate gradients of the step after, or NULL */
+    const unsigned char *fin_next;  /* rows whose dh passes that product by (NULL: none) */
+    T *dh, *dh_new;                 /* [batch, units]: the gradient arriving at h; scratch */
+    int elementwise;
+    const unsigned char *fin;       /* rows past their length at this step (NULL: none) */
+    const T *dout, *c, *c_prev, *gi, *gj, *gf, *go;
+    T *dc, *dg, *norms;
+} RK_LOCAL(lstm_back_job);
+
+static void RK_LOCAL(lstm_back_chunk)(const void *vj, long chunk, void *vts) {
+    const RK_LOCAL(lstm_back_job) *j = vj;
+    RK_LOCAL(step_tstate) *ts = vts;
+    const long u = j->units, B = j->batch, G = 4 * u, u0 = chunk * j->per_chunk;
+    const long u1 = u0 + j->per_chunk < u ? u0 + j->per_chunk : u;
+    if (u0 >= u1) return;
+    const long nu = u1 - u0;
+    if (j->dg_next) {
+        /* dh for this chunk's units: dgates·W_hᵀ, except on rows that pass it by */
+        if (!ts->apacked) {
+            ts->ap = RK_INTERNAL(pack_rows)(B, G, j->dg_next, G);
+            ts->apacked = 1;
+        }
+        RK_INTERNAL(packed_cols)(B, j->dg_next, G, ts->ap, j->wt, u0, u1, j->dh_new, u, 0);
+        for (long b = 0; b < B; b++)
+            if (!j->fin_next || !j->fin_next[b]) memcpy(j->dh + b * u + u0, j->dh_new + b * u + u0, sizeof(T) * (size_t)nu);
+    }
+    if (!j->elementwise) return;
+    T y[RK_LSTM_BLOCK] __attribute__((aligned(64)));
+    for (long b = 0; b < B; b++) {
+        const long e0 = b * u;
+        T *dh = j->dh + e0, *dc = j->dc + e0;
+        if (j->norms) {
+            T sc = 0, sh = 0;
+            for (long k = u0; k < u1; k++) sc += dc[k] * dc[k];
+            for (long k = u0; k < u1; k++) sh += dh[k] * dh[k];
+            j->norms[(chunk * B + b) * 2] = sc;
+            j->norms[(chunk * B + b) * 2 + 1] = sh;
+        }
+        T *r = j->dg + b * G;
+        if (j->fin && j->fin[b]) { /* no gradient into the gates; dh and dc pass by unchanged */
+            for (int g = 0; g < 4; g++) memset(r + g * u + u0, 0, sizeof(T) * (size_t)nu);
+            continue;
+        }
+        const T *dout = j->dout + e0, *c = j->c + e0, *cp = j->c_prev + e0;
+        const T *i = j->gi + e0, *jj = j->gj + e0, *f = j->gf + e0, *o = j->go + e0;
+        for (long k0 = u0; k0 < u1; k0 += RK_LSTM_BLOCK) {
+            const long n = u1 - k0 < RK_LSTM_BLOCK ? u1 - k0 : RK_LSTM_BLOCK;
+            TANH(n, c + k0, y);
+            for (long q = 0; q < n; q++) {
+                const long k = k0 + q;
+                const T dhv = dout[k] + dh[k];
+                const T yv = y[q];
+                const T dO = dhv * yv;
+                const T dActC = dhv * o[k];
+                const T dcv = dActC * ((T)1 - yv * yv) + dc[k];
+                r[3 * u + k] = dO * o[k] * ((T)1 - o[k]);
+                T v = dcv * jj[k];
+                r[k] = v * i[k] * ((T)1 - i[k]);
+                v = dcv * cp[k];
+                r[2 * u + k] = v * f[k] * ((T)1 - f[k]);
+                r[u + k] = (dcv * i[k]) * ((T)1 - jj[k] * jj[k]);
+                dc[k] = dcv * f[k];
+            }
+        }
+    }
+}
+
+long RK_API(lstm_backward_step)(const rk_packed *wt, long batch, long units, const T *dg_next,
+                                const unsigned char *fin_next, T *dh, T *dh_new, int elementwise,
+                                const unsigned char *fin, const T *dout, const T *c, const T *c_prev, const T *gi,
+                                const T *gj, const T *gf, const T *go, T *dc, T *dg, T *norms, long norm_chunks) {
+    if (batch <= 0 || units <= 0) return 0;
+    if (dg_next && (!wt || wt->is_double != (sizeof(T) == 8) || wt->k != 4 * units || wt->n != units)) return -1;
+    RK_LOCAL(lstm_back_job) j;
+    memset(&j, 0, sizeof j);
+    j.batch = batch; j.units = units; j.wt = wt; j.dg_next = dg_next; j.fin_next = fin_next;
+    j.dh = dh; j.dh_new = dh_new; j.elementwise = elementwise; j.fin = fin; j.dout = dout; j.c = c;
+    j.c_prev = c_prev; j.gi = gi; j.gj = gj; j.gf = gf; j.go = go; j.dc = dc; j.dg = dg; j.norms = norms;
+    int nt = rk_threads_for((double)batch * (double)(4 * units) * (double)units);
+    long per = (units + nt - 1) / nt;
+    per = (per + NRP - 1) / NRP * NRP;
+    if (norm_chunks < 1) norm_chunks = 1;
+    if ((units + per - 1) / per > norm_chunks) per = (units + norm_chunks - 1) / norm_chunks;
+    j.per_chunk = per;
+    const long chunks = (units + per - 1) / per;
+    rk_pool_run_owned(RK_LOCAL(lstm_back_chunk), &j, sizeof j, chunks, nt);
+    return chunks;
+}
+
 #undef T
 #undef RK_SUF
 #undef TANH

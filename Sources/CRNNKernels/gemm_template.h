@@ -76,9 +76,10 @@ static void RK_LOCAL(pack_a)(long mrows, long k, long KC, const T *a, long lda, 
         for (long ir = 0; ir < mrows; ir += MR) {
             int mr = mrows - ir < MR ? (int)(mrows - ir) : MR;
             T *d = dst + pc * mpad + ir * kc;
-            if (at) {
+            if (at) { /* a short contiguous run per p: a loop, not a call per run */
                 const T *s = a + pc * lda + ir;
-                for (long p = 0; p < kc; p++, d += MR, s += lda) memcpy(d, s, sizeof(T) * (size_t)mr);
+                for (long p = 0; p < kc; p++, d += MR, s += lda)
+                    for (int i = 0; i < mr; i++) d[i] = s[i];
                 continue;
             }
             const T *s = a + ir * lda + pc;

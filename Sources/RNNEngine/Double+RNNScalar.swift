@@ -80,6 +80,17 @@ extension Double: RNNScalar {
         rk_dlstm_recurrent(wh, batch, hPrev, ldhp, gates, ldg, units, cPrev, forgetBias, wi, wf, wo, cellClip, act, cOut, hOut, ldh, gi, gj, gf, go)
     }
     @inlinable
+    public static func lstmBackwardStep(wt: OpaquePointer?, batch: Int, units: Int, dgNext: UnsafePointer<Double>?,
+                                        finNext: UnsafePointer<UInt8>?, dh: UnsafeMutablePointer<Double>,
+                                        dhNew: UnsafeMutablePointer<Double>, elementwise: Bool, fin: UnsafePointer<UInt8>?,
+                                        dout: UnsafePointer<Double>?, c: UnsafePointer<Double>?, cPrev: UnsafePointer<Double>?,
+                                        gi: UnsafePointer<Double>?, gj: UnsafePointer<Double>?, gf: UnsafePointer<Double>?,
+                                        go: UnsafePointer<Double>?, dc: UnsafeMutablePointer<Double>?, dg: UnsafeMutablePointer<Double>?,
+                                        norms: UnsafeMutablePointer<Double>?, normChunks: Int) -> Int {
+        rk_dlstm_backward_step(wt, batch, units, dgNext, finNext, dh, dhNew, elementwise ? 1 : 0, fin, dout, c, cPrev,
+                               gi, gj, gf, go, dc, dg, norms, normChunks)
+    }
+    @inlinable
     public static func gruRecurrent(wg: OpaquePointer, wc: OpaquePointer, batch: Int, hPrev: UnsafePointer<Double>,
                                     gates: UnsafeMutablePointer<Double>, ldg: Int, cand: UnsafeMutablePointer<Double>,
                                     rh: UnsafeMutablePointer<Double>, units: Int, act: Int32, hOut: UnsafeMutablePointer<Double>) {

@@ -80,6 +80,17 @@ extension Float: RNNScalar {
         rk_slstm_recurrent(wh, batch, hPrev, ldhp, gates, ldg, units, cPrev, Float(forgetBias), wi, wf, wo, Float(cellClip), act, cOut, hOut, ldh, gi, gj, gf, go)
     }
     @inlinable
+    public static func lstmBackwardStep(wt: OpaquePointer?, batch: Int, units: Int, dgNext: UnsafePointer<Float>?,
+                                        finNext: UnsafePointer<UInt8>?, dh: UnsafeMutablePointer<Float>,
+                                        dhNew: UnsafeMutablePointer<Float>, elementwise: Bool, fin: UnsafePointer<UInt8>?,
+                                        dout: UnsafePointer<Float>?, c: UnsafePointer<Float>?, cPrev: UnsafePointer<Float>?,
+                                        gi: UnsafePointer<Float>?, gj: UnsafePointer<Float>?, gf: UnsafePointer<Float>?,
+                                        go: UnsafePointer<Float>?, dc: UnsafeMutablePointer<Float>?, dg: UnsafeMutablePointer<Float>?,
+                                        norms: UnsafeMutablePointer<Float>?, normChunks: Int) -> Int {
+        rk_slstm_backward_step(wt, batch, units, dgNext, finNext, dh, dhNew, elementwise ? 1 : 0, fin, dout, c, cPrev,
+                               gi, gj, gf, go, dc, dg, norms, normChunks)
+    }
+    @inlinable
     public static func gruRecurrent(wg: OpaquePointer, wc: OpaquePointer, batch: Int, hPrev: UnsafePointer<Float>,
                                     gates: UnsafeMutablePointer<Float>, ldg: Int, cand: UnsafeMutablePointer<Float>,
                                     rh: UnsafeMutablePointer<Float>, units: Int, act: Int32, hOut: UnsafeMutablePointer<Float>) {

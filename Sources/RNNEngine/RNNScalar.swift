@@ -83,6 +83,17 @@ where Self.RawSignificand: FixedWidthInteger {
                               hOut: UnsafeMutablePointer<Self>, ldh: Int,
                               gi: UnsafeMutablePointer<Self>?, gj: UnsafeMutablePointer<Self>?,
                               gf: UnsafeMutablePointer<Self>?, go: UnsafeMutablePointer<Self>?)
+    /// One step of a plain tanh LSTM's backward sweep, split by units across the threads
+    /// (`rk_slstm_backward_step`): `dh = dgNext·W_hᵀ` (`wt`; rows flagged in `finNext` keep theirs), then,
+    /// when `elementwise`, per-chunk sums of squares of `dc` and `dh` into `norms` and the gate gradients
+    /// into `dg` with `dc` moved back to `c_prev` (rows flagged in `fin` get none). Returns the chunks written.
+    static func lstmBackwardStep(wt: OpaquePointer?, batch: Int, units: Int, dgNext: UnsafePointer<Self>?,
+                                 finNext: UnsafePointer<UInt8>?, dh: UnsafeMutablePointer<Self>,
+                                 dhNew: UnsafeMutablePointer<Self>, elementwise: Bool, fin: UnsafePointer<UInt8>?,
+                                 dout: UnsafePointer<Self>?, c: UnsafePointer<Self>?, cPrev: UnsafePointer<Self>?,
+                                 gi: UnsafePointer<Self>?, gj: UnsafePointer<Self>?, gf: UnsafePointer<Self>?,
+                                 go: UnsafePointer<Self>?, dc: UnsafeMutablePointer<Self>?, dg: UnsafeMutablePointer<Self>?,
+                                 norms: UnsafeMutablePointer<Self>?, normChunks: Int) -> Int
     /// GRU: `gates += h·wg`, `gruGates`, `cand += rh·wc`, `gruFinish`.
     static func gruRecurrent(wg: OpaquePointer, wc: OpaquePointer, batch: Int, hPrev: UnsafePointer<Self>,
                              gates: UnsafeMutablePointer<Self>, ldg: Int, cand: UnsafeMutablePointer<Self>,

@@ -92,6 +92,18 @@ final class FusedBackwardTests: XCTestCase {
         try compare(stack, lengths: [5, 37, 30], timeMajor: false, cotangents: true)
     }
 
+    /// Layers wide enough for a step to be split across two threads (units that do not divide evenly into the
+    /// threads' panels), float and double, rows finishing early: the LSTM's per-thread backward step (product
+    /// and derivatives in one call) gives the step-by-step sweep's gradients and norms.
+    func testWideLayersSplitAcrossThreadsMatchTheStepByStepSweep() throws {
+        let threads = Kernels.threads
+        defer { Kernels.threads = threads }
+        Kernels.threads = 2
+        let stack = CellSpec.multi([.basicLSTM(numUnits: 96, forgetBias: 1, activation: .tanh), .gru(numUnits: 40, activation: .tanh),
+                                    .lstm(numUnits: 80, options: LSTMOptions())])
+        try compare(stack, batch: 6, time: 23, depth: 7, lengths: [23, 9, 0, 17, 23, 1], timeMajor: false, cotangents: true)
+    }
+
     /// Layers the fused sweep does not run (peepholes, another activation, a basic RNN) keep the step-by-step sweep.
     func testOtherCellsKeepTheStepByStepSweep() throws {
         for spec in [CellSpec.lstm(numUnits: 4, options: LSTMOptions(usePeepholes: true)),

@@ -99,6 +99,29 @@ void rk_srnn_recurrent(const rk_packed *wh, long batch, const float *h_prev, lon
 void rk_drnn_recurrent(const rk_packed *wh, long batch, const double *h_prev, long ldhp, double *gates, long ldg,
                        long units, int act, double *h_out, long ldh);
 
+/*
+ * One step of an LSTM's backward sweep (plain tanh LSTM: no peepholes, clip or projection), split by units
+ * across the pool as the forward's steps are: each thread first finishes the gradient arriving at h for its
+ * units, dh = dg_next·W_hᵀ (wt: W_hᵀ packed, 4·units x units; skipped when dg_next is NULL; rows with
+ * fin_next[b] != 0 keep their dh), then, when `elementwise`, records per row the sums of squares of dc and dh
+ * over its units (norms: [chunk][batch][2], when not NULL) and runs the cell's derivatives for its units:
+ * from dout (the step's output gradient), dh, dc, act(c) and the activated gates gi..go ([batch, units]
+ * each), the gate gradients dg (rows of i, j, f, o blocks, 4·units wide) and dc ← the gradient at c_prev
+ * (dc·f). Rows with fin[b] != 0 get zero gate gradients and keep dh and dc. dh_new: [batch, units] scratch.
+ * Arithmetic in the order of the engine's step-by-step VJP. Returns the number of chunks (at most
+ * norm_chunks) whose norms were written, -1 when wt does not fit.
+ */
+long rk_slstm_backward_step(const rk_packed *wt, long batch, long units, const float *dg_next,
+                            const unsigned char *fin_next, float *dh, float *dh_new, int elementwise,
+                            const unsigned char *fin, const float *dout, const float *c, const float *c_prev,
+                            const float *gi, const float *gj, const float *gf, const float *go, float *dc, float *dg,
+                            float *norms, long norm_chunks);
+long rk_dlstm_backward_step(const rk_packed *wt, long batch, long units, const double *dg_next,
+                            const unsigned char *fin_next, double *dh, double *dh_new, int elementwise,
+                            const unsigned char *fin, const double *dout, const double *c, const double *c_prev,
+                            const double *gi, const double *gj, const double *gf, const double *go, double *dc,
+                            double *dg, double *norms, long norm_chunks);
+
 #ifdef __cplusplus
 }
 #endif

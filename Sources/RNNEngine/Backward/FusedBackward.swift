@@ -5,18 +5,20 @@ import Foundation
 // layers, tanh: the same arithmetic as the step-by-step VJPs (LSTMStepGradient.swift, GRUCell+Backward.swift),
 // arranged as cuDNN and oneDNN arrange it.
 //
-// - Recompute: per layer, the input projections of the whole segment are one product (`m = steps·batch`);
-//   per step the recurrent product and the element-wise kernel, keeping the activated gates, `c` and `h` in
-//   buffers allocated once per run (nothing is allocated per step).
-// - Backward, a layer at a time from the top: per step only the element-wise derivatives and
-//   `dh_{t-1} = dgates_t·W_hᵀ` (a GRU also `d(r·h) = dc_pre·W_chᵀ`); after the segment's steps, `dW += [x, h₋]ᵀ·dgates` and `db += Σ dgates` as
-//   one product over all its rows (GradientStore), and `dx = dgates·W_xᵀ` as one product, which is the
-//   output gradient of the layer below (or the input gradient).
+// - Forward (`forward`): per layer, the input projections of the whole segment are one product
+//   (`m = steps·batch`); per step one call does the recurrent product and the element-wise part split across
+//   the threads, copying out the activated gates; `c` and `h` of every step land in the segment's tape. A
+//   gradient run keeps the tapes of the forward pass itself within its budget (GradientRun), and recomputes
+//   the others into buffers allocated once per run (nothing is allocated per step).
+// - Backward (`backward`), a layer at a time from the top: per step only the element-wise derivatives and
+//   `dh_{t-1} = dgates_t·W_hᵀ` (an LSTM does both in one call per step, each thread on its own units; a GRU
+//   also `d(r·h) = dc_pre·W_chᵀ`); after the segment's steps, `dW += [x, h₋]ᵀ·dgates` and `db += Σ dgates`
+//   as one product over all its rows straight from the tape (GradientStore.addProductNow), and
+//   `dx = dgates·W_xᵀ` as one product, which is the output gradient of the layer below (or the input gradient).
 //
-// Masking is TF's, as the step-by-step sweep does it: a row past its length gets zero output and state
-// gradients inside the cell (so its gate gradients are zero and it adds nothing to any weight's gradient)
-// and its state gradient passes back unchanged. The recompute does not copy finished rows' states through:
-// what a finished row computes is multiplied by its zero gradients only.
+// Masking is TF's, as the step-by-step sweep does it: a row past its length gets zero gate gradients (so it
+// adds nothing to any weight's gradient) and its state gradient passes back unchanged. The forward keeps a
+// finished row's state as the plain forward pass does.
 
 /// The fused backward for one loop (nil from `make` when a layer is not a plain tanh LSTM).
 final class FusedBackward<Scalar: RNNScalar> {
@@ -356,6 +358,10 @@ final class FusedBackward<Scalar: RNNScalar> {
         let dc = layers.map { arena.make($0.isGRU ? 0 : B * $0.fast.units) }
         let saved = arena.make(2 * B * maxU)
         let tmp = arena.make(B * maxU)
+        // The LSTM step's per-chunk sums of squares, and which rows are past their length at a step and the next.
+        let normChunks = 64
+        let partial = arena.make(normChunks * B * 2)
+        var finished = [UInt8](repeating: 0, count: 2 * B)
         let tmpX = arena.make(n * B * maxIn)
 
         // `∂L/∂state` at the end, per layer.
@@ -388,49 +394,68 @@ final class FusedBackward<Scalar: RNNScalar> {
             let layer = layers[l], f = layer.fast, u = f.units, G = f.gateWidth, nu = B * u
             let dO = dOut[l % 2], dhl = dh[l], dcl = dc[l]
             array -= layer.stateArrays
-            for s in stride(from: n - 1, through: 0, by: -1) {
-                let t = start + s
-                for b in 0..<B {
-                    if layer.isGRU {
-                        norms(t, b, array, norm(dhl + b * u, u))
-                    } else {
-                        norms(t, b, array, norm(dcl + b * u, u))
-                        norms(t, b, array + 1, norm(dhl + b * u, u))
+            if !layer.isGRU {
+                // One call per step does the product that finishes dh and this step's derivatives, each thread
+                // on its own units (the threads then need no hand-off between the two); one more call after the
+                // last step finishes dh at the segment's start.
+                let wt = layer.stateT.handle
+                finished.withUnsafeMutableBufferPointer { flags in
+                    let fin = flags.baseAddress!, finNext = fin + B
+                    func flag(_ t: Int, into p: UnsafeMutablePointer<UInt8>) -> Bool {
+                        var any = false
+                        for b in 0..<B { let f = isFinished(b, t); p[b] = f ? 1 : 0; any = any || f }
+                        return any
                     }
+                    var nextAny = false
+                    for s in stride(from: n - 1, through: 0, by: -1) {
+                        let t = start + s, a = A[l] + s * 4 * nu
+                        let any = flag(t, into: fin)
+                        let chunks = Scalar.lstmBackwardStep(
+                            wt: wt, batch: B, units: u, dgNext: s < n - 1 ? UnsafePointer(gates + (s + 1) * B * G) : nil,
+                            finNext: nextAny ? UnsafePointer(finNext) : nil, dh: dhl, dhNew: tmp, elementwise: true,
+                            fin: any ? UnsafePointer(fin) : nil, dout: dO + s * nu, c: C[l] + (s + 1) * nu, cPrev: C[l] + s * nu,
+                            gi: a, gj: a + nu, gf: a + 2 * nu, go: a + 3 * nu, dc: dcl, dg: gates + s * B * G,
+                            norms: partial, normChunks: normChunks)
+                        for b in 0..<B {
+                            var sc: Scalar = 0, sh: Scalar = 0
+                            for k in 0..<max(0, chunks) {
+                                sc += partial[(k * B + b) * 2]
+                                sh += partial[(k * B + b) * 2 + 1]
+                            }
+                            norms(t, b, array, Double(sc).squareRoot())
+                            norms(t, b, array + 1, Double(sh).squareRoot())
+                        }
+                        finNext.update(from: fin, count: B)
+                        nextAny = any
+                    }
+                    _ = Scalar.lstmBackwardStep(
+                        wt: wt, batch: B, units: u, dgNext: UnsafePointer(gates), finNext: nextAny ? UnsafePointer(finNext) : nil,
+                        dh: dhl, dhNew: tmp, elementwise: false, fin: nil, dout: nil, c: nil, cPrev: nil, gi: nil, gj: nil,
+                        gf: nil, go: nil, dc: nil, dg: nil, norms: nil, normChunks: normChunks)
                 }
+            }
+            // A GRU step by step: the element-wise parts here, the two products split across the threads.
+            for s in stride(from: n - 1, through: 0, by: -1) where layer.isGRU {
+                guard let ct = layer.candidateT else { break }
+                let t = start + s
+                for b in 0..<B { norms(t, b, array, norm(dhl + b * u, u)) }
                 let anyFinished = (0..<B).contains { isFinished($0, t) }
                 if anyFinished {
                     for b in 0..<B where isFinished(b, t) {
-                        (saved + (2 * b + 1) * u).update(from: dhl + b * u, count: u)
+                        (saved + b * u).update(from: dhl + b * u, count: u)
                         (dhl + b * u).update(repeating: 0, count: u)
-                        if !layer.isGRU {
-                            (saved + 2 * b * u).update(from: dcl + b * u, count: u)
-                            (dcl + b * u).update(repeating: 0, count: u)
-                        }
                     }
                 }
                 let dG = gates + s * B * G, dOs = dO + s * nu
-                if let ct = layer.candidateT {
-                    let g = A[l] + s * B * G, h = H[l] + s * nu, c = cand[l] + s * nu, dC = dCand + s * nu
-                    // dh (the total) → dh₋ so far, du, dc_pre (into dC); then d(r·h) = dc_pre·W_chᵀ; then dr, the gates.
-                    gruCandidateGradients(batch: B, units: u, dOut: dOs, dh: dhl, gates: g, h: h, c: c, dHPrev: tmp, into: dG, dCPre: dC)
-                    ct.state.multiply(rows: B, a: dC, lda: u, into: dhl, ldc: u, accumulate: false)
-                    gruGateGradients(batch: B, units: u, dRH: dhl, gates: g, h: h, dHPrev: tmp, into: dG)
-                    layer.stateT.multiply(rows: B, a: dG, lda: G, into: dhl, ldc: u, accumulate: false)
-                    for e in 0..<nu { dhl[e] = tmp[e] + dhl[e] }
-                } else {
-                    let a = A[l] + s * 4 * nu
-                    tmp.update(from: C[l] + (s + 1) * nu, count: nu)
-                    Fused.act(nu, tmp, f.act)
-                    lstmGateGradients(batch: B, units: u, dOut: dOs, dh: dhl, dc: dcl, actC: tmp,
-                                      i: a, j: a + nu, f: a + 2 * nu, o: a + 3 * nu, cPrev: C[l] + s * nu, into: dG)
-                    layer.stateT.multiply(rows: B, a: dG, lda: G, into: dhl, ldc: u, accumulate: false)
-                }
+                let g = A[l] + s * B * G, h = H[l] + s * nu, c = cand[l] + s * nu, dC = dCand + s * nu
+                // dh (the total) → dh₋ so far, du, dc_pre (into dC); then d(r·h) = dc_pre·W_chᵀ; then dr, the gates.
+                gruCandidateGradients(batch: B, units: u, dOut: dOs, dh: dhl, gates: g, h: h, c: c, dHPrev: tmp, into: dG, dCPre: dC)
+                ct.state.multiply(rows: B, a: dC, lda: u, into: dhl, ldc: u, accumulate: false)
+                gruGateGradients(batch: B, units: u, dRH: dhl, gates: g, h: h, dHPrev: tmp, into: dG)
+                layer.stateT.multiply(rows: B, a: dG, lda: G, into: dhl, ldc: u, accumulate: false)
+                for e in 0..<nu { dhl[e] = tmp[e] + dhl[e] }
                 if anyFinished {
-                    for b in 0..<B where isFinished(b, t) {
-                        (dhl + b * u).update(from: saved + (2 * b + 1) * u, count: u)
-                        if !layer.isGRU { (dcl + b * u).update(from: saved + 2 * b * u, count: u) }
-                    }
+                    for b in 0..<B where isFinished(b, t) { (dhl + b * u).update(from: saved + b * u, count: u) }
                 }
             }
             // Weight gradients over the segment's rows, then ∂L/∂(layer input) as one product (two for a GRU, added).
@@ -481,35 +506,6 @@ final class FusedBackward<Scalar: RNNScalar> {
         var sum: Scalar = 0
         for j in 0..<width { sum += p[j] * p[j] }
         return Double(sum).squareRoot()
-    }
-}
-
-/// The element-wise part of the LSTM step's VJP for a batch (no peepholes, clips or projection; tanh), in the
-/// order and form of `lstmStepBackward`: `dh ← dOut + dh` (the total), `dc ← act′·dh·o + dc`, then the gates'
-/// pre-activation gradients (rows of `[i, j, f, o]` blocks, `ldg = 4·units`) and `dc ← dc·f` (the previous
-/// state's). `dh` is read only (the caller overwrites it with `dgates·W_hᵀ`).
-@_specialize(where Scalar == Float)
-@_specialize(where Scalar == Double)
-func lstmGateGradients<Scalar: RNNScalar>(batch: Int, units u: Int, dOut: UnsafePointer<Scalar>,
-                                          dh: UnsafePointer<Scalar>, dc: UnsafeMutablePointer<Scalar>,
-                                          actC: UnsafePointer<Scalar>, i: UnsafePointer<Scalar>, j: UnsafePointer<Scalar>,
-                                          f: UnsafePointer<Scalar>, o: UnsafePointer<Scalar>, cPrev: UnsafePointer<Scalar>,
-                                          into dG: UnsafeMutablePointer<Scalar>) {
-    for b in 0..<batch {
-        let r = dG + b * 4 * u
-        for k in 0..<u {
-            let e = b * u + k
-            let dhv = dOut[e] + dh[e]
-            let y = actC[e]
-            let dO = dhv * y
-            let dActC = dhv * o[e]
-            let dcv = dActC * (1 - y * y) + dc[e]
-            r[3 * u + k] = sigmoidBackward(dO, o[e])
-            r[k] = sigmoidBackward(dcv * j[e], i[e])
-            r[2 * u + k] = sigmoidBackward(dcv * cPrev[e], f[e])
-            r[u + k] = (dcv * i[e]) * (1 - j[e] * j[e])
-            dc[e] = dcv * f[e]
-        }
     }
 }
 

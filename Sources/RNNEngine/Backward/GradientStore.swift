@@ -11,6 +11,8 @@ public final class GradientStore<Scalar: RNNScalar> {
     final class Buffer {
         let shape: [Int]
         var values: [Scalar]
+        @_specialize(where Scalar == Float)
+        @_specialize(where Scalar == Double)
         init(shape: [Int]) {
             self.shape = shape
             values = Array(repeating: 0, count: shape.reduce(1, *))
@@ -53,6 +55,8 @@ public final class GradientStore<Scalar: RNNScalar> {
     }
 
     /// Declares the variable `name` of `shape` (its gradient starts at zero; registering twice is harmless).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func register(_ name: String, shape: [Int]) {
         guard buffers[name] == nil else { return }
         buffers[name] = Buffer(shape: shape)
