@@ -314,25 +314,28 @@ static void RK_LOCAL(lstm_back_chunk)(const void *vj, long chunk, void *vts) {
             for (int g = 0; g < 4; g++) memset(r + g * u + u0, 0, sizeof(T) * (size_t)nu);
             continue;
         }
-        const T *dout = j->dout + e0, *c = j->c + e0, *cp = j->c_prev + e0;
-        const T *i = j->gi + e0, *jj = j->gj + e0, *f = j->gf + e0, *o = j->go + e0;
+        /* every array its own region (restrict), so that the loop below vectorizes */
+        const T *restrict dout = j->dout + e0, *restrict c = j->c + e0, *restrict cp = j->c_prev + e0;
+        const T *restrict i = j->gi + e0, *restrict jj = j->gj + e0, *restrict f = j->gf + e0, *restrict o = j->go + e0;
+        const T *restrict dhr = dh;
+        T *restrict dcr = dc, *restrict ri = r, *restrict rj = r + u, *restrict rf = r + 2 * u, *restrict ro = r + 3 * u;
         for (long k0 = u0; k0 < u1; k0 += RK_LSTM_BLOCK) {
             const long n = u1 - k0 < RK_LSTM_BLOCK ? u1 - k0 : RK_LSTM_BLOCK;
             TANH(n, c + k0, y);
             for (long q = 0; q < n; q++) {
                 const long k = k0 + q;
-                const T dhv = dout[k] + dh[k];
+                const T dhv = dout[k] + dhr[k];
                 const T yv = y[q];
                 const T dO = dhv * yv;
                 const T dActC = dhv * o[k];
-                const T dcv = dActC * ((T)1 - yv * yv) + dc[k];
-                r[3 * u + k] = dO * o[k] * ((T)1 - o[k]);
-                T v = dcv * jj[k];
-                r[k] = v * i[k] * ((T)1 - i[k]);
-                v = dcv * cp[k];
-                r[2 * u + k] = v * f[k] * ((T)1 - f[k]);
-                r[u + k] = (dcv * i[k]) * ((T)1 - jj[k] * jj[k]);
-                dc[k] = dcv * f[k];
+                const T dcv = dActC * ((T)1 - yv * yv) + dcr[k];
+                ro[k] = dO * o[k] * ((T)1 - o[k]);
+                const T vi = dcv * jj[k];
+                ri[k] = vi * i[k] * ((T)1 - i[k]);
+                const T vf = dcv * cp[k];
+                rf[k] = vf * f[k] * ((T)1 - f[k]);
+                rj[k] = (dcv * i[k]) * ((T)1 - jj[k] * jj[k]);
+                dcr[k] = dcv * f[k];
             }
         }
     }

@@ -187,9 +187,8 @@ public final class GradientStore<Scalar: RNNScalar> {
         }
         if let bias, let b = buffers[bias], b.values.count == n {
             b.values.withUnsafeMutableBufferPointer { g in
-                for r in 0..<rows {
-                    for j in 0..<n { g[j] += right[r * n + j] }
-                }
+                guard let out = g.baseAddress else { return }
+                for r in 0..<rows { Fused.add(n, out, right + r * n, out) }
             }
         }
     }
