@@ -150,6 +150,10 @@ final class FastPathTests: XCTestCase {
         let spec: CellSpec = .multi([.lstm(numUnits: 33, options: LSTMOptions()), .lstm(numUnits: 17, options: LSTMOptions())])
         XCTAssertTrue(try check(spec, Float.self, batch: 4, time: 75, depth: 17, lengths: [75, 70, 33, 0], parallel: [1, 7, 32]))
         XCTAssertTrue(try check(spec, Double.self, batch: 4, time: 75, depth: 17, timeMajor: true, parallel: [7, 32]))
+        // Without lengths the top LSTM steps from and into the result's own rows: batch-major rows are
+        // max_time · units apart, time-major ones units apart, across chunks.
+        XCTAssertTrue(try check(spec, Float.self, batch: 4, time: 75, depth: 17, parallel: [1, 7, 32]))
+        XCTAssertTrue(try check(spec, Float.self, batch: 3, time: 40, depth: 5, timeMajor: true, givenState: true, parallel: [7, 32]))
     }
 
     func testDynamicRNNParallelIterationsDoNotChangeResults() throws {

@@ -103,24 +103,41 @@ extension UnrolledLoop {
                     // A lower layer without a residual writes each step's h straight into the next layer's
                     // input rows (and reads it back from there as the next step's state), instead of copying it.
                     let inPlace = !top && !layer.residual
-                    let hw = B * layer.outWidth
+                    // The top layer of plain LSTMs without lengths writes h straight into the result (its rows
+                    // `outStride` apart) and reads it back from there.
+                    let intoOutput = top && !layer.residual && layer.kind == .lstm && layer.projection == nil
+                        && segment.lengths.isEmpty
+                    let outStride = outputTimeMajor ? outputSize : maxTime * outputSize
+                    let hw = B * layer.outWidth, ow = layer.outWidth
                     var cur = 0
                     for s in 0..<n {
                         let t = t0 + s
-                        let h = inPlace ? (cur: s > 0 ? chunkDst + (s - 1) * hw : states.h[l][cur], next: chunkDst + s * hw)
-                                        : (cur: states.h[l][cur], next: states.h[l][1 - cur])
+                        let h: (cur: UnsafeMutablePointer<Scalar>, next: UnsafeMutablePointer<Scalar>)
+                        var ld = (cur: ow, next: ow)
+                        if inPlace {
+                            h = (cur: s > 0 ? chunkDst + (s - 1) * hw : states.h[l][cur], next: chunkDst + s * hw)
+                        } else if intoOutput {
+                            h = (cur: s > 0 ? segment.outputRow(step: t - 1) : states.h[l][cur], next: segment.outputRow(step: t))
+                            ld = (cur: s > 0 ? outStride : ow, next: outStride)
+                        } else {
+                            h = (cur: states.h[l][cur], next: states.h[l][1 - cur])
+                        }
                         let c = layer.kind == .lstm ? (cur: states.c[l][cur], next: states.c[l][1 - cur]) : nil
-                        segment.step(layer, at: s, h: h, c: c)
+                        segment.step(layer, at: s, h: h, c: c, ld: ld)
                         let xRow = inPtr + s * B * inLd
-                        if top {
+                        if top && !intoOutput {
                             segment.emitMasked(layer, step: t, h: h.next, input: xRow, ld: inLd)
-                        } else if !inPlace {
+                        } else if !top && !inPlace {
                             segment.emit(layer, at: s, h: h.next, input: xRow, into: chunkDst)
                         }
                         if t >= segment.minLength { segment.keepFinishedRows(layer, step: t, h: h, c: c) }
                         cur = 1 - cur
                     }
                     if inPlace { states.h[l][cur].update(from: chunkDst + (n - 1) * hw, count: hw) }
+                    if intoOutput {
+                        let last = segment.outputRow(step: t0 + n - 1)
+                        for b in 0..<B { (states.h[l][cur] + b * ow).update(from: last + b * outStride, count: ow) }
+                    }
                     if cur == 1 {
                         states.h[l].swapAt(0, 1)
                         if layer.kind == .lstm { states.c[l].swapAt(0, 1) }
@@ -180,17 +197,19 @@ private struct FusedSegment<Scalar: RNNScalar> {
     @inline(__always)
     func step(_ layer: FastLayer<Scalar>, at s: Int,
               h: (cur: UnsafeMutablePointer<Scalar>, next: UnsafeMutablePointer<Scalar>),
-              c: (cur: UnsafeMutablePointer<Scalar>, next: UnsafeMutablePointer<Scalar>)?) {
+              c: (cur: UnsafeMutablePointer<Scalar>, next: UnsafeMutablePointer<Scalar>)?,
+              ld: (cur: Int, next: Int)) {
         let B = batch, G = layer.gateWidth, u = layer.units, ow = layer.outWidth
         let g = buffers.xGates + s * B * G
         switch layer.kind {
         case .lstm:
             guard let c else { preconditionFailure("an LSTM layer has a c state") }
             let target = layer.projection == nil ? h.next : buffers.mBuf
-            Scalar.lstmRecurrent(wh: layer.recurrent, batch: B, hPrev: h.cur, ldhp: ow, gates: g, ldg: G, units: u,
+            Scalar.lstmRecurrent(wh: layer.recurrent, batch: B, hPrev: h.cur, ldhp: ld.cur, gates: g, ldg: G, units: u,
                                  cPrev: c.cur, forgetBias: layer.forgetBias, wi: layer.wi.map { UnsafePointer($0) },
                                  wf: layer.wf.map { UnsafePointer($0) }, wo: layer.wo.map { UnsafePointer($0) },
-                                 cellClip: layer.cellClip, act: layer.act, cOut: c.next, hOut: target, ldh: u,
+                                 cellClip: layer.cellClip, act: layer.act, cOut: c.next, hOut: target,
+                                 ldh: layer.projection == nil ? ld.next : u,
                                  gi: nil, gj: nil, gf: nil, go: nil)
             if let proj = layer.projection {
                 proj.multiply(rows: B, a: buffers.mBuf, lda: u, into: h.next, ldc: ow, accumulate: false)
@@ -204,6 +223,13 @@ private struct FusedSegment<Scalar: RNNScalar> {
             Scalar.rnnRecurrent(wh: layer.recurrent, batch: B, hPrev: h.cur, ldhp: ow, gates: g, ldg: G, units: u,
                                 act: layer.act, hOut: h.next, ldh: ow)
         }
+    }
+
+    /// Where the top layer's output row 0 of step `t` goes in the result (rows `output_size` apart when
+    /// time-major, `max_time · output_size` apart when batch-major).
+    @inline(__always)
+    func outputRow(step t: Int) -> UnsafeMutablePointer<Scalar> {
+        out + (outputTimeMajor ? t * batch : t) * outputWidth
     }
 
     /// A lower layer's output at step `s` of the chunk (unmasked; plus the input when residual), as the next
