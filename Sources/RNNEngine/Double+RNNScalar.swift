@@ -91,6 +91,10 @@ extension Double: RNNScalar {
                                gi, gj, gf, go, dc, dg, norms, normChunks)
     }
     @inlinable
+    public static func fillRows(_ rows: Int, _ width: Int, _ row: UnsafePointer<Double>?, _ dst: UnsafeMutablePointer<Double>) {
+        rk_dfill_rows(rows, width, row, dst)
+    }
+    @inlinable
     public static func gruRecurrent(wg: OpaquePointer, wc: OpaquePointer, batch: Int, hPrev: UnsafePointer<Double>,
                                     gates: UnsafeMutablePointer<Double>, ldg: Int, cand: UnsafeMutablePointer<Double>,
                                     rh: UnsafeMutablePointer<Double>, units: Int, act: Int32, hOut: UnsafeMutablePointer<Double>) {

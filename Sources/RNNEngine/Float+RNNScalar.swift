@@ -91,6 +91,10 @@ extension Float: RNNScalar {
                                gi, gj, gf, go, dc, dg, norms, normChunks)
     }
     @inlinable
+    public static func fillRows(_ rows: Int, _ width: Int, _ row: UnsafePointer<Float>?, _ dst: UnsafeMutablePointer<Float>) {
+        rk_sfill_rows(rows, width, row, dst)
+    }
+    @inlinable
     public static func gruRecurrent(wg: OpaquePointer, wc: OpaquePointer, batch: Int, hPrev: UnsafePointer<Float>,
                                     gates: UnsafeMutablePointer<Float>, ldg: Int, cand: UnsafeMutablePointer<Float>,
                                     rh: UnsafeMutablePointer<Float>, units: Int, act: Int32, hOut: UnsafeMutablePointer<Float>) {

@@ -52,6 +52,9 @@ where Self.RawSignificand: FixedWidthInteger {
     /// `x = act(x)` over `n` elements, in place; `act` is an `Activation.fusedCode`.
     static func vectorActivation(_ n: Int, _ x: UnsafeMutablePointer<Self>, _ act: Int32)
     /// `y = a + b` over `n` elements (`y` may alias `a` or `b`).
+    /// Every one of `rows` rows of `dst` (`width` apart) set to `row` (zeros when nil), split across the threads
+    /// when large (`rk_sfill_rows`).
+    static func fillRows(_ rows: Int, _ width: Int, _ row: UnsafePointer<Self>?, _ dst: UnsafeMutablePointer<Self>)
     static func vectorAdd(_ n: Int, _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
     /// `x = clip_by_value(x, -limit, limit)` over `n` elements, in place; NaN kept.
     static func vectorClip(_ n: Int, _ x: UnsafeMutablePointer<Self>, _ limit: Double)

@@ -289,6 +289,29 @@ final class KernelTests: XCTestCase {
         #endif
     }
 
+    /// Rows filled with one row (the bias before an input projection), large enough to be split across threads
+    /// and not: every row gets the row (or zeros), nothing past the last row is touched.
+    func testFillRows() {
+        for threads in [1, 2] {
+            Kernels.threads = threads
+            for (rows, width) in [(0, 5), (1, 1), (3, 7), (1000, 1024), (5003, 33)] {
+                let row = (0..<width).map { Float($0) * 0.5 - 3 }
+                for given in [true, false] {
+                    var dst = [Float](repeating: .nan, count: rows * width + 9)
+                    dst.withUnsafeMutableBufferPointer { d in
+                        row.withUnsafeBufferPointer { r in Float.fillRows(rows, width, given ? r.baseAddress : nil, d.baseAddress!) }
+                    }
+                    let label = "threads=\(threads) rows=\(rows) width=\(width) given=\(given)"
+                    for r in 0..<rows where Array(dst[(r * width)..<((r + 1) * width)]) != (given ? row : [Float](repeating: 0, count: width)) {
+                        XCTFail("row \(r) " + label)
+                        break
+                    }
+                    XCTAssertTrue(dst[(rows * width)...].allSatisfy(\.isNaN), "past the last row " + label)
+                }
+            }
+        }
+    }
+
     // MARK: - Activations
 
     static let specials: [Double] = [0, -0.0, 1e-300, -1e-300, .leastNonzeroMagnitude, 1e-40, -1e-40, 1e-30, 1e-8, -1e-8,

@@ -298,15 +298,12 @@ private func chunkProduct<Scalar: RNNScalar>(_ w: PackedMatrix<Scalar>, rows m: 
     }
 }
 
-/// Every row of `into` (`rows × width`) set to `bias` (zeros without one).
+/// Every row of `into` (`rows × width`) set to `bias` (zeros without one), split across the threads when large.
 @inline(__always)
 func fillBias<Scalar: RNNScalar>(_ bias: [Scalar]?, rows: Int, width: Int, into p: UnsafeMutablePointer<Scalar>) {
     guard let bias, bias.count == width else {
-        p.update(repeating: 0, count: rows * width)
+        Scalar.fillRows(rows, width, nil, p)
         return
     }
-    bias.withUnsafeBufferPointer { b in
-        guard let src = b.baseAddress else { return }
-        for r in 0..<rows { (p + r * width).update(from: src, count: width) }
-    }
+    bias.withUnsafeBufferPointer { b in Scalar.fillRows(rows, width, b.baseAddress, p) }
 }
