@@ -88,6 +88,14 @@ static void RK_LOCAL(pack_a)(long mrows, long k, long KC, const T *a, long lda, 
             } else if (mr == MR) {
                 for (long p = 0; p < kc; p++, d += MR)
                     for (int i = 0; i < MR; i++) d[i] = s[i * lda + p];
+            } else if (mr == 4) { /* a batch of 4 (teaching sizes): four rows side by side */
+                const T *s0 = s, *s1 = s + lda, *s2 = s + 2 * lda, *s3 = s + 3 * lda;
+                for (long p = 0; p < kc; p++, d += MR) {
+                    d[0] = s0[p];
+                    d[1] = s1[p];
+                    d[2] = s2[p];
+                    d[3] = s3[p];
+                }
             } else {
                 for (long p = 0; p < kc; p++, d += MR)
                     for (int i = 0; i < mr; i++) d[i] = s[i * lda + p];

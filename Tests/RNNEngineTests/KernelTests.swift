@@ -31,7 +31,8 @@ final class KernelTests: XCTestCase {
         s += [(257, 3, 17), (1, 257, 33), (17, 33, 257), (3, 257, 257), (257, 17, 1), (33, 257, 17),
               (257, 257, 33),  // ~2.2M multiply-adds: threaded, split over columns
               (257, 17, 257),  // one column panel: threaded, split over rows
-              (64, 1000, 48)]  // uneven column panels per thread
+              (64, 1000, 48),  // uneven column panels per thread
+              (4, 33, 129), (12, 257, 17)]  // a last row sliver of 4 (a batch of 4)
         return s
     }()
 
