@@ -92,13 +92,17 @@ public final class RecordedRun<Scalar: RNNScalar>: @unchecked Sendable {
         }
     }
 
-    /// Hands over steps computed elsewhere (the gradient run's fused forward, which keeps tapes): `write` fills the
-    /// emitted outputs of the steps from `completedSteps` through `t - 1` in place (time-major
-    /// `[max_time, batch, output_size]` rows; rows past their length stay zero), then `state`, the state after
-    /// step `t`, is published (and kept when `t` is the next checkpoint). Called with `t` at every checkpoint in turn.
-    func record(through t: Int, state: Nest<Tensor<Scalar>>, outputs write: (UnsafeMutablePointer<Scalar>) -> Void) {
+    /// Hands over steps `completedSteps ..< end` computed elsewhere (the gradient run's fused forward, which keeps
+    /// tapes): `write` fills their emitted outputs in place (time-major `[max_time, batch, output_size]` rows; rows
+    /// past their length stay zero), then `state(t)`, the state after step `t`, is published for every checkpoint
+    /// `t` among them and for `end`.
+    func record(through end: Int, outputs write: (UnsafeMutablePointer<Scalar>) -> Void, state: (Int) -> Nest<Tensor<Scalar>>) {
         write(outputs)
-        publish(t, state)
+        var t = completedSteps
+        while t < end {
+            t = min((t / checkpointInterval + 1) * checkpointInterval, end)
+            publish(t, state(t))
+        }
     }
 
     /// Records that `t` steps are done with `state` after them, keeping it when `t` is the next checkpoint.

@@ -119,45 +119,18 @@ final class FusedBackward<Scalar: RNNScalar> {
         let x0: UnsafeMutablePointer<Scalar>
         /// Scalars it holds.
         let scalars: Int
-        /// Memory taken from `pool` (returned to it when the tape goes), with its capacity.
+        /// Memory taken from `pool` (returned to it when the tape goes), with its capacity; nil: borrowed.
         private let owned: (pointer: UnsafeMutablePointer<Scalar>, capacity: Int)?
         private let pool: FusedBackward?
 
-        /// The scalars a tape of `n` steps needs for `layers` (batch `B`, input depth `D`).
-        static func scalars(steps n: Int, layers: [Layer], batch B: Int, inputDepth D: Int) -> Int {
-            layers.reduce(n * B * D) { sum, l in
-                let u = l.fast.units
-                return sum + (n + 1) * B * u * (l.isGRU ? 1 : 2) + n * B * l.fast.gateWidth + (l.isGRU ? 2 * n * B * u : 0)
-            }
-        }
-
-        /// A tape of steps `start ..< end` in `base` (memory it does not own), or in memory taken from `pool`.
-        init(start: Int, end: Int, layers: [Layer], batch B: Int, inputDepth D: Int,
-             base: UnsafeMutablePointer<Scalar>? = nil, pool: FusedBackward? = nil) {
-            self.start = start
-            self.end = end
-            let n = end - start
-            let scalars = SegmentTape.scalars(steps: n, layers: layers, batch: B, inputDepth: D)
-            self.scalars = scalars
-            var next: UnsafeMutablePointer<Scalar>
-            if let base {
-                (owned, self.pool) = (nil, nil)
-                next = base
-            } else {
-                let block: (pointer: UnsafeMutablePointer<Scalar>, capacity: Int) =
-                    pool?.takeMemory(scalars) ?? (UnsafeMutablePointer<Scalar>.allocate(capacity: max(1, scalars)), max(1, scalars))
-                (owned, self.pool) = (block, pool)
-                next = block.pointer
-            }
-            func carve(_ count: Int) -> UnsafeMutablePointer<Scalar> { defer { next += count }; return next }
-            (H, C, A, RH, cand) = SegmentTape.carve(layers, n: n, B: B, carve)
-            x0 = carve(n * B * D)
-        }
-
-        private static func carve(_ layers: [Layer], n: Int, B: Int, _ carve: (Int) -> UnsafeMutablePointer<Scalar>)
-            -> ([UnsafeMutablePointer<Scalar>], [UnsafeMutablePointer<Scalar>], [UnsafeMutablePointer<Scalar>],
-                [UnsafeMutablePointer<Scalar>], [UnsafeMutablePointer<Scalar>]) {
-            var h: [UnsafeMutablePointer<Scalar>] = [], c = h, a = h, rh = h, cand = h
+        /// Where each array of a tape of `n` steps lies (offsets in scalars from its start), and the scalars in all:
+        /// per layer `h` (and an LSTM's `c`) for `n + 1` states, the gates of `n` steps, a GRU's `r·h` and
+        /// candidate; then layer 0's inputs.
+        private static func layout(steps n: Int, layers: [Layer], batch B: Int, inputDepth D: Int)
+            -> (h: [Int], c: [Int], a: [Int], rh: [Int], cand: [Int], x0: Int, total: Int) {
+            var next = 0
+            func carve(_ count: Int) -> Int { defer { next += count }; return next }
+            var h: [Int] = [], c: [Int] = [], a: [Int] = [], rh: [Int] = [], cand: [Int] = []
             for l in layers {
                 let u = l.fast.units
                 h.append(carve((n + 1) * B * u))
@@ -166,7 +139,37 @@ final class FusedBackward<Scalar: RNNScalar> {
                 rh.append(carve(l.isGRU ? n * B * u : 0))
                 cand.append(carve(l.isGRU ? n * B * u : 0))
             }
-            return (h, c, a, rh, cand)
+            let x0 = carve(n * B * D)
+            return (h, c, a, rh, cand, x0, next)
+        }
+
+        /// The scalars a tape of `n` steps needs for `layers` (batch `B`, input depth `D`).
+        static func scalars(steps n: Int, layers: [Layer], batch B: Int, inputDepth D: Int) -> Int {
+            layout(steps: n, layers: layers, batch: B, inputDepth: D).total
+        }
+
+        /// A tape of steps `start ..< end` in `base` (memory it borrows).
+        convenience init(start: Int, end: Int, layers: [Layer], batch B: Int, inputDepth D: Int, base: UnsafeMutablePointer<Scalar>) {
+            self.init(start: start, end: end, layers: layers, batch: B, inputDepth: D, memory: { _ in (base, nil) })
+        }
+
+        /// A tape of steps `start ..< end` in memory taken from `pool`.
+        convenience init(start: Int, end: Int, layers: [Layer], batch B: Int, inputDepth D: Int, pool: FusedBackward) {
+            self.init(start: start, end: end, layers: layers, batch: B, inputDepth: D,
+                      memory: { n in let block = pool.takeMemory(n); return (block.pointer, (block, pool)) })
+        }
+
+        private init(start: Int, end: Int, layers: [Layer], batch B: Int, inputDepth D: Int,
+                     memory: (Int) -> (UnsafeMutablePointer<Scalar>,
+                                       ((pointer: UnsafeMutablePointer<Scalar>, capacity: Int), FusedBackward)?)) {
+            self.start = start
+            self.end = end
+            let at = SegmentTape.layout(steps: end - start, layers: layers, batch: B, inputDepth: D)
+            scalars = at.total
+            let (base, taken) = memory(at.total)
+            (owned, pool) = (taken?.0, taken?.1)
+            (H, C, A) = (at.h.map { base + $0 }, at.c.map { base + $0 }, at.a.map { base + $0 })
+            (RH, cand, x0) = (at.rh.map { base + $0 }, at.cand.map { base + $0 }, base + at.x0)
         }
 
         /// The same memory for the same number of steps from `start` (a scratch tape reused for the next segment).
@@ -176,8 +179,7 @@ final class FusedBackward<Scalar: RNNScalar> {
         }
 
         deinit {
-            guard let owned else { return }
-            if let pool { pool.returnMemory(owned) } else { owned.pointer.deallocate() }
+            if let owned, let pool { pool.returnMemory(owned) }
         }
     }
 
@@ -280,11 +282,8 @@ final class FusedBackward<Scalar: RNNScalar> {
     /// those of `h` (and `c`) back.
     @inline(__always)
     private func keepFinishedRows(at t: Int, units u: Int, h: UnsafeMutablePointer<Scalar>, c: UnsafeMutablePointer<Scalar>?) {
-        guard !lengths.isEmpty else { return }
-        for b in 0..<batch where t >= lengths[b] {
-            (h + (batch + b) * u).update(from: h + b * u, count: u)
-            if let c { (c + (batch + b) * u).update(from: c + b * u, count: u) }
-        }
+        copyFinishedRows(lengths: lengths, batch: batch, at: t, width: u, from: h, to: h + batch * u)
+        if let c { copyFinishedRows(lengths: lengths, batch: batch, at: t, width: u, from: c, to: c + batch * u) }
     }
 
     /// Layer `l`'s inputs over the tape's steps, in (step, row) order.
@@ -350,13 +349,13 @@ final class FusedBackward<Scalar: RNNScalar> {
         let maxIn = layers.map(\.fast.inDepth).max() ?? 0
         let (H, C, A, RH, cand) = (tape.H, tape.C, tape.A, tape.RH, tape.cand)
         // Working memory: every layer's gate gradients in turn, a GRU's candidate gradients, output gradients
-        // handed down, state gradients, saved rows of finished examples, act(c) and a product's rows.
+        // handed down, state gradients, a GRU's saved rows of finished examples, dh₋ scratch and a product's rows.
         let gates = arena.make(n * B * 4 * maxU)
         let dCand = arena.make(n * B * maxU)
         let dOut = [arena.make(n * B * max(maxU, maxIn)), arena.make(n * B * max(maxU, maxIn))]
         let dh = layers.map { arena.make(B * $0.fast.units) }
         let dc = layers.map { arena.make($0.isGRU ? 0 : B * $0.fast.units) }
-        let saved = arena.make(2 * B * maxU)
+        let saved = arena.make(B * maxU)
         let tmp = arena.make(B * maxU)
         // The LSTM step's per-chunk sums of squares, and which rows are past their length at a step and the next.
         let normChunks = 64

@@ -125,9 +125,6 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
         if !forward.isComplete {
             if let fused, tapeBudget > 0, forward.completedSteps == 0 {
                 computeTapedForward(fused, shouldStop: shouldStop)
-            }
-            if forward.isComplete || forward.error != nil {
-                // The fused forward above kept the last segments' tapes.
             } else if fused == nil && tapeBudget > 0 && forward.completedSteps == 0 && budgetHoldsASegment() {
                 forward.compute(until: nil, shouldStop: shouldStop, fused: false) { state, t in
                     let r = try self.loop.tapedStep(self.cell, from: state, at: t)
@@ -292,9 +289,8 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     /// The forward pass through the fused sweep's own forward, a segment at a time from step 0, keeping the tapes
     /// of the last segments that fit in `tapeBudget` (a kept segment is not recomputed by the sweep) and handing
     /// every checkpoint, the emitted outputs and the final state to `forward`. The others are filled in scratch
-    /// memory and recomputed later. When not even the last segment fits it does nothing (`forward.compute`'s own
-    /// fused path is then the forward pass). `shouldStop` is polled between segments; `forward.compute` continues
-    /// from where this stopped.
+    /// memory and recomputed later. When not even the last segment fits, `forward.compute`'s own fused path is the
+    /// forward pass. `shouldStop` is polled between segments; a later `compute` continues from where this stopped.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     private func computeTapedForward(_ fused: FusedBackward<Scalar>, shouldStop: () -> Bool) {
@@ -309,7 +305,7 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
             held += size
             firstKept -= 1
         }
-        guard firstKept < segments else { return }
+        guard firstKept < segments else { return forward.compute(shouldStop: shouldStop) }
         let x = loop.inputs.tensors.flattened[0]
         x.scalars.withUnsafeBufferPointer { xp in
             guard let xBase = xp.baseAddress else { return }
@@ -330,15 +326,8 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
                     scratch = tape
                 }
                 fused.forward(tape, state: state, x: xBase)
-                // Outputs once, then the state at every checkpoint in the segment and at its end.
-                var reached = start
-                repeat {
-                    let first = reached == start
-                    reached = min(reached + interval, end)
-                    forward.record(through: reached, state: fused.state(tape, after: reached - start)) { out in
-                        if first { fused.writeOutputs(tape, into: out) }
-                    }
-                } while reached < end
+                forward.record(through: end, outputs: { fused.writeOutputs(tape, into: $0) },
+                               state: { fused.state(tape, after: $0 - start) })
                 if k >= firstKept {
                     lock.withLock {
                         fusedTapes[k] = tape

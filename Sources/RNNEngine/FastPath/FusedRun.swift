@@ -267,14 +267,18 @@ private struct FusedSegment<Scalar: RNNScalar> {
     func keepFinishedRows(_ layer: FastLayer<Scalar>, step t: Int,
                           h: (cur: UnsafeMutablePointer<Scalar>, next: UnsafeMutablePointer<Scalar>),
                           c: (cur: UnsafeMutablePointer<Scalar>, next: UnsafeMutablePointer<Scalar>)?) {
-        let ow = layer.outWidth, u = layer.units
-        for b in 0..<batch where t >= lengths[b] {
-            (h.next + b * ow).update(from: h.cur + b * ow, count: ow)
-            if let c {
-                (c.next + b * u).update(from: c.cur + b * u, count: u)
-            }
-        }
+        copyFinishedRows(lengths: lengths, batch: batch, at: t, width: layer.outWidth, from: h.cur, to: h.next)
+        if let c { copyFinishedRows(lengths: lengths, batch: batch, at: t, width: layer.units, from: c.cur, to: c.next) }
     }
+}
+
+/// The rows (`width` apart) of the examples past their length at step `t` copied from `src` to `dst`: a finished
+/// example keeps its state (the fused forward passes and the gradient run's taped forward).
+@inline(__always)
+func copyFinishedRows<Scalar>(lengths: [Int], batch: Int, at t: Int, width: Int, from src: UnsafePointer<Scalar>,
+                              to dst: UnsafeMutablePointer<Scalar>) {
+    guard !lengths.isEmpty else { return }
+    for b in 0..<batch where t >= lengths[b] { (dst + b * width).update(from: src + b * width, count: width) }
 }
 
 /// `c += a·w` for a chunk's input rows. A tiny product (under a million multiply-adds, as in small
