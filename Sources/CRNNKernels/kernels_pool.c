@@ -255,6 +255,23 @@ void rk_pool_run_owned(rk_chunk_fn fn, const void *args, size_t args_size, long 
     pool_run(fn, args, args_size, nchunks, nthreads, 1);
 }
 
+/* Independent tasks, task i on thread i (see rnn_kernels.h). */
+typedef struct {
+    rk_task_fn fn;
+    void *ctx;
+} task_job;
+
+static void task_chunk(const void *vj, long task, void *ts) {
+    (void)ts;
+    const task_job *j = vj;
+    j->fn(j->ctx, task);
+}
+
+void rk_run_tasks(rk_task_fn fn, void *ctx, long ntasks) {
+    task_job j = {fn, ctx};
+    pool_run(task_chunk, &j, sizeof j, ntasks, rk_threads_setting(), 1);
+}
+
 static int default_threads(void) {
     const char *s = getenv("UNROLL_THREADS");
     int n = s ? atoi(s) : 0;

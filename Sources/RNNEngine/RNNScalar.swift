@@ -122,6 +122,21 @@ public enum Kernels {
     /// result arrays. A process-wide setting: a front end calls it once at start.
     public static func keepFreedMemory() { rk_keep_freed_memory() }
 
+    /// `body(i)` for every `i` in `0..<count`, task `i` on thread `i` of the kernels' pool when it is free, and
+    /// back when all are done (`rk_run_tasks`). The products a task issues run on its own thread. The tasks must
+    /// touch disjoint memory and no Swift value another task mutates.
+    static func runTasks(_ count: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { task in
+            var context = task
+            withUnsafeMutablePointer(to: &context) { p in
+                rk_run_tasks({ ctx, i in
+                    guard let ctx else { return }
+                    ctx.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(i))
+                }, p, count)
+            }
+        }
+    }
+
     /// The values of the `UNROLL_KERNEL` environment variable, which forces a path (an empty value is `auto`).
     public static let choices = ["auto", "portable", "avx2", "avx512"]
     /// The other spellings the kernels accept (any case): `scalar` for `portable`, `avx2+fma`, `avx512f`.

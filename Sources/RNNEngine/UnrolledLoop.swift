@@ -29,6 +29,9 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
     /// Whether `run()` may use the fused, layer-wise path (when no step is observed and every layer is a
     /// built-in cell). Turn it off to time or debug the step-by-step path.
     public var allowsFastPath = true
+    /// Whether the fused path may run a stack's layers side by side, a chunk apart (see `runFastSegment`);
+    /// off, the layers take turns within each chunk. Results are the same either way (tests compare them).
+    var runsLayersSideBySide = true
     /// Whether the last `run()` took the fused path. (Runs may overlap on several threads: the record of the
     /// last one is kept under `lastRunLock`.)
     public internal(set) var lastRunUsedFastPath: Bool {
@@ -41,8 +44,14 @@ public final class UnrolledLoop<Scalar: RNNScalar> {
         get { lastRunLock.withLock { lastRunWorkingScalarsRecord } }
         set { lastRunLock.withLock { lastRunWorkingScalarsRecord = newValue } }
     }
+    /// How many layers the last fused run ran side by side (1: one after another; see `runFastSegment`).
+    var lastRunLanes: Int {
+        get { lastRunLock.withLock { lastRunLanesRecord } }
+        set { lastRunLock.withLock { lastRunLanesRecord = newValue } }
+    }
     private var lastRunFastPathRecord = false
     private var lastRunWorkingScalarsRecord = 0
+    private var lastRunLanesRecord = 1
     private let lastRunLock = NSLock()
     /// Working buffers kept between fused runs (an `Arena<Scalar>`), taken under `arenaLock` while a run uses them.
     var cachedArena: AnyObject?

@@ -156,6 +156,65 @@ final class FastPathTests: XCTestCase {
         XCTAssertTrue(try check(spec, Float.self, batch: 3, time: 40, depth: 5, timeMajor: true, givenState: true, parallel: [7, 32]))
     }
 
+    /// Stacks with at least as many layers as threads run their layers side by side, a chunk apart: the same
+    /// bits as one layer after another (every element's arithmetic is the same), and the reference's values.
+    func testLayersSideBySideGiveTheSameBits() throws {
+        let saved = Kernels.threads
+        defer { Kernels.threads = saved }
+        let stacks: [(CellSpec, depth: Int)] = [
+            (.multi([.lstm(numUnits: 64, options: LSTMOptions()), .lstm(numUnits: 64, options: LSTMOptions())]), 24),
+            (.multi([.gru(numUnits: 64, activation: .tanh), .residual(.lstm(numUnits: 64, options: LSTMOptions(usePeepholes: true))),
+                     .basicRNN(numUnits: 96, activation: .relu)]), 10),
+            (.multi([.lstm(numUnits: 48, options: LSTMOptions(cellClip: 1, numProj: 40, projClip: 0.5)),
+                     .residual(.gru(numUnits: 40, activation: .tanh)), .dropout(.basicLSTM(numUnits: 64, forgetBias: 1, activation: .tanh), DropoutOptions()),
+                     .residual(.basicLSTM(numUnits: 64, forgetBias: 0.5, activation: .tanh))]), 33),
+        ]
+        for (spec, depth) in stacks {
+            for threads in [2, 3] where threads <= spec.layers.count {
+                Kernels.threads = threads
+                for (lengths, timeMajor) in [(nil, false), (nil, true), ([37, 0, 70, 12, 70, 69, 1, 38] as [Int]?, false)] {
+                    try sameBits(spec, Float.self, depth: depth, lengths: lengths, timeMajor: timeMajor)
+                    try sameBits(spec, Double.self, depth: depth, lengths: lengths, timeMajor: !timeMajor)
+                }
+            }
+        }
+    }
+
+    /// `spec` over batch 8, 70 steps, side by side and not: equal bits, both close to the reference, and the
+    /// side-by-side run did run its layers as many side by side as there are threads.
+    private func sameBits<S: RNNScalar>(_ spec: CellSpec, _: S.Type, depth: Int, lengths: [Int]?, timeMajor: Bool,
+                                        file: StaticString = #filePath, line: UInt = #line) throws {
+        let batch = 8, time = 70
+        let store = VariableStore<S>(missing: .initialize(seed: 4))
+        let cell: any RNNCell<S> = try spec.makeCell(store: store)
+        let x: Tensor<S> = randomTensor(timeMajor ? [time, batch, depth] : [batch, time, depth], seed: 12, scale: 1.5)
+        var k: UInt64 = 40
+        let state = spec.stateSize.map { size -> Tensor<S> in k += 1; return randomTensor([batch, size], seed: k) }
+        let loop = try UnrolledLoop(cell: cell, inputs: .leaf(x), sequenceLength: lengths, initialState: state,
+                                    dtype: S.dtype, timeMajor: timeMajor, scope: "rnn")
+        let label = "\(spec.summary) \(S.self) threads=\(Kernels.threads) lengths=\(lengths != nil) tm=\(timeMajor)"
+        let want = try reference(loop)
+        loop.runsLayersSideBySide = false
+        let apart = try loop.run()
+        XCTAssertEqual(loop.lastRunLanes, 1, label, file: file, line: line)
+        loop.runsLayersSideBySide = true
+        let side = try loop.run()
+        XCTAssertTrue(loop.lastRunUsedFastPath, label, file: file, line: line)
+        XCTAssertEqual(loop.lastRunLanes, Kernels.threads, label + " lanes", file: file, line: line)
+        func sameScalars(_ a: [S], _ b: [S], _ what: String) {
+            let first = a.indices.first { $0 < b.count && a[$0] != b[$0] }
+            XCTAssertTrue(a.count == b.count && first == nil,
+                          "\(label) \(what): first difference at \(first.map { "\($0): \(a[$0]) against \(b[$0])" } ?? "count")",
+                          file: file, line: line)
+        }
+        sameScalars(side.outputs.scalars, apart.outputs.scalars, "outputs")
+        for (s, a) in zip(side.state.flattened, apart.state.flattened) { sameScalars(s.scalars, a.scalars, "state") }
+        assertClose(side.outputs, want.outputs, label + " outputs against the reference", file: file, line: line)
+        for (g, w) in zip(side.state.flattened, want.state.flattened) {
+            assertClose(g, w, label + " state against the reference", file: file, line: line)
+        }
+    }
+
     func testDynamicRNNParallelIterationsDoNotChangeResults() throws {
         let store = VariableStore<Float>(missing: .initialize(seed: 5))
         let x: Tensor<Float> = randomTensor([3, 20, 5], seed: 9)

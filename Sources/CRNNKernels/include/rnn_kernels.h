@@ -56,6 +56,16 @@ void rk_dsigmoid(long n, const double *x, double *y);
 void rk_set_threads(int n);
 int rk_get_threads(void);
 
+/* Runs fn(ctx, i) for every i in [0, ntasks) and returns when all are done. When the pool is free, task i runs
+   on thread i (the caller is thread 0) and a thread done with its task takes one nobody has started (tasks
+   beyond the thread setting, or a late thread's); when the pool is busy or the setting is 1, every task runs
+   on the calling thread in order.
+   Products issued inside a task run on that task's thread alone (the pool is busy), so tasks that each run
+   a chain of small products (the layers of a stack, a step apart) run side by side without a hand-off per
+   product. */
+typedef void (*rk_task_fn)(void *ctx, long task);
+void rk_run_tasks(rk_task_fn fn, void *ctx, long ntasks);
+
 /* Process-wide allocator policy (glibc): keep freed blocks up to 32 MiB in the heap for reuse and keep up
    to 512 MiB of free memory at the heap's top instead of returning it to the system, so that arrays
    allocated afresh on every pass are not faulted in and zeroed page by page each time. No effect

@@ -19,11 +19,19 @@ final class Arena<Scalar> {
         if next < blocks.count {
             if blocks[next].capacity >= n { return blocks[next].pointer }
             blocks[next].pointer.deallocate()
-            blocks[next] = (UnsafeMutablePointer<Scalar>.allocate(capacity: n), n)
+            blocks[next] = (Self.allocate(n), n)
             return blocks[next].pointer
         }
-        blocks.append((UnsafeMutablePointer<Scalar>.allocate(capacity: n), n))
+        blocks.append((Self.allocate(n), n))
         return blocks[next].pointer
+    }
+
+    /// `count` scalars on a cache line's boundary: every block's rows then start at the same offset within a
+    /// line, whichever block a layer's chunk works in (a block that started mid-line made every vector load of
+    /// its rows straddle two lines, and one lane measurably slower than another).
+    private static func allocate(_ count: Int) -> UnsafeMutablePointer<Scalar> {
+        UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Scalar>.stride, alignment: 64)
+            .bindMemory(to: Scalar.self, capacity: count)
     }
 
     deinit { for b in blocks { b.pointer.deallocate() } }

@@ -1,26 +1,45 @@
 /// The working memory of one fused run, taken from the loop's arena in the same order every run (so a
-/// later run reuses the blocks), sized for chunks of `chunk` steps: O(chunk · batch · units).
+/// later run reuses the blocks), sized for chunks of `chunk` steps: O(chunk · batch · units) per lane.
 struct FusedBuffers<Scalar: RNNScalar> {
-    /// A chunk's gate pre-activations (`chunk·batch` rows of the widest layer's gates) and GRU candidates.
-    let xGates: UnsafeMutablePointer<Scalar>, xCand: UnsafeMutablePointer<Scalar>
-    /// The unmasked outputs a lower layer hands the next one, alternating between two buffers.
-    let chunkOut: [UnsafeMutablePointer<Scalar>]
+    /// What one layer's chunk works in; layers that run side by side each have their own (layer `l` uses
+    /// lane `l % lanes.count`).
+    struct Lane {
+        /// A chunk's gate pre-activations (`chunk·batch` rows of the widest layer's gates) and GRU candidates.
+        let xGates: UnsafeMutablePointer<Scalar>, xCand: UnsafeMutablePointer<Scalar>
+        /// The un-projected LSTM output `m`, and the GRU's `r·h`.
+        let mBuf: UnsafeMutablePointer<Scalar>, rh: UnsafeMutablePointer<Scalar>
+    }
+    let lanes: [Lane]
+    /// The unmasked outputs a lower layer hands the next one (see `handOff(from:chunk:)`).
+    private let handOffs: [UnsafeMutablePointer<Scalar>]
     /// A chunk's input rows gathered in (step, batch row) order; nil when the inputs are time-major already.
     let gather: UnsafeMutablePointer<Scalar>?
-    /// The un-projected LSTM output `m`, and the GRU's `r·h`.
-    let mBuf: UnsafeMutablePointer<Scalar>, rh: UnsafeMutablePointer<Scalar>
 
-    init(arena: Arena<Scalar>, layers: [FastLayer<Scalar>], chunk P: Int, batch B: Int, inputDepth D: Int, timeMajor: Bool) {
+    /// With one lane the layers run one after another within a chunk; with more, `lanes` consecutive layers
+    /// run side by side on different chunks.
+    init(arena: Arena<Scalar>, layers: [FastLayer<Scalar>], chunk P: Int, batch B: Int, inputDepth D: Int,
+         timeMajor: Bool, lanes: Int = 1) {
         let maxGate = layers.map(\.gateWidth).max() ?? 0
         let maxCand = layers.map(\.candidateWidth).max() ?? 0
         let maxUnits = layers.map(\.units).max() ?? 0
-        xGates = arena.make(P * B * maxGate)
-        xCand = arena.make(P * B * maxCand)
+        self.lanes = (0..<max(1, lanes)).map { _ in
+            Lane(xGates: arena.make(P * B * maxGate), xCand: arena.make(P * B * maxCand),
+                 mBuf: arena.make(B * maxUnits), rh: arena.make(B * maxUnits))
+        }
         let maxInner = layers.dropLast().map(\.outWidth).max() ?? 0 // outputs handed from layer to layer
-        chunkOut = [arena.make(P * B * maxInner), arena.make(P * B * maxInner)]
+        let count = lanes > 1 ? 2 * max(0, layers.count - 1) : 2
+        handOffs = (0..<count).map { _ in arena.make(P * B * maxInner) }
         gather = timeMajor ? nil : arena.make(P * B * D)
-        mBuf = arena.make(B * maxUnits)
-        rh = arena.make(B * maxUnits)
+    }
+
+    func lane(of layer: Int) -> Lane { lanes[layer % lanes.count] }
+
+    /// Where lower layer `l` writes its outputs for chunk `k`, the next layer's inputs. One after another, the
+    /// next layer reads them before layer `l + 2` overwrites them (two buffers, alternating by layer); side by
+    /// side, layer `l` writes chunk `k + 1` while the next layer still reads chunk `k` (two per layer,
+    /// alternating by chunk).
+    func handOff(from l: Int, chunk k: Int) -> UnsafeMutablePointer<Scalar> {
+        lanes.count > 1 ? handOffs[2 * l + k % 2] : handOffs[l % 2]
     }
 }
 

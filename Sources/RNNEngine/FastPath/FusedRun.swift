@@ -66,6 +66,12 @@ extension UnrolledLoop {
     /// writing each emitted output into `out` (`[max_time, batch, output_size]` when `outputTimeMajor`, else
     /// `[batch, max_time, output_size]`). After each chunk `afterChunk` gets the step reached and a way to read
     /// the state there; returning false stops the run. Returns the state and the step reached.
+    ///
+    /// Without `afterChunk`, a stack of at least as many layers as the kernels have threads runs its layers
+    /// side by side, a chunk apart (a wavefront): while layer `l` runs chunk `k`, layer `l + 1` runs chunk
+    /// `k - 1`, each on its own thread with every step's product whole, so the threads meet once per chunk
+    /// instead of once per step of every layer (`layersSideBySide`). The arithmetic of every element is the
+    /// same either way.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func runFastSegment(_ plan: FastPlan<Scalar>, from startState: Nest<Tensor<Scalar>>, steps: Range<Int>, chunk: Int,
@@ -73,8 +79,16 @@ extension UnrolledLoop {
                         afterChunk: ((Int, () -> Nest<Tensor<Scalar>>) -> Bool)?) -> (state: Nest<Tensor<Scalar>>, reached: Int) {
         let B = batchSize, bound = min(steps.upperBound, loopBound)
         let P = max(1, min(chunk, max(1, bound - steps.lowerBound)))
-        let layers = plan.layers
-        let lastLayer = layers.count - 1
+        let layers = plan.layers, L = layers.count
+        var chunkStarts = Array(stride(from: steps.lowerBound, to: bound, by: P))
+        let lanes = afterChunk == nil ? layersSideBySide(plan, chunk: P, chunks: chunkStarts.count) : 1
+        if lanes > 1 {
+            // Chunks of equal length (within one step), so that the layers side by side take as long as each
+            // other: 100 steps by 32 are four chunks of 25, not 32, 32, 32 and 4.
+            let total = bound - steps.lowerBound, count = chunkStarts.count
+            chunkStarts = (0..<count).map { steps.lowerBound + $0 * (total / count) + min($0, total % count) }
+        }
+        let chunkEnds = Array(chunkStarts.dropFirst()) + [bound]
         guard case let .leaf(xTensor) = inputs.tensors else { preconditionFailure("fast path needs a single input") }
 
         // The loop's cached arena when no other run holds it, else a fresh one.
@@ -82,81 +96,76 @@ extension UnrolledLoop {
         defer { returnArena(arena) }
         arena.reset()
         let buffers = FusedBuffers(arena: arena, layers: layers, chunk: P, batch: B, inputDepth: inputs.depth,
-                                   timeMajor: inputs.timeMajor)
+                                   timeMajor: inputs.timeMajor, lanes: lanes)
         var states = FusedLayerStates(arena: arena, plan: plan, batch: B, start: startState)
         let segment = FusedSegment(batch: B, maxTime: maxTime, inputDepth: inputs.depth, outputWidth: outputSize,
                                    lengths: sequenceLength ?? [], minLength: sequenceLength?.min() ?? Int.max,
                                    buffers: buffers, out: out, outputTimeMajor: outputTimeMajor)
 
+        // The order of (layer, chunk) pieces: groups that run side by side (one piece: alone, on every thread).
+        var groups: [[(layer: Int, chunk: Int)]] = []
+        if lanes == 1 {
+            for k in chunkStarts.indices { for l in 0..<L { groups.append([(l, k)]) } }
+        } else {
+            for wave in 0..<(chunkStarts.count + L - 1) {
+                let active = Array(max(0, wave - chunkStarts.count + 1)...min(L - 1, wave))
+                for g in stride(from: 0, to: active.count, by: lanes) {
+                    groups.append(active[g..<min(g + lanes, active.count)].map { ($0, wave - $0) })
+                }
+            }
+        }
         var reached = steps.lowerBound
+        var swapped = [Bool](repeating: false, count: lanes)
         xTensor.scalars.withUnsafeBufferPointer { xBuffer in
             let x = xBuffer.baseAddress!
-            var t0 = steps.lowerBound
-            while t0 < bound {
-                let n = min(P, bound - t0)
-                var inPtr = segment.chunkInputs(x, from: t0, steps: n)
-                var inLd = inputs.depth
-                for (l, layer) in layers.enumerated() {
-                    let top = l == lastLayer
-                    let chunkDst = buffers.chunkOut[l % 2]
-                    segment.projectInputs(layer, steps: n, input: inPtr, ld: inLd)
-                    // A lower layer without a residual writes each step's h straight into the next layer's
-                    // input rows (and reads it back from there as the next step's state), instead of copying it.
-                    let inPlace = !top && !layer.residual
-                    // The top layer of plain LSTMs without lengths writes h straight into the result (its rows
-                    // `outStride` apart) and reads it back from there.
-                    let intoOutput = top && !layer.residual && layer.kind == .lstm && layer.projection == nil
-                        && segment.lengths.isEmpty
-                    let outStride = outputTimeMajor ? outputSize : maxTime * outputSize
-                    let hw = B * layer.outWidth, ow = layer.outWidth
-                    var cur = 0
-                    for s in 0..<n {
-                        let t = t0 + s
-                        let h: (cur: UnsafeMutablePointer<Scalar>, next: UnsafeMutablePointer<Scalar>)
-                        var ld = (cur: ow, next: ow)
-                        if inPlace {
-                            h = (cur: s > 0 ? chunkDst + (s - 1) * hw : states.h[l][cur], next: chunkDst + s * hw)
-                        } else if intoOutput {
-                            h = (cur: s > 0 ? segment.outputRow(step: t - 1) : states.h[l][cur], next: segment.outputRow(step: t))
-                            ld = (cur: s > 0 ? outStride : ow, next: outStride)
-                        } else {
-                            h = (cur: states.h[l][cur], next: states.h[l][1 - cur])
-                        }
-                        let c = layer.kind == .lstm ? (cur: states.c[l][cur], next: states.c[l][1 - cur]) : nil
-                        segment.step(layer, at: s, h: h, c: c, ld: ld)
-                        let xRow = inPtr + s * B * inLd
-                        if top && !intoOutput {
-                            segment.emitMasked(layer, step: t, h: h.next, input: xRow, ld: inLd)
-                        } else if !top && !inPlace {
-                            segment.emit(layer, at: s, h: h.next, input: xRow, into: chunkDst)
-                        }
-                        if t >= segment.minLength { segment.keepFinishedRows(layer, step: t, h: h, c: c) }
-                        cur = 1 - cur
-                    }
-                    if inPlace { states.h[l][cur].update(from: chunkDst + (n - 1) * hw, count: hw) }
-                    if intoOutput {
-                        let last = segment.outputRow(step: t0 + n - 1)
-                        for b in 0..<B { (states.h[l][cur] + b * ow).update(from: last + b * outStride, count: ow) }
-                    }
-                    if cur == 1 {
-                        states.h[l].swapAt(0, 1)
-                        if layer.kind == .lstm { states.c[l].swapAt(0, 1) }
-                    }
-                    inPtr = UnsafePointer(chunkDst)
-                    inLd = layer.outWidth
+            for group in groups {
+                // Each piece's input rows and their projections, on every thread, before the pieces run.
+                let pieces = group.map { (l, k) -> FusedSegment<Scalar>.Piece in
+                    let t0 = chunkStarts[k], n = chunkEnds[k] - t0
+                    let input = l == 0 ? (rows: segment.chunkInputs(x, from: t0, steps: n), ld: inputs.depth)
+                        : (rows: UnsafePointer(buffers.handOff(from: l - 1, chunk: k)), ld: layers[l - 1].outWidth)
+                    segment.projectInputs(layers[l], lane: buffers.lane(of: l), steps: n, input: input.rows, ld: input.ld)
+                    return .init(layer: layers[l], top: l == L - 1, from: t0, steps: n, input: input.rows, ld: input.ld,
+                                 lane: buffers.lane(of: l), handOff: l < L - 1 ? buffers.handOff(from: l, chunk: k) : nil,
+                                 h: states.h[l], c: states.c[l])
                 }
-                t0 += n
-                reached = t0
-                if let afterChunk, !afterChunk(t0, { states.snapshot(plan, batch: B) }) { break }
+                if pieces.count == 1 {
+                    swapped[0] = segment.run(pieces[0])
+                } else {
+                    swapped.withUnsafeMutableBufferPointer { result in
+                        Kernels.runTasks(pieces.count) { i in result[i] = segment.run(pieces[i]) }
+                    }
+                }
+                for (i, (l, k)) in group.enumerated() {
+                    if swapped[i] {
+                        states.h[l].swapAt(0, 1)
+                        if layers[l].kind == .lstm { states.c[l].swapAt(0, 1) }
+                    }
+                    if l == L - 1 { reached = chunkEnds[k] }
+                }
+                if lanes == 1, let afterChunk, group[0].layer == L - 1,
+                   !afterChunk(reached, { states.snapshot(plan, batch: B) }) { break }
             }
         }
         lastRunWorkingScalars = arena.total
+        lastRunLanes = lanes
         return (states.snapshot(plan, batch: B), reached)
+    }
+
+    /// How many layers run side by side (`runFastSegment`): the kernels' thread count when the stack has at
+    /// least that many layers, more than one chunk, and every layer's chunk is worth a hand-off (a million
+    /// multiply-adds of recurrent products, as `chunkProduct`'s threshold); else 1.
+    private func layersSideBySide(_ plan: FastPlan<Scalar>, chunk P: Int, chunks: Int) -> Int {
+        let threads = Kernels.threads
+        guard runsLayersSideBySide, threads > 1, plan.layers.count >= threads, chunks > 1 else { return 1 }
+        let smallest = plan.layers.map { P * batchSize * $0.outWidth * ($0.gateWidth + $0.candidateWidth) }.min() ?? 0
+        return smallest >= 1 << 20 ? threads : 1
     }
 }
 
 /// The parts of a fused segment, for one run's sizes, lengths, buffers and output array: a chunk's inputs, its
-/// input projections, one step of a layer, where the step's output goes, and the rows that keep their state.
+/// input projections, a layer's chunk of steps, one step of a layer, where the step's output goes, and the rows
+/// that keep their state.
 private struct FusedSegment<Scalar: RNNScalar> {
     let batch: Int, maxTime: Int, inputDepth: Int, outputWidth: Int
     /// `sequence_length` (empty without one) and its smallest value (`Int.max` without one).
@@ -178,33 +187,101 @@ private struct FusedSegment<Scalar: RNNScalar> {
         return UnsafePointer(g)
     }
 
-    /// The input projections `x·W_x + b` of a whole chunk of `n` steps for `layer`: bias, then one product
-    /// with `m = n·batch` (the gates, and the GRU's candidate).
+    /// The input projections `x·W_x + b` of a whole chunk of `n` steps for `layer` into `lane`: bias, then one
+    /// product with `m = n·batch` (the gates, and the GRU's candidate).
     @inline(__always)
-    func projectInputs(_ layer: FastLayer<Scalar>, steps n: Int, input: UnsafePointer<Scalar>, ld: Int) {
+    func projectInputs(_ layer: FastLayer<Scalar>, lane: FusedBuffers<Scalar>.Lane, steps n: Int,
+                       input: UnsafePointer<Scalar>, ld: Int) {
         let rows = n * batch, G = layer.gateWidth
-        fillBias(layer.linear.bias, rows: rows, width: G, into: buffers.xGates)
-        chunkProduct(layer.linear.inputBlock, rows: rows, a: input, lda: ld, into: buffers.xGates, ldc: G)
+        fillBias(layer.linear.bias, rows: rows, width: G, into: lane.xGates)
+        chunkProduct(layer.linear.inputBlock, rows: rows, a: input, lda: ld, into: lane.xGates, ldc: G)
         if let cand = layer.candidate {
-            fillBias(cand.bias, rows: rows, width: layer.units, into: buffers.xCand)
-            chunkProduct(cand.inputBlock, rows: rows, a: input, lda: ld, into: buffers.xCand, ldc: layer.units)
+            fillBias(cand.bias, rows: rows, width: layer.units, into: lane.xCand)
+            chunkProduct(cand.inputBlock, rows: rows, a: input, lda: ld, into: lane.xCand, ldc: layer.units)
         }
+    }
+
+    /// One layer's chunk of steps after its input projections: where they run, what they read and write.
+    struct Piece {
+        let layer: FastLayer<Scalar>
+        /// The stack's top layer (its outputs go to the result).
+        let top: Bool
+        let t0: Int, n: Int
+        /// The chunk's input rows (`ld` apart, ordered step, batch row).
+        let input: UnsafePointer<Scalar>, ld: Int
+        let lane: FusedBuffers<Scalar>.Lane
+        /// Where a lower layer's outputs go (the next layer's input rows); nil for the top layer.
+        let handOff: UnsafeMutablePointer<Scalar>?
+        /// The layer's double-buffered state, current first (`c` empty unless LSTM).
+        let h: [UnsafeMutablePointer<Scalar>], c: [UnsafeMutablePointer<Scalar>]
+
+        init(layer: FastLayer<Scalar>, top: Bool, from t0: Int, steps n: Int, input: UnsafePointer<Scalar>, ld: Int,
+             lane: FusedBuffers<Scalar>.Lane, handOff: UnsafeMutablePointer<Scalar>?,
+             h: [UnsafeMutablePointer<Scalar>], c: [UnsafeMutablePointer<Scalar>]) {
+            (self.layer, self.top, self.t0, self.n, self.input, self.ld) = (layer, top, t0, n, input, ld)
+            (self.lane, self.handOff, self.h, self.c) = (lane, handOff, h, c)
+        }
+    }
+
+    /// Runs a layer's chunk of steps, touching only its own state, lane, hand-off rows and result rows (pieces
+    /// of different layers may run side by side). Returns whether the state ended in the second buffers
+    /// (`h[1]`, `c[1]`), which the caller then swaps to the front.
+    func run(_ p: Piece) -> Bool {
+        let B = batch, layer = p.layer, n = p.n
+        // A lower layer without a residual writes each step's h straight into the next layer's input rows
+        // (and reads it back from there as the next step's state), instead of copying it.
+        let inPlace = !p.top && !layer.residual
+        // The top layer of plain LSTMs without lengths writes h straight into the result (its rows
+        // `outStride` apart) and reads it back from there.
+        let intoOutput = p.top && !layer.residual && layer.kind == .lstm && layer.projection == nil && lengths.isEmpty
+        let outStride = outputTimeMajor ? outputWidth : maxTime * outputWidth
+        let hw = B * layer.outWidth, ow = layer.outWidth
+        var cur = 0
+        for s in 0..<n {
+            let t = p.t0 + s
+            let h: (cur: UnsafeMutablePointer<Scalar>, next: UnsafeMutablePointer<Scalar>)
+            var ld = (cur: ow, next: ow)
+            if inPlace, let dst = p.handOff {
+                h = (cur: s > 0 ? dst + (s - 1) * hw : p.h[cur], next: dst + s * hw)
+            } else if intoOutput {
+                h = (cur: s > 0 ? outputRow(step: t - 1) : p.h[cur], next: outputRow(step: t))
+                ld = (cur: s > 0 ? outStride : ow, next: outStride)
+            } else {
+                h = (cur: p.h[cur], next: p.h[1 - cur])
+            }
+            let c = layer.kind == .lstm ? (cur: p.c[cur], next: p.c[1 - cur]) : nil
+            step(layer, lane: p.lane, at: s, h: h, c: c, ld: ld)
+            let xRow = p.input + s * B * p.ld
+            if p.top && !intoOutput {
+                emitMasked(layer, step: t, h: h.next, input: xRow, ld: p.ld)
+            } else if !p.top && !inPlace, let dst = p.handOff {
+                emit(layer, at: s, h: h.next, input: xRow, into: dst)
+            }
+            if t >= minLength { keepFinishedRows(layer, step: t, h: h, c: c) }
+            cur = 1 - cur
+        }
+        if inPlace, let dst = p.handOff { p.h[cur].update(from: dst + (n - 1) * hw, count: hw) }
+        if intoOutput {
+            let last = outputRow(step: p.t0 + n - 1)
+            for b in 0..<B { (p.h[cur] + b * ow).update(from: last + b * outStride, count: ow) }
+        }
+        return cur == 1
     }
 
     /// Step `s` of the chunk for `layer`, every batch row: the recurrent product `h·W_h` onto the step's
     /// projected inputs and the cell's element-wise part from `h.cur` (and `c.cur`) to `h.next` (and `c.next`),
     /// as one kernel call split by units across the threads (rnn_fused.h).
     @inline(__always)
-    func step(_ layer: FastLayer<Scalar>, at s: Int,
+    func step(_ layer: FastLayer<Scalar>, lane: FusedBuffers<Scalar>.Lane, at s: Int,
               h: (cur: UnsafeMutablePointer<Scalar>, next: UnsafeMutablePointer<Scalar>),
               c: (cur: UnsafeMutablePointer<Scalar>, next: UnsafeMutablePointer<Scalar>)?,
               ld: (cur: Int, next: Int)) {
         let B = batch, G = layer.gateWidth, u = layer.units, ow = layer.outWidth
-        let g = buffers.xGates + s * B * G
+        let g = lane.xGates + s * B * G
         switch layer.kind {
         case .lstm:
             guard let c else { preconditionFailure("an LSTM layer has a c state") }
-            let target = layer.projection == nil ? h.next : buffers.mBuf
+            let target = layer.projection == nil ? h.next : lane.mBuf
             Scalar.lstmRecurrent(wh: layer.recurrent, batch: B, hPrev: h.cur, ldhp: ld.cur, gates: g, ldg: G, units: u,
                                  cPrev: c.cur, forgetBias: layer.forgetBias, wi: layer.wi.map { UnsafePointer($0) },
                                  wf: layer.wf.map { UnsafePointer($0) }, wo: layer.wo.map { UnsafePointer($0) },
@@ -212,13 +289,13 @@ private struct FusedSegment<Scalar: RNNScalar> {
                                  ldh: layer.projection == nil ? ld.next : u,
                                  gi: nil, gj: nil, gf: nil, go: nil)
             if let proj = layer.projection {
-                proj.multiply(rows: B, a: buffers.mBuf, lda: u, into: h.next, ldc: ow, accumulate: false)
+                proj.multiply(rows: B, a: lane.mBuf, lda: u, into: h.next, ldc: ow, accumulate: false)
                 if let clip = layer.projClip { Fused.clip(B * ow, h.next, clip) }
             }
         case .gru:
             guard let wc = layer.candidateRecurrent else { preconditionFailure("a GRU layer has a candidate") }
             Scalar.gruRecurrent(wg: layer.recurrent, wc: wc, batch: B, hPrev: h.cur, gates: g, ldg: G,
-                                cand: buffers.xCand + s * B * u, rh: buffers.rh, units: u, act: layer.act, hOut: h.next)
+                                cand: lane.xCand + s * B * u, rh: lane.rh, units: u, act: layer.act, hOut: h.next)
         case .rnn:
             Scalar.rnnRecurrent(wh: layer.recurrent, batch: B, hPrev: h.cur, ldhp: ow, gates: g, ldg: G, units: u,
                                 act: layer.act, hOut: h.next, ldh: ow)
