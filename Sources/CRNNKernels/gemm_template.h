@@ -36,7 +36,7 @@ rk_packed *RK_API(pack)(long k, long n, const T *b, long ldb) {
     long np = (n + NRP - 1) / NRP;
     size_t bytes = sizeof(T) * (size_t)np * (size_t)k * NRP;
     if (bytes) {
-        if (posix_memalign(&p->data, 64, bytes) != 0) {
+        if (!(p->data = rk_alloc(bytes))) {
             free(p);
             return NULL;
         }

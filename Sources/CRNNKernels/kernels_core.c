@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#if defined(__linux__)
+#include <sys/mman.h> /* madvise */
+#endif
 #if defined(__GLIBC__)
 #include <malloc.h> /* mallopt */
 #endif
@@ -101,7 +104,7 @@ void rk_dsigmoid(long n, const double *x, double *y) { if (n > 0) impl()->dsigmo
 
 void rk_packed_free(rk_packed *p) {
     if (p) {
-        free(p->data);
+        rk_free(p->data);
         free(p);
     }
 }
@@ -170,6 +173,18 @@ typedef struct {
 #define NRF dnr
 #define PACK8 dpack8
 #include "gemm_template.h"
+
+void *rk_alloc(size_t bytes) {
+    const size_t huge = (size_t)2 << 20;
+    void *p = NULL;
+    if (posix_memalign(&p, bytes >= huge ? huge : 64, bytes ? bytes : 1) != 0) return NULL;
+#if defined(MADV_HUGEPAGE)
+    if (bytes >= huge) madvise(p, bytes / huge * huge, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+void rk_free(void *p) { free(p); }
 
 void rk_keep_freed_memory(void) {
 #if defined(__GLIBC__)

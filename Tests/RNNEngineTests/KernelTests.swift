@@ -440,4 +440,68 @@ final class KernelTests: XCTestCase {
         group.wait()
         XCTAssertEqual(mismatches.value, 0)
     }
+
+    /// `rk_run_tasks` runs every task once, side by side or (one thread) in order on the caller; a product a
+    /// task issues runs on that task's thread and gives the same answer as on its own.
+    func testRunTasks() {
+        let saved = Kernels.threads
+        defer { Kernels.threads = saved }
+        final class Record {
+            let m = 48, n = 640, k = 200
+            let a: [Float], b: [Float]
+            var results: [[Float]]
+            var runs: [Int], order: [Int] = [], threads = Set<UInt>()
+            let lock = NSLock()
+            init(tasks: Int) {
+                a = (0..<(m * k)).map { Float($0 % 7) - 3 }
+                b = (0..<(k * n)).map { Float($0 % 5) - 2 }
+                results = Array(repeating: [], count: tasks)
+                runs = Array(repeating: 0, count: tasks)
+            }
+            func run(_ i: Int) {
+                var c = [Float](repeating: 0, count: m * n)
+                rk_sgemm(m, n, k, a, k, b, n, &c, n, 0)
+                lock.withLock {
+                    results[i] = c
+                    runs[i] += 1
+                    order.append(i)
+                    threads.insert(UInt(pthread_self()))
+                }
+            }
+        }
+        Kernels.threads = 1
+        let alone = Record(tasks: 1)
+        alone.run(0)
+        for threads in [1, 2, 3] {
+            Kernels.threads = threads
+            for tasks in [1, 2, 3, 5] {
+                let record = Record(tasks: tasks)
+                rk_run_tasks({ ctx, i in
+                    guard let ctx else { return }
+                    Unmanaged<Record>.fromOpaque(ctx).takeUnretainedValue().run(Int(i))
+                }, Unmanaged.passUnretained(record).toOpaque(), tasks)
+                let label = "threads \(threads), tasks \(tasks)"
+                XCTAssertEqual(record.runs, [Int](repeating: 1, count: tasks), label)
+                for r in record.results { XCTAssertTrue(r == alone.results[0], label + ": a task's product") }
+                if threads == 1 {
+                    XCTAssertEqual(record.order, Array(0..<tasks), label + ": in order")
+                    XCTAssertEqual(record.threads, [UInt(pthread_self())], label + ": on the caller")
+                }
+            }
+        }
+    }
+
+    /// `rk_alloc`: 64-byte aligned, 2 MiB aligned from 2 MiB on, every byte writable; NULL-safe `rk_free`.
+    func testLargeArrayAllocation() {
+        for bytes in [1, 100, 4096, (2 << 20) - 1, 2 << 20, (5 << 20) + 3] {
+            guard let p = rk_alloc(bytes) else { return XCTFail("rk_alloc(\(bytes)) returned NULL") }
+            let address = UInt(bitPattern: p)
+            XCTAssertEqual(address % 64, 0, "\(bytes) bytes")
+            if bytes >= 2 << 20 { XCTAssertEqual(address % (2 << 20), 0, "\(bytes) bytes") }
+            p.initializeMemory(as: UInt8.self, repeating: 0xA5, count: bytes)
+            XCTAssertEqual(p.load(fromByteOffset: bytes - 1, as: UInt8.self), 0xA5)
+            rk_free(p)
+        }
+        rk_free(nil)
+    }
 }

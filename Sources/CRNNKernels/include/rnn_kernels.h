@@ -66,6 +66,13 @@ int rk_get_threads(void);
 typedef void (*rk_task_fn)(void *ctx, long task);
 void rk_run_tasks(rk_task_fn fn, void *ctx, long ntasks);
 
+/* Memory for large arrays that live long or are reused (packed weights, a run's working buffers): 64-byte
+   aligned; from 2 MiB on, aligned to 2 MiB and marked for transparent huge pages (madvise), so that a
+   product streaming through megabytes of weights or gate rows does not miss the TLB every 4 KiB. NULL when
+   out of memory. Release with rk_free. */
+void *rk_alloc(size_t bytes);
+void rk_free(void *p);
+
 /* Process-wide allocator policy (glibc): keep freed blocks up to 32 MiB in the heap for reuse and keep up
    to 512 MiB of free memory at the heap's top instead of returning it to the system, so that arrays
    allocated afresh on every pass are not faulted in and zeroed page by page each time. No effect

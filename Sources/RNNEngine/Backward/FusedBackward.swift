@@ -196,7 +196,7 @@ final class FusedBackward<Scalar: RNNScalar> {
             if let best = fits.min(by: { freeTapeMemory[$0].capacity < freeTapeMemory[$1].capacity }) {
                 return freeTapeMemory.remove(at: best)
             }
-            return (UnsafeMutablePointer<Scalar>.allocate(capacity: n), n)
+            return (largeArray(n), n)
         }
     }
 
@@ -204,7 +204,7 @@ final class FusedBackward<Scalar: RNNScalar> {
         poolLock.withLock { freeTapeMemory.append(block) }
     }
 
-    deinit { for b in freeTapeMemory { b.pointer.deallocate() } }
+    deinit { for b in freeTapeMemory { freeLargeArray(b.pointer) } }
 
     /// The scalars a kept tape of steps `start ..< end` holds.
     func tapeScalars(from start: Int, to end: Int) -> Int {

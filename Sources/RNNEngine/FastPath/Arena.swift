@@ -1,3 +1,5 @@
+import CRNNKernels
+
 /// The raw working buffers of a fused run. A run asks for its buffers in the same order every time, so
 /// a loop keeps its arena between runs and later runs reuse the memory (no fresh pages to fault in).
 final class Arena<Scalar> {
@@ -18,21 +20,24 @@ final class Arena<Scalar> {
         defer { next += 1 }
         if next < blocks.count {
             if blocks[next].capacity >= n { return blocks[next].pointer }
-            blocks[next].pointer.deallocate()
-            blocks[next] = (Self.allocate(n), n)
+            freeLargeArray(blocks[next].pointer)
+            blocks[next] = (largeArray(n), n)
             return blocks[next].pointer
         }
-        blocks.append((Self.allocate(n), n))
+        blocks.append((largeArray(n), n))
         return blocks[next].pointer
     }
 
-    /// `count` scalars on a cache line's boundary: every block's rows then start at the same offset within a
-    /// line, whichever block a layer's chunk works in (a block that started mid-line made every vector load of
-    /// its rows straddle two lines, and one lane measurably slower than another).
-    private static func allocate(_ count: Int) -> UnsafeMutablePointer<Scalar> {
-        UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Scalar>.stride, alignment: 64)
-            .bindMemory(to: Scalar.self, capacity: count)
-    }
-
-    deinit { for b in blocks { b.pointer.deallocate() } }
+    deinit { for b in blocks { freeLargeArray(b.pointer) } }
 }
+
+/// `count` scalars for a large working array that lives long or is reused (a fused run's buffers, a gradient
+/// run's tapes): from `rk_alloc`, on a cache line's boundary (every block's rows start at the same offset
+/// within a line) and, from 2 MiB on, on huge pages where the system gives them. Released with `freeLargeArray`.
+func largeArray<Scalar>(_ count: Int) -> UnsafeMutablePointer<Scalar> {
+    let bytes = max(1, count) * MemoryLayout<Scalar>.stride
+    guard let raw = rk_alloc(bytes) else { preconditionFailure("out of memory for \(bytes) bytes of working arrays") }
+    return raw.bindMemory(to: Scalar.self, capacity: max(1, count))
+}
+
+func freeLargeArray<Scalar>(_ p: UnsafeMutablePointer<Scalar>) { rk_free(UnsafeMutableRawPointer(p)) }
