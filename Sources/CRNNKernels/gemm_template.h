@@ -267,7 +267,13 @@ static void RK_LOCAL(gemm_run)(RK_LOCAL(gemm_job) *g) {
     long nchunks;
     g->by_rows = m >= rows_min_m;
     if (g->by_rows) {
-        g->chunk_rows = g->mcb;
+        /* Row blocks of at most MC rows, as many as a multiple of the threads and of equal size (whole
+           slivers): 800 rows on two threads are 8 blocks of 104 (at most 416 rows a thread), not 7 of
+           120 (480 on one thread, 320 on the other). */
+        long slivers = (m + im->MRF - 1) / im->MRF, per = g->mcb / im->MRF;
+        nchunks = (slivers + per - 1) / per;
+        if (nt > 1) nchunks = (nchunks + nt - 1) / nt * nt;
+        g->chunk_rows = (slivers + nchunks - 1) / nchunks * im->MRF;
         nchunks = (m + g->chunk_rows - 1) / g->chunk_rows;
         if (g->bmode != B_PACKED) { /* pack all of B first (in parallel) */
             T *bp = rk_scratch(1, sizeof(T) * (size_t)np * NRP * (size_t)k);
