@@ -266,35 +266,6 @@ void RK_API(rnn_recurrent)(const rk_packed *wh, long batch, const T *h_prev, lon
     RK_LOCAL(step_run)(&j, 1);
 }
 
-/* ---------------- rows filled with one row (a bias), split across the pool ---------------- */
-
-typedef struct {
-    long rows, width, per_chunk;
-    const T *row;
-    T *dst;
-} RK_LOCAL(fill_job);
-
-static void RK_LOCAL(fill_chunk)(const void *vj, long chunk, void *ts) {
-    (void)ts;
-    const RK_LOCAL(fill_job) *j = vj;
-    const long r0 = chunk * j->per_chunk, r1 = r0 + j->per_chunk < j->rows ? r0 + j->per_chunk : j->rows;
-    for (long r = r0; r < r1; r++) {
-        T *d = j->dst + r * j->width;
-        if (j->row) memcpy(d, j->row, sizeof(T) * (size_t)j->width);
-        else memset(d, 0, sizeof(T) * (size_t)j->width);
-    }
-}
-
-void RK_API(fill_rows)(long rows, long width, const T *row, T *dst) {
-    if (rows <= 0 || width <= 0) return;
-    RK_LOCAL(fill_job) j = {rows, width, rows, row, dst};
-    /* a copy is cheap next to a product of the same size: split only large fills (the input projections'
-       bias rows of a whole chunk or segment), a few chunks per thread */
-    int nt = rk_threads_for((double)rows * (double)width / 4.0);
-    if (nt > 1) j.per_chunk = (rows + 4L * nt - 1) / (4L * nt);
-    rk_pool_run(RK_LOCAL(fill_chunk), &j, sizeof j, (rows + j.per_chunk - 1) / j.per_chunk, nt);
-}
-
 /* ---------------- the LSTM backward step, split by units across the pool ---------------- */
 
 typedef struct {

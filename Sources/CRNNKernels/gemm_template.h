@@ -61,6 +61,7 @@ typedef struct {
     T *c;
     long ldc;
     int acc;
+    const T *bias; /* when set: C starts from this row (n wide) in every row, not from C or zero */
     const rk_impl *im;
     long kcb, mcb;
 } RK_LOCAL(gemm_job);
@@ -134,8 +135,15 @@ static void RK_LOCAL(naive_packed)(long m, long k, const T *a, long lda, const T
    outermost: each B block streams once down the whole k while its C tiles stay in L1 (A is re-read from
    L2). B is packed panels (bp; any j0: a block never crosses a panel's edge) or, when bp is NULL, the
    caller's rows b, ldb apart. */
+/* Columns [j0, j0 + nr) of `bias` into rows [0, mr) of c: a tile's starting value, written just before the
+   micro-kernel adds its first block to it (the tile is then in L1, instead of a separate pass over C). */
+RK_INLINE void RK_LOCAL(bias_tile)(int mr, long nr, const T *bias, long j0, T *c, long ldc) {
+    for (int i = 0; i < mr; i++) memcpy(c + i * ldc, bias + j0, sizeof(T) * (size_t)nr);
+}
+
 static void RK_LOCAL(column_blocks)(const rk_impl *im, long m, long k, long KC, const T *ap, const T *bp,
-                                    const T *b, long ldb, long j0, long j1, T *c, long ldc, int acc) {
+                                    const T *b, long ldb, long j0, long j1, T *c, long ldc, int acc,
+                                    const T *bias) {
     const int MR = im->MRF, NR = im->NRF;
     const long mpad = (m + MR - 1) / MR * MR;
     for (long jr = j0; jr < j1;) {
@@ -155,10 +163,12 @@ static void RK_LOCAL(column_blocks)(const rk_impl *im, long m, long k, long KC, 
         }
         for (long pc = 0; pc < k; pc += KC) {
             long kc = k - pc < KC ? k - pc : KC;
-            int fl = ((pc > 0 || acc) ? RK_LOADC : 0) | bfl;
+            const int start = pc == 0 && bias;
+            int fl = ((pc > 0 || acc || start) ? RK_LOADC : 0) | bfl;
             const T *ablock = ap + pc * mpad;
             for (long ir = 0; ir < m; ir += MR) {
                 int mr = m - ir < MR ? (int)(m - ir) : MR;
+                if (start) RK_LOCAL(bias_tile)(mr, nr, bias, jr, c + ir * ldc + jr, ldc);
                 im->KTAB[mr](kc, ablock + ir * kc, block + pc * ld, ld, c + ir * ldc + jr, ldc, nr, fl);
             }
         }
@@ -199,12 +209,15 @@ static void RK_LOCAL(gemm_chunk)(const void *vg, long chunk, void *vts) {
     const T *arows = g->at ? g->a + i0 : g->a + i0 * g->lda; /* A's rows i0.. */
     if (!abuf || (g->bmode == B_SLAB && !bbuf)) { /* out of memory: plain loops */
         ts->apacked = 0;
+        if (g->bias)
+            for (long i = i0; i < i1; i++)
+                memcpy(g->c + i * g->ldc + j0, g->bias + j0, sizeof(T) * (size_t)(j1 - j0));
         if (g->bmode != B_PACKED)
             RK_LOCAL(naive)(rows, j1 - j0, k, arows, g->lda, g->b + j0, g->ldb,
-                        g->c + i0 * g->ldc + j0, g->ldc, g->acc, g->at);
+                        g->c + i0 * g->ldc + j0, g->ldc, g->acc || g->bias, g->at);
         else
             RK_LOCAL(naive_packed)(rows, k, arows, g->lda, g->bp, j0, j1, g->c + i0 * g->ldc, g->ldc,
-                               g->acc, g->at);
+                               g->acc || g->bias, g->at);
         return;
     }
     if (g->by_rows || !ts->apacked) {
@@ -213,12 +226,13 @@ static void RK_LOCAL(gemm_chunk)(const void *vg, long chunk, void *vts) {
     }
     if (g->bmode != B_SLAB && !g->by_rows) {
         RK_LOCAL(column_blocks)(im, rows, k, KC, abuf, g->bmode == B_PACKED ? g->bp : NULL, g->b, g->ldb, j0, j1,
-                                g->c + i0 * g->ldc, g->ldc, g->acc);
+                                g->c + i0 * g->ldc, g->ldc, g->acc, g->bias);
         return;
     }
     for (long pc = 0; pc < k; pc += KC) {
         long kc = k - pc < KC ? k - pc : KC;
-        int flags = (pc > 0 || g->acc) ? RK_LOADC : 0;
+        const int start = pc == 0 && g->bias;
+        int flags = (pc > 0 || g->acc || start) ? RK_LOADC : 0;
         if (g->bmode == B_SLAB) RK_LOCAL(pack_panels)(kc, j0, j1, g->b + pc * g->ldb, g->ldb, bbuf);
         const T *ablock = abuf + pc * mpad;
         for (long ic = 0; ic < rows; ic += MC) {
@@ -243,6 +257,7 @@ static void RK_LOCAL(gemm_chunk)(const void *vg, long chunk, void *vts) {
                 const T *as = ablock + ic * kc;
                 for (long ir = 0; ir < mc; ir += MR) {
                     int mr = mc - ir < MR ? (int)(mc - ir) : MR;
+                    if (start) RK_LOCAL(bias_tile)(mr, nr, g->bias, jr, cc + ir * g->ldc, g->ldc);
                     im->KTAB[mr](kc, as + ir * kc, bb, ldb, cc + ir * g->ldc, g->ldc, nr, fl);
                 }
             }
@@ -254,7 +269,9 @@ static void RK_LOCAL(gemm_run)(RK_LOCAL(gemm_job) *g) {
     long m = g->m, n = g->n, k = g->k;
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
-        if (!g->acc)
+        if (g->bias)
+            for (long i = 0; i < m; i++) memcpy(g->c + i * g->ldc, g->bias, sizeof(T) * (size_t)n);
+        else if (!g->acc)
             for (long i = 0; i < m; i++) memset(g->c + i * g->ldc, 0, sizeof(T) * (size_t)n);
         return;
     }
@@ -331,6 +348,16 @@ void RK_API(packed_gemm_at)(long m, const T *a, long lda, const rk_packed *b, T 
     RK_LOCAL(gemm_run)(&g);
 }
 
+void RK_API(packed_gemm_bias)(long m, const T *a, long lda, const rk_packed *b, const T *bias, T *c, long ldc) {
+    if (!b || b->is_double != (sizeof(T) == 8)) return;
+    RK_LOCAL(gemm_job) g;
+    memset(&g, 0, sizeof g);
+    g.m = m; g.n = b->n; g.k = b->k; g.a = a; g.lda = lda; g.bp = (const T *)b->data;
+    g.c = c; g.ldc = ldc; g.bias = bias;
+    g.bmode = B_PACKED;
+    RK_LOCAL(gemm_run)(&g);
+}
+
 void RK_API(packed_gemm)(long m, const T *a, long lda, const rk_packed *b, T *c, long ldc,
                            int accumulate) {
     if (!b || b->is_double != (sizeof(T) == 8)) return;
@@ -363,7 +390,7 @@ void RK_INTERNAL(packed_cols)(long m, const T *a, long lda, const T *apacked, co
     if (b->k <= 0 || !apacked) /* no depth, or no memory for the packed rows */
         RK_LOCAL(naive_packed)(m, b->k, a, lda, (const T *)b->data, j0, j1, c, ldc, acc, 0);
     else
-        RK_LOCAL(column_blocks)(impl(), m, b->k, KCV, apacked, (const T *)b->data, NULL, 0, j0, j1, c, ldc, acc);
+        RK_LOCAL(column_blocks)(impl(), m, b->k, KCV, apacked, (const T *)b->data, NULL, 0, j0, j1, c, ldc, acc, NULL);
 }
 
 #undef T

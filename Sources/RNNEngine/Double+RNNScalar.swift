@@ -25,6 +25,11 @@ extension Double: RNNScalar {
         rk_dpack(k, n, b, ldb)
     }
     @inlinable
+    public static func packedGemmFromBias(m: Int, a: UnsafePointer<Double>, lda: Int, packed: OpaquePointer,
+                                          bias: UnsafePointer<Double>?, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        rk_dpacked_gemm_bias(m, a, lda, packed, bias, c, ldc)
+    }
+    @inlinable
     public static func packedGemm(m: Int, a: UnsafePointer<Double>, lda: Int, packed: OpaquePointer,
                                   c: UnsafeMutablePointer<Double>, ldc: Int, accumulate: Bool) {
         rk_dpacked_gemm(m, a, lda, packed, c, ldc, accumulate ? 1 : 0)
@@ -89,10 +94,6 @@ extension Double: RNNScalar {
                                         norms: UnsafeMutablePointer<Double>?, normChunks: Int) -> Int {
         rk_dlstm_backward_step(wt, batch, units, dgNext, finNext, dh, dhNew, elementwise ? 1 : 0, fin, dout, c, cPrev,
                                gi, gj, gf, go, dc, dg, norms, normChunks)
-    }
-    @inlinable
-    public static func fillRows(_ rows: Int, _ width: Int, _ row: UnsafePointer<Double>?, _ dst: UnsafeMutablePointer<Double>) {
-        rk_dfill_rows(rows, width, row, dst)
     }
     @inlinable
     public static func gruRecurrent(wg: OpaquePointer, wc: OpaquePointer, batch: Int, hPrev: UnsafePointer<Double>,

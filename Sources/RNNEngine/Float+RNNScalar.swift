@@ -25,6 +25,11 @@ extension Float: RNNScalar {
         rk_spack(k, n, b, ldb)
     }
     @inlinable
+    public static func packedGemmFromBias(m: Int, a: UnsafePointer<Float>, lda: Int, packed: OpaquePointer,
+                                          bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        rk_spacked_gemm_bias(m, a, lda, packed, bias, c, ldc)
+    }
+    @inlinable
     public static func packedGemm(m: Int, a: UnsafePointer<Float>, lda: Int, packed: OpaquePointer,
                                   c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
         rk_spacked_gemm(m, a, lda, packed, c, ldc, accumulate ? 1 : 0)
@@ -89,10 +94,6 @@ extension Float: RNNScalar {
                                         norms: UnsafeMutablePointer<Float>?, normChunks: Int) -> Int {
         rk_slstm_backward_step(wt, batch, units, dgNext, finNext, dh, dhNew, elementwise ? 1 : 0, fin, dout, c, cPrev,
                                gi, gj, gf, go, dc, dg, norms, normChunks)
-    }
-    @inlinable
-    public static func fillRows(_ rows: Int, _ width: Int, _ row: UnsafePointer<Float>?, _ dst: UnsafeMutablePointer<Float>) {
-        rk_sfill_rows(rows, width, row, dst)
     }
     @inlinable
     public static func gruRecurrent(wg: OpaquePointer, wc: OpaquePointer, batch: Int, hPrev: UnsafePointer<Float>,

@@ -39,6 +39,9 @@ where Self.RawSignificand: FixedWidthInteger {
                                       c: UnsafeMutablePointer<Self>, ldc: Int, accumulate: Bool)
     /// Packs a `k×n` right-hand matrix for repeated products.
     static func pack(k: Int, n: Int, b: UnsafePointer<Self>, ldb: Int) -> OpaquePointer?
+    /// `c = bias + a·packed`, `bias` (nil: zero) starting every row (`rk_spacked_gemm_bias`).
+    static func packedGemmFromBias(m: Int, a: UnsafePointer<Self>, lda: Int, packed: OpaquePointer,
+                                   bias: UnsafePointer<Self>?, c: UnsafeMutablePointer<Self>, ldc: Int)
     /// `c = (accumulate ? c : 0) + a·packed`.
     static func packedGemm(m: Int, a: UnsafePointer<Self>, lda: Int, packed: OpaquePointer,
                            c: UnsafeMutablePointer<Self>, ldc: Int, accumulate: Bool)
@@ -52,9 +55,6 @@ where Self.RawSignificand: FixedWidthInteger {
     /// `x = act(x)` over `n` elements, in place; `act` is an `Activation.fusedCode`.
     static func vectorActivation(_ n: Int, _ x: UnsafeMutablePointer<Self>, _ act: Int32)
     /// `y = a + b` over `n` elements (`y` may alias `a` or `b`).
-    /// Every one of `rows` rows of `dst` (`width` apart) set to `row` (zeros when nil), split across the threads
-    /// when large (`rk_sfill_rows`).
-    static func fillRows(_ rows: Int, _ width: Int, _ row: UnsafePointer<Self>?, _ dst: UnsafeMutablePointer<Self>)
     static func vectorAdd(_ n: Int, _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
     /// `x = clip_by_value(x, -limit, limit)` over `n` elements, in place; NaN kept.
     static func vectorClip(_ n: Int, _ x: UnsafeMutablePointer<Self>, _ limit: Double)

@@ -292,22 +292,45 @@ final class KernelTests: XCTestCase {
 
     /// Rows filled with one row (the bias before an input projection), large enough to be split across threads
     /// and not: every row gets the row (or zeros), nothing past the last row is touched.
-    func testFillRows() {
-        for threads in [1, 2] {
-            Kernels.threads = threads
-            for (rows, width) in [(0, 5), (1, 1), (3, 7), (1000, 1024), (5003, 33)] {
-                let row = (0..<width).map { Float($0) * 0.5 - 3 }
-                for given in [true, false] {
-                    var dst = [Float](repeating: .nan, count: rows * width + 9)
-                    dst.withUnsafeMutableBufferPointer { d in
-                        row.withUnsafeBufferPointer { r in Float.fillRows(rows, width, given ? r.baseAddress : nil, d.baseAddress!) }
+    /// `rk_s/dpacked_gemm_bias`: the bits of filling C's rows with the bias and accumulating the product (every
+    /// path, 1 and 2 threads; split by columns and by rows; deeper than one block; no depth; no bias), and the
+    /// columns past n untouched.
+    func testProductsStartingFromBias() {
+        checkProductsFromBias(Float.self)
+        checkProductsFromBias(Double.self)
+    }
+
+    private func checkProductsFromBias<T: RNNScalar>(_: T.Type) {
+        var seed: UInt64 = 11
+        func next() -> T {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return T(Double(Int64(bitPattern: seed >> 11) % 2001) / 1000 - 1)
+        }
+        for (m, k, n) in [(1, 1, 1), (3, 7, 40), (4, 33, 129), (17, 600, 96), (300, 64, 512), (5, 0, 9)] {
+            let ldc = n + 3
+            let a = (0..<max(1, m * k)).map { _ in next() }, w = (0..<max(1, k * n)).map { _ in next() }
+            let bias = (0..<n).map { _ in next() }
+            for path in Self.paths {
+                XCTAssertEqual(rk_force_kernel(path), 0)
+                for threads in [1, 2] {
+                    Kernels.threads = threads
+                    for given in [true, false] {
+                        var want = [T](repeating: .nan, count: m * ldc), got = want
+                        w.withUnsafeBufferPointer { wp in
+                            let p = T.pack(k: k, n: n, b: wp.baseAddress!, ldb: n)!
+                            defer { rk_packed_free(p) }
+                            for r in 0..<m { for j in 0..<n { want[r * ldc + j] = given ? bias[j] : 0 } }
+                            T.packedGemm(m: m, a: a, lda: k, packed: p, c: &want, ldc: ldc, accumulate: true)
+                            bias.withUnsafeBufferPointer { b in
+                                T.packedGemmFromBias(m: m, a: a, lda: k, packed: p, bias: given ? b.baseAddress : nil,
+                                                     c: &got, ldc: ldc)
+                            }
+                        }
+                        let label = "\(T.self) \(path) threads=\(threads) m=\(m) k=\(k) n=\(n) bias=\(given)"
+                        let first = want.indices.first { !(want[$0] == got[$0] || (want[$0].isNaN && got[$0].isNaN)) }
+                        XCTAssertNil(first, label + (first.map { " at \($0): \(got[$0]) against \(want[$0])" } ?? ""))
+                        for r in 0..<m { XCTAssertTrue(got[(r * ldc + n)..<((r + 1) * ldc)].allSatisfy(\.isNaN), label + " past n") }
                     }
-                    let label = "threads=\(threads) rows=\(rows) width=\(width) given=\(given)"
-                    for r in 0..<rows where Array(dst[(r * width)..<((r + 1) * width)]) != (given ? row : [Float](repeating: 0, count: width)) {
-                        XCTFail("row \(r) " + label)
-                        break
-                    }
-                    XCTAssertTrue(dst[(rows * width)...].allSatisfy(\.isNaN), "past the last row " + label)
                 }
             }
         }

@@ -28,11 +28,6 @@ void rk_dact(long n, double *x, int act);
 void rk_sadd(long n, const float *a, const float *b, float *y);
 void rk_dadd(long n, const double *a, const double *b, double *y);
 
-/* Every one of `rows` rows of dst (width apart) set to `row` (zeros when NULL); large fills are split across
-   the kernels' threads. */
-void rk_sfill_rows(long rows, long width, const float *row, float *dst);
-void rk_dfill_rows(long rows, long width, const double *row, double *dst);
-
 /* x = clip_by_value(x, -limit, limit) over n elements, NaN kept. */
 void rk_sclip(long n, float *x, float limit);
 void rk_dclip(long n, double *x, double limit);

@@ -36,6 +36,13 @@ long rk_packed_rows(const rk_packed *p);
 long rk_packed_cols(const rk_packed *p);
 void rk_spacked_gemm(long m, const float *a, long lda, const rk_packed *b, float *c, long ldc, int accumulate);
 void rk_dpacked_gemm(long m, const double *a, long lda, const rk_packed *b, double *c, long ldc, int accumulate);
+/* C[m x n] = bias + A * B: every row of C starts from the row `bias` (n elements; NULL: zero) instead of
+   from C, each output tile as the product reaches it (a layer's input projection with its bias, without a
+   separate pass filling C with the bias first). The same sums, in the same order, as filling C with the
+   bias and accumulating. */
+void rk_spacked_gemm_bias(long m, const float *a, long lda, const rk_packed *b, const float *bias, float *c, long ldc);
+void rk_dpacked_gemm_bias(long m, const double *a, long lda, const rk_packed *b, const double *bias, double *c,
+                          long ldc);
 /* The same with A given transposed (k x m, rows lda apart), as rk_sgemm_at: one packed right-hand side
    (a segment's gate gradients) multiplied by several transposed left blocks ([x, h] of the same rows). */
 void rk_spacked_gemm_at(long m, const float *a, long lda, const rk_packed *b, float *c, long ldc, int accumulate);

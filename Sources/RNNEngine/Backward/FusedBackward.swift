@@ -253,10 +253,8 @@ final class FusedBackward<Scalar: RNNScalar> {
             let f = layers[l].fast, u = f.units, G = f.gateWidth, rows = n * B, nu = B * u
             let input = layerInput(l, tape)
             if let cl = f.candidate, let wc = f.candidateRecurrent {
-                fillBias(f.linear.bias, rows: rows, width: G, into: tape.A[l])
-                f.linear.inputBlock.multiply(rows: rows, a: input, lda: f.inDepth, into: tape.A[l], ldc: G, accumulate: true)
-                fillBias(cl.bias, rows: rows, width: u, into: tape.cand[l])
-                cl.inputBlock.multiply(rows: rows, a: input, lda: f.inDepth, into: tape.cand[l], ldc: u, accumulate: true)
+                f.linear.inputBlock.multiply(rows: rows, a: input, lda: f.inDepth, into: tape.A[l], ldc: G, startingFrom: f.linear.bias)
+                cl.inputBlock.multiply(rows: rows, a: input, lda: f.inDepth, into: tape.cand[l], ldc: u, startingFrom: cl.bias)
                 for s in 0..<n {
                     Scalar.gruRecurrent(wg: f.recurrent, wc: wc, batch: B, hPrev: tape.H[l] + s * nu, gates: tape.A[l] + s * B * G,
                                         ldg: G, cand: tape.cand[l] + s * nu, rh: tape.RH[l] + s * nu, units: u, act: f.act,
@@ -264,8 +262,7 @@ final class FusedBackward<Scalar: RNNScalar> {
                     keepFinishedRows(at: start + s, units: u, h: tape.H[l] + s * nu, c: nil)
                 }
             } else if let gates {
-                fillBias(f.linear.bias, rows: rows, width: G, into: gates)
-                f.linear.inputBlock.multiply(rows: rows, a: input, lda: f.inDepth, into: gates, ldc: G, accumulate: true)
+                f.linear.inputBlock.multiply(rows: rows, a: input, lda: f.inDepth, into: gates, ldc: G, startingFrom: f.linear.bias)
                 for s in 0..<n {
                     let a = tape.A[l] + s * 4 * nu
                     Scalar.lstmRecurrent(wh: f.recurrent, batch: B, hPrev: tape.H[l] + s * nu, ldhp: u, gates: gates + s * B * G,

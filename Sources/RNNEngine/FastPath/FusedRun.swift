@@ -193,11 +193,9 @@ private struct FusedSegment<Scalar: RNNScalar> {
     func projectInputs(_ layer: FastLayer<Scalar>, lane: FusedBuffers<Scalar>.Lane, steps n: Int,
                        input: UnsafePointer<Scalar>, ld: Int) {
         let rows = n * batch, G = layer.gateWidth
-        fillBias(layer.linear.bias, rows: rows, width: G, into: lane.xGates)
-        chunkProduct(layer.linear.inputBlock, rows: rows, a: input, lda: ld, into: lane.xGates, ldc: G)
+        chunkProduct(layer.linear.inputBlock, rows: rows, a: input, lda: ld, bias: layer.linear.bias, into: lane.xGates, ldc: G)
         if let cand = layer.candidate {
-            fillBias(cand.bias, rows: rows, width: layer.units, into: lane.xCand)
-            chunkProduct(cand.inputBlock, rows: rows, a: input, lda: ld, into: lane.xCand, ldc: layer.units)
+            chunkProduct(cand.inputBlock, rows: rows, a: input, lda: ld, bias: cand.bias, into: lane.xCand, ldc: layer.units)
         }
     }
 
@@ -358,33 +356,23 @@ func copyFinishedRows<Scalar>(lengths: [Int], batch: Int, at t: Int, width: Int,
     for b in 0..<batch where t >= lengths[b] { (dst + b * width).update(from: src + b * width, count: width) }
 }
 
-/// `c += a·w` for a chunk's input rows. A tiny product (under a million multiply-adds, as in small
+/// `c = bias + a·w` for a chunk's input rows. A tiny product (under a million multiply-adds, as in small
 /// teaching models) is issued in row blocks small enough to stay on the calling thread: handing a few
 /// microseconds of work to the kernels' worker pool gains nothing, and when the machine is busy a worker
 /// that is not scheduled stalls the whole pass for a scheduler time slice.
 @inline(__always)
 private func chunkProduct<Scalar: RNNScalar>(_ w: PackedMatrix<Scalar>, rows m: Int, a: UnsafePointer<Scalar>, lda: Int,
-                                             into c: UnsafeMutablePointer<Scalar>, ldc: Int) {
+                                             bias: [Scalar]?, into c: UnsafeMutablePointer<Scalar>, ldc: Int) {
     let perRow = max(1, w.rows * w.cols)
     guard m * perRow < 1 << 20 else {
-        w.multiply(rows: m, a: a, lda: lda, into: c, ldc: ldc, accumulate: true)
+        w.multiply(rows: m, a: a, lda: lda, into: c, ldc: ldc, startingFrom: bias)
         return
     }
     let block = max(1, (1 << 16) / perRow)
     var r = 0
     while r < m {
         let k = min(block, m - r)
-        w.multiply(rows: k, a: a + r * lda, lda: lda, into: c + r * ldc, ldc: ldc, accumulate: true)
+        w.multiply(rows: k, a: a + r * lda, lda: lda, into: c + r * ldc, ldc: ldc, startingFrom: bias)
         r += k
     }
-}
-
-/// Every row of `into` (`rows × width`) set to `bias` (zeros without one), split across the threads when large.
-@inline(__always)
-func fillBias<Scalar: RNNScalar>(_ bias: [Scalar]?, rows: Int, width: Int, into p: UnsafeMutablePointer<Scalar>) {
-    guard let bias, bias.count == width else {
-        Scalar.fillRows(rows, width, nil, p)
-        return
-    }
-    bias.withUnsafeBufferPointer { b in Scalar.fillRows(rows, width, b.baseAddress, p) }
 }

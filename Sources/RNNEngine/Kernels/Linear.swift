@@ -33,9 +33,8 @@ final class ConcatLinear<Scalar: RNNScalar> {
         var out = [Scalar](repeating: 0, count: batch * width)
         out.withUnsafeMutableBufferPointer { o in
             guard let op = o.baseAddress else { return }
-            fillBias(bias, rows: batch, width: width, into: op)
             x.scalars.withUnsafeBufferPointer { xp in
-                inputBlock.multiply(rows: batch, a: xp.baseAddress, lda: inputDepth, into: op, ldc: width, accumulate: true)
+                inputBlock.multiply(rows: batch, a: xp.baseAddress, lda: inputDepth, into: op, ldc: width, startingFrom: bias)
             }
             h.scalars.withUnsafeBufferPointer { hp in
                 stateBlock.multiply(rows: batch, a: hp.baseAddress, lda: stateDepth, into: op, ldc: width, accumulate: true)
@@ -76,5 +75,22 @@ final class PackedMatrix<Scalar: RNNScalar> {
             return
         }
         Scalar.packedGemm(m: m, a: a, lda: lda, packed: h, c: c, ldc: ldc, accumulate: accumulate)
+    }
+
+    /// `c = bias + a·self` for `rows` rows of `a`: every row starts from `bias` (nil: zero), the same sums in the
+    /// same order as filling `c` with the bias and accumulating, without a separate pass over `c`.
+    func multiply(rows m: Int, a: UnsafePointer<Scalar>?, lda: Int, into c: UnsafeMutablePointer<Scalar>,
+                  ldc: Int, startingFrom bias: [Scalar]?) {
+        guard m > 0, cols > 0 else { return }
+        guard let bias, bias.count == cols else {
+            return multiply(rows: m, a: a, lda: lda, into: c, ldc: ldc, accumulate: false)
+        }
+        guard let h = handle, let a else {
+            for r in 0..<m { (c + r * ldc).update(from: bias, count: cols) }
+            return
+        }
+        bias.withUnsafeBufferPointer { b in
+            Scalar.packedGemmFromBias(m: m, a: a, lda: lda, packed: h, bias: b.baseAddress, c: c, ldc: ldc)
+        }
     }
 }
