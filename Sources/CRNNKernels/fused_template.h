@@ -32,6 +32,13 @@ void RK_API(add)(long n, const T *a, const T *b, T *y) {
     for (long k = 0; k < n; k++) y[k] = a[k] + b[k];
 }
 
+void RK_API(add_rows)(long rows, long n, const T *src, long ld, T *y) {
+    for (long r = 0; r < rows; r++) {
+        const T *s = src + r * ld;
+        for (long k = 0; k < n; k++) y[k] += s[k];
+    }
+}
+
 void RK_API(clip)(long n, T *x, T limit) {
     for (long k = 0; k < n; k++) {
         T v = x[k];

@@ -51,6 +51,10 @@ extension Double: RNNScalar {
         rk_dadd(n, a, b, y)
     }
     @inlinable
+    public static func addRows(_ rows: Int, _ n: Int, _ src: UnsafePointer<Double>, _ ld: Int, _ y: UnsafeMutablePointer<Double>) {
+        rk_dadd_rows(rows, n, src, ld, y)
+    }
+    @inlinable
     public static func vectorClip(_ n: Int, _ x: UnsafeMutablePointer<Double>, _ limit: Double) {
         rk_dclip(n, x, limit)
     }

@@ -51,6 +51,10 @@ extension Float: RNNScalar {
         rk_sadd(n, a, b, y)
     }
     @inlinable
+    public static func addRows(_ rows: Int, _ n: Int, _ src: UnsafePointer<Float>, _ ld: Int, _ y: UnsafeMutablePointer<Float>) {
+        rk_sadd_rows(rows, n, src, ld, y)
+    }
+    @inlinable
     public static func vectorClip(_ n: Int, _ x: UnsafeMutablePointer<Float>, _ limit: Double) {
         rk_sclip(n, x, Float(limit))
     }

@@ -56,6 +56,8 @@ where Self.RawSignificand: FixedWidthInteger {
     static func vectorActivation(_ n: Int, _ x: UnsafeMutablePointer<Self>, _ act: Int32)
     /// `y = a + b` over `n` elements (`y` may alias `a` or `b`).
     static func vectorAdd(_ n: Int, _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
+    /// `y += src[r]` for each of `rows` rows of `src` (`ld` apart, `n` elements), in order (`rk_sadd_rows`).
+    static func addRows(_ rows: Int, _ n: Int, _ src: UnsafePointer<Self>, _ ld: Int, _ y: UnsafeMutablePointer<Self>)
     /// `x = clip_by_value(x, -limit, limit)` over `n` elements, in place; NaN kept.
     static func vectorClip(_ n: Int, _ x: UnsafeMutablePointer<Self>, _ limit: Double)
     /// One LSTM element-wise step (`rk_slstm_step`): gates `i, j, f, o` to the new `c` and un-projected `h`.

@@ -336,6 +336,26 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// `rk_s/dadd_rows`: the sum of a block's rows onto y, row after row (the bits of adding them one at a time),
+    /// leaving the columns of src past n alone.
+    func testAddRows() {
+        for (rows, n, ld) in [(0, 5, 5), (1, 1, 1), (7, 33, 40), (200, 128, 128), (3, 17, 20)] {
+            let src = (0..<max(1, rows * ld)).map { Float(($0 * 37) % 101) * 0.013 - 0.6 }
+            let start = (0..<n).map { Float($0) * 0.25 - 1 }
+            var want = start
+            for r in 0..<rows { for j in 0..<n { want[j] = want[j] + src[r * ld + j] } }
+            var got = start
+            rk_sadd_rows(rows, n, src, ld, &got)
+            XCTAssertEqual(got, want, "float rows=\(rows) n=\(n) ld=\(ld)")
+            let srcD = src.map(Double.init), startD = start.map(Double.init)
+            var wantD = startD
+            for r in 0..<rows { for j in 0..<n { wantD[j] = wantD[j] + srcD[r * ld + j] } }
+            var gotD = startD
+            rk_dadd_rows(rows, n, srcD, ld, &gotD)
+            XCTAssertEqual(gotD, wantD, "double rows=\(rows) n=\(n) ld=\(ld)")
+        }
+    }
+
     // MARK: - Activations
 
     static let specials: [Double] = [0, -0.0, 1e-300, -1e-300, .leastNonzeroMagnitude, 1e-40, -1e-40, 1e-30, 1e-8, -1e-8,

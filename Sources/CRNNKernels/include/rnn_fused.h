@@ -28,6 +28,11 @@ void rk_dact(long n, double *x, int act);
 void rk_sadd(long n, const float *a, const float *b, float *y);
 void rk_dadd(long n, const double *a, const double *b, double *y);
 
+/* y += each of `rows` rows of src (ld apart), n elements, the rows in order: a bias's gradient, the sum of a
+   block of gate gradients' rows, in one call instead of one per row. */
+void rk_sadd_rows(long rows, long n, const float *src, long ld, float *y);
+void rk_dadd_rows(long rows, long n, const double *src, long ld, double *y);
+
 /* x = clip_by_value(x, -limit, limit) over n elements, NaN kept. */
 void rk_sclip(long n, float *x, float limit);
 void rk_dclip(long n, double *x, double limit);

@@ -319,7 +319,7 @@ final class FusedBackward<Scalar: RNNScalar> {
     func sweep(from start: Int, to end: Int, state: Nest<Tensor<Scalar>>, dEnd: Nest<Tensor<Scalar>>,
                x: UnsafePointer<Scalar>, gradients: GradientStore<Scalar>,
                outputGradient: (Int, UnsafeMutablePointer<Scalar>) -> Bool,
-               norms: (Int, Int, Int, Double) -> Void,
+               norms: (Int, Int, UnsafePointer<Double>) -> Void,
                inputGradient: (Int, UnsafePointer<Scalar>) -> Void) -> SegmentResult {
         arena.reset()
         let tape = SegmentTape(start: start, end: end, layers: layers, batch: batch, inputDepth: inputDepth,
@@ -331,14 +331,15 @@ final class FusedBackward<Scalar: RNNScalar> {
 
     /// Walks `tape`'s steps back from `dEnd` (`∂L/∂state` at its end, structured as the loop's state).
     /// `outputGradient(t, p)` writes `∂L/∂output_t` (`[batch, units]`) at `p` and returns false when it is zero;
-    /// `norms(t, b, array, value)` gets `‖∂L/∂state_t‖` per row and state array (arriving from t+1);
+    /// `norms(t, array, values)` gets `‖∂L/∂state_t‖` of every row (`batch` values) per state array (arriving
+    /// from t+1);
     /// `inputGradient(t, p)` gets `∂L/∂x_t` (`[batch, depth]`, zero on finished rows). Weight gradients go to
     /// `gradients`.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     func backward(_ tape: SegmentTape, dEnd: Nest<Tensor<Scalar>>, gradients: GradientStore<Scalar>,
                   outputGradient: (Int, UnsafeMutablePointer<Scalar>) -> Bool,
-                  norms: (Int, Int, Int, Double) -> Void,
+                  norms: (Int, Int, UnsafePointer<Double>) -> Void,
                   inputGradient: (Int, UnsafePointer<Scalar>) -> Void, arenaReset: Bool = true) -> SegmentResult {
         let B = batch, n = tape.end - tape.start, start = tape.start, D = inputDepth, L = layers.count
         if arenaReset { arena.reset() }
@@ -357,6 +358,9 @@ final class FusedBackward<Scalar: RNNScalar> {
         // The LSTM step's per-chunk sums of squares, and which rows are past their length at a step and the next.
         let normChunks = 64
         let partial = arena.make(normChunks * B * 2)
+        // A step's norms of every row, per state array, handed on in one call each.
+        let rowNorms = UnsafeMutablePointer<Double>.allocate(capacity: max(1, 2 * B))
+        defer { rowNorms.deallocate() }
         var finished = [UInt8](repeating: 0, count: 2 * B)
         let tmpX = arena.make(n * B * maxIn)
 
@@ -418,9 +422,11 @@ final class FusedBackward<Scalar: RNNScalar> {
                                 sc += partial[(k * B + b) * 2]
                                 sh += partial[(k * B + b) * 2 + 1]
                             }
-                            norms(t, b, array, Double(sc).squareRoot())
-                            norms(t, b, array + 1, Double(sh).squareRoot())
+                            rowNorms[b] = Double(sc).squareRoot()
+                            rowNorms[B + b] = Double(sh).squareRoot()
                         }
+                        norms(t, array, rowNorms)
+                        norms(t, array + 1, rowNorms + B)
                         finNext.update(from: fin, count: B)
                         nextAny = any
                     }
@@ -434,7 +440,8 @@ final class FusedBackward<Scalar: RNNScalar> {
             for s in stride(from: n - 1, through: 0, by: -1) where layer.isGRU {
                 guard let ct = layer.candidateT else { break }
                 let t = start + s
-                for b in 0..<B { norms(t, b, array, norm(dhl + b * u, u)) }
+                for b in 0..<B { rowNorms[b] = norm(dhl + b * u, u) }
+                norms(t, array, rowNorms)
                 let anyFinished = (0..<B).contains { isFinished($0, t) }
                 if anyFinished {
                     for b in 0..<B where isFinished(b, t) {

@@ -25,6 +25,8 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     private let cell: any DifferentiableCell<Scalar>
     private let loss: ResolvedLoss<Scalar>
     private let lossScalars: Int
+    /// Scalars of the loop's inputs and of one state (`heldScalars`, counted per segment).
+    private let inputScalars: Int, stateScalars: Int
     private let gradients: GradientStore<Scalar>
     private let lock = NSLock()
     /// `∂L/∂state` at the end of each segment, once the sweep has reached it.
@@ -78,6 +80,8 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
         sweptFrom = loop.loopBound
         stateGradient = self.loss.stateCotangent
         let arrays = loop.cell.stateSize.flattened.count
+        inputScalars = loop.inputs.tensors.flattened.reduce(0) { $0 + $1.count }
+        stateScalars = loop.cell.stateSize.flattened.reduce(0) { $0 + $1 } * loop.batchSize
         stateArrays = arrays
         norms = []
         fused = FusedBackward.take(loop).flatMap { $0.stateArrays == arrays ? $0 : nil }
@@ -164,8 +168,11 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
                 let x = loop.inputs.tensors.flattened[0]
                 let kept = lock.withLock { fusedTapes.removeValue(forKey: k) }
                 let outputGradient = { (t: Int, p: UnsafeMutablePointer<Scalar>) in self.loss.outputCotangent(at: t, into: p) }
-                let norms = { (t: Int, b: Int, a: Int, v: Double) in
-                    self.lock.withLock { self.norms[(t * loop.batchSize + b) * self.stateArrays + a] = v }
+                let norms = { (t: Int, a: Int, values: UnsafePointer<Double>) in
+                    self.lock.withLock {
+                        let B = loop.batchSize, arrays = self.stateArrays
+                        for b in 0..<B { self.norms[(t * B + b) * arrays + a] = values[b] }
+                    }
                 }
                 let inputGradient = { (t: Int, p: UnsafePointer<Scalar>) in self.storeInputGradient(p, at: t) }
                 let swept: FusedBackward<Scalar>.SegmentResult
@@ -465,9 +472,8 @@ public final class GradientRun<Scalar: RNNScalar>: @unchecked Sendable {
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     private func heldScalars() -> Int {
-        let stateScalars = stateGradient.flattened.reduce(0) { $0 + $1.count }
         let kept = incoming.count * stateScalars // every segment's, counted from the start
-        return loop.inputs.tensors.flattened.reduce(0) { $0 + $1.count } + forward.memoryFootprint / MemoryLayout<Scalar>.stride
+        return inputScalars + forward.memoryFootprint / MemoryLayout<Scalar>.stride
             + inputGradient.count + gradients.scalarsHeld + kept + stateScalars + lossScalars
             + norms.count * MemoryLayout<Double>.stride / MemoryLayout<Scalar>.stride
     }

@@ -188,7 +188,7 @@ public final class GradientStore<Scalar: RNNScalar> {
         if let bias, let b = buffers[bias], b.values.count == n {
             b.values.withUnsafeMutableBufferPointer { g in
                 guard let out = g.baseAddress else { return }
-                for r in 0..<rows { Fused.add(n, out, right + r * n, out) }
+                Scalar.addRows(rows, n, right, n, out)
             }
         }
     }
@@ -215,9 +215,8 @@ public final class GradientStore<Scalar: RNNScalar> {
         if let biasName = p.biasName, let bias = buffers[biasName], bias.values.count == n {
             p.right.withUnsafeBufferPointer { b in
                 bias.values.withUnsafeMutableBufferPointer { g in
-                    for r in 0..<rows {
-                        for j in 0..<n { g[j] += b[r * n + j] }
-                    }
+                    guard let out = g.baseAddress, let right = b.baseAddress else { return }
+                    Scalar.addRows(rows, n, right, n, out)
                 }
             }
         }
