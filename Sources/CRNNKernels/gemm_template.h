@@ -338,35 +338,30 @@ void RK_API(gemm_at)(long m, long n, long k, const T *a, long lda, const T *b, l
     RK_LOCAL(gemm_run)(&g);
 }
 
-void RK_API(packed_gemm_at)(long m, const T *a, long lda, const rk_packed *b, T *c, long ldc, int accumulate) {
+/* The products with a packed right-hand side: A as given or transposed (`at`), C starting from itself
+   (`accumulate`), from zero, or from a bias row. */
+static void RK_LOCAL(packed_run)(long m, const T *a, long lda, int at, const rk_packed *b, const T *bias, T *c,
+                                 long ldc, int accumulate) {
     if (!b || b->is_double != (sizeof(T) == 8)) return;
     RK_LOCAL(gemm_job) g;
     memset(&g, 0, sizeof g);
-    g.m = m; g.n = b->n; g.k = b->k; g.a = a; g.lda = lda; g.at = 1; g.bp = (const T *)b->data;
-    g.c = c; g.ldc = ldc; g.acc = accumulate;
+    g.m = m; g.n = b->n; g.k = b->k; g.a = a; g.lda = lda; g.at = at; g.bp = (const T *)b->data;
+    g.c = c; g.ldc = ldc; g.acc = accumulate; g.bias = bias;
     g.bmode = B_PACKED;
     RK_LOCAL(gemm_run)(&g);
 }
 
+void RK_API(packed_gemm_at)(long m, const T *a, long lda, const rk_packed *b, T *c, long ldc, int accumulate) {
+    RK_LOCAL(packed_run)(m, a, lda, 1, b, NULL, c, ldc, accumulate);
+}
+
 void RK_API(packed_gemm_bias)(long m, const T *a, long lda, const rk_packed *b, const T *bias, T *c, long ldc) {
-    if (!b || b->is_double != (sizeof(T) == 8)) return;
-    RK_LOCAL(gemm_job) g;
-    memset(&g, 0, sizeof g);
-    g.m = m; g.n = b->n; g.k = b->k; g.a = a; g.lda = lda; g.bp = (const T *)b->data;
-    g.c = c; g.ldc = ldc; g.bias = bias;
-    g.bmode = B_PACKED;
-    RK_LOCAL(gemm_run)(&g);
+    RK_LOCAL(packed_run)(m, a, lda, 0, b, bias, c, ldc, 0);
 }
 
 void RK_API(packed_gemm)(long m, const T *a, long lda, const rk_packed *b, T *c, long ldc,
                            int accumulate) {
-    if (!b || b->is_double != (sizeof(T) == 8)) return;
-    RK_LOCAL(gemm_job) g;
-    memset(&g, 0, sizeof g);
-    g.m = m; g.n = b->n; g.k = b->k; g.a = a; g.lda = lda; g.bp = (const T *)b->data;
-    g.c = c; g.ldc = ldc; g.acc = accumulate;
-    g.bmode = B_PACKED;
-    RK_LOCAL(gemm_run)(&g);
+    RK_LOCAL(packed_run)(m, a, lda, 0, b, NULL, c, ldc, accumulate);
 }
 
 
