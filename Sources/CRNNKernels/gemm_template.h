@@ -131,16 +131,17 @@ static void RK_LOCAL(naive_packed)(long m, long k, const T *a, long lda, const T
         }
 }
 
+/* Columns [j0, j0 + nr) of `bias` into rows [0, rows) of c (ldc apart): C's starting value. Written per tile
+   just before the micro-kernel adds its first block to it (the tile is then in L1, instead of a separate pass
+   over C), and for whole blocks where no micro-kernel runs (no depth, the plain loops). */
+RK_INLINE void RK_LOCAL(bias_rows)(long rows, long nr, const T *bias, long j0, T *c, long ldc) {
+    for (long i = 0; i < rows; i++) memcpy(c + i * ldc, bias + j0, sizeof(T) * (size_t)nr);
+}
+
 /* C[0:m, j0:j1) (+)= A · B[:, j0:j1) from A packed for the full k (pack_a, blocks of KC), column blocks
    outermost: each B block streams once down the whole k while its C tiles stay in L1 (A is re-read from
    L2). B is packed panels (bp; any j0: a block never crosses a panel's edge) or, when bp is NULL, the
    caller's rows b, ldb apart. */
-/* Columns [j0, j0 + nr) of `bias` into rows [0, mr) of c: a tile's starting value, written just before the
-   micro-kernel adds its first block to it (the tile is then in L1, instead of a separate pass over C). */
-RK_INLINE void RK_LOCAL(bias_tile)(int mr, long nr, const T *bias, long j0, T *c, long ldc) {
-    for (int i = 0; i < mr; i++) memcpy(c + i * ldc, bias + j0, sizeof(T) * (size_t)nr);
-}
-
 static void RK_LOCAL(column_blocks)(const rk_impl *im, long m, long k, long KC, const T *ap, const T *bp,
                                     const T *b, long ldb, long j0, long j1, T *c, long ldc, int acc,
                                     const T *bias) {
@@ -168,7 +169,7 @@ static void RK_LOCAL(column_blocks)(const rk_impl *im, long m, long k, long KC, 
             const T *ablock = ap + pc * mpad;
             for (long ir = 0; ir < m; ir += MR) {
                 int mr = m - ir < MR ? (int)(m - ir) : MR;
-                if (start) RK_LOCAL(bias_tile)(mr, nr, bias, jr, c + ir * ldc + jr, ldc);
+                if (start) RK_LOCAL(bias_rows)(mr, nr, bias, jr, c + ir * ldc + jr, ldc);
                 im->KTAB[mr](kc, ablock + ir * kc, block + pc * ld, ld, c + ir * ldc + jr, ldc, nr, fl);
             }
         }
@@ -209,9 +210,7 @@ static void RK_LOCAL(gemm_chunk)(const void *vg, long chunk, void *vts) {
     const T *arows = g->at ? g->a + i0 : g->a + i0 * g->lda; /* A's rows i0.. */
     if (!abuf || (g->bmode == B_SLAB && !bbuf)) { /* out of memory: plain loops */
         ts->apacked = 0;
-        if (g->bias)
-            for (long i = i0; i < i1; i++)
-                memcpy(g->c + i * g->ldc + j0, g->bias + j0, sizeof(T) * (size_t)(j1 - j0));
+        if (g->bias) RK_LOCAL(bias_rows)(rows, j1 - j0, g->bias, j0, g->c + i0 * g->ldc + j0, g->ldc);
         if (g->bmode != B_PACKED)
             RK_LOCAL(naive)(rows, j1 - j0, k, arows, g->lda, g->b + j0, g->ldb,
                         g->c + i0 * g->ldc + j0, g->ldc, g->acc || g->bias, g->at);
@@ -257,7 +256,7 @@ static void RK_LOCAL(gemm_chunk)(const void *vg, long chunk, void *vts) {
                 const T *as = ablock + ic * kc;
                 for (long ir = 0; ir < mc; ir += MR) {
                     int mr = mc - ir < MR ? (int)(mc - ir) : MR;
-                    if (start) RK_LOCAL(bias_tile)(mr, nr, g->bias, jr, cc + ir * g->ldc, g->ldc);
+                    if (start) RK_LOCAL(bias_rows)(mr, nr, g->bias, jr, cc + ir * g->ldc, g->ldc);
                     im->KTAB[mr](kc, as + ir * kc, bb, ldb, cc + ir * g->ldc, g->ldc, nr, fl);
                 }
             }
@@ -270,7 +269,7 @@ static void RK_LOCAL(gemm_run)(RK_LOCAL(gemm_job) *g) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
         if (g->bias)
-            for (long i = 0; i < m; i++) memcpy(g->c + i * g->ldc, g->bias, sizeof(T) * (size_t)n);
+            RK_LOCAL(bias_rows)(m, n, g->bias, 0, g->c, g->ldc);
         else if (!g->acc)
             for (long i = 0; i < m; i++) memset(g->c + i * g->ldc, 0, sizeof(T) * (size_t)n);
         return;

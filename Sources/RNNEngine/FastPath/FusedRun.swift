@@ -125,7 +125,7 @@ extension UnrolledLoop {
                     let input = l == 0 ? (rows: segment.chunkInputs(x, from: t0, steps: n), ld: inputs.depth)
                         : (rows: UnsafePointer(buffers.handOff(from: l - 1, chunk: k)), ld: layers[l - 1].outWidth)
                     segment.projectInputs(layers[l], lane: buffers.lane(of: l), steps: n, input: input.rows, ld: input.ld)
-                    return .init(layer: layers[l], top: l == L - 1, from: t0, steps: n, input: input.rows, ld: input.ld,
+                    return .init(layer: layers[l], top: l == L - 1, t0: t0, n: n, input: input.rows, ld: input.ld,
                                  lane: buffers.lane(of: l), handOff: l < L - 1 ? buffers.handOff(from: l, chunk: k) : nil,
                                  h: states.h[l], c: states.c[l])
                 }
@@ -187,8 +187,8 @@ private struct FusedSegment<Scalar: RNNScalar> {
         return UnsafePointer(g)
     }
 
-    /// The input projections `x·W_x + b` of a whole chunk of `n` steps for `layer` into `lane`: bias, then one
-    /// product with `m = n·batch` (the gates, and the GRU's candidate).
+    /// The input projections `x·W_x + b` of a whole chunk of `n` steps for `layer` into `lane`: one product with
+    /// `m = n·batch` starting from the bias (the gates, and the GRU's candidate).
     @inline(__always)
     func projectInputs(_ layer: FastLayer<Scalar>, lane: FusedBuffers<Scalar>.Lane, steps n: Int,
                        input: UnsafePointer<Scalar>, ld: Int) {
@@ -204,6 +204,7 @@ private struct FusedSegment<Scalar: RNNScalar> {
         let layer: FastLayer<Scalar>
         /// The stack's top layer (its outputs go to the result).
         let top: Bool
+        /// Its first step and how many.
         let t0: Int, n: Int
         /// The chunk's input rows (`ld` apart, ordered step, batch row).
         let input: UnsafePointer<Scalar>, ld: Int
@@ -212,13 +213,6 @@ private struct FusedSegment<Scalar: RNNScalar> {
         let handOff: UnsafeMutablePointer<Scalar>?
         /// The layer's double-buffered state, current first (`c` empty unless LSTM).
         let h: [UnsafeMutablePointer<Scalar>], c: [UnsafeMutablePointer<Scalar>]
-
-        init(layer: FastLayer<Scalar>, top: Bool, from t0: Int, steps n: Int, input: UnsafePointer<Scalar>, ld: Int,
-             lane: FusedBuffers<Scalar>.Lane, handOff: UnsafeMutablePointer<Scalar>?,
-             h: [UnsafeMutablePointer<Scalar>], c: [UnsafeMutablePointer<Scalar>]) {
-            (self.layer, self.top, self.t0, self.n, self.input, self.ld) = (layer, top, t0, n, input, ld)
-            (self.lane, self.handOff, self.h, self.c) = (lane, handOff, h, c)
-        }
     }
 
     /// Runs a layer's chunk of steps, touching only its own state, lane, hand-off rows and result rows (pieces
