@@ -131,9 +131,8 @@ static void RK_LOCAL(naive_packed)(long m, long k, const T *a, long lda, const T
         }
 }
 
-/* Columns [j0, j0 + nr) of `bias` into rows [0, rows) of c (ldc apart): C's starting value. Written per tile
-   just before the micro-kernel adds its first block to it (the tile is then in L1, instead of a separate pass
-   over C), and for whole blocks where no micro-kernel runs (no depth, the plain loops). */
+/* Columns [j0, j0 + nr) of `bias` into rows [0, rows) of c (ldc apart): C's starting value where no
+   micro-kernel runs (no depth, the plain loops); the micro-kernels start from the bias themselves (RK_ROWC). */
 RK_INLINE void RK_LOCAL(bias_rows)(long rows, long nr, const T *bias, long j0, T *c, long ldc) {
     for (long i = 0; i < rows; i++) memcpy(c + i * ldc, bias + j0, sizeof(T) * (size_t)nr);
 }
@@ -165,12 +164,12 @@ static void RK_LOCAL(column_blocks)(const rk_impl *im, long m, long k, long KC, 
         for (long pc = 0; pc < k; pc += KC) {
             long kc = k - pc < KC ? k - pc : KC;
             const int start = pc == 0 && bias;
-            int fl = ((pc > 0 || acc || start) ? RK_LOADC : 0) | bfl;
+            int fl = (start ? RK_ROWC : (pc > 0 || acc) ? RK_LOADC : 0) | bfl;
             const T *ablock = ap + pc * mpad;
             for (long ir = 0; ir < m; ir += MR) {
                 int mr = m - ir < MR ? (int)(m - ir) : MR;
-                if (start) RK_LOCAL(bias_rows)(mr, nr, bias, jr, c + ir * ldc + jr, ldc);
-                im->KTAB[mr](kc, ablock + ir * kc, block + pc * ld, ld, c + ir * ldc + jr, ldc, nr, fl);
+                im->KTAB[mr](kc, ablock + ir * kc, block + pc * ld, ld, c + ir * ldc + jr, ldc, nr, fl,
+                             start ? bias + jr : NULL);
             }
         }
         jr += nr;
@@ -231,7 +230,7 @@ static void RK_LOCAL(gemm_chunk)(const void *vg, long chunk, void *vts) {
     for (long pc = 0; pc < k; pc += KC) {
         long kc = k - pc < KC ? k - pc : KC;
         const int start = pc == 0 && g->bias;
-        int flags = (pc > 0 || g->acc || start) ? RK_LOADC : 0;
+        int flags = start ? RK_ROWC : (pc > 0 || g->acc) ? RK_LOADC : 0;
         if (g->bmode == B_SLAB) RK_LOCAL(pack_panels)(kc, j0, j1, g->b + pc * g->ldb, g->ldb, bbuf);
         const T *ablock = abuf + pc * mpad;
         for (long ic = 0; ic < rows; ic += MC) {
@@ -256,8 +255,8 @@ static void RK_LOCAL(gemm_chunk)(const void *vg, long chunk, void *vts) {
                 const T *as = ablock + ic * kc;
                 for (long ir = 0; ir < mc; ir += MR) {
                     int mr = mc - ir < MR ? (int)(mc - ir) : MR;
-                    if (start) RK_LOCAL(bias_rows)(mr, nr, g->bias, jr, cc + ir * g->ldc, g->ldc);
-                    im->KTAB[mr](kc, as + ir * kc, bb, ldb, cc + ir * g->ldc, g->ldc, nr, fl);
+                    im->KTAB[mr](kc, as + ir * kc, bb, ldb, cc + ir * g->ldc, g->ldc, nr, fl,
+                                 start ? g->bias + jr : NULL);
                 }
             }
         }

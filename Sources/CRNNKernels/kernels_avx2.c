@@ -34,7 +34,7 @@ RK_INLINE __m256i a2_mask64(long valid) {
    every compiler keeps them in registers. W = lanes per vector; the block is 2W columns. */
 #define A2_BODY(NAME, T, V, MRS, W, LOADU, MASKLOAD, MASKFN)                                         \
     RK_INLINE void NAME(const int mr, long kc, const T *ap, const T *b, long ldb, T *c, long ldc, long nr, \
-                        int flags) {                                                              \
+                        int flags, const T *c0) {                                                 \
         _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wunused-variable\"")    \
         A2_ROWS(A2_DECL_##NAME)                                                                   \
         _Pragma("GCC diagnostic pop")                                                             \
@@ -74,9 +74,10 @@ RK_INLINE __m256i a2_mask64(long valid) {
 #define A2_STORE_a2_s_body(i)                                                                      \
     if (mr > i) {                                                                                 \
         float *ci = c + i * ldc;                                                                  \
-        if (flags & RK_LOADC) {                                                                   \
-            c##i##_0 = _mm256_add_ps(_mm256_loadu_ps(ci), c##i##_0);                              \
-            c##i##_1 = _mm256_add_ps(_mm256_loadu_ps(ci + 8), c##i##_1);                          \
+        const float *si = (flags & RK_ROWC) ? c0 : ci;                                            \
+        if (flags & (RK_LOADC | RK_ROWC)) {                                                       \
+            c##i##_0 = _mm256_add_ps(_mm256_loadu_ps(si), c##i##_0);                              \
+            c##i##_1 = _mm256_add_ps(_mm256_loadu_ps(si + 8), c##i##_1);                          \
         }                                                                                         \
         _mm256_storeu_ps(ci, c##i##_0);                                                           \
         _mm256_storeu_ps(ci + 8, c##i##_1);                                                       \
@@ -84,9 +85,10 @@ RK_INLINE __m256i a2_mask64(long valid) {
 #define A2_MSTORE_a2_s_body(i)                                                                     \
     if (mr > i) {                                                                                 \
         float *ci = c + i * ldc;                                                                  \
-        if (flags & RK_LOADC) {                                                                   \
-            c##i##_0 = _mm256_add_ps(_mm256_maskload_ps(ci, m0), c##i##_0);                       \
-            c##i##_1 = _mm256_add_ps(_mm256_maskload_ps(ci + 8, m1), c##i##_1);                   \
+        const float *si = (flags & RK_ROWC) ? c0 : ci;                                            \
+        if (flags & (RK_LOADC | RK_ROWC)) {                                                       \
+            c##i##_0 = _mm256_add_ps(_mm256_maskload_ps(si, m0), c##i##_0);                       \
+            c##i##_1 = _mm256_add_ps(_mm256_maskload_ps(si + 8, m1), c##i##_1);                   \
         }                                                                                         \
         _mm256_maskstore_ps(ci, m0, c##i##_0);                                                    \
         _mm256_maskstore_ps(ci + 8, m1, c##i##_1);                                                \
@@ -101,9 +103,10 @@ RK_INLINE __m256i a2_mask64(long valid) {
 #define A2_STORE_a2_d_body(i)                                                                      \
     if (mr > i) {                                                                                 \
         double *ci = c + i * ldc;                                                                 \
-        if (flags & RK_LOADC) {                                                                   \
-            c##i##_0 = _mm256_add_pd(_mm256_loadu_pd(ci), c##i##_0);                              \
-            c##i##_1 = _mm256_add_pd(_mm256_loadu_pd(ci + 4), c##i##_1);                          \
+        const double *si = (flags & RK_ROWC) ? c0 : ci;                                           \
+        if (flags & (RK_LOADC | RK_ROWC)) {                                                       \
+            c##i##_0 = _mm256_add_pd(_mm256_loadu_pd(si), c##i##_0);                              \
+            c##i##_1 = _mm256_add_pd(_mm256_loadu_pd(si + 4), c##i##_1);                          \
         }                                                                                         \
         _mm256_storeu_pd(ci, c##i##_0);                                                           \
         _mm256_storeu_pd(ci + 4, c##i##_1);                                                       \
@@ -111,9 +114,10 @@ RK_INLINE __m256i a2_mask64(long valid) {
 #define A2_MSTORE_a2_d_body(i)                                                                     \
     if (mr > i) {                                                                                 \
         double *ci = c + i * ldc;                                                                 \
-        if (flags & RK_LOADC) {                                                                   \
-            c##i##_0 = _mm256_add_pd(_mm256_maskload_pd(ci, m0), c##i##_0);                       \
-            c##i##_1 = _mm256_add_pd(_mm256_maskload_pd(ci + 4, m1), c##i##_1);                   \
+        const double *si = (flags & RK_ROWC) ? c0 : ci;                                           \
+        if (flags & (RK_LOADC | RK_ROWC)) {                                                       \
+            c##i##_0 = _mm256_add_pd(_mm256_maskload_pd(si, m0), c##i##_0);                       \
+            c##i##_1 = _mm256_add_pd(_mm256_maskload_pd(si + 4, m1), c##i##_1);                   \
         }                                                                                         \
         _mm256_maskstore_pd(ci, m0, c##i##_0);                                                    \
         _mm256_maskstore_pd(ci + 4, m1, c##i##_1);                                                \
@@ -124,8 +128,8 @@ A2_BODY(a2_d_body, double, __m256d, A2_DMR, 4, _mm256_loadu_pd, _mm256_maskload_
 
 #define A2_INST(SUF, T, MR)                                                                        \
     static void a2_##SUF##_##MR(long kc, const T *ap, const T *b, long ldb, T *c, long ldc, long nr, \
-                                int flags) {                                                      \
-        a2_##SUF##_body(MR, kc, ap, b, ldb, c, ldc, nr, flags);                                   \
+                                int flags, const T *c0) {                                         \
+        a2_##SUF##_body(MR, kc, ap, b, ldb, c, ldc, nr, flags, c0);                               \
     }
 A2_INST(s, float, 1)
 A2_INST(s, float, 2)

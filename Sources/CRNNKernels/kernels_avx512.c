@@ -33,7 +33,7 @@ RK_INLINE __mmask8 z_mask8(long valid) {
    every compiler keeps them in registers. */
 #define Z_BODY(NAME, T, V, MRS, W, LOADU, MASKZ_LOADU, MASKFN)                                    \
     RK_INLINE void NAME(const int mr, long kc, const T *ap, const T *b, long ldb, T *c, long ldc, long nr, \
-                        int flags) {                                                              \
+                        int flags, const T *c0) {                                                 \
         _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wunused-variable\"")    \
         Z_ROWS(Z_DECL_##NAME)                                                                     \
         _Pragma("GCC diagnostic pop")                                                             \
@@ -78,9 +78,10 @@ typedef __mmask8 __m512d_MASK_T;
 #define Z_STORE_z_s_body(i)                                                                        \
     if (mr > i) {                                                                                 \
         float *ci = c + i * ldc;                                                                  \
-        if (flags & RK_LOADC) {                                                                   \
-            c##i##_0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, ci), c##i##_0);                    \
-            c##i##_1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, ci + 16), c##i##_1);               \
+        const float *si = (flags & RK_ROWC) ? c0 : ci;                                            \
+        if (flags & (RK_LOADC | RK_ROWC)) {                                                       \
+            c##i##_0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, si), c##i##_0);                    \
+            c##i##_1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, si + 16), c##i##_1);               \
         }                                                                                         \
         _mm512_mask_storeu_ps(ci, m0, c##i##_0);                                                  \
         _mm512_mask_storeu_ps(ci + 16, m1, c##i##_1);                                             \
@@ -88,9 +89,10 @@ typedef __mmask8 __m512d_MASK_T;
 #define Z_FSTORE_z_s_body(i)                                                                       \
     if (mr > i) {                                                                                 \
         float *ci = c + i * ldc;                                                                  \
-        if (flags & RK_LOADC) {                                                                   \
-            c##i##_0 = _mm512_add_ps(_mm512_loadu_ps(ci), c##i##_0);                              \
-            c##i##_1 = _mm512_add_ps(_mm512_loadu_ps(ci + 16), c##i##_1);                         \
+        const float *si = (flags & RK_ROWC) ? c0 : ci;                                            \
+        if (flags & (RK_LOADC | RK_ROWC)) {                                                       \
+            c##i##_0 = _mm512_add_ps(_mm512_loadu_ps(si), c##i##_0);                              \
+            c##i##_1 = _mm512_add_ps(_mm512_loadu_ps(si + 16), c##i##_1);                         \
         }                                                                                         \
         _mm512_storeu_ps(ci, c##i##_0);                                                           \
         _mm512_storeu_ps(ci + 16, c##i##_1);                                                      \
@@ -105,9 +107,10 @@ typedef __mmask8 __m512d_MASK_T;
 #define Z_STORE_z_d_body(i)                                                                        \
     if (mr > i) {                                                                                 \
         double *ci = c + i * ldc;                                                                 \
-        if (flags & RK_LOADC) {                                                                   \
-            c##i##_0 = _mm512_add_pd(_mm512_maskz_loadu_pd(m0, ci), c##i##_0);                   \
-            c##i##_1 = _mm512_add_pd(_mm512_maskz_loadu_pd(m1, ci + 8), c##i##_1);                \
+        const double *si = (flags & RK_ROWC) ? c0 : ci;                                           \
+        if (flags & (RK_LOADC | RK_ROWC)) {                                                       \
+            c##i##_0 = _mm512_add_pd(_mm512_maskz_loadu_pd(m0, si), c##i##_0);                    \
+            c##i##_1 = _mm512_add_pd(_mm512_maskz_loadu_pd(m1, si + 8), c##i##_1);                \
         }                                                                                         \
         _mm512_mask_storeu_pd(ci, m0, c##i##_0);                                                  \
         _mm512_mask_storeu_pd(ci + 8, m1, c##i##_1);                                              \
@@ -116,9 +119,10 @@ typedef __mmask8 __m512d_MASK_T;
 #define Z_FSTORE_z_d_body(i)                                                                       \
     if (mr > i) {                                                                                 \
         double *ci = c + i * ldc;                                                                 \
-        if (flags & RK_LOADC) {                                                                   \
-            c##i##_0 = _mm512_add_pd(_mm512_loadu_pd(ci), c##i##_0);                              \
-            c##i##_1 = _mm512_add_pd(_mm512_loadu_pd(ci + 8), c##i##_1);                          \
+        const double *si = (flags & RK_ROWC) ? c0 : ci;                                           \
+        if (flags & (RK_LOADC | RK_ROWC)) {                                                       \
+            c##i##_0 = _mm512_add_pd(_mm512_loadu_pd(si), c##i##_0);                              \
+            c##i##_1 = _mm512_add_pd(_mm512_loadu_pd(si + 8), c##i##_1);                          \
         }                                                                                         \
         _mm512_storeu_pd(ci, c##i##_0);                                                           \
         _mm512_storeu_pd(ci + 8, c##i##_1);                                                       \
@@ -129,8 +133,8 @@ Z_BODY(z_d_body, double, __m512d, Z_DMR, 8, _mm512_loadu_pd, _mm512_maskz_loadu_
 
 #define Z_INST(SUF, T, MR)                                                                         \
     static void z_##SUF##_##MR(long kc, const T *ap, const T *b, long ldb, T *c, long ldc, long nr, \
-                               int flags) {                                                       \
-        z_##SUF##_body(MR, kc, ap, b, ldb, c, ldc, nr, flags);                                    \
+                               int flags, const T *c0) {                                          \
+        z_##SUF##_body(MR, kc, ap, b, ldb, c, ldc, nr, flags, c0);                                \
     }
 Z_INST(s, float, 1)
 Z_INST(s, float, 2)

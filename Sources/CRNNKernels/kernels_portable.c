@@ -25,7 +25,7 @@ typedef double pv_d __attribute__((vector_size(16)));
     }                                                                                             \
     RK_INLINE void pk_##SUF##_st(T *p, VT v) { memcpy(p, &v, sizeof v); }                         \
     static void pk_##SUF##_edge(int mr, long kc, const T *ap, const T *b, long ldb, T *c, long ldc, \
-                                long nr, int flags) {                                             \
+                                long nr, int flags, const T *c0) {                                \
         T acc[MRS][NRS];                                                                          \
         memset(acc, 0, sizeof acc);                                                               \
         for (long p = 0; p < kc; p++, ap += MRS, b += ldb)                                        \
@@ -33,12 +33,14 @@ typedef double pv_d __attribute__((vector_size(16)));
                 for (long j = 0; j < nr; j++) acc[i][j] += ap[i] * b[j];                          \
         for (int i = 0; i < mr; i++)                                                              \
             for (long j = 0; j < nr; j++)                                                         \
-                c[i * ldc + j] = (flags & RK_LOADC) ? c[i * ldc + j] + acc[i][j] : acc[i][j];     \
+                c[i * ldc + j] = (flags & RK_ROWC)    ? c0[j] + acc[i][j]                         \
+                                 : (flags & RK_LOADC) ? c[i * ldc + j] + acc[i][j]                \
+                                                      : acc[i][j];                                \
     }                                                                                             \
     RK_INLINE void pk_##SUF##_body(const int mr, long kc, const T *ap, const T *b, long ldb, T *c, \
-                                   long ldc, long nr, int flags) {                                \
+                                   long ldc, long nr, int flags, const T *c0) {                   \
         if (nr < NRS || (flags & RK_BMASK)) {                                                     \
-            pk_##SUF##_edge(mr, kc, ap, b, ldb, c, ldc, nr, flags);                               \
+            pk_##SUF##_edge(mr, kc, ap, b, ldb, c, ldc, nr, flags, c0);                           \
             return;                                                                               \
         }                                                                                         \
         const int W = (int)(sizeof(VT) / sizeof(T));                                              \
@@ -66,9 +68,10 @@ typedef double pv_d __attribute__((vector_size(16)));
 #define PK_STORE_d(i) PK_STORE(d, i)
 #define PK_STORE(SUF, i)                                                                           \
     if (mr > i) {                                                                                 \
-        if (flags & RK_LOADC) {                                                                   \
-            c##i##_0 += pk_##SUF##_ld(c + i * ldc);                                               \
-            c##i##_1 += pk_##SUF##_ld(c + i * ldc + W);                                           \
+        if (flags & (RK_LOADC | RK_ROWC)) {                                                       \
+            const __typeof__(*c) *si = (flags & RK_ROWC) ? c0 : c + i * ldc;                      \
+            c##i##_0 += pk_##SUF##_ld(si);                                                        \
+            c##i##_1 += pk_##SUF##_ld(si + W);                                                    \
         }                                                                                         \
         pk_##SUF##_st(c + i * ldc, c##i##_0);                                                     \
         pk_##SUF##_st(c + i * ldc + W, c##i##_1);                                                 \
@@ -79,8 +82,8 @@ DEFINE_PKERN(d, double, pv_d, P_DMR, P_DNR)
 
 #define PK_INST(SUF, T, MR)                                                                        \
     static void pk_##SUF##_##MR(long kc, const T *ap, const T *b, long ldb, T *c, long ldc, long nr, \
-                                int flags) {                                                      \
-        pk_##SUF##_body(MR, kc, ap, b, ldb, c, ldc, nr, flags);                                   \
+                                int flags, const T *c0) {                                         \
+        pk_##SUF##_body(MR, kc, ap, b, ldb, c, ldc, nr, flags, c0);                               \
     }
 PK_INST(s, float, 1)
 PK_INST(s, float, 2)

@@ -30,16 +30,19 @@
 /* Micro-kernel flags. */
 #define RK_LOADC 1 /* add the existing C tile (otherwise overwrite) */
 #define RK_BMASK 2 /* B rows are only nr valid elements wide (unpacked edge): mask the loads */
+#define RK_ROWC 4  /* C starts from the row c0 (nr values, the same for every row), not its own contents */
 
 /*
- * Micro-kernel: C[mr x nr] (+)= Ap * B over kc steps.
+ * Micro-kernel: C[mr x nr] (+)= Ap * B over kc steps (with RK_ROWC: C = c0 + Ap * B, c0 added to every row,
+ * as a bias: the sum each element gets is the same as filling C with c0 first and adding).
  *   ap: packed A sliver, element (i, p) at ap[p * MR + i] (MR = the path's register-block height);
  *   b:  row p of the block at b + p * ldb (ldb = NRP for packed panels);
  *   nr: valid columns (1..NR); mr is fixed per function (table index).
  */
-typedef void (*rk_skern)(long kc, const float *ap, const float *b, long ldb, float *c, long ldc, long nr, int flags);
+typedef void (*rk_skern)(long kc, const float *ap, const float *b, long ldb, float *c, long ldc, long nr, int flags,
+                         const float *c0);
 typedef void (*rk_dkern)(long kc, const double *ap, const double *b, long ldb, double *c, long ldc, long nr,
-                         int flags);
+                         int flags, const double *c0);
 typedef void (*rk_sactfn)(long n, const float *x, float *y);
 typedef void (*rk_dactfn)(long n, const double *x, double *y);
 
