@@ -287,6 +287,28 @@ typedef struct {
     T *dc, *dg, *norms;
 } RK_LOCAL(lstm_back_job);
 
+/* The squared norms of units [u0, u1) of a row's incoming dc and dh into norms[0] and norms[1]: eight partial
+   sums (lane k - u0 mod 8) added pairwise, which vectorize (one running sum would wait on every addition). */
+static void RK_LOCAL(lstm_back_norms)(long u0, long u1, const T *dc, const T *dh, T *norms) {
+    T sc[8] = {0}, sh[8] = {0};
+    long k = u0;
+    for (; k + 8 <= u1; k += 8)
+        for (int q = 0; q < 8; q++) {
+            sc[q] += dc[k + q] * dc[k + q];
+            sh[q] += dh[k + q] * dh[k + q];
+        }
+    for (int q = 0; k < u1; k++, q++) {
+        sc[q] += dc[k] * dc[k];
+        sh[q] += dh[k] * dh[k];
+    }
+    norms[0] = ((sc[0] + sc[1]) + (sc[2] + sc[3])) + ((sc[4] + sc[5]) + (sc[6] + sc[7]));
+    norms[1] = ((sh[0] + sh[1]) + (sh[2] + sh[3])) + ((sh[4] + sh[5]) + (sh[6] + sh[7]));
+}
+
+#define LBR_NAME RK_LOCAL(lstm_back_row)
+#define LBR_TANH TANH
+#include "lstm_back_row.h"
+
 static void RK_LOCAL(lstm_back_chunk)(const void *vj, long chunk, void *vts) {
     const RK_LOCAL(lstm_back_job) *j = vj;
     RK_LOCAL(step_tstate) *ts = vts;
@@ -305,46 +327,24 @@ static void RK_LOCAL(lstm_back_chunk)(const void *vj, long chunk, void *vts) {
             if (!j->fin_next || !j->fin_next[b]) memcpy(j->dh + b * u + u0, j->dh_new + b * u + u0, sizeof(T) * (size_t)nu);
     }
     if (!j->elementwise) return;
-    T y[RK_LSTM_BLOCK] __attribute__((aligned(64)));
+    /* the path's own copy of the row's element-wise part (float), else this file's */
+    const rk_impl *im = rk_current_impl();
     for (long b = 0; b < B; b++) {
         const long e0 = b * u;
-        T *dh = j->dh + e0, *dc = j->dc + e0;
-        if (j->norms) {
-            T sc = 0, sh = 0;
-            for (long k = u0; k < u1; k++) sc += dc[k] * dc[k];
-            for (long k = u0; k < u1; k++) sh += dh[k] * dh[k];
-            j->norms[(chunk * B + b) * 2] = sc;
-            j->norms[(chunk * B + b) * 2 + 1] = sh;
-        }
         T *r = j->dg + b * G;
+        if (j->norms) RK_LOCAL(lstm_back_norms)(u0, u1, j->dc + e0, j->dh + e0, j->norms + (chunk * B + b) * 2);
         if (j->fin && j->fin[b]) { /* no gradient into the gates; dh and dc pass by unchanged */
             for (int g = 0; g < 4; g++) memset(r + g * u + u0, 0, sizeof(T) * (size_t)nu);
             continue;
         }
-        /* every array its own region (restrict), so that the loop below vectorizes */
-        const T *restrict dout = j->dout + e0, *restrict c = j->c + e0, *restrict cp = j->c_prev + e0;
-        const T *restrict i = j->gi + e0, *restrict jj = j->gj + e0, *restrict f = j->gf + e0, *restrict o = j->go + e0;
-        const T *restrict dhr = dh;
-        T *restrict dcr = dc, *restrict ri = r, *restrict rj = r + u, *restrict rf = r + 2 * u, *restrict ro = r + 3 * u;
-        for (long k0 = u0; k0 < u1; k0 += RK_LSTM_BLOCK) {
-            const long n = u1 - k0 < RK_LSTM_BLOCK ? u1 - k0 : RK_LSTM_BLOCK;
-            TANH(n, c + k0, y);
-            for (long q = 0; q < n; q++) {
-                const long k = k0 + q;
-                const T dhv = dout[k] + dhr[k];
-                const T yv = y[q];
-                const T dO = dhv * yv;
-                const T dActC = dhv * o[k];
-                const T dcv = dActC * ((T)1 - yv * yv) + dcr[k];
-                ro[k] = dO * o[k] * ((T)1 - o[k]);
-                const T vi = dcv * jj[k];
-                ri[k] = vi * i[k] * ((T)1 - i[k]);
-                const T vf = dcv * cp[k];
-                rf[k] = vf * f[k] * ((T)1 - f[k]);
-                rj[k] = (dcv * i[k]) * ((T)1 - jj[k] * jj[k]);
-                dcr[k] = dcv * f[k];
-            }
-        }
+        if (sizeof(T) == 4 && im->slstm_back_row)
+            im->slstm_back_row(u0, u1, (const float *)j->dout + e0, (const float *)j->c + e0, (const float *)j->c_prev + e0,
+                               (const float *)j->gi + e0, (const float *)j->gj + e0, (const float *)j->gf + e0,
+                               (const float *)j->go + e0, (const float *)j->dh + e0, (float *)j->dc + e0, (float *)r,
+                               (float *)r + u, (float *)r + 2 * u, (float *)r + 3 * u);
+        else
+            RK_LOCAL(lstm_back_row)(u0, u1, j->dout + e0, j->c + e0, j->c_prev + e0, j->gi + e0, j->gj + e0, j->gf + e0,
+                                    j->go + e0, j->dh + e0, j->dc + e0, r, r + u, r + 2 * u, r + 3 * u);
     }
 }
 

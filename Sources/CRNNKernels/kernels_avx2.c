@@ -302,6 +302,13 @@ A2_ACT(a2_ssigmoid, float, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, a2_sigm
 A2_ACT(a2_dtanh, double, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, a2_tanh_pd)
 A2_ACT(a2_dsigmoid, double, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, a2_sigmoid_pd)
 
+/* The LSTM backward's element-wise part for a row, vectorized for this path (rk_impl.slstm_back_row). */
+#define T float
+#define LBR_NAME a2_slstm_back_row
+#define LBR_TANH a2_stanh
+#include "lstm_back_row.h"
+#undef T
+
 #if defined(__clang__)
 #pragma clang attribute pop
 #elif defined(__GNUC__)
@@ -321,5 +328,6 @@ const rk_impl rk_impl_avx2 = {
     .dtanh = a2_dtanh,
     .dsigmoid = a2_dsigmoid,
     .slstm_cell = a2_slstm_cell,
+    .slstm_back_row = a2_slstm_back_row,
 };
 #endif

@@ -363,6 +363,13 @@ static long z_slstm_cell(long batch, long nu, long gs, const float *gates, long 
     return nu;
 }
 
+/* The LSTM backward's element-wise part for a row, vectorized for this path (rk_impl.slstm_back_row). */
+#define T float
+#define LBR_NAME z_slstm_back_row
+#define LBR_TANH z_stanh
+#include "lstm_back_row.h"
+#undef T
+
 #if defined(__clang__)
 #pragma clang attribute pop
 #elif defined(__GNUC__)
@@ -382,6 +389,7 @@ const rk_impl rk_impl_avx512 = {
     .dtanh = z_dtanh,
     .dsigmoid = z_dsigmoid,
     .slstm_cell = z_slstm_cell,
+    .slstm_back_row = z_slstm_back_row,
     .spack8 = z_spack8,
     .dpack8 = z_dpack8,
     .direct_b_in_l2 = 1,

@@ -65,6 +65,11 @@ typedef struct rk_impl {
     long (*slstm_cell)(long batch, long nu, long gs, const float *gates, long ldg, const float *c_prev, long ldcs,
                        float forget_bias, const float *wi, const float *wf, const float *wo, float cell_clip,
                        float *c_out, float *h_out, long ldh, float *gi, float *gj, float *gf, float *go);
+    /* Optional: the float LSTM backward step's element-wise part for one row (lstm_back_row.h), compiled for
+       this path. NULL: fused_template.h's copy. */
+    void (*slstm_back_row)(long u0, long u1, const float *dout, const float *c, const float *cp, const float *i,
+                           const float *jj, const float *f, const float *o, const float *dh, float *dc, float *ri,
+                           float *rj, float *rf, float *ro);
     /* Reads an unpacked B in place efficiently when it fits in L2 (measured: true for the AVX-512
        kernels; the AVX2 ones lose up to half their speed on strided B rows, so they pack). */
     int direct_b_in_l2;

@@ -1,3 +1,4 @@
+import Foundation
 import CRNNKernels
 import RNNEngine
 import XCTest
@@ -31,7 +32,7 @@ final class FusedRecurrentStepTests: XCTestCase {
     private func assertIdentical<S: RNNScalar>(_ a: [S], _ b: [S], _ what: String, line: UInt = #line) {
         XCTAssertEqual(a.count, b.count, what, line: line)
         if let i = a.indices.first(where: { i in i < b.count && a[i] != b[i] && !(a[i].isNaN && b[i].isNaN) }) {
-            XCTFail("\(what): element \(i) of \(a.count) is \(a[i]) in parts, \(b[i]) whole", line: line)
+            XCTFail("\(what): element \(i) of \(a.count) is \(a[i]) expected (in parts), \(b[i]) got (whole)", line: line)
         }
     }
 
@@ -189,4 +190,72 @@ final class FusedRecurrentStepTests: XCTestCase {
     func testFloatStepsEqualTheirParts() { sweep(Float.self) }
 
     func testDoubleStepsEqualTheirParts() { sweep(Double.self) }
+
+    /// The LSTM backward step's element-wise part (`rk_s/dlstm_backward_step` without the recurrent product), which
+    /// the AVX2 and AVX-512 paths run from their own compiled copy: on every path, split across 1 to 3 threads, the
+    /// bits of the formulas written out here with the path's own vectorised tanh (`dh = dout + dh`, `y = tanh(c)`,
+    /// `dc' = dh·o·(1 − y²) + dc`, `dO = dh·y·o·(1 − o)`, `dI = dc'·j·i·(1 − i)`, `dF = dc'·c₋·f·(1 − f)`,
+    /// `dJ = dc'·i·(1 − j²)`, `dc = dc'·f`); finished rows get zero gate gradients and keep dc; and each row's
+    /// squared norms of the incoming dc and dh (summed over the threads' unit ranges) within rounding.
+    func testLSTMBackwardElementwiseFollowsTheFormulas() {
+        backwardElementwise(Float.self, tolerance: 1e-5)
+        backwardElementwise(Double.self, tolerance: 1e-12)
+    }
+
+    private func backwardElementwise<S: RNNScalar>(_: S.Type, tolerance: Double) {
+        var rng = Rng(s: 99)
+        for path in KernelTests.paths {
+            XCTAssertEqual(rk_force_kernel(path), 0)
+            for threads in [1, 2, 3] {
+                rk_set_threads(Int32(threads))
+                for (b, u) in [(1, 1), (3, 8), (5, 17), (2, 64), (4, 71), (3, 130), (2, 512)] {
+                    let label = "\(S.self) \(path) threads=\(threads) batch=\(b) units=\(u)"
+                    let dout: [S] = rng.array(b * u), c: [S] = rng.array(b * u), cp: [S] = rng.array(b * u)
+                    let dh0: [S] = rng.array(b * u), dc0: [S] = rng.array(b * u)
+                    let sig = { (x: S) -> S in 1 / (1 + S(Foundation.exp(-Double(x)))) }
+                    let gi = (rng.array(b * u) as [S]).map(sig), gf = (rng.array(b * u) as [S]).map(sig)
+                    let go = (rng.array(b * u) as [S]).map(sig), gj: [S] = rng.array(b * u).map { S(Foundation.tanh(Double($0 as S))) }
+                    let fin: [UInt8] = (0..<b).map { $0 == 1 ? 1 : 0 }
+                    // The formulas, element by element, tanh by the path's vector routine.
+                    var y = [S](repeating: 0, count: b * u)
+                    S.vectorTanh(b * u, c, &y)
+                    var wantDg = [S](repeating: 0, count: b * 4 * u), wantDc = dc0
+                    for r in 0..<b where fin[r] == 0 {
+                        for k in 0..<u {
+                            let e = r * u + k, g = r * 4 * u + k
+                            let dhv = dout[e] + dh0[e], yv = y[e]
+                            let dcv = (dhv * go[e]) * (1 - yv * yv) + dc0[e]
+                            wantDg[g + 3 * u] = (dhv * yv) * go[e] * (1 - go[e])
+                            wantDg[g] = (dcv * gj[e]) * gi[e] * (1 - gi[e])
+                            wantDg[g + 2 * u] = (dcv * cp[e]) * gf[e] * (1 - gf[e])
+                            wantDg[g + u] = (dcv * gi[e]) * (1 - gj[e] * gj[e])
+                            wantDc[e] = dcv * gf[e]
+                        }
+                    }
+                    var dh = dh0, dhNew = [S](repeating: 0, count: b * u), dc = dc0
+                    var dg = [S](repeating: .nan, count: b * 4 * u), norms = [S](repeating: .nan, count: 64 * b * 2)
+                    let chunks = S.lstmBackwardStep(wt: nil, batch: b, units: u, dgNext: nil, finNext: nil, dh: &dh, dhNew: &dhNew,
+                                                    elementwise: true, fin: fin, dout: dout, c: c, cPrev: cp, gi: gi, gj: gj,
+                                                    gf: gf, go: go, dc: &dc, dg: &dg, norms: &norms, normChunks: 64)
+                    XCTAssertGreaterThan(chunks, 0, label)
+                    assertIdentical(wantDg, dg, "gate gradients " + label)
+                    assertIdentical(wantDc, dc, "dc " + label)
+                    assertIdentical(dh0, dh, "dh unchanged " + label)
+                    for r in 0..<b {
+                        var sc = 0.0, sh = 0.0, wc = 0.0, wh = 0.0
+                        for k in 0..<chunks {
+                            sc += Double(norms[(k * b + r) * 2])
+                            sh += Double(norms[(k * b + r) * 2 + 1])
+                        }
+                        for k in 0..<u {
+                            wc += Double(dc0[r * u + k]) * Double(dc0[r * u + k])
+                            wh += Double(dh0[r * u + k]) * Double(dh0[r * u + k])
+                        }
+                        XCTAssertEqual(sc, wc, accuracy: tolerance * max(1, wc), "dc norm row \(r) " + label)
+                        XCTAssertEqual(sh, wh, accuracy: tolerance * max(1, wh), "dh norm row \(r) " + label)
+                    }
+                }
+            }
+        }
+    }
 }
