@@ -3,7 +3,7 @@
  * float and once for double, after defining
  *   T      the element type (float, double)      RK_SUF  its letter in the names (s, d)
  *   NRP    packed panel width (RK_SNRP, RK_DNRP)  KCV, MCV  the KC and MC blocking variables
- *   KTAB, MRF, NRF, PACK8  the rk_impl fields of this type's micro-kernels, register block and A packer
+ *   KTAB, MRF, NRF, PACK8, PACK4  the rk_impl fields of this type's micro-kernels, register block and A packers
  * It defines pack_panels_<s|d>, rk_<s|d>pack, the GEMM job and chunk functions, rk_<s|d>gemm and
  * rk_<s|d>packed_gemm, and undefines the parameters again. Not a public header: no include guard.
  */
@@ -70,7 +70,7 @@ typedef struct {
    sliver ir within it at + ir * kc, element (i, p) at [p * MR + i]. With `at`, A is given transposed
    (element (i, p) at a[p * lda + i]): each sliver row is then a contiguous run. */
 static void RK_LOCAL(pack_a)(long mrows, long k, long KC, const T *a, long lda, T *dst, int MR,
-                         void (*pack8)(long, const T *, long, T *), int at) {
+                         void (*pack8)(long, const T *, long, T *), void (*pack4)(long, const T *, long, T *), int at) {
     long mpad = (mrows + MR - 1) / MR * MR;
     for (long pc = 0; pc < k; pc += KC) {
         long kc = k - pc < KC ? k - pc : KC;
@@ -89,6 +89,8 @@ static void RK_LOCAL(pack_a)(long mrows, long k, long KC, const T *a, long lda, 
             } else if (mr == MR) {
                 for (long p = 0; p < kc; p++, d += MR)
                     for (int i = 0; i < MR; i++) d[i] = s[i * lda + p];
+            } else if (mr == 4 && MR == 8 && pack4) {
+                pack4(kc, s, lda, d);
             } else if (mr == 4) { /* a batch of 4 (teaching sizes): four rows side by side */
                 const T *s0 = s, *s1 = s + lda, *s2 = s + 2 * lda, *s3 = s + 3 * lda;
                 for (long p = 0; p < kc; p++, d += MR) {
@@ -219,7 +221,7 @@ static void RK_LOCAL(gemm_chunk)(const void *vg, long chunk, void *vts) {
         return;
     }
     if (g->by_rows || !ts->apacked) {
-        RK_LOCAL(pack_a)(rows, k, KC, arows, g->lda, abuf, MR, im->PACK8, g->at);
+        RK_LOCAL(pack_a)(rows, k, KC, arows, g->lda, abuf, MR, im->PACK8, im->PACK4, g->at);
         ts->apacked = !g->by_rows;
     }
     if (g->bmode != B_SLAB && !g->by_rows) {
@@ -372,7 +374,7 @@ T *RK_INTERNAL(pack_rows)(long m, long k, const T *a, long lda) {
     const rk_impl *im = impl();
     long mpad = (m + im->MRF - 1) / im->MRF * im->MRF;
     T *abuf = rk_scratch(0, sizeof(T) * (size_t)mpad * (size_t)(k > 0 ? k : 1));
-    if (abuf) RK_LOCAL(pack_a)(m, k, KCV, a, lda, abuf, im->MRF, im->PACK8, 0);
+    if (abuf) RK_LOCAL(pack_a)(m, k, KCV, a, lda, abuf, im->MRF, im->PACK8, im->PACK4, 0);
     return abuf;
 }
 
@@ -395,3 +397,4 @@ void RK_INTERNAL(packed_cols)(long m, const T *a, long lda, const T *apacked, co
 #undef MRF
 #undef NRF
 #undef PACK8
+#undef PACK4

@@ -187,6 +187,48 @@ static void z_spack8(long kc, const float *s, long lda, float *d) {
         for (int i = 0; i < 8; i++) d[i] = s[i * lda + p];
 }
 
+/* A 4-row sliver (a batch of 4, the teaching size) into 8-row slots: rows 0..3 of each slot, 4x8 transposes. */
+static void z_spack4(long kc, const float *s, long lda, float *d) {
+    long p = 0;
+    for (; p + 8 <= kc; p += 8, d += 64) {
+        __m256 r0 = _mm256_loadu_ps(s + p), r1 = _mm256_loadu_ps(s + lda + p);
+        __m256 r2 = _mm256_loadu_ps(s + 2 * lda + p), r3 = _mm256_loadu_ps(s + 3 * lda + p);
+        __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+        __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+        __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)); /* columns p, p + 4 */
+        __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)); /* p + 1, p + 5 */
+        __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)); /* p + 2, p + 6 */
+        __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)); /* p + 3, p + 7 */
+        _mm_storeu_ps(d + 0, _mm256_castps256_ps128(u0));
+        _mm_storeu_ps(d + 8, _mm256_castps256_ps128(u1));
+        _mm_storeu_ps(d + 16, _mm256_castps256_ps128(u2));
+        _mm_storeu_ps(d + 24, _mm256_castps256_ps128(u3));
+        _mm_storeu_ps(d + 32, _mm256_extractf128_ps(u0, 1));
+        _mm_storeu_ps(d + 40, _mm256_extractf128_ps(u1, 1));
+        _mm_storeu_ps(d + 48, _mm256_extractf128_ps(u2, 1));
+        _mm_storeu_ps(d + 56, _mm256_extractf128_ps(u3, 1));
+    }
+    for (; p < kc; p++, d += 8)
+        for (int i = 0; i < 4; i++) d[i] = s[i * lda + p];
+}
+
+static void z_dpack4(long kc, const double *s, long lda, double *d) {
+    long p = 0;
+    for (; p + 4 <= kc; p += 4, d += 32) {
+        const double *q = s + p;
+        __m256d r0 = _mm256_loadu_pd(q), r1 = _mm256_loadu_pd(q + lda);
+        __m256d r2 = _mm256_loadu_pd(q + 2 * lda), r3 = _mm256_loadu_pd(q + 3 * lda);
+        __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+        __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+        _mm256_storeu_pd(d + 0, _mm256_permute2f128_pd(t0, t2, 0x20));
+        _mm256_storeu_pd(d + 8, _mm256_permute2f128_pd(t1, t3, 0x20));
+        _mm256_storeu_pd(d + 16, _mm256_permute2f128_pd(t0, t2, 0x31));
+        _mm256_storeu_pd(d + 24, _mm256_permute2f128_pd(t1, t3, 0x31));
+    }
+    for (; p < kc; p++, d += 8)
+        for (int i = 0; i < 4; i++) d[i] = s[i * lda + p];
+}
+
 static void z_dpack8(long kc, const double *s, long lda, double *d) {
     long p = 0;
     for (; p + 4 <= kc; p += 4, d += 32) {
@@ -392,6 +434,8 @@ const rk_impl rk_impl_avx512 = {
     .slstm_back_row = z_slstm_back_row,
     .spack8 = z_spack8,
     .dpack8 = z_dpack8,
+    .spack4 = z_spack4,
+    .dpack4 = z_dpack4,
     .direct_b_in_l2 = 1,
 };
 #endif

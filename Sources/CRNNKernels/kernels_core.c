@@ -164,6 +164,7 @@ typedef struct {
 #define MRF smr
 #define NRF snr
 #define PACK8 spack8
+#define PACK4 spack4
 #include "gemm_template.h"
 
 #define T double
@@ -175,6 +176,7 @@ typedef struct {
 #define MRF dmr
 #define NRF dnr
 #define PACK8 dpack8
+#define PACK4 dpack4
 #include "gemm_template.h"
 
 void *rk_alloc(size_t bytes) {

@@ -58,6 +58,9 @@ typedef struct rk_impl {
        d[p * 8 + i] = s[i * lda + p] for i < 8, p < kc. NULL: generic loop. */
     void (*spack8)(long kc, const float *s, long lda, float *d);
     void (*dpack8)(long kc, const double *s, long lda, double *d);
+    /* Optional, the same for a 4-row sliver into 8-row slots (rows 0..3 of each; a batch of 4). */
+    void (*spack4)(long kc, const float *s, long lda, float *d);
+    void (*dpack4)(long kc, const double *s, long lda, double *d);
     /* Optional: the float LSTM element-wise part with tanh in one pass, for units [0, n) of every row, where
        n (the return value) is what it covers (whole vectors); the caller does the rest. Arguments as
        fused_template.h's lstm_rows (gi, gj, gf, go: NULL, or where the activated gates go, rows ldcs apart).
