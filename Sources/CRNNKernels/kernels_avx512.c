@@ -155,58 +155,45 @@ Z_INST(d, double, 8)
 
 /* ---------------- A packing: 8-row slivers by 8x8 (float) / 4x4 (double) transposes ---------------- */
 
+/* Four rows of 8 columns as four vectors: u[q] holds column q (rows 0..3) in its low half and column q + 4 in
+   its high half. */
+RK_INLINE void z_transpose4x8(__m256 r0, __m256 r1, __m256 r2, __m256 r3, __m256 u[4]) {
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    u[0] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    u[1] = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    u[2] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    u[3] = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+}
+
 static void z_spack8(long kc, const float *s, long lda, float *d) {
     long p = 0;
     for (; p + 8 <= kc; p += 8, d += 64) {
-        __m256 r0 = _mm256_loadu_ps(s + 0 * lda + p), r1 = _mm256_loadu_ps(s + 1 * lda + p);
-        __m256 r2 = _mm256_loadu_ps(s + 2 * lda + p), r3 = _mm256_loadu_ps(s + 3 * lda + p);
-        __m256 r4 = _mm256_loadu_ps(s + 4 * lda + p), r5 = _mm256_loadu_ps(s + 5 * lda + p);
-        __m256 r6 = _mm256_loadu_ps(s + 6 * lda + p), r7 = _mm256_loadu_ps(s + 7 * lda + p);
-        __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-        __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-        __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-        __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-        __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
-        __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
-        __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
-        __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
-        __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
-        __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
-        __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
-        __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
-        _mm256_storeu_ps(d + 0, _mm256_permute2f128_ps(u0, u4, 0x20));
-        _mm256_storeu_ps(d + 8, _mm256_permute2f128_ps(u1, u5, 0x20));
-        _mm256_storeu_ps(d + 16, _mm256_permute2f128_ps(u2, u6, 0x20));
-        _mm256_storeu_ps(d + 24, _mm256_permute2f128_ps(u3, u7, 0x20));
-        _mm256_storeu_ps(d + 32, _mm256_permute2f128_ps(u0, u4, 0x31));
-        _mm256_storeu_ps(d + 40, _mm256_permute2f128_ps(u1, u5, 0x31));
-        _mm256_storeu_ps(d + 48, _mm256_permute2f128_ps(u2, u6, 0x31));
-        _mm256_storeu_ps(d + 56, _mm256_permute2f128_ps(u3, u7, 0x31));
+        __m256 lo[4], hi[4]; /* rows 0..3 and 4..7 */
+        z_transpose4x8(_mm256_loadu_ps(s + p), _mm256_loadu_ps(s + lda + p), _mm256_loadu_ps(s + 2 * lda + p),
+                       _mm256_loadu_ps(s + 3 * lda + p), lo);
+        z_transpose4x8(_mm256_loadu_ps(s + 4 * lda + p), _mm256_loadu_ps(s + 5 * lda + p),
+                       _mm256_loadu_ps(s + 6 * lda + p), _mm256_loadu_ps(s + 7 * lda + p), hi);
+        for (int q = 0; q < 4; q++) {
+            _mm256_storeu_ps(d + 8 * q, _mm256_permute2f128_ps(lo[q], hi[q], 0x20));
+            _mm256_storeu_ps(d + 32 + 8 * q, _mm256_permute2f128_ps(lo[q], hi[q], 0x31));
+        }
     }
     for (; p < kc; p++, d += 8)
         for (int i = 0; i < 8; i++) d[i] = s[i * lda + p];
 }
 
-/* A 4-row sliver (a batch of 4, the teaching size) into 8-row slots: rows 0..3 of each slot, 4x8 transposes. */
+/* A 4-row sliver (a batch of 4, the teaching size) into 8-row slots: rows 0..3 of each slot. */
 static void z_spack4(long kc, const float *s, long lda, float *d) {
     long p = 0;
     for (; p + 8 <= kc; p += 8, d += 64) {
-        __m256 r0 = _mm256_loadu_ps(s + p), r1 = _mm256_loadu_ps(s + lda + p);
-        __m256 r2 = _mm256_loadu_ps(s + 2 * lda + p), r3 = _mm256_loadu_ps(s + 3 * lda + p);
-        __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-        __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-        __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0)); /* columns p, p + 4 */
-        __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2)); /* p + 1, p + 5 */
-        __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0)); /* p + 2, p + 6 */
-        __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2)); /* p + 3, p + 7 */
-        _mm_storeu_ps(d + 0, _mm256_castps256_ps128(u0));
-        _mm_storeu_ps(d + 8, _mm256_castps256_ps128(u1));
-        _mm_storeu_ps(d + 16, _mm256_castps256_ps128(u2));
-        _mm_storeu_ps(d + 24, _mm256_castps256_ps128(u3));
-        _mm_storeu_ps(d + 32, _mm256_extractf128_ps(u0, 1));
-        _mm_storeu_ps(d + 40, _mm256_extractf128_ps(u1, 1));
-        _mm_storeu_ps(d + 48, _mm256_extractf128_ps(u2, 1));
-        _mm_storeu_ps(d + 56, _mm256_extractf128_ps(u3, 1));
+        __m256 u[4];
+        z_transpose4x8(_mm256_loadu_ps(s + p), _mm256_loadu_ps(s + lda + p), _mm256_loadu_ps(s + 2 * lda + p),
+                       _mm256_loadu_ps(s + 3 * lda + p), u);
+        for (int q = 0; q < 4; q++) {
+            _mm_storeu_ps(d + 8 * q, _mm256_castps256_ps128(u[q]));
+            _mm_storeu_ps(d + 32 + 8 * q, _mm256_extractf128_ps(u[q], 1));
+        }
     }
     for (; p < kc; p++, d += 8)
         for (int i = 0; i < 4; i++) d[i] = s[i * lda + p];
