@@ -1,8 +1,8 @@
 /*
  * The LSTM backward step's element-wise part for units [u0, u1) of one batch row (fused_template.h's
- * lstm_back_chunk): the gate gradients ri, rj, rf, ro, and the cell gradient passed back in dc. Plain C that each including
- * file compiles for its own instruction set: fused_template.h for any CPU, the AVX2 and AVX-512 paths for
- * theirs (wider vectors; the same operations on every element, so the same results). Included with
+ * lstm_back_chunk): the gate gradients ri, rj, rf, ro, and the cell gradient passed back in dc. Plain C that
+ * each including file compiles for its own instruction set: fused_template.h for any CPU, the AVX2 and AVX-512
+ * paths for theirs (wider vectors; the same operations on every element, so the same results). Included with
  *   T           the element type      LBR_NAME  the function's name      LBR_TANH  tanh over n elements
  * defined (and undefines them). Not a public header: no include guard.
  */

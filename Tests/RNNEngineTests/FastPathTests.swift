@@ -180,6 +180,31 @@ final class FastPathTests: XCTestCase {
         }
     }
 
+    /// Side by side, a chunk is at least 8 steps and a million multiply-adds of each layer's recurrent products (11
+    /// steps of the GRU here: 8·64·192 each), at most `parallel_iterations`, whatever that is (a huge one: nothing
+    /// multiplies it); with fewer steps or a shorter `parallel_iterations` the layers go one after another. Both
+    /// give the same bits.
+    func testSideBySideChunksWhateverParallelIterations() throws {
+        let saved = Kernels.threads
+        defer { Kernels.threads = saved }
+        Kernels.threads = 2
+        let spec: CellSpec = .multi([.lstm(numUnits: 64, options: LSTMOptions()), .gru(numUnits: 64, activation: .tanh)])
+        let store = VariableStore<Float>(missing: .initialize(seed: 5))
+        let cell: any RNNCell<Float> = try spec.makeCell(store: store)
+        for (time, p, lanes) in [(70, Int.max, 2), (70, 11, 2), (70, 10, 1), (12, 32, 2), (11, 32, 1), (70, 1, 1)] {
+            let x: Tensor<Float> = randomTensor([8, time, 12], seed: 3)
+            let loop = try UnrolledLoop(cell: cell, inputs: .leaf(x), sequenceLength: nil, initialState: nil, dtype: .float32,
+                                        timeMajor: false, scope: "rnn")
+            loop.parallelIterations = p
+            loop.runsLayersSideBySide = false
+            let apart = try loop.run()
+            loop.runsLayersSideBySide = true
+            let side = try loop.run()
+            XCTAssertEqual(loop.lastRunLanes, lanes, "time=\(time) parallel_iterations=\(p)")
+            XCTAssertEqual(side.outputs.scalars, apart.outputs.scalars, "time=\(time) parallel_iterations=\(p)")
+        }
+    }
+
     /// `spec` over batch 8, 70 steps, side by side and not: equal bits, both close to the reference, and the
     /// side-by-side run did run its layers as many side by side as there are threads.
     private func sameBits<S: RNNScalar>(_ spec: CellSpec, _: S.Type, depth: Int, lengths: [Int]?, timeMajor: Bool,

@@ -164,9 +164,10 @@ extension UnrolledLoop {
         let threads = Kernels.threads
         guard runsLayersSideBySide, threads > 1, plan.layers.count >= threads else { return alone }
         let smallest = plan.layers.map { batchSize * $0.outWidth * ($0.gateWidth + $0.candidateWidth) }.min() ?? 0
-        let worth = 1 << 20
-        guard smallest > 0, chunk * smallest >= worth else { return alone }
-        let P = min(chunk, max(Self.sideBySideSteps, (worth + smallest - 1) / smallest))
+        guard smallest > 0 else { return alone }
+        let worth = ((1 << 20) + smallest - 1) / smallest // steps (no product of a caller's chunk: it may be huge)
+        guard chunk >= worth else { return alone }
+        let P = min(chunk, max(Self.sideBySideSteps, worth))
         return total > P ? (threads, P) : alone
     }
 
