@@ -199,19 +199,22 @@ static void z_spack4(long kc, const float *s, long lda, float *d) {
         for (int i = 0; i < 4; i++) d[i] = s[i * lda + p];
 }
 
+/* Four rows (lda apart) of 4 columns from q into the first 4 rows of the 8-row slots at d, d + 8, d + 16, d + 24
+   (one per column). */
+RK_INLINE void z_dtranspose4x4(const double *q, long lda, double *d) {
+    __m256d r0 = _mm256_loadu_pd(q), r1 = _mm256_loadu_pd(q + lda);
+    __m256d r2 = _mm256_loadu_pd(q + 2 * lda), r3 = _mm256_loadu_pd(q + 3 * lda);
+    __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+    __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+    _mm256_storeu_pd(d + 0, _mm256_permute2f128_pd(t0, t2, 0x20));
+    _mm256_storeu_pd(d + 8, _mm256_permute2f128_pd(t1, t3, 0x20));
+    _mm256_storeu_pd(d + 16, _mm256_permute2f128_pd(t0, t2, 0x31));
+    _mm256_storeu_pd(d + 24, _mm256_permute2f128_pd(t1, t3, 0x31));
+}
+
 static void z_dpack4(long kc, const double *s, long lda, double *d) {
     long p = 0;
-    for (; p + 4 <= kc; p += 4, d += 32) {
-        const double *q = s + p;
-        __m256d r0 = _mm256_loadu_pd(q), r1 = _mm256_loadu_pd(q + lda);
-        __m256d r2 = _mm256_loadu_pd(q + 2 * lda), r3 = _mm256_loadu_pd(q + 3 * lda);
-        __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
-        __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
-        _mm256_storeu_pd(d + 0, _mm256_permute2f128_pd(t0, t2, 0x20));
-        _mm256_storeu_pd(d + 8, _mm256_permute2f128_pd(t1, t3, 0x20));
-        _mm256_storeu_pd(d + 16, _mm256_permute2f128_pd(t0, t2, 0x31));
-        _mm256_storeu_pd(d + 24, _mm256_permute2f128_pd(t1, t3, 0x31));
-    }
+    for (; p + 4 <= kc; p += 4, d += 32) z_dtranspose4x4(s + p, lda, d);
     for (; p < kc; p++, d += 8)
         for (int i = 0; i < 4; i++) d[i] = s[i * lda + p];
 }
@@ -219,17 +222,8 @@ static void z_dpack4(long kc, const double *s, long lda, double *d) {
 static void z_dpack8(long kc, const double *s, long lda, double *d) {
     long p = 0;
     for (; p + 4 <= kc; p += 4, d += 32) {
-        for (int h = 0; h < 2; h++) { /* rows 4h .. 4h+3 */
-            const double *q = s + 4 * h * lda + p;
-            __m256d r0 = _mm256_loadu_pd(q), r1 = _mm256_loadu_pd(q + lda);
-            __m256d r2 = _mm256_loadu_pd(q + 2 * lda), r3 = _mm256_loadu_pd(q + 3 * lda);
-            __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
-            __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
-            _mm256_storeu_pd(d + 0 + 4 * h, _mm256_permute2f128_pd(t0, t2, 0x20));
-            _mm256_storeu_pd(d + 8 + 4 * h, _mm256_permute2f128_pd(t1, t3, 0x20));
-            _mm256_storeu_pd(d + 16 + 4 * h, _mm256_permute2f128_pd(t0, t2, 0x31));
-            _mm256_storeu_pd(d + 24 + 4 * h, _mm256_permute2f128_pd(t1, t3, 0x31));
-        }
+        z_dtranspose4x4(s + p, lda, d);               /* rows 0..3 */
+        z_dtranspose4x4(s + 4 * lda + p, lda, d + 4); /* rows 4..7 */
     }
     for (; p < kc; p++, d += 8)
         for (int i = 0; i < 8; i++) d[i] = s[i * lda + p];

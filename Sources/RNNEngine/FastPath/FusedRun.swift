@@ -154,8 +154,8 @@ extension UnrolledLoop {
 
     /// How many layers run side by side (`runFastSegment`) and the longest chunk: the kernels' thread count
     /// when the stack has at least that many layers, more than one chunk, and every layer's chunk is worth a
-    /// hand-off (a million multiply-adds of recurrent products, as `chunkProduct`'s threshold); else 1 and
-    /// `chunk` (`parallel_iterations`). Side by side, the chunk is the shortest worth a hand-off but at least
+    /// hand-off (`handOffMACs` of recurrent products); else 1 and `chunk` (`parallel_iterations`). Side by
+    /// side, the chunk is the shortest worth a hand-off (at most `chunk`) but at least
     /// `sideBySideSteps`: while the first chunk fills the wavefront and the last drains it, only one layer
     /// runs, so shorter chunks leave the threads less of the pass apart (the medium 2×LSTM(256) pass, 100
     /// steps, is 3% faster with chunks of 8 steps than of 25).
@@ -165,7 +165,7 @@ extension UnrolledLoop {
         guard runsLayersSideBySide, threads > 1, plan.layers.count >= threads else { return alone }
         let smallest = plan.layers.map { batchSize * $0.outWidth * ($0.gateWidth + $0.candidateWidth) }.min() ?? 0
         guard smallest > 0 else { return alone }
-        let worth = ((1 << 20) + smallest - 1) / smallest // steps (no product of a caller's chunk: it may be huge)
+        let worth = (handOffMACs + smallest - 1) / smallest // steps (no product of a caller's chunk: it may be huge)
         guard chunk >= worth else { return alone }
         let P = min(chunk, max(Self.sideBySideSteps, worth))
         return total > P ? (threads, P) : alone
@@ -362,6 +362,11 @@ func copyFinishedRows<Scalar>(lengths: [Int], batch: Int, at t: Int, width: Int,
     for b in 0..<batch where t >= lengths[b] { (dst + b * width).update(from: src + b * width, count: width) }
 }
 
+/// The multiply-adds worth handing to other threads: a smaller chunk product stays on the calling thread
+/// (`chunkProduct`), and layers run side by side only in chunks with this many of each layer's recurrent
+/// products (`layersSideBySide`).
+private let handOffMACs = 1 << 20
+
 /// `c = bias + a·w` for a chunk's input rows. A tiny product (under a million multiply-adds, as in small
 /// teaching models) is issued in row blocks small enough to stay on the calling thread: handing a few
 /// microseconds of work to the kernels' worker pool gains nothing, and when the machine is busy a worker
@@ -370,7 +375,7 @@ func copyFinishedRows<Scalar>(lengths: [Int], batch: Int, at t: Int, width: Int,
 private func chunkProduct<Scalar: RNNScalar>(_ w: PackedMatrix<Scalar>, rows m: Int, a: UnsafePointer<Scalar>, lda: Int,
                                              bias: [Scalar]?, into c: UnsafeMutablePointer<Scalar>, ldc: Int) {
     let perRow = max(1, w.rows * w.cols)
-    guard m * perRow < 1 << 20 else {
+    guard m * perRow < handOffMACs else {
         w.multiply(rows: m, a: a, lda: lda, into: c, ldc: ldc, startingFrom: bias)
         return
     }
